@@ -1,0 +1,59 @@
+# Set-up and everyday commands. See README.md.
+#   make demo   - install everything and run the kiosk in a window with simulated devices
+#   make test   - install everything the tests need and run the whole suite
+#   make lint   - ruff and mypy
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+# Debian/Ubuntu packages: building pyscard (swig, libpcsclite-dev), the PC/SC daemon, serial ptys
+# for device tests, fonts, and the libraries Qt needs to draw (offscreen and on an X11/Wayland desktop).
+APT_PACKAGES := python3 python3-venv python3-dev gcc swig libpcsclite-dev pcscd socat \
+	fonts-noto-core fonts-dejavu-core libegl1 libgl1 libopengl0 libfontconfig1 libdbus-1-3 \
+	libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
+	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+
+.PHONY: demo test lint screenshots bench system-deps clean
+
+demo: $(VENV)/.installed
+	$(BIN)/library-kiosk demo
+
+test: $(VENV)/.installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+screenshots: $(VENV)/.installed
+	@for size in 1080x1920 1920x1080; do for lang in da en; do \
+	  for screen in start pin pin-wrong authenticating patron idle-warning logged-out refused; do \
+	    $(BIN)/library-kiosk screenshot --screen $$screen --lang $$lang --size $$size \
+	      --out screenshots/$$screen-$$lang-$$size.png || exit 1; \
+	  done; done; done
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m benchmarks
+
+# Installs the Debian packages that are missing: directly as root, through sudo otherwise.
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+	  echo "Not a Debian/Ubuntu machine: install the equivalents of: $$missing" >&2; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	echo "Installing system packages: $$missing"; \
+	$$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing
+
+$(VENV)/.installed: pyproject.toml | system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache screenshots
