@@ -1,0 +1,39 @@
+"""Error hierarchy, one small family per area.
+
+Catch these where a decision is made (a service, a screen), not everywhere. The message of an error
+is for staff and the log; it never contains a PIN, a CPR number or a patron's name.
+"""
+
+from __future__ import annotations
+
+
+class KioskError(Exception):
+    """Base of every error the kiosk raises on purpose."""
+
+
+class ConfigError(KioskError):
+    """A settings file is missing, unreadable or invalid. The message names the file and key."""
+
+
+class StoreError(KioskError):
+    """The local database cannot be opened, migrated or written."""
+
+
+class LmsError(KioskError):
+    """The library management system could not answer."""
+
+
+class LmsUnavailable(LmsError):
+    """The LMS cannot be reached (connection refused, timed out, closed)."""
+
+
+class LmsProtocolError(LmsError):
+    """The LMS answered something we cannot understand."""
+
+
+class DeviceError(KioskError):
+    """A device failed."""
+
+
+class DeviceUnavailable(DeviceError):
+    """A device is unplugged, powered off or not answering."""
