@@ -1,0 +1,164 @@
+"""Settings: one TOML file, validated once on load into typed, frozen objects.
+
+An unknown key, a wrong type or a missing required value is a :class:`ConfigError` that names the
+file and the key (``terminal.idle_timeout_s``). Relative paths in the file are relative to the file.
+``config/default.toml`` documents every setting; a test keeps it and this module in step.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from kiosk.errors import ConfigError
+
+Language = Literal["da", "en"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class TerminalSettings(_Section):
+    id: str = Field(min_length=1)
+    branch: str = Field(min_length=1)
+    name: str = ""
+    language: Language = "da"
+    languages: tuple[Language, ...] = Field(default=("da", "en"), strict=False, min_length=1)
+    fullscreen: bool = True
+
+    @model_validator(mode="after")
+    def _default_language_offered(self) -> TerminalSettings:
+        if self.language not in self.languages:
+            raise ValueError(f"language {self.language!r} is not in languages")
+        return self
+
+
+class SessionSettings(_Section):
+    idle_timeout_s: int = Field(default=60, ge=10, le=3600)
+    idle_warning_s: int = Field(default=10, ge=1, le=600)
+    pin_min_length: int = Field(default=4, ge=1, le=12)
+    pin_max_length: int = Field(default=6, ge=1, le=12)
+    max_pin_attempts: int = Field(default=3, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SessionSettings:
+        if self.idle_warning_s >= self.idle_timeout_s:
+            raise ValueError("idle_warning_s must be shorter than idle_timeout_s")
+        if self.pin_min_length > self.pin_max_length:
+            raise ValueError("pin_min_length must not exceed pin_max_length")
+        return self
+
+
+class PathSettings(_Section):
+    data_dir: Path | None = None
+    log_dir: Path | None = None
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_bytes: int = Field(default=5_000_000, ge=10_000)
+    backups: int = Field(default=5, ge=0, le=100)
+    console: bool = True
+
+
+class LmsSettings(_Section):
+    kind: Literal["memory"] = "memory"
+    seed: Path | None = None
+
+
+class CardReaderSettings(_Section):
+    kind: Literal["simulated"] = "simulated"
+
+
+class DeviceSettings(_Section):
+    card_reader: CardReaderSettings = CardReaderSettings()
+
+
+class Settings(_Section):
+    terminal: TerminalSettings
+    session: SessionSettings = SessionSettings()
+    paths: PathSettings = PathSettings()
+    logging: LoggingSettings = LoggingSettings()
+    lms: LmsSettings = LmsSettings()
+    devices: DeviceSettings = DeviceSettings()
+
+    source: Path | None = Field(default=None, exclude=True)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(file)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown setting"
+    if kind == "missing":
+        return f"{key}: required setting is missing"
+    value = error.get("input")
+    shown = "" if isinstance(value, dict) else f" (got {value!r})"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{key}: {message}{shown}"
+
+
+def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings:
+    """Validate already-parsed TOML data. Relative paths are resolved against ``source``'s folder."""
+    where = str(source) if source else "<settings>"
+    _paths_to_path(data)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors())  # type: ignore[arg-type]
+        raise ConfigError(f"{where}: {problems}") from None
+    if source is not None:
+        base = source.resolve().parent
+        settings = settings.model_copy(
+            update={
+                "source": source,
+                "paths": settings.paths.model_copy(
+                    update={
+                        "data_dir": _resolve(base, settings.paths.data_dir),
+                        "log_dir": _resolve(base, settings.paths.log_dir),
+                    }
+                ),
+                "lms": settings.lms.model_copy(update={"seed": _resolve(base, settings.lms.seed)}),
+            }
+        )
+    return settings
+
+
+def _resolve(base: Path, path: Path | None) -> Path | None:
+    if path is None:
+        return None
+    path = path.expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+_PATH_KEYS = {("paths", "data_dir"), ("paths", "log_dir"), ("lms", "seed")}
+
+
+def _paths_to_path(data: dict[str, Any]) -> None:
+    """Strict mode wants Path objects for Path fields; TOML has only strings."""
+    for section, key in _PATH_KEYS:
+        table = data.get(section)
+        if isinstance(table, dict) and isinstance(table.get(key), str):
+            value = table[key]
+            table[key] = Path(value) if value else None
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate a settings file. Every problem is a :class:`ConfigError` naming ``path``."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: settings file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read settings file ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_settings(data, path)

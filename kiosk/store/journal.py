@@ -1,0 +1,98 @@
+"""The journal/outbox repository: write first, act or send after, mark the outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kiosk.store.db import Store
+from kiosk.store.schema import JournalRow
+
+
+class JournalState:
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    SENT = "sent"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: str
+    seq: int
+    kind: str
+    state: str
+    created_at: dt.datetime
+    payload: dict[str, Any]
+    attempts: int
+    last_error: str | None
+
+    @classmethod
+    def of(cls, row: JournalRow) -> JournalEntry:
+        return cls(row.id, row.seq, row.kind, row.state, row.created_at, dict(row.payload),
+                   row.attempts, row.last_error)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Journal:
+    """Append-only record of transactions and events, each with a UUID idempotency key.
+
+    Payloads must carry pseudonymous tokens, never a PIN, CPR number or name (invariant 3).
+    """
+
+    def __init__(self, store: Store, now: Callable[[], dt.datetime] = _utcnow) -> None:
+        self._store = store
+        self._now = now
+
+    def append(self, kind: str, payload: dict[str, Any], *, entry_id: str | None = None) -> JournalEntry:
+        """Write a pending row and commit it before returning."""
+        now = self._now()
+        row = JournalRow(
+            id=entry_id or str(uuid.uuid4()),
+            kind=kind,
+            state=JournalState.PENDING,
+            created_at=now,
+            updated_at=now,
+            payload=payload,
+            attempts=0,
+        )
+        with self._store.session() as session, session.begin():
+            session.add(row)
+        return JournalEntry.of(row)
+
+    def mark(self, entry_id: str, state: str, *, error: str | None = None) -> JournalEntry:
+        with self._store.session() as session, session.begin():
+            row = session.execute(select(JournalRow).where(JournalRow.id == entry_id)).scalar_one()
+            row.state = state
+            row.updated_at = self._now()
+            row.attempts += 1
+            row.last_error = error
+            if state == JournalState.SENT:
+                row.sent_at = row.updated_at
+        return JournalEntry.of(row)
+
+    def get(self, entry_id: str) -> JournalEntry | None:
+        with self._store.session() as session:
+            row = session.execute(select(JournalRow).where(JournalRow.id == entry_id)).scalar_one_or_none()
+            return JournalEntry.of(row) if row else None
+
+    def in_state(self, state: str, limit: int = 100) -> list[JournalEntry]:
+        with self._store.session() as session:
+            rows = session.execute(
+                select(JournalRow).where(JournalRow.state == state).order_by(JournalRow.seq).limit(limit)
+            ).scalars()
+            return [JournalEntry.of(r) for r in rows]
+
+    def count(self, state: str) -> int:
+        with self._store.session() as session:
+            return int(session.execute(
+                select(func.count()).select_from(JournalRow).where(JournalRow.state == state)
+            ).scalar_one())
