@@ -1,0 +1,87 @@
+"""The ``library-kiosk`` command: the kiosk itself and the operators' tools."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiosk.errors import KioskError
+
+LANGUAGES = ("da", "en")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1080x1920") from None
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise argparse.ArgumentTypeError(f"{text!r}: width and height must be 200 to 8000 pixels")
+    return width, height
+
+
+def _parser() -> argparse.ArgumentParser:
+    from kiosk.app import DEMO_SETTINGS, screen_names
+
+    parser = argparse.ArgumentParser(
+        prog="library-kiosk",
+        description="Self-service library kiosk: unstaffed opening hours, self-check, printing.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("demo", help="run the kiosk in a window with simulated devices and demo data")
+
+    run = commands.add_parser("run", help="run the kiosk from a settings file (fullscreen)")
+    run.add_argument("--config", type=Path, required=True, help="settings file (TOML)")
+
+    check = commands.add_parser("check-config", help="validate a settings file and say what is wrong")
+    check.add_argument("file", type=Path)
+
+    shot = commands.add_parser("screenshot", help="render a screen to PNG offscreen, with demo data")
+    shot.add_argument("--screen", required=True, choices=screen_names())
+    shot.add_argument("--lang", default="da", choices=LANGUAGES)
+    shot.add_argument("--size", type=_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
+    shot.add_argument("--out", type=Path, required=True, help="PNG file to write")
+    shot.add_argument("--config", type=Path, default=DEMO_SETTINGS, help=argparse.SUPPRESS)
+    return parser
+
+
+def _check_config(path: Path) -> int:
+    from kiosk.settings import load_settings
+
+    settings = load_settings(path)
+    print(f"{path}: OK (terminal {settings.terminal.id}, branch {settings.terminal.branch})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            from kiosk.app import DEMO_SETTINGS, run_gui
+
+            return run_gui(DEMO_SETTINGS, demo=True)
+        if args.command == "run":
+            from kiosk.app import run_gui
+
+            return run_gui(args.config, demo=False)
+        if args.command == "check-config":
+            return _check_config(args.file)
+        if args.command == "screenshot":
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+            from kiosk.app import screenshot
+
+            out = screenshot(args.screen, args.lang, args.size, args.out, args.config)
+            print(out)
+            return 0
+    except KioskError as exc:
+        print(f"library-kiosk: {exc}", file=sys.stderr)
+        return 2
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,292 @@
+"""The session: who is at the kiosk, their PIN attempts, the idle timeout and the privacy reset.
+
+Runs on the core thread only. Inputs are events (a card presented, a PIN submitted, a button, a
+tick); output is a :class:`SessionView` published after every change, which the UI renders.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from kiosk.errors import LmsError
+from kiosk.events import Core, Tick
+from kiosk.logs import SECRETS, SecretRegistry
+from kiosk.model import AuthOutcome, AuthResult, Credential, Patron
+from kiosk.ports import Clock, LibrarySystem
+from kiosk.settings import SessionSettings
+
+log = logging.getLogger(__name__)
+
+MESSAGE_SECONDS = 8.0
+
+
+class Screen(StrEnum):
+    START = "start"
+    PIN = "pin"
+    AUTHENTICATING = "authenticating"
+    PATRON = "patron"
+
+
+class Message(StrEnum):
+    """What the patron is told; the UI turns each into a sentence with a next step."""
+
+    UNKNOWN_CARD = "unknown_card"
+    WRONG_PIN = "wrong_pin"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    BLOCKED = "blocked"
+    LMS_UNAVAILABLE = "lms_unavailable"
+    GOODBYE = "goodbye"
+    TIMED_OUT = "timed_out"
+
+
+# Events the UI and the drivers post.
+@dataclass(frozen=True)
+class CredentialPresented:
+    credential: Credential
+
+
+@dataclass(frozen=True)
+class PinSubmitted:
+    pin: str = ""
+
+    def __repr__(self) -> str:
+        return "PinSubmitted(pin=***)"
+
+
+@dataclass(frozen=True)
+class CancelPressed:
+    pass
+
+
+@dataclass(frozen=True)
+class LogoutPressed:
+    pass
+
+
+@dataclass(frozen=True)
+class UserActivity:
+    pass
+
+
+@dataclass(frozen=True)
+class LanguageChosen:
+    language: str
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """Everything a screen needs to draw the session, and nothing it must not keep."""
+
+    screen: Screen
+    language: str
+    message: Message | None = None
+    lms_messages: tuple[str, ...] = ()
+    attempts_left: int = 0
+    greeting_name: str = ""
+    idle_warning: bool = False
+    seconds_left: int = 0
+    pin_min_length: int = 4
+    pin_max_length: int = 6
+
+
+class SessionService:
+    def __init__(
+        self,
+        core: Core,
+        lms: LibrarySystem,
+        clock: Clock,
+        settings: SessionSettings,
+        *,
+        language: str = "da",
+        secrets: SecretRegistry = SECRETS,
+    ) -> None:
+        self._core = core
+        self._lms = lms
+        self._clock = clock
+        self._settings = settings
+        self._default_language = language
+        self._secrets = secrets
+        self._credential: Credential | None = None
+        self._patron: Patron | None = None
+        self._pin: str | None = None
+        self._attempts = 0
+        self._generation = 0
+        self._last_activity = clock.monotonic()
+        self._message_until = 0.0
+        self.view = self._blank_view(language)
+        core.on(CredentialPresented, self._on_credential)
+        core.on(PinSubmitted, self._on_pin)
+        core.on(CancelPressed, lambda _e: self._reset(None, "cancelled"))
+        core.on(LogoutPressed, self._on_logout)
+        core.on(UserActivity, lambda _e: self._touch())
+        core.on(LanguageChosen, self._on_language)
+        core.on(Tick, self._on_tick)
+
+    @property
+    def patron(self) -> Patron | None:
+        return self._patron
+
+    # -- actions for the UI (thread-safe: each posts an event for the core thread) ---------------
+    def submit_pin(self, pin: str) -> None:
+        self._core.post(PinSubmitted(pin))
+
+    def cancel(self) -> None:
+        self._core.post(CancelPressed())
+
+    def logout(self) -> None:
+        self._core.post(LogoutPressed())
+
+    def activity(self) -> None:
+        self._core.post(UserActivity())
+
+    def choose_language(self, language: str) -> None:
+        self._core.post(LanguageChosen(language))
+
+    # -- handlers -------------------------------------------------------------------------------
+    def _on_credential(self, event: CredentialPresented) -> None:
+        if self.view.screen in (Screen.PATRON, Screen.AUTHENTICATING):
+            log.info("credential ignored: a session is in progress")
+            return
+        self._forget_secrets()
+        self._credential = event.credential
+        self._attempts = 0
+        self._touch()
+        log.info("credential presented (%s)", event.credential.kind.value)
+        self._show(screen=Screen.PIN, message=None, lms_messages=(), attempts_left=self._attempts_left)
+
+    def _on_pin(self, event: PinSubmitted) -> None:
+        if self.view.screen is not Screen.PIN or self._credential is None:
+            return
+        pin = event.pin
+        self._secrets.add(pin)
+        self._touch()
+        if not (self._settings.pin_min_length <= len(pin) <= self._settings.pin_max_length
+                and pin.isdigit()):
+            self._wrong_pin(())
+            return
+        self._pin = pin
+        self._generation += 1
+        generation, credential = self._generation, self._credential
+        self._show(screen=Screen.AUTHENTICATING, message=None)
+        self._core.run_in_worker(
+            lambda: self._lms.authenticate_patron(credential, pin),
+            lambda result, error: self._on_auth(generation, result, error),
+        )
+
+    def _on_auth(self, generation: int, result: AuthResult | None, error: BaseException | None) -> None:
+        if generation != self._generation or self.view.screen is not Screen.AUTHENTICATING:
+            return  # the patron cancelled or timed out meanwhile
+        if error is not None or result is None:
+            if not isinstance(error, LmsError):
+                log.error("authentication failed unexpectedly", exc_info=error)
+            else:
+                log.warning("LMS unavailable during authentication: %s", error)
+            self._reset(Message.LMS_UNAVAILABLE, "lms unavailable")
+            return
+        messages = result.screen_messages
+        if result.outcome is AuthOutcome.OK and result.patron is not None:
+            self._patron = result.patron
+            self._secrets.add(result.patron.name)
+            log.info("patron authenticated")
+            self._show(screen=Screen.PATRON, message=None, lms_messages=messages,
+                       greeting_name=result.patron.first_name)
+        elif result.outcome is AuthOutcome.WRONG_PIN:
+            self._wrong_pin(messages)
+        elif result.outcome is AuthOutcome.BLOCKED:
+            log.info("patron refused: blocked")
+            self._reset(Message.BLOCKED, "blocked", lms_messages=messages)
+        else:
+            log.info("credential refused: unknown patron")
+            self._reset(Message.UNKNOWN_CARD, "unknown card", lms_messages=messages)
+
+    def _wrong_pin(self, messages: tuple[str, ...]) -> None:
+        self._attempts += 1
+        log.info("wrong PIN (attempt %d of %d)", self._attempts, self._settings.max_pin_attempts)
+        if self._attempts >= self._settings.max_pin_attempts:
+            self._reset(Message.TOO_MANY_ATTEMPTS, "too many PIN attempts")
+            return
+        self._show(screen=Screen.PIN, message=Message.WRONG_PIN, lms_messages=messages,
+                   attempts_left=self._attempts_left)
+
+    def _on_logout(self, _event: LogoutPressed) -> None:
+        self._reset(Message.GOODBYE, "logout")
+
+    def _on_language(self, event: LanguageChosen) -> None:
+        self._touch()
+        self._show(language=event.language)
+
+    def _on_tick(self, _event: Tick) -> None:
+        now = self._clock.monotonic()
+        idle = now - self._last_activity
+        timeout, warning = self._settings.idle_timeout_s, self._settings.idle_warning_s
+        if self.view.screen is Screen.START:
+            if self.view.message is not None and now >= self._message_until:
+                self._show(message=None, lms_messages=())
+            if self.view.language != self._default_language and idle >= timeout:
+                self._show(language=self._default_language)  # the next person starts in Danish
+            return
+        if idle >= timeout:
+            self._reset(Message.TIMED_OUT, "idle timeout")
+        elif idle >= timeout - warning:
+            self._show(idle_warning=True, seconds_left=max(1, math.ceil(timeout - idle)))
+
+    # -- state ----------------------------------------------------------------------------------
+    @property
+    def _attempts_left(self) -> int:
+        return self._settings.max_pin_attempts - self._attempts
+
+    def _touch(self) -> None:
+        self._last_activity = self._clock.monotonic()
+        if self.view.idle_warning:
+            self._show(idle_warning=False, seconds_left=0)
+
+    def _reset(self, message: Message | None, why: str, lms_messages: tuple[str, ...] = ()) -> None:
+        """Back to the start screen with every trace of the patron gone (invariant 4)."""
+        was_active = self.view.screen is not Screen.START
+        patron = self._patron
+        self._generation += 1
+        self._credential = None
+        self._patron = None
+        self._pin = None
+        self._attempts = 0
+        self._forget_secrets()
+        if patron is not None:
+            patron_id = patron.patron_id
+            self._core.run_in_worker(lambda: self._lms.end_session(patron_id), _log_end_session)
+        if was_active:
+            log.info("session ended (%s)", why)
+        self._message_until = self._clock.monotonic() + MESSAGE_SECONDS
+        self.view = self._blank_view(self._default_language)
+        self._show(message=message, lms_messages=lms_messages)
+
+    def _forget_secrets(self) -> None:
+        self._secrets.clear()
+
+    def _blank_view(self, language: str) -> SessionView:
+        return SessionView(
+            screen=Screen.START,
+            language=language,
+            pin_min_length=self._settings.pin_min_length,
+            pin_max_length=self._settings.pin_max_length,
+        )
+
+    def _show(self, **changes: object) -> None:
+        view = replace(self.view, **changes)  # type: ignore[arg-type]
+        if view.screen is not Screen.PATRON:
+            view = replace(view, greeting_name="")
+        if not view.idle_warning or view.screen is Screen.START:
+            view = replace(view, idle_warning=False, seconds_left=0)
+        self.view = view
+        self._core.publish(view)
+
+    def publish(self) -> None:
+        """Publish the current view (for a UI that has just connected)."""
+        self._core.publish(self.view)
+
+
+def _log_end_session(_result: object, error: BaseException | None) -> None:
+    if error is not None:
+        log.warning("ending the LMS session failed: %s", error)

@@ -1,0 +1,61 @@
+"""Fixtures for real parts: settings files, SQLite databases, the core loop, the Qt window."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.app import DEMO_SETTINGS, Kiosk, build
+from kiosk.events import InlineWorkers
+from kiosk.fakes import FakeClock
+from kiosk.logs import SECRETS
+from kiosk.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def isolated_settings(tmp_path: Path, source: Path = DEMO_SETTINGS) -> Settings:
+    """The given settings file, with the database and logs moved into ``tmp_path``."""
+    settings = load_settings(source)
+    paths = settings.paths.model_copy(
+        update={"data_dir": tmp_path / "data", "log_dir": tmp_path / "log"}
+    )
+    return settings.model_copy(update={"paths": paths})
+
+
+@pytest.fixture
+def demo_settings(tmp_path: Path) -> Settings:
+    return isolated_settings(tmp_path)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def kiosk(demo_settings: Settings, clock: FakeClock) -> Iterator[Kiosk]:
+    """The demo kiosk, single-threaded: events run when the test drains the core."""
+    k = build(demo_settings, profile="demo", clock=clock, workers=InlineWorkers(),
+              log_to_console=False)
+    k.connect_devices()
+    yield k
+    k.store.close()
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging_and_secrets() -> Iterator[None]:
+    yield
+    SECRETS.clear()
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_kiosk", False):
+            root.removeHandler(handler)
+            handler.close()
