@@ -1,0 +1,121 @@
+"""Render any screen offscreen to PNG, by driving the real session with demo data.
+
+Used by ``library-kiosk screenshot``, by the docs and by the tests. Nothing here is staged: the
+screen is reached the way a patron reaches it (card, PIN, idle time), on a fake clock.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from kiosk.app import DEMO_SETTINGS, Kiosk, build
+from kiosk.events import InlineWorkers, Tick
+from kiosk.fakes import FakeCardReader, FakeClock
+from kiosk.services.session import Screen
+from kiosk.settings import Settings, load_settings
+from ui.main_window import KioskWindow
+from ui.screens.session import PinScreen
+
+SCREENS = (
+    "start",
+    "pin",
+    "pin-wrong",
+    "authenticating",
+    "patron",
+    "idle-warning",
+    "logged-out",
+    "refused",
+)
+
+
+def _present(kiosk: Kiosk, index: int) -> None:
+    reader = kiosk.card_reader
+    assert isinstance(reader, FakeCardReader)
+    reader.present(kiosk.demo_cards[index].credential)
+    kiosk.core.drain()
+
+
+def _type_pin(kiosk: Kiosk, pin: str, *, wait_for_lms: bool = True) -> None:
+    kiosk.session.submit_pin(pin)
+    # Without waiting, only the PIN event is handled: the LMS's answer stays queued.
+    kiosk.core.drain(max_events=10_000 if wait_for_lms else 1)
+
+
+def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
+    """Do what a patron does to reach ``screen``."""
+    anna, _child, blocked = kiosk.demo_cards[0], kiosk.demo_cards[1], kiosk.demo_cards[2]
+    if screen == "start":
+        return
+    if screen == "refused":
+        _present(kiosk, 2)
+        _type_pin(kiosk, blocked.pin)
+        return
+    _present(kiosk, 0)
+    if screen == "pin":
+        pin_screen = window.screens[Screen.PIN]
+        assert isinstance(pin_screen, PinScreen)
+        pin_screen.pad.press("1")
+        pin_screen.pad.press("2")
+    elif screen == "pin-wrong":
+        _type_pin(kiosk, "0000")
+    elif screen == "authenticating":
+        _type_pin(kiosk, anna.pin, wait_for_lms=False)
+    else:
+        _type_pin(kiosk, anna.pin)
+        if screen == "idle-warning":
+            clock = kiosk.clock
+            assert isinstance(clock, FakeClock)
+            clock.advance(kiosk.settings.session.idle_timeout_s - 7)
+            kiosk.core.post(Tick())
+            kiosk.core.drain()
+        elif screen == "logged-out":
+            kiosk.session.logout()
+            kiosk.core.drain()
+
+
+def render_screen(
+    screen: str,
+    language: str,
+    size: tuple[int, int],
+    out: Path,
+    settings_path: Path = DEMO_SETTINGS,
+) -> Path:
+    """Render ``screen`` in ``language`` at ``size`` (width, height) to the PNG file ``out``."""
+    if screen not in SCREENS:
+        raise ValueError(f"unknown screen {screen!r}; choose one of {', '.join(SCREENS)}")
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory(prefix="kiosk-shot-") as tmp:
+        base = load_settings(settings_path)
+        settings = _isolated(base, Path(tmp))
+        kiosk = build(settings, profile="demo", clock=FakeClock(), workers=InlineWorkers(),
+                      log_to_console=False)
+        try:
+            window = KioskWindow(kiosk.session, title=settings.terminal.name or
+                                 settings.terminal.branch, languages=settings.terminal.languages,
+                                 now=kiosk.clock.now)
+            kiosk.core.subscribe(window.show_view)
+            kiosk.connect_devices()
+            kiosk.session.choose_language(language)
+            kiosk.core.drain()
+            window.setFixedSize(*size)
+            window.apply_scale(*size)
+            window.show()
+            _drive(kiosk, window, screen)
+            app.processEvents()
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if not window.grab().save(str(out), "PNG"):
+                raise OSError(f"could not write {out}")
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+        finally:
+            kiosk.store.close()
+    return out
+
+
+def _isolated(settings: Settings, folder: Path) -> Settings:
+    paths = settings.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
+    return settings.model_copy(update={"paths": paths})

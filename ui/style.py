@@ -1,0 +1,95 @@
+"""Colours, type and sizes. Everything scales with the short side of the screen.
+
+Contrast: every text colour below is at least 4.5:1 on the background it is used on (checked in
+tests/test_ui_style.py). Touch targets are at least 15 mm on a 21.5" full-HD panel (~100 px).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BACKGROUND = "#F5F3EE"
+SURFACE = "#FFFFFF"
+INK = "#1B1F23"
+MUTED = "#4A5560"
+PRIMARY = "#0B4F6C"
+PRIMARY_PRESSED = "#083A50"
+ON_PRIMARY = "#FFFFFF"
+HEADER = "#0B4F6C"
+ON_HEADER = "#FFFFFF"
+ERROR_BG = "#FBE3E1"
+ERROR_INK = "#8A1C13"
+INFO_BG = "#E1EEF5"
+INFO_INK = "#0B3C52"
+KEY_BG = "#FFFFFF"
+KEY_BORDER = "#C9CED3"
+OVERLAY = "rgba(20, 24, 28, 170)"
+
+FONT_FAMILY = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Pixel sizes for a screen of ``width`` x ``height``."""
+
+    width: int
+    height: int
+
+    @property
+    def unit(self) -> float:
+        return min(self.width, self.height) / 1080
+
+    def px(self, value: float) -> int:
+        return max(1, round(value * self.unit))
+
+    @property
+    def portrait(self) -> bool:
+        return self.height > self.width
+
+
+def stylesheet(scale: Scale) -> str:
+    px = scale.px
+    return f"""
+    QWidget#KioskWindow, QWidget#Screen {{ background: {BACKGROUND}; }}
+    QWidget {{ font-family: {FONT_FAMILY}; color: {INK}; font-size: {px(30)}px; }}
+    QWidget#Header {{ background: {HEADER}; }}
+    QLabel#HeaderTitle {{ color: {ON_HEADER}; font-size: {px(34)}px; font-weight: 600; }}
+    QLabel#HeaderClock {{ color: {ON_HEADER}; font-size: {px(34)}px; }}
+    QPushButton#LanguageButton {{
+        color: {ON_HEADER}; background: transparent; border: {px(2)}px solid {ON_HEADER};
+        border-radius: {px(12)}px; padding: {px(10)}px {px(22)}px; font-size: {px(26)}px;
+        min-height: {px(72)}px;
+    }}
+    QPushButton#LanguageButton:checked {{ background: {ON_HEADER}; color: {HEADER}; }}
+    QLabel#Title {{ font-size: {px(64)}px; font-weight: 700; }}
+    QLabel#Subtitle {{ font-size: {px(38)}px; color: {INK}; }}
+    QLabel#Hint {{ font-size: {px(28)}px; color: {MUTED}; }}
+    QLabel#Message[tone="error"] {{
+        background: {ERROR_BG}; color: {ERROR_INK}; border-radius: {px(16)}px;
+        font-size: {px(30)}px;
+    }}
+    QLabel#Message[tone="info"] {{
+        background: {INFO_BG}; color: {INFO_INK}; border-radius: {px(16)}px;
+        font-size: {px(30)}px;
+    }}
+    QLabel#PinDots {{ font-size: {px(72)}px; letter-spacing: {px(16)}px; color: {INK}; }}
+    QPushButton#Key {{
+        background: {KEY_BG}; border: {px(2)}px solid {KEY_BORDER}; border-radius: {px(18)}px;
+        font-size: {px(48)}px; font-weight: 600; min-width: {px(170)}px; min-height: {px(118)}px;
+    }}
+    QPushButton#Key:pressed {{ background: {INFO_BG}; }}
+    QPushButton#Primary {{
+        background: {PRIMARY}; color: {ON_PRIMARY}; border: none; border-radius: {px(18)}px;
+        font-size: {px(38)}px; font-weight: 600; padding: {px(20)}px {px(48)}px;
+        min-height: {px(118)}px;
+    }}
+    QPushButton#Primary:pressed {{ background: {PRIMARY_PRESSED}; }}
+    QPushButton#Primary:disabled {{ background: #8FA9B6; }}
+    QPushButton#Secondary {{
+        background: {SURFACE}; color: {PRIMARY}; border: {px(3)}px solid {PRIMARY};
+        border-radius: {px(18)}px; font-size: {px(34)}px; font-weight: 600;
+        padding: {px(18)}px {px(44)}px; min-height: {px(110)}px;
+    }}
+    QWidget#Overlay {{ background: {OVERLAY}; }}
+    QFrame#Card {{ background: {SURFACE}; border-radius: {px(28)}px; }}
+    """

@@ -1,0 +1,202 @@
+"""Small building blocks shared by the screens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
+
+from ui import style
+from ui.i18n import LANGUAGE_NAMES
+
+
+def label(object_name: str, text: str = "", *, wrap: bool = True, center: bool = True) -> QLabel:
+    widget = QLabel(text)
+    widget.setObjectName(object_name)
+    widget.setWordWrap(wrap)
+    if center:
+        widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return widget
+
+
+def button(object_name: str, text: str, on_click: Callable[[], None]) -> QPushButton:
+    widget = QPushButton(text)
+    widget.setObjectName(object_name)
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    # clicked(bool) would hand `checked` to a lambda's first default argument; swallow it.
+    widget.clicked.connect(lambda _checked=False: on_click())
+    return widget
+
+
+class MessageLabel(QLabel):
+    """A message box that is hidden when empty; tone 'error' or 'info' picks its colours."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("Message")
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hide()
+
+    def show_message(self, text: str, tone: str = "info") -> None:
+        if not text:
+            self.clear()
+            self.hide()
+            return
+        self.setProperty("tone", tone)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.setText(text)
+        self.show()
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        # Margins rather than CSS padding: Qt counts them in the label's size hint.
+        self.setContentsMargins(scale.px(28), scale.px(22), scale.px(28), scale.px(22))
+
+
+class Header(QWidget):
+    """Library name, clock and the language buttons: on every screen."""
+
+    def __init__(self, title: str, languages: tuple[str, ...],
+                 on_language: Callable[[str], None]) -> None:
+        super().__init__()
+        self.setObjectName("Header")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        layout = self.row = QHBoxLayout(self)
+        self.title = label("HeaderTitle", title, wrap=False, center=False)
+        self.clock = label("HeaderClock", "", wrap=False)
+        layout.addWidget(self.title, 1)
+        layout.addWidget(self.clock)
+        self.language_buttons: dict[str, QPushButton] = {}
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        for code in languages:
+            lang_button = button("LanguageButton", LANGUAGE_NAMES[code], partial(on_language, code))
+            lang_button.setCheckable(True)
+            group.addButton(lang_button)
+            layout.addWidget(lang_button)
+            self.language_buttons[code] = lang_button
+
+    def set_language(self, language: str) -> None:
+        for code, lang_button in self.language_buttons.items():
+            lang_button.setChecked(code == language)
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        margin = scale.px(28)
+        self.row.setContentsMargins(margin, scale.px(18), margin, scale.px(18))
+        self.row.setSpacing(scale.px(18))
+
+
+class CardIllustration(QWidget):
+    """A card being held to a reader, drawn so that it scales with the screen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(160)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        side = min(self.width(), self.height() * 1.4)
+        cx, cy = self.width() / 2, self.height() / 2
+        # The reader: a rounded slab with the contactless symbol.
+        reader = QRectF(cx - side * 0.32, cy - side * 0.05, side * 0.64, side * 0.36)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#D9DEE2"))
+        painter.drawRoundedRect(reader, side * 0.04, side * 0.04)
+        pen = QPen(QColor(style.PRIMARY), max(2.0, side * 0.014))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        centre = QPointF(cx + side * 0.16, reader.center().y())
+        for radius in (0.04, 0.075, 0.11):
+            r = side * radius
+            painter.drawArc(QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r), -45 * 16, 90 * 16)
+        # The card, tilted above the reader.
+        painter.save()
+        painter.translate(cx - side * 0.06, cy - side * 0.12)
+        painter.rotate(-12)
+        card = QRectF(-side * 0.22, -side * 0.14, side * 0.44, side * 0.28)
+        painter.setPen(QPen(QColor(style.PRIMARY_PRESSED), max(1.5, side * 0.006)))
+        painter.setBrush(QColor(style.PRIMARY))
+        painter.drawRoundedRect(card, side * 0.025, side * 0.025)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#F2C14E"))
+        painter.drawRoundedRect(QRectF(card.left() + side * 0.04, card.top() + side * 0.07,
+                                       side * 0.08, side * 0.06), side * 0.01, side * 0.01)
+        painter.setBrush(QColor(255, 255, 255, 200))
+        for row in range(2):
+            painter.drawRoundedRect(
+                QRectF(card.left() + side * 0.04, card.top() + side * (0.17 + row * 0.045),
+                       side * (0.3 - row * 0.1), side * 0.022), side * 0.01, side * 0.01)
+        painter.restore()
+        painter.end()
+
+
+class PinPad(QWidget):
+    """Digits 0-9, delete and OK. Keeps the typed digits; never shows them."""
+
+    def __init__(self, on_submit: Callable[[str], None], on_change: Callable[[int], None]) -> None:
+        super().__init__()
+        self._digits = ""
+        self._max = 6
+        self._on_submit = on_submit
+        self._on_change = on_change
+        self.grid = QGridLayout(self)
+        self.keys: dict[str, QPushButton] = {}
+        for index, digit in enumerate("123456789"):
+            self._add_key(digit, index // 3, index % 3, partial(self.press, digit))
+        self.delete_key = self._add_key("⌫", 3, 0, self.delete)
+        self._add_key("0", 3, 1, lambda: self.press("0"))
+        self.ok_key = self._add_key("OK", 3, 2, self.submit)
+        self.ok_key.setObjectName("Primary")
+
+    def _add_key(self, text: str, row: int, column: int, action: Callable[[], None]) -> QPushButton:
+        key = button("Key", text, action)
+        key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.grid.addWidget(key, row, column)
+        self.keys[text] = key
+        return key
+
+    @property
+    def length(self) -> int:
+        return len(self._digits)
+
+    def configure(self, max_length: int, ok_text: str, delete_text: str) -> None:
+        self._max = max_length
+        self.ok_key.setText(ok_text)
+        self.delete_key.setAccessibleName(delete_text)
+        self.delete_key.setToolTip(delete_text)
+
+    def press(self, digit: str) -> None:
+        if len(self._digits) < self._max:
+            self._digits += digit
+            self._on_change(len(self._digits))
+
+    def delete(self) -> None:
+        self._digits = self._digits[:-1]
+        self._on_change(len(self._digits))
+
+    def clear(self) -> None:
+        self._digits = ""
+        self._on_change(0)
+
+    def submit(self) -> None:
+        digits, self._digits = self._digits, ""
+        self._on_change(0)
+        self._on_submit(digits)
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        self.grid.setSpacing(scale.px(22))
