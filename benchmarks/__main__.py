@@ -1,0 +1,20 @@
+"""Run every benchmark and print one line each."""
+
+from __future__ import annotations
+
+import platform
+import sys
+
+from benchmarks import bench_core
+
+
+def main() -> int:
+    print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
+    for module in (bench_core,):
+        for result in module.run():
+            print(result.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
