@@ -371,6 +371,7 @@ class FakeLibrarySystem:
         fee_acknowledged: bool = False,
         no_block: bool = False,
         transaction_date: dt.datetime | None = None,
+        due_date: dt.datetime | None = None,
         cancel: bool = False,
     ) -> CheckoutResult:
         self._require_online()
@@ -390,7 +391,7 @@ class FakeLibrarySystem:
                 return CheckoutResult(False, item_id, item.item.title, screen_messages=(
                     "Du kan ikke låne lige nu",))
             renewal = item.on_loan_to == patron_id
-            due = (transaction_date or self._now()) + dt.timedelta(days=self.loan_days)
+            due = due_date or (transaction_date or self._now()) + dt.timedelta(days=self.loan_days)
             item.on_loan_to = patron_id
             entry.loans[item_id] = due
             return CheckoutResult(True, item_id, item.item.title, due_date=due, renewal=renewal,

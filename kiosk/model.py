@@ -47,6 +47,8 @@ class Patron:
     fee_total: Decimal = Decimal("0")
     currency: str = "DKK"
     screen_messages: tuple[str, ...] = ()
+    # Fields the LMS sent that the kiosk has no name for (vendor extensions), as (code, value).
+    extra: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     @property
     def first_name(self) -> str:
@@ -104,6 +106,7 @@ class Item:
     author: str = ""
     media_type: str = ""
     owner_library: str = ""
+    permanent_location: str = ""
     parts_in_set: int = 1
     circulation_status: str = ""
     due_date: dt.datetime | None = None
@@ -158,7 +161,9 @@ class CheckoutResult:
     renewal: bool = False
     desensitize: bool | None = None
     fee_amount: Decimal | None = None
+    fee_type: str = ""
     fee_acknowledgement_required: bool = False
+    transaction_id: str = ""
     screen_messages: tuple[str, ...] = ()
 
 
@@ -173,6 +178,7 @@ class CheckinResult:
     permanent_location: str = ""
     hold_patron_present: bool = False
     destination: str = ""
+    alert_type: str = ""
     screen_messages: tuple[str, ...] = ()
 
 

@@ -61,8 +61,12 @@ class LibrarySystem(Protocol):
         fee_acknowledged: bool = False,
         no_block: bool = False,
         transaction_date: dt.datetime | None = None,
+        due_date: dt.datetime | None = None,
         cancel: bool = False,
-    ) -> CheckoutResult: ...
+    ) -> CheckoutResult:
+        """Lend an item. ``no_block`` with the original ``transaction_date`` and ``due_date``
+        replays an offline loan; ``cancel`` undoes a checkout whose tag could not be secured."""
+        ...
 
     def checkin(
         self,
@@ -73,7 +77,9 @@ class LibrarySystem(Protocol):
         transaction_date: dt.datetime | None = None,
         return_date: dt.datetime | None = None,
         cancel: bool = False,
-    ) -> CheckinResult: ...
+    ) -> CheckinResult:
+        """Take an item back. ``cancel`` undoes a checkin whose tag could not be secured."""
+        ...
 
     def renew(self, patron_id: str, item_id: str, *, pin: str | None = None) -> RenewResult: ...
 
