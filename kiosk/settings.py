@@ -65,9 +65,30 @@ class LoggingSettings(_Section):
     console: bool = True
 
 
+class Sip2Settings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=6001, ge=1, le=65535)
+    user: str = ""
+    password: str = Field(default="", repr=False)
+    institution: str = ""
+    location: str = ""
+    terminal_password: str = Field(default="", repr=False)
+    tls: bool = False
+    tls_verify: bool = True
+    tls_ca_file: Path | None = None
+    telnet: bool = False
+    encoding: Literal["cp850", "utf-8", "latin-1"] = "cp850"
+    error_detection: bool = True
+    timeout_s: float = Field(default=10.0, gt=0, le=120, strict=False)
+    retries: int = Field(default=3, ge=0, le=10)
+    keepalive_s: float = Field(default=60.0, ge=0, le=3600, strict=False)
+    page_size: int = Field(default=50, ge=1, le=500)
+
+
 class LmsSettings(_Section):
-    kind: Literal["memory"] = "memory"
+    kind: Literal["sip2", "emulator", "memory"] = "sip2"
     seed: Path | None = None
+    sip2: Sip2Settings = Sip2Settings()
 
 
 class CardReaderSettings(_Section):
@@ -122,7 +143,11 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
                         "log_dir": _resolve(base, settings.paths.log_dir),
                     }
                 ),
-                "lms": settings.lms.model_copy(update={"seed": _resolve(base, settings.lms.seed)}),
+                "lms": settings.lms.model_copy(update={
+                    "seed": _resolve(base, settings.lms.seed),
+                    "sip2": settings.lms.sip2.model_copy(
+                        update={"tls_ca_file": _resolve(base, settings.lms.sip2.tls_ca_file)}),
+                }),
             }
         )
     return settings
@@ -135,13 +160,16 @@ def _resolve(base: Path, path: Path | None) -> Path | None:
     return path if path.is_absolute() else (base / path)
 
 
-_PATH_KEYS = {("paths", "data_dir"), ("paths", "log_dir"), ("lms", "seed")}
+_PATH_KEYS = (("paths", "data_dir"), ("paths", "log_dir"), ("lms", "seed"),
+              ("lms", "sip2", "tls_ca_file"))
 
 
 def _paths_to_path(data: dict[str, Any]) -> None:
     """Strict mode wants Path objects for Path fields; TOML has only strings."""
-    for section, key in _PATH_KEYS:
-        table = data.get(section)
+    for *sections, key in _PATH_KEYS:
+        table: Any = data
+        for section in sections:
+            table = table.get(section) if isinstance(table, dict) else None
         if isinstance(table, dict) and isinstance(table.get(key), str):
             value = table[key]
             table[key] = Path(value) if value else None
