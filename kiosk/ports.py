@@ -65,7 +65,8 @@ class LibrarySystem(Protocol):
         cancel: bool = False,
     ) -> CheckoutResult:
         """Lend an item. ``no_block`` with the original ``transaction_date`` and ``due_date``
-        replays an offline loan; ``cancel`` undoes a checkout whose tag could not be secured."""
+        replays an offline loan; ``cancel`` undoes a *checkin* whose tag could not be secured
+        (SIP2 BI: a cancelled checkout restores the loan)."""
         ...
 
     def checkin(
@@ -78,7 +79,7 @@ class LibrarySystem(Protocol):
         return_date: dt.datetime | None = None,
         cancel: bool = False,
     ) -> CheckinResult:
-        """Take an item back. ``cancel`` undoes a checkin whose tag could not be secured."""
+        """Take an item back. ``cancel`` undoes a *checkout* whose tag could not be secured."""
         ...
 
     def renew(self, patron_id: str, item_id: str, *, pin: str | None = None) -> RenewResult: ...

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kiosk.events import Core, InlineWorkers, Tick
-from kiosk.fakes import FakeCardReader, FakeClock, FakeLibrarySystem
+from kiosk.fake_lms import FakeLibrarySystem
+from kiosk.fakes import FakeCardReader, FakeClock
 from kiosk.logs import SECRETS
 from kiosk.model import Credential, CredentialKind, Patron
 from kiosk.services.session import (
