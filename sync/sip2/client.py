@@ -103,6 +103,13 @@ class Sip2Client:
 
     # -- connection -------------------------------------------------------------------------------
     @property
+    def institution(self) -> str:
+        """The configured institution id, else the one the ACS announced in its 98."""
+        if self.account.institution:
+            return self.account.institution
+        return self.acs_status.get("AO") if self.acs_status is not None else ""
+
+    @property
     def connected(self) -> bool:
         return self._conn.is_open
 
@@ -130,7 +137,13 @@ class Sip2Client:
                      status.fixed.get("online_status"))
             return status
 
+    def disconnect(self) -> None:
+        """Drop the connection; the next request opens a new one (93, then 99)."""
+        with self._lock:
+            self._conn.close()
+
     def close(self) -> None:
+        """Drop the connection and stop the keep-alive for good."""
         self._stopping.set()
         with self._lock:
             if self._conn.is_open:

@@ -71,7 +71,9 @@ class Sip2LibrarySystem:
 
     # -- helpers ----------------------------------------------------------------------------------
     def _base(self, *fields: tuple[str, str]) -> list[tuple[str, str]]:
-        return [("AO", self.client.account.institution), *fields]
+        if self.client.acs_status is None and not self.client.account.institution:
+            self.client.connect()  # AO must come from the ACS's status
+        return [("AO", self.client.institution), *fields]
 
     def _date(self, when: dt.datetime | None = None) -> str:
         return format_date(when or self._now())
@@ -208,10 +210,17 @@ class Sip2LibrarySystem:
             "transaction_date": self._date(transaction_date),
             "nb_due_date": format_date(due_date) if (no_block and due_date) else BLANK_DATE,
         }, fields)
-        try:
-            reply = self.client.request(request)
-        except Sip2OutcomeUnknown:
-            return self._reconcile_checkout(item_id, cancel)
+        for attempt in range(self.client.account.retries + 1):
+            try:
+                reply = self.client.request(request)
+                break
+            except Sip2OutcomeUnknown:
+                reconciled = self._reconcile_checkout(item_id)
+                if reconciled.ok or attempt == self.client.account.retries:
+                    return reconciled
+                # It did not take effect, so sending it once more cannot double anything; on a
+                # fresh connection, as this one has just proved unreliable.
+                self.client.disconnect()
         return self._checkout_result(reply, item_id, fee_acknowledged)
 
     def _checkout_result(self, reply: Message, item_id: str, fee_acknowledged: bool) -> CheckoutResult:
@@ -233,15 +242,17 @@ class Sip2LibrarySystem:
             screen_messages=tuple(m for m in reply.getall("AF") if m),
         )
 
-    def _reconcile_checkout(self, item_id: str, cancel: bool) -> CheckoutResult:
-        """The connection broke after an 11 went out: ask the LMS what became of the item."""
+    def _reconcile_checkout(self, item_id: str) -> CheckoutResult:
+        """The connection broke after an 11 went out: ask the LMS what became of the item.
+
+        A checkout (or a cancelled checkin) took effect exactly when the item is now on loan.
+        """
         item = self.item_info(item_id)
-        charged = item.circulation_status == "charged"
-        applied = charged != cancel
+        applied = item.circulation_status == "charged"
         log.warning("checkout outcome reconciled by item information: %s",
                     "applied" if applied else "not applied")
         return CheckoutResult(ok=applied, item_id=item_id, title=item.title, due_date=item.due_date,
-                              due_date_text=item.due_date_text, desensitize=applied and not cancel)
+                              due_date_text=item.due_date_text, desensitize=applied)
 
     def checkin(
         self,
@@ -254,7 +265,7 @@ class Sip2LibrarySystem:
         cancel: bool = False,
     ) -> CheckinResult:
         account = self.client.account
-        fields = [("AP", location or account.location), ("AO", account.institution), ("AB", item_id),
+        fields = [("AP", location or account.location), *self._base(("AB", item_id)),
                   ("AC", account.terminal_password)]
         if cancel:
             fields.append(("BI", "Y"))
@@ -263,14 +274,20 @@ class Sip2LibrarySystem:
             "transaction_date": self._date(transaction_date),
             "return_date": self._date(return_date or transaction_date),
         }, fields)
-        try:
-            reply = self.client.request(request)
-        except Sip2OutcomeUnknown:
-            item = self.item_info(item_id)
-            applied = (item.circulation_status != "charged") != cancel
-            log.warning("checkin outcome reconciled by item information: %s",
-                        "applied" if applied else "not applied")
-            return CheckinResult(ok=applied, item_id=item_id, title=item.title, resensitize=applied)
+        for attempt in range(account.retries + 1):
+            try:
+                reply = self.client.request(request)
+                break
+            except Sip2OutcomeUnknown:
+                item = self.item_info(item_id)
+                applied = item.circulation_status != "charged"  # a checkin, or a cancelled checkout
+                log.warning("checkin outcome reconciled by item information: %s",
+                            "applied" if applied else "not applied")
+                if applied or attempt == account.retries:
+                    return CheckinResult(ok=applied, item_id=item_id, title=item.title,
+                                         resensitize=applied)
+                # It did not take effect, so sending it once more cannot double anything.
+                self.client.disconnect()
         alert_type = reply.get("CV")
         return CheckinResult(
             ok=reply.flag("ok"),
