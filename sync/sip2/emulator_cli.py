@@ -1,0 +1,102 @@
+"""``library-kiosk lms-emulator``: run the SIP2 LMS emulator until SIGINT or SIGTERM.
+
+Also runnable as ``python -m sync.sip2.emulator_cli --port 0 --data config/demo/lms.toml``.
+Prints ``listening on HOST:PORT`` once it accepts connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import ssl
+import sys
+import threading
+from pathlib import Path
+
+from sync.sip2.emulator import Quirks, Sip2Emulator
+from sync.sip2.emulator_data import EmulatorDataError, load_data
+
+log = logging.getLogger("sync.sip2.emulator")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, required=True, help="TCP port (0 = any free port)")
+    parser.add_argument("--data", type=Path, required=True, help="seed data (.toml or .json)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--state", type=Path, help="JSON state file: loaded if it exists, saved after "
+                        "each change")
+    parser.add_argument("--user", default="kiosk", help="login user id (93 CN)")
+    parser.add_argument("--password", default="kiosk", help="login password (93 CO)")
+    parser.add_argument("--institution", help="institution id (AO), overriding the data")
+    parser.add_argument("--crlf", action="store_true", help="end replies with CR LF")
+    parser.add_argument("--no-error-detection", action="store_true", help="never send AY/AZ")
+    parser.add_argument("--encoding", default="cp850", choices=["cp850", "utf-8", "latin-1"])
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each reply")
+    parser.add_argument("--drop-after", type=int, help="close a connection after N messages")
+    parser.add_argument("--garbage-every", type=int, help="every Nth reply is garbage")
+    parser.add_argument("--telnet", action="store_true", help="login:/password: prompts before SIP")
+    parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key): serve TLS")
+    parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+
+
+def _tls(args: argparse.Namespace) -> ssl.SSLContext | None:
+    if args.tls_cert is None and args.tls_key is None:
+        return None
+    if args.tls_cert is None or args.tls_key is None:
+        raise ValueError("--tls-cert and --tls-key go together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(args.tls_cert, args.tls_key)
+    return context
+
+
+def build(args: argparse.Namespace) -> Sip2Emulator:
+    """The emulator the arguments describe (not started)."""
+    state: Path | None = args.state
+    data = load_data(state if state is not None and state.exists() else args.data)
+    if args.institution:
+        data.library.institution = args.institution
+    quirks = Quirks(crlf=args.crlf, error_detection=not args.no_error_detection, encoding=args.encoding,
+                    delay=args.delay, drop_after=args.drop_after, garbage_every=args.garbage_every)
+    return Sip2Emulator(data, host=args.host, port=args.port, user=args.user, password=args.password,
+                        quirks=quirks, tls_context=_tls(args), telnet=args.telnet, state_path=state)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT/SIGTERM. 0 on a clean stop, 2 on bad data or arguments."""
+    try:
+        server = build(args)
+    except (EmulatorDataError, ValueError, OSError, ssl.SSLError) as exc:
+        print(f"lms-emulator: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"lms-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        host, port = server.address
+        print(f"listening on {host}:{port}", flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lms-emulator", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
