@@ -22,7 +22,7 @@ class Result:
                 f"   (min {self.low:,.1f}, max {self.high:,.1f}, {self.runs} runs)")
 
 
-def rate(name: str, operations: int, workload: Callable[[], None], runs: int = 7) -> Result:
+def rate(name: str, operations: int, workload: Callable[[], object], runs: int = 7) -> Result:
     """Operations per second of ``workload`` (which performs ``operations`` operations)."""
     rates = []
     for _ in range(runs):
@@ -32,7 +32,7 @@ def rate(name: str, operations: int, workload: Callable[[], None], runs: int = 7
     return Result(name, "ops/s", statistics.median(rates), min(rates), max(rates), runs)
 
 
-def latency(name: str, workload: Callable[[], None], runs: int = 200) -> Result:
+def latency(name: str, workload: Callable[[], object], runs: int = 200) -> Result:
     """Microseconds per call of ``workload``."""
     times = []
     for _ in range(runs):

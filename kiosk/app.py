@@ -10,13 +10,15 @@ import datetime as dt
 import logging
 import time
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from kiosk.errors import ConfigError
 from kiosk.events import Core, Workers
-from kiosk.fakes import FakeCardReader, FakeLibrarySystem
+from kiosk.fake_lms import FakeLibrarySystem
+from kiosk.fakes import FakeCardReader
 from kiosk.logs import setup_logging
 from kiosk.model import Credential, CredentialKind
 from kiosk.paths import Locations, locations
@@ -63,6 +65,7 @@ class Kiosk:
     card_reader: CardReader
     session: SessionService
     demo_cards: tuple[DemoCard, ...] = ()
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     def connect_devices(self) -> None:
         """Devices start delivering their events to the core queue."""
@@ -77,8 +80,18 @@ class Kiosk:
     def stop(self) -> None:
         self.card_reader.stop()
         self.core.stop()
-        self.store.close()
+        self.close()
         log.info("kiosk stopped")
+
+    def close(self) -> None:
+        """Release the LMS connection, the emulator and the database (also without start())."""
+        for closer in reversed(self.closers):
+            try:
+                closer()
+            except Exception:
+                log.exception("closing failed")
+        self.closers.clear()
+        self.store.close()
 
 
 def read_seed(path: Path | None) -> dict[str, Any]:
@@ -125,8 +138,12 @@ def build(
     store = open_store(where.database)
     clock = clock or SystemClock()
     core = Core(workers)
-    seed = read_seed(settings.lms.seed)
-    lms = FakeLibrarySystem.from_seed(seed)
+    closers: list[Callable[[], None]] = []
+    try:
+        lms, seed = _library_system(settings, closers)
+    except BaseException:
+        store.close()
+        raise
     card_reader = FakeCardReader()
     session = SessionService(core, lms, clock, settings.session, language=settings.terminal.language)
     return Kiosk(
@@ -139,8 +156,55 @@ def build(
         lms=lms,
         card_reader=card_reader,
         session=session,
-        demo_cards=demo_cards(seed) if profile == "demo" else (),
+        demo_cards=demo_cards(seed) if profile == "demo" and seed else (),
+        closers=closers,
     )
+
+
+def _library_system(settings: Settings, closers: list[Callable[[], None]]
+                    ) -> tuple[LibrarySystem, dict[str, Any]]:
+    """The LMS adapter the settings ask for, and the seed data it was built from (if any)."""
+    lms_settings = settings.lms
+    if lms_settings.kind == "memory":
+        memory_seed = read_seed(lms_settings.seed)
+        return FakeLibrarySystem.from_seed(memory_seed), memory_seed
+    from sync.sip2.client import Sip2Account, Sip2Client
+    from sync.sip2.library import Sip2LibrarySystem
+
+    sip2 = lms_settings.sip2
+    account = Sip2Account(
+        host=sip2.host, port=sip2.port, user=sip2.user, password=sip2.password,
+        institution=sip2.institution, location=sip2.location,
+        terminal_password=sip2.terminal_password, tls=sip2.tls, tls_verify=sip2.tls_verify,
+        tls_ca_file=sip2.tls_ca_file, telnet=sip2.telnet, encoding=sip2.encoding,
+        error_detection=sip2.error_detection, timeout_s=sip2.timeout_s, retries=sip2.retries,
+        keepalive_s=sip2.keepalive_s, page_size=sip2.page_size,
+    )
+    seed: dict[str, Any] = {}
+    if lms_settings.kind == "emulator":
+        import secrets
+
+        from sync.sip2.emulator import Sip2Emulator
+        from sync.sip2.emulator_data import load_data
+
+        seed = read_seed(lms_settings.seed)
+        assert lms_settings.seed is not None
+        try:
+            data = load_data(lms_settings.seed)
+        except ValueError as exc:
+            raise ConfigError(f"lms.seed: {exc}") from None
+        password = secrets.token_hex(8)
+        emulator = Sip2Emulator(data, host="127.0.0.1", port=0, user="kiosk", password=password)
+        emulator.start()
+        closers.append(emulator.stop)
+        host, port = emulator.address
+        account = replace(account, host=host, port=port, user="kiosk", password=password, tls=False,
+                          telnet=False, encoding="cp850")
+        log.info("built-in SIP2 LMS emulator listening on %s:%d", host, port)
+    client = Sip2Client(account)
+    closers.append(client.close)
+    client.start_keepalive()
+    return Sip2LibrarySystem(client), seed
 
 
 def run_gui(settings_path: Path, *, demo: bool) -> int:

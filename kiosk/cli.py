@@ -1,4 +1,8 @@
-"""The ``library-kiosk`` command: the kiosk itself and the operators' tools."""
+"""The ``library-kiosk`` command: the kiosk itself and the operators' tools.
+
+Part of the composition root with :mod:`kiosk.app`: it may reach into ``sync`` and ``hardware``
+to run their operator tools.
+"""
 
 from __future__ import annotations
 
@@ -46,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--size", type=_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
     shot.add_argument("--out", type=Path, required=True, help="PNG file to write")
     shot.add_argument("--config", type=Path, default=DEMO_SETTINGS, help=argparse.SUPPRESS)
+
+    from sync.sip2 import emulator_cli, tool
+
+    emulator = commands.add_parser("lms-emulator", help="run the SIP2 LMS emulator (for tests and demos)")
+    emulator_cli.add_arguments(emulator)
+    sip2 = commands.add_parser("sip2", help="talk SIP2 to an LMS: status, patron, item, checkout, ...")
+    tool.add_arguments(sip2)
     return parser
 
 
@@ -77,6 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = screenshot(args.screen, args.lang, args.size, args.out, args.config)
             print(out)
             return 0
+        if args.command == "lms-emulator":
+            from sync.sip2 import emulator_cli
+
+            return emulator_cli.run(args)
+        if args.command == "sip2":
+            from sync.sip2 import tool
+
+            return tool.run(args)
     except KioskError as exc:
         print(f"library-kiosk: {exc}", file=sys.stderr)
         return 2

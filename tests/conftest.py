@@ -47,7 +47,7 @@ def kiosk(demo_settings: Settings, clock: FakeClock) -> Iterator[Kiosk]:
               log_to_console=False)
     k.connect_devices()
     yield k
-    k.store.close()
+    k.close()
 
 
 @pytest.fixture(autouse=True)

@@ -112,7 +112,7 @@ def render_screen(
             window.deleteLater()
             app.processEvents()
         finally:
-            kiosk.store.close()
+            kiosk.close()
     return out
 
 
