@@ -43,6 +43,7 @@ class DeviceLink(Generic[H]):
         self._close = close_device
         self._backoff = tuple(backoff_s) or (0.0,)
         self._failures = failures
+        self._open_failures: tuple[type[BaseException], ...] = (*failures, DeviceUnavailable)
         self._monotonic = monotonic
         self._lock = threading.RLock()
         self._handle: H | None = None
@@ -65,7 +66,7 @@ class DeviceLink(Generic[H]):
                 raise DeviceUnavailable(f"{self.name}: {self._detail}")
             try:
                 handle = self._open()
-            except self._failures + (DeviceUnavailable,) as exc:
+            except self._open_failures as exc:
                 self._note_failure(exc)
                 raise DeviceUnavailable(f"{self.name}: {self._detail}") from exc
             if self._failed_attempts or not self._ever_opened:

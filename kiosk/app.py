@@ -15,14 +15,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import ConfigError
+from kiosk.errors import ConfigError, KioskError
 from kiosk.events import Core, Workers
 from kiosk.fake_lms import FakeLibrarySystem
-from kiosk.fakes import FakeCardReader
 from kiosk.logs import setup_logging
-from kiosk.model import Credential, CredentialKind
+from kiosk.model import Credential, CredentialKind, Tag
 from kiosk.paths import Locations, locations
-from kiosk.ports import CardReader, Clock, LibrarySystem
+from kiosk.ports import CardReader, Clock, Devices, LibrarySystem
 from kiosk.services.session import CredentialPresented, SessionService
 from kiosk.settings import Settings, load_settings
 from kiosk.store import Journal, Store, open_store
@@ -62,14 +61,22 @@ class Kiosk:
     core: Core
     clock: Clock
     lms: LibrarySystem
-    card_reader: CardReader
+    devices: Devices
     session: SessionService
     demo_cards: tuple[DemoCard, ...] = ()
+    demo_tags: tuple[Tag, ...] = ()
+    demo_titles: dict[str, str] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def card_reader(self) -> CardReader:
+        return self.devices.card_reader
 
     def connect_devices(self) -> None:
         """Devices start delivering their events to the core queue."""
         self.card_reader.start(lambda c: self.core.post(CredentialPresented(c)))
+        if self.devices.barcode_scanner is not None:
+            self.devices.barcode_scanner.start(lambda c: self.core.post(CredentialPresented(c)))
 
     def start(self) -> None:
         self.connect_devices()
@@ -79,6 +86,8 @@ class Kiosk:
 
     def stop(self) -> None:
         self.card_reader.stop()
+        if self.devices.barcode_scanner is not None:
+            self.devices.barcode_scanner.stop()
         self.core.stop()
         self.close()
         log.info("kiosk stopped")
@@ -144,7 +153,15 @@ def build(
     except BaseException:
         store.close()
         raise
-    card_reader = FakeCardReader()
+    from hardware.factory import build_devices, demo_tags
+
+    try:
+        devices = build_devices(settings.devices, closers)
+    except BaseException:
+        for closer in reversed(closers):
+            closer()
+        store.close()
+        raise
     session = SessionService(core, lms, clock, settings.session, language=settings.terminal.language)
     return Kiosk(
         settings=settings,
@@ -154,9 +171,12 @@ def build(
         core=core,
         clock=clock,
         lms=lms,
-        card_reader=card_reader,
+        devices=devices,
         session=session,
         demo_cards=demo_cards(seed) if profile == "demo" and seed else (),
+        demo_tags=tuple(demo_tags(seed)) if profile == "demo" and seed else (),
+        demo_titles={str(i["id"]): str(i.get("title", "")) for i in seed.get("items", [])}
+        if profile == "demo" else {},
         closers=closers,
     )
 
@@ -231,8 +251,8 @@ def run_gui(settings_path: Path, *, demo: bool) -> int:
     app.installEventFilter(activity)
     panel = None
     if demo:
-        assert isinstance(kiosk.card_reader, FakeCardReader)
-        panel = SimulatorPanel(kiosk.card_reader, kiosk.demo_cards)
+        panel = SimulatorPanel(kiosk.devices, kiosk.demo_cards, kiosk.demo_tags, kiosk.clock,
+                               kiosk.demo_titles)
     kiosk.start()
     if settings.terminal.fullscreen and not demo:
         window.showFullScreen()
@@ -261,3 +281,30 @@ def screenshot(screen: str, language: str, size: tuple[int, int], out: Path,
     from ui.screenshot import render_screen
 
     return render_screen(screen, language, size, out, settings_path)
+
+
+def doctor(settings_path: Path, *, demo: bool = False) -> int:
+    """Print the state of the database, the LMS and every configured device; 1 if any is not OK."""
+    from hardware.doctor import examine
+    from kiosk.store import current_revision
+
+    settings = load_settings(settings_path)
+    kiosk = build(settings, profile="demo" if demo else "run", log_to_console=False)
+    rows: list[tuple[str, str, str]] = []
+    try:
+        schema = current_revision(kiosk.store.engine)
+        rows.append(("database", "ok", f"{kiosk.locations.database} (schema {schema})"))
+        try:
+            status = kiosk.lms.status()
+            rows.append(("lms", "ok" if status.online else "offline",
+                         f"{settings.lms.kind}: {status.library_name or status.institution}".rstrip(": ")))
+        except KioskError as exc:
+            rows.append(("lms", "unavailable", str(exc)))
+        for health in examine(kiosk.devices):
+            rows.append((health.device, health.state.value, health.detail))
+    finally:
+        kiosk.close()
+    print(f"terminal {settings.terminal.id} ({settings.terminal.branch}), settings {settings_path}")
+    for name, state, detail in rows:
+        print(f"  {name:<18} {state:<12} {detail}")
+    return 0 if all(state == "ok" for _, state, _ in rows) else 1

@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the kiosk from a settings file (fullscreen)")
     run.add_argument("--config", type=Path, required=True, help="settings file (TOML)")
 
+    doctor = commands.add_parser("doctor", help="probe the LMS and every device; print their state")
+    doctor.add_argument("--config", type=Path, help="settings file (default: the demo terminal)")
+
     check = commands.add_parser("check-config", help="validate a settings file and say what is wrong")
     check.add_argument("file", type=Path)
 
@@ -79,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kiosk.app import run_gui
 
             return run_gui(args.config, demo=False)
+        if args.command == "doctor":
+            from kiosk.app import DEMO_SETTINGS, doctor
+
+            return doctor(args.config or DEMO_SETTINGS, demo=args.config is None)
         if args.command == "check-config":
             return _check_config(args.file)
         if args.command == "screenshot":

@@ -144,14 +144,17 @@ class FakeItemReader(_Device):
 class FakeDoorLock(_Device):
     name = "door_lock"
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone()) -> None:
         super().__init__()
+        self._now = now
         self.unlocked = False
         self.pulses: list[float] = []
+        self.last_pulse: tuple[dt.datetime, float] | None = None
 
     def pulse(self, seconds: float) -> None:
         self._require()
         self.pulses.append(seconds)
+        self.last_pulse = (self._now(), seconds)
         self.unlocked = False  # a fake pulse is over as soon as it is recorded
 
     def lock(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Protocol
 
@@ -193,3 +194,21 @@ class CentralService(Protocol):
     def heartbeat(self, terminal_id: str, health: Sequence[DeviceHealth]) -> None: ...
 
     def print_jobs(self, owner_token: str) -> list[PrintJob]: ...
+
+
+@dataclass
+class Devices:
+    """The devices of one terminal; those it does not have are None."""
+
+    card_reader: CardReader
+    item_reader: ItemReader | None = None
+    barcode_scanner: BarcodeScanner | None = None
+    door_lock: DoorLock | None = None
+    door_sensor: DoorSensor | None = None
+    receipt_printer: ReceiptPrinter | None = None
+    document_printer: DocumentPrinter | None = None
+    announcer: Announcer | None = None
+
+    def present(self) -> list[tuple[str, object]]:
+        """(role, device) for every device the terminal has, in a stable order."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None]

@@ -92,11 +92,79 @@ class LmsSettings(_Section):
 
 
 class CardReaderSettings(_Section):
-    kind: Literal["simulated"] = "simulated"
+    kind: Literal["simulated", "pcsc"] = "simulated"
+    reader: str = ""
+    uid_byte_order: Literal["as_read", "reversed"] = "as_read"
+    uid_format: Literal["hex", "decimal"] = "hex"
+
+
+class RfidPadSettings(_Section):
+    kind: Literal["none", "simulated", "feig"] = "none"
+    port: str = "/dev/ttyUSB0"
+    baudrate: int = Field(default=38400, gt=0)
+    address: int = Field(default=0xFF, ge=0, le=0xFF)
+    poll_interval_s: float = Field(default=0.25, gt=0, le=5, strict=False)
+    user_blocks: int = Field(default=8, ge=1, le=64)
+    security: Literal["afi", "eas"] = "afi"
+    afi_secured: int = Field(default=0x07, ge=0, le=0xFF)
+    afi_unsecured: int = Field(default=0xC2, ge=0, le=0xFF)
+
+
+class BarcodeScannerSettings(_Section):
+    kind: Literal["none", "simulated", "serial", "wedge"] = "none"
+    port: str = "/dev/ttyACM0"
+    baudrate: int = Field(default=9600, gt=0)
+    prefix: str = ""
+    suffix: str = ""
+
+
+class DoorSettings(_Section):
+    kind: Literal["none", "simulated", "lcus", "numato"] = "none"
+    port: str = "/dev/ttyUSB1"
+    channel: int = Field(default=1, ge=0, le=32)
+    pulse_s: float = Field(default=5.0, gt=0, le=60, strict=False)
+    watchdog: bool = True
+
+
+class DoorSensorSettings(_Section):
+    kind: Literal["none", "simulated", "numato"] = "none"
+    port: str = "/dev/ttyACM1"
+    pin: int = Field(default=0, ge=0, le=63)
+    open_when: Literal["high", "low"] = "high"
+
+
+class ReceiptPrinterSettings(_Section):
+    kind: Literal["none", "simulated", "serial", "usb", "network", "file"] = "none"
+    port: str = "/dev/ttyUSB2"
+    baudrate: int = Field(default=19200, gt=0)
+    usb_vendor: int = Field(default=0x04B8, ge=0, le=0xFFFF)
+    usb_product: int = Field(default=0x0202, ge=0, le=0xFFFF)
+    host: str = ""
+    tcp_port: int = Field(default=9100, ge=1, le=65535)
+    columns: int = Field(default=42, ge=20, le=80)
+
+
+class DocumentPrinterSettings(_Section):
+    kind: Literal["none", "simulated", "cups"] = "none"
+    queue: str = ""
+    cups_server: str = ""
+
+
+class AnnouncerSettings(_Section):
+    kind: Literal["none", "simulated", "speech", "files"] = "none"
+    player: str = "aplay"
+    files_dir: Path | None = None
 
 
 class DeviceSettings(_Section):
     card_reader: CardReaderSettings = CardReaderSettings()
+    rfid_pad: RfidPadSettings = RfidPadSettings()
+    barcode_scanner: BarcodeScannerSettings = BarcodeScannerSettings()
+    door: DoorSettings = DoorSettings()
+    door_sensor: DoorSensorSettings = DoorSensorSettings()
+    receipt_printer: ReceiptPrinterSettings = ReceiptPrinterSettings()
+    document_printer: DocumentPrinterSettings = DocumentPrinterSettings()
+    announcer: AnnouncerSettings = AnnouncerSettings()
 
 
 class Settings(_Section):
@@ -143,6 +211,10 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
                         "log_dir": _resolve(base, settings.paths.log_dir),
                     }
                 ),
+                "devices": settings.devices.model_copy(update={
+                    "announcer": settings.devices.announcer.model_copy(
+                        update={"files_dir": _resolve(base, settings.devices.announcer.files_dir)}),
+                }),
                 "lms": settings.lms.model_copy(update={
                     "seed": _resolve(base, settings.lms.seed),
                     "sip2": settings.lms.sip2.model_copy(
@@ -161,7 +233,7 @@ def _resolve(base: Path, path: Path | None) -> Path | None:
 
 
 _PATH_KEYS = (("paths", "data_dir"), ("paths", "log_dir"), ("lms", "seed"),
-              ("lms", "sip2", "tls_ca_file"))
+              ("lms", "sip2", "tls_ca_file"), ("devices", "announcer", "files_dir"))
 
 
 def _paths_to_path(data: dict[str, Any]) -> None:

@@ -1,0 +1,34 @@
+"""The device doctor: probe each configured device and say what state it is in."""
+
+from __future__ import annotations
+
+import logging
+
+from kiosk.errors import DeviceError
+from kiosk.model import DeviceHealth, DeviceState
+from kiosk.ports import Devices
+
+log = logging.getLogger(__name__)
+
+
+def probe(role: str, device: object) -> DeviceHealth:
+    """Exercise the device as little as possible (open it, ask its status), then report its health.
+
+    A driver may offer ``probe()``; otherwise its ``health()`` is asked.
+    """
+    try:
+        check = getattr(device, "probe", None)
+        if callable(check):
+            check()
+        health = device.health()  # type: ignore[attr-defined]
+    except DeviceError as exc:
+        return DeviceHealth(role, DeviceState.UNAVAILABLE, str(exc))
+    except Exception as exc:  # the doctor reports; it must not die on a broken driver
+        log.exception("probing %s failed", role)
+        return DeviceHealth(role, DeviceState.UNAVAILABLE, f"{type(exc).__name__}: {exc}")
+    assert isinstance(health, DeviceHealth)
+    return DeviceHealth(role, health.state, health.detail)
+
+
+def examine(devices: Devices) -> list[DeviceHealth]:
+    return [probe(role, device) for role, device in devices.present()]

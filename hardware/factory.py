@@ -1,0 +1,136 @@
+"""Building a terminal's devices from its settings: real drivers, or the simulated ones.
+
+Drivers are imported only when a terminal uses them, so a kiosk without (say) CUPS does not need
+pycups to start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kiosk.errors import ConfigError
+from kiosk.fakes import (
+    FakeAnnouncer,
+    FakeBarcodeScanner,
+    FakeCardReader,
+    FakeDocumentPrinter,
+    FakeDoorLock,
+    FakeDoorSensor,
+    FakeItemReader,
+    FakeReceiptPrinter,
+)
+from kiosk.model import SecurityState, Tag
+from kiosk.ports import (
+    Announcer,
+    BarcodeScanner,
+    CardReader,
+    Devices,
+    DocumentPrinter,
+    DoorLock,
+    DoorSensor,
+    ItemReader,
+    ReceiptPrinter,
+)
+from kiosk.settings import DeviceSettings
+
+Closer = Callable[[], None]
+
+
+def demo_tags(seed: Mapping[str, Any]) -> list[Tag]:
+    """One secured tag per part of every item in the seed data, for the simulated pad."""
+    tags = []
+    for number, item in enumerate(seed.get("items", []), start=1):
+        parts = int(item.get("parts_in_set", 1))
+        for part in range(1, parts + 1):
+            tags.append(Tag(uid=f"E0040150{number:04X}{part:04X}", item_id=str(item["id"]),
+                            owner_library=str(item.get("owner", "")), part_number=part,
+                            parts_in_set=parts, security=SecurityState.SECURED))
+    return tags
+
+
+def build_devices(settings: DeviceSettings, closers: list[Closer]) -> Devices:
+    """The devices the settings ask for; each real driver's ``close`` is added to ``closers``."""
+    return Devices(
+        card_reader=_card_reader(settings),
+        item_reader=_item_reader(settings),
+        barcode_scanner=_barcode_scanner(settings),
+        door_lock=_door_lock(settings),
+        door_sensor=_door_sensor(settings),
+        receipt_printer=_receipt_printer(settings),
+        document_printer=_document_printer(settings),
+        announcer=_announcer(settings),
+    )
+
+
+def _not_yet(role: str, kind: str) -> ConfigError:
+    return ConfigError(f"devices.{role}.kind: {kind!r} is not available yet")
+
+
+def _card_reader(settings: DeviceSettings) -> CardReader:
+    if settings.card_reader.kind == "simulated":
+        return FakeCardReader()
+    raise _not_yet("card_reader", settings.card_reader.kind)
+
+
+def _item_reader(settings: DeviceSettings) -> ItemReader | None:
+    kind = settings.rfid_pad.kind
+    if kind == "none":
+        return None
+    if kind == "simulated":
+        return FakeItemReader()
+    raise _not_yet("rfid_pad", kind)
+
+
+def _barcode_scanner(settings: DeviceSettings) -> BarcodeScanner | None:
+    kind = settings.barcode_scanner.kind
+    if kind == "none":
+        return None
+    if kind == "simulated":
+        return FakeBarcodeScanner()
+    raise _not_yet("barcode_scanner", kind)
+
+
+def _door_lock(settings: DeviceSettings) -> DoorLock | None:
+    kind = settings.door.kind
+    if kind == "none":
+        return None
+    if kind == "simulated":
+        return FakeDoorLock()
+    raise _not_yet("door", kind)
+
+
+def _door_sensor(settings: DeviceSettings) -> DoorSensor | None:
+    kind = settings.door_sensor.kind
+    if kind == "none":
+        return None
+    if kind == "simulated":
+        return FakeDoorSensor()
+    raise _not_yet("door_sensor", kind)
+
+
+def _receipt_printer(settings: DeviceSettings) -> ReceiptPrinter | None:
+    kind = settings.receipt_printer.kind
+    if kind == "none":
+        return None
+    if kind == "simulated":
+        return FakeReceiptPrinter()
+    raise _not_yet("receipt_printer", kind)
+
+
+def _document_printer(settings: DeviceSettings) -> DocumentPrinter | None:
+    kind = settings.document_printer.kind
+    if kind == "none":
+        return None
+    if kind == "simulated":
+        return FakeDocumentPrinter()
+    raise _not_yet("document_printer", kind)
+
+
+def _announcer(settings: DeviceSettings) -> Announcer | None:
+    kind = settings.announcer.kind
+    if kind == "none":
+        return None
+    if kind == "simulated":
+        return FakeAnnouncer()
+    raise _not_yet("announcer", kind)

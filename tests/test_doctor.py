@@ -1,0 +1,58 @@
+"""`library-kiosk doctor` probes the LMS and every configured device and says what it found."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from hardware.doctor import examine
+from kiosk.app import DEMO_SETTINGS
+from kiosk.cli import main
+from kiosk.fakes import FakeCardReader
+from kiosk.model import DeviceState
+from kiosk.ports import Devices
+
+
+def settings_file(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "terminal.toml"
+    path.write_text(
+        '[terminal]\nid = "t1"\nbranch = "viby"\n'
+        f'[paths]\ndata_dir = "{tmp_path}/data"\nlog_dir = "{tmp_path}/log"\n'
+        f"[logging]\nconsole = false\n{extra}", encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_demo_terminal_is_healthy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    demo = tmp_path / "demo.toml"
+    demo.write_text(DEMO_SETTINGS.read_text().replace('seed = "lms.toml"',
+                    f'seed = "{DEMO_SETTINGS.parent / "lms.toml"}"')
+                    + f'\n[paths]\ndata_dir = "{tmp_path}/d"\nlog_dir = "{tmp_path}/l"\n')
+    assert main(["doctor", "--config", str(demo)]) == 0
+    out = capsys.readouterr().out
+    for role in ("database", "lms", "card_reader", "item_reader", "door_lock", "receipt_printer"):
+        assert f"  {role}" in out
+    assert "Aarhus Kommunes Biblioteker" in out
+
+
+def test_an_unreachable_lms_is_reported_and_fails_the_check(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    port = free_port()
+    path = settings_file(tmp_path, f'[lms.sip2]\nport = {port}\ntimeout_s = 0.5\nretries = 0\n')
+    assert main(["doctor", "--config", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "lms" in out and "unavailable" in out and f"127.0.0.1:{port}" in out
+
+
+def test_an_unplugged_device_is_unavailable() -> None:
+    reader = FakeCardReader()
+    reader.unplug()
+    [health] = examine(Devices(card_reader=reader))
+    assert health.state is DeviceState.UNAVAILABLE and health.detail == "unplugged"
