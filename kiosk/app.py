@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import time
 import tomllib
 from collections.abc import Callable
@@ -229,6 +230,7 @@ def _library_system(settings: Settings, closers: list[Callable[[], None]]
 
 def run_gui(settings_path: Path, *, demo: bool) -> int:
     """Start the kiosk with its window (fullscreen unless the settings or demo mode say not)."""
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from ui.bridge import CoreBridge
@@ -262,6 +264,12 @@ def run_gui(settings_path: Path, *, demo: bool) -> int:
     if panel is not None:
         panel.move(window.x() + window.width() + 20, window.y())
         panel.show()
+    # SIGTERM (systemd) and Ctrl+C end the event loop, so that stop() runs: relay off, LMS closed.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: app.quit())
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)  # lets Python run its signal handlers while Qt waits
+    wake.start(250)
     try:
         return app.exec()
     finally:
