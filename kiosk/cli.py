@@ -54,7 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--out", type=Path, required=True, help="PNG file to write")
     shot.add_argument("--config", type=Path, default=DEMO_SETTINGS, help=argparse.SUPPRESS)
 
+    from hardware.rfid import tag_cli
     from sync.sip2 import emulator_cli, tool
+
+    tag = commands.add_parser("tag", help="decode or encode library RFID tag data (ISO 28560)")
+    tag_cli.add_arguments(tag)
 
     emulator = commands.add_parser("lms-emulator", help="run the SIP2 LMS emulator (for tests and demos)")
     emulator_cli.add_arguments(emulator)
@@ -95,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = screenshot(args.screen, args.lang, args.size, args.out, args.config)
             print(out)
             return 0
+        if args.command == "tag":
+            from hardware.rfid import tag_cli
+
+            return tag_cli.run(args)
         if args.command == "lms-emulator":
             from sync.sip2 import emulator_cli
 
