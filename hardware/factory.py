@@ -6,6 +6,7 @@ pycups to start.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -54,12 +55,12 @@ def build_devices(settings: DeviceSettings, closers: list[Closer]) -> Devices:
     return Devices(
         card_reader=_card_reader(settings),
         item_reader=_item_reader(settings),
-        barcode_scanner=_barcode_scanner(settings),
+        barcode_scanner=_barcode_scanner(settings, closers),
         door_lock=_door_lock(settings),
         door_sensor=_door_sensor(settings),
         receipt_printer=_receipt_printer(settings),
         document_printer=_document_printer(settings),
-        announcer=_announcer(settings),
+        announcer=_announcer(settings, closers),
     )
 
 
@@ -82,13 +83,22 @@ def _item_reader(settings: DeviceSettings) -> ItemReader | None:
     raise _not_yet("rfid_pad", kind)
 
 
-def _barcode_scanner(settings: DeviceSettings) -> BarcodeScanner | None:
-    kind = settings.barcode_scanner.kind
-    if kind == "none":
+def _barcode_scanner(settings: DeviceSettings, closers: list[Closer]) -> BarcodeScanner | None:
+    config = settings.barcode_scanner
+    if config.kind == "none":
         return None
-    if kind == "simulated":
+    if config.kind == "simulated":
         return FakeBarcodeScanner()
-    raise _not_yet("barcode_scanner", kind)
+    if config.kind == "wedge":
+        from hardware.scanner.wedge_source import KeyboardWedgeScanner
+
+        return KeyboardWedgeScanner()
+    from hardware.scanner.serial_scanner import ScannerSettings, SerialBarcodeScanner
+
+    scanner = SerialBarcodeScanner(ScannerSettings(port=config.port, baudrate=config.baudrate,
+                                                   prefix=config.prefix, suffix=config.suffix))
+    closers.append(scanner.stop)
+    return scanner
 
 
 def _door_lock(settings: DeviceSettings) -> DoorLock | None:
@@ -127,10 +137,21 @@ def _document_printer(settings: DeviceSettings) -> DocumentPrinter | None:
     raise _not_yet("document_printer", kind)
 
 
-def _announcer(settings: DeviceSettings) -> Announcer | None:
-    kind = settings.announcer.kind
-    if kind == "none":
+def _announcer(settings: DeviceSettings, closers: list[Closer]) -> Announcer | None:
+    config = settings.announcer
+    if config.kind == "none":
         return None
-    if kind == "simulated":
+    if config.kind == "simulated":
         return FakeAnnouncer()
-    raise _not_yet("announcer", kind)
+    from hardware.announcer import AudioFileAnnouncer, SpeechAnnouncer
+
+    player = tuple(shlex.split(config.player))
+    speech = SpeechAnnouncer(player=player)
+    closers.append(speech.close)
+    if config.kind == "speech":
+        return speech
+    if config.files_dir is None:
+        raise ConfigError("devices.announcer.files_dir: the \"files\" announcer needs a folder")
+    files = AudioFileAnnouncer(config.files_dir, player=player, fallback=speech)
+    closers.append(files.close)
+    return files

@@ -251,6 +251,14 @@ def run_gui(settings_path: Path, *, demo: bool) -> int:
     bridge.notified.connect(window.show_view)
     activity = ActivityFilter(kiosk.session.activity)
     app.installEventFilter(activity)
+    from hardware.scanner.wedge_source import KeyboardWedgeScanner
+
+    if isinstance(kiosk.devices.barcode_scanner, KeyboardWedgeScanner):
+        from ui.wedge import WedgeFilter
+
+        wedge = WedgeFilter()
+        wedge.scanned.connect(kiosk.devices.barcode_scanner.feed)
+        app.installEventFilter(wedge)
     panel = None
     if demo:
         panel = SimulatorPanel(kiosk.devices, kiosk.demo_cards, kiosk.demo_tags, kiosk.clock,
