@@ -54,7 +54,7 @@ def build_devices(settings: DeviceSettings, closers: list[Closer]) -> Devices:
     """The devices the settings ask for; each real driver's ``close`` is added to ``closers``."""
     return Devices(
         card_reader=_card_reader(settings),
-        item_reader=_item_reader(settings),
+        item_reader=_item_reader(settings, closers),
         barcode_scanner=_barcode_scanner(settings, closers),
         door_lock=_door_lock(settings),
         door_sensor=_door_sensor(settings),
@@ -74,13 +74,18 @@ def _card_reader(settings: DeviceSettings) -> CardReader:
     raise _not_yet("card_reader", settings.card_reader.kind)
 
 
-def _item_reader(settings: DeviceSettings) -> ItemReader | None:
+def _item_reader(settings: DeviceSettings, closers: list[Closer]) -> ItemReader | None:
     kind = settings.rfid_pad.kind
     if kind == "none":
         return None
     if kind == "simulated":
         return FakeItemReader()
-    raise _not_yet("rfid_pad", kind)
+    from hardware.rfid.feig import FeigReader, FeigSettings
+    from hardware.rfid.tagdata import decode_tag_data
+
+    reader = FeigReader(FeigSettings.from_pad_settings(settings.rfid_pad), decode_tag=decode_tag_data)
+    closers.append(reader.stop)
+    return reader
 
 
 def _barcode_scanner(settings: DeviceSettings, closers: list[Closer]) -> BarcodeScanner | None:

@@ -9,6 +9,7 @@ soon as it is back, without anyone restarting the kiosk.
 from __future__ import annotations
 
 import logging
+import termios
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ H = TypeVar("H")
 R = TypeVar("R")
 
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+# A vanished tty raises termios.error (not an OSError) from pyserial's buffer resets.
 
 
 class DeviceLink(Generic[H]):
@@ -35,7 +37,7 @@ class DeviceLink(Generic[H]):
         close_device: Callable[[H], None],
         *,
         backoff_s: Sequence[float] = BACKOFF_S,
-        failures: tuple[type[BaseException], ...] = (OSError,),
+        failures: tuple[type[BaseException], ...] = (OSError, termios.error),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
