@@ -10,6 +10,7 @@ BIN := $(VENV)/bin
 # Debian/Ubuntu packages: building pyscard (swig, libpcsclite-dev), the PC/SC daemon, serial ptys
 # for device tests, fonts, and the libraries Qt needs to draw (offscreen and on an X11/Wayland desktop).
 APT_PACKAGES := python3 python3-venv python3-dev gcc swig libpcsclite-dev pcscd socat openssl espeak-ng sox \
+	cups cups-client cups-bsd printer-driver-cups-pdf libcups2-dev pkg-config poppler-utils libusb-1.0-0 \
 	fonts-noto-core fonts-dejavu-core libegl1 libgl1 libopengl0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1

@@ -58,7 +58,7 @@ def build_devices(settings: DeviceSettings, closers: list[Closer]) -> Devices:
         barcode_scanner=_barcode_scanner(settings, closers),
         door_lock=_door_lock(settings),
         door_sensor=_door_sensor(settings),
-        receipt_printer=_receipt_printer(settings),
+        receipt_printer=_receipt_printer(settings, closers),
         document_printer=_document_printer(settings),
         announcer=_announcer(settings, closers),
     )
@@ -124,22 +124,31 @@ def _door_sensor(settings: DeviceSettings) -> DoorSensor | None:
     raise _not_yet("door_sensor", kind)
 
 
-def _receipt_printer(settings: DeviceSettings) -> ReceiptPrinter | None:
-    kind = settings.receipt_printer.kind
-    if kind == "none":
+def _receipt_printer(settings: DeviceSettings, closers: list[Closer]) -> ReceiptPrinter | None:
+    config = settings.receipt_printer
+    if config.kind == "none":
         return None
-    if kind == "simulated":
+    if config.kind == "simulated":
         return FakeReceiptPrinter()
-    raise _not_yet("receipt_printer", kind)
+    from hardware.printers.receipt import EscPosReceiptPrinter, connection_from_settings
+
+    printer = EscPosReceiptPrinter(connection_from_settings(config), columns=config.columns)
+    closers.append(printer.close)
+    return printer
 
 
 def _document_printer(settings: DeviceSettings) -> DocumentPrinter | None:
-    kind = settings.document_printer.kind
-    if kind == "none":
+    config = settings.document_printer
+    if config.kind == "none":
         return None
-    if kind == "simulated":
+    if config.kind == "simulated":
         return FakeDocumentPrinter()
-    raise _not_yet("document_printer", kind)
+    if not config.queue:
+        raise ConfigError("devices.document_printer.queue: name the CUPS queue to print to")
+    from hardware.printers.cups_printer import CupsDocumentPrinter, server_from_settings
+
+    host, port = server_from_settings(config)
+    return CupsDocumentPrinter(config.queue, host=host, port=port)
 
 
 def _announcer(settings: DeviceSettings, closers: list[Closer]) -> Announcer | None:

@@ -1,0 +1,1 @@
+"""Printers: the receipt printer (ESC/POS through python-escpos) and the document printer (CUPS)."""
