@@ -52,12 +52,13 @@ def demo_tags(seed: Mapping[str, Any]) -> list[Tag]:
 
 def build_devices(settings: DeviceSettings, closers: list[Closer]) -> Devices:
     """The devices the settings ask for; each real driver's ``close`` is added to ``closers``."""
+    boards: dict[str, Any] = {}
     return Devices(
         card_reader=_card_reader(settings),
         item_reader=_item_reader(settings, closers),
         barcode_scanner=_barcode_scanner(settings, closers),
-        door_lock=_door_lock(settings),
-        door_sensor=_door_sensor(settings),
+        door_lock=_door_lock(settings, closers, boards),
+        door_sensor=_door_sensor(settings, closers, boards),
         receipt_printer=_receipt_printer(settings, closers),
         document_printer=_document_printer(settings),
         announcer=_announcer(settings, closers),
@@ -106,22 +107,53 @@ def _barcode_scanner(settings: DeviceSettings, closers: list[Closer]) -> Barcode
     return scanner
 
 
-def _door_lock(settings: DeviceSettings) -> DoorLock | None:
-    kind = settings.door.kind
-    if kind == "none":
+def _door_lock(settings: DeviceSettings, closers: list[Closer], boards: dict[str, Any]) -> DoorLock | None:
+    config = settings.door
+    if config.kind == "none":
         return None
-    if kind == "simulated":
+    if config.kind == "simulated":
         return FakeDoorLock()
-    raise _not_yet("door", kind)
+    from hardware.door.relay import RelayDoorLock
+    from hardware.door.watchdog import supervised_door_lock
+
+    board = _relay_board(config.kind, config.port, boards, closers)
+    lock: RelayDoorLock
+    if config.watchdog:
+        lock = supervised_door_lock(board, config.channel, max_pulse_s=max(30.0, config.pulse_s),
+                                    owns_board=False)
+    else:
+        lock = RelayDoorLock(board, config.channel, max_pulse_s=max(30.0, config.pulse_s))
+    closers.append(lock.close)  # runs before the board's close: the relay goes off first
+    return lock
 
 
-def _door_sensor(settings: DeviceSettings) -> DoorSensor | None:
-    kind = settings.door_sensor.kind
-    if kind == "none":
+def _door_sensor(settings: DeviceSettings, closers: list[Closer], boards: dict[str, Any]
+                 ) -> DoorSensor | None:
+    config = settings.door_sensor
+    if config.kind == "none":
         return None
-    if kind == "simulated":
+    if config.kind == "simulated":
         return FakeDoorSensor()
-    raise _not_yet("door_sensor", kind)
+    from hardware.door.relay import NumatoBoard, NumatoDoorSensor
+
+    board = _relay_board("numato", config.port, boards, closers)
+    assert isinstance(board, NumatoBoard)
+    sensor = NumatoDoorSensor(board, config.pin, open_level=config.open_when == "high")
+    closers.append(sensor.stop)
+    return sensor
+
+
+def _relay_board(kind: str, port: str, boards: dict[str, Any], closers: list[Closer]) -> Any:
+    """One board object per serial port, shared by the lock and the door contact."""
+    from hardware.door.relay import LcusBoard, NumatoBoard
+
+    if port not in boards:
+        board = LcusBoard(port) if kind == "lcus" else NumatoBoard(port)
+        closers.insert(0, board.close)  # closers run in reverse: the board closes last
+        boards[port] = board
+    elif not isinstance(boards[port], LcusBoard if kind == "lcus" else NumatoBoard):
+        raise ConfigError(f"devices: {port} cannot be both an LCUS and a Numato board")
+    return boards[port]
 
 
 def _receipt_printer(settings: DeviceSettings, closers: list[Closer]) -> ReceiptPrinter | None:
