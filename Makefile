@@ -7,13 +7,17 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-# Debian/Ubuntu packages: building pyscard (swig, libpcsclite-dev), the PC/SC daemon, serial ptys
-# for device tests, fonts, and the libraries Qt needs to draw (offscreen and on an X11/Wayland desktop).
-APT_PACKAGES := python3 python3-venv python3-dev gcc swig libpcsclite-dev pcscd socat openssl espeak-ng sox \
-	cups cups-client cups-bsd printer-driver-cups-pdf libcups2-dev pkg-config poppler-utils libusb-1.0-0 \
+# Debian/Ubuntu packages the kiosk needs: building pyscard (swig, libpcsclite-dev) and pycups
+# (libcups2-dev), the PC/SC daemon, CUPS, speech, USB printers, fonts, and the libraries Qt needs to
+# draw (offscreen and on an X11/Wayland desktop).
+APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite-dev pcscd \
+	cups cups-client cups-bsd libcups2-dev libusb-1.0-0 espeak-ng \
 	fonts-noto-core fonts-dejavu-core libegl1 libgl1 libopengl0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+# Only for the tests: serial pty pairs, a virtual PC/SC reader (never install it on a kiosk: it
+# listens on the network), a PDF printer, certificates, and tools to read back PDFs and audio.
+APT_TEST_PACKAGES := socat vsmartcard-vpcd printer-driver-cups-pdf poppler-utils openssl sox
 
 .PHONY: demo test lint screenshots bench system-deps clean
 
@@ -21,6 +25,7 @@ demo: $(VENV)/.installed
 	$(BIN)/library-kiosk demo
 
 test: $(VENV)/.installed
+	@$(MAKE) --no-print-directory system-deps PACKAGES="$(APT_PACKAGES) $(APT_TEST_PACKAGES)"
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
 
 lint: $(VENV)/.installed
@@ -38,8 +43,9 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks
 
 # Installs the Debian packages that are missing: directly as root, through sudo otherwise.
+PACKAGES ?= $(APT_PACKAGES)
 system-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do \
+	@missing=$$(for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \

@@ -54,7 +54,7 @@ def build_devices(settings: DeviceSettings, closers: list[Closer]) -> Devices:
     """The devices the settings ask for; each real driver's ``close`` is added to ``closers``."""
     boards: dict[str, Any] = {}
     return Devices(
-        card_reader=_card_reader(settings),
+        card_reader=_card_reader(settings, closers),
         item_reader=_item_reader(settings, closers),
         barcode_scanner=_barcode_scanner(settings, closers),
         door_lock=_door_lock(settings, closers, boards),
@@ -65,14 +65,14 @@ def build_devices(settings: DeviceSettings, closers: list[Closer]) -> Devices:
     )
 
 
-def _not_yet(role: str, kind: str) -> ConfigError:
-    return ConfigError(f"devices.{role}.kind: {kind!r} is not available yet")
-
-
-def _card_reader(settings: DeviceSettings) -> CardReader:
+def _card_reader(settings: DeviceSettings, closers: list[Closer]) -> CardReader:
     if settings.card_reader.kind == "simulated":
         return FakeCardReader()
-    raise _not_yet("card_reader", settings.card_reader.kind)
+    from hardware.cards.pcsc import PcscCardReader, PcscSettings
+
+    reader = PcscCardReader(PcscSettings.from_settings(settings.card_reader))
+    closers.append(reader.stop)
+    return reader
 
 
 def _item_reader(settings: DeviceSettings, closers: list[Closer]) -> ItemReader | None:

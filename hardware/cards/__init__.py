@@ -1,0 +1,1 @@
+"""Patron card readers: PC/SC contactless readers, and turning card data into patron identifiers."""
