@@ -14,12 +14,16 @@ log = logging.getLogger(__name__)
 def probe(role: str, device: object) -> DeviceHealth:
     """Exercise the device as little as possible (open it, ask its status), then report its health.
 
-    A driver may offer ``probe()``; otherwise its ``health()`` is asked.
+    The lightest real operation a driver has is tried first (``probe``, a pad's ``inventory``, a
+    card reader's ``read_card``, a relay board's ``check``), so that a device nobody has used yet
+    is opened rather than reported as "not opened yet".
     """
     try:
-        check = getattr(device, "probe", None)
-        if callable(check):
-            check()
+        for name in ("probe", "inventory", "read_card", "check"):
+            check = getattr(device, name, None)
+            if callable(check):
+                check()
+                break
         health = device.health()  # type: ignore[attr-defined]
     except DeviceError as exc:
         return DeviceHealth(role, DeviceState.UNAVAILABLE, str(exc))

@@ -56,3 +56,18 @@ def test_an_unplugged_device_is_unavailable() -> None:
     reader.unplug()
     [health] = examine(Devices(card_reader=reader))
     assert health.state is DeviceState.UNAVAILABLE and health.detail == "unplugged"
+
+
+def test_real_devices_that_are_not_there_are_named_with_their_problem(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no-such-tty"
+    path = settings_file(tmp_path, f'[lms]\nkind = "memory"\nseed = "{DEMO_SETTINGS.parent / "lms.toml"}"\n'
+                         f'[devices.card_reader]\nkind = "simulated"\n'
+                         f'[devices.rfid_pad]\nkind = "feig"\nport = "{missing}"\n'
+                         f'[devices.door]\nkind = "lcus"\nport = "{missing}"\nwatchdog = false\n'
+                         f'[devices.receipt_printer]\nkind = "serial"\nport = "{missing}"\n')
+    assert main(["doctor", "--config", str(path)]) == 1
+    out = capsys.readouterr().out
+    for role in ("item_reader", "door_lock", "receipt_printer"):
+        line = next(line for line in out.splitlines() if line.strip().startswith(role))
+        assert "unavailable" in line and "no-such-tty" in line, line
