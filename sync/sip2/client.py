@@ -195,9 +195,15 @@ class Sip2Client:
             attempts = 0
             while True:
                 attempts += 1
-                try:
-                    if not self._conn.is_open:
+                if not self._conn.is_open:
+                    try:
                         self.connect()
+                    except Sip2ConnectionError:
+                        if attempts > self.account.retries:
+                            raise  # nothing was sent: not an unknown outcome
+                        log.info("SIP2 connection failed; trying again (attempt %d)", attempts)
+                        continue
+                try:
                     reply = self._exchange(request, expected)
                     self._last_used = time.monotonic()
                     return reply
