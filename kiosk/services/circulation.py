@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 
 class Outcome(StrEnum):
+    CHECKING = "checking"  # being handled now
     BORROWED = "borrowed"
     RETURNED = "returned"
     REFUSED = "refused"  # the LMS said no; its message says why

@@ -16,6 +16,19 @@ from kiosk.events import Core, Tick
 from kiosk.logs import SECRETS, SecretRegistry
 from kiosk.model import AuthOutcome, AuthResult, Credential, Patron
 from kiosk.ports import Clock, LibrarySystem
+from kiosk.services.visit_view import (
+    AnswerFee,
+    BackToMenu,
+    ChooseReceipt,
+    FinishVisit,
+    Purpose,
+    ReceiptChoice,
+    RenewAll,
+    RenewSelected,
+    StartVisit,
+    ToggleRenewal,
+    VisitView,
+)
 from kiosk.settings import SessionSettings
 
 log = logging.getLogger(__name__)
@@ -24,10 +37,15 @@ MESSAGE_SECONDS = 8.0
 
 
 class Screen(StrEnum):
-    START = "start"
+    START = "start"  # welcome; buttons: borrow, return, my account
+    IDENTIFY = "identify"  # after "borrow" or "my account": hold your card to the reader
     PIN = "pin"
     AUTHENTICATING = "authenticating"
-    PATRON = "patron"
+    PATRON = "patron"  # identified, nothing chosen yet: borrow, my account, log out
+    BORROW = "borrow"  # put the items on the pad; each appears as it is handled
+    RETURN = "return"  # no login: put the items on the pad
+    ACCOUNT = "account"  # loans (overdue first), holds, fees; renew chosen or all
+    RECEIPT = "receipt"  # print / e-mail / no receipt
 
 
 class Message(StrEnum):
@@ -90,6 +108,7 @@ class SessionView:
     seconds_left: int = 0
     pin_min_length: int = 4
     pin_max_length: int = 6
+    visit: VisitView | None = None
 
 
 class SessionService:
@@ -144,6 +163,30 @@ class SessionService:
 
     def choose_language(self, language: str) -> None:
         self._core.post(LanguageChosen(language))
+
+    def start_visit(self, purpose: Purpose) -> None:
+        self._core.post(StartVisit(purpose))
+
+    def finish_visit(self) -> None:
+        self._core.post(FinishVisit())
+
+    def choose_receipt(self, choice: ReceiptChoice) -> None:
+        self._core.post(ChooseReceipt(choice))
+
+    def answer_fee(self, accept: bool) -> None:
+        self._core.post(AnswerFee(accept))
+
+    def toggle_renewal(self, item_id: str) -> None:
+        self._core.post(ToggleRenewal(item_id))
+
+    def renew_selected(self) -> None:
+        self._core.post(RenewSelected())
+
+    def renew_all(self) -> None:
+        self._core.post(RenewAll())
+
+    def back_to_menu(self) -> None:
+        self._core.post(BackToMenu())
 
     # -- handlers -------------------------------------------------------------------------------
     def _on_credential(self, event: CredentialPresented) -> None:
