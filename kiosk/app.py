@@ -23,7 +23,10 @@ from kiosk.logs import setup_logging
 from kiosk.model import Credential, CredentialKind, Tag
 from kiosk.paths import Locations, locations
 from kiosk.ports import CardReader, Clock, Devices, LibrarySystem
-from kiosk.services.session import CredentialPresented, SessionService
+from kiosk.privacy import Pseudonymizer
+from kiosk.services.circulation import CirculationService
+from kiosk.services.session import SessionService
+from kiosk.services.session_events import CredentialPresented, TagsOnPad
 from kiosk.settings import Settings, load_settings
 from kiosk.store import Journal, Store, open_store
 
@@ -78,6 +81,8 @@ class Kiosk:
         self.card_reader.start(lambda c: self.core.post(CredentialPresented(c)))
         if self.devices.barcode_scanner is not None:
             self.devices.barcode_scanner.start(lambda c: self.core.post(CredentialPresented(c)))
+        if self.devices.item_reader is not None:
+            self.devices.item_reader.start(lambda tags: self.core.post(TagsOnPad(tuple(tags))))
 
     def start(self) -> None:
         self.connect_devices()
@@ -89,6 +94,8 @@ class Kiosk:
         self.card_reader.stop()
         if self.devices.barcode_scanner is not None:
             self.devices.barcode_scanner.stop()
+        if self.devices.item_reader is not None:
+            self.devices.item_reader.stop()
         self.core.stop()
         self.close()
         log.info("kiosk stopped")
@@ -163,7 +170,15 @@ def build(
             closer()
         store.close()
         raise
-    session = SessionService(core, lms, clock, settings.session, language=settings.terminal.language)
+    circulation = None
+    if devices.item_reader is not None:
+        circulation = CirculationService(
+            lms, devices.item_reader, Journal(store), terminal_id=settings.terminal.id,
+            institution=settings.lms.sip2.institution, pseudonym=Pseudonymizer.for_store(store),
+            now=clock.now)
+    session = SessionService(core, lms, clock, settings.session, language=settings.terminal.language,
+                             circulation=circulation, receipt_printer=devices.receipt_printer,
+                             library_name=settings.terminal.name or settings.terminal.branch)
     return Kiosk(
         settings=settings,
         locations=where,

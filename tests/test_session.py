@@ -10,12 +10,12 @@ from kiosk.fakes import FakeCardReader, FakeClock
 from kiosk.logs import SECRETS
 from kiosk.model import Credential, CredentialKind, Patron
 from kiosk.services.session import (
-    CredentialPresented,
     Message,
     Screen,
     SessionService,
     SessionView,
 )
+from kiosk.services.session_events import CredentialPresented
 from kiosk.settings import SessionSettings
 
 ANNA = Credential(CredentialKind.CARD_UID, "1000000001")

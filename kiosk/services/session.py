@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from kiosk.errors import LmsError
 from kiosk.events import Core, Tick
 from kiosk.logs import SECRETS, SecretRegistry
-from kiosk.model import AuthOutcome, AuthResult, Credential, Patron
-from kiosk.ports import Clock, LibrarySystem
+from kiosk.model import AuthOutcome, AuthResult, Credential, Patron, Tag
+from kiosk.ports import Clock, LibrarySystem, ReceiptPrinter
+from kiosk.services.circulation import CirculationService
+from kiosk.services.session_events import (
+    CancelPressed,
+    CredentialPresented,
+    LanguageChosen,
+    LogoutPressed,
+    PinSubmitted,
+    TagsOnPad,
+    UserActivity,
+)
+from kiosk.services.visit import VisitController
 from kiosk.services.visit_view import (
     AnswerFee,
     BackToMenu,
@@ -57,41 +69,10 @@ class Message(StrEnum):
     BLOCKED = "blocked"
     LMS_UNAVAILABLE = "lms_unavailable"
     GOODBYE = "goodbye"
+    GOODBYE_RECEIPT = "goodbye_receipt"  # logged out, and the receipt was printed
+    RECEIPT_FAILED = "receipt_failed"  # done, but the receipt could not be printed
+    RETURNED = "returned"  # a return visit is done
     TIMED_OUT = "timed_out"
-
-
-# Events the UI and the drivers post.
-@dataclass(frozen=True)
-class CredentialPresented:
-    credential: Credential
-
-
-@dataclass(frozen=True)
-class PinSubmitted:
-    pin: str = ""
-
-    def __repr__(self) -> str:
-        return "PinSubmitted(pin=***)"
-
-
-@dataclass(frozen=True)
-class CancelPressed:
-    pass
-
-
-@dataclass(frozen=True)
-class LogoutPressed:
-    pass
-
-
-@dataclass(frozen=True)
-class UserActivity:
-    pass
-
-
-@dataclass(frozen=True)
-class LanguageChosen:
-    language: str
 
 
 @dataclass(frozen=True)
@@ -121,6 +102,9 @@ class SessionService:
         *,
         language: str = "da",
         secrets: SecretRegistry = SECRETS,
+        circulation: CirculationService | None = None,
+        receipt_printer: ReceiptPrinter | None = None,
+        library_name: str = "",
     ) -> None:
         self._core = core
         self._lms = lms
@@ -135,6 +119,12 @@ class SessionService:
         self._generation = 0
         self._last_activity = clock.monotonic()
         self._message_until = 0.0
+        self._purpose: Purpose | None = None
+        # Without a pad (a door terminal) there is no borrowing or returning: no visits.
+        self._visits = VisitController(
+            core, lms, circulation, receipt_printer, publish=self._publish_visit, now=clock.now,
+            library_name=library_name) if circulation is not None else None
+        self._tags: tuple[Tag, ...] = ()
         self.view = self._blank_view(language)
         core.on(CredentialPresented, self._on_credential)
         core.on(PinSubmitted, self._on_pin)
@@ -143,6 +133,15 @@ class SessionService:
         core.on(UserActivity, lambda _e: self._touch())
         core.on(LanguageChosen, self._on_language)
         core.on(Tick, self._on_tick)
+        core.on(TagsOnPad, self._on_tags)
+        core.on(StartVisit, self._on_start_visit)
+        core.on(BackToMenu, self._on_back_to_menu)
+        core.on(FinishVisit, self._on_finish)
+        core.on(ChooseReceipt, self._on_receipt)
+        core.on(AnswerFee, lambda e: self._visit_call(lambda v: v.answer_fee(e.accept)))
+        core.on(ToggleRenewal, lambda e: self._visit_call(lambda v: v.toggle_renewal(e.item_id)))
+        core.on(RenewSelected, lambda _e: self._visit_call(lambda v: v.renew(everything=False)))
+        core.on(RenewAll, lambda _e: self._visit_call(lambda v: v.renew(everything=True)))
 
     @property
     def patron(self) -> Patron | None:
@@ -190,9 +189,11 @@ class SessionService:
 
     # -- handlers -------------------------------------------------------------------------------
     def _on_credential(self, event: CredentialPresented) -> None:
-        if self.view.screen in (Screen.PATRON, Screen.AUTHENTICATING):
+        if self.view.screen not in (Screen.START, Screen.IDENTIFY, Screen.PIN):
             log.info("credential ignored: a session is in progress")
             return
+        if self.view.screen is Screen.START:
+            self._purpose = None  # a card on the start screen: the patron's menu after the PIN
         self._forget_secrets()
         self._credential = event.credential
         self._attempts = 0
@@ -236,6 +237,8 @@ class SessionService:
             log.info("patron authenticated")
             self._show(screen=Screen.PATRON, message=None, lms_messages=messages,
                        greeting_name=result.patron.first_name)
+            if self._purpose in (Purpose.BORROW, Purpose.ACCOUNT):
+                self._begin_visit(self._purpose)
         elif result.outcome is AuthOutcome.WRONG_PIN:
             self._wrong_pin(messages)
         elif result.outcome is AuthOutcome.BLOCKED:
@@ -276,6 +279,83 @@ class SessionService:
         elif idle >= timeout - warning:
             self._show(idle_warning=True, seconds_left=max(1, math.ceil(timeout - idle)))
 
+    # -- visits ---------------------------------------------------------------------------------
+    def _on_tags(self, event: TagsOnPad) -> None:
+        self._tags = event.tags
+        if self.view.screen in (Screen.BORROW, Screen.RETURN) and self._visits is not None:
+            self._touch()
+            self._visits.on_tags(event.tags)
+
+    def _on_start_visit(self, event: StartVisit) -> None:
+        if self._visits is None or self.view.screen not in (Screen.START, Screen.PATRON):
+            return
+        self._touch()
+        self._purpose = event.purpose
+        if event.purpose is Purpose.RETURN or self._patron is not None:
+            self._begin_visit(event.purpose)
+        else:
+            self._show(screen=Screen.IDENTIFY, message=None, lms_messages=())
+
+    def _begin_visit(self, purpose: Purpose) -> None:
+        assert self._visits is not None
+        screen = {Purpose.BORROW: Screen.BORROW, Purpose.RETURN: Screen.RETURN,
+                  Purpose.ACCOUNT: Screen.ACCOUNT}[purpose]
+        log.info("visit started (%s)", purpose.value)
+        self._visits.begin(purpose, self._patron, self._pin, self._tags, self.view.language)
+        self._show(screen=screen, message=None)
+
+    def _publish_visit(self, _visit: VisitView | None) -> None:
+        """The visit changed on its own (an item handled, the account loaded): show it."""
+        if self.view.screen in (Screen.BORROW, Screen.RETURN, Screen.ACCOUNT, Screen.RECEIPT):
+            self._show()
+
+    def _visit_call(self, action: Callable[[VisitController], None]) -> None:
+        if self._visits is not None and self._visits.active:
+            self._touch()
+            action(self._visits)
+
+    def _on_back_to_menu(self, _event: BackToMenu) -> None:
+        if self._patron is None:
+            self._reset(None, "back to start")
+            return
+        self._touch()
+        self._purpose = None
+        if self._visits is not None:
+            self._visits.end()
+        self._show(screen=Screen.PATRON, message=None)
+
+    def _on_finish(self, _event: FinishVisit) -> None:
+        visits = self._visits
+        if visits is None or not visits.active or self.view.screen not in (Screen.BORROW, Screen.RETURN):
+            return
+        self._touch()
+        if visits.finish(self._tags):
+            self._show(screen=Screen.RECEIPT)
+        else:
+            self._end_visit(printed=None)
+
+    def _on_receipt(self, event: ChooseReceipt) -> None:
+        visits = self._visits
+        if visits is None or self.view.screen is not Screen.RECEIPT:
+            return
+        self._touch()
+        generation = self._generation
+        visits.choose_receipt(event.choice, lambda printed: self._receipt_done(generation, printed))
+
+    def _receipt_done(self, generation: int, printed: bool | None) -> None:
+        if generation == self._generation:
+            self._end_visit(printed)
+
+    def _end_visit(self, printed: bool | None) -> None:
+        returning = self._patron is None
+        if printed is False:
+            message = Message.RECEIPT_FAILED
+        elif returning:
+            message = Message.RETURNED
+        else:
+            message = Message.GOODBYE_RECEIPT if printed else Message.GOODBYE
+        self._reset(message, "visit finished")
+
     # -- state ----------------------------------------------------------------------------------
     @property
     def _attempts_left(self) -> int:
@@ -295,6 +375,9 @@ class SessionService:
         self._patron = None
         self._pin = None
         self._attempts = 0
+        self._purpose = None
+        if self._visits is not None:
+            self._visits.end()
         self._forget_secrets()
         if patron is not None:
             patron_id = patron.patron_id
@@ -317,6 +400,7 @@ class SessionService:
         )
 
     def _show(self, **changes: object) -> None:
+        changes.setdefault("visit", self._visits.view if self._visits is not None else None)
         view = replace(self.view, **changes)  # type: ignore[arg-type]
         if view.screen is not Screen.PATRON:
             view = replace(view, greeting_name="")

@@ -1,0 +1,47 @@
+"""Events the drivers and the UI post to the core for the session (see kiosk.services.session)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.model import Credential, Tag
+
+
+@dataclass(frozen=True)
+class CredentialPresented:
+    credential: Credential
+
+
+@dataclass(frozen=True)
+class PinSubmitted:
+    pin: str = ""
+
+    def __repr__(self) -> str:
+        return "PinSubmitted(pin=***)"
+
+
+@dataclass(frozen=True)
+class CancelPressed:
+    pass
+
+
+@dataclass(frozen=True)
+class LogoutPressed:
+    pass
+
+
+@dataclass(frozen=True)
+class UserActivity:
+    pass
+
+
+@dataclass(frozen=True)
+class LanguageChosen:
+    language: str
+
+
+@dataclass(frozen=True)
+class TagsOnPad:
+    """The set of tags on the RFID pad changed; this is what lies there now."""
+
+    tags: tuple[Tag, ...]
