@@ -147,3 +147,12 @@ def test_walking_away_mid_borrow_clears_everything(kiosk: Kiosk, clock: FakeCloc
     assert kiosk.session.view.visit is None and kiosk.session.patron is None
     place(kiosk, *tags_of(kiosk, SET))  # the next person's items are not lent to the last patron
     assert kiosk.session.view.visit is None
+
+
+def test_items_left_unlent_on_the_pad_are_counted_when_the_patron_is_done(kiosk: Kiosk) -> None:
+    borrow(kiosk)
+    place(kiosk, *tags_of(kiosk, BOOK), *tags_of(kiosk, "5010000004"))  # the second is not for loan
+    kiosk.session.finish_visit()
+    kiosk.core.drain()
+    visit = kiosk.session.view.visit
+    assert visit is not None and visit.left_on_pad == 1

@@ -246,7 +246,11 @@ class VisitController:
         if view is None:
             return False
         handled = [row for row in view.items if row.outcome in HANDLED]
-        left = len(group_by_item(tags_on_pad)) if view.purpose is Purpose.RETURN else 0
+        done = {row.item_id for row in handled}
+        # Items still on the pad that this visit did not lend (or, for a return, any at all): the
+        # patron is told, so that nothing is carried out unlent or forgotten on the pad.
+        left = sum(1 for item_id in group_by_item(tags_on_pad)
+                   if view.purpose is Purpose.RETURN or item_id not in done)
         choices = (ReceiptChoice.PRINT, ReceiptChoice.NONE) if handled and self._printer else ()
         self._show(replace(view, receipt_choices=choices, left_on_pad=left, busy=False))
         return bool(choices)
