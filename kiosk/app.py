@@ -296,7 +296,13 @@ def run_gui(settings_path: Path, *, demo: bool) -> int:
     try:
         return app.exec()
     finally:
+        # No core notification may reach a widget while Qt tears the windows down.
+        bridge.notified.disconnect(window.show_view)
+        wake.stop()
         kiosk.stop()
+        window.deleteLater()
+        if panel is not None:
+            panel.deleteLater()
 
 
 def screen_names() -> tuple[str, ...]:

@@ -43,6 +43,7 @@ class SessionSettings(_Section):
     pin_min_length: int = Field(default=4, ge=1, le=12)
     pin_max_length: int = Field(default=6, ge=1, le=12)
     max_pin_attempts: int = Field(default=3, ge=1, le=10)
+    pin_lockout_s: int = Field(default=900, ge=0, le=86400)
 
     @model_validator(mode="after")
     def _consistent(self) -> SessionSettings:
@@ -89,6 +90,12 @@ class LmsSettings(_Section):
     kind: Literal["sip2", "emulator", "memory"] = "sip2"
     seed: Path | None = None
     sip2: Sip2Settings = Sip2Settings()
+
+    @model_validator(mode="after")
+    def _seed_when_needed(self) -> LmsSettings:
+        if self.kind in ("emulator", "memory") and self.seed is None:
+            raise ValueError(f"seed: the {self.kind!r} LMS needs a seed file")
+        return self
 
 
 class CardReaderSettings(_Section):
@@ -202,6 +209,9 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
         raise ConfigError(f"{where}: {problems}") from None
     if source is not None:
         base = source.resolve().parent
+        ca_file = _resolve(base, settings.lms.sip2.tls_ca_file)
+        if ca_file is not None and not ca_file.is_file():
+            raise ConfigError(f"{where}: lms.sip2.tls_ca_file: {ca_file} not found")
         settings = settings.model_copy(
             update={
                 "source": source,

@@ -185,7 +185,7 @@ def test_a_second_card_during_a_session_does_not_take_it_over(h: Harness) -> Non
     assert h.view.greeting_name == "Anna"
 
 
-def test_language_choice_lasts_until_the_session_ends(h: Harness) -> None:
+def test_language_choice_lasts_until_the_goodbye_has_been_read(h: Harness) -> None:
     h.session.choose_language("en")
     h.core.drain()
     h.present()
@@ -193,7 +193,38 @@ def test_language_choice_lasts_until_the_session_ends(h: Harness) -> None:
     h.pin("1234")
     h.session.logout()
     h.core.drain()
-    assert h.view.language == "da"
+    assert (h.view.message, h.view.language) == (Message.GOODBYE, "en")  # said in their language
+    h.wait(9)
+    assert (h.view.message, h.view.language) == (None, "da")  # the next person starts in Danish
+
+
+def test_a_locked_card_cannot_guess_on_by_being_presented_again(h: Harness) -> None:
+    h.present()
+    for wrong in ("0000", "1111", "2222"):
+        h.pin(wrong)
+    assert h.view.message is Message.TOO_MANY_ATTEMPTS and h.view.lockout_minutes == 15
+    h.wait(9)
+    h.present()
+    assert (h.view.screen, h.view.message) == (Screen.START, Message.TOO_MANY_ATTEMPTS)
+    h.wait(15 * 60)
+    h.present()
+    assert h.view.screen is Screen.PIN
+    h.pin("1234")
+    assert h.view.screen is Screen.PATRON
+
+
+def test_the_wrong_pin_count_survives_a_cancel_but_a_right_pin_clears_it(h: Harness) -> None:
+    h.present()
+    h.pin("0000")
+    h.session.cancel()
+    h.core.drain()
+    h.present()
+    assert h.view.attempts_left == 2
+    h.pin("1234")
+    h.session.logout()
+    h.core.drain()
+    h.present()
+    assert h.view.attempts_left == 3
 
 
 def test_a_language_chosen_on_the_start_screen_returns_to_danish_when_idle(h: Harness) -> None:

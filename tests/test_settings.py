@@ -131,3 +131,15 @@ def test_check_config_command_reports_ok_and_errors(
     bad = write(tmp_path, MINIMAL + "[terminal2]\n")
     assert main(["check-config", str(bad)]) == 2
     assert "terminal2: unknown setting" in capsys.readouterr().err
+
+
+def test_an_lms_that_needs_seed_data_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + '[lms]\nkind = "emulator"\n')
+    with pytest.raises(ConfigError, match=r"lms: seed: the 'emulator' LMS needs a seed file"):
+        load_settings(path)
+
+
+def test_a_missing_tls_ca_file_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + '[lms.sip2]\ntls = true\ntls_ca_file = "nope.pem"\n')
+    with pytest.raises(ConfigError, match=r"lms\.sip2\.tls_ca_file: .*nope\.pem not found"):
+        load_settings(path)

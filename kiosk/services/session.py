@@ -6,11 +6,11 @@ tick); output is a :class:`SessionView` published after every change, which the 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from enum import StrEnum
+from dataclasses import replace
 
 from kiosk.errors import LmsError
 from kiosk.events import Core, Tick
@@ -27,6 +27,7 @@ from kiosk.services.session_events import (
     TagsOnPad,
     UserActivity,
 )
+from kiosk.services.session_view import Message, Screen, SessionView
 from kiosk.services.visit import VisitController
 from kiosk.services.visit_view import (
     AnswerFee,
@@ -45,51 +46,9 @@ from kiosk.settings import SessionSettings
 
 log = logging.getLogger(__name__)
 
+__all__ = ["MESSAGE_SECONDS", "Message", "Screen", "SessionService", "SessionView"]
+
 MESSAGE_SECONDS = 8.0
-
-
-class Screen(StrEnum):
-    START = "start"  # welcome; buttons: borrow, return, my account
-    IDENTIFY = "identify"  # after "borrow" or "my account": hold your card to the reader
-    PIN = "pin"
-    AUTHENTICATING = "authenticating"
-    PATRON = "patron"  # identified, nothing chosen yet: borrow, my account, log out
-    BORROW = "borrow"  # put the items on the pad; each appears as it is handled
-    RETURN = "return"  # no login: put the items on the pad
-    ACCOUNT = "account"  # loans (overdue first), holds, fees; renew chosen or all
-    RECEIPT = "receipt"  # print / e-mail / no receipt
-
-
-class Message(StrEnum):
-    """What the patron is told; the UI turns each into a sentence with a next step."""
-
-    UNKNOWN_CARD = "unknown_card"
-    WRONG_PIN = "wrong_pin"
-    TOO_MANY_ATTEMPTS = "too_many_attempts"
-    BLOCKED = "blocked"
-    LMS_UNAVAILABLE = "lms_unavailable"
-    GOODBYE = "goodbye"
-    GOODBYE_RECEIPT = "goodbye_receipt"  # logged out, and the receipt was printed
-    RECEIPT_FAILED = "receipt_failed"  # done, but the receipt could not be printed
-    RETURNED = "returned"  # a return visit is done
-    TIMED_OUT = "timed_out"
-
-
-@dataclass(frozen=True)
-class SessionView:
-    """Everything a screen needs to draw the session, and nothing it must not keep."""
-
-    screen: Screen
-    language: str
-    message: Message | None = None
-    lms_messages: tuple[str, ...] = ()
-    attempts_left: int = 0
-    greeting_name: str = ""
-    idle_warning: bool = False
-    seconds_left: int = 0
-    pin_min_length: int = 4
-    pin_max_length: int = 6
-    visit: VisitView | None = None
 
 
 class SessionService:
@@ -116,6 +75,8 @@ class SessionService:
         self._patron: Patron | None = None
         self._pin: str | None = None
         self._attempts = 0
+        # Wrong PINs per card, kept across sessions (in memory, by a hash of the card number).
+        self._failures: dict[str, tuple[int, float]] = {}
         self._generation = 0
         self._last_activity = clock.monotonic()
         self._message_until = 0.0
@@ -196,7 +157,11 @@ class SessionService:
             self._purpose = None  # a card on the start screen: the patron's menu after the PIN
         self._forget_secrets()
         self._credential = event.credential
-        self._attempts = 0
+        self._attempts = self._failures_of(event.credential)
+        if self._attempts >= self._settings.max_pin_attempts:
+            log.info("credential refused: locked after too many wrong PINs")
+            self._reset(Message.TOO_MANY_ATTEMPTS, "card locked for now")
+            return
         self._touch()
         log.info("credential presented (%s)", event.credential.kind.value)
         self._show(screen=Screen.PIN, message=None, lms_messages=(), attempts_left=self._attempts_left)
@@ -233,6 +198,8 @@ class SessionService:
         messages = result.screen_messages
         if result.outcome is AuthOutcome.OK and result.patron is not None:
             self._patron = result.patron
+            if self._credential is not None:
+                self._failures.pop(self._card_key(self._credential), None)
             self._secrets.add(result.patron.name)
             log.info("patron authenticated")
             self._show(screen=Screen.PATRON, message=None, lms_messages=messages,
@@ -248,8 +215,20 @@ class SessionService:
             log.info("credential refused: unknown patron")
             self._reset(Message.UNKNOWN_CARD, "unknown card", lms_messages=messages)
 
+    def _card_key(self, credential: Credential) -> str:
+        return hashlib.sha256(f"{credential.kind}:{credential.value}".encode()).hexdigest()
+
+    def _failures_of(self, credential: Credential) -> int:
+        now = self._clock.monotonic()
+        self._failures = {k: v for k, v in self._failures.items() if v[1] > now}
+        count, _until = self._failures.get(self._card_key(credential), (0, 0.0))
+        return count
+
     def _wrong_pin(self, messages: tuple[str, ...]) -> None:
         self._attempts += 1
+        if self._credential is not None:
+            until = self._clock.monotonic() + self._settings.pin_lockout_s
+            self._failures[self._card_key(self._credential)] = (self._attempts, until)
         log.info("wrong PIN (attempt %d of %d)", self._attempts, self._settings.max_pin_attempts)
         if self._attempts >= self._settings.max_pin_attempts:
             self._reset(Message.TOO_MANY_ATTEMPTS, "too many PIN attempts")
@@ -270,8 +249,8 @@ class SessionService:
         timeout, warning = self._settings.idle_timeout_s, self._settings.idle_warning_s
         if self.view.screen is Screen.START:
             if self.view.message is not None and now >= self._message_until:
-                self._show(message=None, lms_messages=())
-            if self.view.language != self._default_language and idle >= timeout:
+                self._show(message=None, lms_messages=(), language=self._default_language)
+            elif self.view.language != self._default_language and idle >= timeout:
                 self._show(language=self._default_language)  # the next person starts in Danish
             return
         if idle >= timeout:
@@ -385,8 +364,10 @@ class SessionService:
         if was_active:
             log.info("session ended (%s)", why)
         self._message_until = self._clock.monotonic() + MESSAGE_SECONDS
-        self.view = self._blank_view(self._default_language)
-        self._show(message=message, lms_messages=lms_messages)
+        # The farewell is said in the patron's language; the next person starts in the default.
+        self.view = self._blank_view(self.view.language)
+        self._show(message=message, lms_messages=lms_messages,
+                   lockout_minutes=math.ceil(self._settings.pin_lockout_s / 60))
 
     def _forget_secrets(self) -> None:
         self._secrets.clear()

@@ -207,7 +207,7 @@ class Sip2Client:
                     reply = self._exchange(request, expected)
                     self._last_used = time.monotonic()
                     return reply
-                except (_NotSent, Sip2LoginError):
+                except _NotSent:
                     if attempts > self.account.retries:
                         raise
                 except Sip2OutcomeUnknown:

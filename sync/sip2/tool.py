@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -83,12 +84,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _trace(direction: str, frame: bytes) -> None:
-    print(f"{direction} {redact(frame.decode('latin-1'))}", file=sys.stderr)
+def _tracer(encoding: str) -> Callable[[str, bytes], None]:
+    def trace(direction: str, frame: bytes) -> None:
+        # Decoded as the account's encoding, so that a wrong one shows up as wrong letters.
+        print(f"{direction} {redact(frame.decode(encoding, errors='replace'))}", file=sys.stderr)
+
+    return trace
 
 
 def run(args: argparse.Namespace) -> int:
-    client = Sip2Client(account_from_args(args), trace=_trace if args.trace else None)
+    client = Sip2Client(account_from_args(args), trace=_tracer(args.encoding) if args.trace else None)
     lms = Sip2LibrarySystem(client)
     try:
         command = args.sip2_command
@@ -99,8 +104,9 @@ def run(args: argparse.Namespace) -> int:
             credential = Credential(CredentialKind.KEYED, args.patron_id)
             result = lms.authenticate_patron(credential, args.pin)
             if args.account:
-                result = {"authentication": _plain(result),
-                          "account": _plain(lms.account(args.patron_id, args.pin))}
+                account = _plain(lms.account(args.patron_id, args.pin))
+                account.pop("patron", None)  # already shown under the authentication
+                result = {"authentication": _plain(result), "account": account}
         elif command == "item":
             result = lms.item_info(args.item_id)
         elif command == "checkout":
@@ -133,15 +139,22 @@ def _succeeded(plain: Any) -> bool:
 
 
 def _print_plain(plain: Any, indent: str = "") -> None:
+    """Indented key: value lines; a list of records prints one record after the other."""
     if isinstance(plain, dict):
         for key, value in plain.items():
+            if key == "extra" and isinstance(value, list):
+                value = {str(pair[0]): pair[1] for pair in value if isinstance(pair, list) and len(pair) == 2}
             if isinstance(value, (dict, list)) and value:
                 print(f"{indent}{key}:")
                 _print_plain(value, indent + "  ")
             else:
-                print(f"{indent}{key}: {value}")
+                print(f"{indent}{key}: {value if value != [] else '-'}")
     elif isinstance(plain, list):
-        for entry in plain:
-            _print_plain(entry, indent + "- " if not indent.endswith("- ") else indent)
+        for number, entry in enumerate(plain, start=1):
+            if isinstance(entry, dict):
+                print(f"{indent}[{number}]")
+                _print_plain(entry, indent + "  ")
+            else:
+                print(f"{indent}- {entry}")
     else:
         print(f"{indent}{plain}")

@@ -367,3 +367,13 @@ def test_keepalive_sends_status_and_reconnects_after_an_idle_drop(servers: list[
     client.close()
     assert len(acs.connections) >= 2
     assert [f[:2] for f in acs.connections[1].received][:2] == [b"93", b"99"]
+
+
+def test_a_refused_login_is_not_tried_again(servers: list[ScriptedAcs]) -> None:
+    from sync.sip2.errors import Sip2LoginError
+
+    acs = serve(servers, lambda req, conn: reply(message("94", {"ok": "0"}), req)
+                if req.startswith(b"93") else standard(req))
+    with pytest.raises(Sip2LoginError):
+        Sip2LibrarySystem(Sip2Client(account(acs.port))).item_info("1")
+    assert sum(f.startswith(b"93") for f in acs.frames) == 1  # no lock-out of the LMS account
