@@ -29,6 +29,22 @@ def contrast(a: str, b: str) -> float:
         (style.INFO_INK, style.INFO_BG),
         (style.INK, style.KEY_BG),
         (style.PRIMARY, style.SURFACE),
+        # Rows and messages of a visit: the status in its tone's ink, the title in INK.
+        (style.OK_INK, style.OK_BG),
+        (style.WARN_INK, style.WARN_BG),
+        (style.INK, style.OK_BG),
+        (style.INK, style.WARN_BG),
+        (style.INK, style.ERROR_BG),
+        (style.INK, style.INFO_BG),
+        (style.INK, style.SURFACE),
+        (style.MUTED, style.SURFACE),
+        (style.PRIMARY, style.INFO_BG),
+        (style.MUTED, style.DISABLED_BG),
+        # The white marks on the status icons.
+        (style.ON_PRIMARY, style.OK_SOLID),
+        (style.ON_PRIMARY, style.WARN_SOLID),
+        (style.ON_PRIMARY, style.ERROR_SOLID),
+        (style.ON_PRIMARY, style.BUSY_SOLID),
     ],
 )
 def test_text_contrast_is_at_least_4_5(ink: str, background: str) -> None:

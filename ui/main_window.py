@@ -12,16 +12,22 @@ from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.services.session import Screen as ScreenName
 from kiosk.services.session import SessionView
+from kiosk.services.visit_view import Purpose
 from ui import style
+from ui.feedback import sound_for
+from ui.screens.account import AccountScreen
+from ui.screens.base import Screen, SessionActions
+from ui.screens.items import ItemsScreen
+from ui.screens.receipt import ReceiptScreen
 from ui.screens.session import (
     AuthenticatingScreen,
+    IdentifyScreen,
     IdleOverlay,
     PatronScreen,
     PinScreen,
-    Screen,
-    SessionActions,
     StartScreen,
 )
+from ui.sounds import Sounds
 from ui.widgets import Header, MessageLabel
 
 
@@ -33,6 +39,7 @@ class KioskWindow(QWidget):
         title: str,
         languages: tuple[str, ...],
         now: Callable[[], dt.datetime],
+        sounds: Sounds | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("KioskWindow")
@@ -42,11 +49,17 @@ class KioskWindow(QWidget):
         self.header = Header(title, languages, actions.choose_language)
         self.stack = QStackedWidget()
         self.screens: dict[ScreenName, Screen] = {
-            ScreenName.START: StartScreen(),
+            ScreenName.START: StartScreen(actions),
+            ScreenName.IDENTIFY: IdentifyScreen(actions),
             ScreenName.PIN: PinScreen(actions),
             ScreenName.AUTHENTICATING: AuthenticatingScreen(),
             ScreenName.PATRON: PatronScreen(actions),
+            ScreenName.BORROW: ItemsScreen(actions, Purpose.BORROW),
+            ScreenName.RETURN: ItemsScreen(actions, Purpose.RETURN),
+            ScreenName.ACCOUNT: AccountScreen(actions),
+            ScreenName.RECEIPT: ReceiptScreen(actions),
         }
+        self.sounds = sounds if sounds is not None else Sounds()
         for screen in self.screens.values():
             self.stack.addWidget(screen)
         layout = QVBoxLayout(self)
@@ -66,12 +79,15 @@ class KioskWindow(QWidget):
         """Show a view published by the core (other notifications are ignored here)."""
         if not isinstance(view, SessionView):
             return
+        sound = sound_for(self.view, view)
         self.view = view
         screen = self.screens[view.screen]
         screen.show_view(view)
         self.stack.setCurrentWidget(screen)
         self.header.set_language(view.language)
         self.overlay.show_view(view)
+        if sound is not None:
+            self.sounds.play(sound)
 
     def current_screen(self) -> Screen:
         widget = self.stack.currentWidget()

@@ -7,17 +7,20 @@ screen is reached the way a patron reaches it (card, PIN, idle time), on a fake 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
 from kiosk.app import DEMO_SETTINGS, Kiosk, build
 from kiosk.events import InlineWorkers, Tick
-from kiosk.fakes import FakeCardReader, FakeClock
+from kiosk.fakes import FakeCardReader, FakeClock, FakeItemReader
 from kiosk.services.session import Screen
+from kiosk.services.visit_view import Purpose
 from kiosk.settings import Settings, load_settings
 from ui.main_window import KioskWindow
 from ui.screens.session import PinScreen
+from ui.sounds import Sounds
 
 SCREENS = (
     "start",
@@ -28,7 +31,17 @@ SCREENS = (
     "idle-warning",
     "logged-out",
     "refused",
+    "identify",
+    "menu",
+    "borrow",
+    "borrow-fee",
+    "return",
+    "account",
+    "receipt",
 )
+BOOK, SET, NOT_FOR_LOAN, RENTAL = "5010000001", "5010000002", "5010000004", "5010000008"
+HELD, OTHER_LIBRARY, ON_LOAN = "5010000007", "5010000006", "5010000009"
+SOFIE = 3  # the demo patron with a hold ready for pickup
 
 
 def _present(kiosk: Kiosk, index: int) -> None:
@@ -44,10 +57,62 @@ def _type_pin(kiosk: Kiosk, pin: str, *, wait_for_lms: bool = True) -> None:
     kiosk.core.drain(max_events=10_000 if wait_for_lms else 1)
 
 
+def _place(kiosk: Kiosk, *item_ids: str, parts: int | None = None) -> None:
+    """Put items on the simulated pad (``parts``: only the first parts of each set)."""
+    pad = kiosk.devices.item_reader
+    assert isinstance(pad, FakeItemReader)
+    for item_id in item_ids:
+        tags = [tag for tag in kiosk.demo_tags if tag.item_id == item_id]
+        pad.place(*tags[:parts])
+    kiosk.core.drain()
+
+
+def _act(kiosk: Kiosk, action: Callable[[], None]) -> None:
+    action()
+    kiosk.core.drain()
+
+
+def _drive_visit(kiosk: Kiosk, screen: str) -> None:
+    """Borrow, return, my account and the receipt, as a patron does them."""
+    session = kiosk.session
+    if screen == "return":
+        _act(kiosk, lambda: session.start_visit(Purpose.RETURN))
+        _place(kiosk, ON_LOAN, HELD, OTHER_LIBRARY)
+        return
+    patron = SOFIE if screen == "account" else 0
+    _act(kiosk, lambda: session.start_visit(Purpose.ACCOUNT if screen == "identify"
+                                            else Purpose.BORROW))
+    if screen == "identify":
+        return
+    _present(kiosk, patron)
+    _type_pin(kiosk, kiosk.demo_cards[patron].pin)
+    if screen == "borrow":
+        _place(kiosk, BOOK, NOT_FOR_LOAN)
+        _place(kiosk, SET, parts=2)
+    elif screen == "borrow-fee":
+        _place(kiosk, BOOK, RENTAL)
+    elif screen == "receipt":
+        _place(kiosk, BOOK, SET)
+        _act(kiosk, session.finish_visit)
+    elif screen == "account":
+        _place(kiosk, BOOK, SET)
+        _act(kiosk, session.back_to_menu)
+        _act(kiosk, lambda: session.start_visit(Purpose.ACCOUNT))
+        _act(kiosk, lambda: session.toggle_renewal(BOOK))
+        _act(kiosk, session.renew_selected)
+        _act(kiosk, lambda: session.toggle_renewal(SET))
+
+
+VISIT_SCREENS = {"identify", "borrow", "borrow-fee", "return", "account", "receipt"}
+
+
 def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
     """Do what a patron does to reach ``screen``."""
     anna, _child, blocked = kiosk.demo_cards[0], kiosk.demo_cards[1], kiosk.demo_cards[2]
     if screen == "start":
+        return
+    if screen in VISIT_SCREENS:
+        _drive_visit(kiosk, screen)
         return
     if screen == "refused":
         _present(kiosk, 2)
@@ -95,7 +160,7 @@ def render_screen(
         try:
             window = KioskWindow(kiosk.session, title=settings.terminal.name or
                                  settings.terminal.branch, languages=settings.terminal.languages,
-                                 now=kiosk.clock.now)
+                                 now=kiosk.clock.now, sounds=Sounds(audible=False))
             kiosk.core.subscribe(window.show_view)
             kiosk.connect_devices()
             kiosk.session.choose_language(language)

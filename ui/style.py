@@ -1,7 +1,7 @@
 """Colours, type and sizes. Everything scales with the short side of the screen.
 
 Contrast: every text colour below is at least 4.5:1 on the background it is used on (checked in
-tests/test_ui_style.py). Touch targets are at least 15 mm on a 21.5" full-HD panel (~100 px).
+tests/test_style.py). Touch targets are at least 15 mm on a 21.5" full-HD panel (~100 px).
 """
 
 from __future__ import annotations
@@ -21,6 +21,16 @@ ERROR_BG = "#FBE3E1"
 ERROR_INK = "#8A1C13"
 INFO_BG = "#E1EEF5"
 INFO_INK = "#0B3C52"
+OK_BG = "#E4F2E7"
+OK_INK = "#1E5E2E"
+WARN_BG = "#FDF1D6"
+WARN_INK = "#6B4300"
+# Solid colours behind the white status icons (and their white glyphs).
+OK_SOLID = "#2E7D32"
+WARN_SOLID = "#A85300"
+ERROR_SOLID = "#B3261E"
+BUSY_SOLID = "#5B6770"
+DISABLED_BG = "#E3E7EA"
 KEY_BG = "#FFFFFF"
 KEY_BORDER = "#C9CED3"
 OVERLAY = "rgba(20, 24, 28, 170)"
@@ -84,12 +94,52 @@ def stylesheet(scale: Scale) -> str:
         min-height: {px(118)}px;
     }}
     QPushButton#Primary:pressed {{ background: {PRIMARY_PRESSED}; }}
-    QPushButton#Primary:disabled {{ background: #8FA9B6; }}
+    QPushButton#Primary:disabled {{ background: {DISABLED_BG}; color: {MUTED}; }}
     QPushButton#Secondary {{
         background: {SURFACE}; color: {PRIMARY}; border: {px(3)}px solid {PRIMARY};
         border-radius: {px(18)}px; font-size: {px(34)}px; font-weight: 600;
-        padding: {px(18)}px {px(44)}px; min-height: {px(110)}px;
+        padding: {px(20)}px {px(44)}px; min-height: {px(112)}px;
     }}
+    QPushButton#Secondary:pressed {{ background: {INFO_BG}; }}
+    QPushButton#Secondary:disabled {{ color: {MUTED}; border-color: {KEY_BORDER}; }}
+    QLabel#Message[tone="ok"] {{
+        background: {OK_BG}; color: {OK_INK}; border-radius: {px(16)}px; font-size: {px(30)}px;
+    }}
+    QLabel#Message[tone="attention"] {{
+        background: {WARN_BG}; color: {WARN_INK}; border-radius: {px(16)}px;
+        font-size: {px(30)}px;
+    }}
+    QPushButton#Tile {{
+        background: {SURFACE}; border: {px(3)}px solid {PRIMARY}; border-radius: {px(24)}px;
+        min-height: {px(150)}px;
+    }}
+    QPushButton#Tile:pressed {{ background: {INFO_BG}; }}
+    QPushButton#Tile[primary="true"] {{ background: {PRIMARY}; border-color: {PRIMARY}; }}
+    QPushButton#Tile[primary="true"]:pressed {{ background: {PRIMARY_PRESSED}; }}
+    QLabel#TileTitle {{ font-size: {px(48)}px; font-weight: 700; color: {PRIMARY}; }}
+    QLabel#TileDetail {{ font-size: {px(27)}px; color: {MUTED}; }}
+    QPushButton#Tile[primary="true"] QLabel {{ color: {ON_PRIMARY}; }}
+    QLabel#Question {{ font-size: {px(46)}px; font-weight: 700; }}
+    QLabel#Section {{ font-size: {px(36)}px; font-weight: 700; }}
+    QLabel#Busy {{ font-size: {px(28)}px; color: {MUTED}; font-style: italic; }}
+    QFrame#Row {{ background: {SURFACE}; border: {px(2)}px solid {KEY_BORDER};
+                  border-radius: {px(18)}px; }}
+    QFrame#Row[tone="ok"] {{ background: {OK_BG}; border-color: {OK_BG}; }}
+    QFrame#Row[tone="attention"] {{ background: {WARN_BG}; border-color: {WARN_SOLID}; }}
+    QFrame#Row[tone="error"] {{ background: {ERROR_BG}; border-color: {ERROR_SOLID}; }}
+    QFrame#Row[selected="true"] {{ background: {INFO_BG}; border: {px(4)}px solid {PRIMARY}; }}
+    QLabel#RowTitle {{ font-size: {px(32)}px; font-weight: 600; color: {INK}; }}
+    QLabel#RowStatus {{ font-size: {px(28)}px; color: {INK}; }}
+    QLabel#RowStatus[tone="ok"] {{ color: {OK_INK}; }}
+    QLabel#RowStatus[tone="attention"] {{ color: {WARN_INK}; }}
+    QLabel#RowStatus[tone="error"] {{ color: {ERROR_INK}; }}
+    QLabel#RowStatus[tone="busy"] {{ color: {MUTED}; }}
+    QScrollArea {{ background: transparent; border: none; }}
+    QWidget#RowPool {{ background: transparent; }}
+    QScrollBar:vertical {{ width: {px(18)}px; background: transparent; }}
+    QScrollBar::handle:vertical {{ background: {KEY_BORDER}; border-radius: {px(9)}px;
+                                   min-height: {px(80)}px; }}
+    QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
     QWidget#Overlay {{ background: {OVERLAY}; }}
     QFrame#Card {{ background: {SURFACE}; border-radius: {px(28)}px; }}
     """

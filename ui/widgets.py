@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -39,8 +40,59 @@ def button(object_name: str, text: str, on_click: Callable[[], None]) -> QPushBu
     return widget
 
 
+def set_tone(widget: QWidget, name: str, value: str) -> None:
+    """Set a style property (tone, selected, ...) and have the stylesheet look at it again."""
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+    for child in widget.findChildren(QWidget):
+        child.style().unpolish(child)
+        child.style().polish(child)
+
+
+class Tile(QPushButton):
+    """A big button with a title and a line under it: the main choices of a screen."""
+
+    def __init__(self, on_click: Callable[[], None], *, primary: bool = False) -> None:
+        super().__init__()
+        self.setObjectName("Tile")
+        self.setProperty("primary", "true" if primary else "false")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.clicked.connect(lambda _checked=False: on_click())
+        self.title = label("TileTitle", wrap=False)
+        self.detail = label("TileDetail", wrap=False)
+        for part in (self.title, self.detail):
+            part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.inner = QVBoxLayout(self)
+        self.inner.addStretch(1)
+        self.inner.addWidget(self.title)
+        self.inner.addWidget(self.detail)
+        self.inner.addStretch(1)
+
+    def set_texts(self, title: str, detail: str) -> None:
+        self.title.setText(title)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        self.setAccessibleName(title)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        return self.inner.sizeHint().expandedTo(self.minimumSize())
+
+    def minimumSizeHint(self) -> QSize:
+        return self.inner.minimumSize()
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        self.inner.setContentsMargins(scale.px(30), scale.px(24), scale.px(30), scale.px(24))
+        self.inner.setSpacing(scale.px(6))
+        self.setMinimumHeight(scale.px(150))
+
+
 class MessageLabel(QLabel):
-    """A message box that is hidden when empty; tone 'error' or 'info' picks its colours."""
+    """A message box that is hidden when empty; tone 'error', 'attention', 'ok' or 'info'."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,9 +106,7 @@ class MessageLabel(QLabel):
             self.clear()
             self.hide()
             return
-        self.setProperty("tone", tone)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        set_tone(self, "tone", tone)
         self.setText(text)
         self.show()
 
@@ -142,6 +192,43 @@ class CardIllustration(QWidget):
                 QRectF(card.left() + side * 0.04, card.top() + side * (0.17 + row * 0.045),
                        side * (0.3 - row * 0.1), side * 0.022), side * 0.01, side * 0.01)
         painter.restore()
+        painter.end()
+
+
+class PadIllustration(QWidget):
+    """Items lying on the RFID pad, drawn to scale: the empty state of borrow and return."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(160)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        side = min(self.width(), self.height() * 1.5)
+        cx, cy = self.width() / 2, self.height() / 2
+        # The pad: a flat slab seen from the front, with the contactless mark in a corner.
+        pad = QRectF(cx - side * 0.36, cy + side * 0.06, side * 0.72, side * 0.14)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#D9DEE2"))
+        painter.drawRoundedRect(pad, side * 0.03, side * 0.03)
+        pen = QPen(QColor(style.PRIMARY), max(2.0, side * 0.01))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        centre = QPointF(pad.right() - side * 0.09, pad.center().y())
+        for radius in (0.025, 0.045):
+            r = side * radius
+            painter.drawArc(QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r), -45 * 16, 90 * 16)
+        # Two books and a disc case lying on it.
+        painter.setPen(QPen(QColor(style.PRIMARY_PRESSED), max(1.5, side * 0.005)))
+        for left, width, height, colour in ((-0.27, 0.2, 0.05, style.PRIMARY),
+                                            (-0.24, 0.16, 0.045, "#F2C14E"),
+                                            (0.0, 0.15, 0.03, "#8FA9B6")):
+            lowest = pad.top() if left != -0.24 else pad.top() - side * 0.05
+            painter.setBrush(QColor(colour))
+            painter.drawRoundedRect(QRectF(cx + side * left, lowest - side * height,
+                                           side * width, side * height), side * 0.008, side * 0.008)
         painter.end()
 
 

@@ -1,4 +1,4 @@
-"""The screens of the walking skeleton: start, PIN, checking, patron, and the idle warning.
+"""The screens around logging in: start, identify, PIN, checking, the patron's menu, idle warning.
 
 Each screen renders a :class:`SessionView` and turns touches into calls on :class:`SessionActions`.
 None of them holds a business rule.
@@ -6,31 +6,21 @@ None of them holds a business rule.
 
 from __future__ import annotations
 
-from typing import Protocol
+from functools import partial
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QVBoxLayout, QWidget
 
 from kiosk.services.session import Message, SessionView
+from kiosk.services.visit_view import Purpose
 from ui import style
 from ui.i18n import t
-from ui.widgets import CardIllustration, MessageLabel, PinPad, button, label
-
-
-class SessionActions(Protocol):
-    def submit_pin(self, pin: str) -> None: ...
-
-    def cancel(self) -> None: ...
-
-    def logout(self) -> None: ...
-
-    def activity(self) -> None: ...
-
-    def choose_language(self, language: str) -> None: ...
-
+from ui.screens.base import Screen, SessionActions, button_row
+from ui.widgets import CardIllustration, MessageLabel, PinPad, Tile, button, label
 
 ERROR_MESSAGES = {Message.UNKNOWN_CARD, Message.WRONG_PIN, Message.TOO_MANY_ATTEMPTS,
                   Message.BLOCKED, Message.LMS_UNAVAILABLE}
+OK_MESSAGES = {Message.GOODBYE, Message.GOODBYE_RECEIPT, Message.RETURNED}
 
 
 def message_text(view: SessionView) -> str:
@@ -40,6 +30,8 @@ def message_text(view: SessionView) -> str:
     if view.message is Message.WRONG_PIN:
         key = "msg.wrong_pin_last" if view.attempts_left == 1 else "msg.wrong_pin"
         parts.append(t(key, lang, attempts=view.attempts_left))
+    elif view.message is Message.TOO_MANY_ATTEMPTS:
+        parts.append(t("msg.too_many_attempts", lang, minutes=view.lockout_minutes or 15))
     elif view.message is not None:
         parts.append(t(f"msg.{view.message.value}", lang))
     parts.extend(m for m in view.lms_messages if m)
@@ -47,57 +39,107 @@ def message_text(view: SessionView) -> str:
 
 
 def message_tone(view: SessionView) -> str:
-    return "error" if view.message in ERROR_MESSAGES else "info"
-
-
-class Screen(QWidget):
-    """Base: a centred column with margins that follow the screen's size."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("Screen")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.column = QVBoxLayout(self)
-
-    def add_centred(self, widget: QWidget) -> None:
-        """Add a widget at its natural width, centred (buttons); labels take the full width."""
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(widget)
-        row.addStretch(1)
-        self.column.addLayout(row)
-
-    def apply_scale(self, scale: style.Scale) -> None:
-        side = scale.px(90) if scale.portrait else scale.px(260)
-        self.column.setContentsMargins(side, scale.px(60), side, scale.px(60))
-        self.column.setSpacing(scale.px(34))
-
-    def show_view(self, view: SessionView) -> None:
-        raise NotImplementedError
+    if view.message in ERROR_MESSAGES:
+        return "error"
+    if view.message is Message.RECEIPT_FAILED:
+        return "attention"
+    return "ok" if view.message in OK_MESSAGES else "info"
 
 
 class StartScreen(Screen):
-    def __init__(self) -> None:
+    """Welcome, the three things one can do, and the card reader for those who just log in."""
+
+    def __init__(self, actions: SessionActions) -> None:
+        super().__init__()
+        self.title = label("Title")
+        self.choose = label("Subtitle")
+        self.borrow_tile = Tile(partial(actions.start_visit, Purpose.BORROW), primary=True)
+        self.return_tile = Tile(partial(actions.start_visit, Purpose.RETURN), primary=True)
+        self.account_tile = Tile(partial(actions.start_visit, Purpose.ACCOUNT))
+        self.tiles = (self.borrow_tile, self.return_tile, self.account_tile)
+        self.instruction = label("Subtitle")
+        self.illustration = CardIllustration()
+        self.barcode_hint = label("Hint")
+        self.message = MessageLabel()
+        tile_column = self.tile_column = QVBoxLayout()
+        for tile in self.tiles:
+            tile_column.addWidget(tile)
+        card = self.card_column = QVBoxLayout()
+        card.addWidget(self.instruction)
+        card.addWidget(self.illustration, 1)
+        card.addWidget(self.barcode_hint)
+        self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.body.addLayout(tile_column, 0)
+        self.body.addLayout(card, 1)
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.choose)
+        self.column.addLayout(self.body, 1)
+        self.column.addWidget(self.message)
+
+    def show_view(self, view: SessionView) -> None:
+        lang = view.language
+        self.title.setText(t("welcome", lang))
+        self.choose.setText(t("start.choose", lang))
+        for tile, purpose in zip(self.tiles, Purpose, strict=True):
+            tile.set_texts(t(f"purpose.{purpose.value}", lang),
+                           t(f"purpose.{purpose.value}.detail", lang))
+        self.instruction.setText(t("start.instruction", lang))
+        self.barcode_hint.setText(t("start.barcode", lang))
+        self.message.show_message(message_text(view), message_tone(view))
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        super().apply_scale(scale)
+        for tile in self.tiles:
+            tile.apply_scale(scale)
+        self.tile_column.setSpacing(scale.px(24))
+        self.card_column.setSpacing(scale.px(18))
+        if scale.portrait:
+            self.body.setDirection(QBoxLayout.Direction.TopToBottom)
+            self.body.setStretch(0, 0)
+            self.body.setStretch(1, 1)
+            self.column.setContentsMargins(scale.px(90), scale.px(50), scale.px(90), scale.px(40))
+            self.illustration.setMinimumHeight(scale.px(200))
+        else:
+            self.body.setDirection(QBoxLayout.Direction.LeftToRight)
+            self.body.setStretch(0, 2)
+            self.body.setStretch(1, 3)
+            self.column.setContentsMargins(scale.px(140), scale.px(30), scale.px(140), scale.px(30))
+            self.illustration.setMinimumHeight(scale.px(160))
+        self.column.setSpacing(scale.px(26))
+        self.body.setSpacing(scale.px(60) if not scale.portrait else scale.px(40))
+
+
+class IdentifyScreen(Screen):
+    """After "Lån" or "Mine lån": hold your card to the reader (or scan it), or cancel."""
+
+    def __init__(self, actions: SessionActions) -> None:
         super().__init__()
         self.title = label("Title")
         self.instruction = label("Subtitle")
         self.illustration = CardIllustration()
         self.barcode_hint = label("Hint")
         self.message = MessageLabel()
-        self.column.addStretch(1)
+        self.cancel_button = button("Secondary", "", actions.cancel)
         self.column.addWidget(self.title)
         self.column.addWidget(self.instruction)
-        self.column.addWidget(self.illustration, 4)
+        self.column.addWidget(self.illustration, 1)
         self.column.addWidget(self.barcode_hint)
         self.column.addWidget(self.message)
-        self.column.addStretch(1)
+        self.add_centred(self.cancel_button)
 
     def show_view(self, view: SessionView) -> None:
         lang = view.language
-        self.title.setText(t("welcome", lang))
-        self.instruction.setText(t("start.instruction", lang))
+        # The purpose is known only once the visit has begun; until then, a neutral title.
+        title = f"purpose.{view.visit.purpose.value}" if view.visit is not None else "identify.title"
+        self.title.setText(t(title, lang))
+        self.instruction.setText(t("identify.instruction", lang))
         self.barcode_hint.setText(t("start.barcode", lang))
         self.message.show_message(message_text(view), message_tone(view))
+        self.cancel_button.setText(t("cancel", lang))
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        super().apply_scale(scale)
+        self.cancel_button.setMinimumWidth(scale.px(320))
 
 
 class PinScreen(Screen):
@@ -180,18 +222,25 @@ class AuthenticatingScreen(Screen):
 
 
 class PatronScreen(Screen):
+    """The patron's menu: greeting, the LMS's messages, borrow / my account, log out."""
+
     def __init__(self, actions: SessionActions) -> None:
         super().__init__()
         self.greeting = label("Title")
         self.status = label("Subtitle")
         self.message = MessageLabel()
+        self.borrow_tile = Tile(partial(actions.start_visit, Purpose.BORROW), primary=True)
+        self.account_tile = Tile(partial(actions.start_visit, Purpose.ACCOUNT))
+        self.tiles = (self.borrow_tile, self.account_tile)
         self.hint = label("Hint")
-        self.logout_button = button("Primary", "", actions.logout)
+        self.logout_button = button("Secondary", "", actions.logout)
+        self.tile_row = button_row(*self.tiles)
         self.column.addStretch(1)
         self.column.addWidget(self.greeting)
-        self.column.addWidget(self.status)
         self.column.addWidget(self.message)
-        self.column.addStretch(1)
+        self.column.addWidget(self.status)
+        self.column.addLayout(self.tile_row)
+        self.column.addStretch(2)
         self.column.addWidget(self.hint)
         self.add_centred(self.logout_button)
 
@@ -201,10 +250,21 @@ class PatronScreen(Screen):
             self.greeting.setText(t("patron.greeting", lang, name=view.greeting_name))
         else:
             self.greeting.setText(t("patron.greeting_anonymous", lang))
-        self.status.setText(t("patron.logged_in", lang))
-        self.message.show_message("\n".join(view.lms_messages), "info")
+        self.status.setText(t("menu.choose", lang))
+        self.message.show_message("\n".join(m for m in view.lms_messages if m), "info")
+        for tile, purpose in zip(self.tiles, (Purpose.BORROW, Purpose.ACCOUNT), strict=True):
+            tile.set_texts(t(f"purpose.{purpose.value}", lang),
+                           t(f"purpose.{purpose.value}.detail", lang))
         self.hint.setText(t("patron.logout_hint", lang))
         self.logout_button.setText(t("logout", lang))
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        super().apply_scale(scale)
+        for tile in self.tiles:
+            tile.apply_scale(scale)
+            tile.setMinimumHeight(scale.px(220))
+        self.tile_row.setSpacing(scale.px(30))
+        self.logout_button.setMinimumWidth(scale.px(320))
 
 
 class IdleOverlay(QWidget):
@@ -231,7 +291,8 @@ class IdleOverlay(QWidget):
     def show_view(self, view: SessionView) -> None:
         lang = view.language
         self.title.setText(t("idle.title", lang))
-        self.countdown.setText(t("idle.countdown", lang, seconds=view.seconds_left))
+        self.countdown.setText(t("idle.countdown_one" if view.seconds_left == 1 else "idle.countdown", lang,
+                                  seconds=view.seconds_left))
         self.stay_button.setText(t("idle.stay", lang))
         self.setVisible(view.idle_warning)
         if view.idle_warning:

@@ -1,0 +1,187 @@
+"""Lists of rows: items on the pad, loans and holds. Each row is an icon, a title and a status.
+
+The colour of a row and its icon come from its *tone* (see :mod:`ui.visit_text`), so that what
+happened is told by words, by colour and by shape at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QScrollArea,
+    QScroller,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import style
+from ui.visit_text import ATTENTION, BUSY, ERROR, OK, RowText
+from ui.widgets import label, set_tone
+
+CHECKBOX, CHECKED = "checkbox", "checked"
+ICON_COLOURS = {OK: style.OK_SOLID, ATTENTION: style.WARN_SOLID, ERROR: style.ERROR_SOLID,
+                BUSY: style.BUSY_SOLID}
+
+
+class StatusIcon(QWidget):
+    """A round icon drawn to scale: check (ok), ! (attention), cross (error), dots (busy), a clock
+    (neutral), or an empty / ticked box (a loan to choose for renewal)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kind = ""
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def set_kind(self, kind: str) -> None:
+        if kind != self.kind:
+            self.kind = kind
+            self.update()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        side = min(self.width(), self.height())
+        box = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        stroke = max(2.0, side * 0.1)
+        white = QPen(QColor(style.ON_PRIMARY), stroke, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                     Qt.PenJoinStyle.RoundJoin)
+        if self.kind in (CHECKBOX, CHECKED):
+            painter.setPen(QPen(QColor(style.PRIMARY), max(2.0, side * 0.07)))
+            painter.setBrush(QColor(style.PRIMARY if self.kind == CHECKED else style.SURFACE))
+            inset = side * 0.08
+            painter.drawRoundedRect(box.adjusted(inset, inset, -inset, -inset), side * 0.16,
+                                    side * 0.16)
+            if self.kind == CHECKED:
+                painter.setPen(white)
+                self._tick(painter, box)
+            painter.end()
+            return
+        if self.kind not in ICON_COLOURS:  # neutral: a clock face in the muted colour
+            painter.setPen(QPen(QColor(style.MUTED), max(2.0, side * 0.07)))
+            painter.drawEllipse(box.adjusted(side * 0.1, side * 0.1, -side * 0.1, -side * 0.1))
+            centre = box.center()
+            painter.drawLine(centre, QPointF(centre.x(), box.top() + side * 0.28))
+            painter.drawLine(centre, QPointF(box.left() + side * 0.68, centre.y()))
+            painter.end()
+            return
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(ICON_COLOURS[self.kind]))
+        painter.drawEllipse(box)
+        painter.setPen(white)
+        x, y, s = box.left(), box.top(), side
+        if self.kind == OK:
+            self._tick(painter, box)
+        elif self.kind == ERROR:
+            painter.drawLine(QPointF(x + s * 0.33, y + s * 0.33), QPointF(x + s * 0.67, y + s * 0.67))
+            painter.drawLine(QPointF(x + s * 0.67, y + s * 0.33), QPointF(x + s * 0.33, y + s * 0.67))
+        elif self.kind == ATTENTION:
+            painter.drawLine(QPointF(x + s * 0.5, y + s * 0.25), QPointF(x + s * 0.5, y + s * 0.56))
+            painter.drawPoint(QPointF(x + s * 0.5, y + s * 0.75))
+        else:
+            for dx in (0.3, 0.5, 0.7):
+                painter.drawPoint(QPointF(x + s * dx, y + s * 0.5))
+        painter.end()
+
+    @staticmethod
+    def _tick(painter: QPainter, box: QRectF) -> None:
+        x, y, s = box.left(), box.top(), box.width()
+        painter.drawPolyline([QPointF(x + s * 0.28, y + s * 0.52), QPointF(x + s * 0.44, y + s * 0.68),
+                              QPointF(x + s * 0.73, y + s * 0.36)])
+
+
+class InfoRow(QFrame):
+    """Icon, title and status; tapping it calls ``on_tap`` when the row has one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("Row")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.on_tap: Callable[[], None] | None = None
+        self.icon = StatusIcon()
+        self.title = label("RowTitle", center=False)
+        self.status = label("RowStatus", center=False)
+        text = QVBoxLayout()
+        text.setContentsMargins(0, 0, 0, 0)
+        text.addWidget(self.title)
+        text.addWidget(self.status)
+        self.text_column = text
+        self.row = QHBoxLayout(self)
+        self.row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        self.row.addLayout(text, 1)
+
+    def show_text(self, text: RowText, *, icon: str | None = None, selected: bool = False) -> None:
+        self.title.setText(text.title)
+        self.status.setText(text.status)
+        self.status.setVisible(bool(text.status))
+        self.icon.set_kind(text.tone if icon is None else icon)
+        set_tone(self, "tone", text.tone)
+        set_tone(self, "selected", "true" if selected else "false")
+        set_tone(self.status, "tone", text.tone)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.on_tap is not None and self.rect().contains(event.position().toPoint()):
+            self.on_tap()
+        super().mouseReleaseEvent(event)
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        pad = scale.px(22)
+        self.row.setContentsMargins(pad, pad, scale.px(28), pad)
+        self.row.setSpacing(scale.px(24))
+        self.text_column.setSpacing(scale.px(4))
+        self.icon.setFixedSize(scale.px(56), scale.px(56))
+        self.setMinimumHeight(scale.px(118))  # a row you tap is a touch target
+
+
+RowT = TypeVar("RowT", bound=InfoRow)
+
+
+class RowPool(QWidget, Generic[RowT]):
+    """A column of rows that are reused from one view to the next (no flicker, no churn)."""
+
+    def __init__(self, make_row: Callable[[], RowT]) -> None:
+        super().__init__()
+        self.setObjectName("RowPool")
+        self._make_row = make_row
+        self._scale: style.Scale | None = None
+        self.rows: list[RowT] = []
+        self.column = QVBoxLayout(self)
+        self.column.setContentsMargins(0, 0, 0, 0)
+
+    def show_count(self, count: int) -> list[RowT]:
+        """Show the first ``count`` rows (making more when needed) and return them."""
+        while len(self.rows) < count:
+            row = self._make_row()
+            if self._scale is not None:
+                row.apply_scale(self._scale)
+            self.rows.append(row)
+            self.column.addWidget(row)
+        for index, row in enumerate(self.rows):
+            row.setVisible(index < count)
+        return self.rows[:count]
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        self._scale = scale
+        self.column.setSpacing(scale.px(16))
+        for row in self.rows:
+            row.apply_scale(scale)
+
+
+def scroll_area(content: QWidget) -> QScrollArea:
+    """A vertical list that a finger can scroll (kinetic), with no horizontal scrolling."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.viewport().setAutoFillBackground(False)
+    content.setAutoFillBackground(False)
+    area.setWidget(content)
+    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+    return area

@@ -1,0 +1,76 @@
+"""What every screen shares: the actions it may call, and a centred column that scales."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.services.session import SessionView
+from kiosk.services.visit_view import Purpose, ReceiptChoice
+from ui import style
+
+
+class SessionActions(Protocol):
+    """The session's action methods (each posts an event to the core; none blocks)."""
+
+    def submit_pin(self, pin: str) -> None: ...
+
+    def cancel(self) -> None: ...
+
+    def logout(self) -> None: ...
+
+    def activity(self) -> None: ...
+
+    def choose_language(self, language: str) -> None: ...
+
+    def start_visit(self, purpose: Purpose) -> None: ...
+
+    def finish_visit(self) -> None: ...
+
+    def choose_receipt(self, choice: ReceiptChoice) -> None: ...
+
+    def answer_fee(self, accept: bool) -> None: ...
+
+    def toggle_renewal(self, item_id: str) -> None: ...
+
+    def renew_selected(self) -> None: ...
+
+    def renew_all(self) -> None: ...
+
+    def back_to_menu(self) -> None: ...
+
+
+class Screen(QWidget):
+    """Base: a centred column with margins that follow the screen's size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("Screen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.column = QVBoxLayout(self)
+
+    def add_centred(self, widget: QWidget) -> None:
+        """Add a widget at its natural width, centred (buttons); labels take the full width."""
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(widget)
+        row.addStretch(1)
+        self.column.addLayout(row)
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        side = scale.px(90) if scale.portrait else scale.px(260)
+        self.column.setContentsMargins(side, scale.px(60), side, scale.px(60))
+        self.column.setSpacing(scale.px(34))
+
+    def show_view(self, view: SessionView) -> None:
+        raise NotImplementedError
+
+
+def button_row(*widgets: QWidget) -> QBoxLayout:
+    """Buttons side by side, sharing the width (the bottom bar of a screen)."""
+    row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+    for widget in widgets:
+        row.addWidget(widget, 1)
+    return row

@@ -1,0 +1,150 @@
+"""Borrow and return: "put the items on the pad", then one row per item as the core handles it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.services.session import SessionView
+from kiosk.services.visit_view import Purpose, VisitView
+from ui import style
+from ui.i18n import t
+from ui.rows import InfoRow, RowPool, scroll_area
+from ui.screens.base import Screen, SessionActions, button_row
+from ui.visit_text import fee_question, item_row, item_title, left_on_pad, visit_messages
+from ui.widgets import MessageLabel, PadIllustration, button, label
+
+
+class ItemsScreen(Screen):
+    """One screen for both: borrow has "Tilbage" to the patron's menu, return has no login."""
+
+    def __init__(self, actions: SessionActions, purpose: Purpose) -> None:
+        super().__init__()
+        self.purpose = purpose
+        self.title = label("Title")
+        self.hint = label("Hint")
+        self.busy = label("Busy")
+        self.notice = MessageLabel()
+        self.messages = MessageLabel()
+        self.empty = PadIllustration()
+        self.empty_text = label("Subtitle")
+        self.pool: RowPool[InfoRow] = RowPool(InfoRow)
+        pool_holder = QWidget()
+        pool_holder.setObjectName("RowPool")
+        holder_column = QVBoxLayout(pool_holder)
+        holder_column.setContentsMargins(0, 0, 0, 0)
+        holder_column.addWidget(self.pool)
+        holder_column.addStretch(1)
+        self.list = scroll_area(pool_holder)
+        self.back_button = button("Secondary", "", actions.back_to_menu)
+        self.done_button = button("Primary", "", actions.finish_visit)
+        self.back_button.setVisible(purpose is Purpose.BORROW)
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.hint)
+        self.column.addWidget(self.busy)
+        self.column.addWidget(self.notice)
+        self.column.addWidget(self.messages)
+        self.column.addWidget(self.empty, 1)
+        self.column.addWidget(self.empty_text)
+        self.column.addWidget(self.list, 3)
+        self.buttons = button_row(self.back_button, self.done_button)
+        self.column.addLayout(self.buttons)
+        self.fee = FeeQuestion(self, partial(actions.answer_fee, True),
+                               partial(actions.answer_fee, False))
+        self._shown_items = 0
+
+    def show_view(self, view: SessionView) -> None:
+        lang = view.language
+        visit = view.visit if view.visit is not None else VisitView(self.purpose)
+        self.title.setText(t("pad.title", lang))
+        self.hint.setText(t(f"pad.{self.purpose.value}_hint", lang))
+        self.busy.setText(t("busy", lang) if visit.busy else "")
+        self.notice.show_message(left_on_pad(visit.left_on_pad, self.purpose, lang), "attention")
+        self.messages.show_message(visit_messages(visit.messages, lang), "error")
+        waiting = visit.fee_question
+        for row, item in zip(self.pool.show_count(len(visit.items)), visit.items, strict=True):
+            awaiting = waiting is not None and waiting.item_id == item.item_id
+            row.show_text(item_row(item, self.purpose, lang, awaiting_fee=awaiting))
+        has_items = bool(visit.items)
+        self.list.setVisible(has_items)
+        self.empty.setVisible(not has_items)
+        self.empty_text.setVisible(not has_items)
+        self.empty_text.setText(t("pad.empty", lang))
+        if len(visit.items) > self._shown_items:
+            # The newest item is the one the patron just put down: keep it in sight.
+            QTimer.singleShot(0, self._scroll_to_end)
+        self._shown_items = len(visit.items)
+        self.back_button.setText(t("back", lang))
+        self.done_button.setText(t("done", lang))
+        if waiting is not None:
+            self.fee.ask(item_title(waiting, lang), fee_question(waiting, lang),
+                         t("fee.yes", lang), t("fee.no", lang))
+        else:
+            self.fee.hide()
+
+    def _scroll_to_end(self) -> None:
+        bar = self.list.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        super().apply_scale(scale)
+        side = scale.px(70) if scale.portrait else scale.px(200)
+        self.column.setContentsMargins(side, scale.px(40), side, scale.px(36))
+        self.column.setSpacing(scale.px(20))
+        self.buttons.setSpacing(scale.px(30))
+        self.pool.apply_scale(scale)
+        self.fee.apply_scale(scale)
+        self.empty.setMinimumHeight(scale.px(220))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.fee.setGeometry(self.rect())
+        super().resizeEvent(event)
+
+
+class FeeQuestion(QWidget):
+    """Dims the list and asks, with the amount, whether the patron will pay to borrow the item."""
+
+    def __init__(self, parent: QWidget, on_yes: Callable[[], None],
+                 on_no: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self.setObjectName("Overlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.card = QFrame()
+        self.card.setObjectName("Card")
+        inner = self.card_layout = QVBoxLayout(self.card)
+        self.item = label("Subtitle")
+        self.question = label("Question")
+        self.yes_button = button("Primary", "", on_yes)
+        self.no_button = button("Secondary", "", on_no)
+        answers = self.answers = QHBoxLayout()
+        answers.addWidget(self.no_button, 1)
+        answers.addWidget(self.yes_button, 1)
+        inner.addWidget(self.item)
+        inner.addWidget(self.question)
+        inner.addLayout(answers)
+        outer.addWidget(self.card)
+        self.hide()
+
+    def ask(self, item: str, question: str, yes: str, no: str) -> None:
+        self.item.setText(item)
+        self.question.setText(question)
+        self.yes_button.setText(yes)
+        self.no_button.setText(no)
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.show()
+        self.raise_()
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        pad = scale.px(56)
+        self.card_layout.setContentsMargins(pad, pad, pad, pad)
+        self.card_layout.setSpacing(scale.px(36))
+        self.answers.setSpacing(scale.px(30))
+        self.card.setFixedWidth(scale.px(900) if scale.portrait else scale.px(1100))
