@@ -174,7 +174,7 @@ def build(
     if devices.item_reader is not None:
         circulation = CirculationService(
             lms, devices.item_reader, Journal(store), terminal_id=settings.terminal.id,
-            institution=settings.lms.sip2.institution, pseudonym=Pseudonymizer.for_store(store),
+            institution=_institution(lms, settings), pseudonym=Pseudonymizer.for_store(store),
             now=clock.now)
     session = SessionService(core, lms, clock, settings.session, language=settings.terminal.language,
                              circulation=circulation, receipt_printer=devices.receipt_printer,
@@ -195,6 +195,13 @@ def build(
         if profile == "demo" else {},
         closers=closers,
     )
+
+
+def _institution(lms: LibrarySystem, settings: Settings) -> str:
+    """The library's ISIL, to tell its own items from other libraries' (the SIP2 AO)."""
+    client = getattr(lms, "client", None)
+    account = getattr(client, "account", None)
+    return str(getattr(account, "institution", "")) or settings.lms.sip2.institution
 
 
 def _library_system(settings: Settings, closers: list[Callable[[], None]]
@@ -235,7 +242,8 @@ def _library_system(settings: Settings, closers: list[Callable[[], None]]
         closers.append(emulator.stop)
         host, port = emulator.address
         account = replace(account, host=host, port=port, user="kiosk", password=password, tls=False,
-                          telnet=False, encoding="cp850")
+                          telnet=False, encoding="cp850",
+                          institution=account.institution or data.library.institution)
         log.info("built-in SIP2 LMS emulator listening on %s:%d", host, port)
     client = Sip2Client(account)
     closers.append(client.close)

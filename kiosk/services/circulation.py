@@ -37,6 +37,7 @@ class Outcome(StrEnum):
     RETURNED = "returned"
     REFUSED = "refused"  # the LMS said no; its message says why
     FEE_REQUIRED = "fee_required"  # the LMS wants the patron to accept a fee first
+    FEE_DECLINED = "fee_declined"  # the patron said no to the fee: not lent
     INCOMPLETE_SET = "incomplete_set"  # not all parts of a set lie on the pad
     SECURITY_FAILED = "security_failed"  # the tag could not be changed; the loan was undone
     UNREADABLE = "unreadable"  # the tag's data could not be read

@@ -273,7 +273,9 @@ class SessionService:
         if event.purpose is Purpose.RETURN or self._patron is not None:
             self._begin_visit(event.purpose)
         else:
-            self._show(screen=Screen.IDENTIFY, message=None, lms_messages=())
+            # The identify screen says what the card is for; the visit itself starts after the PIN.
+            self._show(screen=Screen.IDENTIFY, message=None, lms_messages=(),
+                       visit=VisitView(event.purpose))
 
     def _begin_visit(self, purpose: Purpose) -> None:
         assert self._visits is not None

@@ -151,7 +151,7 @@ class VisitController:
         self._fee_waiting = None
         self._show(replace(view, fee_question=None))
         if not accept:
-            self._set_row(replace(question, outcome=Outcome.REFUSED))
+            self._set_row(replace(question, outcome=Outcome.FEE_DECLINED))
             self._next()
             return
         self._working = True
@@ -224,6 +224,7 @@ class VisitController:
         answers: dict[str, tuple[bool, str, dt.datetime | None, str]] = {}
         if isinstance(result, RenewAllResult):
             message = " ".join(result.screen_messages)
+            # Renew all gives no new due dates: the old one is cleared rather than shown as new.
             answers.update({i: (True, message, None, "") for i in result.renewed})
             answers.update({i: (False, message, None, "") for i in result.unrenewed})
         else:
@@ -233,8 +234,10 @@ class VisitController:
         for loan in view.account.loans:
             if loan.item_id in answers:
                 ok, message, due, due_text = answers[loan.item_id]
+                renewed_without_date = ok and due is None and not due_text
                 loan = replace(loan, renewed=ok, message=message, selected=False,
-                               due_date=due or loan.due_date, due_date_text=due_text or loan.due_date_text,
+                               due_date=None if renewed_without_date else due or loan.due_date,
+                               due_date_text="" if renewed_without_date else due_text or loan.due_date_text,
                                overdue=loan.overdue and not ok)
             loans.append(loan)
         self._show(replace(view, loading=False, account=replace(view.account, loans=tuple(loans))))
