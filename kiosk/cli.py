@@ -55,7 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--config", type=Path, default=DEMO_SETTINGS, help=argparse.SUPPRESS)
 
     from hardware.rfid import tag_cli
+    from kiosk import simulation
     from sync.sip2 import emulator_cli, tool
+
+    sim = commands.add_parser("simulate", help="run a scenario against the real kiosk offscreen, "
+                              "with simulated devices")
+    simulation.add_arguments(sim)
 
     tag = commands.add_parser("tag", help="decode or encode library RFID tag data (ISO 28560)")
     tag_cli.add_arguments(tag)
@@ -99,6 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = screenshot(args.screen, args.lang, args.size, args.out, args.config)
             print(out)
             return 0
+        if args.command == "simulate":
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+            from kiosk import simulation
+
+            return simulation.run(args)
         if args.command == "tag":
             from hardware.rfid import tag_cli
 
