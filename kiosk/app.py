@@ -178,7 +178,8 @@ def build(
             now=clock.now)
     session = SessionService(core, lms, clock, settings.session, language=settings.terminal.language,
                              circulation=circulation, receipt_printer=devices.receipt_printer,
-                             library_name=settings.terminal.name or settings.terminal.branch)
+                             library_name=settings.terminal.name or settings.terminal.branch,
+                             card_reader_health=devices.card_reader.health)
     return Kiosk(
         settings=settings,
         locations=where,

@@ -31,7 +31,8 @@ class Harness:
         self.lms.add_patron(Patron("1000000003", "Holm, Karen", blocked=True), pin="1357")
         self.reader = FakeCardReader()
         self.reader.start(lambda c: self.core.post(CredentialPresented(c)))
-        self.session = SessionService(self.core, self.lms, self.clock, SessionSettings())
+        self.session = SessionService(self.core, self.lms, self.clock, SessionSettings(),
+                                      card_reader_health=self.reader.health)
         self.views: list[SessionView] = []
         self.core.subscribe(lambda v: self.views.append(v) if isinstance(v, SessionView) else None)
 
@@ -234,3 +235,14 @@ def test_a_language_chosen_on_the_start_screen_returns_to_danish_when_idle(h: Ha
     assert h.view.language == "en"
     h.wait(31)
     assert h.view.language == "da"
+
+
+def test_an_unplugged_card_reader_is_shown_and_its_return_too(h: Harness) -> None:
+    h.wait(3)
+    assert h.session.view.card_reader_ok
+    h.reader.unplug()
+    h.wait(3)
+    assert not h.view.card_reader_ok
+    h.reader.replug()
+    h.wait(3)
+    assert h.view.card_reader_ok

@@ -137,3 +137,16 @@ def test_any_touch_counts_as_activity(running: tuple[Kiosk, KioskWindow, FakeClo
     qtbot.mouseClick(window.overlay.stay_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.overlay.isVisible())
     assert window.current_screen() is window.screens[ScreenName.PIN]
+
+
+def test_the_start_screen_says_when_the_card_reader_is_down(
+        running: tuple[Kiosk, KioskWindow, FakeClock], qtbot: QtBot) -> None:
+    kiosk, window, clock = running
+    reader = kiosk.card_reader
+    assert isinstance(reader, FakeCardReader)
+    reader.unplug()
+    clock.advance(3)
+    start = window.screens[ScreenName.START]
+    assert isinstance(start, StartScreen)
+    qtbot.waitUntil(lambda: start.message.isVisible())
+    assert start.message.text().startswith("Kortlæseren virker ikke lige nu")

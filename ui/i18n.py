@@ -16,6 +16,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Hold dit lånerkort eller sundhedskort mod kortlæseren",
         "en": "Hold your library card or health card against the card reader",
     },
+    "start.reader_down": {
+        "da": "Kortlæseren virker ikke lige nu. Scan stregkoden på dit lånerkort i stedet.",
+        "en": "The card reader is not working right now. Scan the barcode on your library card instead.",
+    },
     "start.barcode": {
         "da": "Du kan også scanne stregkoden på dit lånerkort",
         "en": "You can also scan the barcode on your library card",

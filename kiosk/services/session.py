@@ -15,7 +15,7 @@ from dataclasses import replace
 from kiosk.errors import LmsError
 from kiosk.events import Core, Tick
 from kiosk.logs import SECRETS, SecretRegistry
-from kiosk.model import AuthOutcome, AuthResult, Credential, Patron, Tag
+from kiosk.model import AuthOutcome, AuthResult, Credential, DeviceHealth, Patron, Tag
 from kiosk.ports import Clock, LibrarySystem, ReceiptPrinter
 from kiosk.services.circulation import CirculationService
 from kiosk.services.session_events import (
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 __all__ = ["MESSAGE_SECONDS", "Message", "Screen", "SessionService", "SessionView"]
 
 MESSAGE_SECONDS = 8.0
+HEALTH_CHECK_S = 2.0
 
 
 class SessionService:
@@ -64,6 +65,7 @@ class SessionService:
         circulation: CirculationService | None = None,
         receipt_printer: ReceiptPrinter | None = None,
         library_name: str = "",
+        card_reader_health: Callable[[], DeviceHealth] | None = None,
     ) -> None:
         self._core = core
         self._lms = lms
@@ -86,6 +88,9 @@ class SessionService:
             core, lms, circulation, receipt_printer, publish=self._publish_visit, now=clock.now,
             library_name=library_name) if circulation is not None else None
         self._tags: tuple[Tag, ...] = ()
+        self._card_reader_health = card_reader_health
+        self._card_reader_ok = True
+        self._next_health_check = 0.0
         self.view = self._blank_view(language)
         core.on(CredentialPresented, self._on_credential)
         core.on(PinSubmitted, self._on_pin)
@@ -243,8 +248,22 @@ class SessionService:
         self._touch()
         self._show(language=event.language)
 
+    def _check_card_reader(self, now: float) -> None:
+        if self._card_reader_health is None or now < self._next_health_check:
+            return
+        self._next_health_check = now + HEALTH_CHECK_S
+        health = self._card_reader_health()
+        if health.ok != self._card_reader_ok:
+            self._card_reader_ok = health.ok
+            if health.ok:
+                log.info("card reader is back")
+            else:
+                log.warning("card reader unavailable: %s", health.detail)
+            self._show(card_reader_ok=health.ok)
+
     def _on_tick(self, _event: Tick) -> None:
         now = self._clock.monotonic()
+        self._check_card_reader(now)
         idle = now - self._last_activity
         timeout, warning = self._settings.idle_timeout_s, self._settings.idle_warning_s
         if self.view.screen is Screen.START:
@@ -378,6 +397,7 @@ class SessionService:
         return SessionView(
             screen=Screen.START,
             language=language,
+            card_reader_ok=self._card_reader_ok,
             pin_min_length=self._settings.pin_min_length,
             pin_max_length=self._settings.pin_max_length,
         )

@@ -50,4 +50,5 @@ class SessionView:
     pin_min_length: int = 4
     pin_max_length: int = 6
     lockout_minutes: int = 0
+    card_reader_ok: bool = True  # False: tell patrons to scan their card's barcode instead
     visit: VisitView | None = None

@@ -38,6 +38,17 @@ def message_text(view: SessionView) -> str:
     return "\n".join(parts)
 
 
+def show_message_or_reader_warning(box: MessageLabel, view: SessionView) -> None:
+    """The session's message; with none, a warning when the card reader is down."""
+    text = message_text(view)
+    if text:
+        box.show_message(text, message_tone(view))
+    elif not view.card_reader_ok:
+        box.show_message(t("start.reader_down", view.language), "error")
+    else:
+        box.show_message("")
+
+
 def message_tone(view: SessionView) -> str:
     if view.message in ERROR_MESSAGES:
         return "error"
@@ -85,7 +96,7 @@ class StartScreen(Screen):
                            t(f"purpose.{purpose.value}.detail", lang))
         self.instruction.setText(t("start.instruction", lang))
         self.barcode_hint.setText(t("start.barcode", lang))
-        self.message.show_message(message_text(view), message_tone(view))
+        show_message_or_reader_warning(self.message, view)
 
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
@@ -134,7 +145,7 @@ class IdentifyScreen(Screen):
         self.title.setText(t(title, lang))
         self.instruction.setText(t("identify.instruction", lang))
         self.barcode_hint.setText(t("start.barcode", lang))
-        self.message.show_message(message_text(view), message_tone(view))
+        show_message_or_reader_warning(self.message, view)
         self.cancel_button.setText(t("cancel", lang))
 
     def apply_scale(self, scale: style.Scale) -> None:
