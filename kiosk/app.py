@@ -22,7 +22,7 @@ from kiosk.fake_lms import FakeLibrarySystem
 from kiosk.logs import setup_logging
 from kiosk.model import Credential, CredentialKind, Tag
 from kiosk.paths import Locations, locations
-from kiosk.ports import CardReader, Clock, Devices, LibrarySystem
+from kiosk.ports import CardReader, Clock, Devices, LibrarySystem, ReceiptMailer
 from kiosk.privacy import Pseudonymizer
 from kiosk.services.circulation import CirculationService
 from kiosk.services.session import SessionService
@@ -179,7 +179,8 @@ def build(
     session = SessionService(core, lms, clock, settings.session, language=settings.terminal.language,
                              circulation=circulation, receipt_printer=devices.receipt_printer,
                              library_name=settings.terminal.name or settings.terminal.branch,
-                             card_reader_health=devices.card_reader.health)
+                             card_reader_health=devices.card_reader.health,
+                             mailer=_mailer(settings))
     return Kiosk(
         settings=settings,
         locations=where,
@@ -196,6 +197,14 @@ def build(
         if profile == "demo" else {},
         closers=closers,
     )
+
+
+def _mailer(settings: Settings) -> ReceiptMailer | None:
+    if not settings.receipt_email.smtp_host:
+        return None
+    from sync.mail import SmtpReceiptMailer
+
+    return SmtpReceiptMailer(settings.receipt_email)
 
 
 def _institution(lms: LibrarySystem, settings: Settings) -> str:

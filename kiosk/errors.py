@@ -37,3 +37,7 @@ class DeviceError(KioskError):
 
 class DeviceUnavailable(DeviceError):
     """A device is unplugged, powered off or not answering."""
+
+
+class MailError(KioskError):
+    """An e-mail (a receipt) could not be handed to the mail server."""

@@ -174,6 +174,12 @@ class DocumentPrinter(Protocol):
     def health(self) -> DeviceHealth: ...
 
 
+class ReceiptMailer(Protocol):
+    def send(self, address: str, receipt: Receipt) -> None:
+        """Hand the receipt to the mail server for ``address``; :class:`MailError` if it refuses."""
+        ...
+
+
 class Announcer(Protocol):
     def announce(self, text: str, language: str) -> None: ...
 

@@ -174,6 +174,22 @@ class DeviceSettings(_Section):
     announcer: AnnouncerSettings = AnnouncerSettings()
 
 
+class ReceiptEmailSettings(_Section):
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    user: str = ""
+    password: str = Field(default="", repr=False)
+    sender: str = ""
+    timeout_s: float = Field(default=10.0, gt=0, le=120, strict=False)
+
+    @model_validator(mode="after")
+    def _sender_when_on(self) -> ReceiptEmailSettings:
+        if self.smtp_host and "@" not in self.sender:
+            raise ValueError("sender: an e-mail address is needed when smtp_host is set")
+        return self
+
+
 class Settings(_Section):
     terminal: TerminalSettings
     session: SessionSettings = SessionSettings()
@@ -181,6 +197,7 @@ class Settings(_Section):
     logging: LoggingSettings = LoggingSettings()
     lms: LmsSettings = LmsSettings()
     devices: DeviceSettings = DeviceSettings()
+    receipt_email: ReceiptEmailSettings = ReceiptEmailSettings()
 
     source: Path | None = Field(default=None, exclude=True)
 

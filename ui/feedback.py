@@ -21,6 +21,7 @@ MESSAGE_SOUNDS: dict[Message, str] = {
     Message.LMS_UNAVAILABLE: ERROR,
     Message.GOODBYE: OK,
     Message.GOODBYE_RECEIPT: OK,
+    Message.GOODBYE_EMAIL: OK,
     Message.RETURNED: OK,
     Message.RECEIPT_FAILED: ERROR,
     Message.TIMED_OUT: ATTENTION,

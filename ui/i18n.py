@@ -93,6 +93,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Du er logget ud. Husk din kvittering – tak for besøget!",
         "en": "You are logged out. Remember your receipt – thank you for visiting!",
     },
+    "msg.goodbye_email": {
+        "da": "Du er logget ud. Kvitteringen er sendt til din e-mail – tak for besøget!",
+        "en": "You are logged out. The receipt has been sent to your e-mail – thank you for visiting!",
+    },
     "msg.receipt_failed": {
         "da": "Kvitteringen kunne ikke printes, men alt er registreret. Du kan se dine lån under "
         "Mine lån.",

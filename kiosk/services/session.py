@@ -16,7 +16,7 @@ from kiosk.errors import LmsError
 from kiosk.events import Core, Tick
 from kiosk.logs import SECRETS, SecretRegistry
 from kiosk.model import AuthOutcome, AuthResult, Credential, DeviceHealth, Patron, Tag
-from kiosk.ports import Clock, LibrarySystem, ReceiptPrinter
+from kiosk.ports import Clock, LibrarySystem, ReceiptMailer, ReceiptPrinter
 from kiosk.services.circulation import CirculationService
 from kiosk.services.session_events import (
     CancelPressed,
@@ -64,6 +64,7 @@ class SessionService:
         secrets: SecretRegistry = SECRETS,
         circulation: CirculationService | None = None,
         receipt_printer: ReceiptPrinter | None = None,
+        mailer: ReceiptMailer | None = None,
         library_name: str = "",
         card_reader_health: Callable[[], DeviceHealth] | None = None,
     ) -> None:
@@ -85,8 +86,8 @@ class SessionService:
         self._purpose: Purpose | None = None
         # Without a pad (a door terminal) there is no borrowing or returning: no visits.
         self._visits = VisitController(
-            core, lms, circulation, receipt_printer, publish=self._publish_visit, now=clock.now,
-            library_name=library_name) if circulation is not None else None
+            core, lms, circulation, receipt_printer, mailer=mailer, publish=self._publish_visit,
+            now=clock.now, library_name=library_name) if circulation is not None else None
         self._tags: tuple[Tag, ...] = ()
         self._card_reader_health = card_reader_health
         self._card_reader_ok = True
@@ -332,28 +333,30 @@ class SessionService:
         if visits.finish(self._tags):
             self._show(screen=Screen.RECEIPT)
         else:
-            self._end_visit(printed=None)
+            self._end_visit(None)
 
     def _on_receipt(self, event: ChooseReceipt) -> None:
         visits = self._visits
         if visits is None or self.view.screen is not Screen.RECEIPT:
             return
         self._touch()
-        generation = self._generation
-        visits.choose_receipt(event.choice, lambda printed: self._receipt_done(generation, printed))
+        generation, emailed = self._generation, event.choice is ReceiptChoice.EMAIL
+        visits.choose_receipt(event.choice, lambda done: self._receipt_done(generation, done, emailed))
 
-    def _receipt_done(self, generation: int, printed: bool | None) -> None:
+    def _receipt_done(self, generation: int, delivered: bool | None, emailed: bool) -> None:
         if generation == self._generation:
-            self._end_visit(printed)
+            self._end_visit(delivered, emailed)
 
-    def _end_visit(self, printed: bool | None) -> None:
+    def _end_visit(self, delivered: bool | None, emailed: bool = False) -> None:
         returning = self._patron is None
-        if printed is False:
+        if delivered is False:
             message = Message.RECEIPT_FAILED
         elif returning:
             message = Message.RETURNED
+        elif delivered:
+            message = Message.GOODBYE_EMAIL if emailed else Message.GOODBYE_RECEIPT
         else:
-            message = Message.GOODBYE_RECEIPT if printed else Message.GOODBYE
+            message = Message.GOODBYE
         self._reset(message, "visit finished")
 
     # -- state ----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ class Message(StrEnum):
     LMS_UNAVAILABLE = "lms_unavailable"
     GOODBYE = "goodbye"
     GOODBYE_RECEIPT = "goodbye_receipt"  # logged out, and the receipt was printed
+    GOODBYE_EMAIL = "goodbye_email"  # logged out, and the receipt was e-mailed
     RECEIPT_FAILED = "receipt_failed"  # done, but the receipt could not be printed
     RETURNED = "returned"  # a return visit is done
     TIMED_OUT = "timed_out"

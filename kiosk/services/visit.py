@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from kiosk.errors import DeviceError
+from kiosk.errors import DeviceError, MailError
 from kiosk.events import Core
 from kiosk.model import Account, Patron, RenewAllResult, RenewResult, Tag
-from kiosk.ports import LibrarySystem, ReceiptPrinter
+from kiosk.ports import LibrarySystem, ReceiptMailer, ReceiptPrinter
 from kiosk.services.circulation import CirculationService, ItemResult, Outcome, group_by_item
 from kiosk.services.receipt import build_receipt
 from kiosk.services.visit_view import AccountView, HoldRow, LoanRow, Purpose, ReceiptChoice, VisitView
@@ -35,6 +35,7 @@ class VisitController:
         circulation: CirculationService | None,
         receipt_printer: ReceiptPrinter | None,
         *,
+        mailer: ReceiptMailer | None = None,
         publish: Callable[[VisitView | None], None],
         now: Callable[[], dt.datetime],
         library_name: str = "",
@@ -43,6 +44,7 @@ class VisitController:
         self._lms = lms
         self._circulation = circulation
         self._printer = receipt_printer
+        self._mailer = mailer
         self._publish = publish
         self._now = now
         self._library_name = library_name
@@ -254,29 +256,48 @@ class VisitController:
         # patron is told, so that nothing is carried out unlent or forgotten on the pad.
         left = sum(1 for item_id in group_by_item(tags_on_pad)
                    if view.purpose is Purpose.RETURN or item_id not in done)
-        choices = (ReceiptChoice.PRINT, ReceiptChoice.NONE) if handled and self._printer else ()
+        choices: tuple[ReceiptChoice, ...] = ()
+        if handled:
+            email = self._mailer is not None and self._patron is not None and "@" in self._patron.email
+            choices = tuple(c for c, offered in ((ReceiptChoice.PRINT, self._printer is not None),
+                                                 (ReceiptChoice.EMAIL, email)) if offered)
+            choices = (*choices, ReceiptChoice.NONE) if choices else ()
         self._show(replace(view, receipt_choices=choices, left_on_pad=left, busy=False))
         return bool(choices)
 
     def choose_receipt(self, choice: ReceiptChoice, then: Callable[[bool | None], None]) -> None:
-        """Print (or not), then call ``then(printed)`` on the core thread."""
+        """Print or e-mail it (or not), then call ``then(delivered)`` on the core thread."""
         view = self.view
-        if view is None or choice is ReceiptChoice.NONE or self._printer is None:
+        if view is None or choice not in view.receipt_choices or choice is ReceiptChoice.NONE:
             then(None)
             return
         receipt = build_receipt(view, self._language, self._now(), self._library_name)
-        printer, generation = self._printer, self._generation
+        generation = self._generation
+        deliver: Callable[[], None]
+        if choice is ReceiptChoice.EMAIL:
+            mailer, patron = self._mailer, self._patron
+            assert mailer is not None and patron is not None
+            address = patron.email
+
+            def deliver() -> None:
+                mailer.send(address, receipt)
+        else:
+            printer = self._printer
+            assert printer is not None
+
+            def deliver() -> None:
+                printer.print_receipt(receipt)
 
         def done(_result: object, error: BaseException | None) -> None:
-            if error is not None and not isinstance(error, DeviceError):
-                log.error("printing the receipt failed unexpectedly", exc_info=error)
+            if error is not None and not isinstance(error, DeviceError | MailError):
+                log.error("delivering the receipt failed unexpectedly", exc_info=error)
             elif error is not None:
-                log.warning("receipt not printed: %s", error)
+                log.warning("receipt not delivered: %s", error)
             if generation == self._generation and self.view is not None:
                 self._show(replace(self.view, receipt_printed=error is None))
             then(error is None)
 
-        self._core.run_in_worker(lambda: printer.print_receipt(receipt), done)
+        self._core.run_in_worker(deliver, done)
 
     def _show(self, view: VisitView) -> None:
         self.view = view
