@@ -34,7 +34,7 @@ lint: $(VENV)/.installed
 
 screenshots: $(VENV)/.installed
 	@for size in 1080x1920 1920x1080; do for lang in da en; do \
-	  for screen in start pin pin-wrong authenticating patron idle-warning logged-out refused; do \
+	  for screen in $$($(BIN)/python -c "from ui.screenshot import SCREENS; print(*SCREENS)"); do \
 	    $(BIN)/library-kiosk screenshot --screen $$screen --lang $$lang --size $$size \
 	      --out screenshots/$$screen-$$lang-$$size.png || exit 1; \
 	  done; done; done
