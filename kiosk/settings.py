@@ -103,6 +103,12 @@ class CardReaderSettings(_Section):
     reader: str = ""
     uid_byte_order: Literal["as_read", "reversed"] = "as_read"
     uid_format: Literal["hex", "decimal"] = "hex"
+    number_source: Literal["uid", "memory"] = "uid"
+    memory_first_block: int = Field(default=0, ge=0, le=255)
+    memory_block_count: int = Field(default=5, ge=1, le=64)
+    memory_block_size: int = Field(default=4, ge=1, le=32)
+    memory_offset: int = Field(default=3, ge=0, le=1024)
+    memory_length: int = Field(default=16, ge=1, le=64)
 
 
 class RfidPadSettings(_Section):

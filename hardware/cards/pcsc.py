@@ -81,8 +81,13 @@ class PcscSettings:
 
     @classmethod
     def from_settings(cls, settings: CardReaderSettings) -> PcscSettings:
+        memory = MemoryNumberFormat(
+            first_block=settings.memory_first_block, block_count=settings.memory_block_count,
+            block_size=settings.memory_block_size, offset=settings.memory_offset,
+            length=settings.memory_length) if settings.number_source == "memory" else None
         return cls(reader=settings.reader, uid_format=UidFormat(
-            byte_order=ByteOrder(settings.uid_byte_order), encoding=UidEncoding(settings.uid_format)))
+            byte_order=ByteOrder(settings.uid_byte_order), encoding=UidEncoding(settings.uid_format)),
+            memory_number=memory)
 
 
 class PcscError(Exception):

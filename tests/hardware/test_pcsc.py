@@ -293,3 +293,13 @@ def test_a_uid_can_be_padded_and_prefixed_for_the_lms() -> None:
 def test_an_empty_number_field_in_card_memory_is_an_error() -> None:
     with pytest.raises(ValueError, match="empty"):
         card_number_from_memory(bytes(20))
+
+
+def test_settings_choose_the_card_number_from_memory() -> None:
+    from hardware.cards.pcsc import PcscSettings
+    from kiosk.settings import CardReaderSettings
+
+    assert PcscSettings.from_settings(CardReaderSettings(kind="pcsc")).memory_number is None
+    memory = PcscSettings.from_settings(CardReaderSettings(kind="pcsc", number_source="memory",
+                                                          memory_first_block=1)).memory_number
+    assert memory is not None and (memory.first_block, memory.offset, memory.length) == (1, 3, 16)
