@@ -17,7 +17,8 @@ from kiosk.errors import KioskError
 LANGUAGES = ("da", "en")
 
 
-def _size(text: str) -> tuple[int, int]:
+def screen_size(text: str) -> tuple[int, int]:
+    """argparse type for WIDTHxHEIGHT in pixels."""
     try:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
@@ -50,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     shot = commands.add_parser("screenshot", help="render a screen to PNG offscreen, with demo data")
     shot.add_argument("--screen", required=True, choices=screen_names())
     shot.add_argument("--lang", default="da", choices=LANGUAGES)
-    shot.add_argument("--size", type=_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
+    shot.add_argument("--size", type=screen_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
     shot.add_argument("--out", type=Path, required=True, help="PNG file to write")
     shot.add_argument("--config", type=Path, default=DEMO_SETTINGS, help=argparse.SUPPRESS)
 

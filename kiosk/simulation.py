@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.app import DEMO_SETTINGS, Kiosk, build, demo_cards, read_seed
+from kiosk.cli import screen_size
 from kiosk.errors import ConfigError
 from kiosk.events import InlineWorkers
 from kiosk.fakes import FakeBarcodeScanner, FakeCardReader, FakeClock, FakeItemReader, FakeReceiptPrinter
@@ -309,16 +310,6 @@ def check_against_seed(scenario: Scenario, seed: Mapping[str, Any]) -> None:
 
 
 # -- the command ---------------------------------------------------------------------------------
-def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1080x1920") from None
-    if not (200 <= width <= 8000 and 200 <= height <= 8000):
-        raise argparse.ArgumentTypeError(f"{text!r}: width and height must be 200 to 8000 pixels")
-    return width, height
-
-
 def _address(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
@@ -341,7 +332,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="save the steps' screenshots here (PNG)")
     parser.add_argument("--lang", choices=("da", "en"), help="the kiosk's language (default: the "
                         "scenario's, else Danish)")
-    parser.add_argument("--size", type=_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
+    parser.add_argument("--size", type=screen_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
 
 
 def _fail(message: str) -> int:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -287,3 +288,25 @@ class PinPad(QWidget):
 
     def apply_scale(self, scale: style.Scale) -> None:
         self.grid.setSpacing(scale.px(22))
+
+
+class CardOverlay(QWidget):
+    """Dims its parent and shows a white card in the middle; subclasses fill ``card_layout``."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("Overlay")  # the scenario runner presses only overlay buttons when one shows
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.card = QFrame()
+        self.card.setObjectName("Card")
+        self.card_layout = QVBoxLayout(self.card)
+        outer.addWidget(self.card)
+        self.hide()
+
+    def scale_card(self, scale: style.Scale, *, padding: int, spacing: int, width: int) -> None:
+        pad = scale.px(padding)
+        self.card_layout.setContentsMargins(pad, pad, pad, pad)
+        self.card_layout.setSpacing(scale.px(spacing))
+        self.card.setFixedWidth(scale.px(width))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.services.session import SessionView
 from kiosk.services.visit_view import Purpose, VisitView
@@ -16,7 +16,7 @@ from ui.i18n import t
 from ui.rows import InfoRow, RowPool, scroll_area
 from ui.screens.base import Screen, SessionActions, button_row
 from ui.visit_text import fee_question, item_row, item_title, left_on_pad, visit_messages
-from ui.widgets import MessageLabel, PadIllustration, button, label
+from ui.widgets import CardOverlay, MessageLabel, PadIllustration, button, label
 
 
 class ItemsScreen(Screen):
@@ -105,19 +105,12 @@ class ItemsScreen(Screen):
         super().resizeEvent(event)
 
 
-class FeeQuestion(QWidget):
+class FeeQuestion(CardOverlay):
     """Dims the list and asks, with the amount, whether the patron will pay to borrow the item."""
 
     def __init__(self, parent: QWidget, on_yes: Callable[[], None],
                  on_no: Callable[[], None]) -> None:
         super().__init__(parent)
-        self.setObjectName("Overlay")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.card = QFrame()
-        self.card.setObjectName("Card")
-        inner = self.card_layout = QVBoxLayout(self.card)
         self.item = label("Subtitle")
         self.question = label("Question")
         self.yes_button = button("Primary", "", on_yes)
@@ -125,11 +118,9 @@ class FeeQuestion(QWidget):
         answers = self.answers = QHBoxLayout()
         answers.addWidget(self.no_button, 1)
         answers.addWidget(self.yes_button, 1)
-        inner.addWidget(self.item)
-        inner.addWidget(self.question)
-        inner.addLayout(answers)
-        outer.addWidget(self.card)
-        self.hide()
+        self.card_layout.addWidget(self.item)
+        self.card_layout.addWidget(self.question)
+        self.card_layout.addLayout(answers)
 
     def ask(self, item: str, question: str, yes: str, no: str) -> None:
         self.item.setText(item)
@@ -143,8 +134,5 @@ class FeeQuestion(QWidget):
         self.raise_()
 
     def apply_scale(self, scale: style.Scale) -> None:
-        pad = scale.px(56)
-        self.card_layout.setContentsMargins(pad, pad, pad, pad)
-        self.card_layout.setSpacing(scale.px(36))
+        self.scale_card(scale, padding=56, spacing=36, width=900 if scale.portrait else 1100)
         self.answers.setSpacing(scale.px(30))
-        self.card.setFixedWidth(scale.px(900) if scale.portrait else scale.px(1100))

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QFrame, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.services.session import Message, SessionView
 from kiosk.services.visit_view import Purpose
 from ui import style
 from ui.i18n import t
 from ui.screens.base import Screen, SessionActions, button_row
-from ui.widgets import CardIllustration, MessageLabel, PinPad, Tile, button, label
+from ui.widgets import CardIllustration, CardOverlay, MessageLabel, PinPad, Tile, button, label
 
 ERROR_MESSAGES = {Message.UNKNOWN_CARD, Message.WRONG_PIN, Message.TOO_MANY_ATTEMPTS,
                   Message.BLOCKED, Message.LMS_UNAVAILABLE}
@@ -278,26 +277,17 @@ class PatronScreen(Screen):
         self.logout_button.setMinimumWidth(scale.px(320))
 
 
-class IdleOverlay(QWidget):
+class IdleOverlay(CardOverlay):
     """Dims the screen and asks "Are you still there?" with a countdown."""
 
     def __init__(self, parent: QWidget, actions: SessionActions) -> None:
         super().__init__(parent)
-        self.setObjectName("Overlay")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.card = QFrame()
-        self.card.setObjectName("Card")
-        inner = self.card_layout = QVBoxLayout(self.card)
         self.title = label("Title")
         self.countdown = label("Subtitle")
         self.stay_button = button("Primary", "", actions.activity)
-        inner.addWidget(self.title)
-        inner.addWidget(self.countdown)
-        inner.addWidget(self.stay_button)
-        outer.addWidget(self.card)
-        self.hide()
+        self.card_layout.addWidget(self.title)
+        self.card_layout.addWidget(self.countdown)
+        self.card_layout.addWidget(self.stay_button)
 
     def show_view(self, view: SessionView) -> None:
         lang = view.language
@@ -310,7 +300,4 @@ class IdleOverlay(QWidget):
             self.raise_()
 
     def apply_scale(self, scale: style.Scale) -> None:
-        pad = scale.px(60)
-        self.card_layout.setContentsMargins(pad, pad, pad, pad)
-        self.card_layout.setSpacing(scale.px(36))
-        self.card.setFixedWidth(scale.px(860))
+        self.scale_card(scale, padding=60, spacing=36, width=860)
