@@ -56,7 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--config", type=Path, default=DEMO_SETTINGS, help=argparse.SUPPRESS)
 
     from hardware.rfid import tag_cli
-    from kiosk import simulation
+    from kiosk import calendar_cli, simulation
+
+    cal = commands.add_parser("calendar", help="print a branch's opening calendar as a timeline (--week) "
+                              "or its state at a time (--at)")
+    calendar_cli.add_arguments(cal)
     from sync.sip2 import emulator_cli, tool
 
     sim = commands.add_parser("simulate", help="run a scenario against the real kiosk offscreen, "
@@ -105,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = screenshot(args.screen, args.lang, args.size, args.out, args.config)
             print(out)
             return 0
+        if args.command == "calendar":
+            from kiosk import calendar_cli
+
+            return calendar_cli.run(args)
         if args.command == "simulate":
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
             from kiosk import simulation

@@ -196,6 +196,11 @@ class ReceiptEmailSettings(_Section):
         return self
 
 
+class CalendarSettings(_Section):
+    # The branch's opening calendar (TOML; see config/demo/calendar.toml), relative to this file.
+    file: Path | None = None
+
+
 class Settings(_Section):
     terminal: TerminalSettings
     session: SessionSettings = SessionSettings()
@@ -204,11 +209,13 @@ class Settings(_Section):
     lms: LmsSettings = LmsSettings()
     devices: DeviceSettings = DeviceSettings()
     receipt_email: ReceiptEmailSettings = ReceiptEmailSettings()
+    calendar: CalendarSettings = CalendarSettings()
 
     source: Path | None = Field(default=None, exclude=True)
 
 
-def _describe(error: dict[str, Any]) -> str:
+def describe_error(error: dict[str, Any]) -> str:
+    """One pydantic error as 'key: problem (got value)'."""
     key = ".".join(str(part) for part in error["loc"]) or "(file)"
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -228,7 +235,7 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_describe(e) for e in exc.errors())  # type: ignore[arg-type]
+        problems = "; ".join(describe_error(e) for e in exc.errors())  # type: ignore[arg-type]
         raise ConfigError(f"{where}: {problems}") from None
     if source is not None:
         base = source.resolve().parent
@@ -244,6 +251,8 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
                         "log_dir": _resolve(base, settings.paths.log_dir),
                     }
                 ),
+                "calendar": settings.calendar.model_copy(
+                    update={"file": _resolve(base, settings.calendar.file)}),
                 "devices": settings.devices.model_copy(update={
                     "announcer": settings.devices.announcer.model_copy(
                         update={"files_dir": _resolve(base, settings.devices.announcer.files_dir)}),
@@ -266,7 +275,7 @@ def _resolve(base: Path, path: Path | None) -> Path | None:
 
 
 _PATH_KEYS = (("paths", "data_dir"), ("paths", "log_dir"), ("lms", "seed"),
-              ("lms", "sip2", "tls_ca_file"), ("devices", "announcer", "files_dir"))
+              ("lms", "sip2", "tls_ca_file"), ("devices", "announcer", "files_dir"), ("calendar", "file"))
 
 
 def _paths_to_path(data: dict[str, Any]) -> None:
