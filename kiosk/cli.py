@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk.errors import KioskError
+from kiosk.ports import LibrarySystem
 
 LANGUAGES = ("da", "en")
 
@@ -56,7 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--config", type=Path, default=DEMO_SETTINGS, help=argparse.SUPPRESS)
 
     from hardware.rfid import tag_cli
-    from kiosk import calendar_cli, simulation
+    from kiosk import access_cli, calendar_cli, simulation
+
+    access = commands.add_parser("access", help="explain an access decision rule by rule; revoke cards; "
+                                 "add staff cards")
+    access_cli.add_arguments(access)
 
     cal = commands.add_parser("calendar", help="print a branch's opening calendar as a timeline (--week) "
                               "or its state at a time (--at)")
@@ -85,6 +90,18 @@ def _check_config(path: Path) -> int:
     return 0
 
 
+def _sip2_lms(host: str, port: int) -> LibrarySystem:
+    """For `access check --sip2`: the account's login comes from the environment, not the command line
+    (where ps would show the password)."""
+    from sync.sip2.client import Sip2Account, Sip2Client
+    from sync.sip2.library import Sip2LibrarySystem
+
+    return Sip2LibrarySystem(Sip2Client(Sip2Account(
+        host=host, port=port, user=os.environ.get("LIBRARY_KIOSK_SIP2_USER", ""),
+        password=os.environ.get("LIBRARY_KIOSK_SIP2_PASSWORD", ""),
+        institution=os.environ.get("LIBRARY_KIOSK_SIP2_INSTITUTION", ""), keepalive_s=0)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -109,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = screenshot(args.screen, args.lang, args.size, args.out, args.config)
             print(out)
             return 0
+        if args.command == "access":
+            from kiosk import access_cli
+
+            return access_cli.run(args, connect_sip2=_sip2_lms)
         if args.command == "calendar":
             from kiosk import calendar_cli
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kiosk.errors import ConfigError
+from kiosk.services.access_model import AccessSettings
 
 Language = Literal["da", "en"]
 
@@ -210,6 +211,7 @@ class Settings(_Section):
     devices: DeviceSettings = DeviceSettings()
     receipt_email: ReceiptEmailSettings = ReceiptEmailSettings()
     calendar: CalendarSettings = CalendarSettings()
+    access: AccessSettings = AccessSettings()
 
     source: Path | None = Field(default=None, exclude=True)
 
@@ -251,6 +253,9 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
                         "log_dir": _resolve(base, settings.paths.log_dir),
                     }
                 ),
+                "access": settings.access.model_copy(update={
+                    "revocation_list": _resolve(base, settings.access.revocation_list),
+                    "staff_list": _resolve(base, settings.access.staff_list)}),
                 "calendar": settings.calendar.model_copy(
                     update={"file": _resolve(base, settings.calendar.file)}),
                 "devices": settings.devices.model_copy(update={
