@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from kiosk.errors import ConfigError
 from kiosk.services.access_model import AccessSettings
+from kiosk.services.door import DoorSupervisionSettings
+from kiosk.store.entry_log import EntryLogSettings
 
 Language = Literal["da", "en"]
 
@@ -212,6 +214,8 @@ class Settings(_Section):
     receipt_email: ReceiptEmailSettings = ReceiptEmailSettings()
     calendar: CalendarSettings = CalendarSettings()
     access: AccessSettings = AccessSettings()
+    door_supervision: DoorSupervisionSettings = DoorSupervisionSettings()
+    entry_log: EntryLogSettings = EntryLogSettings()
 
     source: Path | None = Field(default=None, exclude=True)
 

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 import pytest
 import serial
 
-from hardware.door import DoorAlarm, DoorMonitor
 from hardware.door.relay import LcusBoard, NumatoBoard, NumatoDoorSensor, RelayBoard, RelayDoorLock
 from hardware.door.relay_sim import LcusSimulator, NumatoSimulator, RelaySimulator
 from kiosk.errors import DeviceUnavailable
@@ -280,55 +279,3 @@ def test_lock_and_contact_share_one_numato_board_without_garbling_it(
     finally:
         lock.close()
         sensor.stop()
-
-
-# --- held-open and forced-open ---------------------------------------------------------------------
-
-
-def test_opening_during_a_pulse_is_authorised() -> None:
-    monitor = DoorMonitor(held_open_after_s=30, grace_s=1)
-    monitor.unlocked(100.0, 5)
-    assert monitor.door_changed(103.0, True) is None
-
-
-def test_opening_just_after_the_pulse_is_within_the_grace() -> None:
-    monitor = DoorMonitor(grace_s=1)
-    monitor.unlocked(100.0, 5)
-    assert monitor.door_changed(105.8, True) is None
-
-
-def test_opening_without_a_pulse_is_forced() -> None:
-    monitor = DoorMonitor(grace_s=1)
-    assert monitor.door_changed(50.0, True) is DoorAlarm.FORCED_OPEN
-    monitor.unlocked(100.0, 5)
-    monitor.door_changed(101.0, False)
-    assert monitor.door_changed(107.0, True) is DoorAlarm.FORCED_OPEN
-
-
-def test_locking_early_ends_the_authorised_window() -> None:
-    monitor = DoorMonitor(grace_s=0.5)
-    monitor.unlocked(100.0, 10)
-    monitor.locked(101.0)
-    assert monitor.door_changed(102.0, True) is DoorAlarm.FORCED_OPEN
-
-
-def test_a_door_left_open_is_held_open_once() -> None:
-    monitor = DoorMonitor(held_open_after_s=30)
-    monitor.unlocked(100.0, 5)
-    monitor.door_changed(102.0, True)
-    assert monitor.check(131.0) is None
-    assert monitor.check(132.0) is DoorAlarm.HELD_OPEN
-    assert monitor.check(140.0) is None
-    monitor.door_changed(141.0, False)
-    assert monitor.check(200.0) is None
-
-
-def test_each_opening_gets_its_own_held_open_timer() -> None:
-    monitor = DoorMonitor(held_open_after_s=10)
-    monitor.unlocked(0.0, 5)
-    monitor.door_changed(1.0, True)
-    monitor.door_changed(2.0, False)
-    monitor.unlocked(20.0, 5)
-    monitor.door_changed(21.0, True)
-    assert monitor.check(30.0) is None
-    assert monitor.check(31.0) is DoorAlarm.HELD_OPEN

@@ -1,0 +1,212 @@
+"""The entry log repository: door decisions kept for a retention period, exported for staff.
+
+A row holds a pseudonymous token (:class:`kiosk.privacy.Pseudonymizer`), the time, the decision,
+its reason code, the terminal, the number of accompanying children and flags such as
+``tailgating``. The repository refuses anything that does not look like a token or a code, so a
+CPR number, a card number or a name cannot slip into the table by mistake (invariant 3).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, func, select
+
+from kiosk.store.db import Store
+from kiosk.store.entry_schema import EntryLogRow
+
+DEFAULT_RETENTION_DAYS = 30
+EXPORT_COLUMNS = ("time", "token", "decision", "reason", "children", "flags")
+
+_TOKEN = re.compile(r"[0-9a-f]{32,64}")
+_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,39}")
+
+
+class EntryLogSettings(BaseModel):
+    """``[entry_log]``: how long door decisions are kept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1, le=3650)
+
+
+class EntryDecision(StrEnum):
+    ALLOWED = "allowed"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    id: str
+    at: dt.datetime
+    token: str | None
+    decision: EntryDecision
+    reason: str
+    terminal: str
+    children: int
+    flags: tuple[str, ...]
+
+    @classmethod
+    def of(cls, row: EntryLogRow) -> EntryRecord:
+        return cls(row.id, row.at.replace(tzinfo=dt.UTC), row.token, EntryDecision(row.decision),
+                   row.reason, row.terminal, row.children, _split(row.flags))
+
+    def payload(self) -> dict[str, Any]:
+        """The pseudonymous journal payload that reports this entry to the central system."""
+        return {"entry_id": self.id, "at": self.at.isoformat(), "token": self.token,
+                "decision": self.decision.value, "reason": self.reason, "terminal": self.terminal,
+                "children": self.children, "flags": list(self.flags)}
+
+
+def _split(flags: str) -> tuple[str, ...]:
+    return tuple(f for f in flags.split(",") if f)
+
+
+def _utc(at: dt.datetime, what: str) -> dt.datetime:
+    """SQLite keeps no offset: store naive UTC so that comparisons are comparisons of instants."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware")
+    return at.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def check_token(token: str | None) -> None:
+    if token is not None and not _TOKEN.fullmatch(token):
+        raise ValueError("token: expected a pseudonymous token (hex digest), not an identifier")
+
+
+def check_code(code: str, what: str) -> None:
+    if not _CODE.fullmatch(code):
+        raise ValueError(f"{what}: expected a code of letters, digits and _.- (got {len(code)} chars)")
+
+
+class EntryLog:
+    """Door decisions in the local database. ``now`` is the clock's ``now`` (timezone-aware)."""
+
+    def __init__(self, store: Store, now: Callable[[], dt.datetime], *,
+                 retention: dt.timedelta = dt.timedelta(days=DEFAULT_RETENTION_DAYS)) -> None:
+        if retention <= dt.timedelta(0):
+            raise ValueError("retention must be positive")
+        self._store = store
+        self._now = now
+        self.retention = retention
+
+    @classmethod
+    def from_settings(cls, store: Store, now: Callable[[], dt.datetime],
+                      settings: EntryLogSettings) -> EntryLog:
+        return cls(store, now, retention=dt.timedelta(days=settings.retention_days))
+
+    def record(
+        self,
+        *,
+        token: str | None,
+        decision: EntryDecision,
+        reason: str,
+        terminal: str,
+        children: int = 0,
+        flags: Sequence[str] = (),
+        at: dt.datetime | None = None,
+        entry_id: str | None = None,
+    ) -> EntryRecord:
+        """Write one decision and commit it before returning. ``at`` defaults to now."""
+        check_token(token)
+        check_code(reason, "reason")
+        for flag in flags:
+            check_code(flag, "flag")
+        if not 0 <= children <= 99:
+            raise ValueError("children must be between 0 and 99")
+        if not 0 < len(terminal) <= 60:
+            raise ValueError("terminal must be 1 to 60 characters")
+        row = EntryLogRow(
+            id=entry_id or str(uuid.uuid4()), at=_utc(at or self._now(), "at"), token=token,
+            decision=EntryDecision(decision).value, reason=reason, terminal=terminal,
+            children=children, flags=",".join(dict.fromkeys(flags)),
+        )
+        with self._store.session() as session, session.begin():
+            session.add(row)
+        return EntryRecord.of(row)
+
+    def flag(self, entry_id: str, flag: str) -> EntryRecord | None:
+        """Add ``flag`` to a row (once). None if the row is gone (purged)."""
+        check_code(flag, "flag")
+        with self._store.session() as session, session.begin():
+            row = session.execute(select(EntryLogRow).where(EntryLogRow.id == entry_id)).scalar_one_or_none()
+            if row is None:
+                return None
+            if flag not in _split(row.flags):
+                row.flags = ",".join((*_split(row.flags), flag))
+            return EntryRecord.of(row)
+
+    def get(self, entry_id: str) -> EntryRecord | None:
+        with self._store.session() as session:
+            row = session.execute(select(EntryLogRow).where(EntryLogRow.id == entry_id)).scalar_one_or_none()
+            return EntryRecord.of(row) if row else None
+
+    def between(self, start: dt.datetime, end: dt.datetime) -> list[EntryRecord]:
+        """Rows with ``start <= at < end``, oldest first."""
+        with self._store.session() as session:
+            rows = session.execute(
+                select(EntryLogRow)
+                .where(EntryLogRow.at >= _utc(start, "start"), EntryLogRow.at < _utc(end, "end"))
+                .order_by(EntryLogRow.at, EntryLogRow.seq)
+            ).scalars()
+            return [EntryRecord.of(r) for r in rows]
+
+    def purge(self, older_than: dt.datetime | None = None) -> int:
+        """Delete rows older than ``older_than`` (default: now minus the retention); how many."""
+        cutoff = older_than if older_than is not None else self._now() - self.retention
+        with self._store.session() as session, session.begin():
+            result = session.execute(delete(EntryLogRow).where(EntryLogRow.at < _utc(cutoff, "older_than")))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def export(self, start: dt.datetime, end: dt.datetime) -> str:
+        """CSV for staff: a header of :data:`EXPORT_COLUMNS`, then one line per row in
+        ``[start, end)``. Times are ISO 8601 in ``start``'s time zone; flags are ``;``-separated."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(EXPORT_COLUMNS)
+        for record in self.between(start, end):
+            writer.writerow([
+                record.at.astimezone(start.tzinfo).isoformat(timespec="seconds"), record.token or "",
+                record.decision.value, record.reason, record.children, ";".join(record.flags),
+            ])
+        return out.getvalue()
+
+    def count(
+        self,
+        *,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        decision: EntryDecision | None = None,
+        reason: str | None = None,
+        flag: str | None = None,
+        token: str | None = None,
+        terminal: str | None = None,
+    ) -> int:
+        """How many rows match every filter given (``start <= at < end``)."""
+        query = select(func.count()).select_from(EntryLogRow)
+        if start is not None:
+            query = query.where(EntryLogRow.at >= _utc(start, "start"))
+        if end is not None:
+            query = query.where(EntryLogRow.at < _utc(end, "end"))
+        if decision is not None:
+            query = query.where(EntryLogRow.decision == EntryDecision(decision).value)
+        if reason is not None:
+            query = query.where(EntryLogRow.reason == reason)
+        if flag is not None:
+            check_code(flag, "flag")
+            query = query.where(func.instr("," + EntryLogRow.flags + ",", f",{flag},") > 0)
+        if token is not None:
+            query = query.where(EntryLogRow.token == token)
+        if terminal is not None:
+            query = query.where(EntryLogRow.terminal == terminal)
+        with self._store.session() as session:
+            return int(session.execute(query).scalar_one())
