@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import ConfigError, KioskError
-from kiosk.events import Core, Workers
+from kiosk.events import Core, Tick, Workers
 from kiosk.fake_lms import FakeLibrarySystem
 from kiosk.logs import setup_logging
 from kiosk.model import Credential, CredentialKind, Tag
@@ -25,8 +25,8 @@ from kiosk.paths import Locations, locations
 from kiosk.ports import CardReader, Clock, Devices, LibrarySystem, ReceiptMailer
 from kiosk.privacy import Pseudonymizer
 from kiosk.services.circulation import CirculationService
-from kiosk.services.session import SessionService
-from kiosk.services.session_events import CredentialPresented, TagsOnPad
+from kiosk.services.session import EntryFactory, SessionService
+from kiosk.services.session_events import CredentialPresented, DoorChanged, TagsOnPad
 from kiosk.settings import Settings, load_settings
 from kiosk.store import Journal, Store, open_store
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEMO_SETTINGS = CONFIG_DIR / "demo" / "terminal.toml"
+DEMO_DOOR_SETTINGS = CONFIG_DIR / "demo" / "door.toml"
 DEFAULT_SETTINGS = CONFIG_DIR / "default.toml"
 
 
@@ -83,6 +84,8 @@ class Kiosk:
             self.devices.barcode_scanner.start(lambda c: self.core.post(CredentialPresented(c)))
         if self.devices.item_reader is not None:
             self.devices.item_reader.start(lambda tags: self.core.post(TagsOnPad(tuple(tags))))
+        if self.devices.door_sensor is not None:
+            self.devices.door_sensor.start(lambda is_open: self.core.post(DoorChanged(is_open)))
 
     def start(self) -> None:
         self.connect_devices()
@@ -96,6 +99,8 @@ class Kiosk:
             self.devices.barcode_scanner.stop()
         if self.devices.item_reader is not None:
             self.devices.item_reader.stop()
+        if self.devices.door_sensor is not None:
+            self.devices.door_sensor.stop()
         self.core.stop()
         self.close()
         log.info("kiosk stopped")
@@ -170,8 +175,10 @@ def build(
             closer()
         store.close()
         raise
+    entry, opening_now = (_door_terminal(settings, store, core, clock, lms, devices)
+                          if settings.terminal.role == "door" else (None, None))
     circulation = None
-    if devices.item_reader is not None:
+    if devices.item_reader is not None and entry is None:
         circulation = CirculationService(
             lms, devices.item_reader, Journal(store), terminal_id=settings.terminal.id,
             institution=_institution(lms, settings), pseudonym=Pseudonymizer.for_store(store),
@@ -180,7 +187,7 @@ def build(
                              circulation=circulation, receipt_printer=devices.receipt_printer,
                              library_name=settings.terminal.name or settings.terminal.branch,
                              card_reader_health=devices.card_reader.health,
-                             mailer=_mailer(settings))
+                             mailer=_mailer(settings), entry=entry, opening_now=opening_now)
     return Kiosk(
         settings=settings,
         locations=where,
@@ -197,6 +204,57 @@ def build(
         if profile == "demo" else {},
         closers=closers,
     )
+
+
+def _door_terminal(settings: Settings, store: Store, core: Core, clock: Clock, lms: LibrarySystem,
+                   devices: Devices) -> tuple[EntryFactory, Callable[[], tuple[str, dt.datetime | None]]]:
+    """The entrance panel: calendar, access rules, door supervision and entry log, wired to the core."""
+    from kiosk.services.access_model import OpeningKind
+    from kiosk.services.access_rules import AccessRules
+    from kiosk.services.calendar import BranchCalendar
+    from kiosk.services.door import ANNOUNCEMENTS, DoorAlarmEvent, DoorSupervisor
+    from kiosk.services.entry import EntryController, EntryView
+    from kiosk.services.session_events import DoorChanged
+    from kiosk.store.entry_log import EntryLog
+
+    if settings.calendar.file is None:
+        raise ConfigError("calendar.file: the door terminal needs the branch's opening calendar")
+    calendar = BranchCalendar.from_file(settings.calendar.file, settings.terminal.branch,
+                                        settings.terminal.language)
+    pseudonym = Pseudonymizer.for_store(store)
+    rules = AccessRules.from_settings(settings.access, pseudonym)
+    entry_log = EntryLog.from_settings(store, clock.now, settings.entry_log)
+    entry_log.purge()
+    announcer = devices.announcer
+    language = settings.terminal.language
+
+    def on_alarm(event: DoorAlarmEvent) -> None:
+        log.warning("door alarm: %s", event.kind.value)
+        core.publish(event)
+        if event.announcement and announcer is not None:
+            text = ANNOUNCEMENTS[event.announcement][language]
+            core.run_in_worker(lambda: announcer.announce(text, language), lambda _r, _e: None)
+
+    sensor = devices.door_sensor
+    supervisor = DoorSupervisor(clock, settings.door_supervision, Journal(store, now=clock.now), entry_log,
+                                on_alarm, terminal=settings.terminal.id, has_sensor=sensor is not None,
+                                door_open=sensor.is_open() if sensor is not None else False)
+    core.on(Tick, lambda _e: supervisor.tick())
+    core.on(DoorChanged, lambda e: supervisor.door_changed(e.is_open))
+
+    def opening(when: dt.datetime) -> OpeningKind:
+        return OpeningKind(calendar.state_at(when).kind.value)
+
+    def opening_now() -> tuple[str, dt.datetime | None]:
+        state = calendar.state_at(clock.now())
+        return state.kind.value, state.period.end.astimezone(calendar.zone)  # shown as the branch's time
+
+    def entry(publish: Callable[[EntryView], None]) -> EntryController:
+        return EntryController(core, lms, clock, rules, opening, supervisor, devices.door_lock, pseudonym,
+                               publish=publish, budget_s=settings.terminal.lms_budget_s,
+                               pulse_s=settings.devices.door.pulse_s)
+
+    return entry, opening_now
 
 
 def _mailer(settings: Settings) -> ReceiptMailer | None:

@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("demo", help="run the kiosk in a window with simulated devices and demo data")
+    demo = commands.add_parser("demo", help="run the kiosk in a window with simulated devices and demo data")
+    demo.add_argument("--door", action="store_true", help="the entrance panel for unstaffed hours instead")
 
     run = commands.add_parser("run", help="run the kiosk from a settings file (fullscreen)")
     run.add_argument("--config", type=Path, required=True, help="settings file (TOML)")
@@ -106,9 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
-            from kiosk.app import DEMO_SETTINGS, run_gui
+            from kiosk.app import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, run_gui
 
-            return run_gui(DEMO_SETTINGS, demo=True)
+            return run_gui(DEMO_DOOR_SETTINGS if args.door else DEMO_SETTINGS, demo=True)
         if args.command == "run":
             from kiosk.app import run_gui
 

@@ -32,6 +32,11 @@ class TerminalSettings(_Section):
     language: Language = "da"
     languages: tuple[Language, ...] = Field(default=("da", "en"), strict=False, min_length=1)
     fullscreen: bool = True
+    # "kiosk": borrow, return, account (needs an RFID pad); "door": the entrance panel outside, for
+    # unstaffed hours (card, PIN, access rules, unlock).
+    role: Literal["kiosk", "door"] = "kiosk"
+    # At the door: seconds to wait for the LMS before deciding without it.
+    lms_budget_s: float = Field(default=3.0, gt=0, le=30, strict=False)
 
     @model_validator(mode="after")
     def _default_language_offered(self) -> TerminalSettings:

@@ -33,6 +33,8 @@ def sound_for(previous: SessionView | None, view: SessionView) -> str | None:
     sounds: list[str] = []
     if _message_key(view) != _message_key(previous) and (view.message or view.lms_messages):
         sounds.append(MESSAGE_SOUNDS.get(view.message, ATTENTION) if view.message else ATTENTION)
+    if view.entry is not None and (previous is None or previous.entry is None):
+        sounds.append(OK if view.entry.allowed else ERROR)
     if view.idle_warning and not (previous and previous.idle_warning):
         sounds.append(ATTENTION)
     if view.visit is not None:

@@ -16,6 +16,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Hold dit lånerkort eller sundhedskort mod kortlæseren",
         "en": "Hold your library card or health card against the card reader",
     },
+    "door.unlocked.title": {"da": "Døren er låst op", "en": "The door is unlocked"},
+    "door.unlocked": {"da": "Velkommen – gå ind nu.", "en": "Welcome – please go in now."},
+    "door.unlocked.hint": {
+        "da": "Døren låser igen om lidt. Husk at lukke den efter dig.",
+        "en": "The door locks again in a moment. Please close it behind you.",
+    },
+    "door.refused.title": {"da": "Adgang nægtet", "en": "Access refused"},
+    "door.failed.title": {"da": "Døren kunne ikke låses op", "en": "The door could not be unlocked"},
+    "door.failed": {
+        "da": "Prøv igen om lidt. Sker det igen, så kontakt personalet i betjent åbningstid.",
+        "en": "Try again in a moment. If it happens again, contact staff during staffed hours.",
+    },
+    "opening.unstaffed": {"da": "Selvbetjent åbningstid til kl. {time}",
+                          "en": "Self-service opening hours until {time}"},
+    "opening.staffed": {"da": "Betjent åbningstid til kl. {time}", "en": "Staffed hours until {time}"},
+    "opening.closed": {"da": "Biblioteket er lukket. Vi åbner igen {when}.",
+                       "en": "The library is closed. We open again {when}."},
     "start.reader_down": {
         "da": "Kortlæseren virker ikke lige nu. Scan stregkoden på dit lånerkort i stedet.",
         "en": "The card reader is not working right now. Scan the barcode on your library card instead.",

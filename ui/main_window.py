@@ -17,6 +17,7 @@ from ui import style
 from ui.feedback import sound_for
 from ui.screens.account import AccountScreen
 from ui.screens.base import Screen, SessionActions
+from ui.screens.door import DoorScreen
 from ui.screens.items import ItemsScreen
 from ui.screens.receipt import ReceiptScreen
 from ui.screens.session import (
@@ -58,6 +59,7 @@ class KioskWindow(QWidget):
             ScreenName.RETURN: ItemsScreen(actions, Purpose.RETURN),
             ScreenName.ACCOUNT: AccountScreen(actions),
             ScreenName.RECEIPT: ReceiptScreen(actions),
+            ScreenName.DOOR: DoorScreen(),
         }
         self.sounds = sounds if sounds is not None else Sounds()
         for screen in self.screens.values():

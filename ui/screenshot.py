@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from kiosk.app import DEMO_SETTINGS, Kiosk, build
+from kiosk.app import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, Kiosk, build
 from kiosk.events import InlineWorkers, Tick
 from kiosk.fakes import FakeCardReader, FakeClock, FakeItemReader
 from kiosk.services.session import Screen
@@ -38,7 +38,12 @@ SCREENS = (
     "return",
     "account",
     "receipt",
+    "door-start",
+    "door-open",
+    "door-refused",
 )
+# The entrance panel's screens are rendered from the demo door terminal, on a Wednesday evening.
+DOOR_SCREENS = {"door-start", "door-open", "door-refused"}
 BOOK, SET, NOT_FOR_LOAN, RENTAL = "5010000001", "5010000002", "5010000004", "5010000008"
 HELD, OTHER_LIBRARY, ON_LOAN = "5010000007", "5010000006", "5010000009"
 SOFIE = 3  # the demo patron with a hold ready for pickup
@@ -109,7 +114,12 @@ VISIT_SCREENS = {"identify", "borrow", "borrow-fee", "return", "account", "recei
 def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
     """Do what a patron does to reach ``screen``."""
     anna, _child, blocked = kiosk.demo_cards[0], kiosk.demo_cards[1], kiosk.demo_cards[2]
-    if screen == "start":
+    if screen in ("start", "door-start"):
+        return
+    if screen in DOOR_SCREENS:
+        index = 1 if screen == "door-refused" else 0  # Mads (13) is refused after 20:00
+        _present(kiosk, index)
+        _type_pin(kiosk, kiosk.demo_cards[index].pin)
         return
     if screen in VISIT_SCREENS:
         _drive_visit(kiosk, screen)
@@ -153,10 +163,13 @@ def render_screen(
         raise ValueError(f"unknown screen {screen!r}; choose one of {', '.join(SCREENS)}")
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory(prefix="kiosk-shot-") as tmp:
-        base = load_settings(settings_path)
+        door = screen in DOOR_SCREENS
+        base = load_settings(DEMO_DOOR_SETTINGS if door and settings_path == DEMO_SETTINGS else settings_path)
         settings = _isolated(base, Path(tmp))
         kiosk = build(settings, profile="demo", clock=FakeClock(), workers=InlineWorkers(),
                       log_to_console=False)
+        if door:
+            kiosk.core.post(Tick())  # the opening state is read on the first tick
         try:
             window = KioskWindow(kiosk.session, title=settings.terminal.name or
                                  settings.terminal.branch, languages=settings.terminal.languages,

@@ -35,7 +35,7 @@ class EntryView:
 
     allowed: bool
     reason: str
-    message: str  # in the patron's language, with the next step when refused
+    message: str  # why, and what to do next, in the patron's language (the screen's title says the rest)
     from_cache: bool = False
     door_unlocked: bool | None = None  # None while the pulse is on its way; False if the lock failed
 
@@ -125,12 +125,12 @@ class EntryController:
         if not decision.allowed:
             self._supervisor.refused(token, decision.reason.value, flags=flags)
             log.info("entry refused (%s)", decision.reason.value)
-            self._show(EntryView(False, decision.reason.value, decision.message, from_cache))
+            self._show(EntryView(False, decision.reason.value, _why(decision), from_cache))
             return
         # Journal and entry log first (DoorSupervisor.granted), the relay after.
         self._supervisor.granted(token, children, reason=decision.reason.value, flags=flags)
         log.info("entry allowed (%s%s)", decision.reason.value, ", offline" if from_cache else "")
-        self._show(EntryView(True, decision.reason.value, decision.message, from_cache))
+        self._show(EntryView(True, decision.reason.value, _why(decision), from_cache))
         if self._door is None:
             return
         door, seconds, generation = self._door, self._pulse_s, self._generation
@@ -149,3 +149,7 @@ class EntryController:
     def _show(self, view: EntryView) -> None:
         self.view = view
         self._publish(view)
+
+
+def _why(decision: AccessDecision) -> str:
+    return " ".join(part for part in (decision.explanation, decision.next_step) if part)

@@ -6,6 +6,7 @@ tick); output is a :class:`SessionView` published after every change, which the 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import math
@@ -18,6 +19,8 @@ from kiosk.logs import SECRETS, SecretRegistry
 from kiosk.model import AuthOutcome, AuthResult, Credential, DeviceHealth, Patron, Tag
 from kiosk.ports import Clock, LibrarySystem, ReceiptMailer, ReceiptPrinter
 from kiosk.services.circulation import CirculationService
+from kiosk.services.entry import EntryController, EntryView
+from kiosk.services.session_actions import SessionActions
 from kiosk.services.session_events import (
     CancelPressed,
     CredentialPresented,
@@ -50,9 +53,12 @@ __all__ = ["MESSAGE_SECONDS", "Message", "Screen", "SessionService", "SessionVie
 
 MESSAGE_SECONDS = 8.0
 HEALTH_CHECK_S = 2.0
+OPENING_CHECK_S = 20.0
+
+EntryFactory = Callable[[Callable[[EntryView], None]], EntryController]
 
 
-class SessionService:
+class SessionService(SessionActions):
     def __init__(
         self,
         core: Core,
@@ -67,6 +73,8 @@ class SessionService:
         mailer: ReceiptMailer | None = None,
         library_name: str = "",
         card_reader_health: Callable[[], DeviceHealth] | None = None,
+        entry: EntryFactory | None = None,
+        opening_now: Callable[[], tuple[str, dt.datetime | None]] | None = None,
     ) -> None:
         self._core = core
         self._lms = lms
@@ -92,6 +100,10 @@ class SessionService:
         self._card_reader_health = card_reader_health
         self._card_reader_ok = True
         self._next_health_check = 0.0
+        # The door terminal: entries are decided by the access rules, not by a visit.
+        self._entry = entry(self._on_entry) if entry is not None else None
+        self._opening_now = opening_now
+        self._next_opening_check = 0.0
         self.view = self._blank_view(language)
         core.on(CredentialPresented, self._on_credential)
         core.on(PinSubmitted, self._on_pin)
@@ -113,46 +125,6 @@ class SessionService:
     @property
     def patron(self) -> Patron | None:
         return self._patron
-
-    # -- actions for the UI (thread-safe: each posts an event for the core thread) ---------------
-    def submit_pin(self, pin: str) -> None:
-        self._core.post(PinSubmitted(pin))
-
-    def cancel(self) -> None:
-        self._core.post(CancelPressed())
-
-    def logout(self) -> None:
-        self._core.post(LogoutPressed())
-
-    def activity(self) -> None:
-        self._core.post(UserActivity())
-
-    def choose_language(self, language: str) -> None:
-        self._core.post(LanguageChosen(language))
-
-    def start_visit(self, purpose: Purpose) -> None:
-        self._core.post(StartVisit(purpose))
-
-    def finish_visit(self) -> None:
-        self._core.post(FinishVisit())
-
-    def choose_receipt(self, choice: ReceiptChoice) -> None:
-        self._core.post(ChooseReceipt(choice))
-
-    def answer_fee(self, accept: bool) -> None:
-        self._core.post(AnswerFee(accept))
-
-    def toggle_renewal(self, item_id: str) -> None:
-        self._core.post(ToggleRenewal(item_id))
-
-    def renew_selected(self) -> None:
-        self._core.post(RenewSelected())
-
-    def renew_all(self) -> None:
-        self._core.post(RenewAll())
-
-    def back_to_menu(self) -> None:
-        self._core.post(BackToMenu())
 
     # -- handlers -------------------------------------------------------------------------------
     def _on_credential(self, event: CredentialPresented) -> None:
@@ -186,6 +158,9 @@ class SessionService:
         self._generation += 1
         generation, credential = self._generation, self._credential
         self._show(screen=Screen.AUTHENTICATING, message=None)
+        if self._entry is not None:
+            self._entry.begin(credential, pin, self.view.language)
+            return
         self._core.run_in_worker(
             lambda: self._lms.authenticate_patron(credential, pin),
             lambda result, error: self._on_auth(generation, result, error),
@@ -262,9 +237,35 @@ class SessionService:
                 log.warning("card reader unavailable: %s", health.detail)
             self._show(card_reader_ok=health.ok)
 
+    def _on_entry(self, view: EntryView) -> None:
+        """The door's answer (and, later, whether the lock opened)."""
+        if self.view.screen not in (Screen.AUTHENTICATING, Screen.DOOR):
+            return
+        if view.reason == "wrong_pin":
+            self._show(screen=Screen.PIN)
+            self._wrong_pin(())
+            return
+        if self.view.screen is Screen.AUTHENTICATING:
+            self._message_until = self._clock.monotonic() + MESSAGE_SECONDS
+        self._show(screen=Screen.DOOR, entry=view)
+
+    def _check_opening(self, now: float) -> None:
+        if self._opening_now is None or now < self._next_opening_check:
+            return
+        self._next_opening_check = now + OPENING_CHECK_S
+        kind, until = self._opening_now()
+        if (kind, until) != (self.view.opening_kind, self.view.opening_until):
+            self._show(opening_kind=kind, opening_until=until)
+
     def _on_tick(self, _event: Tick) -> None:
         now = self._clock.monotonic()
         self._check_card_reader(now)
+        self._check_opening(now)
+        if self._entry is not None:
+            self._entry.tick()
+            if self.view.screen is Screen.DOOR and now >= self._message_until:
+                self._reset(None, "entry done")
+                return
         idle = now - self._last_activity
         timeout, warning = self._settings.idle_timeout_s, self._settings.idle_warning_s
         if self.view.screen is Screen.START:
@@ -381,6 +382,8 @@ class SessionService:
         self._purpose = None
         if self._visits is not None:
             self._visits.end()
+        if self._entry is not None:
+            self._entry.cancel()
         self._forget_secrets()
         if patron is not None:
             patron_id = patron.patron_id
@@ -401,6 +404,9 @@ class SessionService:
             screen=Screen.START,
             language=language,
             card_reader_ok=self._card_reader_ok,
+            role="door" if self._entry is not None else "kiosk",
+            opening_kind=self.view.opening_kind if hasattr(self, "view") else "",
+            opening_until=self.view.opening_until if hasattr(self, "view") else None,
             pin_min_length=self._settings.pin_min_length,
             pin_max_length=self._settings.pin_max_length,
         )
@@ -410,6 +416,8 @@ class SessionService:
         view = replace(self.view, **changes)  # type: ignore[arg-type]
         if view.screen is not Screen.PATRON:
             view = replace(view, greeting_name="")
+        if view.screen is not Screen.DOOR:
+            view = replace(view, entry=None)
         if not view.idle_warning or view.screen is Screen.START:
             view = replace(view, idle_warning=False, seconds_left=0)
         self.view = view

@@ -45,3 +45,10 @@ class TagsOnPad:
     """The set of tags on the RFID pad changed; this is what lies there now."""
 
     tags: tuple[Tag, ...]
+
+
+@dataclass(frozen=True)
+class DoorChanged:
+    """The door contact says the door opened or closed."""
+
+    is_open: bool

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kiosk.services.entry import EntryView
 from kiosk.services.visit_view import VisitView
 
 
@@ -18,6 +20,7 @@ class Screen(StrEnum):
     RETURN = "return"  # no login: put the items on the pad
     ACCOUNT = "account"  # loans (overdue first), holds, fees; renew chosen or all
     RECEIPT = "receipt"  # print / e-mail / no receipt
+    DOOR = "door"  # the door terminal's answer: unlocked, or refused and why
 
 
 class Message(StrEnum):
@@ -52,4 +55,8 @@ class SessionView:
     pin_max_length: int = 6
     lockout_minutes: int = 0
     card_reader_ok: bool = True  # False: tell patrons to scan their card's barcode instead
+    role: str = "kiosk"  # "door": the entrance panel (no tiles; the opening state instead)
+    opening_kind: str = ""  # at the door: "staffed", "unstaffed" or "closed" now
+    opening_until: dt.datetime | None = None  # ... until then
+    entry: EntryView | None = None
     visit: VisitView | None = None

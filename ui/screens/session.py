@@ -37,6 +37,17 @@ def message_text(view: SessionView) -> str:
     return "\n".join(parts)
 
 
+def opening_text(view: SessionView) -> str:
+    """At the door: "Selvbetjent åbningstid til kl. 22.00" or when the library opens again."""
+    lang, until = view.language, view.opening_until
+    if not view.opening_kind or until is None:
+        return ""
+    clock = f"{until:%H.%M}" if lang == "da" else f"{until:%H:%M}"  # the branch's own time
+    if view.opening_kind == "closed":
+        return t("opening.closed", lang, when=f"kl. {clock}" if lang == "da" else f"at {clock}")
+    return t(f"opening.{view.opening_kind}", lang, time=clock)
+
+
 def show_message_or_reader_warning(box: MessageLabel, view: SessionView) -> None:
     """The session's message; with none, a warning when the card reader is down."""
     text = message_text(view)
@@ -61,6 +72,8 @@ class StartScreen(Screen):
 
     def __init__(self, actions: SessionActions) -> None:
         super().__init__()
+        self._door = False
+        self._portrait = True
         self.title = label("Title")
         self.choose = label("Subtitle")
         self.borrow_tile = Tile(partial(actions.start_visit, Purpose.BORROW), primary=True)
@@ -89,13 +102,22 @@ class StartScreen(Screen):
     def show_view(self, view: SessionView) -> None:
         lang = view.language
         self.title.setText(t("welcome", lang))
-        self.choose.setText(t("start.choose", lang))
+        door = view.role == "door"
+        self.choose.setText(opening_text(view) if door else t("start.choose", lang))
+        self._door = door
+        self._arrange()
         for tile, purpose in zip(self.tiles, Purpose, strict=True):
+            tile.setVisible(not door)  # the entrance panel only lets people in
             tile.set_texts(t(f"purpose.{purpose.value}", lang),
                            t(f"purpose.{purpose.value}.detail", lang))
         self.instruction.setText(t("start.instruction", lang))
         self.barcode_hint.setText(t("start.barcode", lang))
         show_message_or_reader_warning(self.message, view)
+
+    def _arrange(self) -> None:
+        """Tiles beside the card in landscape; at the door (no tiles) the card takes the width."""
+        self.body.setStretch(0, 0 if self._door or self._portrait else 2)
+        self.body.setStretch(1, 1 if self._portrait else 3)
 
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
@@ -103,16 +125,14 @@ class StartScreen(Screen):
             tile.apply_scale(scale)
         self.tile_column.setSpacing(scale.px(24))
         self.card_column.setSpacing(scale.px(18))
+        self._portrait = scale.portrait
+        self._arrange()
         if scale.portrait:
             self.body.setDirection(QBoxLayout.Direction.TopToBottom)
-            self.body.setStretch(0, 0)
-            self.body.setStretch(1, 1)
             self.column.setContentsMargins(scale.px(90), scale.px(50), scale.px(90), scale.px(40))
             self.illustration.setMinimumHeight(scale.px(200))
         else:
             self.body.setDirection(QBoxLayout.Direction.LeftToRight)
-            self.body.setStretch(0, 2)
-            self.body.setStretch(1, 3)
             self.column.setContentsMargins(scale.px(140), scale.px(30), scale.px(140), scale.px(30))
             self.illustration.setMinimumHeight(scale.px(160))
         self.column.setSpacing(scale.px(26))

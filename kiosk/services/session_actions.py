@@ -1,0 +1,69 @@
+"""The session's actions for the UI: each posts an event for the core thread (thread-safe)."""
+
+from __future__ import annotations
+
+from kiosk.events import Core
+from kiosk.services.session_events import (
+    CancelPressed,
+    LanguageChosen,
+    LogoutPressed,
+    PinSubmitted,
+    UserActivity,
+)
+from kiosk.services.visit_view import (
+    AnswerFee,
+    BackToMenu,
+    ChooseReceipt,
+    FinishVisit,
+    Purpose,
+    ReceiptChoice,
+    RenewAll,
+    RenewSelected,
+    StartVisit,
+    ToggleRenewal,
+)
+
+
+class SessionActions:
+    """Mixed into :class:`~kiosk.services.session.SessionService`; screens call these."""
+
+    _core: Core
+
+    def submit_pin(self, pin: str) -> None:
+        self._core.post(PinSubmitted(pin))
+
+    def cancel(self) -> None:
+        self._core.post(CancelPressed())
+
+    def logout(self) -> None:
+        self._core.post(LogoutPressed())
+
+    def activity(self) -> None:
+        self._core.post(UserActivity())
+
+    def choose_language(self, language: str) -> None:
+        self._core.post(LanguageChosen(language))
+
+    def start_visit(self, purpose: Purpose) -> None:
+        self._core.post(StartVisit(purpose))
+
+    def finish_visit(self) -> None:
+        self._core.post(FinishVisit())
+
+    def choose_receipt(self, choice: ReceiptChoice) -> None:
+        self._core.post(ChooseReceipt(choice))
+
+    def answer_fee(self, accept: bool) -> None:
+        self._core.post(AnswerFee(accept))
+
+    def toggle_renewal(self, item_id: str) -> None:
+        self._core.post(ToggleRenewal(item_id))
+
+    def renew_selected(self) -> None:
+        self._core.post(RenewSelected())
+
+    def renew_all(self) -> None:
+        self._core.post(RenewAll())
+
+    def back_to_menu(self) -> None:
+        self._core.post(BackToMenu())

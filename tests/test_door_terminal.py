@@ -1,0 +1,92 @@
+"""The demo door terminal: card and PIN at the entrance, the rules decide, the door unlocks,
+the entry is logged; the door held open afterwards raises an alarm. Wednesday 20:15."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.app import DEMO_DOOR_SETTINGS, Kiosk, build
+from kiosk.events import InlineWorkers, Tick
+from kiosk.fakes import FakeCardReader, FakeClock, FakeDoorLock, FakeDoorSensor
+from kiosk.services.session import Message, Screen
+from kiosk.store import Journal, JournalState
+from tests.conftest import isolated_settings
+
+
+@pytest.fixture
+def door(tmp_path: Path) -> Iterator[tuple[Kiosk, FakeClock]]:
+    clock = FakeClock()
+    kiosk = build(isolated_settings(tmp_path, DEMO_DOOR_SETTINGS), profile="demo", clock=clock,
+                  workers=InlineWorkers(), log_to_console=False)
+    kiosk.connect_devices()
+    kiosk.core.post(Tick())
+    kiosk.core.drain()
+    yield kiosk, clock
+    kiosk.close()
+
+
+def enter(kiosk: Kiosk, index: int, pin: str | None = None) -> None:
+    reader = kiosk.card_reader
+    assert isinstance(reader, FakeCardReader)
+    reader.present(kiosk.demo_cards[index].credential)
+    kiosk.core.drain()
+    kiosk.session.submit_pin(pin or kiosk.demo_cards[index].pin)
+    kiosk.core.drain()
+
+
+def pulses(kiosk: Kiosk) -> list[float]:
+    lock = kiosk.devices.door_lock
+    assert isinstance(lock, FakeDoorLock)
+    return lock.pulses
+
+
+def test_the_panel_shows_the_opening_state(door: tuple[Kiosk, FakeClock]) -> None:
+    kiosk, _clock = door
+    view = kiosk.session.view
+    assert (view.role, view.opening_kind) == ("door", "unstaffed")
+    assert view.opening_until is not None and view.opening_until.hour == 22
+
+
+def test_an_adult_gets_in_and_the_panel_resets(door: tuple[Kiosk, FakeClock]) -> None:
+    kiosk, clock = door
+    enter(kiosk, 0)
+    view = kiosk.session.view
+    assert view.screen is Screen.DOOR and view.entry is not None and view.entry.allowed
+    assert view.entry.door_unlocked is True and pulses(kiosk) == [5.0]
+    clock.advance(9)
+    kiosk.core.post(Tick())
+    kiosk.core.drain()
+    assert kiosk.session.view.screen is Screen.START and kiosk.session.patron is None
+
+
+def test_a_13_year_old_is_refused_after_20_and_the_door_stays_locked(door: tuple[Kiosk, FakeClock]) -> None:
+    kiosk, _clock = door
+    enter(kiosk, 1)
+    entry = kiosk.session.view.entry
+    assert entry is not None and not entry.allowed and entry.reason == "too_young_at_this_time"
+    assert pulses(kiosk) == []
+
+
+def test_a_wrong_pin_at_the_door_asks_again(door: tuple[Kiosk, FakeClock]) -> None:
+    kiosk, _clock = door
+    enter(kiosk, 0, pin="0000")
+    view = kiosk.session.view
+    assert (view.screen, view.message, view.attempts_left) == (Screen.PIN, Message.WRONG_PIN, 2)
+    assert pulses(kiosk) == []
+
+
+def test_a_door_held_open_after_an_entry_raises_an_alarm(door: tuple[Kiosk, FakeClock]) -> None:
+    kiosk, clock = door
+    enter(kiosk, 0)
+    sensor = kiosk.devices.door_sensor
+    assert isinstance(sensor, FakeDoorSensor)
+    sensor.set_open(True)
+    kiosk.core.drain()
+    clock.advance(31)
+    kiosk.core.post(Tick())
+    kiosk.core.drain()
+    kinds = [e.kind for e in Journal(kiosk.store).in_state(JournalState.PENDING, limit=50)]
+    assert kinds.count("entry") == 1 and "door_alarm" in kinds
