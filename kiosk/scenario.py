@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +20,7 @@ from kiosk.errors import ConfigError
 from kiosk.services.circulation import JournalOutcome, Outcome
 from kiosk.services.session import Screen
 from kiosk.store import JournalState
+from kiosk.tomlfile import read_toml
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 # SIP2 commands by the names a scenario may use, and their request codes.
@@ -394,16 +394,4 @@ def parse_scenario(data: dict[str, Any], source: Path | None = None) -> Scenario
 
 def load_scenario(path: Path) -> Scenario:
     """Read and validate a scenario file. Every problem is a :class:`ScenarioError` naming it."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: scenario file not found") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path.name}: not valid TOML: {exc}") from None
-    return parse_scenario(data, path)
+    return parse_scenario(read_toml(path, "scenario", ScenarioError, label=path.name), path)

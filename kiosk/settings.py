@@ -7,7 +7,6 @@ file and the key (``terminal.idle_timeout_s``). Relative paths in the file are r
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +16,7 @@ from kiosk.errors import ConfigError
 from kiosk.services.access_model import AccessSettings
 from kiosk.services.door import DoorSupervisionSettings
 from kiosk.store.entry_log import EntryLogSettings
+from kiosk.tomlfile import read_toml
 
 Language = Literal["da", "en"]
 
@@ -305,16 +305,4 @@ def _paths_to_path(data: dict[str, Any]) -> None:
 
 def load_settings(path: Path) -> Settings:
     """Read and validate a settings file. Every problem is a :class:`ConfigError` naming ``path``."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: settings file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read settings file ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_settings(data, path)
+    return parse_settings(read_toml(path, "settings"), path)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,6 +32,7 @@ from pydantic import (
 
 from kiosk.errors import ConfigError
 from kiosk.settings import describe_error
+from kiosk.tomlfile import read_toml
 
 MINUTES_PER_DAY = 24 * 60
 _PERIOD = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*[-–]\s*(\d{1,2})[:.](\d{2})\s+(\w+)\s*$")
@@ -257,17 +257,5 @@ def parse_calendar(data: dict[str, Any], source: Path | None = None) -> Calendar
 
 def load_calendar(path: Path) -> CalendarFile:
     """Read and validate a calendar file. Every problem is a :class:`ConfigError` naming ``path``."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: calendar file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read calendar file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_calendar(data, path)
+    return parse_calendar(read_toml(path, "calendar"), path)
 
