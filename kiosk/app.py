@@ -214,6 +214,7 @@ def _door_terminal(settings: Settings, store: Store, core: Core, clock: Clock, l
     from kiosk.services.calendar import BranchCalendar
     from kiosk.services.door import ANNOUNCEMENTS, DoorAlarmEvent, DoorSupervisor
     from kiosk.services.entry import EntryController, EntryView
+    from kiosk.services.schedule import OpeningSchedule
     from kiosk.services.session_events import DoorChanged
     from kiosk.store.entry_log import EntryLog
 
@@ -241,6 +242,13 @@ def _door_terminal(settings: Settings, store: Store, core: Core, clock: Clock, l
                                 door_open=sensor.is_open() if sensor is not None else False)
     core.on(Tick, lambda _e: supervisor.tick())
     core.on(DoorChanged, lambda e: supervisor.door_changed(e.is_open))
+
+    def announce(text: str, spoken_language: str) -> None:
+        if announcer is not None:
+            core.run_in_worker(lambda: announcer.announce(text, spoken_language), lambda _r, _e: None)
+
+    schedule = OpeningSchedule(calendar, supervisor, announce, clock.now, settings.terminal.languages)
+    core.on(Tick, lambda _e: schedule.tick())
 
     def opening(when: dt.datetime) -> OpeningKind:
         return OpeningKind(calendar.state_at(when).kind.value)

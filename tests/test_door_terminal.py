@@ -90,3 +90,37 @@ def test_a_door_held_open_after_an_entry_raises_an_alarm(door: tuple[Kiosk, Fake
     kiosk.core.drain()
     kinds = [e.kind for e in Journal(kiosk.store).in_state(JournalState.PENDING, limit=50)]
     assert kinds.count("entry") == 1 and "door_alarm" in kinds
+
+
+def test_closing_announcements_are_spoken_in_both_languages(door: tuple[Kiosk, FakeClock]) -> None:
+    from kiosk.fakes import FakeAnnouncer
+
+    kiosk, clock = door
+    announcer = kiosk.devices.announcer
+    assert isinstance(announcer, FakeAnnouncer)
+    clock.advance(86 * 60)  # 20:15 -> 21:41: nothing yet
+    kiosk.core.post(Tick())
+    kiosk.core.drain()
+    assert announcer.spoken == []
+    clock.advance(5 * 60)  # 21:46: the 15-minute announcement
+    kiosk.core.post(Tick())
+    kiosk.core.drain()
+    assert announcer.spoken == [("Biblioteket lukker om 15 minutter.", "da"),
+                                ("The library closes in 15 minutes.", "en")]
+
+
+def test_someone_still_inside_at_closing_raises_an_alarm(door: tuple[Kiosk, FakeClock]) -> None:
+    kiosk, clock = door
+    enter(kiosk, 0)
+    sensor = kiosk.devices.door_sensor
+    assert isinstance(sensor, FakeDoorSensor)
+    sensor.set_open(True)
+    kiosk.core.drain()
+    sensor.set_open(False)
+    kiosk.core.drain()
+    clock.advance(2 * 3600)  # past 22:00 with one person counted in
+    kiosk.core.post(Tick())
+    kiosk.core.drain()
+    alarms = [e.payload for e in Journal(kiosk.store).in_state(JournalState.PENDING, limit=50)
+              if e.kind == "door_alarm"]
+    assert any(a.get("alarm") == "still_inside" for a in alarms), alarms
