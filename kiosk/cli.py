@@ -7,6 +7,7 @@ to run their operator tools.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
@@ -47,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="probe the LMS and every device; print their state")
     doctor.add_argument("--config", type=Path, help="settings file (default: the demo terminal)")
 
+    entries = commands.add_parser("entry-log", help="export the entry log for staff (CSV), or purge it")
+    entries.add_argument("action", choices=("export", "purge"))
+    entries.add_argument("--config", type=Path, help="settings file (default: the demo door terminal)")
+    entries.add_argument("--from", dest="start", type=_date, help="first day (default: 7 days ago)")
+    entries.add_argument("--to", dest="end", type=_date, help="last day (default: today)")
+    entries.add_argument("--out", type=Path, help="write the CSV here instead of to the screen")
+
     check = commands.add_parser("check-config", help="validate a settings file and say what is wrong")
     check.add_argument("file", type=Path)
 
@@ -81,6 +89,44 @@ def _parser() -> argparse.ArgumentParser:
     sip2 = commands.add_parser("sip2", help="talk SIP2 to an LMS: status, patron, item, checkout, ...")
     tool.add_arguments(sip2)
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-25") from None
+
+
+def _entry_log(args: argparse.Namespace) -> int:
+    """Staff's view of who came in (pseudonymous tokens only), or the retention purge now."""
+    from kiosk.app import DEMO_DOOR_SETTINGS
+    from kiosk.paths import locations
+    from kiosk.settings import load_settings
+    from kiosk.store import open_store
+    from kiosk.store.entry_log import EntryLog
+
+    settings = load_settings(args.config or DEMO_DOOR_SETTINGS)
+    where = locations(settings, "run" if args.config else "demo")
+    store = open_store(where.database)
+    try:
+        log = EntryLog.from_settings(store, lambda: dt.datetime.now().astimezone(), settings.entry_log)
+        if args.action == "purge":
+            print(f"{log.purge()} entries older than {settings.entry_log.retention_days} days deleted")
+            return 0
+        today = dt.date.today()
+        start, end = args.start or today - dt.timedelta(days=7), args.end or today
+        zone = dt.datetime.now().astimezone().tzinfo
+        csv = log.export(dt.datetime.combine(start, dt.time(), zone),
+                         dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone))
+        if args.out:
+            args.out.write_text(csv, encoding="utf-8")
+            print(args.out)
+        else:
+            print(csv, end="")
+        return 0
+    finally:
+        store.close()
 
 
 def _check_config(path: Path) -> int:
@@ -118,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kiosk.app import DEMO_SETTINGS, doctor
 
             return doctor(args.config or DEMO_SETTINGS, demo=args.config is None)
+        if args.command == "entry-log":
+            return _entry_log(args)
         if args.command == "check-config":
             return _check_config(args.file)
         if args.command == "screenshot":
