@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from hardware.scanner.magstripe import (
     HEALTH_CARD_LENGTH,
     MagstripeError,
-    cpr_birth_date,
     looks_like_track2,
     parse_health_card,
     parse_track2,
 )
+from kiosk.cpr import birth_date as cpr_birth_date
 from kiosk.errors import KioskError
 from kiosk.model import Credential, CredentialKind
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from kiosk.cpr import birth_date as cpr_birth_date
 from kiosk.errors import ConfigError
 from kiosk.model import AuthOutcome, AuthResult, Credential, CredentialKind, Patron
 from kiosk.services.access_model import (
@@ -43,20 +44,7 @@ Pseudonym = Callable[[str], str]
 
 def birth_date_from_cpr(cpr: str) -> dt.date | None:
     """The birth date in a CPR number (DDMMYY-SSSS), by the 7th digit's century rule; None if invalid."""
-    digits = cpr.strip().replace("-", "")
-    if len(digits) != 10 or not digits.isdigit():
-        return None
-    day, month, year, seventh = int(digits[:2]), int(digits[2:4]), int(digits[4:6]), int(digits[6])
-    if seventh <= 3:
-        century = 1900
-    elif seventh in (4, 9):
-        century = 2000 if year <= 36 else 1900
-    else:
-        century = 2000 if year <= 57 else 1800
-    try:
-        return dt.date(century + year, month, day)
-    except ValueError:
-        return None
+    return cpr_birth_date(cpr.strip().replace("-", ""))
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:

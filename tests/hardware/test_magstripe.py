@@ -7,13 +7,13 @@ import pytest
 from hardware.scanner.classify import ClassifierRules, ScanRefused, classify, mask_cpr
 from hardware.scanner.magstripe import (
     MagstripeError,
-    cpr_birth_date,
     encode_track2,
     lrc,
     parse_health_card,
     parse_track2,
 )
 from hardware.scanner.scanner_sim import health_card_track2, track1
+from kiosk.cpr import birth_date as cpr_birth_date
 from kiosk.model import CredentialKind
 
 CPR = "0101702345"
