@@ -110,19 +110,16 @@ class CirculationService:
     def checkout(self, patron_id: str, tags: Sequence[Tag], *, pin: str | None = None,
                  fee_acknowledged: bool = False) -> ItemResult:
         """Lend the item whose tags these are (all of one item id) to the patron."""
-        first = tags[0]
-        uids = tuple(t.uid for t in tags)
-        base = self._base(tags)
-        if not first.item_id:
-            return ItemResult("", Outcome.UNREADABLE, uids=uids)
-        if base.parts_present < base.parts_in_set:
-            return _replace(base, outcome=Outcome.INCOMPLETE_SET)
+        base, not_ready = self._prepare(tags)
+        if not_ready is not None:
+            return not_ready
+        item_id, uids = base.item_id, base.uids
         entry = self._journal.append("checkout", {
-            "terminal": self._terminal, "patron": self._pseudonym(patron_id), "item": first.item_id,
+            "terminal": self._terminal, "patron": self._pseudonym(patron_id), "item": item_id,
             "uids": list(uids), "at": self._now().isoformat(), "fee_acknowledged": fee_acknowledged,
         })
         try:
-            result = self._lms.checkout(patron_id, first.item_id, pin=pin, fee_acknowledged=fee_acknowledged)
+            result = self._lms.checkout(patron_id, item_id, pin=pin, fee_acknowledged=fee_acknowledged)
         except LmsError as exc:
             self._journal.mark(entry.id, JournalState.FAILED, error=f"lms: {exc}")
             return _replace(base, outcome=Outcome.LMS_UNAVAILABLE)
@@ -135,14 +132,11 @@ class CirculationService:
         borrowed = _replace(base, outcome=Outcome.BORROWED, title=result.title, due_date=result.due_date,
                             due_date_text=result.due_date_text, lms_messages=messages,
                             fee_amount=result.fee_amount)
-        if result.desensitize is False:
-            # The LMS lends it but wants it kept secured (e.g. to be fetched at the desk).
+        # desensitize N: the LMS lends it but wants it kept secured (e.g. to be fetched at the desk).
+        if result.desensitize is False or self._set_security(uids, SecurityState.UNSECURED):
             self._journal.mark(entry.id, JournalState.DONE)
             return borrowed
-        if self._set_security(uids, SecurityState.UNSECURED):
-            self._journal.mark(entry.id, JournalState.DONE)
-            return borrowed
-        return self._undo_checkout(entry.id, base, first.item_id, result.title)
+        return self._undo_checkout(entry.id, base, item_id, result.title)
 
     def _undo_checkout(self, entry_id: str, base: ItemResult, item_id: str, title: str) -> ItemResult:
         """The tag would not change: cancel the loan so LMS and tag agree again."""
@@ -162,19 +156,16 @@ class CirculationService:
     # -- returning --------------------------------------------------------------------------------
     def checkin(self, tags: Sequence[Tag]) -> ItemResult:
         """Take the item back and secure its tags; say where it goes next."""
-        first = tags[0]
-        uids = tuple(t.uid for t in tags)
-        base = self._base(tags)
-        if not first.item_id:
-            return ItemResult("", Outcome.UNREADABLE, uids=uids)
-        if base.parts_present < base.parts_in_set:
-            return _replace(base, outcome=Outcome.INCOMPLETE_SET)
+        base, not_ready = self._prepare(tags)
+        if not_ready is not None:
+            return not_ready
+        item_id, uids = base.item_id, base.uids
         entry = self._journal.append("checkin", {
-            "terminal": self._terminal, "item": first.item_id, "uids": list(uids),
+            "terminal": self._terminal, "item": item_id, "uids": list(uids),
             "at": self._now().isoformat(),
         })
         try:
-            result = self._lms.checkin(first.item_id)
+            result = self._lms.checkin(item_id)
         except LmsError as exc:
             self._journal.mark(entry.id, JournalState.FAILED, error=f"lms: {exc}")
             return _replace(base, outcome=Outcome.LMS_UNAVAILABLE)
@@ -195,6 +186,16 @@ class CirculationService:
         return _replace(returned, outcome=Outcome.NEEDS_STAFF)
 
     # -- helpers ----------------------------------------------------------------------------------
+    def _prepare(self, tags: Sequence[Tag]) -> tuple[ItemResult, ItemResult | None]:
+        """The item's row so far, and the answer already when it cannot be handled (unreadable tag,
+        parts of a set missing): then nothing is journaled and the LMS is not asked."""
+        base = self._base(tags)
+        if not base.item_id:
+            return base, ItemResult("", Outcome.UNREADABLE, uids=base.uids)
+        if base.parts_present < base.parts_in_set:
+            return base, _replace(base, outcome=Outcome.INCOMPLETE_SET)
+        return base, None
+
     def _base(self, tags: Sequence[Tag]) -> ItemResult:
         first = tags[0]
         owner = first.owner_library
