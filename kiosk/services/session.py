@@ -103,6 +103,7 @@ class SessionService(SessionActions):
         # The door terminal: entries are decided by the access rules, not by a visit.
         self._entry = entry(self._on_entry) if entry is not None else None
         self._opening_now = opening_now
+        self._opening: tuple[str, dt.datetime | None] = ("", None)  # at the door: kind, until
         self._next_opening_check = 0.0
         self.view = self._blank_view(language)
         core.on(CredentialPresented, self._on_credential)
@@ -253,9 +254,10 @@ class SessionService(SessionActions):
         if self._opening_now is None or now < self._next_opening_check:
             return
         self._next_opening_check = now + OPENING_CHECK_S
-        kind, until = self._opening_now()
-        if (kind, until) != (self.view.opening_kind, self.view.opening_until):
-            self._show(opening_kind=kind, opening_until=until)
+        opening = self._opening_now()
+        if opening != self._opening:
+            self._opening = opening
+            self._show(opening_kind=opening[0], opening_until=opening[1])
 
     def _on_tick(self, _event: Tick) -> None:
         now = self._clock.monotonic()
@@ -405,8 +407,8 @@ class SessionService(SessionActions):
             language=language,
             card_reader_ok=self._card_reader_ok,
             role="door" if self._entry is not None else "kiosk",
-            opening_kind=self.view.opening_kind if hasattr(self, "view") else "",
-            opening_until=self.view.opening_until if hasattr(self, "view") else None,
+            opening_kind=self._opening[0],
+            opening_until=self._opening[1],
             pin_min_length=self._settings.pin_min_length,
             pin_max_length=self._settings.pin_max_length,
         )
