@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from kiosk.errors import ConfigError
 from kiosk.fakes import (
@@ -20,6 +20,7 @@ from kiosk.fakes import (
     FakeDoorSensor,
     FakeItemReader,
     FakeReceiptPrinter,
+    FakeRelayOutput,
 )
 from kiosk.model import SecurityState, Tag
 from kiosk.ports import (
@@ -32,6 +33,7 @@ from kiosk.ports import (
     DoorSensor,
     ItemReader,
     ReceiptPrinter,
+    RelayOutput,
 )
 from kiosk.settings import DeviceSettings
 
@@ -59,6 +61,8 @@ def build_devices(settings: DeviceSettings, closers: list[Closer]) -> Devices:
         barcode_scanner=_barcode_scanner(settings, closers),
         door_lock=_door_lock(settings, closers, boards),
         door_sensor=_door_sensor(settings, closers, boards),
+        lights=_relay_output("lights", settings, closers, boards),
+        alarm=_relay_output("alarm", settings, closers, boards),
         receipt_printer=_receipt_printer(settings, closers),
         document_printer=_document_printer(settings),
         announcer=_announcer(settings, closers),
@@ -141,6 +145,21 @@ def _door_sensor(settings: DeviceSettings, closers: list[Closer], boards: dict[s
     sensor = NumatoDoorSensor(board, config.pin, open_level=config.open_when == "high")
     closers.append(sensor.stop)
     return sensor
+
+
+def _relay_output(name: Literal["lights", "alarm"], settings: DeviceSettings, closers: list[Closer],
+                  boards: dict[str, Any]) -> RelayOutput | None:
+    config = settings.lights if name == "lights" else settings.alarm
+    if config.kind == "none":
+        return None
+    if config.kind == "simulated":
+        return FakeRelayOutput(name)
+    from hardware.door.relay import RelayChannelOutput
+
+    door = settings.door
+    if door.kind == config.kind and door.port == config.port and door.channel == config.channel:
+        raise ConfigError(f"devices.{name}: channel {config.channel} on {config.port} is the door's")
+    return RelayChannelOutput(_relay_board(config.kind, config.port, boards, closers), config.channel, name)
 
 
 def _relay_board(kind: str, port: str, boards: dict[str, Any], closers: list[Closer]) -> Any:

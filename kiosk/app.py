@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from kiosk.door_terminal import door_terminal
 from kiosk.errors import ConfigError, KioskError
-from kiosk.events import Core, Tick, Workers
+from kiosk.events import Core, Workers
 from kiosk.fake_lms import FakeLibrarySystem
 from kiosk.logs import setup_logging
 from kiosk.model import Credential, CredentialKind, Tag
@@ -25,7 +26,7 @@ from kiosk.paths import Locations, locations
 from kiosk.ports import CardReader, Clock, Devices, LibrarySystem, ReceiptMailer
 from kiosk.privacy import Pseudonymizer
 from kiosk.services.circulation import CirculationService
-from kiosk.services.session import EntryFactory, SessionService
+from kiosk.services.session import SessionService
 from kiosk.services.session_events import CredentialPresented, DoorChanged, TagsOnPad
 from kiosk.settings import Settings, load_settings
 from kiosk.store import Journal, Store, open_store
@@ -175,7 +176,7 @@ def build(
             closer()
         store.close()
         raise
-    entry, opening_now = (_door_terminal(settings, store, core, clock, lms, devices)
+    entry, opening_now = (door_terminal(settings, store, core, clock, lms, devices)
                           if settings.terminal.role == "door" else (None, None))
     circulation = None
     if devices.item_reader is not None and entry is None:
@@ -204,65 +205,6 @@ def build(
         if profile == "demo" else {},
         closers=closers,
     )
-
-
-def _door_terminal(settings: Settings, store: Store, core: Core, clock: Clock, lms: LibrarySystem,
-                   devices: Devices) -> tuple[EntryFactory, Callable[[], tuple[str, dt.datetime | None]]]:
-    """The entrance panel: calendar, access rules, door supervision and entry log, wired to the core."""
-    from kiosk.services.access_model import OpeningKind
-    from kiosk.services.access_rules import AccessRules
-    from kiosk.services.calendar import BranchCalendar
-    from kiosk.services.door import ANNOUNCEMENTS, DoorAlarmEvent, DoorSupervisor
-    from kiosk.services.entry import EntryController, EntryView
-    from kiosk.services.schedule import OpeningSchedule
-    from kiosk.services.session_events import DoorChanged
-    from kiosk.store.entry_log import EntryLog
-
-    if settings.calendar.file is None:
-        raise ConfigError("calendar.file: the door terminal needs the branch's opening calendar")
-    calendar = BranchCalendar.from_file(settings.calendar.file, settings.terminal.branch,
-                                        settings.terminal.language)
-    pseudonym = Pseudonymizer.for_store(store)
-    rules = AccessRules.from_settings(settings.access, pseudonym)
-    entry_log = EntryLog.from_settings(store, clock.now, settings.entry_log)
-    entry_log.purge()
-    announcer = devices.announcer
-    language = settings.terminal.language
-
-    def on_alarm(event: DoorAlarmEvent) -> None:
-        log.warning("door alarm: %s", event.kind.value)
-        core.publish(event)
-        if event.announcement and announcer is not None:
-            text = ANNOUNCEMENTS[event.announcement][language]
-            core.run_in_worker(lambda: announcer.announce(text, language), lambda _r, _e: None)
-
-    sensor = devices.door_sensor
-    supervisor = DoorSupervisor(clock, settings.door_supervision, Journal(store, now=clock.now), entry_log,
-                                on_alarm, terminal=settings.terminal.id, has_sensor=sensor is not None,
-                                door_open=sensor.is_open() if sensor is not None else False)
-    core.on(Tick, lambda _e: supervisor.tick())
-    core.on(DoorChanged, lambda e: supervisor.door_changed(e.is_open))
-
-    def announce(text: str, spoken_language: str) -> None:
-        if announcer is not None:
-            core.run_in_worker(lambda: announcer.announce(text, spoken_language), lambda _r, _e: None)
-
-    schedule = OpeningSchedule(calendar, supervisor, announce, clock.now, settings.terminal.languages)
-    core.on(Tick, lambda _e: schedule.tick())
-
-    def opening(when: dt.datetime) -> OpeningKind:
-        return OpeningKind(calendar.state_at(when).kind.value)
-
-    def opening_now() -> tuple[str, dt.datetime | None]:
-        state = calendar.state_at(clock.now())
-        return state.kind.value, state.period.end.astimezone(calendar.zone)  # shown as the branch's time
-
-    def entry(publish: Callable[[EntryView], None]) -> EntryController:
-        return EntryController(core, lms, clock, rules, opening, supervisor, devices.door_lock, pseudonym,
-                               publish=publish, budget_s=settings.terminal.lms_budget_s,
-                               pulse_s=settings.devices.door.pulse_s)
-
-    return entry, opening_now
 
 
 def _mailer(settings: Settings) -> ReceiptMailer | None:

@@ -161,6 +161,23 @@ class FakeDoorLock(_Device):
         self.unlocked = False
 
 
+class FakeRelayOutput(_Device):
+    """A relay output (lights, alarm); ``states`` is every state set, in order."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.states: list[bool] = []
+
+    @property
+    def on(self) -> bool | None:
+        return self.states[-1] if self.states else None
+
+    def set(self, on: bool) -> None:
+        self._require()
+        self.states.append(on)
+
+
 class FakeDoorSensor(_Device):
     name = "door_sensor"
 

@@ -146,6 +146,16 @@ class DoorLock(Protocol):
     def health(self) -> DeviceHealth: ...
 
 
+class RelayOutput(Protocol):
+    """A relay output that stays as it is set: the lights, the intruder alarm's arming input."""
+
+    def set(self, on: bool) -> None:
+        """Energise (``on``) or release the output. :class:`DeviceUnavailable` if not done."""
+        ...
+
+    def health(self) -> DeviceHealth: ...
+
+
 class DoorSensor(Protocol):
     def start(self, on_change: Callable[[bool], None]) -> None:
         """Call ``on_change(is_open)`` whenever the door contact changes."""
@@ -211,9 +221,16 @@ class Devices:
     barcode_scanner: BarcodeScanner | None = None
     door_lock: DoorLock | None = None
     door_sensor: DoorSensor | None = None
+    lights: RelayOutput | None = None
+    alarm: RelayOutput | None = None
     receipt_printer: ReceiptPrinter | None = None
     document_printer: DocumentPrinter | None = None
     announcer: Announcer | None = None
+
+    def outputs(self) -> dict[str, RelayOutput]:
+        """The relay outputs the opening calendar may switch, by the names the calendar uses."""
+        return {name: output for name, output in (("lights", self.lights), ("alarm", self.alarm))
+                if output is not None}
 
     def present(self) -> list[tuple[str, object]]:
         """(role, device) for every device the terminal has, in a stable order."""

@@ -154,6 +154,14 @@ class DoorSensorSettings(_Section):
     open_when: Literal["high", "low"] = "high"
 
 
+class RelayOutputSettings(_Section):
+    """A relay output the opening calendar switches and leaves as set (lights, the intruder alarm)."""
+
+    kind: Literal["none", "simulated", "lcus", "numato"] = "none"
+    port: str = "/dev/ttyUSB1"
+    channel: int = Field(default=2, ge=0, le=32)
+
+
 class ReceiptPrinterSettings(_Section):
     kind: Literal["none", "simulated", "serial", "usb", "network", "file"] = "none"
     port: str = "/dev/ttyUSB2"
@@ -183,6 +191,8 @@ class DeviceSettings(_Section):
     barcode_scanner: BarcodeScannerSettings = BarcodeScannerSettings()
     door: DoorSettings = DoorSettings()
     door_sensor: DoorSensorSettings = DoorSensorSettings()
+    lights: RelayOutputSettings = RelayOutputSettings()
+    alarm: RelayOutputSettings = RelayOutputSettings()
     receipt_printer: ReceiptPrinterSettings = ReceiptPrinterSettings()
     document_printer: DocumentPrinterSettings = DocumentPrinterSettings()
     announcer: AnnouncerSettings = AnnouncerSettings()

@@ -3,6 +3,7 @@ the entry is logged; the door held open afterwards raises an alarm. Wednesday 20
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,3 +125,60 @@ def test_someone_still_inside_at_closing_raises_an_alarm(door: tuple[Kiosk, Fake
     alarms = [e.payload for e in Journal(kiosk.store).in_state(JournalState.PENDING, limit=50)
               if e.kind == "door_alarm"]
     assert any(a.get("alarm") == "still_inside" for a in alarms), alarms
+
+
+def tick(kiosk: Kiosk, clock: FakeClock, seconds: float) -> None:
+    clock.advance(seconds)
+    kiosk.core.post(Tick())
+    kiosk.core.drain()
+
+
+def test_lights_and_alarm_follow_the_calendar(door: tuple[Kiosk, FakeClock]) -> None:
+    from kiosk.fakes import FakeRelayOutput
+
+    kiosk, clock = door
+    lights, alarm = kiosk.devices.lights, kiosk.devices.alarm
+    assert isinstance(lights, FakeRelayOutput) and isinstance(alarm, FakeRelayOutput)
+    assert (lights.on, alarm.on) == (True, False)  # set at start, from the calendar: open until 22
+    tick(kiosk, clock, (22 * 60 + 6 - (20 * 60 + 15)) * 60)  # 22:06: lights off 5 min after closing
+    assert (lights.on, alarm.on) == (False, False)
+    tick(kiosk, clock, 10 * 60)  # 22:16: armed 15 min after closing
+    assert (lights.on, alarm.on) == (False, True)
+    tick(kiosk, clock, (8 * 60 + 40) * 60)  # Thursday 06:56: on and disarmed 5 min before 07:00
+    assert (lights.on, alarm.on) == (True, False)
+
+
+def test_a_relay_board_that_lost_power_is_set_again(door: tuple[Kiosk, FakeClock]) -> None:
+    from kiosk.fakes import FakeRelayOutput
+
+    kiosk, clock = door
+    lights = kiosk.devices.lights
+    assert isinstance(lights, FakeRelayOutput)
+    lights.unplug()
+    tick(kiosk, clock, 6 * 60)
+    lights.replug()
+    before = len(lights.states)
+    tick(kiosk, clock, 6 * 60)
+    assert lights.states[before:] == [True]
+
+
+def test_nobody_new_comes_in_after_the_last_entry(door: tuple[Kiosk, FakeClock]) -> None:
+    kiosk, clock = door
+    tick(kiosk, clock, (21 * 60 + 46 - (20 * 60 + 15)) * 60)  # 21:46: last entry was 21:45
+    enter(kiosk, 0)
+    entry = kiosk.session.view.entry
+    assert entry is not None and not entry.allowed and entry.reason == "after_last_entry"
+    assert "lukker snart" in entry.message and pulses(kiosk) == []
+
+
+def test_the_entry_log_is_purged_every_day(door: tuple[Kiosk, FakeClock]) -> None:
+    from kiosk.store.entry_log import EntryLog
+
+    kiosk, clock = door
+    enter(kiosk, 0)
+    log = EntryLog(kiosk.store, clock.now)
+    assert len(log.between(clock.now() - dt.timedelta(days=1), clock.now() + dt.timedelta(days=1))) == 1
+    for _day in range(31):  # the kiosk keeps running for a month: no restart purges for it
+        tick(kiosk, clock, 24 * 3600)
+    everything = log.between(clock.now() - dt.timedelta(days=400), clock.now())
+    assert everything == []

@@ -410,3 +410,22 @@ class NumatoDoorSensor:
                 except Exception:  # a listener's bug must not stop the door being watched
                     log.exception("%s: door listener failed", self.name)
             self._stop.wait(self._poll_s)
+
+
+class RelayChannelOutput:
+    """The :class:`kiosk.ports.RelayOutput` on one relay channel: lights, the intruder alarm's arming.
+
+    It is left as it is at start (the opening schedule sets it from the calendar straight away)."""
+
+    def __init__(self, board: RelayBoard, channel: int, name: str) -> None:
+        self._board, self._channel, self.name = board, channel, name
+
+    def set(self, on: bool) -> None:
+        self._board.switch(self._channel, on)
+        log.info("%s: %s (%s channel %d)", self.name, "on" if on else "off", self._board.kind, self._channel)
+
+    def health(self) -> DeviceHealth:
+        board = self._board.health()
+        if board.ok:
+            return DeviceHealth(self.name, DeviceState.OK)
+        return DeviceHealth(self.name, DeviceState.UNAVAILABLE, f"{board.device}: {board.detail}")

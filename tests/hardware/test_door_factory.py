@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
+
 from hardware.door.relay_sim import LcusSimulator, NumatoSimulator
 from hardware.factory import build_devices
-from kiosk.settings import DeviceSettings, DoorSensorSettings, DoorSettings
+from kiosk.errors import ConfigError
+from kiosk.settings import DeviceSettings, DoorSensorSettings, DoorSettings, RelayOutputSettings
 from tests.hardware.ptys import PtyPair
 from tests.hardware.ptys import pty_pair as pty_pair
 
@@ -63,3 +66,33 @@ def test_a_numato_board_serves_the_lock_and_the_door_contact(pty_pair: PtyPair) 
         close_all(closers)
         simulator.stop()
     assert simulator.errors == []
+
+
+def test_lights_and_alarm_share_the_doors_board_on_their_own_channels(pty_pair: PtyPair) -> None:
+    simulator = LcusSimulator(str(pty_pair.simulator), channels=4).start()
+    closers: list[Callable[[], None]] = []
+    port = str(pty_pair.device)
+    try:
+        devices = build_devices(DeviceSettings(
+            door=DoorSettings(kind="lcus", port=port, channel=1, watchdog=False),
+            lights=RelayOutputSettings(kind="lcus", port=port, channel=2),
+            alarm=RelayOutputSettings(kind="lcus", port=port, channel=3)), closers)
+        outputs = devices.outputs()
+        assert sorted(outputs) == ["alarm", "lights"]
+        outputs["lights"].set(True)
+        outputs["alarm"].set(True)
+        outputs["lights"].set(False)
+        assert eventually(lambda: [(s.channel, s.on) for s in simulator.switches][-3:]
+                          == [(2, True), (3, True), (2, False)])
+        assert all(health.ok for health in (outputs["lights"].health(), outputs["alarm"].health()))
+    finally:
+        close_all(closers)
+        simulator.stop()
+    assert simulator.is_on(3) and not simulator.is_on(1) and simulator.errors == []
+
+
+def test_an_output_on_the_doors_own_channel_is_refused(pty_pair: PtyPair) -> None:
+    port = str(pty_pair.device)
+    with pytest.raises(ConfigError, match=r"devices.lights: channel 1 on .* is the door's"):
+        build_devices(DeviceSettings(door=DoorSettings(kind="lcus", port=port, channel=1, watchdog=False),
+                                     lights=RelayOutputSettings(kind="lcus", port=port, channel=1)), [])
