@@ -116,6 +116,14 @@ def test_closed_refuses_and_staffed_hours_let_everyone_in() -> None:
     assert (staffed.allowed, staffed.reason) == (True, AccessReason.STAFFED_HOURS)
 
 
+def test_after_the_last_entry_patrons_are_refused_but_staff_still_come_in(staff_rules: AccessRules) -> None:
+    late = decide(ok(), opening=OpeningKind.AFTER_LAST_ENTRY)
+    assert (late.allowed, late.reason, late.rule) == (False, AccessReason.AFTER_LAST_ENTRY, "opening")
+    cleaner = Credential(CredentialKind.CARD_UID, "7000000002")
+    staff = staff_rules.decide(cleaner, None, OpeningKind.AFTER_LAST_ENTRY, WEDNESDAY_EVENING, pin="4321")
+    assert staff.reason is AccessReason.STAFF
+
+
 def test_no_answer_from_the_lms_and_nothing_cached_refuses() -> None:
     decision = decide(None)
     assert (decision.allowed, decision.reason, decision.rule) == (

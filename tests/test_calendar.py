@@ -133,6 +133,14 @@ def test_last_entry_announcements_and_cutoffs_come_before_closing(demo: BranchCa
     assert [e.time for e in events] == sorted(e.time for e in events)
 
 
+def test_last_entry_has_passed_only_near_the_close_of_unstaffed_hours(demo: BranchCalendar) -> None:
+    assert not demo.last_entry_passed(local(2026, 11, 25, 21, 44))
+    assert demo.last_entry_passed(local(2026, 11, 25, 21, 45))
+    assert demo.last_entry_passed(local(2026, 11, 25, 21, 59))
+    assert not demo.last_entry_passed(local(2026, 11, 25, 18, 50))  # staffed hours end: no closing
+    assert not demo.last_entry_passed(local(2026, 11, 25, 22, 5))  # closed: the calendar says so itself
+
+
 def test_staffed_hours_ending_are_announced_but_unstaffed_to_staffed_is_not(demo: BranchCalendar) -> None:
     events = demo.events_between(local(2026, 11, 25, 0, 0), local(2026, 11, 26, 0, 0))
     handover = [e for e in events if e.kind is EventKind.ANNOUNCEMENT and e.next_kind is PeriodKind.UNSTAFFED]

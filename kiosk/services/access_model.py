@@ -26,6 +26,7 @@ class OpeningKind(StrEnum):
 
     STAFFED = "staffed"
     UNSTAFFED = "unstaffed"
+    AFTER_LAST_ENTRY = "after_last_entry"  # still unstaffed hours, but too close to closing to come in
     CLOSED = "closed"
 
 
@@ -45,6 +46,7 @@ class AccessReason(StrEnum):
     NO_CONSENT = "no_consent"
     REVOKED = "revoked"
     CLOSED = "closed"
+    AFTER_LAST_ENTRY = "after_last_entry"
     LMS_UNAVAILABLE_NOT_CACHED = "lms_unavailable_not_cached"
 
 
@@ -242,6 +244,8 @@ MESSAGES: dict[str, dict[AccessReason, tuple[str, str]]] = {
                                   "Tilmeld dig med MitID på bibliotekets hjemmeside."),
         AccessReason.REVOKED: ("Dit kort har ikke længere adgang i selvbetjent åbningstid.", _STAFF_DA),
         AccessReason.CLOSED: ("Biblioteket er lukket nu.", "Se åbningstiderne på bibliotekets hjemmeside."),
+        AccessReason.AFTER_LAST_ENTRY: ("Biblioteket lukker snart. Der er ikke adgang de sidste minutter "
+                                        "før lukketid.", "Se åbningstiderne på bibliotekets hjemmeside."),
         AccessReason.LMS_UNAVAILABLE_NOT_CACHED: ("Vi kan ikke tjekke dit kort lige nu.",
                                                   "Prøv igen om lidt, eller kom i betjent åbningstid."),
     },
@@ -269,6 +273,8 @@ MESSAGES: dict[str, dict[AccessReason, tuple[str, str]]] = {
         AccessReason.REVOKED: ("Your card no longer gives access during unstaffed hours.", _STAFF_EN),
         AccessReason.CLOSED: ("The library is closed now.",
                               "See the opening hours on the library's website."),
+        AccessReason.AFTER_LAST_ENTRY: ("The library closes soon. There is no entry in the last minutes "
+                                        "before closing.", "See the opening hours on the library's website."),
         AccessReason.LMS_UNAVAILABLE_NOT_CACHED: ("We cannot check your card right now.",
                                                   "Try again in a moment, or come during staffed hours."),
     },

@@ -230,6 +230,9 @@ class AccessRules:
     def _opening_rule(opening: OpeningKind) -> RuleResult:
         if opening is OpeningKind.CLOSED:
             return RuleResult("opening", Verdict.REFUSE, AccessReason.CLOSED, "the branch is closed")
+        if opening is OpeningKind.AFTER_LAST_ENTRY:
+            return RuleResult("opening", Verdict.REFUSE, AccessReason.AFTER_LAST_ENTRY,
+                              "past the last entry before closing")
         if opening is OpeningKind.STAFFED:
             return RuleResult("opening", Verdict.ALLOW, AccessReason.STAFFED_HOURS,
                               "staffed hours: the door is open to everyone")

@@ -145,6 +145,13 @@ class BranchCalendar:
         after = periods[index + 1].kind if index + 1 < len(periods) else periods[index].kind
         return OpeningState(periods[index].kind, periods[index], after)
 
+    def last_entry_passed(self, when: dt.datetime) -> bool:
+        """Is ``when`` in unstaffed hours that close within the last-entry margin (nobody new comes in)?"""
+        state = self.state_at(when)
+        margin = dt.timedelta(minutes=self.branch.events.last_entry_min)
+        return (state.kind is PeriodKind.UNSTAFFED and state.next_kind is PeriodKind.CLOSED
+                and when >= state.period.end - margin)
+
     def events_between(self, start: dt.datetime, end: dt.datetime) -> list[CalendarEvent]:
         """Every derived event with ``start <= time < end`` (aware datetimes), in time order."""
         if start.tzinfo is None or end.tzinfo is None:
