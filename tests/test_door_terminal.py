@@ -182,3 +182,39 @@ def test_the_entry_log_is_purged_every_day(door: tuple[Kiosk, FakeClock]) -> Non
         tick(kiosk, clock, 24 * 3600)
     everything = log.between(clock.now() - dt.timedelta(days=400), clock.now())
     assert everything == []
+
+
+def test_a_patron_brings_two_children_and_they_are_counted(door: tuple[Kiosk, FakeClock]) -> None:
+    from kiosk.store.entry_log import EntryLog
+
+    kiosk, clock = door
+    reader = kiosk.card_reader
+    assert isinstance(reader, FakeCardReader)
+    reader.present(kiosk.demo_cards[0].credential)
+    kiosk.core.drain()
+    assert kiosk.session.view.max_children == 3
+    for step in (1, 1, 1, 1, 1):  # more than the door allows stays at the most it allows
+        kiosk.session.change_children(step)
+    kiosk.core.drain()
+    assert kiosk.session.view.children == 3
+    kiosk.session.change_children(-1)
+    kiosk.session.submit_pin(kiosk.demo_cards[0].pin)
+    kiosk.core.drain()
+    entry = kiosk.session.view.entry
+    assert entry is not None and entry.allowed and entry.children == 2
+    records = EntryLog(kiosk.store, clock.now).between(clock.now() - dt.timedelta(hours=1), clock.now()
+                                                       + dt.timedelta(hours=1))
+    assert [(r.decision.value, r.children) for r in records] == [("allowed", 2)]
+    tick(kiosk, clock, 9)
+    assert kiosk.session.view.children == 0  # the next person starts without children
+
+
+def test_the_kiosk_does_not_offer_children(tmp_path: Path) -> None:
+    from kiosk.app import DEMO_SETTINGS
+
+    kiosk = build(isolated_settings(tmp_path, DEMO_SETTINGS), profile="demo", clock=FakeClock(),
+                  workers=InlineWorkers(), log_to_console=False)
+    try:
+        assert kiosk.session.view.max_children == 0
+    finally:
+        kiosk.close()

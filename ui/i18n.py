@@ -18,6 +18,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "door.unlocked.title": {"da": "Døren er låst op", "en": "The door is unlocked"},
     "door.unlocked": {"da": "Velkommen – gå ind nu.", "en": "Welcome – please go in now."},
+    "door.unlocked.child": {"da": "Velkommen til dig og 1 barn – gå ind nu.",
+                            "en": "Welcome to you and 1 child – please go in now."},
+    "door.unlocked.children": {"da": "Velkommen til dig og {n} børn – gå ind nu.",
+                               "en": "Welcome to you and {n} children – please go in now."},
     "door.unlocked.hint": {
         "da": "Døren låser igen om lidt. Husk at lukke den efter dig.",
         "en": "The door locks again in a moment. Please close it behind you.",
@@ -50,6 +54,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Tast {min} til {max} cifre, og tryk OK",
         "en": "Type {min} to {max} digits, then press OK",
     },
+    "pin.children": {"da": "Børn med mig", "en": "Children with me"},
     "pin.ok": {"da": "OK", "en": "OK"},
     "pin.delete": {"da": "Ret", "en": "Delete"},
     "cancel": {"da": "Annuller", "en": "Cancel"},

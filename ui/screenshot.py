@@ -39,11 +39,12 @@ SCREENS = (
     "account",
     "receipt",
     "door-start",
+    "door-pin",
     "door-open",
     "door-refused",
 )
 # The entrance panel's screens are rendered from the demo door terminal, on a Wednesday evening.
-DOOR_SCREENS = {"door-start", "door-open", "door-refused"}
+DOOR_SCREENS = {"door-start", "door-pin", "door-open", "door-refused"}
 BOOK, SET, NOT_FOR_LOAN, RENTAL = "5010000001", "5010000002", "5010000004", "5010000008"
 HELD, OTHER_LIBRARY, ON_LOAN = "5010000007", "5010000006", "5010000009"
 SOFIE = 3  # the demo patron with a hold ready for pickup
@@ -119,6 +120,16 @@ def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
     if screen in DOOR_SCREENS:
         index = 1 if screen == "door-refused" else 0  # Mads (13) is refused after 20:00
         _present(kiosk, index)
+        if screen != "door-refused":  # Anna brings two children
+            kiosk.session.change_children(1)
+            kiosk.session.change_children(1)
+            kiosk.core.drain()
+        if screen == "door-pin":
+            pin_screen = window.screens[Screen.PIN]
+            assert isinstance(pin_screen, PinScreen)
+            pin_screen.pad.press("1")
+            pin_screen.pad.press("2")
+            return
         _type_pin(kiosk, kiosk.demo_cards[index].pin)
         return
     if screen in VISIT_SCREENS:

@@ -88,6 +88,7 @@ def stylesheet(scale: Scale) -> str:
         font-size: {px(48)}px; font-weight: 600; min-width: {px(170)}px; min-height: {px(118)}px;
     }}
     QPushButton#Key:pressed {{ background: {INFO_BG}; }}
+    QPushButton#Key:disabled {{ color: {MUTED}; }}
     QPushButton#Primary {{
         background: {PRIMARY}; color: {ON_PRIMARY}; border: none; border-radius: {px(18)}px;
         font-size: {px(38)}px; font-weight: 600; padding: {px(20)}px {px(48)}px;

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kiosk.errors import DeviceError, KioskError
 from kiosk.events import Core
@@ -37,6 +37,7 @@ class EntryView:
     reason: str
     message: str  # why, and what to do next, in the patron's language (the screen's title says the rest)
     from_cache: bool = False
+    children: int = 0  # let in with the patron ("+N children with me")
     door_unlocked: bool | None = None  # None while the pulse is on its way; False if the lock failed
 
 
@@ -70,6 +71,11 @@ class EntryController:
         self._generation = 0
         self._pending: tuple[Credential, str | None, str, int, float] | None = None
         self.view: EntryView | None = None
+
+    @property
+    def max_children(self) -> int:
+        """How many children a patron may bring in with them; 0: the door does not offer it."""
+        return self._supervisor.max_children
 
     @property
     def waiting(self) -> bool:
@@ -130,7 +136,7 @@ class EntryController:
         # Journal and entry log first (DoorSupervisor.granted), the relay after.
         self._supervisor.granted(token, children, reason=decision.reason.value, flags=flags)
         log.info("entry allowed (%s%s)", decision.reason.value, ", offline" if from_cache else "")
-        self._show(EntryView(True, decision.reason.value, _why(decision), from_cache))
+        self._show(EntryView(True, decision.reason.value, _why(decision), from_cache, children))
         if self._door is None:
             return
         door, seconds, generation = self._door, self._pulse_s, self._generation
@@ -143,8 +149,7 @@ class EntryController:
             log.log(level, "the door could not be unlocked: %s", error)
         if generation == self._generation and self.view is not None:
             view = self.view
-            self._show(EntryView(view.allowed, view.reason, view.message, view.from_cache,
-                                 door_unlocked=error is None))
+            self._show(replace(view, door_unlocked=error is None))
 
     def _show(self, view: EntryView) -> None:
         self.view = view

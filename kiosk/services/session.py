@@ -23,6 +23,7 @@ from kiosk.services.entry import EntryController, EntryView
 from kiosk.services.session_actions import SessionActions
 from kiosk.services.session_events import (
     CancelPressed,
+    ChildrenChanged,
     CredentialPresented,
     LanguageChosen,
     LogoutPressed,
@@ -109,6 +110,9 @@ class SessionService(SessionActions):
         core.on(CredentialPresented, self._on_credential)
         core.on(PinSubmitted, self._on_pin)
         core.on(CancelPressed, lambda _e: self._reset(None, "cancelled"))
+        core.on(ChildrenChanged, lambda e: self._show(
+            children=max(0, min(self.view.children + e.step, self.view.max_children)))
+            if self.view.screen is Screen.PIN else None)
         core.on(LogoutPressed, self._on_logout)
         core.on(UserActivity, lambda _e: self._touch())
         core.on(LanguageChosen, self._on_language)
@@ -160,7 +164,7 @@ class SessionService(SessionActions):
         generation, credential = self._generation, self._credential
         self._show(screen=Screen.AUTHENTICATING, message=None)
         if self._entry is not None:
-            self._entry.begin(credential, pin, self.view.language)
+            self._entry.begin(credential, pin, self.view.language, self.view.children)
             return
         self._core.run_in_worker(
             lambda: self._lms.authenticate_patron(credential, pin),
@@ -409,6 +413,7 @@ class SessionService(SessionActions):
             role="door" if self._entry is not None else "kiosk",
             opening_kind=self._opening[0],
             opening_until=self._opening[1],
+            max_children=self._entry.max_children if self._entry is not None else 0,
             pin_min_length=self._settings.pin_min_length,
             pin_max_length=self._settings.pin_max_length,
         )

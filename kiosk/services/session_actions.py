@@ -5,6 +5,7 @@ from __future__ import annotations
 from kiosk.events import Core
 from kiosk.services.session_events import (
     CancelPressed,
+    ChildrenChanged,
     LanguageChosen,
     LogoutPressed,
     PinSubmitted,
@@ -31,6 +32,10 @@ class SessionActions:
 
     def submit_pin(self, pin: str) -> None:
         self._core.post(PinSubmitted(pin))
+
+    def change_children(self, step: int) -> None:
+        """At the door: one child more (1) or fewer (-1) comes in with the patron."""
+        self._core.post(ChildrenChanged(step))
 
     def cancel(self) -> None:
         self._core.post(CancelPressed())

@@ -26,6 +26,14 @@ class CancelPressed:
 
 
 @dataclass(frozen=True)
+class ChildrenChanged:
+    """At the door: one more (``step`` 1) or one fewer (-1) child comes in with the patron. A step,
+    not a number, so that two quick taps count twice."""
+
+    step: int
+
+
+@dataclass(frozen=True)
 class LogoutPressed:
     pass
 

@@ -31,7 +31,8 @@ class DoorScreen(Screen):
             self.hint.setText("")
         elif entry.allowed:
             self.title.setText(t("door.unlocked.title", lang))
-            self.message.show_message(t("door.unlocked", lang), "ok")
+            key = {0: "door.unlocked", 1: "door.unlocked.child"}.get(entry.children, "door.unlocked.children")
+            self.message.show_message(t(key, lang, n=entry.children), "ok")
             self.hint.setText(t("door.unlocked.hint", lang))
         else:
             self.title.setText(t("door.refused.title", lang))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.services.session import Message, SessionView
 from kiosk.services.visit_view import Purpose
@@ -185,11 +185,12 @@ class PinScreen(Screen):
         self.message = MessageLabel()
         self.pad = PinPad(actions.submit_pin, self._show_dots)
         self.cancel_button = button("Secondary", "", actions.cancel)
+        self.children_stepper = ChildrenStepper(actions)
         info = QWidget()
         info_column = QVBoxLayout(info)
         info_column.setContentsMargins(0, 0, 0, 0)
         info_column.addStretch(1)
-        for widget in (self.title, self.dots, self.message, self.hint):
+        for widget in (self.title, self.dots, self.message, self.hint, self.children_stepper):
             info_column.addWidget(widget)
         info_column.addStretch(1)
         self.info_column = info_column
@@ -217,6 +218,7 @@ class PinScreen(Screen):
                                 max=view.pin_max_length))
         self.pad.configure(view.pin_max_length, t("pin.ok", lang), t("pin.delete", lang))
         self.cancel_button.setText(t("cancel", lang))
+        self.children_stepper.show_view(view)
         self.message.show_message(message_text(view), message_tone(view))
         if entering:
             self.pad.clear()
@@ -234,6 +236,35 @@ class PinScreen(Screen):
         self.info_column.setSpacing(scale.px(24))
         self.column.setSpacing(scale.px(24))
         self.pad.apply_scale(scale)
+        self.children_stepper.apply_scale(scale)
+
+
+class ChildrenStepper(QWidget):
+    """At the door: "Children with me  − 2 +", shown where the door lets patrons bring children."""
+
+    def __init__(self, actions: SessionActions) -> None:
+        super().__init__()
+        self.caption = label("Subtitle")
+        self.fewer = button("Key", "−", lambda: actions.change_children(-1))
+        self.count = label("Title")
+        self.more = button("Key", "+", lambda: actions.change_children(1))
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.addWidget(self.caption, 1)
+        for widget in (self.fewer, self.count, self.more):
+            self.row.addWidget(widget)
+        self.setVisible(False)
+
+    def show_view(self, view: SessionView) -> None:
+        self.setVisible(view.role == "door" and view.max_children > 0)
+        self.caption.setText(t("pin.children", view.language))
+        self.count.setText(str(view.children))
+        self.fewer.setEnabled(view.children > 0)
+        self.more.setEnabled(view.children < view.max_children)
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        self.row.setSpacing(scale.px(20))
+        self.count.setMinimumWidth(scale.px(80))
 
 
 class AuthenticatingScreen(Screen):
