@@ -9,6 +9,7 @@ the style of :mod:`kiosk.settings`: ``borrow.toml: step 3 (place): colour: unkno
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +18,14 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 from pydantic.dataclasses import dataclass
 
 from kiosk.errors import ConfigError
+from kiosk.scenario_door import (
+    DOOR_ACTIONS,
+    DOOR_EXPECTATIONS,
+    DoorContact,
+    ExpectAlarm,
+    ExpectDoor,
+    ExpectEntry,
+)
 from kiosk.services.circulation import JournalOutcome, Outcome
 from kiosk.services.session import Screen
 from kiosk.store import JournalState
@@ -264,16 +273,17 @@ class ExpectJournal:
 
 Action = (PresentCard | TypePin | Place | Remove | FailSecurity | Press | ChooseLanguage | Wait | Advance
           | StopLms | LmsQuirks | ExpectScreen | ExpectText | ExpectItem | ExpectTransaction
-          | ExpectReceipt | ExpectJournal)
+          | ExpectReceipt | ExpectJournal | DoorContact | ExpectEntry | ExpectDoor | ExpectAlarm)
 
 ACTIONS: dict[str, type[Any]] = {
     "present_card": PresentCard, "type_pin": TypePin, "place": Place, "remove": Remove,
     "fail_security": FailSecurity, "press": Press, "language": ChooseLanguage, "wait": Wait,
     "advance": Advance, "stop_lms": StopLms, "lms_quirks": LmsQuirks, "expect_screen": ExpectScreen,
     "expect_text": ExpectText, "expect_item": ExpectItem, "expect_transaction": ExpectTransaction,
-    "expect_receipt": ExpectReceipt, "expect_journal": ExpectJournal,
+    "expect_receipt": ExpectReceipt, "expect_journal": ExpectJournal, **DOOR_ACTIONS,
 }
-EXPECTATIONS = (ExpectScreen, ExpectText, ExpectItem, ExpectTransaction, ExpectReceipt, ExpectJournal)
+EXPECTATIONS = (ExpectScreen, ExpectText, ExpectItem, ExpectTransaction, ExpectReceipt, ExpectJournal,
+                *DOOR_EXPECTATIONS)
 EMULATOR_ONLY = (StopLms, LmsQuirks, ExpectTransaction)
 
 
@@ -296,6 +306,8 @@ class Scenario:
     lms: Path | None = None  # the emulator's seed; None: the demo's
     language: Literal["da", "en"] | None = None
     source: Path | None = None
+    terminal: Literal["kiosk", "door"] = "kiosk"  # "door": the demo entrance panel
+    start: dt.datetime | None = None  # the clock's start, local time at the branch; None: the default
 
     def emulator_steps(self) -> tuple[Step, ...]:
         """The steps that need the built-in LMS emulator (not possible against ``--sip2``)."""
@@ -308,6 +320,8 @@ class _Header:
     description: str = ""
     lms: str | None = Field(default=None, min_length=1)
     language: Literal["da", "en"] | None = None
+    terminal: Literal["kiosk", "door"] = "kiosk"
+    start: dt.datetime | None = None
 
 
 def _describe(error: Any, where: str) -> str:
@@ -389,7 +403,8 @@ def parse_scenario(data: dict[str, Any], source: Path | None = None) -> Scenario
             lms = source.resolve().parent / lms
     name = header.name or (source.stem if source is not None else "scenario")
     return Scenario(name=name, steps=parsed, description=header.description, lms=lms,
-                    language=header.language, source=source)
+                    language=header.language, source=source, terminal=header.terminal,
+                    start=header.start)
 
 
 def load_scenario(path: Path) -> Scenario:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import logging
 import os
 import secrets
@@ -21,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from kiosk.app import DEMO_SETTINGS, Kiosk, build, demo_cards, read_seed
+from kiosk.app import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, Kiosk, build, demo_cards, read_seed
 from kiosk.cli import screen_size
 from kiosk.errors import ConfigError
 from kiosk.events import InlineWorkers
@@ -110,7 +111,7 @@ class Simulation:
     clock: FakeClock
     card_reader: FakeCardReader
     scanner: FakeBarcodeScanner | None
-    pad: FakeItemReader
+    pad: FakeItemReader | None  # None at the door
     printer: FakeReceiptPrinter | None
     lms: LmsControl | None  # None against an outside SIP2 server
     seed: Path
@@ -139,7 +140,13 @@ class Simulation:
         return [t for t in self.kiosk.demo_tags
                 if t.item_id in wanted and (not parts or t.part_number in parts)]
 
+    def _pad(self) -> FakeItemReader:
+        if self.pad is None:
+            raise ConfigError("this terminal has no RFID pad (the door panel lends nothing)")
+        return self.pad
+
     def place(self, action: Place) -> None:
+        pad = self._pad()
         if action.tags:
             tags = [Tag(uid=t.uid, item_id=t.item, owner_library=t.owner, part_number=t.part,
                         parts_in_set=t.parts_in_set,
@@ -147,21 +154,22 @@ class Simulation:
                     for t in action.tags]
         else:
             # A tag already on the pad keeps its state (a loan unsecured it); a new one comes secured.
-            lying = {t.uid: t for t in self.pad.inventory()}
+            lying = {t.uid: t for t in pad.inventory()}
             tags = [lying.get(t.uid, t) for t in self.seed_tags(action.item, action.parts, action.items)]
-        self.pad.place(*tags)
+        pad.place(*tags)
 
     def remove(self, action: Remove) -> None:
+        pad = self._pad()
         if action.all:
-            uids = [t.uid for t in self.pad.inventory()]
+            uids = [t.uid for t in pad.inventory()]
         else:
             uids = list(action.uids) or [t.uid for t in self.seed_tags(action.item, action.parts,
                                                                         action.items)]
-        self.pad.remove(*uids)
+        pad.remove(*uids)
 
     def fail_security(self, action: FailSecurity) -> None:
         uids = list(action.uids) or [t.uid for t in self.seed_tags(action.item, action.parts)]
-        self.pad.fail_security_writes.update(uids)
+        self._pad().fail_security_writes.update(uids)
 
     # -- what the world saw -------------------------------------------------------------------------
     def check(self, expectation: ExpectItem | ExpectTransaction | ExpectReceipt | ExpectJournal,
@@ -208,21 +216,24 @@ def build_for_simulation(
     sip2: Sip2Target | None = None,
     settings_path: Path = DEMO_SETTINGS,
     language: str | None = None,
+    start: dt.datetime | None = None,
 ) -> Simulation:
     """The demo terminal in a temporary folder, against a fresh emulator on ``seed`` or ``sip2``.
 
-    ``seed`` also gives the demo patrons (cards, PINs) and tags a scenario refers to.
+    ``seed`` also gives the demo patrons (cards, PINs) and tags a scenario refers to; ``start`` (naive:
+    local time at the branch) is where the clock starts.
     """
     from hardware.factory import demo_tags
 
     seed_data = read_seed(seed)
-    clock = FakeClock()
+    base = load_settings(settings_path)
+    clock = FakeClock(_aware(start, base.access.time_zone) if start is not None else None)
     folder = Path(tempfile.mkdtemp(prefix="kiosk-simulate-"))
     emulator: Any = None
     try:
         if sip2 is None:
             emulator, sip2 = _start_emulator(seed, clock)
-        settings = _settings(load_settings(settings_path), folder, sip2, language)
+        settings = _settings(base, folder, sip2, language)
         kiosk = build(settings, profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
     except BaseException:
         if emulator is not None:
@@ -235,20 +246,32 @@ def build_for_simulation(
     kiosk.demo_tags = tuple(demo_tags(seed_data))
     kiosk.demo_titles = {str(i["id"]): str(i.get("title", "")) for i in seed_data.get("items", [])}
     devices = kiosk.devices
-    if not isinstance(devices.card_reader, FakeCardReader) or not isinstance(devices.item_reader,
-                                                                             FakeItemReader):
+    pad = devices.item_reader
+    if not isinstance(devices.card_reader, FakeCardReader) or not isinstance(pad, FakeItemReader | None):
         kiosk.close()
         shutil.rmtree(folder, ignore_errors=True)
-        raise ConfigError(f"{settings_path}: simulate needs simulated card reader and RFID pad")
+        raise ConfigError(f"{settings_path}: simulate needs a simulated card reader and RFID pad")
     scanner, printer = devices.barcode_scanner, devices.receipt_printer
     return Simulation(
         kiosk=kiosk, clock=clock, card_reader=devices.card_reader,
         scanner=scanner if isinstance(scanner, FakeBarcodeScanner) else None,
-        pad=devices.item_reader,
+        pad=pad,
         printer=printer if isinstance(printer, FakeReceiptPrinter) else None,
         lms=_EmulatorControl(emulator) if emulator is not None else None,
         seed=seed, folder=folder,
     )
+
+
+def _aware(start: dt.datetime, zone_name: str) -> dt.datetime:
+    """A local time at the branch as a fixed-offset time (the fake clock adds seconds to it)."""
+    if start.tzinfo is not None:
+        return start
+    from zoneinfo import ZoneInfo
+
+    aware = start.replace(tzinfo=ZoneInfo(zone_name))
+    offset = aware.utcoffset()
+    assert offset is not None
+    return aware.astimezone(dt.timezone(offset))
 
 
 def _start_emulator(seed: Path, clock: FakeClock) -> tuple[Any, Sip2Target]:
@@ -357,7 +380,9 @@ def run(args: argparse.Namespace) -> int:
     seed = scenario.lms or DEMO_SEED
     try:
         check_against_seed(scenario, read_seed(seed))
-        simulation = build_for_simulation(seed, sip2=target, language=args.lang or scenario.language)
+        simulation = build_for_simulation(
+            seed, sip2=target, language=args.lang or scenario.language, start=scenario.start,
+            settings_path=DEMO_DOOR_SETTINGS if scenario.terminal == "door" else DEMO_SETTINGS)
     except ConfigError as exc:
         return _fail(str(exc))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

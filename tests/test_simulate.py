@@ -105,6 +105,19 @@ def test_a_button_that_is_not_there_fails_the_step(tmp_path: Path, qapp: QApplic
     assert "Aflever" in failed["reason"]
 
 
+def test_no_entry_at_the_kiosk_and_a_pad_step_at_the_door_fail_clearly(
+        tmp_path: Path, qapp: QApplication, capsys: pytest.CaptureFixture[str]) -> None:
+    kiosk = write(tmp_path, "kiosk.toml", '[[step]]\ndo = "expect_entry"\ndecision = "allowed"\n')
+    door = write(tmp_path, "door.toml", 'terminal = "door"\n[[step]]\ndo = "place"\nitem = "5010000001"\n')
+    reasons = []
+    for scenario in (kiosk, door):
+        assert simulate(str(scenario)) == 1
+        out = capsys.readouterr().out
+        reasons += [line["reason"] for line in log_lines(out) if line["event"] == "failed"]
+    assert reasons == ["expected {'decision': 'allowed'}, got no entry logged",
+                       "this terminal has no RFID pad (the door panel lends nothing)"]
+
+
 def test_a_bad_scenario_file_exits_2_naming_the_step_and_key(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scenario = write(tmp_path, "bad.toml", """

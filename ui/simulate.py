@@ -49,6 +49,14 @@ from kiosk.scenario import (
     TypePin,
     Wait,
 )
+from kiosk.scenario_door import (
+    DoorContact,
+    ExpectAlarm,
+    ExpectDoor,
+    ExpectEntry,
+    check_door,
+    set_door_contact,
+)
 from kiosk.services.circulation import Outcome
 from kiosk.services.session import Screen, SessionView
 from kiosk.simulation import Simulation
@@ -231,12 +239,16 @@ class Runner:
                 raise StepFailed(str(exc)) from None
         elif isinstance(action, TypePin):
             self._type_pin(action.pin if action.pin is not None else self._pin or "")
-        elif isinstance(action, Place):
-            sim.place(action)
-        elif isinstance(action, Remove):
-            sim.remove(action)
-        elif isinstance(action, FailSecurity):
-            sim.fail_security(action)
+        elif isinstance(action, Place | Remove | FailSecurity):
+            try:
+                if isinstance(action, Place):
+                    sim.place(action)
+                elif isinstance(action, Remove):
+                    sim.remove(action)
+                else:
+                    sim.fail_security(action)
+            except ConfigError as exc:
+                raise StepFailed(str(exc)) from None
         elif isinstance(action, Press):
             self._press(action.button, action.nth)
         elif isinstance(action, ChooseLanguage):
@@ -247,6 +259,11 @@ class Runner:
             self._advance(action.seconds)
         elif isinstance(action, StopLms):
             self._stop_lms(action)
+        elif isinstance(action, DoorContact):
+            try:
+                set_door_contact(self.kiosk, action)
+            except ConfigError as exc:
+                raise StepFailed(str(exc)) from None
         elif isinstance(action, LmsQuirks):
             if sim.lms is None:
                 raise StepFailed("lms_quirks needs the built-in LMS emulator")
@@ -356,6 +373,11 @@ class Runner:
             if present == action.present:
                 return True, expected, "as expected"
             return False, expected, {"visible_texts": [redact(t) for t in texts]}
+        if isinstance(action, ExpectEntry | ExpectDoor | ExpectAlarm):
+            try:
+                return check_door(self.kiosk, action)
+            except ConfigError as exc:
+                raise StepFailed(str(exc)) from None
         if isinstance(action, ExpectItem | ExpectTransaction | ExpectReceipt | ExpectJournal):
             try:
                 return self.sim.check(action, self._outcomes)

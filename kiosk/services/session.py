@@ -104,7 +104,8 @@ class SessionService(SessionActions):
         # The door terminal: entries are decided by the access rules, not by a visit.
         self._entry = entry(self._on_entry) if entry is not None else None
         self._opening_now = opening_now
-        self._opening: tuple[str, dt.datetime | None] = ("", None)  # at the door: kind, until
+        # At the door: the opening state's kind and until when, shown from the first view on.
+        self._opening: tuple[str, dt.datetime | None] = opening_now() if opening_now else ("", None)
         self._next_opening_check = 0.0
         self.view = self._blank_view(language)
         core.on(CredentialPresented, self._on_credential)

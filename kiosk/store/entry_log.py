@@ -160,6 +160,12 @@ class EntryLog:
             ).scalars()
             return [EntryRecord.of(r) for r in rows]
 
+    def latest(self) -> EntryRecord | None:
+        """The last row written, or None."""
+        with self._store.session() as session:
+            row = session.execute(select(EntryLogRow).order_by(EntryLogRow.seq.desc()).limit(1)).scalar()
+            return EntryRecord.of(row) if row is not None else None
+
     def purge(self, older_than: dt.datetime | None = None) -> int:
         """Delete rows older than ``older_than`` (default: now minus the retention); how many."""
         cutoff = older_than if older_than is not None else self._now() - self.retention
