@@ -1,0 +1,151 @@
+"""The door's answer time: what a patron outside waits for after typing their PIN (target: 1 s).
+
+The demo door terminal as the product runs it (core thread, workers, the built-in SIP2 LMS emulator
+over TCP, the access rules, the entry log and journal with fsync, the crash watchdog), its lock on
+an LCUS board at the far end of a real pty. The clock stands at Wednesday 20:15 (unstaffed hours).
+
+* PIN -> unlock: from the moment the PIN is submitted (the card was read before) until the relay
+  simulator has received the ON command;
+* PIN -> refusal on screen: the same for a 13-year-old after 20:00, until the refusal is published
+  to the screen.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.common import Result
+from kiosk.app import Kiosk
+from kiosk.events import Tick
+from kiosk.fakes import FakeClock
+from kiosk.services.session import Screen, SessionView
+from tests.door_fixtures import (
+    ADULT,
+    BOARDS,
+    CHILD,
+    DoorPatron,
+    ObservedSimulator,
+    door_settings,
+    eventually,
+    present_card,
+    start_door,
+)
+from tests.hardware.ptys import PtyPair
+
+ENTRIES = 50
+WARM_UP = 3
+TARGET_MS = 1000.0
+PULSE_S = 0.1
+WAIT_S = 10.0
+MESSAGE_S = 9.0  # the door's answer stays on screen 8 s; then the panel is ready for the next card
+
+
+@dataclass(frozen=True)
+class AnswerTime(Result):
+    """A :class:`Result` with the 95th percentile and its ratio to the target."""
+
+    p95: float = 0.0
+    target: float = TARGET_MS
+
+    def line(self) -> str:
+        return (f"{super().line()}   p95 {self.p95:,.1f} {self.unit},"
+                f" {self.p95 / self.target:.3f}× the {self.target:,.0f} {self.unit} target")
+
+
+class _Screen:
+    """The views the door publishes, with the time each was published (on the core thread)."""
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        self._lock = threading.Lock()
+        self._refusals: list[float] = []
+        kiosk.core.subscribe(self._published)
+
+    def _published(self, notification: object) -> None:
+        if (isinstance(notification, SessionView) and notification.screen is Screen.DOOR
+                and notification.entry is not None and not notification.entry.allowed):
+            with self._lock:
+                self._refusals.append(time.monotonic())
+
+    def refusals(self) -> list[float]:
+        with self._lock:
+            return list(self._refusals)
+
+
+def _ready_for_next_card(kiosk: Kiosk, clock: FakeClock) -> None:
+    clock.advance(MESSAGE_S)
+    kiosk.core.post(Tick())
+    assert eventually(lambda: kiosk.session.view.screen is Screen.START, WAIT_S), kiosk.session.view
+
+
+def _pin_screen(kiosk: Kiosk, patron: DoorPatron) -> None:
+    present_card(kiosk, patron)
+    assert eventually(lambda: kiosk.session.view.screen is Screen.PIN, WAIT_S), kiosk.session.view
+
+
+def _unlock_ms(kiosk: Kiosk, clock: FakeClock, relay: ObservedSimulator, channel: int) -> float:
+    _ready_for_next_card(kiosk, clock)
+    _pin_screen(kiosk, ADULT)
+    switches = len(relay.switches)
+    asked = time.monotonic()
+    kiosk.session.submit_pin(ADULT.pin)
+    assert relay.wait_until(lambda: len(relay.switches) > switches, WAIT_S), "the door did not unlock"
+    on = relay.switches[switches]
+    assert on.on and on.channel == channel, on
+    assert relay.wait_until(lambda: not relay.is_on(channel), WAIT_S), "the pulse did not end"
+    return (on.at - asked) * 1000
+
+
+def _refusal_ms(kiosk: Kiosk, clock: FakeClock, screen: _Screen) -> float:
+    _ready_for_next_card(kiosk, clock)
+    _pin_screen(kiosk, CHILD)
+    refusals = len(screen.refusals())
+    asked = time.monotonic()
+    kiosk.session.submit_pin(CHILD.pin)
+    assert eventually(lambda: len(screen.refusals()) > refusals, WAIT_S), "no refusal was shown"
+    return (screen.refusals()[refusals] - asked) * 1000
+
+
+def _answer_time(name: str, measure: Callable[[], float]) -> AnswerTime:
+    for _ in range(WARM_UP):
+        measure()
+    times = [measure() for _ in range(ENTRIES)]
+    p95 = statistics.quantiles(times, n=20)[18]
+    return AnswerTime(name, "ms", statistics.median(times), min(times), max(times), len(times), p95=p95)
+
+
+def run() -> list[Result]:
+    board = BOARDS["lcus"]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        pty = PtyPair(folder).replug()
+        relay = board.start_simulator(pty.simulator)
+        clock = FakeClock()
+        kiosk: Kiosk | None = None
+        try:
+            kiosk = start_door(door_settings(folder, board, pty.device, pulse_s=PULSE_S), clock)
+            screen = _Screen(kiosk)
+            door = kiosk
+            results: list[Result] = [
+                _answer_time("door PIN -> unlock (SIP2 emulator, LCUS pty)",
+                             lambda: _unlock_ms(door, clock, relay, board.channel)),
+                _answer_time("door PIN -> refusal on screen (SIP2 emulator)",
+                             lambda: _refusal_ms(door, clock, screen)),
+            ]
+        finally:
+            if kiosk is not None:
+                kiosk.stop()
+            relay.stop()
+            pty.unplug()
+    assert relay.errors == [], relay.errors
+    return results
+
+
+if __name__ == "__main__":
+    for result in run():
+        print(result.line())
