@@ -1,0 +1,432 @@
+"""The access list cache: offline door decisions from the municipality's list of patrons.
+
+When the LMS does not answer within the door's budget, the door terminal decides from this local
+copy of the access list that the central system serves as pages of entries. An entry holds no card
+number, PIN or name (invariant 3): its ``key`` is HMAC-SHA256 of the card number under the
+municipality's access list key (first 32 hex characters), the PIN is a slow salted scrypt verifier
+(:func:`kiosk.services.access_rules.pin_verifier`), and beside them only what the door rules read:
+category, birth date, blocked, consent, and when the entry expires.
+
+A full refresh arrives as several pages (``full`` true), collected in a fill table; when its last
+page (``more`` false) is in, they are copied into a new *generation* of rows, and one short
+transaction makes that generation live, so a reader never sees half a list. A process killed in the
+middle leaves the old list live, and the next start (or the next full refresh) discards what was
+half written. A delta page (``full`` false)
+upserts and deletes in the live generation and moves the cursor in one transaction. A page with a
+malformed entry is refused whole with an :class:`AccessListError` naming the entry.
+
+Create one :class:`AccessCache` per database and process: it owns the writes to the list (it keeps
+the state of a full refresh in progress in memory). Lookups may come from any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from kiosk.errors import KioskError, StoreError
+from kiosk.model import AuthOutcome, AuthResult, Patron
+from kiosk.services.access_rules import verify_pin
+from kiosk.store.access_schema import AccessEntryRow, AccessFillRow, AccessMetaRow
+from kiosk.store.db import Store
+
+log = logging.getLogger(__name__)
+
+MAX_CATEGORY = 40
+MAX_CURSOR = 200
+DEFAULT_CONSENT_FIELD = "ZU"  # the LMS field the consent rule reads (AccessSettings.consent_field)
+
+_KEY = re.compile(r"[0-9a-f]{32}")
+_VERIFIER = re.compile(r"scrypt\$([0-9]{4,5})\$8\$1\$((?:[0-9a-f]{2}){8,64})\$([0-9a-f]{64})")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Slices of the key space by the first hex digit: long jobs run one slice per transaction, so that
+# other writers (the journal, the entry log) never wait for long.
+_SLICES = list(zip(["", *"123456789abcdef"], [*"123456789abcdef", "g"], strict=True))
+
+# The bulk paths go straight to the driver: 500,000 rows in dicts through the SQL expression layer
+# cost more than the writes themselves. A full refresh is appended to the fill table page by page and
+# copied into its generation in key order at the end: inserting it page by page in random key order
+# rewrites most of the table's pages on every page and takes twice as long.
+_INSERT = ("INSERT OR REPLACE INTO access_entry (generation, key, pin_n, pin_salt, pin_hash, category, "
+           "birth_date, blocked, consent, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_DELETE = "DELETE FROM access_entry WHERE generation = ? AND key = ?"
+_COLUMNS = "key, pin_n, pin_salt, pin_hash, category, birth_date, blocked, consent, expires"
+_FILL_INSERT = f"INSERT INTO access_fill ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_FILL_DELETE = "DELETE FROM access_fill WHERE key IN (SELECT value FROM json_each(?))"
+_FILL_COPY = (f"INSERT OR REPLACE INTO access_entry (generation, {_COLUMNS}) SELECT ?, {_COLUMNS} "
+              "FROM access_fill WHERE key >= ? AND key < ? ORDER BY key, seq")  # the last page wins
+
+_E, _F, _M = AccessEntryRow, AccessFillRow, AccessMetaRow
+_LOOKUP = (
+    select(_E.key, _E.pin_n, _E.pin_salt, _E.pin_hash, _E.category, _E.birth_date, _E.blocked,
+           _E.consent, _E.expires)
+    .join_from(_M, _E, _E.generation == _M.live_generation)
+    .where(_M.id == 1, _E.key == bindparam("key"))
+)
+
+# key, pin_n, pin_salt, pin_hash, category, birth_date, blocked, consent, expires
+_Row = tuple[str, int, bytes, bytes, str, str | None, bool, bool, str]
+
+
+class AccessListError(KioskError):
+    """A page of the access list is malformed; nothing of that page was applied.
+
+    The message names the entry by its index in the page and the field, never a value.
+    """
+
+
+@dataclass(frozen=True)
+class CachedPatron:
+    """One entry of the live access list. ``key`` is the pseudonymous token of the card."""
+
+    key: str
+    pin_verifier: str = field(repr=False)
+    category: str
+    birth_date: dt.date | None = field(repr=False)
+    blocked: bool
+    consent: bool
+    expires: dt.date
+
+
+@dataclass(frozen=True)
+class CacheAnswer:
+    """What the cached list says about a card and PIN, in the LMS's terms.
+
+    ``auth`` is OK or BLOCKED with a :class:`Patron` (``patron_id`` is the key, the name is empty,
+    consent is in ``extra`` under the consent field as ``Y``/``N``, as the LMS sends it), WRONG_PIN,
+    or UNKNOWN_PATRON (not in the list, or ``expired``). ``consent`` is None without a patron.
+    """
+
+    auth: AuthResult
+    consent: bool | None = None
+    expired: bool = False
+
+
+@dataclass(frozen=True)
+class AccessCacheStats:
+    entries: int
+    generation: int
+    cursor: str | None
+    full_at: dt.datetime | None  # UTC
+    delta_at: dt.datetime | None  # UTC
+    age: dt.timedelta | None  # since the last refresh of either kind; None before the first
+    refreshing: bool  # a full refresh is being received
+
+
+@dataclass(frozen=True)
+class AccessPage:
+    """A validated page: rows to upsert and keys to delete (the last word per key), and the cursor."""
+
+    upserts: list[_Row]
+    deletes: list[str]
+    cursor: str
+    more: bool
+    full: bool
+
+
+@dataclass
+class _Fill:
+    """A full refresh being received into the fill table."""
+
+    cursor: str
+    pages: int = 0
+
+
+# -- validation --------------------------------------------------------------------------------------
+
+def _date(value: object, name: str) -> str:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValueError(f"{name}: expected a date YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: not a calendar date") from None
+    return value
+
+
+def _flag(entry: Mapping[str, object], name: str) -> bool:
+    value = entry.get(name)
+    if not isinstance(value, bool):
+        raise ValueError(f"{name}: expected true or false")
+    return value
+
+
+def _entry(raw: object) -> tuple[str, _Row | None]:
+    """The key and the row of one entry; None for the row of a deleted entry."""
+    if not isinstance(raw, dict):
+        raise ValueError("expected an object")
+    key = raw.get("key")
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise ValueError("key: expected 32 lowercase hex characters")
+    deleted = raw.get("deleted", False)
+    if not isinstance(deleted, bool):
+        raise ValueError("deleted: expected true or false")
+    if deleted:
+        return key, None
+    verifier = raw.get("pin_verifier")
+    match = _VERIFIER.fullmatch(verifier) if isinstance(verifier, str) else None
+    if match is None or not 2**10 <= int(match[1]) <= 2**14:
+        raise ValueError("pin_verifier: expected scrypt$N$8$1$salt$hash with N from 2^10 to 2^14")
+    category = raw.get("category")
+    if not isinstance(category, str) or len(category) > MAX_CATEGORY:
+        raise ValueError(f"category: expected text of at most {MAX_CATEGORY} characters")
+    birth = raw.get("birth_date")
+    birth_date = None if birth is None else _date(birth, "birth_date")
+    row = (key, int(match[1]), bytes.fromhex(match[2]), bytes.fromhex(match[3]), category, birth_date,
+           _flag(raw, "blocked"), _flag(raw, "consent"), _date(raw.get("expires"), "expires"))
+    return key, row
+
+
+def parse_page(page: object) -> AccessPage:
+    """Validate a page from the central system; :class:`AccessListError` on anything malformed."""
+    if not isinstance(page, Mapping):
+        raise AccessListError("access list page: expected an object")
+    entries, cursor = page.get("entries"), page.get("cursor")
+    if not isinstance(entries, list):
+        raise AccessListError("access list page: 'entries' must be a list")
+    if not isinstance(cursor, str) or not 0 < len(cursor) <= MAX_CURSOR:
+        raise AccessListError(f"access list page: 'cursor' must be text of 1 to {MAX_CURSOR} characters")
+    for name in ("more", "full"):
+        if not isinstance(page.get(name), bool):
+            raise AccessListError(f"access list page: '{name}' must be true or false")
+    latest: dict[str, _Row | None] = {}
+    for index, raw in enumerate(entries):
+        try:
+            key, row = _entry(raw)
+        except ValueError as exc:
+            raise AccessListError(f"access list page: entry {index}: {exc}; nothing applied") from None
+        latest[key] = row
+    return AccessPage(upserts=[row for row in latest.values() if row is not None],
+                      deletes=[key for key, row in latest.items() if row is None],
+                      cursor=cursor, more=bool(page["more"]), full=bool(page["full"]))
+
+
+# -- the cache ---------------------------------------------------------------------------------------
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    """SQLite keeps no offset: store naive UTC (as the entry log does)."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("now() must return a timezone-aware time")
+    return at.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _aware(at: dt.datetime | None) -> dt.datetime | None:
+    return at.replace(tzinfo=dt.UTC) if at is not None else None
+
+
+@contextlib.contextmanager
+def _store_errors(doing: str) -> Iterator[None]:
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StoreError(f"access list: cannot {doing} ({type(exc).__name__})") from exc
+
+
+class AccessCache:
+    """The local copy of the access list.
+
+    ``key`` is the municipality's access list key (the bytes of the hex string in the terminal's
+    config), ``now`` the clock's ``now`` (local time, timezone-aware: an entry is valid up to and
+    including its ``expires`` day in local time). ``consent_field`` is the LMS field under which the
+    answer's patron carries consent, so that the door's consent rule reads it as from the LMS.
+    Opening the cache discards any half-received full refresh left by an earlier process.
+    """
+
+    def __init__(self, store: Store, key: bytes, now: Callable[[], dt.datetime], *,
+                 consent_field: str = DEFAULT_CONSENT_FIELD) -> None:
+        if len(key) < 16:
+            raise ValueError("the access list key needs at least 16 bytes")
+        self._store = store
+        self._key = key
+        self._now = now
+        self._consent_field = consent_field
+        self._fill: _Fill | None = None
+        self._lock = threading.Lock()
+        with self._lock:
+            if cleared := self._clear_fill():
+                log.warning("access list: discarded an unfinished full refresh (%d entries received)",
+                            cleared)
+            self._discard_other_generations()
+
+    # -- reading ------------------------------------------------------------------------------------
+    def token(self, card_number: str) -> str:
+        """The entry key of a card number: HMAC-SHA256 under the access list key, 32 hex characters."""
+        return hmac.new(self._key, card_number.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    def entry(self, card_number: str) -> CachedPatron | None:
+        """The live entry of a card, expired or not; None if the card is not in the list."""
+        with _store_errors("read the list"), self._store.engine.connect() as conn:
+            row = conn.execute(_LOOKUP, {"key": self.token(card_number)}).first()
+        if row is None:
+            return None
+        return CachedPatron(
+            key=row.key, pin_verifier=f"scrypt${row.pin_n}$8$1${row.pin_salt.hex()}${row.pin_hash.hex()}",
+            category=row.category,
+            birth_date=dt.date.fromisoformat(row.birth_date) if row.birth_date else None,
+            blocked=bool(row.blocked), consent=bool(row.consent), expires=dt.date.fromisoformat(row.expires))
+
+    def lookup(self, card_number: str) -> CachedPatron | None:
+        """The live entry of a card; None if it is not in the list or has expired. No PIN check."""
+        entry = self.entry(card_number)
+        return entry if entry is not None and not self._expired(entry) else None
+
+    def check(self, card_number: str, pin: str | None) -> CacheAnswer:
+        """Card and PIN against the list, answered as the LMS would (see :class:`CacheAnswer`).
+
+        ``pin`` None: the PIN is not checked (the door's ``correct_pin`` rule refuses that). A PIN
+        check costs one scrypt (tens of milliseconds, on purpose).
+        """
+        entry = self.entry(card_number)
+        if entry is None:
+            return CacheAnswer(AuthResult(AuthOutcome.UNKNOWN_PATRON))
+        if self._expired(entry):
+            return CacheAnswer(AuthResult(AuthOutcome.UNKNOWN_PATRON), expired=True)
+        if pin is not None and not verify_pin(pin, entry.pin_verifier):
+            return CacheAnswer(AuthResult(AuthOutcome.WRONG_PIN))
+        patron = Patron(patron_id=entry.key, name="", birth_date=entry.birth_date, category=entry.category,
+                        blocked=entry.blocked,
+                        extra=((self._consent_field, "Y" if entry.consent else "N"),))
+        outcome = AuthOutcome.BLOCKED if entry.blocked else AuthOutcome.OK
+        return CacheAnswer(AuthResult(outcome, patron), consent=entry.consent)
+
+    @property
+    def cursor(self) -> str | None:
+        """The cursor to ask the central system with: of the full refresh being received, if one
+        is, else of the live list; None before the first page."""
+        fill = self._fill
+        if fill is not None:
+            return fill.cursor
+        with _store_errors("read the cursor"), self._store.engine.connect() as conn:
+            return conn.execute(select(_M.cursor).where(_M.id == 1)).scalar_one_or_none()
+
+    def stats(self) -> AccessCacheStats:
+        with _store_errors("read the list's state"), self._store.engine.connect() as conn:
+            meta = conn.execute(select(_M).where(_M.id == 1)).one()
+        full_at, delta_at = _aware(meta.full_at), _aware(meta.delta_at)
+        last = max((t for t in (full_at, delta_at) if t is not None), default=None)
+        return AccessCacheStats(entries=meta.entries, generation=meta.live_generation, cursor=meta.cursor,
+                                full_at=full_at, delta_at=delta_at,
+                                age=self._now() - last if last is not None else None,
+                                refreshing=self._fill is not None)
+
+    def _expired(self, entry: CachedPatron) -> bool:
+        return entry.expires < self._now().date()
+
+    # -- writing ------------------------------------------------------------------------------------
+    def apply(self, page: Mapping[str, object]) -> None:
+        """Apply one page from the central system (see the module's docstring).
+
+        A full page starts a full refresh if none is being received, else continues it; a delta
+        page in the middle of a full refresh is refused. Every page is validated whole before
+        anything is written: :class:`AccessListError` leaves the list and the cursor as they were.
+        """
+        parsed = parse_page(page)
+        with self._lock:
+            if parsed.full:
+                self._apply_full(parsed)
+            elif self._fill is not None:
+                raise AccessListError("access list page: a delta page in the middle of a full refresh; "
+                                      "abandon the full refresh first")
+            else:
+                self._apply_delta(parsed)
+
+    def abandon_full(self) -> None:
+        """Throw away the full refresh being received (to start one again from the beginning)."""
+        with self._lock:
+            if self._fill is not None:
+                log.info("access list: full refresh abandoned after %d pages", self._fill.pages)
+            self._fill = None
+            self._clear_fill()
+
+    def _apply_full(self, page: AccessPage) -> None:
+        if self._fill is None:
+            self._discard_other_generations()
+            self._clear_fill()
+            self._fill = _Fill(page.cursor)
+        fill = self._fill
+        with _store_errors("store a page of a full refresh"), self._store.engine.begin() as conn:
+            if page.deletes:  # rare in a full list: one scan of the fill table
+                conn.exec_driver_sql(_FILL_DELETE, (json.dumps(page.deletes),))
+            if page.upserts:
+                conn.exec_driver_sql(_FILL_INSERT, page.upserts)
+        fill.cursor, fill.pages = page.cursor, fill.pages + 1
+        if page.more:
+            return
+        try:
+            self._finish_full(fill)
+        except StoreError:
+            self._fill = None  # the old list stays live; the next full refresh starts from scratch
+            raise
+
+    def _finish_full(self, fill: _Fill) -> None:
+        """Copy the received list into a new generation in key order, then make it live."""
+        self._discard_other_generations()
+        generation = self._live_generation() + 1
+        for low, high in _SLICES:
+            with _store_errors("store a full refresh"), self._store.engine.begin() as conn:
+                conn.exec_driver_sql(_FILL_COPY, (generation, low, high))
+        with _store_errors("store a full refresh"), self._store.engine.connect() as conn:
+            entries = conn.execute(
+                select(func.count()).select_from(_E).where(_E.generation == generation)).scalar_one()
+        with _store_errors("switch to the new list"), self._store.engine.begin() as conn:
+            conn.execute(update(_M).where(_M.id == 1).values(
+                live_generation=generation, cursor=fill.cursor, entries=entries, full_at=_utc(self._now())))
+        self._fill = None
+        log.info("access list: full refresh live, %d entries in %d pages (generation %d)",
+                 entries, fill.pages, generation)
+        self._discard_other_generations()
+        self._clear_fill()
+
+    def _apply_delta(self, page: AccessPage) -> None:
+        """Upsert and delete in the live generation; the rows of every key named are deleted first,
+        so that the rowcount says how many of them were in the list (to keep the entry count)."""
+        keys = page.deletes + [row[0] for row in page.upserts]
+        with _store_errors("apply a delta"), self._store.engine.begin() as conn:
+            meta = conn.execute(select(_M.live_generation, _M.entries).where(_M.id == 1)).one()
+            live, existed = meta.live_generation, 0
+            if keys:
+                existed = conn.exec_driver_sql(_DELETE, [(live, key) for key in keys]).rowcount
+            if page.upserts:
+                conn.exec_driver_sql(_INSERT, [(live, *row) for row in page.upserts])
+            conn.execute(update(_M).where(_M.id == 1).values(
+                cursor=page.cursor, entries=meta.entries - existed + len(page.upserts),
+                delta_at=_utc(self._now())))
+        log.info("access list: delta applied, %d upserted, %d deleted", len(page.upserts), len(page.deletes))
+
+    def _clear_fill(self) -> int:
+        """Empty the fill table; how many rows it held."""
+        with _store_errors("clear a full refresh"), self._store.engine.begin() as conn:
+            return int(conn.execute(delete(_F)).rowcount)
+
+    def _live_generation(self) -> int:
+        with _store_errors("read the list's state"), self._store.engine.connect() as conn:
+            return int(conn.execute(select(_M.live_generation).where(_M.id == 1)).scalar_one())
+
+    def _discard_other_generations(self) -> None:
+        """Delete every generation but the live one: the old list after a switch, a new one half
+        copied when the process died. In slices by the key's first hex digit, so that no transaction
+        holds the database (and other writers: the journal, the entry log) for long."""
+        live = self._live_generation()
+        while True:
+            with _store_errors("read the list's state"), self._store.engine.connect() as conn:
+                other = conn.execute(select(func.min(_E.generation)).where(_E.generation < live)).scalar()
+                if other is None:
+                    other = conn.execute(select(func.max(_E.generation)).where(_E.generation > live)).scalar()
+            if other is None:
+                return
+            if other > live:
+                log.warning("access list: discarding a list copied only in part (generation %d)", other)
+            for low, high in _SLICES:
+                with _store_errors("discard an old list"), self._store.engine.begin() as conn:
+                    conn.execute(delete(_E).where(_E.generation == other, _E.key >= low, _E.key < high))
