@@ -18,7 +18,7 @@ from typing import Any
 
 from kiosk.door_terminal import door_terminal
 from kiosk.errors import ConfigError, KioskError
-from kiosk.events import Core, Workers
+from kiosk.events import Core, Tick, Workers
 from kiosk.fake_lms import FakeLibrarySystem
 from kiosk.logs import setup_logging
 from kiosk.model import Credential, CredentialKind, Tag
@@ -26,6 +26,10 @@ from kiosk.paths import Locations, locations
 from kiosk.ports import CardReader, Clock, Devices, LibrarySystem, ReceiptMailer
 from kiosk.privacy import Pseudonymizer
 from kiosk.services.circulation import CirculationService
+from kiosk.services.lms_mode import LmsMode, OfflineCapableLibrary
+from kiosk.services.offline import Sealer
+from kiosk.services.offline_desk import OfflineDesk
+from kiosk.services.replay import Replayer
 from kiosk.services.session import SessionService
 from kiosk.services.session_events import CredentialPresented, DoorChanged, TagsOnPad
 from kiosk.settings import Settings, load_settings
@@ -69,6 +73,7 @@ class Kiosk:
     lms: LibrarySystem
     devices: Devices
     session: SessionService
+    mode: LmsMode | None = None  # online/offline towards the LMS (kiosks with a pad)
     demo_cards: tuple[DemoCard, ...] = ()
     demo_tags: tuple[Tag, ...] = ()
     demo_titles: dict[str, str] = field(default_factory=dict)
@@ -178,13 +183,14 @@ def build(
         raise
     entry, opening_now = (door_terminal(settings, store, core, clock, lms, devices)
                           if settings.terminal.role == "door" else (None, None))
-    circulation = None
+    circulation, mode, service_lms = None, None, lms
     if devices.item_reader is not None and entry is None:
+        mode, service_lms, desk = _offline(settings, where, store, core, clock, lms)
         circulation = CirculationService(
-            lms, devices.item_reader, Journal(store), terminal_id=settings.terminal.id,
+            service_lms, devices.item_reader, Journal(store), terminal_id=settings.terminal.id,
             institution=_institution(lms, settings), pseudonym=Pseudonymizer.for_store(store),
-            now=clock.now)
-    session = SessionService(core, lms, clock, settings.session, language=settings.terminal.language,
+            now=clock.now, offline=desk)
+    session = SessionService(core, service_lms, clock, settings.session, language=settings.terminal.language,
                              circulation=circulation, receipt_printer=devices.receipt_printer,
                              library_name=settings.terminal.name or settings.terminal.branch,
                              card_reader_health=devices.card_reader.health,
@@ -199,12 +205,26 @@ def build(
         lms=lms,
         devices=devices,
         session=session,
+        mode=mode,
         demo_cards=demo_cards(seed) if profile == "demo" and seed else (),
         demo_tags=tuple(demo_tags(seed)) if profile == "demo" and seed else (),
         demo_titles={str(i["id"]): str(i.get("title", "")) for i in seed.get("items", [])}
         if profile == "demo" else {},
         closers=closers,
     )
+
+
+def _offline(settings: Settings, where: Locations, store: Store, core: Core, clock: Clock,
+             lms: LibrarySystem) -> tuple[LmsMode, LibrarySystem, OfflineDesk]:
+    """Offline mode: the mode monitor (probe and replay), the LMS the services see, the desk."""
+    sealer = Sealer.from_file(where.data_dir / "offline.key")
+    replayer = Replayer(Journal(store), lms, sealer)
+    mode = LmsMode(core, lms, clock, probe_interval_s=settings.offline.probe_interval_s,
+                   replay=replayer.replay, replay_waiting=replayer.waiting)
+    core.on(Tick, lambda _e: mode.tick())
+    desk = OfflineDesk(Journal(store), mode, settings.offline, sealer, terminal_id=settings.terminal.id,
+                       pseudonym=Pseudonymizer.for_store(store), now=clock.now)
+    return mode, OfflineCapableLibrary(lms, mode, None), desk
 
 
 def _mailer(settings: Settings) -> ReceiptMailer | None:

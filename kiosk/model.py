@@ -73,6 +73,7 @@ class AuthResult:
     outcome: AuthOutcome
     patron: Patron | None = None
     screen_messages: tuple[str, ...] = ()
+    offline: bool = False  # answered from the cached access list, not by the LMS
 
     @property
     def ok(self) -> bool:

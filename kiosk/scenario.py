@@ -39,7 +39,8 @@ COMMANDS = {
     "hold": "15", "block_patron": "01", "status": "99",
 }
 JOURNAL_STATES = (JournalState.PENDING, JournalState.DONE, JournalState.FAILED, JournalState.SENT,
-                  JournalOutcome.COMPENSATED, JournalOutcome.NEEDS_ATTENTION)
+                  JournalOutcome.COMPENSATED, JournalOutcome.NEEDS_ATTENTION, JournalState.OFFLINE,
+                  JournalState.REPLAYING, JournalState.REPLAY_REJECTED)
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from kiosk.errors import ConfigError
 from kiosk.services.access_model import AccessSettings
 from kiosk.services.door import DoorSupervisionSettings
+from kiosk.services.offline import OfflineSettings
 from kiosk.store.entry_log import EntryLogSettings
 from kiosk.tomlfile import read_toml
 
@@ -231,6 +232,7 @@ class Settings(_Section):
     access: AccessSettings = AccessSettings()
     door_supervision: DoorSupervisionSettings = DoorSupervisionSettings()
     entry_log: EntryLogSettings = EntryLogSettings()
+    offline: OfflineSettings = OfflineSettings()
 
     source: Path | None = Field(default=None, exclude=True)
 

@@ -217,6 +217,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Noget gik galt – læg materialet til side og kontakt personalet i betjent åbningstid",
         "en": "Something went wrong – put the item aside and contact staff during staffed hours",
     },
+    "item.offline_note": {
+        "da": "Forbindelsen til biblioteksystemet er nede – det registreres, når den er tilbage.",
+        "en": "The library system cannot be reached – this is recorded there when it is back.",
+    },
+    "item.offline_limit": {
+        "da": "Ikke lånt – mens forbindelsen er nede, kan man kun låne få materialer ad gangen. "
+              "Læg det tilbage på hylden.",
+        "en": "Not borrowed – while the library system cannot be reached, only a few items can be "
+              "borrowed. Please put it back on the shelf.",
+    },
+    "item.offline_category": {
+        "da": "Ikke lånt – din lånertype kan ikke låne, mens forbindelsen er nede. Læg det tilbage.",
+        "en": "Not borrowed – your type of card cannot borrow while the library system cannot be "
+              "reached. Please put it back.",
+    },
+    "item.offline_disabled": {
+        "da": "Ikke lånt – der kan ikke lånes, mens forbindelsen til biblioteksystemet er nede.",
+        "en": "Not borrowed – nothing can be borrowed while the library system cannot be reached.",
+    },
+    "offline.banner": {
+        "da": "Forbindelsen til biblioteksystemet er nede. Du kan stadig låne (et begrænset antal) og "
+              "aflevere.",
+        "en": "The library system cannot be reached. You can still borrow (a limited number) and "
+              "return.",
+    },
     "item.other_library": {"da": "Materialet tilhører et andet bibliotek",
                            "en": "This item belongs to another library"},
     # "{amount}" ends with "kr." in Danish, so no full stop after it there.

@@ -36,7 +36,9 @@ ITEM_TONES: dict[Outcome, str] = {
     Outcome.UNREADABLE: ATTENTION,
     Outcome.LMS_UNAVAILABLE: ERROR,
     Outcome.NEEDS_STAFF: ERROR,
+    Outcome.OFFLINE_REFUSED: ERROR,
 }
+OFFLINE_REASONS = ("offline_limit", "offline_category", "offline_disabled")
 
 
 def date_text(date: dt.datetime | None, fallback: str, language: str) -> str:
@@ -62,8 +64,10 @@ def item_row(item: ItemResult, purpose: Purpose, language: str, *,
     if item.outcome in (Outcome.REFUSED, Outcome.SECURITY_FAILED, Outcome.NEEDS_STAFF):
         # The LMS's own words say why; our sentence says what to do next.
         lines[:0] = [m for m in item.lms_messages if m]
-    elif item.outcome is not Outcome.CHECKING:
+    elif item.outcome not in (Outcome.CHECKING, Outcome.OFFLINE_REFUSED):
         lines.extend(m for m in item.lms_messages if m)
+    if item.offline and item.outcome in (Outcome.BORROWED, Outcome.RETURNED, Outcome.NEEDS_STAFF):
+        lines.append(t("item.offline_note", language))
     if item.other_library and item.outcome is not Outcome.CHECKING:
         lines.append(t("item.other_library", language))
     return RowText(item_title(item, language), "\n".join(lines), ITEM_TONES[item.outcome])
@@ -98,6 +102,9 @@ def _item_status(item: ItemResult, purpose: Purpose, lang: str, awaiting_fee: bo
             return t("item.lms_unavailable", lang)
         case Outcome.NEEDS_STAFF:
             return t("item.needs_staff", lang)
+        case Outcome.OFFLINE_REFUSED:
+            reason = next((m for m in item.lms_messages if m in OFFLINE_REASONS), "offline_disabled")
+            return t(f"item.{reason}", lang)
 
 
 def fee_question(item: ItemResult, language: str) -> str:

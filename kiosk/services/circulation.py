@@ -22,11 +22,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from kiosk.errors import DeviceError, LmsError
-from kiosk.model import CheckinResult, SecurityState, Tag
+from kiosk.errors import DeviceError, LmsError, LmsUnavailable
+from kiosk.model import CheckinResult, Patron, SecurityState, Tag
 from kiosk.ports import ItemReader, LibrarySystem
 from kiosk.store import Journal, JournalState
+
+if TYPE_CHECKING:
+    from kiosk.services.offline_desk import OfflineDesk
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ class Outcome(StrEnum):
     UNREADABLE = "unreadable"  # the tag's data could not be read
     LMS_UNAVAILABLE = "lms_unavailable"
     NEEDS_STAFF = "needs_staff"  # something half-done that staff must look at (in the journal)
+    OFFLINE_REFUSED = "offline_refused"  # not while offline (limit, category): code in lms_messages
 
 
 class Routing(StrEnum):
@@ -75,6 +80,7 @@ class ItemResult:
     sort_bin: str = ""
     fee_amount: Decimal | None = None
     other_library: bool = False
+    offline: bool = False  # done while the LMS was unreachable; it learns of it when it is back
     uids: tuple[str, ...] = field(default=(), repr=False)
 
 
@@ -97,6 +103,7 @@ class CirculationService:
         institution: str = "",
         pseudonym: Callable[[str], str],
         now: Callable[[], dt.datetime],
+        offline: OfflineDesk | None = None,
     ) -> None:
         self._lms = lms
         self._pad = pad
@@ -105,15 +112,20 @@ class CirculationService:
         self._institution = institution
         self._pseudonym = pseudonym
         self._now = now
+        self._offline = offline
 
     # -- lending ----------------------------------------------------------------------------------
     def checkout(self, patron_id: str, tags: Sequence[Tag], *, pin: str | None = None,
-                 fee_acknowledged: bool = False) -> ItemResult:
-        """Lend the item whose tags these are (all of one item id) to the patron."""
+                 fee_acknowledged: bool = False, patron: Patron | None = None) -> ItemResult:
+        """Lend the item whose tags these are (all of one item id) to the patron (``patron``: what
+        is known of them, for the offline limits)."""
         base, not_ready = self._prepare(tags)
         if not_ready is not None:
             return not_ready
         item_id, uids = base.item_id, base.uids
+        offline = self._offline
+        if offline is not None and not offline.online:
+            return offline.checkout(patron_id, patron, base, self._set_security)
         entry = self._journal.append("checkout", {
             "terminal": self._terminal, "patron": self._pseudonym(patron_id), "item": item_id,
             "uids": list(uids), "at": self._now().isoformat(), "fee_acknowledged": fee_acknowledged,
@@ -121,6 +133,10 @@ class CirculationService:
         try:
             result = self._lms.checkout(patron_id, item_id, pin=pin, fee_acknowledged=fee_acknowledged)
         except LmsError as exc:
+            if offline is not None and isinstance(exc, LmsUnavailable):
+                # Gone in the middle of the stack: this item, and the rest, offline. The LMS may have
+                # lent it before the line broke: the replay asks it first ("in doubt").
+                return offline.checkout(patron_id, patron, base, self._set_security, in_doubt=entry)
             self._journal.mark(entry.id, JournalState.FAILED, error=f"lms: {exc}")
             return _replace(base, outcome=Outcome.LMS_UNAVAILABLE)
         messages = result.screen_messages
@@ -160,6 +176,9 @@ class CirculationService:
         if not_ready is not None:
             return not_ready
         item_id, uids = base.item_id, base.uids
+        offline = self._offline
+        if offline is not None and not offline.online:
+            return offline.checkin(base, self._set_security)
         entry = self._journal.append("checkin", {
             "terminal": self._terminal, "item": item_id, "uids": list(uids),
             "at": self._now().isoformat(),
@@ -167,6 +186,8 @@ class CirculationService:
         try:
             result = self._lms.checkin(item_id)
         except LmsError as exc:
+            if offline is not None and isinstance(exc, LmsUnavailable):
+                return offline.checkin(base, self._set_security, in_doubt=entry)
             self._journal.mark(entry.id, JournalState.FAILED, error=f"lms: {exc}")
             return _replace(base, outcome=Outcome.LMS_UNAVAILABLE)
         if not result.ok:

@@ -20,6 +20,7 @@ from kiosk.model import AuthOutcome, AuthResult, Credential, DeviceHealth, Patro
 from kiosk.ports import Clock, LibrarySystem, ReceiptMailer, ReceiptPrinter
 from kiosk.services.circulation import CirculationService
 from kiosk.services.entry import EntryController, EntryView
+from kiosk.services.lms_mode import LmsModeChanged
 from kiosk.services.session_actions import SessionActions
 from kiosk.services.session_events import (
     CancelPressed,
@@ -31,6 +32,7 @@ from kiosk.services.session_events import (
     TagsOnPad,
     UserActivity,
 )
+from kiosk.services.session_status import SessionStatus
 from kiosk.services.session_view import Message, Screen, SessionView
 from kiosk.services.visit import VisitController
 from kiosk.services.visit_view import (
@@ -53,13 +55,11 @@ log = logging.getLogger(__name__)
 __all__ = ["MESSAGE_SECONDS", "Message", "Screen", "SessionService", "SessionView"]
 
 MESSAGE_SECONDS = 8.0
-HEALTH_CHECK_S = 2.0
-OPENING_CHECK_S = 20.0
 
 EntryFactory = Callable[[Callable[[EntryView], None]], EntryController]
 
 
-class SessionService(SessionActions):
+class SessionService(SessionActions, SessionStatus):
     def __init__(
         self,
         core: Core,
@@ -107,6 +107,7 @@ class SessionService(SessionActions):
         # At the door: the opening state's kind and until when, shown from the first view on.
         self._opening: tuple[str, dt.datetime | None] = opening_now() if opening_now else ("", None)
         self._next_opening_check = 0.0
+        self._lms_online = True
         self.view = self._blank_view(language)
         core.on(CredentialPresented, self._on_credential)
         core.on(PinSubmitted, self._on_pin)
@@ -118,6 +119,7 @@ class SessionService(SessionActions):
         core.on(UserActivity, lambda _e: self._touch())
         core.on(LanguageChosen, self._on_language)
         core.on(Tick, self._on_tick)
+        core.on(LmsModeChanged, self._on_lms_mode)
         core.on(TagsOnPad, self._on_tags)
         core.on(StartVisit, self._on_start_visit)
         core.on(BackToMenu, self._on_back_to_menu)
@@ -230,19 +232,6 @@ class SessionService(SessionActions):
         self._touch()
         self._show(language=event.language)
 
-    def _check_card_reader(self, now: float) -> None:
-        if self._card_reader_health is None or now < self._next_health_check:
-            return
-        self._next_health_check = now + HEALTH_CHECK_S
-        health = self._card_reader_health()
-        if health.ok != self._card_reader_ok:
-            self._card_reader_ok = health.ok
-            if health.ok:
-                log.info("card reader is back")
-            else:
-                log.warning("card reader unavailable: %s", health.detail)
-            self._show(card_reader_ok=health.ok)
-
     def _on_entry(self, view: EntryView) -> None:
         """The door's answer (and, later, whether the lock opened)."""
         if self.view.screen not in (Screen.AUTHENTICATING, Screen.DOOR):
@@ -254,15 +243,6 @@ class SessionService(SessionActions):
         if self.view.screen is Screen.AUTHENTICATING:
             self._message_until = self._clock.monotonic() + MESSAGE_SECONDS
         self._show(screen=Screen.DOOR, entry=view)
-
-    def _check_opening(self, now: float) -> None:
-        if self._opening_now is None or now < self._next_opening_check:
-            return
-        self._next_opening_check = now + OPENING_CHECK_S
-        opening = self._opening_now()
-        if opening != self._opening:
-            self._opening = opening
-            self._show(opening_kind=opening[0], opening_until=opening[1])
 
     def _on_tick(self, _event: Tick) -> None:
         now = self._clock.monotonic()
@@ -414,6 +394,7 @@ class SessionService(SessionActions):
             role="door" if self._entry is not None else "kiosk",
             opening_kind=self._opening[0],
             opening_until=self._opening[1],
+            lms_offline=not self._lms_online,
             max_children=self._entry.max_children if self._entry is not None else 0,
             pin_min_length=self._settings.pin_min_length,
             pin_max_length=self._settings.pin_max_length,

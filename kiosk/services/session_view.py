@@ -59,6 +59,7 @@ class SessionView:
     opening_kind: str = ""  # at the door: "staffed", "unstaffed" or "closed" now
     opening_until: dt.datetime | None = None  # ... until then
     entry: EntryView | None = None
+    lms_offline: bool = False  # the LMS does not answer: offline mode, within limits
     children: int = 0  # at the door: children coming in with the patron, chosen on the PIN screen
     max_children: int = 0  # ... at most; 0: the door does not offer it
     visit: VisitView | None = None

@@ -19,6 +19,9 @@ class JournalState:
     DONE = "done"
     FAILED = "failed"
     SENT = "sent"
+    OFFLINE = "offline"  # done at the kiosk while the LMS was unreachable; waits to be replayed
+    REPLAYING = "replaying"  # sent to the LMS for replay; its answer not yet recorded
+    REPLAY_REJECTED = "replay_rejected"  # the LMS refused the replay: in the staff report
 
 
 @dataclass(frozen=True)
@@ -52,13 +55,14 @@ class Journal:
         self._store = store
         self._now = now
 
-    def append(self, kind: str, payload: dict[str, Any], *, entry_id: str | None = None) -> JournalEntry:
-        """Write a pending row and commit it before returning."""
+    def append(self, kind: str, payload: dict[str, Any], *, entry_id: str | None = None,
+               state: str = JournalState.PENDING) -> JournalEntry:
+        """Write a row (pending, unless told) and commit it before returning."""
         now = self._now()
         row = JournalRow(
             id=entry_id or str(uuid.uuid4()),
             kind=kind,
-            state=JournalState.PENDING,
+            state=state,
             created_at=now,
             updated_at=now,
             payload=payload,
@@ -68,10 +72,14 @@ class Journal:
             session.add(row)
         return JournalEntry.of(row)
 
-    def mark(self, entry_id: str, state: str, *, error: str | None = None) -> JournalEntry:
+    def mark(self, entry_id: str, state: str, *, error: str | None = None,
+             payload: dict[str, Any] | None = None) -> JournalEntry:
+        """Set a row's state (and error); ``payload`` replaces its payload (to erase a seal)."""
         with self._store.session() as session, session.begin():
             row = session.execute(select(JournalRow).where(JournalRow.id == entry_id)).scalar_one()
             row.state = state
+            if payload is not None:
+                row.payload = payload
             row.updated_at = self._now()
             row.attempts += 1
             row.last_error = error
@@ -90,6 +98,25 @@ class Journal:
                 select(JournalRow).where(JournalRow.state == state).order_by(JournalRow.seq).limit(limit)
             ).scalars()
             return [JournalEntry.of(r) for r in rows]
+
+    def in_states(self, states: tuple[str, ...], *, kinds: tuple[str, ...] = (), limit: int = 100
+                  ) -> list[JournalEntry]:
+        """Rows in any of ``states`` (and of ``kinds``, if given), in the order they were written."""
+        query = select(JournalRow).where(JournalRow.state.in_(states))
+        if kinds:
+            query = query.where(JournalRow.kind.in_(kinds))
+        with self._store.session() as session:
+            rows = session.execute(query.order_by(JournalRow.seq).limit(limit)).scalars()
+            return [JournalEntry.of(r) for r in rows]
+
+    def count_for_patron(self, kind: str, states: tuple[str, ...], token: str) -> int:
+        """How many ``kind`` rows in ``states`` carry this patron token (offline loans so far)."""
+        with self._store.session() as session:
+            return int(session.execute(
+                select(func.count()).select_from(JournalRow).where(
+                    JournalRow.kind == kind, JournalRow.state.in_(states),
+                    JournalRow.payload["patron"].as_string() == token)
+            ).scalar_one())
 
     def count(self, state: str) -> int:
         with self._store.session() as session:

@@ -55,6 +55,8 @@ def show_message_or_reader_warning(box: MessageLabel, view: SessionView) -> None
         box.show_message(text, message_tone(view))
     elif not view.card_reader_ok:
         box.show_message(t("start.reader_down", view.language), "error")
+    elif view.lms_offline and view.role != "door":
+        box.show_message(t("offline.banner", view.language), "attention")
     else:
         box.show_message("")
 
