@@ -86,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
 
     emulator = commands.add_parser("lms-emulator", help="run the SIP2 LMS emulator (for tests and demos)")
     emulator_cli.add_arguments(emulator)
+    from sync.central import emulator as central_emulator
+
+    central = commands.add_parser("central-emulator", help="run the central system's emulator (for tests "
+                                  "and demos)")
+    central_emulator.add_arguments(central)
     sip2 = commands.add_parser("sip2", help="talk SIP2 to an LMS: status, patron, item, checkout, ...")
     tool.add_arguments(sip2)
     return parser
@@ -196,6 +201,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sync.sip2 import emulator_cli
 
             return emulator_cli.run(args)
+        if args.command == "central-emulator":
+            from sync.central import emulator as central_emulator
+
+            return central_emulator.run(args)
         if args.command == "sip2":
             from sync.sip2 import tool
 

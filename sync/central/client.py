@@ -1,0 +1,403 @@
+"""The terminal's client of the municipality's central system (the contract in ``openapi.yaml``).
+
+One :class:`requests.Session` with keep-alive, connect and read timeouts, TLS verified (against the
+system's CAs or a given CA bundle), and retries with exponential backoff on connection errors and on
+429/502/503/504 (honouring Retry-After, at most :data:`MAX_RETRY_AFTER_S`). POSTs are retried too:
+every POST of the contract is safe to repeat (events are idempotent by id). Configuration and
+calendars are fetched conditionally: the last ETag and body per URL are kept in ``etags`` (any
+mutable mapping, e.g. one the caller persists), and a 304 returns the kept body.
+
+What the caller gets is either a value or one of three errors: :class:`CentralUnavailable` (no
+answer, or 5xx after the retries, or an answer that breaks the contract: work offline and try
+later), :class:`CentralRejected` (a 4xx: the server's error code and message) and its
+:class:`CursorExpired` (410: sync the access list again from the start). The bearer token is never
+put in a message or a log line.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+import re
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal, TypeVar, cast
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.response import BaseHTTPResponse
+from urllib3.util import Retry
+
+from kiosk.errors import KioskError
+from kiosk.model import DeviceHealth, PrintJob
+
+log = logging.getLogger("sync.central.client")
+
+MAX_EVENTS_PER_BATCH = 500
+MAX_RETRY_AFTER_S = 30.0
+RETRY_STATUSES = (429, 502, 503, 504)
+PrintJobState = Literal["held", "released", "printed", "failed", "cancelled"]
+T = TypeVar("T")
+
+
+class CentralError(KioskError):
+    """The central system could not be used."""
+
+
+class CentralUnavailable(CentralError):
+    """No usable answer (connection, timeout, 5xx after retries, or a garbled body): work offline."""
+
+
+class CentralRejected(CentralError):
+    """The central system refused the request (4xx); ``code`` is its stable error code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"HTTP {status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class CursorExpired(CentralRejected):
+    """The access-list cursor is unknown or expired (410): sync the whole list again."""
+
+
+@dataclass(frozen=True)
+class TerminalConfig:
+    terminal_id: str
+    settings: Mapping[str, Any]
+    access_list_key: bytes  # the municipality's HMAC key for patron tokens
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One patron on the access list, known by token only; ``deleted`` only in changes."""
+
+    key: str
+    pin_verifier: str
+    category: str
+    birth_date: dt.date | None
+    blocked: bool
+    consent: bool
+    expires: dt.date
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class AccessPage:
+    """A page of the access list. ``full``: replace the list; otherwise apply the changes. ``more``:
+    ask again with ``cursor``; when it is False keep ``cursor`` for the next sync."""
+
+    entries: tuple[AccessEntry, ...]
+    cursor: str
+    more: bool
+    full: bool
+
+
+@dataclass(frozen=True)
+class CentralEvent:
+    """An event from the outbox; ``id`` (a UUID) makes sending it twice harmless."""
+
+    id: str
+    kind: str
+    at: dt.datetime
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class EventReceipt:
+    accepted: tuple[str, ...]
+    duplicates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CentralPrintJob:
+    """A job in a patron's print queue: the kiosk's :class:`PrintJob` and what the queue adds."""
+
+    job: PrintJob
+    duplex: bool
+    currency: str
+    submitted_at: dt.datetime
+    state: PrintJobState
+
+
+class _Retry(Retry):
+    """urllib3's Retry, with a cap on how long a Retry-After may make the terminal wait."""
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, MAX_RETRY_AFTER_S)
+
+
+class _Bearer(requests.auth.AuthBase):
+    """As session auth (not a plain header) so that a ~/.netrc never replaces it."""
+
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self._header
+        return request
+
+    def __repr__(self) -> str:
+        return "_Bearer(<hidden>)"
+
+
+class CentralClient:
+    """The central API at ``base_url`` (without ``/v1``) for a terminal holding ``token``.
+
+    ``timeout_s`` is (connect, read) in seconds; ``retries`` how often a failed request is tried
+    again, waiting ``backoff`` * 2**n seconds between tries (the first retry at once); ``verify`` is
+    True (the system's CAs), or the path of a CA bundle for a private CA.
+    """
+
+    def __init__(self, base_url: str, token: str, *, timeout_s: float | tuple[float, float] = (3.05, 10),
+                 retries: int = 3, backoff: float = 0.5, verify: bool | str | Path = True,
+                 etags: MutableMapping[str, tuple[str, Any]] | None = None) -> None:
+        if verify is False:
+            raise ValueError("TLS verification cannot be turned off; give the CA bundle instead")
+        self._base = base_url.rstrip("/")
+        self._timeout = timeout_s
+        self._verify: bool | str = str(verify) if isinstance(verify, Path) else verify
+        self._etags: MutableMapping[str, tuple[str, Any]] = {} if etags is None else etags
+        retry = _Retry(total=retries, backoff_factor=backoff, status_forcelist=RETRY_STATUSES,
+                       allowed_methods=frozenset({"GET", "POST"}), respect_retry_after_header=True,
+                       raise_on_status=False, raise_on_redirect=False)
+        self.session = requests.Session()
+        self.session.auth = _Bearer(token)
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "library-kiosk"})
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> CentralClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- pull ----------------------------------------------------------------------------------
+
+    def terminal_config(self, terminal_id: str) -> TerminalConfig:
+        what = "terminal config"
+        path = f"/v1/terminals/{_segment(terminal_id)}/config"
+        body = _object(self._request("GET", path, conditional=True), what)
+        key_hex = _field(body, "access_list_key", str, what)
+        try:
+            key = bytes.fromhex(key_hex)
+        except ValueError:
+            raise CentralUnavailable(f"{what}: access_list_key is not hex") from None
+        return TerminalConfig(_field(body, "terminal_id", str, what), _field(body, "settings", dict, what),
+                              key)
+
+    def calendar(self, branch: str) -> dict[str, Any]:
+        """The branch's calendar: a branch table of a calendar file, dates as ISO strings."""
+        path = f"/v1/branches/{_segment(branch)}/calendar"
+        return _object(self._request("GET", path, conditional=True), "calendar")
+
+    def access_list(self, branch: str, cursor: str | None = None, limit: int = 5000) -> AccessPage:
+        """One page of the access list: from the start without ``cursor``, else what follows it."""
+        params: dict[str, str | int] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        what = "access list"
+        path = f"/v1/branches/{_segment(branch)}/access-list"
+        body = _object(self._request("GET", path, params=params), what)
+        entries = _field(body, "entries", list, what)
+        return AccessPage(tuple(_access_entry(entry, f"{what} entry {n}") for n, entry in enumerate(entries)),
+                          _field(body, "cursor", str, what), _field(body, "more", bool, what),
+                          _field(body, "full", bool, what))
+
+    def print_jobs(self, owner: str) -> list[CentralPrintJob]:
+        """The patron's print queue (jobs not printed or cancelled yet); ``owner`` is their token."""
+        body = _object(self._request("GET", "/v1/print-jobs", params={"owner": owner}), "print jobs")
+        return [_print_job(job, owner) for job in _field(body, "jobs", list, "print jobs")]
+
+    # -- push ----------------------------------------------------------------------------------
+
+    def send_events(self, terminal_id: str, events: Sequence[CentralEvent]) -> EventReceipt:
+        """Deliver the events (in batches of at most 500); which were new and which seen before."""
+        accepted: list[str] = []
+        duplicates: list[str] = []
+        path = f"/v1/terminals/{_segment(terminal_id)}/events"
+        for start in range(0, len(events), MAX_EVENTS_PER_BATCH):
+            batch = [_event_json(event) for event in events[start:start + MAX_EVENTS_PER_BATCH]]
+            body = _object(self._request("POST", path, json_body={"events": batch}), "event receipt")
+            accepted += _strings(_field(body, "accepted", list, "event receipt"), "event receipt")
+            duplicates += _strings(_field(body, "duplicates", list, "event receipt"), "event receipt")
+        return EventReceipt(tuple(accepted), tuple(duplicates))
+
+    def heartbeat(self, terminal_id: str, devices: Sequence[DeviceHealth], *, pending: int,
+                  oldest_age_s: float | None, mode: Literal["online", "offline"],
+                  at: dt.datetime | None = None) -> None:
+        """Tell the central system the terminal is alive, how its devices and its outbox are."""
+        when = at or dt.datetime.now(dt.UTC)
+        self._request("POST", f"/v1/terminals/{_segment(terminal_id)}/heartbeat", json_body={
+            "at": _rfc3339(when), "mode": mode,
+            "devices": [{"device": d.device, "state": d.state.value, "detail": d.detail} for d in devices],
+            "outbox": {"pending": pending, "oldest_age_s": oldest_age_s}})
+
+    def set_print_job_state(self, job_id: str, state: PrintJobState, terminal_id: str, *,
+                            owner: str = "") -> CentralPrintJob:
+        """Release, print, fail or cancel a job; the job as it is now (:class:`CentralRejected` 409 if
+        it cannot go there). The answer does not name the owner: ``owner`` goes into the job."""
+        body = self._request("POST", f"/v1/print-jobs/{_segment(job_id)}/state",
+                             json_body={"state": state, "terminal": terminal_id})
+        return _print_job(body, owner)
+
+    # -- transport -----------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, params: Mapping[str, str | int] | None = None,
+                 json_body: Any = None, conditional: bool = False) -> Any:
+        """The decoded body of a 2xx (None for 204), the kept body on a 304, or an error."""
+        url = self._base + path
+        headers = {}
+        kept = self._etags.get(url) if conditional else None
+        if kept is not None:
+            headers["If-None-Match"] = kept[0]
+        try:
+            response = self.session.request(method, url, params=params, json=json_body, headers=headers,
+                                            timeout=self._timeout, verify=self._verify, allow_redirects=False)
+        except requests.exceptions.SSLError as exc:
+            log.warning("central %s %s: TLS failed: %s", method, path, exc)
+            raise CentralUnavailable(f"{method} {path}: TLS failed (certificate not trusted?): {exc}"
+                                     ) from None
+        except requests.RequestException as exc:
+            log.info("central %s %s: no answer: %s", method, path, type(exc).__name__)
+            raise CentralUnavailable(f"{method} {path}: no answer ({type(exc).__name__}: {exc})") from None
+        status = response.status_code
+        if status == 304 and kept is not None:
+            return copy.deepcopy(kept[1])
+        if status == 204:
+            return None
+        if 200 <= status < 300:
+            body = _decode(response, f"{method} {path}")
+            if conditional and (tag := response.headers.get("ETag")):
+                self._etags[url] = (tag, copy.deepcopy(body))
+            return body
+        code, message = _error(response)
+        if 400 <= status < 500 and status != 429:
+            log.warning("central %s %s: refused, HTTP %d %s", method, path, status, code)
+            raise (CursorExpired if status == 410 else CentralRejected)(status, code, message)
+        log.info("central %s %s: HTTP %d %s", method, path, status, code)
+        raise CentralUnavailable(f"{method} {path}: HTTP {status} {code}: {message}")
+
+
+# -- reading answers ---------------------------------------------------------------------------
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _decode(response: requests.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise CentralUnavailable(f"{what}: HTTP {response.status_code} with a body that is not JSON "
+                                 f"({len(response.content)} bytes)") from None
+
+
+def _error(response: requests.Response) -> tuple[str, str]:
+    """The error code and message of a refusal; made up from the status if the body has none."""
+    try:
+        body = response.json()
+        code, message = body["error"], body["message"]
+        if isinstance(code, str) and isinstance(message, str):
+            return code, message
+    except (ValueError, KeyError, TypeError):
+        pass
+    return f"http_{response.status_code}", response.reason or "no error body"
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CentralUnavailable(f"{what}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _field(body: Mapping[str, Any], name: str, kind: type[T], what: str) -> T:
+    value = body.get(name)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        shown = "missing" if name not in body else f"a {type(value).__name__}"
+        raise CentralUnavailable(f"{what}: {name} should be a {kind.__name__}, is {shown}")
+    return value
+
+
+def _strings(values: list[Any], what: str) -> list[str]:
+    if not all(isinstance(value, str) for value in values):
+        raise CentralUnavailable(f"{what}: ids should be strings")
+    return values
+
+
+def _date(value: Any, what: str) -> dt.date:
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise CentralUnavailable(f"{what}: {value!r} is not a date like 2028-12-31")
+
+
+def _time(value: Any, what: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise CentralUnavailable(f"{what}: {value!r} is not a time with an offset")
+    return when
+
+
+def _access_entry(value: Any, what: str) -> AccessEntry:
+    entry = _object(value, what)
+    birth = entry.get("birth_date")
+    return AccessEntry(
+        key=_field(entry, "key", str, what), pin_verifier=_field(entry, "pin_verifier", str, what),
+        category=_field(entry, "category", str, what),
+        birth_date=None if birth is None else _date(birth, f"{what}: birth_date"),
+        blocked=_field(entry, "blocked", bool, what), consent=_field(entry, "consent", bool, what),
+        expires=_date(entry.get("expires"), f"{what}: expires"), deleted=_field(entry, "deleted", bool, what))
+
+
+def _print_job(value: Any, owner: str) -> CentralPrintJob:
+    what = "print job"
+    job = _object(value, what)
+    try:
+        price = Decimal(_field(job, "price", str, what))
+    except InvalidOperation:
+        raise CentralUnavailable(f"{what}: price {job['price']!r} is not a decimal") from None
+    state = _field(job, "state", str, what)
+    if state not in ("held", "released", "printed", "failed", "cancelled"):
+        raise CentralUnavailable(f"{what}: unknown state {state!r}")
+    return CentralPrintJob(
+        job=PrintJob(job_id=_field(job, "id", str, what), owner_token=owner,
+                     document_name=_field(job, "title", str, what), pages=_field(job, "pages", int, what),
+                     copies=_field(job, "copies", int, what), colour=_field(job, "color", bool, what),
+                     cost=price),
+        duplex=_field(job, "duplex", bool, what), currency=_field(job, "currency", str, what),
+        submitted_at=_time(job.get("submitted_at"), f"{what}: submitted_at"),
+        state=cast(PrintJobState, state))
+
+
+# -- writing requests --------------------------------------------------------------------------
+
+def _segment(value: str) -> str:
+    """A path segment, quoted so that an id cannot change the path."""
+    return quote(value, safe="")
+
+
+def _rfc3339(when: dt.datetime) -> str:
+    if when.tzinfo is None:
+        raise ValueError("a time for the central system needs a time zone")
+    return when.isoformat()
+
+
+def _event_json(event: CentralEvent) -> dict[str, Any]:
+    return {"id": event.id, "kind": event.kind, "at": _rfc3339(event.at), "payload": dict(event.payload)}
+

@@ -1,0 +1,322 @@
+"""An emulator of the municipality's central system: the contract of ``openapi.yaml`` over real HTTP.
+
+For the demo and the tests. Everything it is told or sent is kept in one SQLite file, so it
+survives a restart. Usage::
+
+    central = CentralEmulator(tmp_path / "central.db", token="secret")
+    central.upsert_patron("1000000001", "1234", category="adult")
+    central.start()               # listening on central.url (port 0 = OS-chosen)
+    central.fail_next(2)          # the next two requests are answered 503
+    ...
+    central.stop()
+
+``library-kiosk central-emulator --port P --db FILE [--seed config/demo/central.toml]`` runs it
+until SIGINT or SIGTERM and prints ``listening on URL`` once it accepts connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import ssl
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import ConfigError
+from kiosk.privacy import Pseudonymizer
+from kiosk.services.access_rules import pin_verifier
+from sync.central.emulator_api import CentralApi, Reply, Request
+from sync.central.emulator_http import EmulatorServer, Exchange
+from sync.central.emulator_store import CentralStore
+
+__all__ = ["CentralEmulator", "Exchange", "add_arguments", "run"]
+
+log = logging.getLogger("sync.central.emulator")
+
+GARBLED = b'{"jobs": [{"id": "pj-1", "title": '
+
+
+class CentralEmulator:
+    """The central system on ``host:port`` with its state in ``db_path``.
+
+    ``access_list_key`` is the municipality's key for patron tokens; a new database makes one up.
+    ``cursor_retention``: when set, access-list cursors more than that many changes behind are
+    answered 410 (the change log is compacted after every change); otherwise only :meth:`compact`
+    expires them.
+    """
+
+    def __init__(self, db_path: Path | str, *, token: str = "demo", host: str = "127.0.0.1", port: int = 0,
+                 tls_context: ssl.SSLContext | None = None, access_list_key: bytes | None = None,
+                 cursor_retention: int | None = None) -> None:
+        self.db_path = Path(db_path)
+        self.host = host
+        self.delay_s = 0.0
+        self._port = port
+        self._tls = tls_context
+        self._retention = cursor_retention
+        self._store = CentralStore(self.db_path, access_list_key=access_list_key)
+        self._api = CentralApi(self._store, token)
+        self._pseudonym = Pseudonymizer(self._store.access_list_key)
+        self._lock = threading.Lock()
+        self._faults: deque[Reply | bytes] = deque()
+        self._exchanges: list[Exchange] = []
+        self._stopping = threading.Event()
+        self._server: EmulatorServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def created(self) -> bool:
+        """True if the database file was new when the emulator opened it."""
+        return self._store.created
+
+    # -- running -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        server = EmulatorServer((self.host, self._port), self)
+        if self._tls is not None:
+            # The handshake is done in the connection's thread, so a stalled client cannot block accept.
+            server.socket = self._tls.wrap_socket(server.socket, server_side=True,
+                                                  do_handshake_on_connect=False)
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="central-emulator", daemon=True)
+        self._thread.start()
+        log.info("central emulator listening on %s (database %s)", self.url, self.db_path)
+
+    def stop(self) -> None:
+        """Stop serving, drop open connections and close the database. The object is done then;
+        stopping it again does nothing."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.drop_connections()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._store.close()
+
+    def __enter__(self) -> CentralEmulator:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The base URL the API's paths (``/v1/...``) go under."""
+        return f"{'https' if self._tls else 'http'}://{self.host}:{self.port}"
+
+    # -- what the central system knows -----------------------------------------------------------
+
+    @property
+    def access_list_key(self) -> bytes:
+        return self._store.access_list_key
+
+    def patron_token(self, card_number: str) -> str:
+        """The patron's pseudonymous token: access-list key and print-job owner."""
+        return self._pseudonym(card_number)
+
+    def upsert_patron(self, card_number: str, pin: str, *, category: str = "adult",
+                      birth_date: dt.date | None = None, blocked: bool = False, consent: bool = True,
+                      expires: dt.date | None = None) -> str:
+        """Add or change a patron on the access list (a change for the cursors); their token."""
+        token = self.patron_token(card_number)
+        expires = expires or dt.date.today() + dt.timedelta(days=730)
+        self._store.upsert_entries([{
+            "key": token, "pin_verifier": pin_verifier(pin), "category": category,
+            "birth_date": birth_date.isoformat() if birth_date else None, "blocked": blocked,
+            "consent": consent, "expires": expires.isoformat()}])
+        self._retain()
+        return token
+
+    def delete_patron(self, card_number: str) -> bool:
+        """Take a patron off the access list; False if they were not on it."""
+        return self.delete_entry(self.patron_token(card_number))
+
+    def delete_entry(self, key: str) -> bool:
+        """Take the entry with this token off the access list (for bulk-loaded entries)."""
+        deleted = self._store.delete_entry(key)
+        self._retain()
+        return deleted
+
+    def bulk_load(self, entries: Iterable[Mapping[str, Any]]) -> int:
+        """Store precomputed entries (the wire shape: key, pin_verifier, category, birth_date, blocked,
+        consent, expires) in one transaction, e.g. half a million for a benchmark; how many."""
+        count = self._store.upsert_entries(entries)
+        self._retain()
+        return count
+
+    def compact(self, keep_changes: int = 0) -> None:
+        """Forget deletions older than the last ``keep_changes`` changes: older cursors get 410."""
+        self._store.compact(keep_changes)
+
+    def _retain(self) -> None:
+        if self._retention is not None:
+            self._store.compact(self._retention)
+
+    def set_terminal_config(self, terminal_id: str, settings: Mapping[str, Any]) -> None:
+        self._store.set_terminal_config(terminal_id, settings)
+
+    def set_calendar(self, branch: str, calendar: Mapping[str, Any]) -> None:
+        """The branch's calendar: a branch table of a calendar file; dates become ISO strings."""
+        self._store.set_calendar(branch, json.loads(json.dumps(calendar, default=_iso)))
+
+    def add_print_job(self, card_number: str, title: str, pages: int, *, copies: int = 1,
+                      color: bool = False, duplex: bool = False, price: Decimal | str = "0.00",
+                      currency: str = "DKK", job_id: str | None = None,
+                      submitted_at: dt.datetime | None = None, state: str = "held") -> dict[str, Any]:
+        """Queue a print job for the patron with this card; the job as the API lists it."""
+        when = submitted_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        job = {"id": job_id or f"pj-{os.urandom(4).hex()}", "title": title, "pages": pages, "copies": copies,
+               "color": color, "duplex": duplex, "price": f"{Decimal(price):.2f}", "currency": currency,
+               "submitted_at": when.isoformat(), "state": state}
+        return self._store.add_print_job(self.patron_token(card_number), job)
+
+    def print_job(self, job_id: str) -> dict[str, Any] | None:
+        return self._store.print_job(job_id)
+
+    # -- what it was sent ------------------------------------------------------------------------
+
+    def events(self) -> list[dict[str, Any]]:
+        """Stored events in arrival order: id, terminal, kind, at, payload, received_at."""
+        return self._store.events()
+
+    def heartbeats(self) -> list[dict[str, Any]]:
+        """Heartbeats in arrival order: terminal, received_at and the body's fields."""
+        return self._store.heartbeats()
+
+    def exchanges(self) -> list[Exchange]:
+        """Every request answered since the start, in order."""
+        with self._lock:
+            return list(self._exchanges)
+
+    # -- faults ----------------------------------------------------------------------------------
+
+    def fail_next(self, count: int, status: int = 503, *, retry_after: int | None = None) -> None:
+        """Answer the next ``count`` requests with ``status`` (and Retry-After), before anything else."""
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        reply = Reply.error(status, "unavailable" if status == 503 else "internal_error",
+                            "the emulator was told to fail this request", **headers)
+        with self._lock:
+            self._faults.extend([reply] * count)
+
+    def garble_next(self, count: int = 1, body: bytes = GARBLED) -> None:
+        """Answer the next ``count`` requests 200 with ``body`` (by default, not even JSON)."""
+        with self._lock:
+            self._faults.extend([body] * count)
+
+    def answer(self, request: Request) -> Reply | bytes | None:
+        """The reply to a request (bytes: a garbled 200); None if the emulator stopped meanwhile."""
+        if self.delay_s > 0 and self._stopping.wait(self.delay_s):
+            return None
+        with self._lock:
+            fault = self._faults.popleft() if self._faults else None
+        if fault is not None:
+            return fault
+        try:
+            return self._api.handle(request)
+        except Exception:
+            log.exception("%s %s failed", request.method, request.target)
+            return Reply.error(500, "internal_error", "the emulator failed; see its log")
+
+    def record(self, exchange: Exchange) -> None:
+        with self._lock:
+            self._exchanges.append(exchange)
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a calendar")
+
+
+# -- the command -------------------------------------------------------------------------------
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, required=True, help="TCP port (0 = any free port)")
+    parser.add_argument("--db", type=Path, required=True, help="SQLite file with the state (created if new)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--token", default=os.environ.get("LIBRARY_KIOSK_CENTRAL_TOKEN", "demo"),
+                        help="the bearer token terminals must send (default: $LIBRARY_KIOSK_CENTRAL_TOKEN "
+                        "or 'demo')")
+    parser.add_argument("--seed", type=Path, help="seed data (TOML, see config/demo/central.toml), loaded "
+                        "into a new database only")
+    parser.add_argument("--cursor-retention", type=int, help="access-list cursors more than N changes "
+                        "behind expire (410)")
+    parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key): serve HTTPS")
+    parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+
+
+def _tls(args: argparse.Namespace) -> ssl.SSLContext | None:
+    if args.tls_cert is None and args.tls_key is None:
+        return None
+    if args.tls_cert is None or args.tls_key is None:
+        raise ValueError("--tls-cert and --tls-key go together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(args.tls_cert, args.tls_key)
+    return context
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT/SIGTERM. 0 on a clean stop, 2 on bad seed data or arguments."""
+    from sync.central.emulator_seed import apply_seed, load_seed
+
+    try:
+        seed = load_seed(args.seed) if args.seed is not None else None
+        central = CentralEmulator(args.db, token=args.token, host=args.host, port=args.port,
+                                  tls_context=_tls(args), cursor_retention=args.cursor_retention,
+                                  access_list_key=seed.access_list_key if seed else None)
+        if seed is not None and central.created:
+            apply_seed(seed, central)
+    except (ConfigError, ValueError, OSError, ssl.SSLError) as exc:
+        print(f"central-emulator: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    try:
+        central.start()
+    except OSError as exc:
+        central.stop()
+        print(f"central-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        print(f"listening on {central.url}", flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        central.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="central-emulator", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

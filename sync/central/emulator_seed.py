@@ -1,0 +1,159 @@
+"""Seed data for the central emulator: a TOML file like ``config/demo/central.toml``.
+
+::
+
+    [central]
+    access_list_key = "…64 hex digits…"   # the municipality's key for patron tokens
+    calendar = "calendar.toml"            # every branch of this calendar file (relative to this file)
+
+    [[terminals]]                         # id and free-form settings
+    id = "demo-1"
+    settings = { heartbeat_interval_s = 60 }
+
+    [[patrons]]                           # card, pin; category, birth_date, blocked, consent, expires
+    card = "1000000001"
+    pin = "1234"
+
+    [[print_jobs]]                        # id, card, title, pages; copies, color, duplex, price, ...
+    id = "pj-1001"
+    card = "1000000001"
+    title = "Ansøgning.pdf"
+    pages = 2
+
+Every problem is a :class:`~kiosk.errors.ConfigError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kiosk.errors import ConfigError
+from kiosk.tomlfile import read_toml
+
+if TYPE_CHECKING:
+    from sync.central.emulator import CentralEmulator
+
+PATRON_KEYS = {"card", "pin", "category", "birth_date", "blocked", "consent", "expires"}
+JOB_KEYS = {"id", "card", "title", "pages", "copies", "color", "duplex", "price", "currency", "submitted_at",
+            "state"}
+
+
+@dataclass(frozen=True)
+class Seed:
+    access_list_key: bytes | None
+    calendars: dict[str, dict[str, Any]]
+    terminals: dict[str, dict[str, Any]]
+    patrons: tuple[dict[str, Any], ...]
+    print_jobs: tuple[dict[str, Any], ...]
+
+
+def load_seed(path: Path) -> Seed:
+    data = read_toml(path, "central seed")
+    unknown = sorted(data.keys() - {"central", "terminals", "patrons", "print_jobs"})
+    if unknown:
+        raise ConfigError(f"{path}: {unknown[0]}: unknown table")
+    central = _table(data.get("central", {}), path, "central", {"access_list_key", "calendar"})
+    key = None
+    if "access_list_key" in central:
+        try:
+            key = bytes.fromhex(_typed(central["access_list_key"], str, path, "central.access_list_key"))
+        except ValueError:
+            raise ConfigError(f"{path}: central.access_list_key: not hex digits") from None
+        if len(key) < 16:
+            raise ConfigError(f"{path}: central.access_list_key: at least 16 bytes (32 hex digits)")
+    calendars: dict[str, dict[str, Any]] = {}
+    if "calendar" in central:
+        calendar_path = path.parent / _typed(central["calendar"], str, path, "central.calendar")
+        branches = read_toml(calendar_path, "calendar").get("branches", {})
+        calendars = {str(branch): dict(table) for branch, table in branches.items()}
+    terminals = {}
+    for index, terminal in enumerate(_list(data, "terminals", path)):
+        where = f"terminals[{index}]"
+        terminal = _table(terminal, path, where, {"id", "settings"}, required={"id"})
+        terminals[_typed(terminal["id"], str, path, f"{where}.id")] = dict(
+            _typed(terminal.get("settings", {}), dict, path, f"{where}.settings"))
+    patrons = tuple(_patron(patron, path, f"patrons[{index}]")
+                    for index, patron in enumerate(_list(data, "patrons", path)))
+    jobs = tuple(_job(job, path, f"print_jobs[{index}]")
+                 for index, job in enumerate(_list(data, "print_jobs", path)))
+    return Seed(key, calendars, terminals, patrons, jobs)
+
+
+def apply_seed(seed: Seed, central: CentralEmulator) -> None:
+    """Put the seed into the emulator's database (slow-hashing every patron's PIN)."""
+    for branch, calendar in seed.calendars.items():
+        central.set_calendar(branch, calendar)
+    for terminal_id, settings in seed.terminals.items():
+        central.set_terminal_config(terminal_id, settings)
+    for patron in seed.patrons:
+        central.upsert_patron(**patron)
+    for job in seed.print_jobs:
+        job = dict(job)
+        central.add_print_job(job.pop("card"), job.pop("title"), job.pop("pages"), job_id=job.pop("id"),
+                              **job)
+
+
+def _patron(value: Any, path: Path, where: str) -> dict[str, Any]:
+    patron = _table(value, path, where, PATRON_KEYS, required={"card", "pin"})
+    out: dict[str, Any] = {"card_number": _typed(patron["card"], str, path, f"{where}.card"),
+                           "pin": _typed(patron["pin"], str, path, f"{where}.pin")}
+    for name, kind in (("category", str), ("blocked", bool), ("consent", bool)):
+        if name in patron:
+            out[name] = _typed(patron[name], kind, path, f"{where}.{name}")
+    for name in ("birth_date", "expires"):
+        if name in patron:
+            out[name] = _date(patron[name], path, f"{where}.{name}")
+    return out
+
+
+def _job(value: Any, path: Path, where: str) -> dict[str, Any]:
+    job = _table(value, path, where, JOB_KEYS, required={"id", "card", "title", "pages"})
+    out: dict[str, Any] = {}
+    for name, kind in (("id", str), ("card", str), ("title", str), ("pages", int), ("copies", int),
+                       ("color", bool), ("duplex", bool), ("currency", str), ("state", str)):
+        if name in job:
+            out[name] = _typed(job[name], kind, path, f"{where}.{name}")
+    if "price" in job:
+        try:
+            out["price"] = Decimal(_typed(job["price"], str, path, f"{where}.price"))
+        except InvalidOperation:
+            raise ConfigError(f"{path}: {where}.price: not a decimal like \"6.00\"") from None
+    if "submitted_at" in job:
+        when = job["submitted_at"]
+        if not isinstance(when, dt.datetime) or when.tzinfo is None:
+            raise ConfigError(f"{path}: {where}.submitted_at: a time with an offset, "
+                              "like 2026-11-25T09:14:00+01:00")
+        out["submitted_at"] = when
+    if out.get("state", "held") not in ("held", "released", "printed", "failed", "cancelled"):
+        raise ConfigError(f"{path}: {where}.state: one of held, released, printed, failed, cancelled")
+    return out
+
+
+def _list(data: dict[str, Any], name: str, path: Path) -> list[Any]:
+    return list(_typed(data.get(name, []), list, path, name))
+
+
+def _table(value: Any, path: Path, where: str, allowed: set[str],
+           required: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    table: dict[str, Any] = _typed(value, dict, path, where)
+    if unknown := sorted(table.keys() - allowed):
+        raise ConfigError(f"{path}: {where}.{unknown[0]}: unknown key")
+    if missing := sorted(required - table.keys()):
+        raise ConfigError(f"{path}: {where}.{missing[0]}: missing")
+    return table
+
+
+def _typed(value: Any, kind: type, path: Path, where: str) -> Any:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{path}: {where}: a {kind.__name__} is required (got {value!r})")
+    return value
+
+
+def _date(value: Any, path: Path, where: str) -> dt.date:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ConfigError(f"{path}: {where}: a date like 2028-12-31 is required")
+    return value
