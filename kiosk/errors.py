@@ -41,3 +41,25 @@ class DeviceUnavailable(DeviceError):
 
 class MailError(KioskError):
     """An e-mail (a receipt) could not be handed to the mail server."""
+
+
+class CentralError(KioskError):
+    """The central system could not be used."""
+
+
+class CentralUnavailable(CentralError):
+    """No usable answer (connection, timeout, 5xx after retries, or a garbled body): work offline."""
+
+
+class CentralRejected(CentralError):
+    """The central system refused the request (4xx); ``code`` is its stable error code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"HTTP {status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class CursorExpired(CentralRejected):
+    """The access-list cursor is unknown or expired (410): sync the whole list again."""

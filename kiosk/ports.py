@@ -11,8 +11,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
+from kiosk.central_model import AccessPage, CentralEvent, EventReceipt, TerminalConfig
 from kiosk.model import (
     Account,
     AuthResult,
@@ -197,19 +198,24 @@ class Announcer(Protocol):
 
 
 class CentralService(Protocol):
-    """The municipality's central system (configuration, calendar, access list, events)."""
+    """The municipality's central system (sync/central/openapi.yaml). Every method may raise
+    :class:`CentralUnavailable` (work on, try later) or :class:`CentralRejected`."""
 
-    def terminal_config(self, terminal_id: str) -> dict[str, object]: ...
+    def terminal_config(self, terminal_id: str) -> TerminalConfig: ...
 
-    def calendar(self, branch: str) -> dict[str, object]: ...
+    def calendar(self, branch: str) -> dict[str, Any]: ...
 
-    def access_list(self, cursor: str | None) -> tuple[list[dict[str, object]], str]: ...
+    def access_list(self, branch: str, cursor: str | None = None, limit: int = 5000) -> AccessPage:
+        """A page of the access list; :class:`CursorExpired` when ``cursor`` is too old."""
+        ...
 
-    def send_events(self, events: Sequence[dict[str, object]]) -> None: ...
+    def send_events(self, terminal_id: str, events: Sequence[CentralEvent]) -> EventReceipt:
+        """Idempotent by event id: sending an event twice stores it once."""
+        ...
 
-    def heartbeat(self, terminal_id: str, health: Sequence[DeviceHealth]) -> None: ...
-
-    def print_jobs(self, owner_token: str) -> list[PrintJob]: ...
+    def heartbeat(self, terminal_id: str, devices: Sequence[DeviceHealth], *, pending: int,
+                  oldest_age_s: float | None, mode: Literal["online", "offline"],
+                  at: dt.datetime | None = None) -> None: ...
 
 
 @dataclass

@@ -21,7 +21,6 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
@@ -32,7 +31,16 @@ from requests.adapters import HTTPAdapter
 from urllib3.response import BaseHTTPResponse
 from urllib3.util import Retry
 
-from kiosk.errors import KioskError
+from kiosk.central_model import (
+    AccessEntry,
+    AccessPage,
+    CentralEvent,
+    CentralPrintJob,
+    EventReceipt,
+    PrintJobState,
+    TerminalConfig,
+)
+from kiosk.errors import CentralError, CentralRejected, CentralUnavailable, CursorExpired
 from kiosk.model import DeviceHealth, PrintJob
 
 log = logging.getLogger("sync.central.client")
@@ -40,89 +48,7 @@ log = logging.getLogger("sync.central.client")
 MAX_EVENTS_PER_BATCH = 500
 MAX_RETRY_AFTER_S = 30.0
 RETRY_STATUSES = (429, 502, 503, 504)
-PrintJobState = Literal["held", "released", "printed", "failed", "cancelled"]
 T = TypeVar("T")
-
-
-class CentralError(KioskError):
-    """The central system could not be used."""
-
-
-class CentralUnavailable(CentralError):
-    """No usable answer (connection, timeout, 5xx after retries, or a garbled body): work offline."""
-
-
-class CentralRejected(CentralError):
-    """The central system refused the request (4xx); ``code`` is its stable error code."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"HTTP {status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-class CursorExpired(CentralRejected):
-    """The access-list cursor is unknown or expired (410): sync the whole list again."""
-
-
-@dataclass(frozen=True)
-class TerminalConfig:
-    terminal_id: str
-    settings: Mapping[str, Any]
-    access_list_key: bytes  # the municipality's HMAC key for patron tokens
-
-
-@dataclass(frozen=True)
-class AccessEntry:
-    """One patron on the access list, known by token only; ``deleted`` only in changes."""
-
-    key: str
-    pin_verifier: str
-    category: str
-    birth_date: dt.date | None
-    blocked: bool
-    consent: bool
-    expires: dt.date
-    deleted: bool = False
-
-
-@dataclass(frozen=True)
-class AccessPage:
-    """A page of the access list. ``full``: replace the list; otherwise apply the changes. ``more``:
-    ask again with ``cursor``; when it is False keep ``cursor`` for the next sync."""
-
-    entries: tuple[AccessEntry, ...]
-    cursor: str
-    more: bool
-    full: bool
-
-
-@dataclass(frozen=True)
-class CentralEvent:
-    """An event from the outbox; ``id`` (a UUID) makes sending it twice harmless."""
-
-    id: str
-    kind: str
-    at: dt.datetime
-    payload: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class EventReceipt:
-    accepted: tuple[str, ...]
-    duplicates: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CentralPrintJob:
-    """A job in a patron's print queue: the kiosk's :class:`PrintJob` and what the queue adds."""
-
-    job: PrintJob
-    duplex: bool
-    currency: str
-    submitted_at: dt.datetime
-    state: PrintJobState
 
 
 class _Retry(Retry):
@@ -401,3 +327,8 @@ def _rfc3339(when: dt.datetime) -> str:
 def _event_json(event: CentralEvent) -> dict[str, Any]:
     return {"id": event.id, "kind": event.kind, "at": _rfc3339(event.at), "payload": dict(event.payload)}
 
+
+
+__all__ = ["AccessEntry", "AccessPage", "CentralClient", "CentralError", "CentralEvent", "CentralPrintJob",
+           "CentralRejected", "CentralUnavailable", "CursorExpired", "EventReceipt", "PrintJobState",
+           "TerminalConfig"]
