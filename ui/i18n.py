@@ -217,6 +217,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Noget gik galt – læg materialet til side og kontakt personalet i betjent åbningstid",
         "en": "Something went wrong – put the item aside and contact staff during staffed hours",
     },
+    "item.not_saved.borrow": {
+        "da": "Ikke lånt – kiosken kan ikke gemme lige nu. Læg det tilbage, og kontakt personalet.",
+        "en": "Not borrowed – the kiosk cannot save anything right now. Please put it back and "
+              "contact staff.",
+    },
+    "item.not_saved.return": {
+        "da": "Ikke afleveret – kiosken kan ikke gemme lige nu. Tag det med til personalet.",
+        "en": "Not returned – the kiosk cannot save anything right now. Please take it to staff.",
+    },
     "item.offline_note": {
         "da": "Forbindelsen til biblioteksystemet er nede – det registreres, når den er tilbage.",
         "en": "The library system cannot be reached – this is recorded there when it is back.",

@@ -37,6 +37,7 @@ ITEM_TONES: dict[Outcome, str] = {
     Outcome.LMS_UNAVAILABLE: ERROR,
     Outcome.NEEDS_STAFF: ERROR,
     Outcome.OFFLINE_REFUSED: ERROR,
+    Outcome.NOT_SAVED: ERROR,
 }
 OFFLINE_REASONS = ("offline_limit", "offline_category", "offline_disabled")
 
@@ -102,6 +103,8 @@ def _item_status(item: ItemResult, purpose: Purpose, lang: str, awaiting_fee: bo
             return t("item.lms_unavailable", lang)
         case Outcome.NEEDS_STAFF:
             return t("item.needs_staff", lang)
+        case Outcome.NOT_SAVED:
+            return t(f"item.not_saved.{kind}", lang)
         case Outcome.OFFLINE_REFUSED:
             reason = next((m for m in item.lms_messages if m in OFFLINE_REASONS), "offline_disabled")
             return t(f"item.{reason}", lang)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from kiosk.errors import DeviceError, LmsError, LmsUnavailable
+from kiosk.errors import DeviceError, LmsError, LmsUnavailable, StoreError
 from kiosk.model import CheckinResult, Patron, SecurityState, Tag
 from kiosk.ports import ItemReader, LibrarySystem
 from kiosk.store import Journal, JournalState
@@ -47,6 +47,7 @@ class Outcome(StrEnum):
     UNREADABLE = "unreadable"  # the tag's data could not be read
     LMS_UNAVAILABLE = "lms_unavailable"
     NEEDS_STAFF = "needs_staff"  # something half-done that staff must look at (in the journal)
+    NOT_SAVED = "not_saved"  # the journal could not be written (disk full): nothing was done
     OFFLINE_REFUSED = "offline_refused"  # not while offline (limit, category): code in lms_messages
 
 
@@ -119,6 +120,14 @@ class CirculationService:
                  fee_acknowledged: bool = False, patron: Patron | None = None) -> ItemResult:
         """Lend the item whose tags these are (all of one item id) to the patron (``patron``: what
         is known of them, for the offline limits)."""
+        try:
+            return self._checkout(patron_id, tags, pin, fee_acknowledged, patron)
+        except StoreError as exc:  # the row could not be written: neither LMS nor tag was touched
+            log.error("not lent: %s", exc)
+            return ItemResult(tags[0].item_id, Outcome.NOT_SAVED, uids=tuple(t.uid for t in tags))
+
+    def _checkout(self, patron_id: str, tags: Sequence[Tag], pin: str | None, fee_acknowledged: bool,
+                  patron: Patron | None) -> ItemResult:
         base, not_ready = self._prepare(tags)
         if not_ready is not None:
             return not_ready
@@ -137,11 +146,11 @@ class CirculationService:
                 # Gone in the middle of the stack: this item, and the rest, offline. The LMS may have
                 # lent it before the line broke: the replay asks it first ("in doubt").
                 return offline.checkout(patron_id, patron, base, self._set_security, in_doubt=entry)
-            self._journal.mark(entry.id, JournalState.FAILED, error=f"lms: {exc}")
+            self._note(entry.id, JournalState.FAILED, error=f"lms: {exc}")
             return _replace(base, outcome=Outcome.LMS_UNAVAILABLE)
         messages = result.screen_messages
         if not result.ok:
-            self._journal.mark(entry.id, JournalState.FAILED, error="refused")
+            self._note(entry.id, JournalState.FAILED, error="refused")
             outcome = Outcome.FEE_REQUIRED if result.fee_acknowledgement_required else Outcome.REFUSED
             return _replace(base, outcome=outcome, title=result.title, lms_messages=messages,
                             fee_amount=result.fee_amount)
@@ -150,7 +159,7 @@ class CirculationService:
                             fee_amount=result.fee_amount)
         # desensitize N: the LMS lends it but wants it kept secured (e.g. to be fetched at the desk).
         if result.desensitize is False or self._set_security(uids, SecurityState.UNSECURED):
-            self._journal.mark(entry.id, JournalState.DONE)
+            self._note(entry.id, JournalState.DONE)
             return borrowed
         return self._undo_checkout(entry.id, base, item_id, result.title)
 
@@ -161,10 +170,10 @@ class CirculationService:
         except LmsError as exc:
             undone = CheckinResult(False, item_id, screen_messages=(str(exc),))
         if undone.ok:
-            self._journal.mark(entry_id, JournalOutcome.COMPENSATED, error="security write failed")
+            self._note(entry_id, JournalOutcome.COMPENSATED, error="security write failed")
             log.warning("checkout undone: the tag's security could not be changed")
             return _replace(base, outcome=Outcome.SECURITY_FAILED, title=title)
-        self._journal.mark(entry_id, JournalOutcome.NEEDS_ATTENTION,
+        self._note(entry_id, JournalOutcome.NEEDS_ATTENTION,
                            error="security write failed and the loan could not be undone")
         log.error("checkout needs staff: tag still secured, loan could not be undone")
         return _replace(base, outcome=Outcome.NEEDS_STAFF, title=title)
@@ -172,6 +181,13 @@ class CirculationService:
     # -- returning --------------------------------------------------------------------------------
     def checkin(self, tags: Sequence[Tag]) -> ItemResult:
         """Take the item back and secure its tags; say where it goes next."""
+        try:
+            return self._checkin(tags)
+        except StoreError as exc:
+            log.error("not taken back: %s", exc)
+            return ItemResult(tags[0].item_id, Outcome.NOT_SAVED, uids=tuple(t.uid for t in tags))
+
+    def _checkin(self, tags: Sequence[Tag]) -> ItemResult:
         base, not_ready = self._prepare(tags)
         if not_ready is not None:
             return not_ready
@@ -188,25 +204,33 @@ class CirculationService:
         except LmsError as exc:
             if offline is not None and isinstance(exc, LmsUnavailable):
                 return offline.checkin(base, self._set_security, in_doubt=entry)
-            self._journal.mark(entry.id, JournalState.FAILED, error=f"lms: {exc}")
+            self._note(entry.id, JournalState.FAILED, error=f"lms: {exc}")
             return _replace(base, outcome=Outcome.LMS_UNAVAILABLE)
         if not result.ok:
-            self._journal.mark(entry.id, JournalState.FAILED, error="refused")
+            self._note(entry.id, JournalState.FAILED, error="refused")
             return _replace(base, outcome=Outcome.REFUSED, title=result.title,
                             lms_messages=result.screen_messages)
         routing = _routing(result)
         returned = _replace(base, outcome=Outcome.RETURNED, title=result.title, routing=routing,
                             sort_bin=result.sort_bin, lms_messages=result.screen_messages)
         if result.resensitize is False or self._set_security(uids, SecurityState.SECURED):
-            self._journal.mark(entry.id, JournalState.DONE)
+            self._note(entry.id, JournalState.DONE)
             return returned
         # Returned in the LMS but the tag stays unsecured: keep the return (the patron has done
         # their part) and tell staff, rather than lending the item back to them.
-        self._journal.mark(entry.id, JournalOutcome.NEEDS_ATTENTION, error="returned, tag not secured")
+        self._note(entry.id, JournalOutcome.NEEDS_ATTENTION, error="returned, tag not secured")
         log.error("checkin needs staff: returned, but the tag could not be secured")
         return _replace(returned, outcome=Outcome.NEEDS_STAFF)
 
     # -- helpers ----------------------------------------------------------------------------------
+    def _note(self, entry_id: str, state: str, *, error: str | None = None) -> None:
+        """Mark a row after the fact; the LMS and the tag already agree, so a failed write (a full
+        disk) is logged and the row stays as it was, for the staff report, rather than undone."""
+        try:
+            self._journal.mark(entry_id, state, error=error)
+        except StoreError as exc:
+            log.error("journal row not updated: %s", exc)
+
     def _prepare(self, tags: Sequence[Tag]) -> tuple[ItemResult, ItemResult | None]:
         """The item's row so far, and the answer already when it cannot be handled (unreadable tag,
         parts of a set missing): then nothing is journaled and the LMS is not asked."""

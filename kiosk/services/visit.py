@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 HANDLED = {Outcome.BORROWED, Outcome.RETURNED}
 # Outcomes worth another try when the patron moves the item or adds the missing parts.
-RETRYABLE = {Outcome.INCOMPLETE_SET, Outcome.UNREADABLE, Outcome.LMS_UNAVAILABLE}
+RETRYABLE = {Outcome.INCOMPLETE_SET, Outcome.UNREADABLE, Outcome.LMS_UNAVAILABLE, Outcome.NOT_SAVED}
 
 
 class VisitController:

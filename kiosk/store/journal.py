@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from kiosk.errors import StoreError
 from kiosk.store.db import Store
 from kiosk.store.schema import JournalRow
 
@@ -68,13 +70,23 @@ class Journal:
             payload=payload,
             attempts=0,
         )
-        with self._store.session() as session, session.begin():
-            session.add(row)
+        try:
+            with self._store.session() as session, session.begin():
+                session.add(row)
+        except SQLAlchemyError as exc:
+            raise _store_error("append a journal row", exc) from exc
         return JournalEntry.of(row)
 
     def mark(self, entry_id: str, state: str, *, error: str | None = None,
              payload: dict[str, Any] | None = None) -> JournalEntry:
         """Set a row's state (and error); ``payload`` replaces its payload (to erase a seal)."""
+        try:
+            return self._mark(entry_id, state, error, payload)
+        except SQLAlchemyError as exc:
+            raise _store_error("mark a journal row", exc) from exc
+
+    def _mark(self, entry_id: str, state: str, error: str | None, payload: dict[str, Any] | None
+              ) -> JournalEntry:
         with self._store.session() as session, session.begin():
             row = session.execute(select(JournalRow).where(JournalRow.id == entry_id)).scalar_one()
             row.state = state
@@ -123,3 +135,11 @@ class Journal:
             return int(session.execute(
                 select(func.count()).select_from(JournalRow).where(JournalRow.state == state)
             ).scalar_one())
+
+
+def _store_error(what: str, exc: SQLAlchemyError) -> StoreError:
+    """A clear message for staff: a full disk says so (SQLite: "database or disk is full")."""
+    text = str(getattr(exc, "orig", exc))
+    if "full" in text.lower():
+        return StoreError(f"cannot {what}: the disk is full ({text}); nothing was changed")
+    return StoreError(f"cannot {what}: {text}")
