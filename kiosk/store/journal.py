@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, CursorResult, case, func, not_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.errors import StoreError
@@ -136,6 +136,58 @@ class Journal:
                 select(func.count()).select_from(JournalRow).where(JournalRow.state == state)
             ).scalar_one())
 
+    # -- the outbox: rows not yet acknowledged by the central system (``sent_at`` NULL) ------------
+
+    def unsent(self, limit: int, *, from_seq: int = 0, exclude: Collection[str] = ()) -> list[JournalEntry]:
+        """Rows the outbox may send now (see :data:`OUTBOX_FINAL_STATES`), in the order they were
+        written. ``from_seq``: no row below it is unsent (saves a scan); ``exclude``: ids to leave out."""
+        query = select(JournalRow).where(JournalRow.seq >= from_seq, JournalRow.sent_at.is_(None),
+                                         _sendable())
+        if exclude:
+            query = query.where(JournalRow.id.not_in(list(exclude)))
+        with self._store.session() as session:
+            rows = session.execute(query.order_by(JournalRow.seq).limit(limit)).scalars()
+            return [JournalEntry.of(r) for r in rows]
+
+    def mark_sent(self, entry_ids: Collection[str], at: dt.datetime) -> int:
+        """Record that the central system has these rows (in one transaction); how many were not
+        marked before."""
+        if not entry_ids:
+            return 0
+        try:
+            with self._store.session() as session, session.begin():
+                result = session.execute(update(JournalRow).where(
+                    JournalRow.id.in_(list(entry_ids)), JournalRow.sent_at.is_(None)).values(sent_at=at))
+                return int(cast(CursorResult[Any], result).rowcount)
+        except SQLAlchemyError as exc:
+            raise _store_error("mark journal rows sent", exc) from exc
+
+    def outbox_counts(self, from_seq: int = 0) -> OutboxCounts:
+        """How many rows the outbox may send now and when the oldest of them was written, how many
+        transactions wait for their outcome first, and a new ``from_seq`` (all in one snapshot)."""
+        sendable = _sendable()
+        last_seq = select(func.max(JournalRow.seq)).scalar_subquery()
+        query = select(
+            func.count(case((sendable, 1))),
+            func.min(case((sendable, JournalRow.created_at))),
+            func.count(case((not_(sendable), 1))),
+            func.min(JournalRow.seq),
+            last_seq,
+        ).where(JournalRow.seq >= from_seq, JournalRow.sent_at.is_(None))
+        with self._store.session() as session:
+            unsent, oldest, held, first_unsent, last = session.execute(query).one()
+        if isinstance(oldest, str):  # min() over a CASE loses the column's type in SQLite
+            oldest = dt.datetime.fromisoformat(oldest)
+        if oldest is not None:  # SQLite keeps no offset; the journal writes UTC
+            oldest = oldest.replace(tzinfo=dt.UTC) if oldest.tzinfo is None else oldest.astimezone(dt.UTC)
+        floor = first_unsent if first_unsent is not None else max(from_seq, (last or 0) + 1)
+        return OutboxCounts(int(unsent), oldest, int(held), floor)
+
+    def outbox_stats(self) -> tuple[int, dt.datetime | None]:
+        """(rows the outbox may send now, when the oldest of them was written, UTC)."""
+        counts = self.outbox_counts()
+        return counts.unsent, counts.oldest_created_at
+
 
 def _store_error(what: str, exc: SQLAlchemyError) -> StoreError:
     """A clear message for staff: a full disk says so (SQLite: "database or disk is full")."""
@@ -143,3 +195,22 @@ def _store_error(what: str, exc: SQLAlchemyError) -> StoreError:
     if "full" in text.lower():
         return StoreError(f"cannot {what}: the disk is full ({text}); nothing was changed")
     return StoreError(f"cannot {what}: {text}")
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    unsent: int  # rows the outbox may send now
+    oldest_created_at: dt.datetime | None  # of those (UTC)
+    held: int  # transactions not yet sent whose outcome is not known yet
+    floor: int  # every row below this seq is sent, now and later (new rows come above it)
+
+
+# What the outbox sends: every row that is not a transaction (entries, door alarms, ...: events), and
+# a transaction once its outcome is known. The last two are circulation's JournalOutcome values.
+OUTBOX_TRANSACTION_KINDS = ("checkout", "checkin")
+OUTBOX_FINAL_STATES = (JournalState.DONE, JournalState.FAILED, JournalState.REPLAY_REJECTED, "compensated",
+                       "needs_attention")
+
+
+def _sendable() -> ColumnElement[bool]:
+    return or_(JournalRow.kind.not_in(OUTBOX_TRANSACTION_KINDS), JournalRow.state.in_(OUTBOX_FINAL_STATES))
