@@ -29,7 +29,7 @@ from kiosk.services.circulation import Outcome
 from kiosk.services.session import Screen
 from kiosk.services.session_events import CredentialPresented, TagsOnPad
 from kiosk.services.visit_view import Purpose
-from kiosk.settings import Settings, load_settings
+from kiosk.settings import CentralSettings, Settings, load_settings
 from tests.hardware.ptys import PtyPair
 
 ITEMS = [f"50200000{n:02d}" for n in range(1, 11)]
@@ -52,7 +52,8 @@ def _settings(folder: Path, lms_kind: str, pad_port: str | None = None) -> Setti
     if pad_port is not None:
         devices = devices.model_copy(update={"rfid_pad": devices.rfid_pad.model_copy(
             update={"kind": "feig", "port": pad_port})})
-    return base.model_copy(update={"paths": paths, "lms": lms, "logging": logging, "devices": devices})
+    return base.model_copy(update={"paths": paths, "lms": lms, "logging": logging, "devices": devices,
+                                   "central": CentralSettings()})
 
 
 def _log_in_and_borrow(kiosk: Kiosk) -> None:

@@ -13,27 +13,27 @@ import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from kiosk.door_terminal import door_terminal
 from kiosk.errors import ConfigError, KioskError
-from kiosk.events import Core, Tick, Workers
+from kiosk.events import Core, Workers
 from kiosk.fake_lms import FakeLibrarySystem
 from kiosk.logs import setup_logging
 from kiosk.model import Credential, CredentialKind, Tag
 from kiosk.paths import Locations, locations
 from kiosk.ports import CardReader, Clock, Devices, LibrarySystem, ReceiptMailer
 from kiosk.privacy import Pseudonymizer
+from kiosk.services.central_sync import CentralSync
 from kiosk.services.circulation import CirculationService
-from kiosk.services.lms_mode import LmsMode, OfflineCapableLibrary
-from kiosk.services.offline import Sealer
-from kiosk.services.offline_desk import OfflineDesk
-from kiosk.services.replay import Replayer
+from kiosk.services.lms_mode import LmsMode
 from kiosk.services.session import SessionService
 from kiosk.services.session_events import CredentialPresented, DoorChanged, TagsOnPad
 from kiosk.settings import Settings, load_settings
 from kiosk.store import Journal, Store, open_store
+from kiosk.wiring import cached_answer, central_system, offline_mode
 
 log = logging.getLogger(__name__)
 
@@ -181,11 +181,13 @@ def build(
             closer()
         store.close()
         raise
-    entry, opening_now = (door_terminal(settings, store, core, clock, lms, devices)
+    sync_cell: list[CentralSync | None] = [None]  # the access list, once the central sync is built
+    cached = partial(cached_answer, sync_cell)
+    entry, opening_now = (door_terminal(settings, store, core, clock, lms, devices, cached)
                           if settings.terminal.role == "door" else (None, None))
     circulation, mode, service_lms = None, None, lms
     if devices.item_reader is not None and entry is None:
-        mode, service_lms, desk = _offline(settings, where, store, core, clock, lms)
+        mode, service_lms, desk = offline_mode(settings, where, store, core, clock, lms, cached)
         circulation = CirculationService(
             service_lms, devices.item_reader, Journal(store), terminal_id=settings.terminal.id,
             institution=_institution(lms, settings), pseudonym=Pseudonymizer.for_store(store),
@@ -195,6 +197,7 @@ def build(
                              library_name=settings.terminal.name or settings.terminal.branch,
                              card_reader_health=devices.card_reader.health,
                              mailer=_mailer(settings), entry=entry, opening_now=opening_now)
+    sync_cell[0] = central_system(settings, where, store, core, clock, devices, mode, closers)
     return Kiosk(
         settings=settings,
         locations=where,
@@ -212,19 +215,6 @@ def build(
         if profile == "demo" else {},
         closers=closers,
     )
-
-
-def _offline(settings: Settings, where: Locations, store: Store, core: Core, clock: Clock,
-             lms: LibrarySystem) -> tuple[LmsMode, LibrarySystem, OfflineDesk]:
-    """Offline mode: the mode monitor (probe and replay), the LMS the services see, the desk."""
-    sealer = Sealer.from_file(where.data_dir / "offline.key")
-    replayer = Replayer(Journal(store), lms, sealer)
-    mode = LmsMode(core, lms, clock, probe_interval_s=settings.offline.probe_interval_s,
-                   replay=replayer.replay, replay_waiting=replayer.waiting)
-    core.on(Tick, lambda _e: mode.tick())
-    desk = OfflineDesk(Journal(store), mode, settings.offline, sealer, terminal_id=settings.terminal.id,
-                       pseudonym=Pseudonymizer.for_store(store), now=clock.now)
-    return mode, OfflineCapableLibrary(lms, mode, None), desk
 
 
 def _mailer(settings: Settings) -> ReceiptMailer | None:

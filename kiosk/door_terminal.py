@@ -17,6 +17,7 @@ from kiosk.services.access_rules import AccessRules
 from kiosk.services.calendar import BranchCalendar
 from kiosk.services.door import ANNOUNCEMENTS, DoorAlarmEvent, DoorSupervisor
 from kiosk.services.entry import EntryController, EntryView
+from kiosk.services.lms_mode import CachedAuth
 from kiosk.services.schedule import OpeningSchedule
 from kiosk.services.session import EntryFactory
 from kiosk.services.session_events import DoorChanged
@@ -28,8 +29,10 @@ log = logging.getLogger(__name__)
 
 
 def door_terminal(settings: Settings, store: Store, core: Core, clock: Clock, lms: LibrarySystem,
-                   devices: Devices) -> tuple[EntryFactory, Callable[[], tuple[str, dt.datetime | None]]]:
-    """The entrance panel: calendar, access rules, door supervision and entry log, wired to the core."""
+                  devices: Devices, cached: CachedAuth | None = None
+                  ) -> tuple[EntryFactory, Callable[[], tuple[str, dt.datetime | None]]]:
+    """The entrance panel: calendar, access rules, door supervision and entry log, wired to the core.
+    ``cached`` answers for the LMS from the cached access list when it does not answer in time."""
 
     if settings.calendar.file is None:
         raise ConfigError("calendar.file: the door terminal needs the branch's opening calendar")
@@ -50,8 +53,9 @@ def door_terminal(settings: Settings, store: Store, core: Core, clock: Clock, lm
             core.run_in_worker(lambda: announcer.announce(text, language), lambda _r, _e: None)
 
     sensor = devices.door_sensor
-    supervisor = DoorSupervisor(clock, settings.door_supervision, Journal(store, now=clock.now), entry_log,
-                                on_alarm, terminal=settings.terminal.id, has_sensor=sensor is not None,
+    journal = Journal(store, now=lambda: clock.now().astimezone(dt.UTC))
+    supervisor = DoorSupervisor(clock, settings.door_supervision, journal, entry_log, on_alarm,
+                                terminal=settings.terminal.id, has_sensor=sensor is not None,
                                 door_open=sensor.is_open() if sensor is not None else False)
     core.on(Tick, lambda _e: supervisor.tick())
     core.on(DoorChanged, lambda e: supervisor.door_changed(e.is_open))
@@ -100,6 +104,6 @@ def door_terminal(settings: Settings, store: Store, core: Core, clock: Clock, lm
     def entry(publish: Callable[[EntryView], None]) -> EntryController:
         return EntryController(core, lms, clock, rules, opening, supervisor, devices.door_lock, pseudonym,
                                publish=publish, budget_s=settings.terminal.lms_budget_s,
-                               pulse_s=settings.devices.door.pulse_s)
+                               pulse_s=settings.devices.door.pulse_s, cached=cached)
 
     return entry, opening_now

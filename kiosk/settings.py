@@ -199,6 +199,28 @@ class DeviceSettings(_Section):
     announcer: AnnouncerSettings = AnnouncerSettings()
 
 
+class CentralSettings(_Section):
+    """``[central]``: the municipality's central system (configuration, access list, events)."""
+
+    kind: Literal["none", "http", "emulator"] = "none"
+    url: str = ""  # https://... (kind "http")
+    token: str = Field(default="", repr=False)  # the bearer token; else $LIBRARY_KIOSK_CENTRAL_TOKEN
+    ca_file: Path | None = None  # a private CA bundle; default: the system's CAs
+    seed: Path | None = None  # kind "emulator": the built-in emulator's seed (the demo's central.toml)
+    config_every_s: float = Field(default=300.0, gt=0, le=86_400, strict=False)
+    access_every_s: float = Field(default=60.0, gt=0, le=86_400, strict=False)
+    heartbeat_every_s: float = Field(default=60.0, gt=0, le=86_400, strict=False)
+    outbox_batch: int = Field(default=200, ge=1, le=500)
+
+    @model_validator(mode="after")
+    def _complete(self) -> CentralSettings:
+        if self.kind == "http" and not self.url.startswith(("https://", "http://")):
+            raise ValueError("url: the central system's address (https://...) is needed for kind 'http'")
+        if self.kind == "emulator" and self.seed is None:
+            raise ValueError("seed: the 'emulator' central system needs a seed file")
+        return self
+
+
 class ReceiptEmailSettings(_Section):
     smtp_host: str = ""
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -233,6 +255,7 @@ class Settings(_Section):
     door_supervision: DoorSupervisionSettings = DoorSupervisionSettings()
     entry_log: EntryLogSettings = EntryLogSettings()
     offline: OfflineSettings = OfflineSettings()
+    central: CentralSettings = CentralSettings()
 
     source: Path | None = Field(default=None, exclude=True)
 
@@ -283,6 +306,9 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
                     "announcer": settings.devices.announcer.model_copy(
                         update={"files_dir": _resolve(base, settings.devices.announcer.files_dir)}),
                 }),
+                "central": settings.central.model_copy(update={
+                    "ca_file": _resolve(base, settings.central.ca_file),
+                    "seed": _resolve(base, settings.central.seed)}),
                 "lms": settings.lms.model_copy(update={
                     "seed": _resolve(base, settings.lms.seed),
                     "sip2": settings.lms.sip2.model_copy(
@@ -301,7 +327,8 @@ def _resolve(base: Path, path: Path | None) -> Path | None:
 
 
 _PATH_KEYS = (("paths", "data_dir"), ("paths", "log_dir"), ("lms", "seed"),
-              ("lms", "sip2", "tls_ca_file"), ("devices", "announcer", "files_dir"), ("calendar", "file"))
+              ("lms", "sip2", "tls_ca_file"), ("devices", "announcer", "files_dir"), ("calendar", "file"),
+              ("central", "ca_file"), ("central", "seed"))
 
 
 def _paths_to_path(data: dict[str, Any]) -> None:

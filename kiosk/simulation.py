@@ -44,7 +44,7 @@ from kiosk.scenario import (
     load_scenario,
 )
 from kiosk.services.circulation import Outcome
-from kiosk.settings import LmsSettings, Settings, Sip2Settings, load_settings
+from kiosk.settings import CentralSettings, LmsSettings, Settings, Sip2Settings, load_settings
 
 DEMO_SEED = DEMO_SETTINGS.parent / "lms.toml"
 _COMMAND_NAMES = {code: name for name, code in COMMANDS.items()}
@@ -300,7 +300,7 @@ def _settings(base: Settings, folder: Path, sip2: Sip2Target, language: str | No
     })
     logging_settings = base.logging.model_copy(update={"console": False})
     update: dict[str, Any] = {"paths": paths, "logging": logging_settings,
-                              "lms": LmsSettings(kind="sip2", sip2=account)}
+                              "lms": LmsSettings(kind="sip2", sip2=account), "central": CentralSettings()}
     if language is not None:
         update["terminal"] = base.terminal.model_copy(update={"language": language})
     return base.model_copy(update=update)

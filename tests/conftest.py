@@ -16,7 +16,7 @@ from kiosk.app import DEMO_SETTINGS, Kiosk, build
 from kiosk.events import InlineWorkers
 from kiosk.fakes import FakeClock
 from kiosk.logs import SECRETS
-from kiosk.settings import Settings, load_settings
+from kiosk.settings import CentralSettings, Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,8 @@ def isolated_settings(tmp_path: Path, source: Path = DEMO_SETTINGS) -> Settings:
     paths = settings.paths.model_copy(
         update={"data_dir": tmp_path / "data", "log_dir": tmp_path / "log"}
     )
-    return settings.model_copy(update={"paths": paths})
+    # Without the central system unless a test asks for it (tests/test_central_wiring.py does).
+    return settings.model_copy(update={"paths": paths, "central": CentralSettings()})
 
 
 @pytest.fixture

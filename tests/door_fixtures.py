@@ -101,6 +101,7 @@ def door_settings(folder: Path, board: Board, port: Path | str, *, pulse_s: floa
     data = tomllib.loads(DEMO_DOOR_SETTINGS.read_text(encoding="utf-8"))
     data["paths"] = {"data_dir": str(folder / "data"), "log_dir": str(folder / "log")}
     data["logging"] = {"level": "INFO", "console": False}
+    data["central"] = {"kind": "none"}
     data["devices"]["door"] = {"kind": board.kind, "port": str(port), "channel": board.channel,
                                "pulse_s": pulse_s, "watchdog": watchdog}
     return parse_settings(data, DEMO_DOOR_SETTINGS)  # relative paths as in the demo's own file

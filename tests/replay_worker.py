@@ -13,7 +13,7 @@ from pathlib import Path
 from kiosk.app import DEMO_SETTINGS, build
 from kiosk.services.offline import OfflineSettings
 from kiosk.services.replay import WAITING
-from kiosk.settings import LmsSettings, Settings, Sip2Settings, load_settings
+from kiosk.settings import CentralSettings, LmsSettings, Settings, Sip2Settings, load_settings
 from kiosk.store import Journal
 
 
@@ -26,6 +26,7 @@ def settings_for(data_dir: Path, port: int) -> Settings:
     logging_settings = base.logging.model_copy(update={"console": False})
     return base.model_copy(update={
         "paths": paths, "logging": logging_settings, "lms": LmsSettings(kind="sip2", sip2=account),
+        "central": CentralSettings(),
         "offline": OfflineSettings(max_items_per_patron=100, probe_interval_s=0.2)})
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEVICE_AND_NETWORK = ("PySide6", "smartcard", "serial", "requests", "escpos", "cups")
-COMPOSITION_ROOT = {"app.py", "cli.py", "simulation.py"}  # DESIGN §1: the composition root
+COMPOSITION_ROOT = {"app.py", "wiring.py", "cli.py", "simulation.py"}  # DESIGN §1: the composition root
 
 
 def imports_of(path: Path) -> set[str]:

@@ -33,7 +33,8 @@ def free_port() -> int:
 def test_demo_terminal_is_healthy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     demo = tmp_path / "demo.toml"
     demo.write_text(DEMO_SETTINGS.read_text().replace('seed = "lms.toml"',
-                    f'seed = "{DEMO_SETTINGS.parent / "lms.toml"}"')
+                    f'seed = "{DEMO_SETTINGS.parent / "lms.toml"}"').replace(
+                    'seed = "central.toml"', f'seed = "{DEMO_SETTINGS.parent / "central.toml"}"')
                     + f'\n[paths]\ndata_dir = "{tmp_path}/d"\nlog_dir = "{tmp_path}/l"\n')
     assert main(["doctor", "--config", str(demo)]) == 0
     out = capsys.readouterr().out

@@ -17,7 +17,7 @@ from kiosk.events import InlineWorkers, Tick
 from kiosk.fakes import FakeCardReader, FakeClock, FakeItemReader
 from kiosk.services.session import Screen
 from kiosk.services.visit_view import Purpose
-from kiosk.settings import Settings, load_settings
+from kiosk.settings import CentralSettings, Settings, load_settings
 from ui.main_window import KioskWindow
 from ui.screens.session import PinScreen
 from ui.sounds import Sounds
@@ -207,4 +207,4 @@ def render_screen(
 
 def _isolated(settings: Settings, folder: Path) -> Settings:
     paths = settings.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
-    return settings.model_copy(update={"paths": paths})
+    return settings.model_copy(update={"paths": paths, "central": CentralSettings()})

@@ -56,6 +56,7 @@ class EntryController:
         publish: Callable[[EntryView], None],
         budget_s: float = 3.0,
         pulse_s: float = 5.0,
+        cached: Callable[[Credential, str | None], AuthResult | None] | None = None,
     ) -> None:
         self._core = core
         self._lms = lms
@@ -68,6 +69,7 @@ class EntryController:
         self._publish = publish
         self._budget_s = budget_s
         self._pulse_s = pulse_s
+        self._cached = cached  # the cached access list's answer, when the LMS gives none in time
         self._generation = 0
         self._pending: tuple[Credential, str | None, str, int, float] | None = None
         self.view: EntryView | None = None
@@ -103,7 +105,7 @@ class EntryController:
         credential, pin, language, children, _deadline = pending
         self._generation += 1  # the LMS's answer, if it still comes, is too late
         log.warning("the LMS did not answer within %.1f s: deciding without it", self._budget_s)
-        self._decide(credential, None, pin, language, children, from_cache=True)
+        self._decide(credential, self._from_cache(credential, pin), pin, language, children, from_cache=True)
 
     def cancel(self) -> None:
         self._generation += 1
@@ -118,7 +120,18 @@ class EntryController:
         if error is not None and not isinstance(error, KioskError):
             log.error("authentication at the door failed unexpectedly", exc_info=error)
         offline = error is not None or result is None
-        self._decide(credential, None if offline else result, pin, language, children, from_cache=offline)
+        auth = self._from_cache(credential, pin) if offline else result
+        self._decide(credential, auth, pin, language, children, from_cache=offline)
+
+    def _from_cache(self, credential: Credential, pin: str | None) -> AuthResult | None:
+        """The cached access list's answer (None: not in it, or no list): the LMS gave none."""
+        if self._cached is None:
+            return None
+        try:
+            return self._cached(credential, pin)
+        except KioskError as exc:
+            log.error("the cached access list could not be read: %s", exc)
+            return None
 
     def _decide(self, credential: Credential, auth: AuthResult | None, pin: str | None, language: str,
                 children: int, *, from_cache: bool) -> None:
