@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     entries.add_argument("--to", dest="end", type=_date, help="last day (default: today)")
     entries.add_argument("--out", type=Path, help="write the CSV here instead of to the screen")
 
+    from kiosk import staff_report
+
+    staff_report.add_arguments(commands.add_parser(
+        "staff-report", help="offline replays refused or waiting, transactions needing staff, the outbox"))
+
     check = commands.add_parser("check-config", help="validate a settings file and say what is wrong")
     check.add_argument("file", type=Path)
 
@@ -171,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return doctor(args.config or DEMO_SETTINGS, demo=args.config is None)
         if args.command == "entry-log":
             return _entry_log(args)
+        if args.command == "staff-report":
+            from kiosk import staff_report
+
+            return staff_report.run(args)
         if args.command == "check-config":
             return _check_config(args.file)
         if args.command == "screenshot":
