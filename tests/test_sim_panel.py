@@ -72,3 +72,18 @@ def test_the_door_button_opens_and_closes_the_door(demo: tuple[Kiosk, SimulatorP
     assert sensor.is_open()
     panel.door_button.setChecked(False)
     assert not sensor.is_open()
+
+
+def test_the_door_panel_shows_the_lights_and_the_alarm(tmp_path: Path, qtbot: QtBot) -> None:
+    from kiosk.app import DEMO_DOOR_SETTINGS
+
+    clock = FakeClock()
+    kiosk = build(isolated_settings(tmp_path, DEMO_DOOR_SETTINGS), profile="demo", clock=clock,
+                  workers=InlineWorkers(), log_to_console=False)
+    panel = SimulatorPanel(kiosk.devices, kiosk.demo_cards, kiosk.demo_tags, kiosk.clock, kiosk.demo_titles)
+    qtbot.addWidget(panel)
+    try:
+        panel.refresh()
+        assert panel.relays.text() == "alarm frakoblet / disarmed · lys tændt / lights on"  # 20.15
+    finally:
+        kiosk.close()

@@ -149,6 +149,8 @@ class SimulatorPanel(QWidget):
             self.door_button.setCheckable(True)
             self.door_button.toggled.connect(sensor.set_open)
             row.addWidget(self.door_button)
+        self.relays = QLabel("")  # the lights and the intruder alarm, as the calendar set them
+        row.addWidget(self.relays)
         return box
 
     # -- unplugging -------------------------------------------------------------------------------
@@ -184,6 +186,13 @@ class SimulatorPanel(QWidget):
                 self.door_state.setText("Døren er låst op / unlocked")
             else:
                 self.door_state.setText(f"Låst / locked · {len(lock.pulses)} oplåsninger / unlocks")
+        if hasattr(self, "relays"):
+            outputs = self._devices.outputs()
+            words = {("lights", True): "lys tændt / lights on", ("lights", False): "lys slukket / lights off",
+                     ("alarm", True): "alarm tilkoblet / armed",
+                     ("alarm", False): "alarm frakoblet / disarmed"}
+            self.relays.setText(" · ".join(words[(name, bool(getattr(output, "on", False)))]
+                                           for name, output in sorted(outputs.items())))
         printer = self._devices.receipt_printer
         if isinstance(printer, FakeReceiptPrinter):
             self.receipts.setText(f"Kvitteringer / receipts: {len(printer.printed)}")
