@@ -147,6 +147,42 @@ def test_the_lms_goes_away_mid_stack_and_the_rest_is_lent_offline_then_replayed(
         assert "patron_sealed" not in row.payload  # erased once the LMS has the loan
 
 
+def test_offline_loans_go_only_to_the_categories_allowed(tmp_path: Path) -> None:
+    clock = FakeClock()
+    emulator = Sip2Emulator(load_data(DEMO_SEED), clock=clock.now).start()
+    try:
+        account = Sip2Settings.model_validate({"host": "127.0.0.1", "port": emulator.address[1],
+                                               "user": "kiosk", "password": "kiosk", "keepalive_s": 0.0,
+                                               "timeout_s": 2.0, "retries": 1})
+        kiosk = build(isolated_settings(tmp_path).model_copy(update={
+            "lms": LmsSettings(kind="sip2", sip2=account),
+            "offline": OfflineSettings(categories=("adult",))}),
+            profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
+        from hardware.factory import demo_tags
+        from kiosk.app import demo_cards, read_seed
+
+        seed = read_seed(DEMO_SEED)
+        kiosk.demo_cards, kiosk.demo_tags = demo_cards(seed), tuple(demo_tags(seed))
+        kiosk.connect_devices()
+        try:
+            login_to_borrow(kiosk, patron=0)  # Anna: adult
+            emulator.stop()
+            assert place(kiosk, OTHER)[OTHER] is Outcome.BORROWED
+            kiosk.session.logout()
+            kiosk.core.drain()
+            emulator = Sip2Emulator(emulator.data, port=account.port, clock=clock.now).start()
+            clock.advance(16)
+            kiosk.core.post(Tick())
+            kiosk.core.drain()
+            login_to_borrow(kiosk, patron=1)  # Mads: child
+            emulator.stop()
+            assert place(kiosk, THIRD)[THIRD] is Outcome.OFFLINE_REFUSED
+        finally:
+            kiosk.close()
+    finally:
+        emulator.stop()
+
+
 def test_a_replay_the_lms_refuses_is_in_the_staff_report(world: World) -> None:
     kiosk = world.kiosk
     login_to_borrow(kiosk)

@@ -118,13 +118,15 @@ class VisitController:
     def _run(self, item_id: str, tags: list[Tag], *, fee_acknowledged: bool) -> None:
         circulation, view, generation = self._circulation, self.view, self._generation
         assert circulation is not None and view is not None
-        patron_id = self._patron.patron_id if self._patron is not None else ""
+        patron = self._patron
+        patron_id = patron.patron_id if patron is not None else ""
         pin, returning = self._pin, view.purpose is Purpose.RETURN
 
         def work() -> ItemResult:
             if returning:
                 return circulation.checkin(tags)
-            return circulation.checkout(patron_id, tags, pin=pin, fee_acknowledged=fee_acknowledged)
+            return circulation.checkout(patron_id, tags, pin=pin, fee_acknowledged=fee_acknowledged,
+                                        patron=patron)
 
         self._core.run_in_worker(work, lambda result, error: self._done(generation, item_id, tags, result,
                                                                         error))
