@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.services.circulation import JournalOutcome
-from kiosk.services.replay import ReplayRecord, staff_report
+from kiosk.services.replay import records, staff_report
 from kiosk.store import Journal, Store
 
 
@@ -24,9 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def report(store: Store, now: dt.datetime) -> dict[str, Any]:
     journal = Journal(store)
     rejected, waiting = staff_report(journal)
-    attention = [ReplayRecord(r.id, r.kind, str(r.payload.get("item", "")), str(r.payload.get("patron", "")),
-                              str(r.payload.get("at", "")), r.state, r.last_error or "")
-                 for r in journal.in_states((JournalOutcome.NEEDS_ATTENTION,), limit=1000)]
+    attention = records(journal, (JournalOutcome.NEEDS_ATTENTION,))
     pending, oldest = journal.outbox_stats()
     age = (now - oldest).total_seconds() if oldest is not None else None
     return {"rejected_replays": [vars(r) for r in rejected], "waiting_replays": [vars(r) for r in waiting],

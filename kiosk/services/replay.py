@@ -107,13 +107,16 @@ class Replayer:
         return state == JournalState.DONE
 
 
+def records(journal: Journal, states: tuple[str, ...], limit: int = 1000) -> list[ReplayRecord]:
+    """The loans and returns in ``states``, oldest first, as staff see them."""
+    return [ReplayRecord(r.id, r.kind, str(r.payload.get("item", "")), str(r.payload.get("patron", "")),
+                         str(r.payload.get("at", "")), r.state, r.last_error or "")
+            for r in journal.in_states(states, kinds=("checkout", "checkin"), limit=limit)]
+
+
 def staff_report(journal: Journal, limit: int = 1000) -> tuple[list[ReplayRecord], list[ReplayRecord]]:
     """(rejected replays, rows still waiting), oldest first."""
-    def records(states: tuple[str, ...]) -> list[ReplayRecord]:
-        return [ReplayRecord(r.id, r.kind, str(r.payload.get("item", "")), str(r.payload.get("patron", "")),
-                             str(r.payload.get("at", "")), r.state, r.last_error or "")
-                for r in journal.in_states(states, kinds=("checkout", "checkin"), limit=limit)]
-    return records((JournalState.REPLAY_REJECTED,)), records(WAITING)
+    return records(journal, (JournalState.REPLAY_REJECTED,), limit), records(journal, WAITING, limit)
 
 
 def _when(text: object) -> dt.datetime | None:
