@@ -93,9 +93,10 @@ def door_terminal(settings: Settings, store: Store, core: Core, clock: Clock, lm
     core.on(Tick, purge_daily)
 
     def opening(when: dt.datetime) -> OpeningKind:
-        if calendar.last_entry_passed(when):
+        state = calendar.state_at(when)
+        if calendar.last_entry_passed(when, state):
             return OpeningKind.AFTER_LAST_ENTRY
-        return OpeningKind(calendar.state_at(when).kind.value)
+        return OpeningKind(state.kind.value)
 
     def opening_now() -> tuple[str, dt.datetime | None]:
         state = calendar.state_at(clock.now())

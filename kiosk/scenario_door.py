@@ -73,8 +73,9 @@ def check_door(kiosk: Kiosk, expectation: ExpectEntry | ExpectDoor | ExpectAlarm
         done = len(lock.pulses)
         return done == expectation.pulses, {"pulses": expectation.pulses}, {"pulses": done}
     if isinstance(expectation, ExpectAlarm):
-        alarms = sorted({str(row.payload.get("alarm")) for state in (JournalState.PENDING, JournalState.SENT)
-                         for row in kiosk.journal.in_state(state, limit=10_000) if row.kind == "door_alarm"})
+        rows = kiosk.journal.in_states((JournalState.PENDING, JournalState.SENT), kinds=("door_alarm",),
+                                       limit=10_000)
+        alarms = sorted({str(row.payload.get("alarm")) for row in rows})
         held = (expectation.alarm in alarms) == expectation.present
         return held, {"alarm": expectation.alarm, "present": expectation.present}, {"alarms": alarms}
     from kiosk.store.entry_log import EntryLog

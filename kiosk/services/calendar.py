@@ -145,9 +145,10 @@ class BranchCalendar:
         after = periods[index + 1].kind if index + 1 < len(periods) else periods[index].kind
         return OpeningState(periods[index].kind, periods[index], after)
 
-    def last_entry_passed(self, when: dt.datetime) -> bool:
-        """Is ``when`` in unstaffed hours that close within the last-entry margin (nobody new comes in)?"""
-        state = self.state_at(when)
+    def last_entry_passed(self, when: dt.datetime, state: OpeningState | None = None) -> bool:
+        """Is ``when`` in unstaffed hours that close within the last-entry margin (nobody new comes in)?
+        ``state``: the opening state at ``when``, if the caller has it already."""
+        state = state or self.state_at(when)
         margin = dt.timedelta(minutes=self.branch.events.last_entry_min)
         return (state.kind is PeriodKind.UNSTAFFED and state.next_kind is PeriodKind.CLOSED
                 and when >= state.period.end - margin)
