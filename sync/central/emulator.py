@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import logging
 import os
-import signal
 import ssl
 import sys
 import threading
@@ -37,6 +36,7 @@ from kiosk.services.access_rules import pin_verifier
 from sync.central.emulator_api import CentralApi, Reply, Request
 from sync.central.emulator_http import EmulatorServer, Exchange
 from sync.central.emulator_store import CentralStore
+from sync.serving import serve_until_signalled
 
 __all__ = ["CentralEmulator", "Exchange", "add_arguments", "run"]
 
@@ -289,26 +289,12 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError, OSError, ssl.SSLError) as exc:
         print(f"central-emulator: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda *_: stop.set())
-    try:
+
+    def start() -> str:
         central.start()
-    except OSError as exc:
-        central.stop()
-        print(f"central-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        print(f"listening on {central.url}", flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        central.stop()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    return 0
+        return central.url
+
+    return serve_until_signalled("central-emulator", start, central.stop, f"{args.host}:{args.port}")
 
 
 def main(argv: list[str] | None = None) -> int:

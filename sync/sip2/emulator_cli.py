@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import ssl
 import sys
-import threading
 from pathlib import Path
 
+from sync.serving import serve_until_signalled
 from sync.sip2.emulator import Quirks, Sip2Emulator
 from sync.sip2.emulator_data import EmulatorDataError, load_data
 
@@ -69,26 +68,13 @@ def run(args: argparse.Namespace) -> int:
     except (EmulatorDataError, ValueError, OSError, ssl.SSLError) as exc:
         print(f"lms-emulator: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda *_: stop.set())
-    try:
+
+    def start() -> str:
         server.start()
-    except OSError as exc:
-        print(f"lms-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 2
-    try:
         host, port = server.address
-        print(f"listening on {host}:{port}", flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    return 0
+        return f"{host}:{port}"
+
+    return serve_until_signalled("lms-emulator", start, server.stop, f"{args.host}:{args.port}")
 
 
 def main(argv: list[str] | None = None) -> int:
