@@ -227,7 +227,7 @@ def build_for_simulation(
 
     seed_data = read_seed(seed)
     base = load_settings(settings_path)
-    clock = FakeClock(_aware(start, base.access.time_zone) if start is not None else None)
+    clock = FakeClock(_aware(start, base.access.zone) if start is not None else None)
     folder = Path(tempfile.mkdtemp(prefix="kiosk-simulate-"))
     emulator: Any = None
     try:
@@ -262,13 +262,11 @@ def build_for_simulation(
     )
 
 
-def _aware(start: dt.datetime, zone_name: str) -> dt.datetime:
+def _aware(start: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     """A local time at the branch as a fixed-offset time (the fake clock adds seconds to it)."""
     if start.tzinfo is not None:
         return start
-    from zoneinfo import ZoneInfo
-
-    aware = start.replace(tzinfo=ZoneInfo(zone_name))
+    aware = start.replace(tzinfo=zone)
     offset = aware.utcoffset()
     assert offset is not None
     return aware.astimezone(dt.timezone(offset))
