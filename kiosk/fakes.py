@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -24,6 +25,7 @@ from kiosk.model import (
 from kiosk.ports import CredentialListener, TagsListener
 
 COPENHAGEN = dt.timezone(dt.timedelta(hours=1))
+RECEIPTS_KEPT = 100
 
 
 class FakeClock:
@@ -203,15 +205,23 @@ class FakeDoorSensor(_Device):
 
 
 class FakeReceiptPrinter(_Device):
+    """Keeps the last :data:`RECEIPTS_KEPT` receipts (a demo prints all night) and counts them all."""
+
     name = "receipt_printer"
 
     def __init__(self) -> None:
         super().__init__()
-        self.printed: list[Receipt] = []
+        self._printed: deque[Receipt] = deque(maxlen=RECEIPTS_KEPT)
+        self.count = 0
+
+    @property
+    def printed(self) -> list[Receipt]:
+        return list(self._printed)
 
     def print_receipt(self, receipt: Receipt) -> None:
         self._require()
-        self.printed.append(receipt)
+        self._printed.append(receipt)
+        self.count += 1
 
 
 class FakeDocumentPrinter(_Device):

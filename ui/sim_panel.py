@@ -195,4 +195,4 @@ class SimulatorPanel(QWidget):
                                            for name, output in sorted(outputs.items())))
         printer = self._devices.receipt_printer
         if isinstance(printer, FakeReceiptPrinter):
-            self.receipts.setText(f"Kvitteringer / receipts: {len(printer.printed)}")
+            self.receipts.setText(f"Kvitteringer / receipts: {printer.count}")

@@ -159,9 +159,10 @@ class Runner:
                 self.emit("lms_stopped")
         printer = self.sim.printer
         if printer is not None:
-            for receipt in printer.printed[self._receipts:]:
+            printed = printer.printed
+            for receipt in printed[max(0, len(printed) - (printer.count - self._receipts)):]:
                 self.emit("receipt", title=receipt.title, lines=len(receipt.lines))
-            self._receipts = len(printer.printed)
+            self._receipts = printer.count
 
     # -- running ----------------------------------------------------------------------------------
     def settle(self) -> None:

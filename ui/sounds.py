@@ -1,8 +1,8 @@
 """Short tones for "ok", "attention" and "error", made at start-up and played with QtMultimedia.
 
 The tones are written as WAV files into a private temporary folder (so no sound files ship with the
-kiosk) and played with ``QSoundEffect``. Every request is recorded in :attr:`Sounds.played`, also
-when nothing can be heard (no audio device, offscreen, QtMultimedia missing): a kiosk without a
+kiosk) and played with ``QSoundEffect``. The latest requests are recorded in :attr:`Sounds.played`,
+also when nothing can be heard (no audio device, offscreen, QtMultimedia missing): a kiosk without a
 speaker still works, it just stays silent.
 """
 
@@ -13,12 +13,14 @@ import math
 import struct
 import tempfile
 import wave
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 RATE = 22050
+PLAYED_KEPT = 100
 # (frequency in Hz, milliseconds); a frequency of 0 is a pause.
 TONES: dict[str, tuple[tuple[int, int], ...]] = {
     "ok": ((660, 90), (0, 20), (990, 150)),  # rising: done
@@ -46,10 +48,10 @@ def write_tone(path: Path, notes: tuple[tuple[int, int], ...], volume: float = 0
 
 
 class Sounds:
-    """Plays a named tone; remembers every name asked for in :attr:`played`."""
+    """Plays a named tone; remembers the last :data:`PLAYED_KEPT` names asked for in :attr:`played`."""
 
     def __init__(self, *, audible: bool = True) -> None:
-        self.played: list[str] = []
+        self._played: deque[str] = deque(maxlen=PLAYED_KEPT)
         self._folder = tempfile.TemporaryDirectory(prefix="kiosk-sounds-")
         self.files = {name: write_tone(Path(self._folder.name) / f"{name}.wav", notes)
                       for name, notes in TONES.items()}
@@ -78,13 +80,17 @@ class Sounds:
             return {}
 
     @property
+    def played(self) -> list[str]:
+        return list(self._played)
+
+    @property
     def audible(self) -> bool:
         return bool(self._effects)
 
     def play(self, name: str) -> None:
         if name not in TONES:
             raise ValueError(f"unknown sound {name!r}")
-        self.played.append(name)
+        self._played.append(name)
         effect = self._effects.get(name)
         if effect is None:
             return

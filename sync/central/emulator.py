@@ -42,6 +42,8 @@ __all__ = ["CentralEmulator", "Exchange", "add_arguments", "run"]
 
 log = logging.getLogger("sync.central.emulator")
 
+EXCHANGE_LOG = 1000  # requests kept for ``exchanges()``, so that a demo running all night does not grow
+
 GARBLED = b'{"jobs": [{"id": "pj-1", "title": '
 
 
@@ -68,7 +70,7 @@ class CentralEmulator:
         self._pseudonym = Pseudonymizer(self._store.access_list_key)
         self._lock = threading.Lock()
         self._faults: deque[Reply | bytes] = deque()
-        self._exchanges: list[Exchange] = []
+        self._exchanges: deque[Exchange] = deque(maxlen=EXCHANGE_LOG)
         self._stopping = threading.Event()
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
@@ -204,7 +206,7 @@ class CentralEmulator:
         return self._store.heartbeats()
 
     def exchanges(self) -> list[Exchange]:
-        """Every request answered since the start, in order."""
+        """The last :data:`EXCHANGE_LOG` requests answered, in order."""
         with self._lock:
             return list(self._exchanges)
 

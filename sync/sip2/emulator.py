@@ -14,7 +14,8 @@ Usage::
     server.stop()
 
 The state (:class:`EmulatorData`) changes with every transaction; ``server.transactions`` lists
-what was applied, once per applied request (a replayed duplicate is not applied again).
+what was applied, once per applied request (a replayed duplicate is not applied again): the last
+:data:`TRANSACTION_LOG` of them, so that an emulator serving a demo all night does not grow.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import socketserver
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,8 @@ from sync.sip2.emulator_quirks import Quirks, garbage, sanitize
 __all__ = ["MAX_REQUEST", "REQUEST_SC_RESEND", "Quirks", "Sip2Emulator", "TransactionRecord"]
 
 log = logging.getLogger("sync.sip2.emulator")
+
+TRANSACTION_LOG = 1000  # applied transactions kept for ``transactions``; older ones are forgotten
 
 REQUEST_SC_RESEND = b"96AZFEF6"
 MAX_REQUEST = 64 * 1024
@@ -129,7 +133,7 @@ class Sip2Emulator:
         self._clock = clock or (lambda: dt.datetime.now().astimezone())
         self._lock = threading.RLock()
         self._quirks_lock = threading.Lock()
-        self._transactions: list[TransactionRecord] = []
+        self._transactions: deque[TransactionRecord] = deque(maxlen=TRANSACTION_LOG)
         self._server: _TcpServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: dict[threading.Thread, socket.socket] = {}

@@ -1,0 +1,144 @@
+"""The soak: the demo kiosk as it runs at a branch, through thousands of patron visits in one process.
+
+The real window offscreen, the real core thread and workers, the Qt bridge, the simulator panel, the
+built-in SIP2 LMS and central emulators of the demo configuration: what ``library-kiosk demo`` runs.
+Each visit borrows two books with card and PIN, prints a receipt, and returns the books. Every
+``--every`` visits it prints the process's resident memory (RSS), ``None``'s reference count and the
+pace; at the end, the growth per 1,000 visits after the first checkpoint (start-up and warm-up
+excluded), as a least-squares slope over the checkpoints.
+
+    python -m benchmarks.soak [--visits 10000] [--every 1000]   (make soak)
+
+Exit status 1 when the growth passes ``--max-growth-mb`` per 1,000 visits, 2 when a visit fails.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import argparse
+import gc
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+from kiosk.app import DEMO_SETTINGS, build
+from kiosk.services.session import SessionView
+from kiosk.services.visit_view import ReceiptChoice
+from kiosk.settings import Settings, load_settings
+from tests.qt_refcount_worker import one_visit
+from ui.bridge import CoreBridge
+from ui.main_window import KioskWindow
+from ui.sim_panel import SimulatorPanel
+from ui.sounds import Sounds
+
+SETTLE_TIMEOUT_S = 30.0
+
+
+def rss_mb() -> float:
+    """The process's resident set size, from /proc (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def slope(points: list[tuple[int, float]]) -> float:
+    """Least-squares growth per visit through (visits, MB) points."""
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
+
+
+def _qt_message(_kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    if "propagateSizeHints" not in message:  # said by the offscreen platform at every show()
+        print(f"qt: {message}", file=sys.stderr)
+
+
+def soak_settings(folder: Path) -> Settings:
+    """The demo terminal with its database, logs and emulator state in ``folder``."""
+    settings = load_settings(DEMO_SETTINGS)
+    paths = settings.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
+    logging = settings.logging.model_copy(update={"console": False})
+    return settings.model_copy(update={"paths": paths, "logging": logging})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.soak", description=__doc__.split("\n")[0])
+    parser.add_argument("--visits", type=int, default=10_000)
+    parser.add_argument("--every", type=int, default=1_000, help="report every N visits")
+    parser.add_argument("--max-growth-mb", type=float, default=0.1, help="per 1,000 visits")
+    args = parser.parse_args(argv)
+
+    qInstallMessageHandler(_qt_message)
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as tmp:
+        kiosk = build(soak_settings(Path(tmp)), profile="demo")
+        window = KioskWindow(kiosk.session, title="Soak", languages=kiosk.settings.terminal.languages,
+                             now=kiosk.clock.now, sounds=Sounds(audible=False))
+        bridge = CoreBridge(kiosk.core)
+        bridge.notified.connect(window.show_view)
+        panel = SimulatorPanel(kiosk.devices, kiosk.demo_cards, kiosk.demo_tags, kiosk.clock,
+                               kiosk.demo_titles)
+        window.resize(1080, 1920)
+        window.show()
+        panel.show()
+        kiosk.start()
+
+        def settle(expected: Callable[[SessionView], bool]) -> None:
+            deadline = time.monotonic() + SETTLE_TIMEOUT_S
+            while window.view is None or not expected(window.view):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the kiosk did not get there: {window.view}")
+                app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+                time.sleep(0.001)
+
+        print(f"python {sys.version.split()[0]}, PySide6 {_pyside_version()}; {args.visits:,} visits, "
+              f"each: card + PIN, 2 loans, a printed receipt, 2 returns")
+        print(f"{'visits':>8} {'RSS MB':>9} {'None refs':>10} {'visits/s':>9}")
+        points: list[tuple[int, float]] = []
+        started = last = time.monotonic()
+        try:
+            for visit in range(1, args.visits + 1):
+                one_visit(kiosk, settle, receipt=ReceiptChoice.PRINT)
+                if visit % args.every == 0 or visit == 1:
+                    gc.collect()
+                    now, rss = time.monotonic(), rss_mb()
+                    pace = (args.every if visit > 1 else 1) / max(now - last, 1e-9)
+                    last = now
+                    if visit >= args.every:
+                        points.append((visit, rss))
+                    print(f"{visit:>8,} {rss:>9.1f} {sys.getrefcount(None):>10,} {pace:>9.1f}", flush=True)
+        except (AssertionError, TimeoutError) as exc:
+            print(f"visit {visit} failed: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            bridge.notified.disconnect(window.show_view)
+            kiosk.stop()
+            window.deleteLater()
+            panel.deleteLater()
+    minutes = (time.monotonic() - started) / 60
+    growth = slope(points) * 1000 if len(points) >= 2 else 0.0
+    print(f"{args.visits:,} visits in {minutes:.1f} min, no crash; RSS growth after the first "
+          f"{args.every:,}: {growth:+.3f} MB per 1,000 visits (limit {args.max_growth_mb})")
+    return 0 if growth <= args.max_growth_mb else 1
+
+
+def _pyside_version() -> str:
+    import PySide6
+
+    return str(PySide6.__version__)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
