@@ -43,6 +43,10 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # 256 KiB of page cache per connection (SQLite's default is 2 MiB): the rows a kiosk touches are
+    # few and the OS caches the file anyway, while every pooled connection's cache filling up to 2 MiB
+    # as the journal grows showed as the kiosk's memory creeping up through a night (make soak).
+    cursor.execute("PRAGMA cache_size=-256")
     cursor.close()
 
 

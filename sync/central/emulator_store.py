@@ -98,6 +98,7 @@ class CentralStore:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA cache_size=-256")  # a demo's emulator must not grow with its events
         self._db.executescript(SCHEMA)
         with self._transaction() as db:
             stored = self._meta(db, "access_list_key")
