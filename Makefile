@@ -1,7 +1,7 @@
 # Set-up and everyday commands. See README.md.
 #   make demo   - install everything and run the kiosk in a window with simulated devices
 #   make test   - install everything the tests need and run the whole suite
-#   make lint   - ruff and mypy
+#   make lint   - ruff, mypy and the import rules (lint-imports)
 
 # The newest Python 3.11+ that runs here: 3.12 and newer keep None immortal, a second guard against Qt
 # bindings that drop references to it (pyproject.toml keeps the known one out on every Python).
@@ -37,10 +37,11 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 screenshots: $(VENV)/.installed
 	@for size in 1080x1920 1920x1080; do for lang in da en; do \
-	  for screen in $$($(BIN)/python -c "from ui.screenshot import SCREENS; print(*SCREENS)"); do \
+	  for screen in $$($(BIN)/python -c "from kiosk.simulate.screenshot import SCREENS; print(*SCREENS)"); do \
 	    $(BIN)/library-kiosk screenshot --screen $$screen --lang $$lang --size $$size \
 	      --out screenshots/$$screen-$$lang-$$size.png || exit 1; \
 	  done; done; done

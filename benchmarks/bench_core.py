@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.common import Result, latency, rate
-from kiosk.events import Core
+from kiosk.domain.events import Core
 from kiosk.store import Journal, JournalState, open_store
 
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.common import Result
-from kiosk.app import Kiosk
-from kiosk.events import Tick
-from kiosk.fakes import FakeClock
-from kiosk.services.session import Screen, SessionView
+from kiosk.bootstrap.kiosk import Kiosk
+from kiosk.domain.events import Tick
+from kiosk.session.service import Screen, SessionView
+from kiosk.testing.memory import FakeClock
 from tests.door_fixtures import (
     ADULT,
     BOARDS,

@@ -21,15 +21,15 @@ from hardware.rfid import TagContent
 from hardware.rfid.feig import FeigReader
 from hardware.rfid.feig_sim import FeigSimulator, VirtualTag
 from hardware.rfid.tagdata import encode_tag_data
-from kiosk.app import DEMO_SETTINGS, Kiosk, build
-from kiosk.events import InlineWorkers
-from kiosk.fakes import FakeCardReader, FakeClock, FakeItemReader
-from kiosk.model import SecurityState, Tag
-from kiosk.services.circulation import Outcome
-from kiosk.services.session import Screen
-from kiosk.services.session_events import CredentialPresented, TagsOnPad
-from kiosk.services.visit_view import Purpose
-from kiosk.settings import CentralSettings, Settings, load_settings
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.circulation.service import Outcome
+from kiosk.circulation.view import Purpose
+from kiosk.domain.events import InlineWorkers
+from kiosk.domain.model import SecurityState, Tag
+from kiosk.session.events import CredentialPresented, TagsOnPad
+from kiosk.session.service import Screen
+from kiosk.settings import DEMO_SETTINGS, CentralSettings, Settings, load_settings
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
 from tests.hardware.ptys import PtyPair
 
 ITEMS = [f"50200000{n:02d}" for n in range(1, 11)]

@@ -29,14 +29,14 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from kiosk.app import DEMO_SETTINGS, build
-from kiosk.services.session import SessionView
-from kiosk.services.visit_view import ReceiptChoice
-from kiosk.settings import Settings, load_settings
+from kiosk.bootstrap.kiosk import build
+from kiosk.circulation.view import ReceiptChoice
+from kiosk.session.service import SessionView
+from kiosk.settings import DEMO_SETTINGS, Settings, load_settings
+from kiosk.simulate.panel import SimulatorPanel
 from tests.qt_refcount_worker import one_visit
 from ui.bridge import CoreBridge
 from ui.main_window import KioskWindow
-from ui.sim_panel import SimulatorPanel
 from ui.sounds import Sounds
 
 SETTLE_TIMEOUT_S = 30.0

@@ -1,6 +1,6 @@
 """Spoken announcements ("the library closes in 15 minutes"): recorded files or synthetic speech.
 
-Both announcers implement :class:`kiosk.ports.Announcer` and never block the caller: ``announce``
+Both announcers implement :class:`kiosk.domain.ports.Announcer` and never block the caller: ``announce``
 puts the message on a queue and a worker thread renders and plays it, one at a time, in order.
 Playing is a configurable command (``aplay -q``, ``paplay``, ``pw-play``) that gets the WAV file as
 its last argument, or where ``{file}`` stands. With ``output_dir`` set, nothing is played and each
@@ -19,9 +19,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from kiosk.errors import DeviceUnavailable
-from kiosk.model import DeviceHealth, DeviceState
-from kiosk.ports import Announcer
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import DeviceHealth, DeviceState
+from kiosk.domain.ports import Announcer
 
 log = logging.getLogger(__name__)
 

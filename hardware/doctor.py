@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from kiosk.errors import DeviceError
-from kiosk.model import DeviceHealth, DeviceState
-from kiosk.ports import Devices
+from kiosk.domain.errors import DeviceError
+from kiosk.domain.model import DeviceHealth, DeviceState
+from kiosk.domain.ports import Devices
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-from kiosk.errors import DeviceUnavailable
-from kiosk.model import DeviceHealth, DeviceState
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import DeviceHealth, DeviceState
 
 log = logging.getLogger(__name__)
 

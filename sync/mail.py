@@ -7,8 +7,8 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
-from kiosk.errors import MailError
-from kiosk.model import DeviceHealth, DeviceState, Receipt
+from kiosk.domain.errors import MailError
+from kiosk.domain.model import DeviceHealth, DeviceState, Receipt
 from kiosk.settings import ReceiptEmailSettings
 
 log = logging.getLogger(__name__)

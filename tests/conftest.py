@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.app import DEMO_SETTINGS, Kiosk, build
-from kiosk.events import InlineWorkers
-from kiosk.fakes import FakeClock
-from kiosk.logs import SECRETS
-from kiosk.settings import CentralSettings, Settings, load_settings
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.domain.events import InlineWorkers
+from kiosk.domain.logs import SECRETS
+from kiosk.settings import DEMO_SETTINGS, CentralSettings, Settings, load_settings
+from kiosk.testing.memory import FakeClock
 
 REPO = Path(__file__).resolve().parent.parent
 

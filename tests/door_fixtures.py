@@ -6,7 +6,7 @@ at the device end of a pty pair, validated by the same :func:`kiosk.settings.par
 reads a terminal's file. The relay simulator sits on the far end and records every command.
 
 The kiosk runs as the product runs it: ``build()`` then ``start()`` (the core thread, the ticker,
-the worker pool). Its clock is a :class:`~kiosk.fakes.FakeClock` standing at Wednesday 25 November
+the worker pool). Its clock is a :class:`~kiosk.testing.memory.FakeClock` standing at Wednesday 25 November
 2026, 20:15: unstaffed hours, when the door asks for card and PIN.
 
 ``python -m tests.door_fixtures --folder F --board lcus --port P --pulse 20`` runs that door terminal
@@ -31,10 +31,10 @@ from typing import IO
 
 from hardware.door.relay_protocols import lcus_frame, numato_relay
 from hardware.door.relay_sim import LcusSimulator, NumatoSimulator, RelaySimulator
-from kiosk.app import DEMO_DOOR_SETTINGS, Kiosk, build
-from kiosk.fakes import FakeCardReader, FakeClock
-from kiosk.model import Credential, CredentialKind
-from kiosk.settings import Settings, parse_settings
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.domain.model import Credential, CredentialKind
+from kiosk.settings import DEMO_DOOR_SETTINGS, Settings, parse_settings
+from kiosk.testing.memory import FakeCardReader, FakeClock
 
 REPO = Path(__file__).resolve().parent.parent
 READY = "door terminal started"

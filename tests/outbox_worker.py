@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk.services.outbox import Outbox
+from kiosk.central.outbox import Outbox
 from kiosk.store import Journal, JournalState, open_store
 from sync.central.client import CentralClient
 

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from kiosk.app import Kiosk, build
-from kiosk.events import InlineWorkers
-from kiosk.fakes import FakeCardReader, FakeClock, FakeItemReader
-from kiosk.services.circulation import Outcome
-from kiosk.services.session import Screen, SessionView
-from kiosk.services.visit_view import Purpose, ReceiptChoice
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.circulation.service import Outcome
+from kiosk.circulation.view import Purpose, ReceiptChoice
+from kiosk.domain.events import InlineWorkers
+from kiosk.session.service import Screen, SessionView
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
 from tests.conftest import isolated_settings
 from ui.main_window import KioskWindow
 from ui.sounds import Sounds

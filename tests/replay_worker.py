@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk.app import DEMO_SETTINGS, build
-from kiosk.services.offline import OfflineSettings
-from kiosk.services.replay import WAITING
-from kiosk.settings import CentralSettings, LmsSettings, Settings, Sip2Settings, load_settings
+from kiosk.bootstrap.kiosk import build
+from kiosk.offline.replay import WAITING
+from kiosk.offline.sealing import OfflineSettings
+from kiosk.settings import DEMO_SETTINGS, CentralSettings, LmsSettings, Settings, Sip2Settings, load_settings
 from kiosk.store import Journal
 
 

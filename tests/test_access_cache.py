@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from kiosk.fakes import FakeClock
-from kiosk.model import AuthOutcome, Credential, CredentialKind
-from kiosk.services.access_model import AccessReason, AccessSettings, OpeningKind
-from kiosk.services.access_rules import AccessRules, pin_verifier
+from kiosk.domain.model import AuthOutcome, Credential, CredentialKind
+from kiosk.door.access_model import AccessReason, AccessSettings, OpeningKind
+from kiosk.door.access_rules import AccessRules, pin_verifier
 from kiosk.store import Store, open_store
 from kiosk.store.access_cache import AccessCache, AccessListError
+from kiosk.testing.memory import FakeClock
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = bytes.fromhex("5a" * 32)

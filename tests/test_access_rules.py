@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk import access_cli
-from kiosk.errors import ConfigError
-from kiosk.model import AuthOutcome, AuthResult, Credential, CredentialKind, Patron
-from kiosk.privacy import Pseudonymizer
-from kiosk.services.access_model import (
+from kiosk.cli import access as access_cli
+from kiosk.domain.errors import ConfigError
+from kiosk.domain.model import AuthOutcome, AuthResult, Credential, CredentialKind, Patron
+from kiosk.domain.privacy import Pseudonymizer
+from kiosk.door.access_model import (
     MESSAGES,
     AccessReason,
     AccessSettings,
@@ -23,7 +23,7 @@ from kiosk.services.access_model import (
     Verdict,
     load_access_settings,
 )
-from kiosk.services.access_rules import (
+from kiosk.door.access_rules import (
     AccessRules,
     StaffCheck,
     birth_date_from_cpr,

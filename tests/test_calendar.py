@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk import calendar_cli
-from kiosk.errors import ConfigError
-from kiosk.fakes import FakeClock
-from kiosk.services.calendar import BranchCalendar, CalendarEvent, DaySource, EventKind
-from kiosk.services.calendar_model import PeriodKind, load_calendar, parse_calendar
+from kiosk.cli import calendar as calendar_cli
+from kiosk.domain.errors import ConfigError
+from kiosk.door.calendar import BranchCalendar, CalendarEvent, DaySource, EventKind
+from kiosk.door.calendar_model import PeriodKind, load_calendar, parse_calendar
+from kiosk.testing.memory import FakeClock
 
 CPH = ZoneInfo("Europe/Copenhagen")
 UTC = dt.UTC

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from kiosk.central_model import AccessPage
-from kiosk.errors import CentralUnavailable
-from kiosk.fakes import FakeClock
-from kiosk.model import AuthOutcome, DeviceHealth, DeviceState
-from kiosk.services.central_sync import CentralSync, SyncJob
-from kiosk.services.outbox import Outbox, OutboxStats
+from kiosk.central.outbox import Outbox, OutboxStats
+from kiosk.central.sync import CentralSync, SyncJob
+from kiosk.domain.central import AccessPage
+from kiosk.domain.errors import CentralUnavailable
+from kiosk.domain.model import AuthOutcome, DeviceHealth, DeviceState
 from kiosk.store import Journal, Store, open_store
+from kiosk.testing.memory import FakeClock
 from sync.central.client import CentralClient
 from sync.central.emulator import CentralEmulator
 from tests.central.conftest import Contract, access_entry

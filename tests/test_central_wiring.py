@@ -9,15 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from hardware.factory import demo_tags
-from kiosk.app import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, Kiosk, build, demo_cards, read_seed
-from kiosk.events import InlineWorkers, Tick
-from kiosk.fakes import FakeCardReader, FakeClock, FakeDoorLock, FakeItemReader
-from kiosk.services.circulation import Outcome
-from kiosk.services.session import Message, Screen
-from kiosk.services.visit_view import Purpose
-from kiosk.settings import CentralSettings, LmsSettings, Settings, Sip2Settings
-from kiosk.simulation import DEMO_SEED
+from kiosk.bootstrap.devices import demo_tags
+from kiosk.bootstrap.kiosk import Kiosk, build, demo_cards, read_seed
+from kiosk.circulation.service import Outcome
+from kiosk.circulation.view import Purpose
+from kiosk.domain.events import InlineWorkers, Tick
+from kiosk.session.service import Message, Screen
+from kiosk.settings import (
+    DEMO_DOOR_SETTINGS,
+    DEMO_SETTINGS,
+    CentralSettings,
+    LmsSettings,
+    Settings,
+    Sip2Settings,
+)
+from kiosk.simulate.build import DEMO_SEED
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeDoorLock, FakeItemReader
 from sync.central.emulator import CentralEmulator
 from sync.central.emulator_seed import apply_seed, load_seed
 from sync.sip2.emulator import Sip2Emulator

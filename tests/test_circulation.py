@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.errors import DeviceUnavailable
-from kiosk.fake_lms import FakeLibrarySystem
-from kiosk.fakes import FakeClock, FakeItemReader
-from kiosk.model import Item, Patron, SecurityState, Tag
-from kiosk.privacy import Pseudonymizer
-from kiosk.services.circulation import CirculationService, Outcome, group_by_item
+from kiosk.circulation.service import CirculationService, Outcome, group_by_item
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import Item, Patron, SecurityState, Tag
+from kiosk.domain.privacy import Pseudonymizer
 from kiosk.store import Journal, JournalState, Store, open_store
+from kiosk.testing.memory import FakeClock, FakeItemReader
+from kiosk.testing.memory_lms import FakeLibrarySystem
 
 PATRON = "1000000001"
 BOOK = "5010000001"

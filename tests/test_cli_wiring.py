@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 
 
 def test_access_check_explains_a_refused_13_year_old(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kiosk.app import Kiosk
-from kiosk.fakes import FakeCardReader
-from kiosk.services.session import Message, Screen
+from kiosk.bootstrap.kiosk import Kiosk
+from kiosk.session.service import Message, Screen
+from kiosk.testing.memory import FakeCardReader
 from sync.sip2.library import Sip2LibrarySystem
 
 

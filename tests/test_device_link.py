@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hardware.link import DeviceLink
-from kiosk.errors import DeviceUnavailable
-from kiosk.model import DeviceState
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import DeviceState
 
 
 class Device:

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from hardware.doctor import examine
-from kiosk.app import DEMO_SETTINGS
-from kiosk.cli import main
-from kiosk.fakes import FakeCardReader
-from kiosk.model import DeviceState
-from kiosk.ports import Devices
+from kiosk.cli.main import main
+from kiosk.domain.model import DeviceState
+from kiosk.domain.ports import Devices
+from kiosk.settings import DEMO_SETTINGS
+from kiosk.testing.memory import FakeCardReader
 
 
 def settings_file(tmp_path: Path, extra: str = "") -> Path:

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.app import Kiosk
-from kiosk.fakes import FakeClock
-from kiosk.privacy import Pseudonymizer
-from kiosk.services.entry import EntryView
-from kiosk.services.session import Message, Screen
+from kiosk.bootstrap.kiosk import Kiosk
+from kiosk.domain.privacy import Pseudonymizer
+from kiosk.door.entry import EntryView
+from kiosk.session.service import Message, Screen
 from kiosk.store import Journal, JournalState, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
+from kiosk.testing.memory import FakeClock
 from tests.door_fixtures import (
     ADULT,
     BOARDS,

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from kiosk.fakes import FakeClock
-from kiosk.services.door import (
+from kiosk.door.supervision import (
     ANNOUNCEMENTS,
     DoorAlarmEvent,
     DoorAlarmKind,
@@ -19,6 +18,7 @@ from kiosk.services.door import (
 )
 from kiosk.store import Journal, JournalState, Store, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
+from kiosk.testing.memory import FakeClock
 
 ANNA = "a" * 32
 BO = "b" * 32

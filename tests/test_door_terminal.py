@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.app import DEMO_DOOR_SETTINGS, Kiosk, build
-from kiosk.events import InlineWorkers, Tick
-from kiosk.fakes import FakeCardReader, FakeClock, FakeDoorLock, FakeDoorSensor
-from kiosk.services.session import Message, Screen
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.domain.events import InlineWorkers, Tick
+from kiosk.session.service import Message, Screen
+from kiosk.settings import DEMO_DOOR_SETTINGS
 from kiosk.store import Journal, JournalState
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeDoorLock, FakeDoorSensor
 from tests.conftest import isolated_settings
 
 
@@ -94,7 +95,7 @@ def test_a_door_held_open_after_an_entry_raises_an_alarm(door: tuple[Kiosk, Fake
 
 
 def test_closing_announcements_are_spoken_in_both_languages(door: tuple[Kiosk, FakeClock]) -> None:
-    from kiosk.fakes import FakeAnnouncer
+    from kiosk.testing.memory import FakeAnnouncer
 
     kiosk, clock = door
     announcer = kiosk.devices.announcer
@@ -134,7 +135,7 @@ def tick(kiosk: Kiosk, clock: FakeClock, seconds: float) -> None:
 
 
 def test_lights_and_alarm_follow_the_calendar(door: tuple[Kiosk, FakeClock]) -> None:
-    from kiosk.fakes import FakeRelayOutput
+    from kiosk.testing.memory import FakeRelayOutput
 
     kiosk, clock = door
     lights, alarm = kiosk.devices.lights, kiosk.devices.alarm
@@ -149,7 +150,7 @@ def test_lights_and_alarm_follow_the_calendar(door: tuple[Kiosk, FakeClock]) -> 
 
 
 def test_a_relay_board_that_lost_power_is_set_again(door: tuple[Kiosk, FakeClock]) -> None:
-    from kiosk.fakes import FakeRelayOutput
+    from kiosk.testing.memory import FakeRelayOutput
 
     kiosk, clock = door
     lights = kiosk.devices.lights
@@ -210,7 +211,7 @@ def test_a_patron_brings_two_children_and_they_are_counted(door: tuple[Kiosk, Fa
 
 
 def test_the_kiosk_does_not_offer_children(tmp_path: Path) -> None:
-    from kiosk.app import DEMO_SETTINGS
+    from kiosk.settings import DEMO_SETTINGS
 
     kiosk = build(isolated_settings(tmp_path, DEMO_SETTINGS), profile="demo", clock=FakeClock(),
                   workers=InlineWorkers(), log_to_console=False)

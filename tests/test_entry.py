@@ -9,19 +9,19 @@ import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kiosk.access_cli import seeded_lms
-from kiosk.app import CONFIG_DIR
-from kiosk.events import Core, InlineWorkers
-from kiosk.fakes import FakeClock, FakeDoorLock
-from kiosk.model import AuthResult, Credential, CredentialKind
-from kiosk.privacy import Pseudonymizer
-from kiosk.services.access_model import OpeningKind, load_access_settings
-from kiosk.services.access_rules import AccessRules
-from kiosk.services.calendar import BranchCalendar
-from kiosk.services.door import DoorSupervisionSettings, DoorSupervisor
-from kiosk.services.entry import EntryController, EntryView
+from kiosk.settings import CONFIG_DIR
+from kiosk.cli.access import seeded_lms
+from kiosk.domain.events import Core, InlineWorkers
+from kiosk.domain.model import AuthResult, Credential, CredentialKind
+from kiosk.domain.privacy import Pseudonymizer
+from kiosk.door.access_model import OpeningKind, load_access_settings
+from kiosk.door.access_rules import AccessRules
+from kiosk.door.calendar import BranchCalendar
+from kiosk.door.entry import EntryController, EntryView
+from kiosk.door.supervision import DoorSupervisionSettings, DoorSupervisor
 from kiosk.store import Journal, Store, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
+from kiosk.testing.memory import FakeClock, FakeDoorLock
 
 CPH = ZoneInfo("Europe/Copenhagen")
 ANNA, MADS = ("1000000001", "1234"), ("1000000002", "2468")

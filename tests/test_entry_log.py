@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from kiosk.fakes import COPENHAGEN, FakeClock
-from kiosk.privacy import Pseudonymizer
-from kiosk.services.door import DoorSupervisionSettings, DoorSupervisor
+from kiosk.domain.privacy import Pseudonymizer
+from kiosk.door.supervision import DoorSupervisionSettings, DoorSupervisor
 from kiosk.store import Journal, Store, current_revision, head_revision, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog, EntryLogSettings
+from kiosk.testing.memory import COPENHAGEN, FakeClock
 
 ANNA = "a" * 32
 BO = "b" * 32

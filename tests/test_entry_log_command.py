@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 from kiosk.store import open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
 

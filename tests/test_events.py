@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from kiosk.events import Core, InlineWorkers
+from kiosk.domain.events import Core, InlineWorkers
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from kiosk.app import Kiosk, build
-from kiosk.errors import StoreError
-from kiosk.events import InlineWorkers
-from kiosk.fakes import FakeCardReader, FakeClock, FakeItemReader
-from kiosk.model import SecurityState
-from kiosk.services.circulation import Outcome
-from kiosk.services.session import Screen
-from kiosk.services.visit_view import Purpose
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.circulation.service import Outcome
+from kiosk.circulation.view import Purpose
+from kiosk.domain.errors import StoreError
+from kiosk.domain.events import InlineWorkers
+from kiosk.domain.model import SecurityState
+from kiosk.session.service import Screen
 from kiosk.store import Journal, JournalState
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
 from tests.conftest import isolated_settings
 from ui.visit_text import item_row
 

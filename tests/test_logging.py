@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from kiosk.app import Kiosk
-from kiosk.fakes import FakeCardReader
-from kiosk.logs import SecretRegistry, redact, setup_logging
+from kiosk.bootstrap.kiosk import Kiosk
+from kiosk.domain.logs import SecretRegistry, redact, setup_logging
+from kiosk.testing.memory import FakeCardReader
 
 CPR = "0707614285"
 CPR_DASHED = "070761-4285"
@@ -49,7 +49,7 @@ def test_pin_cpr_and_name_from_a_real_session_never_reach_the_file(kiosk: Kiosk)
 
 def test_secrets_are_redacted_at_any_level_and_in_arguments(tmp_path: Path) -> None:
     setup_logging(tmp_path, console=False, level="DEBUG")
-    from kiosk.logs import SECRETS
+    from kiosk.domain.logs import SECRETS
 
     SECRETS.add("4711", "Mette Frederiksen")
     logging.getLogger("x").debug("pin=%s name=%s", "4711", "Mette Frederiksen")
@@ -76,7 +76,7 @@ def test_cpr_like_numbers_are_masked_but_ordinary_numbers_kept() -> None:
 
 def test_timestamps_stay_readable_while_a_pin_is_registered(tmp_path: Path) -> None:
     setup_logging(tmp_path, console=False)
-    from kiosk.logs import SECRETS
+    from kiosk.domain.logs import SECRETS
 
     SECRETS.add("2026")
     logging.getLogger("z").info("hello")

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from kiosk.app import Kiosk, build
-from kiosk.errors import MailError
-from kiosk.events import InlineWorkers
-from kiosk.fakes import FakeCardReader, FakeClock, FakeItemReader
-from kiosk.model import Receipt, ReceiptLine
-from kiosk.services.session import Message, Screen
-from kiosk.services.visit_view import Purpose, ReceiptChoice
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.circulation.view import Purpose, ReceiptChoice
+from kiosk.domain.errors import MailError
+from kiosk.domain.events import InlineWorkers
+from kiosk.domain.model import Receipt, ReceiptLine
+from kiosk.session.service import Message, Screen
 from kiosk.settings import ReceiptEmailSettings
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
 from sync.mail import SmtpReceiptMailer
 from tests.conftest import isolated_settings
 

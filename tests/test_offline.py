@@ -15,19 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.app import Kiosk, build
-from kiosk.errors import StoreError
-from kiosk.events import InlineWorkers, Tick
-from kiosk.fakes import FakeCardReader, FakeClock, FakeItemReader
-from kiosk.model import Tag
-from kiosk.services.circulation import Outcome
-from kiosk.services.offline import OfflineSettings, Sealer
-from kiosk.services.replay import staff_report
-from kiosk.services.session import Screen
-from kiosk.services.visit_view import Purpose
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.circulation.service import Outcome
+from kiosk.circulation.view import Purpose
+from kiosk.domain.errors import StoreError
+from kiosk.domain.events import InlineWorkers, Tick
+from kiosk.domain.model import Tag
+from kiosk.offline.replay import staff_report
+from kiosk.offline.sealing import OfflineSettings, Sealer
+from kiosk.session.service import Screen
 from kiosk.settings import LmsSettings, Sip2Settings
-from kiosk.simulation import DEMO_SEED
+from kiosk.simulate.build import DEMO_SEED
 from kiosk.store import Journal, JournalState
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import load_data
 from tests.conftest import isolated_settings
@@ -71,8 +71,8 @@ def world(tmp_path: Path) -> Iterator[World]:
         "lms": LmsSettings(kind="sip2", sip2=account),
         "offline": OfflineSettings(max_items_per_patron=2, probe_interval_s=15.0)})
     kiosk = build(settings, profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
-    from hardware.factory import demo_tags
-    from kiosk.app import demo_cards, read_seed
+    from kiosk.bootstrap.devices import demo_tags
+    from kiosk.bootstrap.kiosk import demo_cards, read_seed
 
     seed = read_seed(DEMO_SEED)
     kiosk.demo_cards, kiosk.demo_tags = demo_cards(seed), tuple(demo_tags(seed))
@@ -158,8 +158,8 @@ def test_offline_loans_go_only_to_the_categories_allowed(tmp_path: Path) -> None
             "lms": LmsSettings(kind="sip2", sip2=account),
             "offline": OfflineSettings(categories=("adult",))}),
             profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
-        from hardware.factory import demo_tags
-        from kiosk.app import demo_cards, read_seed
+        from kiosk.bootstrap.devices import demo_tags
+        from kiosk.bootstrap.kiosk import demo_cards, read_seed
 
         seed = read_seed(DEMO_SEED)
         kiosk.demo_cards, kiosk.demo_tags = demo_cards(seed), tuple(demo_tags(seed))

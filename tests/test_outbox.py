@@ -25,12 +25,12 @@ from typing import Any
 
 import pytest
 
-from kiosk.central_model import CentralEvent
-from kiosk.fakes import FakeClock
-from kiosk.services.circulation import JournalOutcome
-from kiosk.services.outbox import Outbox, OutboxStats, central_event
+from kiosk.central.outbox import Outbox, OutboxStats, central_event
+from kiosk.circulation.service import JournalOutcome
+from kiosk.domain.central import CentralEvent
 from kiosk.store import Journal, JournalState, Store, open_store
 from kiosk.store.journal import OUTBOX_FINAL_STATES
+from kiosk.testing.memory import FakeClock
 from sync.central.client import CentralClient
 from sync.central.emulator import CentralEmulator
 from tests.central.conftest import Contract, load_spec
@@ -215,7 +215,7 @@ def test_an_event_the_central_system_refuses_is_kept_and_logged_and_the_rest_goe
     other = CentralEvent(rows[2].id, "entry", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), {"n": "other"})
     checked_client(central.url).send_events(TERMINAL, [other])
 
-    with caplog.at_level(logging.ERROR, logger="kiosk.services.outbox"):
+    with caplog.at_level(logging.ERROR, logger="kiosk.central.outbox"):
         assert outbox.send_once() == 4
 
     assert rows[2].id in caplog.text and "409" in caplog.text
@@ -232,7 +232,7 @@ def test_an_event_the_central_system_refuses_is_kept_and_logged_and_the_rest_goe
 
     clock.advance(600)  # after max_backoff_s it is tried again, and still not rewritten
     caplog.clear()
-    with caplog.at_level(logging.ERROR, logger="kiosk.services.outbox"):
+    with caplog.at_level(logging.ERROR, logger="kiosk.central.outbox"):
         assert outbox.due() and outbox.send_once() == 0
     assert rows[2].id in caplog.text
     assert outbox.stats().pending == 1

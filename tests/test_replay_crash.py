@@ -12,16 +12,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hardware.factory import demo_tags
-from kiosk.app import Kiosk, build, demo_cards, read_seed
-from kiosk.events import InlineWorkers
-from kiosk.fakes import FakeCardReader, FakeItemReader
-from kiosk.model import Tag
-from kiosk.services.circulation import Outcome
-from kiosk.services.replay import WAITING
-from kiosk.services.visit_view import Purpose
-from kiosk.simulation import DEMO_SEED
+from kiosk.bootstrap.devices import demo_tags
+from kiosk.bootstrap.kiosk import Kiosk, build, demo_cards, read_seed
+from kiosk.circulation.service import Outcome
+from kiosk.circulation.view import Purpose
+from kiosk.domain.events import InlineWorkers
+from kiosk.domain.model import Tag
+from kiosk.offline.replay import WAITING
+from kiosk.simulate.build import DEMO_SEED
 from kiosk.store import Journal, JournalState
+from kiosk.testing.memory import FakeCardReader, FakeItemReader
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import load_data
 from tests.replay_worker import settings_for

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from kiosk.cli import main
-from ui.screenshot import SCREENS
+from kiosk.cli.main import main
+from kiosk.simulate.screenshot import SCREENS
 
 
 @pytest.mark.parametrize("screen", SCREENS)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.events import Core, InlineWorkers, Tick
-from kiosk.fake_lms import FakeLibrarySystem
-from kiosk.fakes import FakeCardReader, FakeClock
-from kiosk.logs import SECRETS
-from kiosk.model import Credential, CredentialKind, Patron
-from kiosk.services.session import (
+from kiosk.domain.events import Core, InlineWorkers, Tick
+from kiosk.domain.logs import SECRETS
+from kiosk.domain.model import Credential, CredentialKind, Patron
+from kiosk.session.events import CredentialPresented
+from kiosk.session.service import (
     Message,
     Screen,
     SessionService,
     SessionView,
 )
-from kiosk.services.session_events import CredentialPresented
 from kiosk.settings import SessionSettings
+from kiosk.testing.memory import FakeCardReader, FakeClock
+from kiosk.testing.memory_lms import FakeLibrarySystem
 
 ANNA = Credential(CredentialKind.CARD_UID, "1000000001")
 KAREN = Credential(CredentialKind.CARD_UID, "1000000003")

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from kiosk.app import DEFAULT_SETTINGS, DEMO_SETTINGS
-from kiosk.cli import main
-from kiosk.errors import ConfigError
-from kiosk.settings import Settings, load_settings
+from kiosk.cli.main import main
+from kiosk.domain.errors import ConfigError
+from kiosk.settings import DEFAULT_SETTINGS, DEMO_SETTINGS, Settings, load_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -9,13 +9,13 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from kiosk.app import Kiosk, build
-from kiosk.events import InlineWorkers
-from kiosk.fakes import FakeCardReader, FakeClock, FakeDoorSensor, FakeItemReader
-from kiosk.model import DeviceState
-from kiosk.services.session import Screen
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.domain.events import InlineWorkers
+from kiosk.domain.model import DeviceState
+from kiosk.session.service import Screen
+from kiosk.simulate.panel import SimulatorPanel
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeDoorSensor, FakeItemReader
 from tests.conftest import isolated_settings
-from ui.sim_panel import SimulatorPanel
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_the_door_button_opens_and_closes_the_door(demo: tuple[Kiosk, SimulatorP
 
 
 def test_the_door_panel_shows_the_lights_and_the_alarm(tmp_path: Path, qtbot: QtBot) -> None:
-    from kiosk.app import DEMO_DOOR_SETTINGS
+    from kiosk.settings import DEMO_DOOR_SETTINGS
 
     clock = FakeClock()
     kiosk = build(isolated_settings(tmp_path, DEMO_DOOR_SETTINGS), profile="demo", clock=clock,

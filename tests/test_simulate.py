@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from kiosk import simulation
-from kiosk.scenario import load_scenario
+from kiosk.simulate import build as simulation
+from kiosk.simulate.scenario import load_scenario
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import load_data
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.app import DEMO_SETTINGS
-from kiosk.cli import main
-from kiosk.services.circulation import JournalOutcome
+from kiosk.circulation.service import JournalOutcome
+from kiosk.cli.main import main
+from kiosk.settings import DEMO_SETTINGS
 from kiosk.store import Journal, JournalState, open_store
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.errors import StoreError
+from kiosk.domain.errors import StoreError
 from kiosk.store import Journal, JournalState, current_revision, head_revision, open_store
 
 

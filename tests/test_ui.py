@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from kiosk.app import Kiosk, build
-from kiosk.fakes import FakeCardReader, FakeClock
-from kiosk.services.session import Screen as ScreenName
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.session.service import Screen as ScreenName
+from kiosk.testing.memory import FakeCardReader, FakeClock
 from tests.conftest import isolated_settings
 from ui.bridge import CoreBridge
 from ui.main_window import ActivityFilter, KioskWindow

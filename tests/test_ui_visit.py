@@ -16,11 +16,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk.app import Kiosk
-from kiosk.fakes import FakeCardReader, FakeItemReader
-from kiosk.services.circulation import ItemResult, Outcome, Routing
-from kiosk.services.session import Message, Screen, SessionView
-from kiosk.services.visit_view import (
+from kiosk.bootstrap.kiosk import Kiosk
+from kiosk.circulation.service import ItemResult, Outcome, Routing
+from kiosk.circulation.view import (
     AccountView,
     HoldRow,
     LoanRow,
@@ -28,6 +26,8 @@ from kiosk.services.visit_view import (
     ReceiptChoice,
     VisitView,
 )
+from kiosk.session.service import Message, Screen, SessionView
+from kiosk.testing.memory import FakeCardReader, FakeItemReader
 from ui.i18n import format_date, format_money
 from ui.main_window import KioskWindow
 from ui.screens.account import AccountScreen

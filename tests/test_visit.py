@@ -3,13 +3,13 @@ emulator, the simulated pad and printer, one event at a time."""
 
 from __future__ import annotations
 
-from kiosk.app import Kiosk
-from kiosk.events import Tick
-from kiosk.fakes import FakeCardReader, FakeClock, FakeItemReader, FakeReceiptPrinter
-from kiosk.model import SecurityState, Tag
-from kiosk.services.circulation import Outcome, Routing
-from kiosk.services.session import Message, Screen
-from kiosk.services.visit_view import Purpose, ReceiptChoice
+from kiosk.bootstrap.kiosk import Kiosk
+from kiosk.circulation.service import Outcome, Routing
+from kiosk.circulation.view import Purpose, ReceiptChoice
+from kiosk.domain.events import Tick
+from kiosk.domain.model import SecurityState, Tag
+from kiosk.session.service import Message, Screen
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader, FakeReceiptPrinter
 
 BOOK, SET, RENTAL, HELD = "5010000001", "5010000002", "5010000008", "5010000007"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.events import Core
+from kiosk.domain.events import Core
 
 
 class CoreBridge(QObject):

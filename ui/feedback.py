@@ -6,9 +6,9 @@ re-published view plays nothing, and several news at once play the most urgent s
 
 from __future__ import annotations
 
-from kiosk.services.circulation import ItemResult, Outcome
-from kiosk.services.session import Message, SessionView
-from kiosk.services.visit_view import LoanRow, VisitView
+from kiosk.circulation.service import ItemResult, Outcome
+from kiosk.circulation.view import LoanRow, VisitView
+from kiosk.session.service import Message, SessionView
 from ui.visit_text import ATTENTION, ERROR, ITEM_TONES, OK
 
 SEVERITY = (OK, ATTENTION, ERROR)

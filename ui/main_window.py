@@ -10,9 +10,9 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from kiosk.services.session import Screen as ScreenName
-from kiosk.services.session import SessionView
-from kiosk.services.visit_view import Purpose
+from kiosk.circulation.view import Purpose
+from kiosk.session.service import Screen as ScreenName
+from kiosk.session.service import SessionView
 from ui import style
 from ui.feedback import sound_for
 from ui.screens.account import AccountScreen

@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kiosk.services.circulation import ItemResult, Outcome, Routing
-from kiosk.services.visit_view import HoldRow, LoanRow, Purpose
+from kiosk.circulation.service import ItemResult, Outcome, Routing
+from kiosk.circulation.view import HoldRow, LoanRow, Purpose
 from ui.i18n import TEXTS, format_date, format_money, t
 
 OK, ATTENTION, ERROR, BUSY, NEUTRAL = "ok", "attention", "error", "busy", ""

@@ -32,9 +32,9 @@ from hardware.cards.uid import (
     format_uid,
 )
 from hardware.link import BACKOFF_S, DeviceLink
-from kiosk.errors import DeviceUnavailable
-from kiosk.model import Credential, CredentialKind, DeviceHealth
-from kiosk.ports import CredentialListener
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import Credential, CredentialKind, DeviceHealth
+from kiosk.domain.ports import CredentialListener
 from kiosk.settings import CardReaderSettings
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class _Session:
 
 
 class PcscCardReader:
-    """A :class:`kiosk.ports.CardReader` on a PC/SC reader. Thread-safe; ``start`` and ``stop``
+    """A :class:`kiosk.domain.ports.CardReader` on a PC/SC reader. Thread-safe; ``start`` and ``stop``
     may be called from any thread. The listener is called on the reader's own thread.
 
     A card already lying on the reader when watching starts, or when the reader comes back after

@@ -7,5 +7,5 @@
   the hardware advice (REX input, monostable) that is stronger than any software.
 - :mod:`hardware.door.relay_sim`: simulated boards for tests and the demo.
 
-Held-open, forced-open and tailgating detection live in the core: :mod:`kiosk.services.door`.
+Held-open, forced-open and tailgating detection live in the core: :mod:`kiosk.door.supervision`.
 """

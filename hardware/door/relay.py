@@ -37,8 +37,8 @@ from hardware.door.relay_protocols import (
     parse_relay_state,
 )
 from hardware.link import DeviceLink
-from kiosk.errors import DeviceUnavailable
-from kiosk.model import DeviceHealth, DeviceState
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import DeviceHealth, DeviceState
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ class RelayWatchdog(Protocol):
 
 
 class RelayDoorLock:
-    """The :class:`kiosk.ports.DoorLock` on one relay channel. Thread-safe."""
+    """The :class:`kiosk.domain.ports.DoorLock` on one relay channel. Thread-safe."""
 
     def __init__(self, board: RelayBoard, channel: int, *, max_pulse_s: float = 30.0,
                  watchdog: RelayWatchdog | None = None, owns_board: bool = False,
@@ -326,7 +326,7 @@ class RelayDoorLock:
 
 
 class NumatoDoorSensor:
-    """The :class:`kiosk.ports.DoorSensor`: a door contact on a Numato GPIO input, polled.
+    """The :class:`kiosk.domain.ports.DoorSensor`: a door contact on a Numato GPIO input, polled.
 
     ``open_level`` is the GPIO level that means "door open" (True = high; a contact that closes to
     ground when the door shuts reads high when it opens). A change is reported only once the new
@@ -413,7 +413,7 @@ class NumatoDoorSensor:
 
 
 class RelayChannelOutput:
-    """The :class:`kiosk.ports.RelayOutput` on one relay channel: lights, the intruder alarm's arming.
+    """The :class:`kiosk.domain.ports.RelayOutput` on one relay channel: lights, the intruder alarm's arming.
 
     It is left as it is at start (the opening schedule sets it from the calendar straight away)."""
 

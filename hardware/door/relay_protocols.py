@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.errors import DeviceError
+from kiosk.domain.errors import DeviceError
 
 LCUS_HEADER = 0xA0
 LCUS_FRAME_LEN = 4

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import IO
 
 from hardware.door.relay import LcusBoard, NumatoBoard, RelayBoard, RelayDoorLock
-from kiosk.errors import DeviceUnavailable
+from kiosk.domain.errors import DeviceUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import cups  # type: ignore[import-not-found]
 
 from hardware.link import BACKOFF_S, DeviceLink
-from kiosk.errors import DeviceError, DeviceUnavailable
-from kiosk.model import DeviceHealth, DeviceState, PrintJob
+from kiosk.domain.errors import DeviceError, DeviceUnavailable
+from kiosk.domain.model import DeviceHealth, DeviceState, PrintJob
 from kiosk.settings import DocumentPrinterSettings
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def server_from_settings(settings: DocumentPrinterSettings) -> tuple[str | None,
 
 
 class CupsDocumentPrinter:
-    """The :class:`kiosk.ports.DocumentPrinter` for one CUPS queue. Thread-safe.
+    """The :class:`kiosk.domain.ports.DocumentPrinter` for one CUPS queue. Thread-safe.
 
     :meth:`job_state` is one of "pending", "processing", "completed", "failed", "canceled",
     "unknown". "failed" means the job will not print without staff: CUPS aborted or stopped it, or

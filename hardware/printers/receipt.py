@@ -22,8 +22,8 @@ from escpos.exceptions import Error as EscposError  # type: ignore[import-untype
 from escpos.printer import File, Network, Serial, Usb  # type: ignore[import-untyped]
 
 from hardware.link import BACKOFF_S, DeviceLink
-from kiosk.errors import DeviceUnavailable
-from kiosk.model import DeviceHealth, DeviceState, Receipt
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import DeviceHealth, DeviceState, Receipt
 from kiosk.settings import ReceiptPrinterSettings
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class _Status:
 
 
 class EscPosReceiptPrinter:
-    """The :class:`kiosk.ports.ReceiptPrinter` for an ESC/POS printer. Thread-safe.
+    """The :class:`kiosk.domain.ports.ReceiptPrinter` for an ESC/POS printer. Thread-safe.
 
     :meth:`print_receipt` returns once the printer has the whole receipt (confirmed by a status
     answer where the connection can read); otherwise it raises :class:`DeviceUnavailable` with a

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kiosk.errors import DeviceError
+from kiosk.domain.errors import DeviceError
 
 # ISO 28560-1 type of usage, primary class (high nibble of the full value).
 USAGE_NAMES: dict[int, str] = {
@@ -33,7 +33,7 @@ USAGE_NAMES: dict[int, str] = {
 class TagDataError(DeviceError):
     """The tag's memory cannot be understood. The message says what is wrong, for staff and the log.
 
-    A subclass of :class:`kiosk.errors.DeviceError` (and so of ``KioskError``): the item reader reports
+    A subclass of :class:`kiosk.domain.errors.DeviceError` (and so of ``KioskError``): the item reader reports
     an unreadable tag like any other device trouble. Decoders raise nothing else, whatever the bytes.
     """
 

@@ -1,14 +1,14 @@
 """The RFID pad: a FEIG OBID i-scan reader speaking ISO-Host frames over a serial port.
 
-:class:`FeigReader` implements :class:`kiosk.ports.ItemReader`. It inventories the pad (following the
+:class:`FeigReader` implements :class:`kiosk.domain.ports.ItemReader`. It inventories the pad (following the
 reader's "more data" answers, so a whole stack of books is seen), reads each new tag's user memory
-and security state once, turns them into :class:`~kiosk.model.Tag` with an injected decoder, and
+and security state once, turns them into :class:`~kiosk.domain.model.Tag` with an injected decoder, and
 writes and reads back the security state (AFI or the NXP EAS bit, per settings).
 
 What callers may rely on:
 
-* nothing but :class:`~kiosk.errors.DeviceError` and its subclasses leaves this class: a vanished
-  port is :class:`~kiosk.errors.DeviceUnavailable` (and the port is reopened by itself once it is
+* nothing but :class:`~kiosk.domain.errors.DeviceError` and its subclasses leaves this class: a vanished
+  port is :class:`~kiosk.domain.errors.DeviceUnavailable` (and the port is reopened by itself once it is
   back), a garbled or cut-off answer is :class:`~hardware.rfid.feig_protocol.FeigProtocolError`,
   and a tag that refused a command is :class:`TagError` with the reader's STATUS;
 * a tag on the pad that cannot be read or decoded is reported with an empty ``item_id``;
@@ -30,9 +30,9 @@ import serial
 
 from hardware.link import DeviceLink
 from hardware.rfid import feig_protocol as fp
-from kiosk.errors import DeviceError, DeviceUnavailable
-from kiosk.model import DeviceHealth, DeviceState, SecurityState, Tag
-from kiosk.ports import TagsListener
+from kiosk.domain.errors import DeviceError, DeviceUnavailable
+from kiosk.domain.model import DeviceHealth, DeviceState, SecurityState, Tag
+from kiosk.domain.ports import TagsListener
 from kiosk.settings import RfidPadSettings
 
 log = logging.getLogger(__name__)

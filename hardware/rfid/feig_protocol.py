@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
-from kiosk.errors import DeviceError
+from kiosk.domain.errors import DeviceError
 
 STX = 0x02
 BROADCAST = 0xFF  # COM-ADR 255 addresses any reader on the bus

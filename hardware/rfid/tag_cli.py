@@ -23,7 +23,7 @@ from hardware.rfid.tagdata import (
     normalise_uid,
     security_from_afi,
 )
-from kiosk.errors import KioskError
+from kiosk.domain.errors import KioskError
 
 USAGE_CHOICES = {
     "acquisition": 0, "circulating": 1, "not-for-circulation": 2, "local": 3, "no-information": 6,

@@ -1,4 +1,4 @@
-"""The common face of library tag data: raw user memory in, a :class:`kiosk.model.Tag` out.
+"""The common face of library tag data: raw user memory in, a :class:`kiosk.domain.model.Tag` out.
 
 A reader driver needs only :func:`decode_tag_data` (and :func:`security_from_afi` for the AFI byte
 it read); a simulator or the ``tag encode`` command needs only :func:`encode_tag_data`. Which data
@@ -23,8 +23,8 @@ from hardware.rfid import (
     danish,
     iso28560_2,
 )
-from kiosk.errors import ConfigError
-from kiosk.model import SecurityState, Tag
+from kiosk.domain.errors import ConfigError
+from kiosk.domain.model import SecurityState, Tag
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class SecurityPolicy:
 
     In "afi" mode the tag's AFI is ``secured_afi`` or ``unsecured_afi`` (old 3M installations use
     0xD7 and 0xDA). In "eas" mode the AFI says nothing about security; the driver uses the EAS bit.
-    Raises :class:`kiosk.errors.ConfigError` for a policy that cannot work.
+    Raises :class:`kiosk.domain.errors.ConfigError` for a policy that cannot work.
     """
 
     mode: Literal["afi", "eas"] = "afi"
@@ -119,7 +119,7 @@ def decode_tag_data(uid: str, data: bytes, security: SecurityState) -> Tag:
 
     ``data`` is the user memory from block 0 on, as many 4-byte blocks as were read (8 or more); a
     reader that returns each block byte-reversed is detected and corrected. Raises only
-    :class:`TagDataError` (a :class:`kiosk.errors.DeviceError`) and its subclasses.
+    :class:`TagDataError` (a :class:`kiosk.domain.errors.DeviceError`) and its subclasses.
     """
     content = decode_tag_content(data)
     if content.quirks:

@@ -18,9 +18,9 @@ from hardware.scanner.magstripe import (
     parse_health_card,
     parse_track2,
 )
-from kiosk.cpr import birth_date as cpr_birth_date
-from kiosk.errors import KioskError
-from kiosk.model import Credential, CredentialKind
+from kiosk.domain.cpr import birth_date as cpr_birth_date
+from kiosk.domain.errors import KioskError
+from kiosk.domain.model import Credential, CredentialKind
 
 # AIM symbology identifier, e.g. "]E0" for EAN-13, "]C0" for Code 128 (ISO/IEC 15424).
 _AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")

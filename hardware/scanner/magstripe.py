@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.cpr import birth_date as cpr_birth_date
-from kiosk.errors import KioskError
+from kiosk.domain.cpr import birth_date as cpr_birth_date
+from kiosk.domain.errors import KioskError
 
 START = ";"
 SEPARATOR = "="

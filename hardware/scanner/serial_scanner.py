@@ -17,9 +17,9 @@ import serial
 
 from hardware.link import BACKOFF_S, DeviceLink
 from hardware.scanner.classify import DEFAULT_RULES, ClassifierRules, ScanRefused, classify
-from kiosk.errors import DeviceUnavailable
-from kiosk.model import DeviceHealth
-from kiosk.ports import CredentialListener
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import DeviceHealth
+from kiosk.domain.ports import CredentialListener
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class ScannerSettings:
 
 
 class SerialBarcodeScanner:
-    """The :class:`kiosk.ports.BarcodeScanner` port over pyserial.
+    """The :class:`kiosk.domain.ports.BarcodeScanner` port over pyserial.
 
     The listener is called from the reader thread, one credential per code. Unplugging the scanner
     shows as UNAVAILABLE in :meth:`health`; when it comes back the thread reopens it by itself.

@@ -1,4 +1,4 @@
-"""A keyboard-wedge scanner as a :class:`~kiosk.ports.BarcodeScanner`.
+"""A keyboard-wedge scanner as a :class:`~kiosk.domain.ports.BarcodeScanner`.
 
 The UI's :class:`ui.wedge.WedgeFilter` catches the scanner's fast key bursts and hands each raw
 string to :meth:`KeyboardWedgeScanner.feed`; this class classifies it (library card, health card)
@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 
 from hardware.scanner.classify import DEFAULT_RULES, ClassifierRules, ScanRefused, classify
-from kiosk.model import DeviceHealth, DeviceState
-from kiosk.ports import CredentialListener
+from kiosk.domain.model import DeviceHealth, DeviceState
+from kiosk.domain.ports import CredentialListener
 
 log = logging.getLogger(__name__)
 

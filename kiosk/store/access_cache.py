@@ -4,7 +4,7 @@ When the LMS does not answer within the door's budget, the door terminal decides
 copy of the access list that the central system serves as pages of entries. An entry holds no card
 number, PIN or name (invariant 3): its ``key`` is HMAC-SHA256 of the card number under the
 municipality's access list key (first 32 hex characters), the PIN is a slow salted scrypt verifier
-(:func:`kiosk.services.access_rules.pin_verifier`), and beside them only what the door rules read:
+(:func:`kiosk.door.access_rules.pin_verifier`), and beside them only what the door rules read:
 category, birth date, blocked, consent, and when the entry expires.
 
 A full refresh arrives as several pages (``full`` true), collected in a fill table; when its last
@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from kiosk.errors import KioskError, StoreError
-from kiosk.model import AuthOutcome, AuthResult, Patron
-from kiosk.services.access_rules import verify_pin
+from kiosk.domain.errors import KioskError, StoreError
+from kiosk.domain.model import AuthOutcome, AuthResult, Patron
+from kiosk.door.access_rules import verify_pin
 from kiosk.store.access_schema import AccessEntryRow, AccessFillRow, AccessMetaRow
 from kiosk.store.db import Store
 

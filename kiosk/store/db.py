@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kiosk.errors import StoreError
+from kiosk.domain.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -1,6 +1,6 @@
 """The entry log repository: door decisions kept for a retention period, exported for staff.
 
-A row holds a pseudonymous token (:class:`kiosk.privacy.Pseudonymizer`), the time, the decision,
+A row holds a pseudonymous token (:class:`kiosk.domain.privacy.Pseudonymizer`), the time, the decision,
 its reason code, the terminal, the number of accompanying children and flags such as
 ``tailgating``. The repository refuses anything that does not look like a token or a code, so a
 CPR number, a card number or a name cannot slip into the table by mistake (invariant 3).

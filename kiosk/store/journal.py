@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, case, func, not_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from kiosk.errors import StoreError
+from kiosk.domain.errors import StoreError
 from kiosk.store.db import Store
 from kiosk.store.schema import JournalRow
 

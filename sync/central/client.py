@@ -31,7 +31,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.response import BaseHTTPResponse
 from urllib3.util import Retry
 
-from kiosk.central_model import (
+from kiosk.domain.central import (
     AccessEntry,
     AccessPage,
     CentralEvent,
@@ -40,8 +40,8 @@ from kiosk.central_model import (
     PrintJobState,
     TerminalConfig,
 )
-from kiosk.errors import CentralError, CentralRejected, CentralUnavailable, CursorExpired
-from kiosk.model import DeviceHealth, PrintJob
+from kiosk.domain.errors import CentralError, CentralRejected, CentralUnavailable, CursorExpired
+from kiosk.domain.model import DeviceHealth, PrintJob
 
 log = logging.getLogger("sync.central.client")
 

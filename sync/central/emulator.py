@@ -30,9 +30,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import ConfigError
-from kiosk.privacy import Pseudonymizer
-from kiosk.services.access_rules import pin_verifier
+from kiosk.domain.errors import ConfigError
+from kiosk.domain.privacy import Pseudonymizer
+from kiosk.door.access_rules import pin_verifier
 from sync.central.emulator_api import CentralApi, Reply, Request
 from sync.central.emulator_http import EmulatorServer, Exchange
 from sync.central.emulator_store import CentralStore

@@ -20,7 +20,7 @@
     title = "Ansøgning.pdf"
     pages = 2
 
-Every problem is a :class:`~kiosk.errors.ConfigError` naming the file and the key.
+Every problem is a :class:`~kiosk.domain.errors.ConfigError` naming the file and the key.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.errors import ConfigError
-from kiosk.tomlfile import read_toml
+from kiosk.domain.errors import ConfigError
+from kiosk.settings.tomlfile import read_toml
 
 if TYPE_CHECKING:
     from sync.central.emulator import CentralEmulator

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kiosk.errors import LmsProtocolError
+from kiosk.domain.errors import LmsProtocolError
 from sync.sip2.spec import DATE_LENGTH, MESSAGES
 
 DELIMITER = "|"

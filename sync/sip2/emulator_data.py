@@ -64,7 +64,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from kiosk.errors import ConfigError
+from kiosk.domain.errors import ConfigError
 from sync.sip2.emulator_model import (
     ITEM_STATUSES,
     LANGUAGES,

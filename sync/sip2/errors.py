@@ -1,8 +1,8 @@
-"""SIP2 errors. Each is an :class:`~kiosk.errors.LmsError`, so the core can catch them by meaning."""
+"""SIP2 errors. Each is an :class:`~kiosk.domain.errors.LmsError`, so the core can catch them by meaning."""
 
 from __future__ import annotations
 
-from kiosk.errors import LmsError, LmsProtocolError, LmsUnavailable
+from kiosk.domain.errors import LmsError, LmsProtocolError, LmsUnavailable
 
 
 class Sip2Error(LmsError):

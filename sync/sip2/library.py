@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 
-from kiosk.model import (
+from kiosk.domain.model import (
     Account,
     AuthOutcome,
     AuthResult,
@@ -63,7 +63,7 @@ def _flag(value: str) -> bool | None:
 
 
 class Sip2LibrarySystem:
-    """Implements :class:`kiosk.ports.LibrarySystem` with a :class:`Sip2Client`."""
+    """Implements :class:`kiosk.domain.ports.LibrarySystem` with a :class:`Sip2Client`."""
 
     def __init__(self, client: Sip2Client, now: Callable[[], dt.datetime] | None = None) -> None:
         self.client = client

@@ -12,8 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kiosk.logs import redact
-from kiosk.model import Credential, CredentialKind
+from kiosk.domain.logs import redact
+from kiosk.domain.model import Credential, CredentialKind
 from sync.sip2.client import Sip2Account, Sip2Client
 from sync.sip2.library import Sip2LibrarySystem
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from kiosk.errors import KioskError
-from kiosk.model import PrintJob
+from kiosk.domain.errors import KioskError
+from kiosk.domain.model import PrintJob
 from sync.central.client import (
     AccessEntry,
     CentralClient,

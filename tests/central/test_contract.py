@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from kiosk.model import DeviceHealth, DeviceState
+from kiosk.domain.model import DeviceHealth, DeviceState
 from sync.central.client import (
     CentralClient,
     CentralEvent,

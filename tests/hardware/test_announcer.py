@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from hardware.announcer import AudioFileAnnouncer, SpeechAnnouncer
-from kiosk.errors import DeviceUnavailable
-from kiosk.model import DeviceState
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import DeviceState
 
 pytestmark = pytest.mark.skipif(
     shutil.which("espeak-ng") is None or shutil.which("sox") is None,

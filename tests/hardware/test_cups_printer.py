@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hardware.printers.cups_printer import CupsDocumentPrinter, server_from_settings
-from kiosk.errors import DeviceUnavailable
-from kiosk.model import DeviceState, PrintJob
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import DeviceState, PrintJob
 from kiosk.settings import DocumentPrinterSettings
 from tests.hardware.cups_fixtures import PrivateCups
 from tests.hardware.cups_fixtures import private_cups as private_cups

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from hardware.door.relay_sim import LcusSimulator, NumatoSimulator
-from hardware.factory import build_devices
-from kiosk.errors import ConfigError
+from kiosk.bootstrap.devices import build_devices
+from kiosk.domain.errors import ConfigError
 from kiosk.settings import DeviceSettings, DoorSensorSettings, DoorSettings, RelayOutputSettings
 from tests.hardware.ptys import PtyPair
 from tests.hardware.ptys import pty_pair as pty_pair

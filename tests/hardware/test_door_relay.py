@@ -11,9 +11,9 @@ import serial
 
 from hardware.door.relay import LcusBoard, NumatoBoard, NumatoDoorSensor, RelayBoard, RelayDoorLock
 from hardware.door.relay_sim import LcusSimulator, NumatoSimulator, RelaySimulator
-from kiosk.errors import DeviceUnavailable
-from kiosk.model import DeviceState
-from kiosk.ports import DoorLock, DoorSensor
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import DeviceState
+from kiosk.domain.ports import DoorLock, DoorSensor
 from tests.hardware.ptys import PtyPair
 from tests.hardware.ptys import pty_pair as pty_pair
 

@@ -15,8 +15,8 @@ import pytest
 from hardware.rfid import feig_protocol as fp
 from hardware.rfid.feig import FeigReader, FeigSettings, NoAnswer, TagError
 from hardware.rfid.feig_sim import FeigSimulator, VirtualTag
-from kiosk.errors import DeviceError, DeviceUnavailable
-from kiosk.model import DeviceState, SecurityState, Tag
+from kiosk.domain.errors import DeviceError, DeviceUnavailable
+from kiosk.domain.model import DeviceState, SecurityState, Tag
 from kiosk.settings import RfidPadSettings
 from tests.hardware.ptys import PtyPair
 from tests.hardware.ptys import pty_pair as pty_pair

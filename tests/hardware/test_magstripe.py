@@ -13,8 +13,8 @@ from hardware.scanner.magstripe import (
     parse_track2,
 )
 from hardware.scanner.scanner_sim import health_card_track2, track1
-from kiosk.cpr import birth_date as cpr_birth_date
-from kiosk.model import CredentialKind
+from kiosk.domain.cpr import birth_date as cpr_birth_date
+from kiosk.domain.model import CredentialKind
 
 CPR = "0101702345"
 # The published example track 2 (dauer/sygesikringskort, SygesikringskortSpec), CPR 0101702345.

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from hardware.factory import build_devices
 from hardware.rfid import TagContent
 from hardware.rfid.feig import FeigReader
 from hardware.rfid.feig_sim import FeigSimulator, VirtualTag
 from hardware.rfid.tagdata import encode_tag_data
-from kiosk.model import SecurityState
+from kiosk.bootstrap.devices import build_devices
+from kiosk.domain.model import SecurityState
 from kiosk.settings import DeviceSettings, RfidPadSettings
 from tests.hardware.ptys import PtyPair
 from tests.hardware.ptys import pty_pair as pty_pair

@@ -19,7 +19,7 @@ from hardware.cards.uid import (
     card_number_from_memory,
     format_uid,
 )
-from kiosk.model import Credential, CredentialKind, DeviceState
+from kiosk.domain.model import Credential, CredentialKind, DeviceState
 from tests.hardware.pcsc_fixtures import Pcscd
 from tests.hardware.pcsc_fixtures import pcscd as pcscd
 from tests.hardware.pcsc_fixtures import pcscd_daemon as pcscd_daemon

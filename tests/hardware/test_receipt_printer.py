@@ -23,8 +23,8 @@ from hardware.printers.receipt import (
     UsbConnection,
     connection_from_settings,
 )
-from kiosk.errors import DeviceUnavailable
-from kiosk.model import DeviceState, Receipt, ReceiptLine
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import DeviceState, Receipt, ReceiptLine
 from kiosk.settings import ReceiptPrinterSettings
 from tests.hardware.ptys import PtyPair
 from tests.hardware.ptys import pty_pair as pty_pair

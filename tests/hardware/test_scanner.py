@@ -13,8 +13,8 @@ import pytest
 from hardware.scanner.classify import ClassifierRules
 from hardware.scanner.scanner_sim import ScannerSimulator, health_card_track2, main
 from hardware.scanner.serial_scanner import ScannerSettings, SerialBarcodeScanner
-from kiosk.logs import setup_logging
-from kiosk.model import Credential, CredentialKind, DeviceState
+from kiosk.domain.logs import setup_logging
+from kiosk.domain.model import Credential, CredentialKind, DeviceState
 from tests.hardware.ptys import PtyPair
 from tests.hardware.ptys import pty_pair as pty_pair
 

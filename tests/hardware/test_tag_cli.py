@@ -133,7 +133,7 @@ def test_encode_as_json_for_a_whole_tag(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_the_tag_command_is_wired_into_library_kiosk(capsys: pytest.CaptureFixture[str]) -> None:
-    from kiosk.cli import main
+    from kiosk.cli.main import main
 
     assert main(["tag", "encode", "--item-id", "5010000001", "--isil", "DK-775100"]) == 0
     encoded = capsys.readouterr().out.strip().splitlines()[-1]

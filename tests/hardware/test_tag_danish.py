@@ -28,8 +28,8 @@ from hardware.rfid.tagdata import (
     encode_tag_data,
     security_from_afi,
 )
-from kiosk.errors import ConfigError, DeviceError
-from kiosk.model import SecurityState, Tag
+from kiosk.domain.errors import ConfigError, DeviceError
+from kiosk.domain.model import SecurityState, Tag
 
 # libdanrfid's CRCTest/DDMDataTest vector: item "11223344", 1 of 1, owner DE-705, CRC 0x3E51 stored 51 3E.
 LIBDANRFID_DUMP = bytes.fromhex("11010131313232333334340000000000000000513e4445373035000000000000")

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from hardware.scanner.classify import classify
 from hardware.scanner.scanner_sim import health_card_track2
-from kiosk.model import CredentialKind
+from kiosk.domain.model import CredentialKind
 from ui.wedge import WedgeFilter, WedgeThresholds
 
 

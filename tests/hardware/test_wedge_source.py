@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hardware.scanner.scanner_sim import health_card_track2
 from hardware.scanner.wedge_source import KeyboardWedgeScanner
-from kiosk.model import Credential, CredentialKind
+from kiosk.domain.model import Credential, CredentialKind
 
 
 def test_bursts_become_credentials_and_junk_is_refused() -> None:

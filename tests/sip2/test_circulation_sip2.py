@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.fakes import FakeClock, FakeItemReader
-from kiosk.model import SecurityState, Tag
-from kiosk.privacy import Pseudonymizer
-from kiosk.services.circulation import CirculationService, Outcome, Routing
+from kiosk.circulation.service import CirculationService, Outcome, Routing
+from kiosk.domain.model import SecurityState, Tag
+from kiosk.domain.privacy import Pseudonymizer
 from kiosk.store import Journal, open_store
+from kiosk.testing.memory import FakeClock, FakeItemReader
 from sync.sip2.client import Sip2Account, Sip2Client
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.library import Sip2LibrarySystem

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.model import AuthOutcome, Credential, CredentialKind
+from kiosk.domain.model import AuthOutcome, Credential, CredentialKind
 from sync.sip2.client import Sip2Account, Sip2Client
 from sync.sip2.codec import decode, format_date, message
 from sync.sip2.errors import Sip2ProtocolError, Sip2Timeout, Sip2TlsError
@@ -321,7 +321,7 @@ def test_telnet_style_login_comes_before_sip2(servers: list[ScriptedAcs]) -> Non
 
 
 def test_trace_shows_frames_with_pin_and_password_masked(servers: list[ScriptedAcs]) -> None:
-    from kiosk.logs import redact
+    from kiosk.domain.logs import redact
 
     lines: list[str] = []
     acs = serve(servers, lambda req, conn: standard(req) or patron_info(req, ("CQ", "Y")))

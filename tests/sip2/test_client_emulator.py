@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.model import AuthOutcome, Credential, CredentialKind
+from kiosk.domain.model import AuthOutcome, Credential, CredentialKind
 from sync.sip2.client import Sip2Account, Sip2Client
 from sync.sip2.emulator import Quirks, Sip2Emulator
 from sync.sip2.emulator_data import parse_data

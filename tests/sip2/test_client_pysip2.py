@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.model import AuthOutcome, Credential, CredentialKind
+from kiosk.domain.model import AuthOutcome, Credential, CredentialKind
 from sync.sip2.client import Sip2Account, Sip2Client
 from sync.sip2.library import Sip2LibrarySystem
 from tests.sip2.peer_fixtures import Pysip2Peer, running_pysip2_peer

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 from tests.sip2.conftest import ANNA, BOOK, INSTITUTION, PINS, EmulatorFactory
 
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.services.session import SessionView
-from kiosk.services.visit_view import AccountView, Purpose, VisitView
+from kiosk.circulation.view import AccountView, Purpose, VisitView
+from kiosk.session.service import SessionView
 from ui import style
 from ui.i18n import t
 from ui.rows import CHECKBOX, CHECKED, InfoRow, RowPool, scroll_area

@@ -7,8 +7,8 @@ from typing import Protocol
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.services.session import SessionView
-from kiosk.services.visit_view import Purpose, ReceiptChoice
+from kiosk.circulation.view import Purpose, ReceiptChoice
+from kiosk.session.service import SessionView
 from ui import style
 
 

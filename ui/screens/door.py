@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.services.session import SessionView
+from kiosk.session.service import SessionView
 from ui import style
 from ui.i18n import t
 from ui.screens.base import Screen

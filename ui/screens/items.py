@@ -9,8 +9,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.services.session import SessionView
-from kiosk.services.visit_view import Purpose, VisitView
+from kiosk.circulation.view import Purpose, VisitView
+from kiosk.session.service import SessionView
 from ui import style
 from ui.i18n import t
 from ui.rows import InfoRow, RowPool, scroll_area

@@ -6,8 +6,8 @@ from functools import partial
 
 from PySide6.QtWidgets import QVBoxLayout
 
-from kiosk.services.session import SessionView
-from kiosk.services.visit_view import Purpose, ReceiptChoice, VisitView
+from kiosk.circulation.view import Purpose, ReceiptChoice, VisitView
+from kiosk.session.service import SessionView
 from ui import style
 from ui.i18n import t
 from ui.screens.base import Screen, SessionActions

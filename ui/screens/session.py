@@ -10,8 +10,8 @@ from functools import partial
 
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.services.session import Message, SessionView
-from kiosk.services.visit_view import Purpose
+from kiosk.circulation.view import Purpose
+from kiosk.session.service import Message, SessionView
 from ui import style
 from ui.i18n import t
 from ui.screens.base import Screen, SessionActions, button_row

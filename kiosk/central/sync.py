@@ -1,0 +1,319 @@
+"""Central sync: pull the terminal's config, the branch's calendar and the access list; send the
+heartbeat (DESIGN.md §4). The outbox (:mod:`kiosk.central.outbox`) pushes the events.
+
+Each job runs on its own interval. On the core thread :meth:`CentralSync.due_work` says whether one
+is due (and claims the run); :meth:`CentralSync.run_due` runs them on a worker, config first, so
+that a new access-list key is used at once. A job that fails keeps what was received last and is
+tried again after a backoff (exponential with jitter, at most its interval); when the central system
+is unreachable the jobs after it wait too. Nothing here raises into the kiosk.
+
+What was received is kept in the store, so a restart works offline at once: the config (with the
+access-list key, hex) and the calendar in the cache table, the access list in its
+:class:`AccessCache`. The cache's keys are HMACs under the municipality's key, so a new key needs
+a new list: it is fetched whole under the new key while the old list keeps answering, and replaces
+it when its last page is in. The key the live list was made with is kept beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, Literal
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from kiosk.central.outbox import Backoff, OutboxStats
+from kiosk.domain.central import AccessEntry, AccessPage, TerminalConfig
+from kiosk.domain.errors import CentralRejected, CentralUnavailable, CursorExpired, KioskError, StoreError
+from kiosk.domain.model import DeviceHealth
+from kiosk.domain.ports import CentralService, Clock
+from kiosk.store import Store
+from kiosk.store.access_cache import DEFAULT_CONSENT_FIELD, AccessCache, AccessListError
+from kiosk.store.schema import CacheRow
+
+log = logging.getLogger(__name__)
+
+CONFIG_KEY = "central.config"
+CALENDAR_KEY = "central.calendar"
+LIST_KEY = "central.access_list"  # {"key": hex}: the key the live access list is hashed with
+MAX_PAGES = 10_000  # a central system that always says "more" must not hold a worker for ever
+MAX_DEVICES, MAX_DEVICE_NAME, MAX_DETAIL = 64, 64, 500  # the contract's limits of a heartbeat
+FIRST_RETRY_S = 5.0
+
+Mode = Literal["online", "offline"]
+
+
+class SyncJob(StrEnum):
+    CONFIG = "config"
+    CALENDAR = "calendar"
+    ACCESS_LIST = "access_list"
+    HEARTBEAT = "heartbeat"
+
+
+@dataclass
+class _Timer:
+    every_s: float
+    backoff: Backoff
+    next_at: float
+
+
+def wire_page(page: AccessPage) -> dict[str, Any]:
+    """An access-list page in the wire shape :meth:`AccessCache.apply` takes."""
+    return {"entries": [_wire_entry(entry) for entry in page.entries], "cursor": page.cursor,
+            "more": page.more, "full": page.full}
+
+
+def _wire_entry(entry: AccessEntry) -> dict[str, Any]:
+    return {"key": entry.key, "pin_verifier": entry.pin_verifier, "category": entry.category,
+            "birth_date": entry.birth_date.isoformat() if entry.birth_date else None,
+            "blocked": entry.blocked, "consent": entry.consent, "expires": entry.expires.isoformat(),
+            "deleted": entry.deleted}
+
+
+class CentralSync:
+    """Keeps the terminal in step with the central system (see the module's docstring).
+
+    ``health``, ``outbox_stats`` and ``mode`` are called on the worker for each heartbeat, so they
+    must be safe to call from another thread (e.g. return the last snapshot). ``consent_field`` is
+    the LMS field the door's consent rule reads (as for :class:`AccessCache`).
+    """
+
+    def __init__(self, central: CentralService, store: Store, terminal_id: str, branch: str, clock: Clock,
+                 *, health: Callable[[], Sequence[DeviceHealth]], outbox_stats: Callable[[], OutboxStats],
+                 mode: Callable[[], Mode], config_every_s: float = 300.0, access_every_s: float = 60.0,
+                 heartbeat_every_s: float = 60.0, page_size: int = 5000,
+                 consent_field: str = DEFAULT_CONSENT_FIELD, rng: random.Random | None = None) -> None:
+        self._central, self._store, self._clock = central, store, clock
+        self._terminal, self._branch = terminal_id, branch
+        self._health, self._outbox_stats, self._mode = health, outbox_stats, mode
+        self._page_size, self._consent_field = page_size, consent_field
+        rng = rng or random.Random()
+        start = clock.monotonic()
+        intervals = {SyncJob.CONFIG: config_every_s, SyncJob.CALENDAR: config_every_s,
+                     SyncJob.ACCESS_LIST: access_every_s, SyncJob.HEARTBEAT: heartbeat_every_s}
+        self._timers = {job: _Timer(every, Backoff(min(FIRST_RETRY_S, every), every, rng), start)
+                        for job, every in intervals.items()}
+        self._lock = threading.Lock()
+        self._in_flight = False
+        self._config = self._load_config()
+        self._calendar: dict[str, Any] | None = self._load(CALENDAR_KEY)
+        # The cache that answers (made with the live list's key) and the one that receives pages
+        # (made with the config's key): the same but while a list under a new key comes in.
+        self._live_key = self._load_list_key()
+        self._live: AccessCache | None = None
+        self._writer: AccessCache | None = None
+        self._writer_key: bytes | None = None
+        key = self._live_key or (self._config.access_list_key if self._config else None)
+        if key is not None:
+            self._live = self._writer = self._open_cache(key)
+
+    # -- what the kiosk reads (any thread) -----------------------------------------------------------
+    def config(self) -> TerminalConfig | None:
+        """The terminal's config as last received (also from an earlier run); None before the first."""
+        return self._config
+
+    def calendar(self) -> dict[str, Any] | None:
+        """The branch's calendar as last received (a branch table of a calendar file, unvalidated)."""
+        return self._calendar
+
+    def access_cache(self) -> AccessCache | None:
+        """The access list for offline logins and door decisions; None before the first config."""
+        return self._live
+
+    # -- the core thread ---------------------------------------------------------------------------
+    def due_work(self) -> bool:
+        """A job is due and none is running; True claims the run: call :meth:`run_due` on a worker."""
+        with self._lock:
+            if self._in_flight or not self._due_jobs():
+                return False
+            self._in_flight = True
+            return True
+
+    # -- the worker --------------------------------------------------------------------------------
+    def run_due(self) -> tuple[SyncJob, ...]:
+        """Run every job whose time has come; the jobs that succeeded. Blocks; never raises a
+        failure of the central system, of its data or of the store (they are logged)."""
+        done: list[SyncJob] = []
+        try:
+            for job in SyncJob:
+                with self._lock:
+                    if job not in self._due_jobs():
+                        continue
+                outcome = self._run(job)
+                if outcome is None:
+                    done.append(job)
+                elif isinstance(outcome, CentralUnavailable):
+                    self._postpone_due()
+                    break
+        finally:
+            with self._lock:
+                self._in_flight = False
+        return tuple(done)
+
+    def _run(self, job: SyncJob) -> Exception | None:
+        """Run one job and set its timer; the error it failed with, if it did."""
+        error: Exception | None = None
+        try:
+            {SyncJob.CONFIG: self._sync_config, SyncJob.CALENDAR: self._sync_calendar,
+             SyncJob.ACCESS_LIST: self._sync_access_list, SyncJob.HEARTBEAT: self._send_heartbeat}[job]()
+        except CentralUnavailable as exc:
+            log.info("central sync: %s: central system unreachable: %s", job.value, exc)
+            error = exc
+        except (KioskError, ValueError) as exc:
+            log.error("central sync: %s failed: %s", job.value, exc)
+            error = exc
+        except Exception as exc:  # a bug must not stop the other jobs, nor be retried every tick
+            log.exception("central sync: %s failed unexpectedly", job.value)
+            error = exc
+        with self._lock:
+            self._after(job, error is None)
+        return error
+
+    def _after(self, job: SyncJob, ok: bool) -> None:
+        timer = self._timers[job]
+        if ok:
+            timer.backoff.succeeded()
+            timer.next_at = self._clock.monotonic() + timer.every_s
+        else:
+            timer.next_at = self._clock.monotonic() + timer.backoff.failed()
+
+    def _postpone_due(self) -> None:
+        """The central system is unreachable: the jobs still due wait as if they had failed."""
+        with self._lock:
+            for job in self._due_jobs():
+                self._after(job, False)
+
+    def _due_jobs(self) -> list[SyncJob]:
+        now = self._clock.monotonic()
+        return [job for job, timer in self._timers.items()
+                if now >= timer.next_at and (job is not SyncJob.ACCESS_LIST or self._config is not None)]
+
+    # -- the jobs ----------------------------------------------------------------------------------
+    def _sync_config(self) -> None:
+        config = self._central.terminal_config(self._terminal)
+        if config.terminal_id != self._terminal:
+            raise CentralUnavailable(f"terminal config: for terminal {config.terminal_id!r}, not this one")
+        if len(config.access_list_key) < 16:
+            raise CentralUnavailable("terminal config: the access-list key is shorter than 16 bytes")
+        previous = self._config
+        if previous == config:
+            return
+        self._save(CONFIG_KEY, {"terminal_id": config.terminal_id, "settings": dict(config.settings),
+                                "access_list_key": config.access_list_key.hex()})
+        self._config = config
+        if previous is None or previous.access_list_key != config.access_list_key:
+            log.info("central sync: %s access-list key", "first" if previous is None else "new")
+            with self._lock:
+                self._timers[SyncJob.ACCESS_LIST].next_at = self._clock.monotonic()
+        else:
+            log.info("central sync: new terminal config")
+
+    def _sync_calendar(self) -> None:
+        try:
+            calendar = self._central.calendar(self._branch)
+        except CentralRejected as exc:
+            if exc.status != 404:
+                raise
+            log.info("central sync: the central system has no calendar for branch %s", self._branch)
+            return
+        if calendar != self._calendar:
+            self._save(CALENDAR_KEY, calendar)
+            self._calendar = calendar
+            log.info("central sync: new calendar for branch %s", self._branch)
+
+    def _sync_access_list(self) -> None:
+        config = self._config
+        if config is None:
+            return
+        key = config.access_list_key
+        writer = self._writer
+        if writer is None or self._writer_key != key:
+            writer = self._writer = self._open_cache(key)
+            log.info("central sync: the access list is fetched whole under the new key")
+        # Under a new key the live list's cursor is worth nothing: start from the beginning, unless
+        # a full refresh under the new key is already coming in.
+        fresh = self._live_key != key and not writer.stats().refreshing
+        cursor = None if fresh else writer.cursor
+        expired = False
+        for _ in range(MAX_PAGES):
+            try:
+                page = self._central.access_list(self._branch, cursor, self._page_size)
+            except CursorExpired:
+                if expired or cursor is None:
+                    raise
+                expired = True
+                log.info("central sync: access-list cursor expired: the list is fetched whole")
+                writer.abandon_full()
+                cursor = None
+                continue
+            try:
+                writer.apply(wire_page(page))
+            except AccessListError:
+                writer.abandon_full()
+                raise
+            if page.full and not page.more:
+                self._list_is_live(writer, key)
+            cursor = page.cursor
+            if not page.more:
+                return
+        raise CentralUnavailable(f"access list: still more after {MAX_PAGES} pages")
+
+    def _list_is_live(self, cache: AccessCache, key: bytes) -> None:
+        if self._live_key != key:
+            self._save(LIST_KEY, {"key": key.hex()})
+            self._live_key = key
+        self._live = cache
+
+    def _send_heartbeat(self) -> None:
+        stats = self._outbox_stats()
+        devices = [replace(device, device=device.device[:MAX_DEVICE_NAME] or "device",
+                           detail=device.detail[:MAX_DETAIL]) for device in self._health()][:MAX_DEVICES]
+        self._central.heartbeat(self._terminal, devices, pending=stats.pending,
+                                oldest_age_s=stats.oldest_age_s, mode=self._mode(), at=self._clock.now())
+
+    # -- the store ---------------------------------------------------------------------------------
+    def _open_cache(self, key: bytes) -> AccessCache:
+        cache = AccessCache(self._store, key, self._clock.now, consent_field=self._consent_field)
+        self._writer_key = key
+        return cache
+
+    def _load_config(self) -> TerminalConfig | None:
+        value = self._load(CONFIG_KEY)
+        try:
+            return None if value is None else TerminalConfig(
+                str(value["terminal_id"]), dict(value["settings"]), bytes.fromhex(value["access_list_key"]))
+        except (KeyError, TypeError, ValueError):
+            log.warning("central sync: the kept terminal config is unreadable; waiting for a new one")
+            return None
+
+    def _load_list_key(self) -> bytes | None:
+        value = self._load(LIST_KEY)
+        try:
+            return None if value is None else bytes.fromhex(value["key"])
+        except (KeyError, TypeError, ValueError):
+            log.warning("central sync: the kept access-list key is unreadable; the list is fetched whole")
+            return None
+
+    def _load(self, key: str) -> Any:
+        with _store_errors(f"read {key}"), self._store.session() as session:
+            row = session.get(CacheRow, key)
+            return None if row is None else row.value
+
+    def _save(self, key: str, value: Any) -> None:
+        with _store_errors(f"keep {key}"), self._store.session() as session, session.begin():
+            session.merge(CacheRow(key=key, value=value, etag=None,
+                                   updated_at=self._clock.now().astimezone(dt.UTC)))
+
+
+@contextlib.contextmanager
+def _store_errors(doing: str) -> Iterator[None]:
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StoreError(f"central sync: cannot {doing} ({type(exc).__name__})") from exc

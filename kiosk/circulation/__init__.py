@@ -1,0 +1,1 @@
+"""A visit at the pad: journal, LMS, tags and compensation; the account; receipts."""

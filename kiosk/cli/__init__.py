@@ -1,0 +1,1 @@
+"""The ``library-kiosk`` command: one module per command, a dispatch table."""

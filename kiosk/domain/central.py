@@ -1,0 +1,71 @@
+"""What the kiosk exchanges with the municipality's central system (sync/central/openapi.yaml),
+as plain values: the client in ``sync.central`` builds them, the sync services read them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kiosk.domain.model import PrintJob
+
+PrintJobState = Literal["held", "released", "printed", "failed", "cancelled"]
+
+@dataclass(frozen=True)
+class TerminalConfig:
+    terminal_id: str
+    settings: Mapping[str, Any]
+    access_list_key: bytes  # the municipality's HMAC key for patron tokens
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One patron on the access list, known by token only; ``deleted`` only in changes."""
+
+    key: str
+    pin_verifier: str
+    category: str
+    birth_date: dt.date | None
+    blocked: bool
+    consent: bool
+    expires: dt.date
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class AccessPage:
+    """A page of the access list. ``full``: replace the list; otherwise apply the changes. ``more``:
+    ask again with ``cursor``; when it is False keep ``cursor`` for the next sync."""
+
+    entries: tuple[AccessEntry, ...]
+    cursor: str
+    more: bool
+    full: bool
+
+
+@dataclass(frozen=True)
+class CentralEvent:
+    """An event from the outbox; ``id`` (a UUID) makes sending it twice harmless."""
+
+    id: str
+    kind: str
+    at: dt.datetime
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class EventReceipt:
+    accepted: tuple[str, ...]
+    duplicates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CentralPrintJob:
+    """A job in a patron's print queue: the kiosk's :class:`PrintJob` and what the queue adds."""
+
+    job: PrintJob
+    duplex: bool
+    currency: str
+    submitted_at: dt.datetime
+    state: PrintJobState

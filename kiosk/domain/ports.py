@@ -1,0 +1,243 @@
+"""The ports: what the core needs from the world, as small Protocols.
+
+Adapters in ``hardware/`` and ``sync/`` implement them; ``kiosk.testing.memory`` has an in-memory fake of
+each for tests and for the demo. Methods may block (network, serial, USB): the core only calls them
+from worker threads, never from the GUI thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any, Literal, Protocol
+
+from kiosk.domain.central import AccessPage, CentralEvent, EventReceipt, TerminalConfig
+from kiosk.domain.model import (
+    Account,
+    AuthResult,
+    CheckinResult,
+    CheckoutResult,
+    Credential,
+    DeviceHealth,
+    FeePaidResult,
+    Item,
+    LmsStatus,
+    PrintJob,
+    Receipt,
+    RenewAllResult,
+    RenewResult,
+    SecurityState,
+    Tag,
+)
+
+
+class Clock(Protocol):
+    """Wall-clock time (for dates shown and sent) and monotonic time (for timeouts)."""
+
+    def now(self) -> dt.datetime:
+        """The current local time, timezone-aware."""
+        ...
+
+    def monotonic(self) -> float: ...
+
+
+class LibrarySystem(Protocol):
+    """The library management system (LMS), as SIP2 exposes it."""
+
+    def status(self) -> LmsStatus: ...
+
+    def authenticate_patron(self, credential: Credential, pin: str | None) -> AuthResult:
+        """Is this a valid patron, and is the PIN right? ``pin`` None checks the card only."""
+        ...
+
+    def account(self, patron_id: str, pin: str | None) -> Account: ...
+
+    def checkout(
+        self,
+        patron_id: str,
+        item_id: str,
+        *,
+        pin: str | None = None,
+        fee_acknowledged: bool = False,
+        no_block: bool = False,
+        transaction_date: dt.datetime | None = None,
+        due_date: dt.datetime | None = None,
+        cancel: bool = False,
+    ) -> CheckoutResult:
+        """Lend an item. ``no_block`` with the original ``transaction_date`` and ``due_date``
+        replays an offline loan; ``cancel`` undoes a *checkin* whose tag could not be secured
+        (SIP2 BI: a cancelled checkout restores the loan)."""
+        ...
+
+    def checkin(
+        self,
+        item_id: str,
+        *,
+        location: str = "",
+        no_block: bool = False,
+        transaction_date: dt.datetime | None = None,
+        return_date: dt.datetime | None = None,
+        cancel: bool = False,
+    ) -> CheckinResult:
+        """Take an item back. ``cancel`` undoes a *checkout* whose tag could not be secured."""
+        ...
+
+    def renew(self, patron_id: str, item_id: str, *, pin: str | None = None) -> RenewResult: ...
+
+    def renew_all(self, patron_id: str, *, pin: str | None = None) -> RenewAllResult: ...
+
+    def item_info(self, item_id: str) -> Item: ...
+
+    def fee_paid(
+        self, patron_id: str, amount: Decimal, *, fee_id: str = "", currency: str = "DKK"
+    ) -> FeePaidResult: ...
+
+    def end_session(self, patron_id: str) -> None: ...
+
+
+CredentialListener = Callable[[Credential], None]
+TagsListener = Callable[[Sequence[Tag]], None]
+
+
+class CardReader(Protocol):
+    """Contactless or magnetic card reader. Calls the listener from its own thread."""
+
+    def start(self, on_credential: CredentialListener) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def health(self) -> DeviceHealth: ...
+
+
+class BarcodeScanner(Protocol):
+    def start(self, on_credential: CredentialListener) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def health(self) -> DeviceHealth: ...
+
+
+class ItemReader(Protocol):
+    """RFID pad: what lies on it, and the tags' theft-protection state."""
+
+    def start(self, on_tags: TagsListener) -> None:
+        """Begin reporting the set of tags on the pad whenever it changes."""
+        ...
+
+    def stop(self) -> None: ...
+
+    def inventory(self) -> list[Tag]: ...
+
+    def write_security(self, uid: str, state: SecurityState) -> SecurityState:
+        """Set the tag's security and return the state read back from the tag."""
+        ...
+
+    def health(self) -> DeviceHealth: ...
+
+
+class DoorLock(Protocol):
+    def pulse(self, seconds: float) -> None:
+        """Unlock for ``seconds``, then lock again, whatever happens."""
+        ...
+
+    def lock(self) -> None: ...
+
+    def health(self) -> DeviceHealth: ...
+
+
+class RelayOutput(Protocol):
+    """A relay output that stays as it is set: the lights, the intruder alarm's arming input."""
+
+    def set(self, on: bool) -> None:
+        """Energise (``on``) or release the output. :class:`DeviceUnavailable` if not done."""
+        ...
+
+    def health(self) -> DeviceHealth: ...
+
+
+class DoorSensor(Protocol):
+    def start(self, on_change: Callable[[bool], None]) -> None:
+        """Call ``on_change(is_open)`` whenever the door contact changes."""
+        ...
+
+    def stop(self) -> None: ...
+
+    def is_open(self) -> bool: ...
+
+    def health(self) -> DeviceHealth: ...
+
+
+class ReceiptPrinter(Protocol):
+    def print_receipt(self, receipt: Receipt) -> None: ...
+
+    def health(self) -> DeviceHealth: ...
+
+
+class DocumentPrinter(Protocol):
+    def submit(self, job: PrintJob, document: bytes) -> str:
+        """Send a document; returns the printer's job id."""
+        ...
+
+    def job_state(self, printer_job_id: str) -> str: ...
+
+    def health(self) -> DeviceHealth: ...
+
+
+class ReceiptMailer(Protocol):
+    def send(self, address: str, receipt: Receipt) -> None:
+        """Hand the receipt to the mail server for ``address``; :class:`MailError` if it refuses."""
+        ...
+
+
+class Announcer(Protocol):
+    def announce(self, text: str, language: str) -> None: ...
+
+    def health(self) -> DeviceHealth: ...
+
+
+class CentralService(Protocol):
+    """The municipality's central system (sync/central/openapi.yaml). Every method may raise
+    :class:`CentralUnavailable` (work on, try later) or :class:`CentralRejected`."""
+
+    def terminal_config(self, terminal_id: str) -> TerminalConfig: ...
+
+    def calendar(self, branch: str) -> dict[str, Any]: ...
+
+    def access_list(self, branch: str, cursor: str | None = None, limit: int = 5000) -> AccessPage:
+        """A page of the access list; :class:`CursorExpired` when ``cursor`` is too old."""
+        ...
+
+    def send_events(self, terminal_id: str, events: Sequence[CentralEvent]) -> EventReceipt:
+        """Idempotent by event id: sending an event twice stores it once."""
+        ...
+
+    def heartbeat(self, terminal_id: str, devices: Sequence[DeviceHealth], *, pending: int,
+                  oldest_age_s: float | None, mode: Literal["online", "offline"],
+                  at: dt.datetime | None = None) -> None: ...
+
+
+@dataclass
+class Devices:
+    """The devices of one terminal; those it does not have are None."""
+
+    card_reader: CardReader
+    item_reader: ItemReader | None = None
+    barcode_scanner: BarcodeScanner | None = None
+    door_lock: DoorLock | None = None
+    door_sensor: DoorSensor | None = None
+    lights: RelayOutput | None = None
+    alarm: RelayOutput | None = None
+    receipt_printer: ReceiptPrinter | None = None
+    document_printer: DocumentPrinter | None = None
+    announcer: Announcer | None = None
+
+    def outputs(self) -> dict[str, RelayOutput]:
+        """The relay outputs the opening calendar may switch, by the names the calendar uses."""
+        return {name: output for name, output in (("lights", self.lights), ("alarm", self.alarm))
+                if output is not None}
+
+    def present(self) -> list[tuple[str, object]]:
+        """(role, device) for every device the terminal has, in a stable order."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None]

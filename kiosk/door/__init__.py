@@ -1,0 +1,1 @@
+"""Unstaffed hours: calendar, access rules, the entry decision, door supervision, the schedule."""

@@ -1,0 +1,327 @@
+"""Door supervision for unstaffed hours: forced and held-open doors, tailgating, occupancy.
+
+Plain logic on the core thread, fed with events and a clock:
+
+* :meth:`DoorSupervisor.granted` / :meth:`~DoorSupervisor.refused`: the access decision was made
+  (the caller pulses the lock after ``granted`` returns, so the entry is journaled first);
+* :meth:`~DoorSupervisor.door_changed`: the door contact opened or closed;
+* :meth:`~DoorSupervisor.locked`: the lock was locked early, so unused grants end;
+* :meth:`~DoorSupervisor.exited`: a request-to-exit button (or exit counter) saw someone leave;
+* :meth:`~DoorSupervisor.tick`: time passed; :meth:`~DoorSupervisor.closing`: when the library closes.
+
+Each alarm is a :class:`DoorAlarmEvent`, given to ``on_alarm`` and journaled as ``door_alarm``; every
+decision is written to the entry log and journaled as ``entry``. Payloads carry pseudonymous tokens
+only. Durations use the clock's monotonic time, timestamps its wall time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kiosk.domain.ports import Clock
+from kiosk.store import Journal
+from kiosk.store.entry_log import EntryDecision, EntryLog, EntryRecord, check_code, check_token
+
+log = logging.getLogger(__name__)
+
+ENTRY_KIND = "entry"
+ALARM_KIND = "door_alarm"
+ALLOWED_REASON = "ok"
+# The contact reports an opening a little after the strike let go: an early lock keeps this margin.
+LOCK_GRACE_S = 1.0
+
+
+class DoorSupervisionSettings(BaseModel):
+    """``[door_supervision]``: the times that separate a normal passage from an alarm."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    entry_window_s: float = Field(default=10.0, gt=0, le=120, strict=False)
+    held_open_after_s: float = Field(default=30.0, gt=0, le=3600, strict=False)
+    passage_s: float = Field(default=8.0, gt=0, le=600, strict=False)
+    extra_person_s: float = Field(default=3.0, ge=0, le=60, strict=False)
+    max_children: int = Field(default=3, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _passage_before_held_open(self) -> DoorSupervisionSettings:
+        if self.passage_s >= self.held_open_after_s:
+            raise ValueError("passage_s must be shorter than held_open_after_s")
+        return self
+
+
+class DoorAlarmKind(StrEnum):
+    FORCED_OPEN = "forced_open"  # opened with no granted entry or exit request in the window
+    HELD_OPEN = "held_open"  # one opening lasted held_open_after_s
+    TAILGATING_HINT = "tailgating_hint"  # more openings, or a longer one, than the grants explain
+    STILL_INSIDE = "still_inside"  # the occupancy estimate was above 0 at closing time
+
+
+class EntryFlag(StrEnum):
+    """Flags added to the entry log row of the grant an alarm is attributed to."""
+
+    TAILGATING = "tailgating"
+    HELD_OPEN = "held_open"
+
+
+# Text keys for the speaker, with the texts in each language of the kiosk.
+ANNOUNCEMENTS: dict[str, dict[str, str]] = {
+    "door.tailgating": {
+        "da": "Husk, at alle skal bruge deres eget lånerkort. Børn, der er med dig, kan meldes ved døren.",
+        "en": "Please remember that everyone must use their own library card. "
+              "Children with you can be added at the door panel.",
+    },
+    "door.held_open": {
+        "da": "Døren har stået åben for længe. Luk venligst døren.",
+        "en": "The door has been open too long. Please close the door.",
+    },
+    "door.still_inside": {
+        "da": "Biblioteket er lukket. Forlad venligst biblioteket nu.",
+        "en": "The library is closed. Please leave the library now.",
+    },
+}
+_ANNOUNCEMENT_OF = {
+    DoorAlarmKind.FORCED_OPEN: None,
+    DoorAlarmKind.HELD_OPEN: "door.held_open",
+    DoorAlarmKind.TAILGATING_HINT: "door.tailgating",
+    DoorAlarmKind.STILL_INSIDE: "door.still_inside",
+}
+
+
+@dataclass(frozen=True)
+class DoorAlarmEvent:
+    """An alarm for staff and the central system. ``announcement`` is a key of
+    :data:`ANNOUNCEMENTS` for the speaker, or None; ``entry_ids`` are the entries it concerns."""
+
+    kind: DoorAlarmKind
+    at: dt.datetime
+    terminal: str
+    detail: str
+    occupancy: int
+    announcement: str | None = None
+    entry_ids: tuple[str, ...] = ()
+    tokens: tuple[str, ...] = ()
+
+    def payload(self) -> dict[str, Any]:
+        return {"alarm": self.kind.value, "at": self.at.isoformat(), "terminal": self.terminal,
+                "detail": self.detail, "occupancy": self.occupancy, "entry_ids": list(self.entry_ids),
+                "tokens": list(self.tokens)}
+
+
+@dataclass
+class _Grant:
+    entry_id: str
+    token: str
+    people: int
+    until: float  # openings that start by then are explained by this grant
+    used: bool = False
+
+
+@dataclass
+class _Opening:
+    started: float
+    people: int  # the people the opening is explained for; 0 for a forced opening
+    grants: list[_Grant] = field(default_factory=list)
+    supervised: bool = True
+    hinted: bool = False
+    held: bool = False
+
+
+class DoorSupervisor:
+    """Supervises one door. Not thread-safe: the core thread owns it.
+
+    A grant explains the openings that start within ``entry_window_s`` after it: the first such
+    opening takes every unused grant (people who badged in together walk in together) and adds
+    their people (patron + children) to the occupancy; a further opening in the window is a
+    tailgating hint, one with no grant and no exit request is forced. An opening that lasts longer
+    than ``passage_s`` (+ ``extra_person_s`` for each further person) is a tailgating hint, one
+    that lasts ``held_open_after_s`` is held open; each is reported once per opening.
+
+    Without a door sensor (``has_sensor=False``) grants count into the occupancy at once. A door
+    that opens from inside without an exit request makes every exit a forced opening: wire the
+    request-to-exit button to :meth:`exited`.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        settings: DoorSupervisionSettings,
+        journal: Journal,
+        entry_log: EntryLog,
+        on_alarm: Callable[[DoorAlarmEvent], None],
+        *,
+        terminal: str,
+        has_sensor: bool = True,
+        door_open: bool = False,
+    ) -> None:
+        self._clock = clock
+        self._settings = settings
+        self._journal = journal
+        self._entry_log = entry_log
+        self._on_alarm = on_alarm
+        self._terminal = terminal
+        self._has_sensor = has_sensor
+        self._grants: list[_Grant] = []
+        self._exit_requests: list[float] = []
+        self._occupancy = 0
+        self._closing_at: dt.datetime | None = None
+        self._free_passage = False
+        self._opening = _Opening(clock.monotonic(), people=0) if door_open else None
+
+    @property
+    def occupancy(self) -> int:
+        """People estimated inside since the last closing: entries (with children) minus exits."""
+        return self._occupancy
+
+    @property
+    def door_open(self) -> bool:
+        return self._opening is not None
+
+    @property
+    def max_children(self) -> int:
+        """How many children a patron may bring ("+N children with me"); 0: the option is off."""
+        return self._settings.max_children
+
+    def set_free_passage(self, on: bool) -> None:
+        """Staffed hours (the door is meant to be open): openings raise no door alarms."""
+        self._free_passage = on
+
+    def granted(self, token: str, children: int = 0, *, reason: str = ALLOWED_REASON,
+                flags: Sequence[str] = ()) -> EntryRecord:
+        """An entry was allowed for the patron ``token`` and ``children`` children. Journaled and
+        logged before this returns; pulse the lock after."""
+        if not 0 <= children <= self._settings.max_children:
+            raise ValueError(f"children must be between 0 and {self._settings.max_children}")
+        record = self._decide(token, EntryDecision.ALLOWED, reason, children, flags)
+        grant = _Grant(record.id, token, 1 + children,
+                       self._clock.monotonic() + self._settings.entry_window_s)
+        if self._has_sensor:
+            self._grants.append(grant)
+        else:
+            self._occupancy += grant.people
+        return record
+
+    def refused(self, token: str | None, reason: str, *, flags: Sequence[str] = ()) -> EntryRecord:
+        """An entry was refused with the rule's ``reason`` code. Journaled and logged."""
+        return self._decide(token, EntryDecision.REFUSED, reason, 0, flags)
+
+    def locked(self) -> None:
+        """The lock was locked early (``DoorLock.lock``): unused grants no longer explain an
+        opening that starts more than :data:`LOCK_GRACE_S` from now."""
+        until = self._clock.monotonic() + LOCK_GRACE_S
+        for grant in self._grants:
+            if not grant.used:
+                grant.until = min(grant.until, until)
+
+    def exited(self, people: int = 1) -> None:
+        """Someone asked to leave (exit button) or was counted leaving; the next opening in the
+        window is theirs."""
+        self._occupancy = max(0, self._occupancy - people)
+        self._exit_requests.append(self._clock.monotonic())
+
+    def door_changed(self, is_open: bool) -> None:
+        """The door contact changed."""
+        if is_open == self.door_open:
+            return
+        now = self._clock.monotonic()
+        self._expire(now)
+        if not is_open:
+            self._check_opening(now)
+            self._opening = None
+            return
+        if self._free_passage:
+            self._opening = _Opening(now, people=0, supervised=False)
+            return
+        unused = [g for g in self._grants if not g.used]
+        if unused:
+            for grant in unused:
+                grant.used = True
+            people = sum(g.people for g in unused)
+            self._occupancy += people
+            self._opening = _Opening(now, people, unused)
+        elif self._exit_requests:
+            self._exit_requests.pop(0)
+            self._opening = _Opening(now, people=1)
+        elif self._grants:
+            self._opening = _Opening(now, people=1, grants=list(self._grants), hinted=True)
+            self._alarm(DoorAlarmKind.TAILGATING_HINT, "the door opened again for one entry",
+                        self._grants, EntryFlag.TAILGATING)
+        else:
+            self._opening = _Opening(now, people=0)
+            self._alarm(DoorAlarmKind.FORCED_OPEN, "the door opened with no entry granted", [], None)
+
+    def tick(self) -> None:
+        """Check the timers: call often (every second or so)."""
+        now = self._clock.monotonic()
+        self._expire(now)
+        self._check_opening(now)
+        self._check_closing()
+
+    def closing(self, at: dt.datetime) -> None:
+        """The library closes at ``at`` (now or later): then the occupancy is checked and reset."""
+        self._closing_at = at
+        self._check_closing()
+
+    def _decide(self, token: str | None, decision: EntryDecision, reason: str, children: int,
+                flags: Sequence[str]) -> EntryRecord:
+        check_token(token)
+        check_code(reason, "reason")
+        for flag in flags:
+            check_code(flag, "flag")
+        record = EntryRecord(str(uuid.uuid4()), self._clock.now().astimezone(dt.UTC), token, decision,
+                             reason, self._terminal, children, tuple(dict.fromkeys(flags)))
+        # The journal is the outbox: the central system must see the entry even if the log write fails.
+        self._journal.append(ENTRY_KIND, record.payload(), entry_id=record.id)
+        self._entry_log.record(token=token, decision=decision, reason=reason, terminal=self._terminal,
+                               children=children, flags=record.flags, at=record.at, entry_id=record.id)
+        log.info("door %s: entry %s (%s), %d children", self._terminal, decision.value, reason, children)
+        return record
+
+    def _expire(self, now: float) -> None:
+        self._grants = [g for g in self._grants if now <= g.until]
+        window = self._settings.entry_window_s
+        self._exit_requests = [t for t in self._exit_requests if now - t <= window]
+
+    def _check_opening(self, now: float) -> None:
+        opening = self._opening
+        if opening is None or not opening.supervised:
+            return
+        lasted = now - opening.started
+        limit = self._settings.passage_s + self._settings.extra_person_s * max(0, opening.people - 1)
+        if opening.people and not opening.hinted and lasted > limit:
+            opening.hinted = True
+            self._alarm(DoorAlarmKind.TAILGATING_HINT,
+                        f"open {lasted:.0f} s for {opening.people} people (normal {limit:.0f} s)",
+                        opening.grants, EntryFlag.TAILGATING)
+        if not opening.held and lasted >= self._settings.held_open_after_s:
+            opening.held = True
+            self._alarm(DoorAlarmKind.HELD_OPEN, f"open {lasted:.0f} s", opening.grants,
+                        EntryFlag.HELD_OPEN)
+
+    def _check_closing(self) -> None:
+        if self._closing_at is None or self._clock.now() < self._closing_at:
+            return
+        self._closing_at = None
+        if self._occupancy > 0:
+            self._alarm(DoorAlarmKind.STILL_INSIDE,
+                        f"{self._occupancy} people may still be inside at closing", [], None)
+        self._occupancy = 0
+
+    def _alarm(self, kind: DoorAlarmKind, detail: str, grants: Sequence[_Grant],
+               flag: EntryFlag | None) -> None:
+        event = DoorAlarmEvent(kind, self._clock.now(), self._terminal, detail, self._occupancy,
+                               _ANNOUNCEMENT_OF[kind], tuple(g.entry_id for g in grants),
+                               tuple(dict.fromkeys(g.token for g in grants)))
+        self._journal.append(ALARM_KIND, event.payload())
+        if flag is not None:
+            for grant in grants:
+                self._entry_log.flag(grant.entry_id, flag.value)
+        log.warning("door %s: %s: %s", self._terminal, kind.value, detail)
+        self._on_alarm(event)

@@ -1,0 +1,1 @@
+"""Working without the LMS: online/offline mode, the offline desk, replay, sealing."""

@@ -1,0 +1,129 @@
+"""Replaying offline loans and returns to the LMS once it answers again (DESIGN.md §4, invariant 1).
+
+Rows go in the order they were written, each with SIP2 no-block and its original dates. Before a
+row is sent it is marked ``replaying``; a row found in that state (the kiosk died, or the line
+broke, while it was out) or marked in doubt is first looked up in the LMS (item information), and
+only sent if the LMS has not done it already. So a kill at any point loses nothing and doubles
+nothing. A refusal goes to the staff report (state ``replay_rejected``, the LMS's words as the
+error); a replay is never silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.domain.errors import LmsProtocolError, StoreError
+from kiosk.domain.ports import LibrarySystem
+from kiosk.offline.sealing import Sealer
+from kiosk.store import Journal, JournalEntry, JournalState
+
+log = logging.getLogger(__name__)
+
+WAITING = (JournalState.OFFLINE, JournalState.REPLAYING)
+MAX_ATTEMPTS = 5  # a row the LMS keeps answering with garbage goes to staff instead of blocking the rest
+
+
+@dataclass(frozen=True)
+class ReplayRecord:
+    """One row of the staff report: what was done offline and what the LMS said to it."""
+
+    id: str
+    kind: str
+    item: str
+    patron: str  # the pseudonymous token, never the identifier
+    at: str
+    state: str
+    error: str
+
+
+class Replayer:
+    def __init__(self, journal: Journal, lms: LibrarySystem, sealer: Sealer) -> None:
+        self._journal, self._lms, self._sealer = journal, lms, sealer
+
+    def waiting(self) -> bool:
+        return bool(self._journal.in_states(WAITING, kinds=("checkout", "checkin"), limit=1))
+
+    def replay(self) -> bool:
+        """Replay every waiting row; True when none is left. An unreachable LMS stops it (raises)."""
+        replayed = rejected = 0
+        while rows := self._journal.in_states(WAITING, kinds=("checkout", "checkin"), limit=100):
+            for row in rows:
+                if self._one(row):
+                    replayed += 1
+                else:
+                    rejected += 1
+        if replayed or rejected:
+            log.info("offline replay: %d accepted, %d rejected (staff report)", replayed, rejected)
+        return True
+
+    def _one(self, row: JournalEntry) -> bool:
+        payload = row.payload
+        item_id = str(payload.get("item", ""))
+        if row.state == JournalState.REPLAYING or payload.get("in_doubt"):
+            charged = self._lms.item_info(item_id).circulation_status == "charged"
+            if charged == (row.kind == "checkout"):
+                return self._finish(row, JournalState.DONE, "already done in the LMS")
+            if payload.get("undo"):  # an undo for a loan the LMS never made: nothing to undo
+                return self._finish(row, JournalState.DONE, "nothing to undo")
+        if row.attempts >= MAX_ATTEMPTS:
+            return self._finish(row, JournalState.REPLAY_REJECTED, f"gave up after {row.attempts} attempts")
+        self._journal.mark(row.id, JournalState.REPLAYING)
+        try:
+            ok, messages = self._send(row)
+        except LmsProtocolError as exc:
+            log.warning("replay of a %s: the LMS's answer was not understood: %s", row.kind, exc)
+            raise
+        except StoreError as exc:  # the seal cannot be opened: staff must do it by hand
+            return self._finish(row, JournalState.REPLAY_REJECTED, str(exc))
+        if ok:
+            return self._finish(row, JournalState.DONE, None)
+        return self._finish(row, JournalState.REPLAY_REJECTED, "; ".join(messages) or "refused by the LMS")
+
+    def _send(self, row: JournalEntry) -> tuple[bool, tuple[str, ...]]:
+        payload = row.payload
+        item_id, at = str(payload["item"]), _when(payload.get("at"))
+        if row.kind == "checkout":
+            patron_id = self._sealer.unseal(str(payload["patron_sealed"]))
+            result = self._lms.checkout(patron_id, item_id, no_block=True, transaction_date=at,
+                                        due_date=_when(payload.get("due")))
+            return result.ok, result.screen_messages
+        if payload.get("undo"):
+            undone = self._lms.checkin(item_id, cancel=True)
+            return undone.ok, undone.screen_messages
+        returned = self._lms.checkin(item_id, no_block=True, transaction_date=at, return_date=at)
+        return returned.ok, returned.screen_messages
+
+    def _finish(self, row: JournalEntry, state: str, error: str | None) -> bool:
+        payload: dict[str, Any] = dict(row.payload)
+        if state == JournalState.DONE:
+            payload.pop("patron_sealed", None)  # the LMS has it now: the kiosk need not keep it
+        payload["replayed"] = True
+        self._journal.mark(row.id, state, error=error, payload=payload)
+        if state == JournalState.REPLAY_REJECTED:
+            log.warning("offline %s rejected on replay: %s", row.kind, error)
+        return state == JournalState.DONE
+
+
+def records(journal: Journal, states: tuple[str, ...], limit: int = 1000) -> list[ReplayRecord]:
+    """The loans and returns in ``states``, oldest first, as staff see them."""
+    return [ReplayRecord(r.id, r.kind, str(r.payload.get("item", "")), str(r.payload.get("patron", "")),
+                         str(r.payload.get("at", "")), r.state, r.last_error or "")
+            for r in journal.in_states(states, kinds=("checkout", "checkin"), limit=limit)]
+
+
+def staff_report(journal: Journal, limit: int = 1000) -> tuple[list[ReplayRecord], list[ReplayRecord]]:
+    """(rejected replays, rows still waiting), oldest first."""
+    return records(journal, (JournalState.REPLAY_REJECTED,), limit), records(journal, WAITING, limit)
+
+
+def _when(text: object) -> dt.datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+

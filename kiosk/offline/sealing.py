@@ -1,0 +1,106 @@
+"""Offline circulation: lending and taking back while the LMS cannot be reached (DESIGN.md §4).
+
+Within the configured limits (items per patron, patron categories, the offline loan period) an
+offline loan or return is journaled in state ``offline`` before the tag is changed, and replayed
+in order when the LMS is back (:mod:`kiosk.offline.replay`). The row holds the patron's
+identifier only *sealed* (AES-GCM with a key kept in its own file beside the database, not in it),
+because replaying needs it and in Denmark it may be a CPR number; the seal is erased once the LMS
+has the loan.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import BaseModel, ConfigDict, Field
+
+from kiosk.domain.errors import StoreError
+from kiosk.domain.model import Patron
+
+
+class OfflineSettings(BaseModel):
+    """``[offline]``: what a kiosk may do while the LMS cannot be reached."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    enabled: bool = True
+    max_items_per_patron: int = Field(default=5, ge=0, le=100)
+    categories: tuple[str, ...] = Field(default=(), strict=False)  # patron categories (SIP2 PC); empty: all
+    loan_days: int = Field(default=14, ge=1, le=120)
+    returns: bool = True
+    probe_interval_s: float = Field(default=15.0, gt=0, le=3600, strict=False)
+
+
+class OfflineRefusal:
+    """Why an offline loan is not made (reason codes; the screen words them)."""
+
+    DISABLED = "offline_disabled"
+    LIMIT = "offline_limit"
+    CATEGORY = "offline_category"
+    RETURNS_DISABLED = "offline_returns_disabled"
+
+
+def refusal(settings: OfflineSettings, patron: Patron | None, already: int) -> str | None:
+    """None if this patron may borrow one more item offline, having ``already`` offline loans."""
+    if not settings.enabled:
+        return OfflineRefusal.DISABLED
+    if already >= settings.max_items_per_patron:
+        return OfflineRefusal.LIMIT
+    if settings.categories and (patron is None or patron.category not in settings.categories):
+        return OfflineRefusal.CATEGORY
+    return None
+
+
+def offline_due_date(settings: OfflineSettings, now: dt.datetime) -> dt.datetime:
+    """The end of the day ``loan_days`` from now, in ``now``'s time zone."""
+    day = (now + dt.timedelta(days=settings.loan_days)).date()
+    return dt.datetime.combine(day, dt.time(23, 59), tzinfo=now.tzinfo)
+
+
+class Sealer:
+    """Seals short texts (a patron identifier) with AES-GCM under a key in ``key_file`` (0600)."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != 32:
+            raise ValueError("a sealing key has 32 bytes")
+        self._aead = AESGCM(key)
+
+    @classmethod
+    def from_file(cls, key_file: Path) -> Sealer:
+        """The key in ``key_file``, made at first use (readable by the kiosk's user only)."""
+        try:
+            return cls(bytes.fromhex(key_file.read_text(encoding="ascii").strip()))
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{key_file}: not a sealing key ({exc})") from None
+        key = secrets.token_bytes(32)
+        try:
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="ascii") as file:
+                file.write(key.hex())
+                file.flush()
+                os.fsync(file.fileno())
+        except FileExistsError:  # made by another process meanwhile: use that one
+            return cls.from_file(key_file)
+        except OSError as exc:
+            raise StoreError(f"{key_file}: cannot write the sealing key ({exc.strerror})") from None
+        return cls(key)
+
+    def seal(self, text: str) -> str:
+        nonce = secrets.token_bytes(12)
+        return base64.b64encode(nonce + self._aead.encrypt(nonce, text.encode("utf-8"), b"patron")).decode()
+
+    def unseal(self, sealed: str) -> str:
+        try:
+            raw = base64.b64decode(sealed, validate=True)
+            return self._aead.decrypt(raw[:12], raw[12:], b"patron").decode("utf-8")
+        except (ValueError, InvalidTag) as exc:
+            raise StoreError("a sealed patron identifier cannot be opened (another key?)") from exc

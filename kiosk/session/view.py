@@ -1,0 +1,65 @@
+"""What the session shows: the screens, the patron-facing messages and the published view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kiosk.circulation.view import VisitView
+from kiosk.door.entry import EntryView
+
+
+class Screen(StrEnum):
+    START = "start"  # welcome; buttons: borrow, return, my account
+    IDENTIFY = "identify"  # after "borrow" or "my account": hold your card to the reader
+    PIN = "pin"
+    AUTHENTICATING = "authenticating"
+    PATRON = "patron"  # identified, nothing chosen yet: borrow, my account, log out
+    BORROW = "borrow"  # put the items on the pad; each appears as it is handled
+    RETURN = "return"  # no login: put the items on the pad
+    ACCOUNT = "account"  # loans (overdue first), holds, fees; renew chosen or all
+    RECEIPT = "receipt"  # print / e-mail / no receipt
+    DOOR = "door"  # the door terminal's answer: unlocked, or refused and why
+
+
+class Message(StrEnum):
+    """What the patron is told; the UI turns each into a sentence with a next step."""
+
+    UNKNOWN_CARD = "unknown_card"
+    WRONG_PIN = "wrong_pin"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    BLOCKED = "blocked"
+    LMS_UNAVAILABLE = "lms_unavailable"
+    GOODBYE = "goodbye"
+    GOODBYE_RECEIPT = "goodbye_receipt"  # logged out, and the receipt was printed
+    GOODBYE_EMAIL = "goodbye_email"  # logged out, and the receipt was e-mailed
+    RECEIPT_FAILED = "receipt_failed"  # done, but the receipt could not be printed
+    RETURNED = "returned"  # a return visit is done
+    TIMED_OUT = "timed_out"
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """Everything a screen needs to draw the session, and nothing it must not keep."""
+
+    screen: Screen
+    language: str
+    message: Message | None = None
+    lms_messages: tuple[str, ...] = ()
+    attempts_left: int = 0
+    greeting_name: str = ""
+    idle_warning: bool = False
+    seconds_left: int = 0
+    pin_min_length: int = 4
+    pin_max_length: int = 6
+    lockout_minutes: int = 0
+    card_reader_ok: bool = True  # False: tell patrons to scan their card's barcode instead
+    role: str = "kiosk"  # "door": the entrance panel (no tiles; the opening state instead)
+    opening_kind: str = ""  # at the door: "staffed", "unstaffed" or "closed" now
+    opening_until: dt.datetime | None = None  # ... until then
+    entry: EntryView | None = None
+    lms_offline: bool = False  # the LMS does not answer: offline mode, within limits
+    children: int = 0  # at the door: children coming in with the patron, chosen on the PIN screen
+    max_children: int = 0  # ... at most; 0: the door does not offer it
+    visit: VisitView | None = None

@@ -1,0 +1,1 @@
+"""Scenario files, the runner that drives the real window with them, the demo's panel, screenshots."""

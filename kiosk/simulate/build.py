@@ -1,0 +1,407 @@
+"""The composition root of ``library-kiosk simulate``: a kiosk built to be driven by a scenario.
+
+The kiosk is the real one (settings, store, session, circulation, SIP2 client), single-threaded
+(:class:`~kiosk.domain.events.InlineWorkers`) on a :class:`~kiosk.testing.memory.FakeClock`, with the simulated
+devices of the demo terminal. Its LMS is a fresh SIP2 emulator seeded from the scenario's seed file
+(so scenarios never see each other's loans), or any SIP2 server given with ``--sip2``. The window
+and the steps are :mod:`kiosk.simulate.runner`'s job; this module builds, and hands over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import logging
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from kiosk.bootstrap.kiosk import Kiosk, build, demo_cards, read_seed
+from kiosk.circulation.service import Outcome
+from kiosk.cli.main import screen_size
+from kiosk.domain.errors import ConfigError
+from kiosk.domain.events import InlineWorkers
+from kiosk.domain.model import Credential, CredentialKind, SecurityState, Tag
+from kiosk.settings import (
+    DEMO_DOOR_SETTINGS,
+    DEMO_SETTINGS,
+    CentralSettings,
+    LmsSettings,
+    Settings,
+    Sip2Settings,
+    load_settings,
+)
+from kiosk.simulate.scenario import (
+    COMMANDS,
+    ExpectItem,
+    ExpectJournal,
+    ExpectReceipt,
+    ExpectTransaction,
+    FailSecurity,
+    Place,
+    PresentCard,
+    Remove,
+    Scenario,
+    ScenarioError,
+    TypePin,
+    load_scenario,
+)
+from kiosk.testing.memory import (
+    FakeBarcodeScanner,
+    FakeCardReader,
+    FakeClock,
+    FakeItemReader,
+    FakeReceiptPrinter,
+)
+
+DEMO_SEED = DEMO_SETTINGS.parent / "lms.toml"
+_COMMAND_NAMES = {code: name for name, code in COMMANDS.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Sip2Target:
+    """An outside SIP2 server to run the scenario against (``--sip2 HOST:PORT`` and its login)."""
+
+    host: str
+    port: int
+    user: str = ""
+    password: str = dataclasses.field(default="", repr=False)
+    institution: str = ""
+    location: str = ""
+    encoding: str = "cp850"
+    tls: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class LmsTransaction:
+    """A request the LMS emulator applied (no PIN, no name)."""
+
+    code: str
+    item: str = ""
+    ok: bool = True
+    detail: str = ""
+
+    @property
+    def command(self) -> str:
+        return _COMMAND_NAMES.get(self.code, self.code)
+
+
+class LmsControl(Protocol):
+    """What a scenario may do to the built-in LMS emulator."""
+
+    def stop(self) -> None: ...
+
+    def apply_quirks(self, changes: Mapping[str, Any]) -> None: ...
+
+    def transactions(self) -> list[LmsTransaction]: ...
+
+
+class _EmulatorControl:
+    def __init__(self, emulator: Any) -> None:
+        self._emulator = emulator
+
+    def stop(self) -> None:
+        self._emulator.stop()
+
+    def apply_quirks(self, changes: Mapping[str, Any]) -> None:
+        self._emulator.update_quirks(**changes)
+
+    def transactions(self) -> list[LmsTransaction]:
+        return [LmsTransaction(r.command, r.item or "", r.ok, r.detail or "")
+                for r in self._emulator.transactions]
+
+
+@dataclasses.dataclass
+class Simulation:
+    """A built kiosk and the handles a scenario drives it by. :meth:`close` when done."""
+
+    kiosk: Kiosk
+    clock: FakeClock
+    card_reader: FakeCardReader
+    scanner: FakeBarcodeScanner | None
+    pad: FakeItemReader | None  # None at the door
+    printer: FakeReceiptPrinter | None
+    lms: LmsControl | None  # None against an outside SIP2 server
+    seed: Path
+    folder: Path
+
+    # -- the devices, as a scenario's steps use them ----------------------------------------------
+    def present(self, action: PresentCard) -> str | None:
+        """Hold the card to the reader (or the scanner); returns a seed patron's PIN."""
+        if action.patron is not None:
+            card = self.kiosk.demo_cards[action.patron - 1]
+            self.card_reader.present(card.credential)
+            return card.pin
+        if action.card is not None:
+            self.card_reader.present(Credential(CredentialKind.CARD_UID, action.card))
+            return None
+        if self.scanner is None:
+            raise ConfigError("this terminal has no barcode scanner to read the card with")
+        kind = CredentialKind.BARCODE if action.barcode is not None else CredentialKind.HEALTH_CARD
+        self.scanner.scan(Credential(kind, action.barcode or action.cpr or ""))
+        return None
+
+    def seed_tags(self, item: str | None, parts: tuple[int, ...] = (), items: tuple[str, ...] = ()
+                  ) -> list[Tag]:
+        """The demo tags of these items (of ``item``, only ``parts`` if given)."""
+        wanted = ((item,) if item else ()) + items
+        return [t for t in self.kiosk.demo_tags
+                if t.item_id in wanted and (not parts or t.part_number in parts)]
+
+    def _pad(self) -> FakeItemReader:
+        if self.pad is None:
+            raise ConfigError("this terminal has no RFID pad (the door panel lends nothing)")
+        return self.pad
+
+    def place(self, action: Place) -> None:
+        pad = self._pad()
+        if action.tags:
+            tags = [Tag(uid=t.uid, item_id=t.item, owner_library=t.owner, part_number=t.part,
+                        parts_in_set=t.parts_in_set,
+                        security=SecurityState.SECURED if t.secured else SecurityState.UNSECURED)
+                    for t in action.tags]
+        else:
+            # A tag already on the pad keeps its state (a loan unsecured it); a new one comes secured.
+            lying = {t.uid: t for t in pad.inventory()}
+            tags = [lying.get(t.uid, t) for t in self.seed_tags(action.item, action.parts, action.items)]
+        pad.place(*tags)
+
+    def remove(self, action: Remove) -> None:
+        pad = self._pad()
+        if action.all:
+            uids = [t.uid for t in pad.inventory()]
+        else:
+            uids = list(action.uids) or [t.uid for t in self.seed_tags(action.item, action.parts,
+                                                                        action.items)]
+        pad.remove(*uids)
+
+    def fail_security(self, action: FailSecurity) -> None:
+        uids = list(action.uids) or [t.uid for t in self.seed_tags(action.item, action.parts)]
+        self._pad().fail_security_writes.update(uids)
+
+    # -- what the world saw -------------------------------------------------------------------------
+    def check(self, expectation: ExpectItem | ExpectTransaction | ExpectReceipt | ExpectJournal,
+              outcomes: Mapping[str, Outcome]) -> tuple[bool, Any, Any]:
+        """(held, expected, actual) for an expectation on items, the LMS, receipts or the journal."""
+        if isinstance(expectation, ExpectItem):
+            outcome = outcomes.get(expectation.item)
+            return (outcome is expectation.outcome, expectation.outcome.value,
+                    outcome.value if outcome else None)
+        if isinstance(expectation, ExpectTransaction):
+            if self.lms is None:
+                raise ConfigError("expect_transaction needs the built-in LMS emulator")
+            seen = [t for t in self.lms.transactions() if t.code == expectation.code
+                    and (expectation.item is None or t.item == expectation.item)
+                    and (expectation.ok is None or t.ok is expectation.ok)]
+            count = expectation.count
+            wanted = {"command": expectation.command, "item": expectation.item, "ok": expectation.ok,
+                      "count": count if count is not None else "at least 1"}
+            return (len(seen) == count if count is not None else bool(seen)), wanted, {"count": len(seen)}
+        if isinstance(expectation, ExpectReceipt):
+            printed = self.printer.printed if self.printer is not None else []
+            texts = ["\n".join([r.title, *(line.text for line in r.lines), r.footer]) for r in printed]
+            held = expectation.count is None or len(printed) == expectation.count
+            if expectation.contains is not None:
+                held = held and any(expectation.contains in text for text in texts)
+            return (held, {"contains": expectation.contains, "count": expectation.count},
+                    {"receipts": len(printed)})
+        count = self.kiosk.journal.count(expectation.state)
+        return count == expectation.count, {expectation.state: expectation.count}, {expectation.state: count}
+
+    def close(self) -> None:
+        self.kiosk.close()
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if getattr(handler, "_kiosk", False):
+                root.removeHandler(handler)
+                handler.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def build_for_simulation(
+    seed: Path = DEMO_SEED,
+    *,
+    sip2: Sip2Target | None = None,
+    settings_path: Path = DEMO_SETTINGS,
+    language: str | None = None,
+    start: dt.datetime | None = None,
+) -> Simulation:
+    """The demo terminal in a temporary folder, against a fresh emulator on ``seed`` or ``sip2``.
+
+    ``seed`` also gives the demo patrons (cards, PINs) and tags a scenario refers to; ``start`` (naive:
+    local time at the branch) is where the clock starts.
+    """
+    from kiosk.bootstrap.devices import demo_tags
+
+    seed_data = read_seed(seed)
+    base = load_settings(settings_path)
+    clock = FakeClock(_aware(start, base.access.zone) if start is not None else None)
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-simulate-"))
+    emulator: Any = None
+    try:
+        if sip2 is None:
+            emulator, sip2 = _start_emulator(seed, clock)
+        settings = _settings(base, folder, sip2, language)
+        kiosk = build(settings, profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
+    except BaseException:
+        if emulator is not None:
+            emulator.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if emulator is not None:
+        kiosk.closers.insert(0, emulator.stop)  # closed last, after the client
+    kiosk.demo_cards = demo_cards(seed_data)
+    kiosk.demo_tags = tuple(demo_tags(seed_data))
+    kiosk.demo_titles = {str(i["id"]): str(i.get("title", "")) for i in seed_data.get("items", [])}
+    devices = kiosk.devices
+    pad = devices.item_reader
+    if not isinstance(devices.card_reader, FakeCardReader) or not isinstance(pad, FakeItemReader | None):
+        kiosk.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise ConfigError(f"{settings_path}: simulate needs a simulated card reader and RFID pad")
+    scanner, printer = devices.barcode_scanner, devices.receipt_printer
+    return Simulation(
+        kiosk=kiosk, clock=clock, card_reader=devices.card_reader,
+        scanner=scanner if isinstance(scanner, FakeBarcodeScanner) else None,
+        pad=pad,
+        printer=printer if isinstance(printer, FakeReceiptPrinter) else None,
+        lms=_EmulatorControl(emulator) if emulator is not None else None,
+        seed=seed, folder=folder,
+    )
+
+
+def _aware(start: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """A local time at the branch as a fixed-offset time (the fake clock adds seconds to it)."""
+    if start.tzinfo is not None:
+        return start
+    aware = start.replace(tzinfo=zone)
+    offset = aware.utcoffset()
+    assert offset is not None
+    return aware.astimezone(dt.timezone(offset))
+
+
+def _start_emulator(seed: Path, clock: FakeClock) -> tuple[Any, Sip2Target]:
+    from sync.sip2.emulator import Sip2Emulator
+    from sync.sip2.emulator_data import load_data
+
+    try:
+        data = load_data(seed)
+    except ValueError as exc:
+        raise ConfigError(f"lms seed: {exc}") from None
+    password = secrets.token_hex(8)
+    emulator = Sip2Emulator(data, host="127.0.0.1", port=0, user="kiosk", password=password,
+                            clock=clock.now)
+    emulator.start()
+    host, port = emulator.address
+    return emulator, Sip2Target(host, port, "kiosk", password, data.library.institution,
+                                data.library.location)
+
+
+def _settings(base: Settings, folder: Path, sip2: Sip2Target, language: str | None) -> Settings:
+    paths = base.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
+    account = Sip2Settings.model_validate({
+        "host": sip2.host, "port": sip2.port, "user": sip2.user, "password": sip2.password,
+        "institution": sip2.institution, "location": sip2.location, "encoding": sip2.encoding,
+        "tls": sip2.tls, "keepalive_s": 0.0, "timeout_s": 5.0, "retries": 1,
+    })
+    logging_settings = base.logging.model_copy(update={"console": False})
+    update: dict[str, Any] = {"paths": paths, "logging": logging_settings,
+                              "lms": LmsSettings(kind="sip2", sip2=account), "central": CentralSettings()}
+    if language is not None:
+        update["terminal"] = base.terminal.model_copy(update={"language": language})
+    return base.model_copy(update=update)
+
+
+def check_against_seed(scenario: Scenario, seed: Mapping[str, Any]) -> None:
+    """The patrons and items the steps name exist in the seed the kiosk will run on."""
+    where = scenario.source.name if scenario.source is not None else "<scenario>"
+    patrons = len(seed.get("patrons", []))
+    parts = {str(i.get("id")): int(i.get("parts_in_set", 1)) for i in seed.get("items", [])}
+    presented = False
+    for step in scenario.steps:
+        action, prefix = step.action, f"{where}: step {step.number} ({step.do}): "
+        if isinstance(action, PresentCard):
+            presented = action.patron is not None
+            if action.patron is not None and action.patron > patrons:
+                raise ScenarioError(f"{prefix}patron: {action.patron} is past the seed's {patrons} "
+                                    "patrons")
+        elif isinstance(action, TypePin) and action.pin is None and not presented:
+            raise ScenarioError(f"{prefix}pin: required unless a seed patron was presented before")
+        elif isinstance(action, Place | Remove | FailSecurity):
+            named = ((action.item,) if action.item else ()) + getattr(action, "items", ())
+            for item in named:
+                if item not in parts:
+                    raise ScenarioError(f"{prefix}item: {item} is not in the seed's items")
+            for part in action.parts:
+                if action.item is not None and not 1 <= part <= parts[action.item]:
+                    raise ScenarioError(f"{prefix}parts: item {action.item} has parts 1 to "
+                                        f"{parts[action.item]} (got {part})")
+
+
+# -- the command ---------------------------------------------------------------------------------
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT, e.g. lms.example.dk:6001")
+    return host.strip("[]"), int(port)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``library-kiosk simulate``."""
+    parser.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (TOML)")
+    parser.add_argument("--sip2", type=_address, metavar="HOST:PORT",
+                        help="run against this SIP2 server instead of the built-in LMS emulator")
+    parser.add_argument("--user", default="", help="SIP2 login user (with --sip2)")
+    parser.add_argument("--password", default="", help="SIP2 login password (with --sip2)")
+    parser.add_argument("--institution", default="", help="SIP2 institution id, AO (with --sip2)")
+    parser.add_argument("--location", default="", help="SIP2 location code, CP (with --sip2)")
+    parser.add_argument("--encoding", default="cp850", choices=("cp850", "utf-8", "latin-1"))
+    parser.add_argument("--tls", action="store_true", help="TLS to the SIP2 server (with --sip2)")
+    parser.add_argument("--screenshots", type=Path, metavar="DIR",
+                        help="save the steps' screenshots here (PNG)")
+    parser.add_argument("--lang", choices=("da", "en"), help="the kiosk's language (default: the "
+                        "scenario's, else Danish)")
+    parser.add_argument("--size", type=screen_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
+
+
+def _fail(message: str) -> int:
+    print(f"library-kiosk simulate: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one scenario; 0 if every expectation held, 1 if one did not, 2 for a bad scenario."""
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        return _fail(str(exc))
+    target = None
+    if args.sip2 is not None:
+        needs = scenario.emulator_steps()
+        if needs:
+            return _fail(f"{args.scenario.name}: step {needs[0].number} ({needs[0].do}): needs the "
+                         "built-in LMS emulator, which --sip2 replaces")
+        target = Sip2Target(args.sip2[0], args.sip2[1], args.user, args.password, args.institution,
+                            args.location, args.encoding, args.tls)
+    seed = scenario.lms or DEMO_SEED
+    try:
+        check_against_seed(scenario, read_seed(seed))
+        simulation = build_for_simulation(
+            seed, sip2=target, language=args.lang or scenario.language, start=scenario.start,
+            settings_path=DEMO_DOOR_SETTINGS if scenario.terminal == "door" else DEMO_SETTINGS)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        from kiosk.simulate.runner import run_scenario
+
+        return run_scenario(scenario, simulation, out=sys.stdout, screenshots=args.screenshots,
+                            size=args.size)
+    finally:
+        simulation.close()

@@ -1,0 +1,210 @@
+"""Render any screen offscreen to PNG, by driving the real session with demo data.
+
+Used by ``library-kiosk screenshot``, by the docs and by the tests. Nothing here is staged: the
+screen is reached the way a patron reaches it (card, PIN, idle time), on a fake clock.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.circulation.view import Purpose
+from kiosk.domain.events import InlineWorkers, Tick
+from kiosk.session.service import Screen
+from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, CentralSettings, Settings, load_settings
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
+from ui.main_window import KioskWindow
+from ui.screens.session import PinScreen
+from ui.sounds import Sounds
+
+SCREENS = (
+    "start",
+    "pin",
+    "pin-wrong",
+    "authenticating",
+    "patron",
+    "idle-warning",
+    "logged-out",
+    "refused",
+    "identify",
+    "menu",
+    "borrow",
+    "borrow-fee",
+    "return",
+    "account",
+    "receipt",
+    "door-start",
+    "door-pin",
+    "door-open",
+    "door-refused",
+)
+# The entrance panel's screens are rendered from the demo door terminal, on a Wednesday evening.
+DOOR_SCREENS = {"door-start", "door-pin", "door-open", "door-refused"}
+BOOK, SET, NOT_FOR_LOAN, RENTAL = "5010000001", "5010000002", "5010000004", "5010000008"
+HELD, OTHER_LIBRARY, ON_LOAN = "5010000007", "5010000006", "5010000009"
+SOFIE = 3  # the demo patron with a hold ready for pickup
+
+
+def _present(kiosk: Kiosk, index: int) -> None:
+    reader = kiosk.card_reader
+    assert isinstance(reader, FakeCardReader)
+    reader.present(kiosk.demo_cards[index].credential)
+    kiosk.core.drain()
+
+
+def _type_pin(kiosk: Kiosk, pin: str, *, wait_for_lms: bool = True) -> None:
+    kiosk.session.submit_pin(pin)
+    # Without waiting, only the PIN event is handled: the LMS's answer stays queued.
+    kiosk.core.drain(max_events=10_000 if wait_for_lms else 1)
+
+
+def _place(kiosk: Kiosk, *item_ids: str, parts: int | None = None) -> None:
+    """Put items on the simulated pad (``parts``: only the first parts of each set)."""
+    pad = kiosk.devices.item_reader
+    assert isinstance(pad, FakeItemReader)
+    for item_id in item_ids:
+        tags = [tag for tag in kiosk.demo_tags if tag.item_id == item_id]
+        pad.place(*tags[:parts])
+    kiosk.core.drain()
+
+
+def _act(kiosk: Kiosk, action: Callable[[], None]) -> None:
+    action()
+    kiosk.core.drain()
+
+
+def _drive_visit(kiosk: Kiosk, screen: str) -> None:
+    """Borrow, return, my account and the receipt, as a patron does them."""
+    session = kiosk.session
+    if screen == "return":
+        _act(kiosk, lambda: session.start_visit(Purpose.RETURN))
+        _place(kiosk, ON_LOAN, HELD, OTHER_LIBRARY)
+        return
+    patron = SOFIE if screen == "account" else 0
+    _act(kiosk, lambda: session.start_visit(Purpose.ACCOUNT if screen == "identify"
+                                            else Purpose.BORROW))
+    if screen == "identify":
+        return
+    _present(kiosk, patron)
+    _type_pin(kiosk, kiosk.demo_cards[patron].pin)
+    if screen == "borrow":
+        _place(kiosk, BOOK, NOT_FOR_LOAN)
+        _place(kiosk, SET, parts=2)
+    elif screen == "borrow-fee":
+        _place(kiosk, BOOK, RENTAL)
+    elif screen == "receipt":
+        _place(kiosk, BOOK, SET)
+        _act(kiosk, session.finish_visit)
+    elif screen == "account":
+        _place(kiosk, BOOK, SET)
+        _act(kiosk, session.back_to_menu)
+        _act(kiosk, lambda: session.start_visit(Purpose.ACCOUNT))
+        _act(kiosk, lambda: session.toggle_renewal(BOOK))
+        _act(kiosk, session.renew_selected)
+        _act(kiosk, lambda: session.toggle_renewal(SET))
+
+
+VISIT_SCREENS = {"identify", "borrow", "borrow-fee", "return", "account", "receipt"}
+
+
+def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
+    """Do what a patron does to reach ``screen``."""
+    anna, _child, blocked = kiosk.demo_cards[0], kiosk.demo_cards[1], kiosk.demo_cards[2]
+    if screen in ("start", "door-start"):
+        return
+    if screen in DOOR_SCREENS:
+        index = 1 if screen == "door-refused" else 0  # Mads (13) is refused after 20:00
+        _present(kiosk, index)
+        if screen != "door-refused":  # Anna brings two children
+            kiosk.session.change_children(1)
+            kiosk.session.change_children(1)
+            kiosk.core.drain()
+        if screen == "door-pin":
+            pin_screen = window.screens[Screen.PIN]
+            assert isinstance(pin_screen, PinScreen)
+            pin_screen.pad.press("1")
+            pin_screen.pad.press("2")
+            return
+        _type_pin(kiosk, kiosk.demo_cards[index].pin)
+        return
+    if screen in VISIT_SCREENS:
+        _drive_visit(kiosk, screen)
+        return
+    if screen == "refused":
+        _present(kiosk, 2)
+        _type_pin(kiosk, blocked.pin)
+        return
+    _present(kiosk, 0)
+    if screen == "pin":
+        pin_screen = window.screens[Screen.PIN]
+        assert isinstance(pin_screen, PinScreen)
+        pin_screen.pad.press("1")
+        pin_screen.pad.press("2")
+    elif screen == "pin-wrong":
+        _type_pin(kiosk, "0000")
+    elif screen == "authenticating":
+        _type_pin(kiosk, anna.pin, wait_for_lms=False)
+    else:
+        _type_pin(kiosk, anna.pin)
+        if screen == "idle-warning":
+            clock = kiosk.clock
+            assert isinstance(clock, FakeClock)
+            clock.advance(kiosk.settings.session.idle_timeout_s - 7)
+            kiosk.core.post(Tick())
+            kiosk.core.drain()
+        elif screen == "logged-out":
+            kiosk.session.logout()
+            kiosk.core.drain()
+
+
+def render_screen(
+    screen: str,
+    language: str,
+    size: tuple[int, int],
+    out: Path,
+    settings_path: Path = DEMO_SETTINGS,
+) -> Path:
+    """Render ``screen`` in ``language`` at ``size`` (width, height) to the PNG file ``out``."""
+    if screen not in SCREENS:
+        raise ValueError(f"unknown screen {screen!r}; choose one of {', '.join(SCREENS)}")
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory(prefix="kiosk-shot-") as tmp:
+        door = screen in DOOR_SCREENS
+        base = load_settings(DEMO_DOOR_SETTINGS if door and settings_path == DEMO_SETTINGS else settings_path)
+        settings = _isolated(base, Path(tmp))
+        kiosk = build(settings, profile="demo", clock=FakeClock(), workers=InlineWorkers(),
+                      log_to_console=False)
+        if door:
+            kiosk.core.post(Tick())  # the opening state is read on the first tick
+        try:
+            window = KioskWindow(kiosk.session, title=settings.terminal.name or
+                                 settings.terminal.branch, languages=settings.terminal.languages,
+                                 now=kiosk.clock.now, sounds=Sounds(audible=False))
+            kiosk.core.subscribe(window.show_view)
+            kiosk.connect_devices()
+            kiosk.session.choose_language(language)
+            kiosk.core.drain()
+            window.setFixedSize(*size)
+            window.apply_scale(*size)
+            window.show()
+            _drive(kiosk, window, screen)
+            app.processEvents()
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if not window.grab().save(str(out), "PNG"):
+                raise OSError(f"could not write {out}")
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+        finally:
+            kiosk.close()
+    return out
+
+
+def _isolated(settings: Settings, folder: Path) -> Settings:
+    paths = settings.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
+    return settings.model_copy(update={"paths": paths, "central": CentralSettings()})

@@ -1,0 +1,1 @@
+"""In-memory doubles of every port (the ``memory`` kind), for unit tests."""

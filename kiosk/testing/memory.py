@@ -1,0 +1,281 @@
+"""In-memory fakes of every port, for tests and for the demo.
+
+Each fake behaves like the real thing as far as the core can tell (state, refusals, health), and lets
+a test or the demo panel drive it: present a card, put tags on the pad, unplug a device.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import (
+    Credential,
+    DeviceHealth,
+    DeviceState,
+    PrintJob,
+    Receipt,
+    SecurityState,
+    Tag,
+)
+from kiosk.domain.ports import CredentialListener, TagsListener
+
+COPENHAGEN = dt.timezone(dt.timedelta(hours=1))
+RECEIPTS_KEPT = 100
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self._now = start or dt.datetime(2026, 11, 25, 20, 15, tzinfo=COPENHAGEN)
+        self._mono = 1000.0
+        self._lock = threading.Lock()
+
+    def now(self) -> dt.datetime:
+        with self._lock:
+            return self._now
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._mono
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += dt.timedelta(seconds=seconds)
+            self._mono += seconds
+
+
+class _Device:
+    """Shared health and plug state of a fake device."""
+
+    name = "device"
+
+    def __init__(self) -> None:
+        self.plugged = True
+
+    def unplug(self) -> None:
+        self.plugged = False
+
+    def replug(self) -> None:
+        self.plugged = True
+
+    def health(self) -> DeviceHealth:
+        if self.plugged:
+            return DeviceHealth(self.name, DeviceState.OK)
+        return DeviceHealth(self.name, DeviceState.UNAVAILABLE, "unplugged")
+
+    def _require(self) -> None:
+        if not self.plugged:
+            raise DeviceUnavailable(f"{self.name} is unplugged")
+
+
+class FakeCardReader(_Device):
+    name = "card_reader"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._listener: CredentialListener | None = None
+
+    def start(self, on_credential: CredentialListener) -> None:
+        self._listener = on_credential
+
+    def stop(self) -> None:
+        self._listener = None
+
+    def present(self, credential: Credential) -> None:
+        """A card is held to the reader."""
+        if self.plugged and self._listener is not None:
+            self._listener(credential)
+
+
+class FakeBarcodeScanner(FakeCardReader):
+    name = "barcode_scanner"
+
+    def scan(self, credential: Credential) -> None:
+        self.present(credential)
+
+
+class FakeItemReader(_Device):
+    name = "rfid_pad"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._tags: dict[str, Tag] = {}
+        self._listener: TagsListener | None = None
+        self.fail_security_writes: set[str] = set()
+
+    def start(self, on_tags: TagsListener) -> None:
+        self._listener = on_tags
+
+    def stop(self) -> None:
+        self._listener = None
+
+    def place(self, *tags: Tag) -> None:
+        for tag in tags:
+            self._tags[tag.uid] = tag
+        self._notify()
+
+    def remove(self, *uids: str) -> None:
+        for uid in uids:
+            self._tags.pop(uid, None)
+        self._notify()
+
+    def inventory(self) -> list[Tag]:
+        self._require()
+        return list(self._tags.values())
+
+    def write_security(self, uid: str, state: SecurityState) -> SecurityState:
+        self._require()
+        tag = self._tags.get(uid)
+        if tag is None:
+            raise DeviceUnavailable(f"tag {uid} is no longer on the pad")
+        if uid not in self.fail_security_writes:
+            self._tags[uid] = replace(tag, security=state)
+        return self._tags[uid].security
+
+    def _notify(self) -> None:
+        if self.plugged and self._listener is not None:
+            self._listener(list(self._tags.values()))
+
+
+class FakeDoorLock(_Device):
+    name = "door_lock"
+
+    def __init__(self, now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone()) -> None:
+        super().__init__()
+        self._now = now
+        self.unlocked = False
+        self.pulses: list[float] = []
+        self.last_pulse: tuple[dt.datetime, float] | None = None
+
+    def pulse(self, seconds: float) -> None:
+        self._require()
+        self.pulses.append(seconds)
+        self.last_pulse = (self._now(), seconds)
+        self.unlocked = False  # a fake pulse is over as soon as it is recorded
+
+    def lock(self) -> None:
+        self.unlocked = False
+
+
+class FakeRelayOutput(_Device):
+    """A relay output (lights, alarm); ``states`` is every state set, in order."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.states: list[bool] = []
+
+    @property
+    def on(self) -> bool | None:
+        return self.states[-1] if self.states else None
+
+    def set(self, on: bool) -> None:
+        self._require()
+        self.states.append(on)
+
+
+class FakeDoorSensor(_Device):
+    name = "door_sensor"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._open = False
+        self._listener: Callable[[bool], None] | None = None
+
+    def start(self, on_change: Callable[[bool], None]) -> None:
+        self._listener = on_change
+
+    def stop(self) -> None:
+        self._listener = None
+
+    def is_open(self) -> bool:
+        return self._open
+
+    def set_open(self, is_open: bool) -> None:
+        if is_open != self._open:
+            self._open = is_open
+            if self._listener is not None:
+                self._listener(is_open)
+
+
+class FakeReceiptPrinter(_Device):
+    """Keeps the last :data:`RECEIPTS_KEPT` receipts (a demo prints all night) and counts them all."""
+
+    name = "receipt_printer"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._printed: deque[Receipt] = deque(maxlen=RECEIPTS_KEPT)
+        self.count = 0
+
+    @property
+    def printed(self) -> list[Receipt]:
+        return list(self._printed)
+
+    def print_receipt(self, receipt: Receipt) -> None:
+        self._require()
+        self._printed.append(receipt)
+        self.count += 1
+
+
+class FakeDocumentPrinter(_Device):
+    name = "document_printer"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs: dict[str, tuple[PrintJob, bytes]] = {}
+
+    def submit(self, job: PrintJob, document: bytes) -> str:
+        self._require()
+        printer_id = f"fake-{len(self.jobs) + 1}"
+        self.jobs[printer_id] = (job, document)
+        return printer_id
+
+    def job_state(self, printer_job_id: str) -> str:
+        return "completed" if printer_job_id in self.jobs else "unknown"
+
+
+class FakeAnnouncer(_Device):
+    name = "announcer"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spoken: list[tuple[str, str]] = []
+
+    def announce(self, text: str, language: str) -> None:
+        self._require()
+        self.spoken.append((text, language))
+
+
+class FakeCentralService:
+    def __init__(self) -> None:
+        self.events: list[dict[str, object]] = []
+        self.heartbeats: list[tuple[str, tuple[DeviceHealth, ...]]] = []
+        self.access: list[dict[str, object]] = []
+        self.jobs: list[PrintJob] = []
+
+    def terminal_config(self, terminal_id: str) -> dict[str, object]:
+        return {"terminal_id": terminal_id}
+
+    def calendar(self, branch: str) -> dict[str, object]:
+        return {"branch": branch, "periods": []}
+
+    def access_list(self, cursor: str | None) -> tuple[list[dict[str, object]], str]:
+        start = int(cursor or 0)
+        return self.access[start:], str(len(self.access))
+
+    def send_events(self, events: Sequence[dict[str, object]]) -> None:
+        seen = {e.get("id") for e in self.events}
+        self.events.extend(e for e in events if e.get("id") not in seen)
+
+    def heartbeat(self, terminal_id: str, health: Sequence[DeviceHealth]) -> None:
+        self.heartbeats.append((terminal_id, tuple(health)))
+
+    def print_jobs(self, owner_token: str) -> list[PrintJob]:
+        return [j for j in self.jobs if j.owner_token == owner_token]
