@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from benchmarks.common import Result, latency
-from sync.sip2.client import Sip2Account, Sip2Client
+from kiosk.settings import Sip2Settings
+from sync.sip2.client import Sip2Client
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import EmulatorData, parse_data
 from sync.sip2.library import Sip2LibrarySystem
@@ -27,7 +28,7 @@ def run() -> list[Result]:
     emulator = Sip2Emulator(_data(300), port=0)
     emulator.start()
     host, port = emulator.address
-    client = Sip2Client(Sip2Account(host=host, port=port, user="kiosk", password="kiosk",
+    client = Sip2Client(Sip2Settings(host=host, port=port, user="kiosk", password="kiosk",
                                     institution="DK-775100", keepalive_s=0))
     lms = Sip2LibrarySystem(client)
     try:

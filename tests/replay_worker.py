@@ -12,8 +12,15 @@ from pathlib import Path
 
 from kiosk.bootstrap.kiosk import build
 from kiosk.offline.replay import WAITING
-from kiosk.offline.sealing import OfflineSettings
-from kiosk.settings import DEMO_SETTINGS, CentralSettings, LmsSettings, Settings, Sip2Settings, load_settings
+from kiosk.settings import (
+    DEMO_SETTINGS,
+    CentralSettings,
+    LmsSettings,
+    OfflineSettings,
+    Settings,
+    Sip2Settings,
+    load_settings,
+)
 from kiosk.store import Journal
 
 

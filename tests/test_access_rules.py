@@ -15,14 +15,7 @@ from kiosk.cli import access as access_cli
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential, CredentialKind, Patron
 from kiosk.domain.privacy import Pseudonymizer
-from kiosk.door.access_model import (
-    MESSAGES,
-    AccessReason,
-    AccessSettings,
-    OpeningKind,
-    Verdict,
-    load_access_settings,
-)
+from kiosk.door.access_model import MESSAGES, AccessReason, OpeningKind, Verdict
 from kiosk.door.access_rules import (
     AccessRules,
     StaffCheck,
@@ -32,6 +25,7 @@ from kiosk.door.access_rules import (
     staff_entry,
     verify_pin,
 )
+from kiosk.settings import AccessSettings, load_access_settings
 
 CPH = ZoneInfo("Europe/Copenhagen")
 WEDNESDAY_EVENING = dt.datetime(2026, 11, 25, 20, 15, tzinfo=CPH)

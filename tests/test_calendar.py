@@ -14,7 +14,7 @@ import pytest
 from kiosk.cli import calendar as calendar_cli
 from kiosk.domain.errors import ConfigError
 from kiosk.door.calendar import BranchCalendar, CalendarEvent, DaySource, EventKind
-from kiosk.door.calendar_model import PeriodKind, load_calendar, parse_calendar
+from kiosk.settings.calendar import PeriodKind, load_calendar, parse_calendar
 from kiosk.testing.memory import FakeClock
 
 CPH = ZoneInfo("Europe/Copenhagen")

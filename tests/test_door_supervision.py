@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from kiosk.door.supervision import (
-    ANNOUNCEMENTS,
-    DoorAlarmEvent,
-    DoorAlarmKind,
-    DoorSupervisionSettings,
-    DoorSupervisor,
-)
+from kiosk.door.supervision import ANNOUNCEMENTS, DoorAlarmEvent, DoorAlarmKind, DoorSupervisor
+from kiosk.settings import DoorSupervisionSettings
 from kiosk.store import Journal, JournalState, Store, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
 from kiosk.testing.memory import FakeClock

@@ -9,16 +9,16 @@ import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kiosk.settings import CONFIG_DIR
 from kiosk.cli.access import seeded_lms
 from kiosk.domain.events import Core, InlineWorkers
 from kiosk.domain.model import AuthResult, Credential, CredentialKind
 from kiosk.domain.privacy import Pseudonymizer
-from kiosk.door.access_model import OpeningKind, load_access_settings
+from kiosk.door.access_model import OpeningKind
 from kiosk.door.access_rules import AccessRules
 from kiosk.door.calendar import BranchCalendar
 from kiosk.door.entry import EntryController, EntryView
-from kiosk.door.supervision import DoorSupervisionSettings, DoorSupervisor
+from kiosk.door.supervision import DoorSupervisor
+from kiosk.settings import CONFIG_DIR, DoorSupervisionSettings, load_access_settings
 from kiosk.store import Journal, Store, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
 from kiosk.testing.memory import FakeClock, FakeDoorLock

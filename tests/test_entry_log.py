@@ -11,9 +11,10 @@ import pytest
 from pydantic import ValidationError
 
 from kiosk.domain.privacy import Pseudonymizer
-from kiosk.door.supervision import DoorSupervisionSettings, DoorSupervisor
+from kiosk.door.supervision import DoorSupervisor
+from kiosk.settings import DoorSupervisionSettings, EntryLogSettings
 from kiosk.store import Journal, Store, current_revision, head_revision, open_store
-from kiosk.store.entry_log import EntryDecision, EntryLog, EntryLogSettings
+from kiosk.store.entry_log import EntryDecision, EntryLog
 from kiosk.testing.memory import COPENHAGEN, FakeClock
 
 ANNA = "a" * 32

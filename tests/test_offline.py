@@ -22,9 +22,9 @@ from kiosk.domain.errors import StoreError
 from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.domain.model import Tag
 from kiosk.offline.replay import staff_report
-from kiosk.offline.sealing import OfflineSettings, Sealer
+from kiosk.offline.sealing import Sealer
 from kiosk.session.service import Screen
-from kiosk.settings import LmsSettings, Sip2Settings
+from kiosk.settings import LmsSettings, OfflineSettings, Sip2Settings
 from kiosk.simulate.build import DEMO_SEED
 from kiosk.store import Journal, JournalState
 from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader

@@ -12,7 +12,7 @@ import signal
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -235,18 +235,10 @@ def _library_system(settings: Settings, closers: list[Callable[[], None]]
     if lms_settings.kind == "memory":
         memory_seed = read_seed(lms_settings.seed)
         return FakeLibrarySystem.from_seed(memory_seed), memory_seed
-    from sync.sip2.client import Sip2Account, Sip2Client
+    from sync.sip2.client import Sip2Client
     from sync.sip2.library import Sip2LibrarySystem
 
-    sip2 = lms_settings.sip2
-    account = Sip2Account(
-        host=sip2.host, port=sip2.port, user=sip2.user, password=sip2.password,
-        institution=sip2.institution, location=sip2.location,
-        terminal_password=sip2.terminal_password, tls=sip2.tls, tls_verify=sip2.tls_verify,
-        tls_ca_file=sip2.tls_ca_file, telnet=sip2.telnet, encoding=sip2.encoding,
-        error_detection=sip2.error_detection, timeout_s=sip2.timeout_s, retries=sip2.retries,
-        keepalive_s=sip2.keepalive_s, page_size=sip2.page_size,
-    )
+    account = lms_settings.sip2
     seed: dict[str, Any] = {}
     if lms_settings.kind == "emulator":
         import secrets
@@ -265,9 +257,10 @@ def _library_system(settings: Settings, closers: list[Callable[[], None]]
         emulator.start()
         closers.append(emulator.stop)
         host, port = emulator.address
-        account = replace(account, host=host, port=port, user="kiosk", password=password, tls=False,
-                          telnet=False, encoding="cp850",
-                          institution=account.institution or data.library.institution)
+        account = account.model_copy(update={
+            "host": host, "port": port, "user": "kiosk", "password": password, "tls": False,
+            "telnet": False, "encoding": "cp850",
+            "institution": account.institution or data.library.institution})
         log.info("built-in SIP2 LMS emulator listening on %s:%d", host, port)
     client = Sip2Client(account)
     closers.append(client.close)

@@ -20,15 +20,9 @@ from typing import Any
 from kiosk.domain.errors import ConfigError, KioskError, LmsError
 from kiosk.domain.model import AuthResult, Credential, CredentialKind, Patron
 from kiosk.domain.ports import LibrarySystem
-from kiosk.door.access_model import (
-    AccessDecision,
-    AccessSettings,
-    OpeningKind,
-    Verdict,
-    load_access_settings,
-)
+from kiosk.door.access_model import AccessDecision, OpeningKind, Verdict
 from kiosk.door.access_rules import AccessRules, Pseudonym, revoke, staff_entry
-from kiosk.settings import CONFIG_DIR
+from kiosk.settings import CONFIG_DIR, AccessSettings, load_access_settings
 from kiosk.testing.memory_lms import FakeLibrarySystem
 
 DEMO_RULES = CONFIG_DIR / "demo" / "access.toml"

@@ -18,8 +18,8 @@ from typing import Any
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.ports import Clock
 from kiosk.door.calendar import BranchCalendar, CalendarEvent, DayPlan, DaySource, EventKind, Period
-from kiosk.door.calendar_model import PeriodKind, load_calendar
 from kiosk.settings import CONFIG_DIR
+from kiosk.settings.calendar import PeriodKind, load_calendar
 
 DEMO_CALENDAR = CONFIG_DIR / "demo" / "calendar.toml"
 

@@ -152,10 +152,11 @@ def _check_config(path: Path) -> int:
 def _sip2_lms(host: str, port: int) -> LibrarySystem:
     """For `access check --sip2`: the account's login comes from the environment, not the command line
     (where ps would show the password)."""
-    from sync.sip2.client import Sip2Account, Sip2Client
+    from kiosk.settings import Sip2Settings
+    from sync.sip2.client import Sip2Client
     from sync.sip2.library import Sip2LibrarySystem
 
-    return Sip2LibrarySystem(Sip2Client(Sip2Account(
+    return Sip2LibrarySystem(Sip2Client(Sip2Settings(
         host=host, port=port, user=os.environ.get("LIBRARY_KIOSK_SIP2_USER", ""),
         password=os.environ.get("LIBRARY_KIOSK_SIP2_PASSWORD", ""),
         institution=os.environ.get("LIBRARY_KIOSK_SIP2_INSTITUTION", ""), keepalive_s=0)))

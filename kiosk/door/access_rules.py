@@ -24,18 +24,15 @@ from kiosk.domain.model import AuthOutcome, AuthResult, Credential, CredentialKi
 from kiosk.door.access_model import (
     HEADLINES,
     MESSAGES,
-    WEEKDAYS,
     AccessDecision,
     AccessReason,
-    AccessSettings,
-    AgeBand,
     OpeningKind,
-    RuleName,
     RuleResult,
     Verdict,
     band_words,
     money,
 )
+from kiosk.settings import WEEKDAYS, AccessSettings, AgeBand, RuleName
 
 Pseudonym = Callable[[str], str]
 

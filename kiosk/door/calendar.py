@@ -20,7 +20,7 @@ from typing import Literal
 
 import holidays
 
-from kiosk.door.calendar_model import (
+from kiosk.settings.calendar import (
     BranchSettings,
     PeriodKind,
     PeriodRule,

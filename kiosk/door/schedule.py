@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable, Iterable
 
 from kiosk.door.calendar import BranchCalendar, CalendarEvent, EventKind
-from kiosk.door.calendar_model import PeriodKind
 from kiosk.door.supervision import DoorSupervisor
+from kiosk.settings.calendar import PeriodKind
 
 log = logging.getLogger(__name__)
 

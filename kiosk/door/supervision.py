@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from kiosk.domain.ports import Clock
+from kiosk.settings import DoorSupervisionSettings
 from kiosk.store import Journal
 from kiosk.store.entry_log import EntryDecision, EntryLog, EntryRecord, check_code, check_token
 
@@ -37,24 +36,6 @@ ALARM_KIND = "door_alarm"
 ALLOWED_REASON = "ok"
 # The contact reports an opening a little after the strike let go: an early lock keeps this margin.
 LOCK_GRACE_S = 1.0
-
-
-class DoorSupervisionSettings(BaseModel):
-    """``[door_supervision]``: the times that separate a normal passage from an alarm."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    entry_window_s: float = Field(default=10.0, gt=0, le=120, strict=False)
-    held_open_after_s: float = Field(default=30.0, gt=0, le=3600, strict=False)
-    passage_s: float = Field(default=8.0, gt=0, le=600, strict=False)
-    extra_person_s: float = Field(default=3.0, ge=0, le=60, strict=False)
-    max_children: int = Field(default=3, ge=0, le=10)
-
-    @model_validator(mode="after")
-    def _passage_before_held_open(self) -> DoorSupervisionSettings:
-        if self.passage_s >= self.held_open_after_s:
-            raise ValueError("passage_s must be shorter than held_open_after_s")
-        return self
 
 
 class DoorAlarmKind(StrEnum):

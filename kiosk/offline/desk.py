@@ -17,7 +17,8 @@ from typing import Any
 from kiosk.circulation.service import ItemResult, JournalOutcome, Outcome
 from kiosk.domain.model import Patron, SecurityState
 from kiosk.offline.mode import LmsMode
-from kiosk.offline.sealing import OfflineSettings, Sealer, offline_due_date, refusal
+from kiosk.offline.sealing import Sealer, offline_due_date, refusal
+from kiosk.settings import OfflineSettings
 from kiosk.store import Journal, JournalEntry, JournalState
 
 log = logging.getLogger(__name__)

@@ -18,23 +18,10 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.domain.errors import StoreError
 from kiosk.domain.model import Patron
-
-
-class OfflineSettings(BaseModel):
-    """``[offline]``: what a kiosk may do while the LMS cannot be reached."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    enabled: bool = True
-    max_items_per_patron: int = Field(default=5, ge=0, le=100)
-    categories: tuple[str, ...] = Field(default=(), strict=False)  # patron categories (SIP2 PC); empty: all
-    loan_days: int = Field(default=14, ge=1, le=120)
-    returns: bool = True
-    probe_interval_s: float = Field(default=15.0, gt=0, le=3600, strict=False)
+from kiosk.settings import OfflineSettings
 
 
 class OfflineRefusal:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, func, select
 
+from kiosk.settings import EntryLogSettings
 from kiosk.store.db import Store
 from kiosk.store.entry_schema import EntryLogRow
 
@@ -29,14 +29,6 @@ EXPORT_COLUMNS = ("time", "token", "decision", "reason", "children", "flags")
 
 _TOKEN = re.compile(r"[0-9a-f]{32,64}")
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,39}")
-
-
-class EntryLogSettings(BaseModel):
-    """``[entry_log]``: how long door decisions are kept."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1, le=3650)
 
 
 class EntryDecision(StrEnum):

@@ -20,9 +20,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 
+from kiosk.settings import Sip2Settings
 from sync.sip2.codec import (
     ChecksumError,
     Message,
@@ -55,46 +54,20 @@ class _NotSent(Sip2ConnectionError):
     """The connection was found broken before the request went out: safe to send it again."""
 
 
-@dataclass(frozen=True)
-class Sip2Account:
-    """How to reach and log in to one ACS account. Everything an operator configures."""
-
-    host: str
-    port: int
-    user: str = ""
-    password: str = field(default="", repr=False)
-    institution: str = ""
-    location: str = ""
-    terminal_password: str = field(default="", repr=False)
-    tls: bool = False
-    tls_verify: bool = True
-    tls_ca_file: Path | None = None
-    telnet: bool = False
-    encoding: str = "cp850"
-    error_detection: bool = True
-    timeout_s: float = 10.0
-    connect_timeout_s: float = 5.0
-    retries: int = 3
-    keepalive_s: float = 60.0
-    max_message_bytes: int = 1_048_576
-    page_size: int = 50
-    sc_renewal_policy: bool = True
-    language: str = "000"
-
-    @property
-    def endpoint(self) -> Endpoint:
-        return Endpoint(self.host, self.port, self.tls, self.tls_verify, self.tls_ca_file,
-                        self.connect_timeout_s, self.max_message_bytes)
+def endpoint(account: Sip2Settings) -> Endpoint:
+    """Where the account's ACS listens, and how to reach it."""
+    return Endpoint(account.host, account.port, account.tls, account.tls_verify, account.tls_ca_file,
+                    account.connect_timeout_s, account.max_message_bytes)
 
 
 class Sip2Client:
     """A thread-safe SIP2 session with one ACS."""
 
-    def __init__(self, account: Sip2Account, *, trace: Trace | None = None) -> None:
+    def __init__(self, account: Sip2Settings, *, trace: Trace | None = None) -> None:
         self.account = account
         self._trace = trace
         self._lock = threading.RLock()
-        self._conn = Connection(account.endpoint)
+        self._conn = Connection(endpoint(account))
         self._sequence = -1
         self._last_used = time.monotonic()
         self.acs_status: Message | None = None

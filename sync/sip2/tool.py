@@ -14,7 +14,8 @@ from typing import Any
 
 from kiosk.domain.logs import redact
 from kiosk.domain.model import Credential, CredentialKind
-from sync.sip2.client import Sip2Account, Sip2Client
+from kiosk.settings import Sip2Settings
+from sync.sip2.client import Sip2Client
 from sync.sip2.library import Sip2LibrarySystem
 
 
@@ -59,8 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     renew.add_argument("--pin")
 
 
-def account_from_args(args: argparse.Namespace) -> Sip2Account:
-    return Sip2Account(
+def account_from_args(args: argparse.Namespace) -> Sip2Settings:
+    return Sip2Settings(
         host=args.host, port=args.port, user=args.user, password=args.password,
         institution=args.institution, location=args.location,
         terminal_password=args.terminal_password, tls=args.tls or bool(args.tls_ca),

@@ -19,7 +19,7 @@ import pytest
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.privacy import Pseudonymizer
 from kiosk.door.access_rules import verify_pin
-from kiosk.door.calendar_model import BranchSettings
+from kiosk.settings.calendar import BranchSettings
 from sync.central.client import CentralClient, CentralEvent
 from sync.central.emulator import CentralEmulator
 from sync.central.emulator_seed import apply_seed, load_seed

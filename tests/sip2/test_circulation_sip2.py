@@ -7,9 +7,10 @@ from pathlib import Path
 from kiosk.circulation.service import CirculationService, Outcome, Routing
 from kiosk.domain.model import SecurityState, Tag
 from kiosk.domain.privacy import Pseudonymizer
+from kiosk.settings import Sip2Settings
 from kiosk.store import Journal, open_store
 from kiosk.testing.memory import FakeClock, FakeItemReader
-from sync.sip2.client import Sip2Account, Sip2Client
+from sync.sip2.client import Sip2Client
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.library import Sip2LibrarySystem
 from tests.sip2.conftest import (
@@ -27,7 +28,7 @@ from tests.sip2.conftest import (
 
 def service_for(emulator: Sip2Emulator, pad: FakeItemReader, tmp_path: Path) -> CirculationService:
     host, port = emulator.address
-    lms = Sip2LibrarySystem(Sip2Client(Sip2Account(host=host, port=port, user="kiosk", password="kiosk",
+    lms = Sip2LibrarySystem(Sip2Client(Sip2Settings(host=host, port=port, user="kiosk", password="kiosk",
                                                    institution=INSTITUTION, timeout_s=0.5, retries=1,
                                                    keepalive_s=0)))
     return CirculationService(lms, pad, Journal(open_store(tmp_path / "k.sqlite3")), terminal_id="t1",

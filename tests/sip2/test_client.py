@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain.model import AuthOutcome, Credential, CredentialKind
-from sync.sip2.client import Sip2Account, Sip2Client
+from kiosk.settings import Sip2Settings
+from sync.sip2.client import Sip2Client
 from sync.sip2.codec import decode, format_date, message
 from sync.sip2.errors import Sip2ProtocolError, Sip2Timeout, Sip2TlsError
 from sync.sip2.library import Sip2LibrarySystem
@@ -36,12 +37,12 @@ def item_charged(request: bytes) -> bytes:
                  request)
 
 
-def account(port: int, **changes: object) -> Sip2Account:
+def account(port: int, **changes: object) -> Sip2Settings:
     base: dict[str, object] = dict(host="127.0.0.1", port=port, user="kiosk", password="s3cret",
                                    institution="DK-775100", location="hovedbiblioteket",
                                    timeout_s=0.5, retries=2, keepalive_s=0)
     base.update(changes)
-    return Sip2Account(**base)  # type: ignore[arg-type]
+    return Sip2Settings(**base)  # type: ignore[arg-type]
 
 
 @pytest.fixture

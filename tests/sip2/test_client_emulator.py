@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from kiosk.domain.model import AuthOutcome, Credential, CredentialKind
-from sync.sip2.client import Sip2Account, Sip2Client
+from kiosk.settings import Sip2Settings
+from sync.sip2.client import Sip2Client
 from sync.sip2.emulator import Quirks, Sip2Emulator
 from sync.sip2.emulator_data import parse_data
 from sync.sip2.library import Sip2LibrarySystem
@@ -40,7 +41,7 @@ def lms_for(emulator: Sip2Emulator, **changes: Any) -> Sip2LibrarySystem:
                                     institution=INSTITUTION, location="hovedbiblioteket",
                                     timeout_s=1.0, retries=3, keepalive_s=0)
     settings.update(changes)
-    return Sip2LibrarySystem(Sip2Client(Sip2Account(**settings)))
+    return Sip2LibrarySystem(Sip2Client(Sip2Settings(**settings)))
 
 
 def card(patron_id: str) -> Credential:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from kiosk.domain.model import AuthOutcome, Credential, CredentialKind
-from sync.sip2.client import Sip2Account, Sip2Client
+from kiosk.settings import Sip2Settings
+from sync.sip2.client import Sip2Client
 from sync.sip2.library import Sip2LibrarySystem
 from tests.sip2.peer_fixtures import Pysip2Peer, running_pysip2_peer
 from tests.sip2.peer_fixtures import pysip2_server as pysip2_server
@@ -22,7 +23,7 @@ def lms_for(peer: Pysip2Peer, **changes: Any) -> Sip2LibrarySystem:
                                     institution=peer.seed.institution_id, location="hovedbiblioteket",
                                     timeout_s=1.0, retries=2, keepalive_s=0)
     settings.update(changes)
-    return Sip2LibrarySystem(Sip2Client(Sip2Account(**settings)))
+    return Sip2LibrarySystem(Sip2Client(Sip2Settings(**settings)))
 
 
 def card(barcode: str) -> Credential:

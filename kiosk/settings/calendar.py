@@ -19,19 +19,10 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from kiosk.domain.errors import ConfigError
-from kiosk.settings import describe_error
+from kiosk.settings.base import Section, validate
 from kiosk.settings.tomlfile import read_toml
 
 MINUTES_PER_DAY = 24 * 60
@@ -48,11 +39,7 @@ class PeriodKind(StrEnum):
         return self is not PeriodKind.CLOSED
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class PeriodRule(_Section):
+class PeriodRule(Section):
     """One period of a day, in minutes after local midnight (``end_min`` may be 1440, i.e. 24:00)."""
 
     kind: PeriodKind
@@ -100,7 +87,7 @@ Minutes = Annotated[int, Field(ge=0, le=240)]
 LenientDate = Annotated[dt.date, Field(strict=False)]
 
 
-class WeekSettings(_Section):
+class WeekSettings(Section):
     monday: DayPeriods = ()
     tuesday: DayPeriods = ()
     wednesday: DayPeriods = ()
@@ -115,7 +102,7 @@ class WeekSettings(_Section):
         return days[date.weekday()]
 
 
-class HolidaySettings(_Section):
+class HolidaySettings(Section):
     """Public holidays from the ``holidays`` package; closed for self-service unless ``periods``."""
 
     country: str = "DK"
@@ -133,7 +120,7 @@ class HolidaySettings(_Section):
         return self
 
 
-class ClosureSettings(_Section):
+class ClosureSettings(Section):
     """The branch is closed all day on ``date``, or from ``start`` to ``end`` inclusive."""
 
     date: LenientDate | None = None
@@ -164,7 +151,7 @@ class ClosureSettings(_Section):
         return day
 
 
-class SpecialHoursSettings(_Section):
+class SpecialHoursSettings(Section):
     """A date with hours of its own (they win over the weekly hours and a holiday)."""
 
     date: LenientDate
@@ -172,7 +159,7 @@ class SpecialHoursSettings(_Section):
     periods: DayPeriods = ()
 
 
-class EventSettings(_Section):
+class EventSettings(Section):
     """Minutes before the end of an open period at which the derived events happen."""
 
     last_entry_min: Minutes = 15
@@ -181,7 +168,7 @@ class EventSettings(_Section):
     print_cutoff_min: Minutes = 10
 
 
-class LightsSettings(_Section):
+class LightsSettings(Section):
     """The relay output for the lights: on from opening, off at closing, each moved by an offset."""
 
     output: str = "lights"
@@ -189,7 +176,7 @@ class LightsSettings(_Section):
     off_after_closing_min: Minutes = 0
 
 
-class AlarmSettings(_Section):
+class AlarmSettings(Section):
     """The relay output that arms the intruder alarm: armed at closing, disarmed at opening."""
 
     output: str = "alarm"
@@ -197,7 +184,7 @@ class AlarmSettings(_Section):
     arm_after_closing_min: Minutes = 0
 
 
-class BranchSettings(_Section):
+class BranchSettings(Section):
     name: str = ""
     zone: str = "Europe/Copenhagen"
     week: WeekSettings = WeekSettings()
@@ -229,7 +216,7 @@ class BranchSettings(_Section):
         return ZoneInfo(self.zone)
 
 
-class CalendarFile(_Section):
+class CalendarFile(Section):
     """A whole calendar file: one entry per branch, keyed by the branch id of the terminal settings."""
 
     branches: dict[str, BranchSettings] = Field(min_length=1)
@@ -246,12 +233,7 @@ class CalendarFile(_Section):
 
 def parse_calendar(data: dict[str, Any], source: Path | None = None) -> CalendarFile:
     """Validate already-parsed TOML data; every problem is a :class:`ConfigError` naming the key."""
-    where = str(source) if source else "<calendar>"
-    try:
-        calendar = CalendarFile.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(describe_error(e) for e in exc.errors())  # type: ignore[arg-type]
-        raise ConfigError(f"{where}: {problems}") from None
+    calendar = validate(CalendarFile, data, source or "<calendar>")
     return calendar.model_copy(update={"source": source})
 
 

@@ -1,0 +1,44 @@
+"""The one base of every settings section, and the words for what is wrong with a file.
+
+A section is data, validated once where it is read: frozen, strict (a string is not a number), and
+with no unknown keys, so a typing error in a key is reported instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from kiosk.domain.errors import ConfigError
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+
+S = TypeVar("S", bound=Section)
+
+
+def describe_error(error: dict[str, Any], prefix: str = "") -> str:
+    """One pydantic error as 'key: problem (got value)'."""
+    key = prefix + (".".join(str(part) for part in error["loc"]) or "(file)")
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown setting"
+    if kind == "missing":
+        return f"{key}: required setting is missing"
+    value = error.get("input")
+    shown = "" if isinstance(value, dict) else f" (got {value!r})"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{key}: {message}{shown}"
+
+
+def validate(model: type[S], data: object, where: Path | str | None, prefix: str = "") -> S:
+    """``data`` as a ``model``, or a :class:`ConfigError` naming ``where`` and every wrong key."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(describe_error(e, prefix) for e in exc.errors())  # type: ignore[arg-type]
+        raise ConfigError(f"{where or '<settings>'}: {problems}") from None

@@ -1,0 +1,60 @@
+"""``[lms]`` (the SIP2 account: one type, used by the client, the probe and the kiosk) and ``[offline]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from kiosk.settings.base import Section
+
+
+class Sip2Settings(Section):
+    """``[lms.sip2]``: how to reach and log in to one SIP2 account (the ACS). The client, the
+    ``sip2`` probe and the kiosk all take this one type."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=6001, ge=1, le=65535)
+    user: str = ""
+    password: str = Field(default="", repr=False)
+    institution: str = ""
+    location: str = ""
+    terminal_password: str = Field(default="", repr=False)
+    tls: bool = False
+    tls_verify: bool = True
+    tls_ca_file: Path | None = None
+    telnet: bool = False
+    encoding: Literal["cp850", "utf-8", "latin-1"] = "cp850"
+    error_detection: bool = True
+    timeout_s: float = Field(default=10.0, gt=0, le=120, strict=False)
+    retries: int = Field(default=3, ge=0, le=10)
+    keepalive_s: float = Field(default=60.0, ge=0, le=3600, strict=False)
+    page_size: int = Field(default=50, ge=1, le=500)
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=120, strict=False)
+    max_message_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    sc_renewal_policy: bool = True  # 99's "SC renewal policy": the kiosk may renew
+    language: str = Field(default="000", pattern=r"^\d{3}$")  # SIP2 language code; 000: unknown
+
+
+class LmsSettings(Section):
+    kind: Literal["sip2", "emulator", "memory"] = "sip2"
+    seed: Path | None = None
+    sip2: Sip2Settings = Sip2Settings()
+
+    @model_validator(mode="after")
+    def _seed_when_needed(self) -> LmsSettings:
+        if self.kind in ("emulator", "memory") and self.seed is None:
+            raise ValueError(f"seed: the {self.kind!r} LMS needs a seed file")
+        return self
+
+
+class OfflineSettings(Section):
+    """``[offline]``: what a kiosk may do while the LMS cannot be reached."""
+
+    enabled: bool = True
+    max_items_per_patron: int = Field(default=5, ge=0, le=100)
+    categories: tuple[str, ...] = Field(default=(), strict=False)  # patron categories (SIP2 PC); empty: all
+    loan_days: int = Field(default=14, ge=1, le=120)
+    returns: bool = True
+    probe_interval_s: float = Field(default=15.0, gt=0, le=3600, strict=False)

@@ -1,0 +1,77 @@
+"""``[terminal]``, ``[session]``, ``[paths]``, ``[logging]`` and ``[receipt_email]``: the terminal itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from kiosk.settings.base import Section
+
+Language = Literal["da", "en"]
+
+
+class TerminalSettings(Section):
+    id: str = Field(min_length=1)
+    branch: str = Field(min_length=1)
+    name: str = ""
+    language: Language = "da"
+    languages: tuple[Language, ...] = Field(default=("da", "en"), strict=False, min_length=1)
+    fullscreen: bool = True
+    # "kiosk": borrow, return, account (needs an RFID pad); "door": the entrance panel outside, for
+    # unstaffed hours (card, PIN, access rules, unlock).
+    role: Literal["kiosk", "door"] = "kiosk"
+    # At the door: seconds to wait for the LMS before deciding without it.
+    lms_budget_s: float = Field(default=3.0, gt=0, le=30, strict=False)
+
+    @model_validator(mode="after")
+    def _default_language_offered(self) -> TerminalSettings:
+        if self.language not in self.languages:
+            raise ValueError(f"language {self.language!r} is not in languages")
+        return self
+
+
+class SessionSettings(Section):
+    idle_timeout_s: int = Field(default=60, ge=10, le=3600)
+    idle_warning_s: int = Field(default=10, ge=1, le=600)
+    pin_min_length: int = Field(default=4, ge=1, le=12)
+    pin_max_length: int = Field(default=6, ge=1, le=12)
+    max_pin_attempts: int = Field(default=3, ge=1, le=10)
+    pin_lockout_s: int = Field(default=900, ge=0, le=86400)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SessionSettings:
+        if self.idle_warning_s >= self.idle_timeout_s:
+            raise ValueError("idle_warning_s must be shorter than idle_timeout_s")
+        if self.pin_min_length > self.pin_max_length:
+            raise ValueError("pin_min_length must not exceed pin_max_length")
+        return self
+
+
+class PathSettings(Section):
+    data_dir: Path | None = None
+    log_dir: Path | None = None
+
+
+class LoggingSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_bytes: int = Field(default=5_000_000, ge=10_000)
+    backups: int = Field(default=5, ge=0, le=100)
+    console: bool = True
+
+
+class ReceiptEmailSettings(Section):
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    user: str = ""
+    password: str = Field(default="", repr=False)
+    sender: str = ""
+    timeout_s: float = Field(default=10.0, gt=0, le=120, strict=False)
+
+    @model_validator(mode="after")
+    def _sender_when_on(self) -> ReceiptEmailSettings:
+        if self.smtp_host and "@" not in self.sender:
+            raise ValueError("sender: an e-mail address is needed when smtp_host is set")
+        return self
