@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Result, latency
-from kiosk.door.access_rules import pin_verifier
+from kiosk.domain.pins import pin_verifier
 from kiosk.store import open_store
 from kiosk.store.access_cache import AccessCache
 

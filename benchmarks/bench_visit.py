@@ -22,7 +22,7 @@ from hardware.rfid.feig import FeigReader
 from hardware.rfid.feig_sim import FeigSimulator, VirtualTag
 from hardware.rfid.tagdata import encode_tag_data
 from kiosk.bootstrap.kiosk import Kiosk, build
-from kiosk.circulation.service import Outcome
+from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers
 from kiosk.domain.model import SecurityState, Tag

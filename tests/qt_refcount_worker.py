@@ -22,7 +22,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from kiosk.bootstrap.kiosk import Kiosk, build
-from kiosk.circulation.service import Outcome
+from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose, ReceiptChoice
 from kiosk.domain.events import InlineWorkers
 from kiosk.session.service import Screen, SessionView

@@ -14,6 +14,7 @@ import pytest
 from kiosk.cli import access as access_cli
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential, CredentialKind, Patron
+from kiosk.domain.pins import verify_pin
 from kiosk.domain.privacy import Pseudonymizer
 from kiosk.door.access_model import MESSAGES, AccessReason, OpeningKind, Verdict
 from kiosk.door.access_rules import (
@@ -23,7 +24,6 @@ from kiosk.door.access_rules import (
     load_staff_list,
     revoke,
     staff_entry,
-    verify_pin,
 )
 from kiosk.settings import AccessSettings, load_access_settings
 

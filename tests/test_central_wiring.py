@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.bootstrap.demo import demo_cards, read_seed
 from kiosk.bootstrap.devices import demo_tags
-from kiosk.bootstrap.kiosk import Kiosk, build, demo_cards, read_seed
-from kiosk.circulation.service import Outcome
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.session.service import Message, Screen

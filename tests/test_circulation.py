@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.circulation.service import CirculationService, Outcome, group_by_item
+from kiosk.circulation.results import Outcome, group_by_item
+from kiosk.circulation.service import CirculationService
 from kiosk.domain.errors import DeviceUnavailable
 from kiosk.domain.model import Item, Patron, SecurityState, Tag
 from kiosk.domain.privacy import Pseudonymizer

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from kiosk.bootstrap.kiosk import Kiosk
-from kiosk.domain.privacy import Pseudonymizer
 from kiosk.door.entry import EntryView
 from kiosk.session.service import Message, Screen
 from kiosk.store import Journal, JournalState, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
+from kiosk.store.keys import pseudonymizer
 from kiosk.testing.memory import FakeClock
 from tests.door_fixtures import (
     ADULT,
@@ -90,7 +90,7 @@ def answer(kiosk: Kiosk) -> EntryView | None:
 
 
 def token(kiosk: Kiosk, patron: DoorPatron) -> str:
-    return Pseudonymizer.for_store(kiosk.store)(patron.credential.value)
+    return pseudonymizer(kiosk.store)(patron.credential.value)
 
 
 def allowed_entries(kiosk: Kiosk) -> tuple[int, int]:

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from kiosk.domain.privacy import Pseudonymizer
 from kiosk.door.supervision import DoorSupervisor
 from kiosk.settings import DoorSupervisionSettings, EntryLogSettings
 from kiosk.store import Journal, Store, current_revision, head_revision, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
+from kiosk.store.keys import pseudonymizer
 from kiosk.testing.memory import COPENHAGEN, FakeClock
 
 ANNA = "a" * 32
@@ -169,7 +169,7 @@ def test_no_cpr_number_or_name_reaches_the_database_file(tmp_path: Path) -> None
     clock = FakeClock(dt.datetime(2026, 11, 25, 20, 15, tzinfo=COPENHAGEN))
     store = open_store(path)
     try:
-        token = Pseudonymizer.for_store(store)(cpr)
+        token = pseudonymizer(store)(cpr)
         journal, entry_log = Journal(store, now=clock.now), EntryLog(store, clock.now)
         door = DoorSupervisor(clock, DoorSupervisionSettings(), journal, entry_log, lambda _: None,
                               terminal="door-1")

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event
 
 from kiosk.bootstrap.kiosk import Kiosk, build
-from kiosk.circulation.service import Outcome
+from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose
 from kiosk.domain.errors import StoreError
 from kiosk.domain.events import InlineWorkers

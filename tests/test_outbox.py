@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from kiosk.central.outbox import Outbox, OutboxStats, central_event
-from kiosk.circulation.service import JournalOutcome
+from kiosk.circulation.results import JournalOutcome
 from kiosk.domain.central import CentralEvent
 from kiosk.store import Journal, JournalState, Store, open_store
 from kiosk.store.journal import OUTBOX_FINAL_STATES

@@ -12,9 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kiosk.bootstrap.demo import demo_cards, read_seed
 from kiosk.bootstrap.devices import demo_tags
-from kiosk.bootstrap.kiosk import Kiosk, build, demo_cards, read_seed
-from kiosk.circulation.service import Outcome
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers
 from kiosk.domain.model import Tag

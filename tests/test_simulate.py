@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from kiosk.simulate import build as simulation
+from kiosk.cli import simulate as simulation
 from kiosk.simulate.scenario import load_scenario
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import load_data

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.circulation.service import JournalOutcome
+from kiosk.circulation.results import JournalOutcome
 from kiosk.cli.main import main
 from kiosk.settings import DEMO_SETTINGS
 from kiosk.store import Journal, JournalState, open_store

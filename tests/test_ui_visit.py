@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.bootstrap.kiosk import Kiosk
-from kiosk.circulation.service import ItemResult, Outcome, Routing
+from kiosk.circulation.results import ItemResult, Outcome, Routing
 from kiosk.circulation.view import (
     AccountView,
     HoldRow,

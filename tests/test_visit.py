@@ -4,7 +4,7 @@ emulator, the simulated pad and printer, one event at a time."""
 from __future__ import annotations
 
 from kiosk.bootstrap.kiosk import Kiosk
-from kiosk.circulation.service import Outcome, Routing
+from kiosk.circulation.results import Outcome, Routing
 from kiosk.circulation.view import Purpose, ReceiptChoice
 from kiosk.domain.events import Tick
 from kiosk.domain.model import SecurityState, Tag

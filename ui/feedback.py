@@ -6,7 +6,7 @@ re-published view plays nothing, and several news at once play the most urgent s
 
 from __future__ import annotations
 
-from kiosk.circulation.service import ItemResult, Outcome
+from kiosk.circulation.results import ItemResult, Outcome
 from kiosk.circulation.view import LoanRow, VisitView
 from kiosk.session.service import Message, SessionView
 from ui.visit_text import ATTENTION, ERROR, ITEM_TONES, OK

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kiosk.circulation.service import ItemResult, Outcome, Routing
+from kiosk.circulation.results import ItemResult, Outcome, Routing
 from kiosk.circulation.view import HoldRow, LoanRow, Purpose
 from ui.i18n import TEXTS, format_date, format_money, t
 

@@ -13,13 +13,13 @@ from kiosk.central.sync import CentralSync
 from kiosk.domain.events import Core, Tick
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential
 from kiosk.domain.ports import Clock, Devices, LibrarySystem
-from kiosk.domain.privacy import Pseudonymizer
 from kiosk.offline.desk import OfflineDesk
 from kiosk.offline.mode import CachedAuth, LmsMode, OfflineCapableLibrary
 from kiosk.offline.replay import Replayer
 from kiosk.offline.sealing import Sealer
 from kiosk.settings import Settings
 from kiosk.store import Journal, Store
+from kiosk.store.keys import pseudonymizer
 
 log = logging.getLogger("kiosk.bootstrap.kiosk")
 
@@ -33,7 +33,7 @@ def offline_mode(settings: Settings, where: Locations, store: Store, core: Core,
                    replay=replayer.replay, replay_waiting=replayer.waiting)
     core.on(Tick, lambda _e: mode.tick())
     desk = OfflineDesk(Journal(store), mode, settings.offline, sealer, terminal_id=settings.terminal.id,
-                       pseudonym=Pseudonymizer.for_store(store), now=clock.now)
+                       pseudonym=pseudonymizer(store), now=clock.now)
     return mode, OfflineCapableLibrary(lms, mode, cached), desk
 
 

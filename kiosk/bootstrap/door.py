@@ -11,7 +11,6 @@ from collections.abc import Callable
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core, Tick
 from kiosk.domain.ports import Clock, Devices, LibrarySystem
-from kiosk.domain.privacy import Pseudonymizer
 from kiosk.door.access_model import OpeningKind
 from kiosk.door.access_rules import AccessRules
 from kiosk.door.calendar import BranchCalendar
@@ -24,6 +23,7 @@ from kiosk.session.service import EntryFactory
 from kiosk.settings import Settings
 from kiosk.store import Journal, Store
 from kiosk.store.entry_log import EntryLog
+from kiosk.store.keys import pseudonymizer
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def door_terminal(settings: Settings, store: Store, core: Core, clock: Clock, lm
         raise ConfigError("calendar.file: the door terminal needs the branch's opening calendar")
     calendar = BranchCalendar.from_file(settings.calendar.file, settings.terminal.branch,
                                         settings.terminal.language)
-    pseudonym = Pseudonymizer.for_store(store)
+    pseudonym = pseudonymizer(store)
     rules = AccessRules.from_settings(settings.access, pseudonym)
     entry_log = EntryLog.from_settings(store, clock.now, settings.entry_log)
     entry_log.purge()

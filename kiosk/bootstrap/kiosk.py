@@ -8,31 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from kiosk.bootstrap.central import cached_answer, central_system, offline_mode
+from kiosk.bootstrap.demo import DemoCard, demo_cards, read_seed
 from kiosk.bootstrap.door import door_terminal
 from kiosk.bootstrap.paths import Locations, locations
 from kiosk.central.sync import CentralSync
 from kiosk.circulation.service import CirculationService
-from kiosk.domain.errors import ConfigError, KioskError
+from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core, Workers
 from kiosk.domain.logs import setup_logging
-from kiosk.domain.model import Credential, CredentialKind, Tag
+from kiosk.domain.model import Tag
 from kiosk.domain.ports import CardReader, Clock, Devices, LibrarySystem, ReceiptMailer
-from kiosk.domain.privacy import Pseudonymizer
 from kiosk.offline.mode import LmsMode
 from kiosk.session.events import CredentialPresented, DoorChanged, TagsOnPad
 from kiosk.session.service import SessionService
-from kiosk.settings import DEMO_SETTINGS, Settings, load_settings
+from kiosk.settings import Settings
 from kiosk.store import Journal, Store, open_store
+from kiosk.store.keys import pseudonymizer
 from kiosk.testing.memory_lms import FakeLibrarySystem
 
 log = logging.getLogger(__name__)
@@ -45,15 +43,6 @@ class SystemClock:
 
     def monotonic(self) -> float:
         return time.monotonic()
-
-
-@dataclass(frozen=True)
-class DemoCard:
-    """A card the demo panel can present, with its PIN shown as a hint to the person trying it."""
-
-    label: str
-    credential: Credential
-    pin: str
 
 
 @dataclass
@@ -118,29 +107,6 @@ class Kiosk:
         self.store.close()
 
 
-def read_seed(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        raise ConfigError("lms.seed: the memory LMS needs a seed file")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"lms.seed: {path} not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-
-
-def demo_cards(seed: dict[str, Any]) -> tuple[DemoCard, ...]:
-    cards = []
-    for patron in seed.get("patrons", []):
-        surname, _, given = str(patron["name"]).partition(",")
-        label = f"{given.strip()} {surname.strip()}".strip()
-        if patron.get("blocked"):
-            label += " (spærret)"
-        cards.append(DemoCard(label, Credential(CredentialKind.CARD_UID, str(patron["id"])),
-                              str(patron["pin"])))
-    return tuple(cards)
-
-
 def build(
     settings: Settings,
     *,
@@ -186,7 +152,7 @@ def build(
         mode, service_lms, desk = offline_mode(settings, where, store, core, clock, lms, cached)
         circulation = CirculationService(
             service_lms, devices.item_reader, Journal(store), terminal_id=settings.terminal.id,
-            institution=_institution(lms, settings), pseudonym=Pseudonymizer.for_store(store),
+            institution=_institution(lms, settings), pseudonym=pseudonymizer(store),
             now=clock.now, offline=desk)
     session = SessionService(core, service_lms, clock, settings.session, language=settings.terminal.language,
                              circulation=circulation, receipt_printer=devices.receipt_printer,
@@ -266,107 +232,3 @@ def _library_system(settings: Settings, closers: list[Callable[[], None]]
     closers.append(client.close)
     client.start_keepalive()
     return Sip2LibrarySystem(client), seed
-
-
-def run_gui(settings_path: Path, *, demo: bool) -> int:
-    """Start the kiosk with its window (fullscreen unless the settings or demo mode say not)."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from kiosk.simulate.panel import SimulatorPanel
-    from ui.bridge import CoreBridge
-    from ui.main_window import ActivityFilter, KioskWindow
-
-    settings = load_settings(settings_path)
-    kiosk = build(settings, profile="demo" if demo else "run")
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    window = KioskWindow(
-        kiosk.session,
-        title=settings.terminal.name or settings.terminal.branch,
-        languages=settings.terminal.languages,
-        now=kiosk.clock.now,
-    )
-    bridge = CoreBridge(kiosk.core)
-    bridge.notified.connect(window.show_view)
-    activity = ActivityFilter(kiosk.session.activity)
-    app.installEventFilter(activity)
-    from hardware.scanner.wedge_source import KeyboardWedgeScanner
-
-    if isinstance(kiosk.devices.barcode_scanner, KeyboardWedgeScanner):
-        from ui.wedge import WedgeFilter
-
-        wedge = WedgeFilter()
-        wedge.scanned.connect(kiosk.devices.barcode_scanner.feed)
-        app.installEventFilter(wedge)
-    panel = None
-    if demo:
-        panel = SimulatorPanel(kiosk.devices, kiosk.demo_cards, kiosk.demo_tags, kiosk.clock,
-                               kiosk.demo_titles)
-    kiosk.start()
-    if settings.terminal.fullscreen and not demo:
-        window.showFullScreen()
-    else:
-        window.resize(720, 1100)
-        window.show()
-    if panel is not None:
-        panel.move(window.x() + window.width() + 20, window.y())
-        panel.show()
-    # SIGTERM (systemd) and Ctrl+C end the event loop, so that stop() runs: relay off, LMS closed.
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: app.quit())
-    wake = QTimer()
-    wake.timeout.connect(lambda: None)  # lets Python run its signal handlers while Qt waits
-    wake.start(250)
-    try:
-        return app.exec()
-    finally:
-        # No core notification may reach a widget while Qt tears the windows down.
-        bridge.notified.disconnect(window.show_view)
-        wake.stop()
-        kiosk.stop()
-        window.deleteLater()
-        if panel is not None:
-            panel.deleteLater()
-
-
-def screen_names() -> tuple[str, ...]:
-    """The screens ``library-kiosk screenshot`` can render."""
-    from kiosk.simulate.screenshot import SCREENS
-
-    return SCREENS
-
-
-def screenshot(screen: str, language: str, size: tuple[int, int], out: Path,
-               settings_path: Path = DEMO_SETTINGS) -> Path:
-    """Render a screen offscreen to PNG (see :mod:`kiosk.simulate.screenshot`)."""
-    from kiosk.simulate.screenshot import render_screen
-
-    return render_screen(screen, language, size, out, settings_path)
-
-
-def doctor(settings_path: Path, *, demo: bool = False) -> int:
-    """Print the state of the database, the LMS and every configured device; 1 if any is not OK."""
-    from hardware.doctor import examine
-    from kiosk.store import current_revision
-
-    settings = load_settings(settings_path)
-    kiosk = build(settings, profile="demo" if demo else "run", log_to_console=False)
-    rows: list[tuple[str, str, str]] = []
-    try:
-        schema = current_revision(kiosk.store.engine)
-        rows.append(("database", "ok", f"{kiosk.locations.database} (schema {schema})"))
-        try:
-            status = kiosk.lms.status()
-            rows.append(("lms", "ok" if status.online else "offline",
-                         f"{settings.lms.kind}: {status.library_name or status.institution}".rstrip(": ")))
-        except KioskError as exc:
-            rows.append(("lms", "unavailable", str(exc)))
-        for health in examine(kiosk.devices):
-            rows.append((health.device, health.state.value, health.detail))
-    finally:
-        kiosk.close()
-    print(f"terminal {settings.terminal.id} ({settings.terminal.branch}), settings {settings_path}")
-    for name, state, detail in rows:
-        print(f"  {name:<18} {state:<12} {detail}")
-    return 0 if all(state == "ok" for _, state, _ in rows) else 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kiosk.circulation.service import Outcome
+from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose, VisitView
 from kiosk.domain.model import Receipt, ReceiptLine
 

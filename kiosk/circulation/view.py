@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from kiosk.circulation.service import ItemResult
+from kiosk.circulation.results import ItemResult
 
 
 class Purpose(StrEnum):

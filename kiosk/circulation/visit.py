@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from kiosk.circulation.receipt import build_receipt
-from kiosk.circulation.service import CirculationService, ItemResult, Outcome, group_by_item
+from kiosk.circulation.results import ItemResult, Outcome, group_by_item
+from kiosk.circulation.service import CirculationService
 from kiosk.circulation.view import AccountView, HoldRow, LoanRow, Purpose, ReceiptChoice, VisitView
 from kiosk.domain.errors import DeviceError, MailError
 from kiosk.domain.events import Core

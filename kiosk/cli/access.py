@@ -23,6 +23,7 @@ from kiosk.domain.ports import LibrarySystem
 from kiosk.door.access_model import AccessDecision, OpeningKind, Verdict
 from kiosk.door.access_rules import AccessRules, Pseudonym, revoke, staff_entry
 from kiosk.settings import CONFIG_DIR, AccessSettings, load_access_settings
+from kiosk.store.keys import pseudonymizer
 from kiosk.testing.memory_lms import FakeLibrarySystem
 
 DEMO_RULES = CONFIG_DIR / "demo" / "access.toml"
@@ -91,7 +92,6 @@ def run(args: argparse.Namespace, *, connect_sip2: Sip2Connector | None = None) 
 def _pseudonym(data_dir: Path | None) -> Pseudonym:
     """The installation's pseudonym key, from the terminal's database (the demo's by default)."""
     from kiosk.bootstrap.paths import locations
-    from kiosk.domain.privacy import Pseudonymizer
     from kiosk.settings import load_settings
     from kiosk.store import open_store
 
@@ -99,7 +99,7 @@ def _pseudonym(data_dir: Path | None) -> Pseudonym:
         data_dir = locations(load_settings(CONFIG_DIR / "demo" / "terminal.toml"), "demo").data_dir
     store = open_store(data_dir / "kiosk.sqlite3")
     try:
-        return Pseudonymizer.for_store(store)
+        return pseudonymizer(store)
     finally:
         store.close()
 

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kiosk.circulation.service import JournalOutcome
+from kiosk.circulation.results import JournalOutcome
 from kiosk.offline.replay import records, staff_report
 from kiosk.store import Journal, Store
 

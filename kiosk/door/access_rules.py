@@ -9,9 +9,6 @@ number or a name: lists hold pseudonymous tokens, PINs only as slow salted verif
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import secrets
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +18,7 @@ from pathlib import Path
 from kiosk.domain.cpr import birth_date as cpr_birth_date
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential, CredentialKind, Patron
+from kiosk.domain.pins import pin_verifier, verify_pin
 from kiosk.door.access_model import (
     HEADLINES,
     MESSAGES,
@@ -69,27 +67,6 @@ def revoke(path: Path, card_number: str, pseudonym: Pseudonym, day: dt.date) -> 
         with path.open("a", encoding="utf-8") as file:
             file.write(f"{token} {day.isoformat()}\n")
     return token
-
-
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-
-
-def pin_verifier(pin: str, *, n: int = SCRYPT_N) -> str:
-    """A slow salted verifier of a PIN (scrypt, per-entry salt): ``scrypt$n$r$p$salt$hash``."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
-    return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
-
-
-def verify_pin(pin: str, verifier: str) -> bool:
-    try:
-        kind, n, r, p, salt, digest = verifier.split("$")
-        if kind != "scrypt" or not (2**10 <= int(n) <= 2**14 and int(r) == 8 and int(p) == 1):
-            return False
-        candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=8, p=1, dklen=32)
-    except ValueError:
-        return False
-    return hmac.compare_digest(candidate.hex(), digest)
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from kiosk.circulation.service import ItemResult, JournalOutcome, Outcome
+from kiosk.circulation.results import ItemResult, JournalOutcome, Outcome, SetSecurity
 from kiosk.domain.model import Patron, SecurityState
 from kiosk.offline.mode import LmsMode
 from kiosk.offline.sealing import Sealer, offline_due_date, refusal
@@ -23,7 +23,7 @@ from kiosk.store import Journal, JournalEntry, JournalState
 
 log = logging.getLogger(__name__)
 
-SetSecurity = Callable[[Sequence[str], SecurityState], bool]
+
 WAITING = (JournalState.OFFLINE, JournalState.REPLAYING)
 
 

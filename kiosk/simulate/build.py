@@ -9,27 +9,23 @@ and the steps are :mod:`kiosk.simulate.runner`'s job; this module builds, and ha
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import logging
-import os
 import secrets
 import shutil
-import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from kiosk.bootstrap.kiosk import Kiosk, build, demo_cards, read_seed
-from kiosk.circulation.service import Outcome
-from kiosk.cli.main import screen_size
+from kiosk.bootstrap.demo import demo_cards, read_seed
+from kiosk.bootstrap.kiosk import Kiosk, build
+from kiosk.circulation.results import Outcome
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import InlineWorkers
 from kiosk.domain.model import Credential, CredentialKind, SecurityState, Tag
 from kiosk.settings import (
-    DEMO_DOOR_SETTINGS,
     DEMO_SETTINGS,
     CentralSettings,
     LmsSettings,
@@ -50,7 +46,6 @@ from kiosk.simulate.scenario import (
     Scenario,
     ScenarioError,
     TypePin,
-    load_scenario,
 )
 from kiosk.testing.memory import (
     FakeBarcodeScanner,
@@ -62,20 +57,6 @@ from kiosk.testing.memory import (
 
 DEMO_SEED = DEMO_SETTINGS.parent / "lms.toml"
 _COMMAND_NAMES = {code: name for name, code in COMMANDS.items()}
-
-
-@dataclasses.dataclass(frozen=True)
-class Sip2Target:
-    """An outside SIP2 server to run the scenario against (``--sip2 HOST:PORT`` and its login)."""
-
-    host: str
-    port: int
-    user: str = ""
-    password: str = dataclasses.field(default="", repr=False)
-    institution: str = ""
-    location: str = ""
-    encoding: str = "cp850"
-    tls: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,7 +208,7 @@ class Simulation:
 def build_for_simulation(
     seed: Path = DEMO_SEED,
     *,
-    sip2: Sip2Target | None = None,
+    sip2: Sip2Settings | None = None,
     settings_path: Path = DEMO_SETTINGS,
     language: str | None = None,
     start: dt.datetime | None = None,
@@ -286,7 +267,7 @@ def _aware(start: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     return aware.astimezone(dt.timezone(offset))
 
 
-def _start_emulator(seed: Path, clock: FakeClock) -> tuple[Any, Sip2Target]:
+def _start_emulator(seed: Path, clock: FakeClock) -> tuple[Any, Sip2Settings]:
     from sync.sip2.emulator import Sip2Emulator
     from sync.sip2.emulator_data import load_data
 
@@ -299,17 +280,13 @@ def _start_emulator(seed: Path, clock: FakeClock) -> tuple[Any, Sip2Target]:
                             clock=clock.now)
     emulator.start()
     host, port = emulator.address
-    return emulator, Sip2Target(host, port, "kiosk", password, data.library.institution,
-                                data.library.location)
+    return emulator, Sip2Settings(host=host, port=port, user="kiosk", password=password,
+                                  institution=data.library.institution, location=data.library.location)
 
 
-def _settings(base: Settings, folder: Path, sip2: Sip2Target, language: str | None) -> Settings:
+def _settings(base: Settings, folder: Path, sip2: Sip2Settings, language: str | None) -> Settings:
     paths = base.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
-    account = Sip2Settings.model_validate({
-        "host": sip2.host, "port": sip2.port, "user": sip2.user, "password": sip2.password,
-        "institution": sip2.institution, "location": sip2.location, "encoding": sip2.encoding,
-        "tls": sip2.tls, "keepalive_s": 0.0, "timeout_s": 5.0, "retries": 1,
-    })
+    account = sip2.model_copy(update={"keepalive_s": 0.0, "timeout_s": 5.0, "retries": 1})
     logging_settings = base.logging.model_copy(update={"console": False})
     update: dict[str, Any] = {"paths": paths, "logging": logging_settings,
                               "lms": LmsSettings(kind="sip2", sip2=account), "central": CentralSettings()}
@@ -342,66 +319,3 @@ def check_against_seed(scenario: Scenario, seed: Mapping[str, Any]) -> None:
                 if action.item is not None and not 1 <= part <= parts[action.item]:
                     raise ScenarioError(f"{prefix}parts: item {action.item} has parts 1 to "
                                         f"{parts[action.item]} (got {part})")
-
-
-# -- the command ---------------------------------------------------------------------------------
-def _address(text: str) -> tuple[str, int]:
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT, e.g. lms.example.dk:6001")
-    return host.strip("[]"), int(port)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``library-kiosk simulate``."""
-    parser.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (TOML)")
-    parser.add_argument("--sip2", type=_address, metavar="HOST:PORT",
-                        help="run against this SIP2 server instead of the built-in LMS emulator")
-    parser.add_argument("--user", default="", help="SIP2 login user (with --sip2)")
-    parser.add_argument("--password", default="", help="SIP2 login password (with --sip2)")
-    parser.add_argument("--institution", default="", help="SIP2 institution id, AO (with --sip2)")
-    parser.add_argument("--location", default="", help="SIP2 location code, CP (with --sip2)")
-    parser.add_argument("--encoding", default="cp850", choices=("cp850", "utf-8", "latin-1"))
-    parser.add_argument("--tls", action="store_true", help="TLS to the SIP2 server (with --sip2)")
-    parser.add_argument("--screenshots", type=Path, metavar="DIR",
-                        help="save the steps' screenshots here (PNG)")
-    parser.add_argument("--lang", choices=("da", "en"), help="the kiosk's language (default: the "
-                        "scenario's, else Danish)")
-    parser.add_argument("--size", type=screen_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
-
-
-def _fail(message: str) -> int:
-    print(f"library-kiosk simulate: {message}", file=sys.stderr)
-    return 2
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run one scenario; 0 if every expectation held, 1 if one did not, 2 for a bad scenario."""
-    try:
-        scenario = load_scenario(args.scenario)
-    except ScenarioError as exc:
-        return _fail(str(exc))
-    target = None
-    if args.sip2 is not None:
-        needs = scenario.emulator_steps()
-        if needs:
-            return _fail(f"{args.scenario.name}: step {needs[0].number} ({needs[0].do}): needs the "
-                         "built-in LMS emulator, which --sip2 replaces")
-        target = Sip2Target(args.sip2[0], args.sip2[1], args.user, args.password, args.institution,
-                            args.location, args.encoding, args.tls)
-    seed = scenario.lms or DEMO_SEED
-    try:
-        check_against_seed(scenario, read_seed(seed))
-        simulation = build_for_simulation(
-            seed, sip2=target, language=args.lang or scenario.language, start=scenario.start,
-            settings_path=DEMO_DOOR_SETTINGS if scenario.terminal == "door" else DEMO_SETTINGS)
-    except ConfigError as exc:
-        return _fail(str(exc))
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    try:
-        from kiosk.simulate.runner import run_scenario
-
-        return run_scenario(scenario, simulation, out=sys.stdout, screenshots=args.screenshots,
-                            size=args.size)
-    finally:
-        simulation.close()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.bootstrap.kiosk import DemoCard
+from kiosk.bootstrap.demo import DemoCard
 from kiosk.domain.model import Credential, CredentialKind, SecurityState, Tag
 from kiosk.domain.ports import Clock, Devices
 from kiosk.testing.memory import (

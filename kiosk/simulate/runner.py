@@ -24,7 +24,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from kiosk.bootstrap.kiosk import Kiosk
-from kiosk.circulation.service import Outcome
+from kiosk.circulation.results import Outcome
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Tick
 from kiosk.domain.logs import redact

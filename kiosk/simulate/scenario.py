@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 from pydantic.dataclasses import dataclass
 
-from kiosk.circulation.service import JournalOutcome, Outcome
+from kiosk.circulation.results import JournalOutcome, Outcome
 from kiosk.domain.errors import ConfigError
 from kiosk.session.service import Screen
 from kiosk.settings.tomlfile import read_toml

@@ -37,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.domain.errors import KioskError, StoreError
 from kiosk.domain.model import AuthOutcome, AuthResult, Patron
-from kiosk.door.access_rules import verify_pin
+from kiosk.domain.pins import verify_pin
 from kiosk.store.access_schema import AccessEntryRow, AccessFillRow, AccessMetaRow
 from kiosk.store.db import Store
 

@@ -11,18 +11,17 @@ survives a restart. Usage::
     central.stop()
 
 ``library-kiosk central-emulator --port P --db FILE [--seed config/demo/central.toml]`` runs it
-until SIGINT or SIGTERM and prints ``listening on URL`` once it accepts connections.
+until SIGINT or SIGTERM (:mod:`sync.central.emulator_cli`) and prints ``listening on URL`` once it
+accepts connections.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import logging
 import os
 import ssl
-import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -30,15 +29,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kiosk.domain.errors import ConfigError
+from kiosk.domain.pins import pin_verifier
 from kiosk.domain.privacy import Pseudonymizer
-from kiosk.door.access_rules import pin_verifier
 from sync.central.emulator_api import CentralApi, Reply, Request
 from sync.central.emulator_http import EmulatorServer, Exchange
 from sync.central.emulator_store import CentralStore
-from sync.serving import serve_until_signalled
 
-__all__ = ["CentralEmulator", "Exchange", "add_arguments", "run"]
+__all__ = ["CentralEmulator", "Exchange"]
 
 log = logging.getLogger("sync.central.emulator")
 
@@ -248,63 +245,3 @@ def _iso(value: object) -> str:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     raise TypeError(f"cannot store {type(value).__name__} in a calendar")
-
-
-# -- the command -------------------------------------------------------------------------------
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, required=True, help="TCP port (0 = any free port)")
-    parser.add_argument("--db", type=Path, required=True, help="SQLite file with the state (created if new)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--token", default=os.environ.get("LIBRARY_KIOSK_CENTRAL_TOKEN", "demo"),
-                        help="the bearer token terminals must send (default: $LIBRARY_KIOSK_CENTRAL_TOKEN "
-                        "or 'demo')")
-    parser.add_argument("--seed", type=Path, help="seed data (TOML, see config/demo/central.toml), loaded "
-                        "into a new database only")
-    parser.add_argument("--cursor-retention", type=int, help="access-list cursors more than N changes "
-                        "behind expire (410)")
-    parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key): serve HTTPS")
-    parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
-
-
-def _tls(args: argparse.Namespace) -> ssl.SSLContext | None:
-    if args.tls_cert is None and args.tls_key is None:
-        return None
-    if args.tls_cert is None or args.tls_key is None:
-        raise ValueError("--tls-cert and --tls-key go together")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(args.tls_cert, args.tls_key)
-    return context
-
-
-def run(args: argparse.Namespace) -> int:
-    """Serve until SIGINT/SIGTERM. 0 on a clean stop, 2 on bad seed data or arguments."""
-    from sync.central.emulator_seed import apply_seed, load_seed
-
-    try:
-        seed = load_seed(args.seed) if args.seed is not None else None
-        central = CentralEmulator(args.db, token=args.token, host=args.host, port=args.port,
-                                  tls_context=_tls(args), cursor_retention=args.cursor_retention,
-                                  access_list_key=seed.access_list_key if seed else None)
-        if seed is not None and central.created:
-            apply_seed(seed, central)
-    except (ConfigError, ValueError, OSError, ssl.SSLError) as exc:
-        print(f"central-emulator: {exc}", file=sys.stderr)
-        return 2
-
-    def start() -> str:
-        central.start()
-        return central.url
-
-    return serve_until_signalled("central-emulator", start, central.stop, f"{args.host}:{args.port}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="central-emulator", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -29,13 +29,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiosk.domain.errors import ConfigError
 from kiosk.settings.tomlfile import read_toml
-
-if TYPE_CHECKING:
-    from sync.central.emulator import CentralEmulator
+from sync.central.emulator import CentralEmulator
 
 PATRON_KEYS = {"card", "pin", "category", "birth_date", "blocked", "consent", "expires"}
 JOB_KEYS = {"id", "card", "title", "pages", "copies", "color", "duplex", "price", "currency", "submitted_at",

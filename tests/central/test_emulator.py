@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from kiosk.domain.errors import ConfigError
+from kiosk.domain.pins import verify_pin
 from kiosk.domain.privacy import Pseudonymizer
-from kiosk.door.access_rules import verify_pin
 from kiosk.settings.calendar import BranchSettings
 from sync.central.client import CentralClient, CentralEvent
 from sync.central.emulator import CentralEmulator

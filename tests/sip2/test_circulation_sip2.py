@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.circulation.service import CirculationService, Outcome, Routing
+from kiosk.circulation.results import Outcome, Routing
+from kiosk.circulation.service import CirculationService
 from kiosk.domain.model import SecurityState, Tag
 from kiosk.domain.privacy import Pseudonymizer
 from kiosk.settings import Sip2Settings

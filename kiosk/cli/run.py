@@ -1,0 +1,19 @@
+"""``library-kiosk run --config FILE``: the kiosk from a settings file, fullscreen unless it says not."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kiosk.bootstrap.gui import run_gui
+from kiosk.bootstrap.kiosk import build
+from kiosk.settings import load_settings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, required=True, help="settings file (TOML)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    return run_gui(build(settings, profile="run"), fullscreen=settings.terminal.fullscreen)

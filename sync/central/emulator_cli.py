@@ -1,0 +1,72 @@
+"""``library-kiosk central-emulator``: the central system's emulator as a server of its own (for
+tests and trials). Also ``python -m sync.central.emulator_cli``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import ssl
+import sys
+from pathlib import Path
+
+from kiosk.domain.errors import ConfigError
+from sync.central.emulator import CentralEmulator
+from sync.central.emulator_seed import apply_seed, load_seed
+from sync.serving import serve_until_signalled
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, required=True, help="TCP port (0 = any free port)")
+    parser.add_argument("--db", type=Path, required=True, help="SQLite file with the state (created if new)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--token", default=os.environ.get("LIBRARY_KIOSK_CENTRAL_TOKEN", "demo"),
+                        help="the bearer token terminals must send (default: $LIBRARY_KIOSK_CENTRAL_TOKEN "
+                        "or 'demo')")
+    parser.add_argument("--seed", type=Path, help="seed data (TOML, see config/demo/central.toml), loaded "
+                        "into a new database only")
+    parser.add_argument("--cursor-retention", type=int, help="access-list cursors more than N changes "
+                        "behind expire (410)")
+    parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key): serve HTTPS")
+    parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+
+
+def _tls(args: argparse.Namespace) -> ssl.SSLContext | None:
+    if args.tls_cert is None and args.tls_key is None:
+        return None
+    if args.tls_cert is None or args.tls_key is None:
+        raise ValueError("--tls-cert and --tls-key go together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(args.tls_cert, args.tls_key)
+    return context
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT/SIGTERM. 0 on a clean stop, 2 on bad seed data or arguments."""
+    try:
+        seed = load_seed(args.seed) if args.seed is not None else None
+        central = CentralEmulator(args.db, token=args.token, host=args.host, port=args.port,
+                                  tls_context=_tls(args), cursor_retention=args.cursor_retention,
+                                  access_list_key=seed.access_list_key if seed else None)
+        if seed is not None and central.created:
+            apply_seed(seed, central)
+    except (ConfigError, ValueError, OSError, ssl.SSLError) as exc:
+        print(f"central-emulator: {exc}", file=sys.stderr)
+        return 2
+
+    def start() -> str:
+        central.start()
+        return central.url
+
+    return serve_until_signalled("central-emulator", start, central.stop, f"{args.host}:{args.port}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="central-emulator", description=(__doc__ or "").splitlines()[0])
+    add_arguments(parser)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
