@@ -25,7 +25,7 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite
 # listens on the network), a PDF printer, certificates, and tools to read back PDFs and audio.
 APT_TEST_PACKAGES := socat vsmartcard-vpcd printer-driver-cups-pdf poppler-utils openssl sox
 
-.PHONY: demo test lint screenshots bench soak system-deps clean
+.PHONY: demo test lint screenshots texts bench soak system-deps clean
 
 demo: $(VENV)/.installed
 	$(BIN)/library-kiosk demo
@@ -45,6 +45,10 @@ screenshots: $(VENV)/.installed
 	    $(BIN)/library-kiosk screenshot --screen $$screen --lang $$lang --size $$size \
 	      --out screenshots/$$screen-$$lang-$$size.png || exit 1; \
 	  done; done; done
+
+# After editing a translation (kiosk/texts/locale/*/LC_MESSAGES/kiosk.po): compile what the kiosk reads.
+texts: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d kiosk/texts/locale -D kiosk --statistics
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks

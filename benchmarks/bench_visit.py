@@ -25,8 +25,8 @@ from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers
+from kiosk.domain.inputs import CredentialPresented, TagsOnPad
 from kiosk.domain.model import SecurityState, Tag
-from kiosk.session.events import CredentialPresented, TagsOnPad
 from kiosk.session.service import Screen
 from kiosk.settings import DEMO_SETTINGS, CentralSettings, Settings, load_settings
 from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader

@@ -22,8 +22,9 @@ import pytest
 
 from kiosk.domain.model import AuthOutcome, Credential, CredentialKind
 from kiosk.domain.pins import pin_verifier
-from kiosk.door.access_model import AccessReason, OpeningKind
+from kiosk.door.access_model import AccessReason
 from kiosk.door.access_rules import AccessRules
+from kiosk.door.calendar import OpeningKind
 from kiosk.settings import AccessSettings
 from kiosk.store import Store, open_store
 from kiosk.store.access_cache import AccessCache, AccessListError

@@ -11,21 +11,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.bootstrap.door import access_rules
 from kiosk.cli import access as access_cli
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential, CredentialKind, Patron
 from kiosk.domain.pins import verify_pin
 from kiosk.domain.privacy import Pseudonymizer
-from kiosk.door.access_model import MESSAGES, AccessReason, OpeningKind, Verdict
-from kiosk.door.access_rules import (
-    AccessRules,
-    StaffCheck,
-    birth_date_from_cpr,
-    load_staff_list,
-    revoke,
-    staff_entry,
-)
+from kiosk.door.access_model import AccessDecision, AccessReason, Verdict
+from kiosk.door.access_rules import AccessRules, birth_date_from_cpr
+from kiosk.door.calendar import OpeningKind
 from kiosk.settings import AccessSettings, load_access_settings
+from kiosk.store.access_lists import load_staff_list, revoke, staff_entry
+from kiosk.texts import has, text
 
 CPH = ZoneInfo("Europe/Copenhagen")
 WEDNESDAY_EVENING = dt.datetime(2026, 11, 25, 20, 15, tzinfo=CPH)
@@ -257,7 +254,7 @@ def test_a_revoked_card_is_refused_and_the_list_holds_only_its_token(tmp_path: P
     path = tmp_path / "revoked.txt"
     revoke(path, "1000000001", PSEUDONYM, dt.date(2026, 11, 25))
     settings = AccessSettings.model_validate({"revocation_list": str(path)})
-    r = AccessRules.from_settings(settings, PSEUDONYM)
+    r = access_rules(settings, PSEUDONYM)
     assert "1000000001" not in path.read_text()
     assert decide(ok(), r=r).reason is AccessReason.REVOKED
     by_other_card = decide(ok(), r=r, credential=Credential(CredentialKind.BARCODE, "9999"))
@@ -269,7 +266,7 @@ def test_a_revoked_card_is_refused_and_the_list_holds_only_its_token(tmp_path: P
 def test_lists_without_the_pseudonym_key_are_a_config_error(tmp_path: Path) -> None:
     settings = AccessSettings.model_validate({"revocation_list": str(tmp_path / "r.txt")})
     with pytest.raises(ConfigError):
-        AccessRules.from_settings(settings)
+        access_rules(settings, None)
 
 
 @pytest.fixture
@@ -279,7 +276,7 @@ def staff_rules(tmp_path: Path) -> AccessRules:
     daytime = staff_entry("7000000002", "4321", PSEUDONYM, "staff", closed_hours=False)
     path.write_text(cleaner.to_toml() + "\n" + daytime.to_toml())
     settings = AccessSettings.model_validate({"staff_list": str(path)})
-    return AccessRules.from_settings(settings, PSEUDONYM)
+    return access_rules(settings, PSEUDONYM)
 
 
 def test_the_staff_list_stores_a_salted_slow_verifier_not_the_pin_or_card(tmp_path: Path) -> None:
@@ -294,7 +291,7 @@ def test_the_staff_list_stores_a_salted_slow_verifier_not_the_pin_or_card(tmp_pa
 
 def test_a_staff_card_gets_in_while_the_lms_is_down(staff_rules: AccessRules) -> None:
     cleaner = Credential(CredentialKind.CARD_UID, "7000000001")
-    assert staff_rules.check_staff(cleaner, "4321")[0] is StaffCheck.OK
+    assert staff_rules.check_staff(cleaner, "4321")[0] is AccessReason.STAFF
     right = staff_rules.decide(cleaner, None, OpeningKind.CLOSED, WEDNESDAY_EVENING, pin="4321")
     wrong = staff_rules.decide(cleaner, None, OpeningKind.UNSTAFFED, WEDNESDAY_EVENING, pin="4322")
     stranger = staff_rules.decide(CARD, None, OpeningKind.UNSTAFFED, WEDNESDAY_EVENING, pin="4321")
@@ -330,10 +327,12 @@ def test_messages_fill_in_amounts_and_times() -> None:
 
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_every_refusal_has_a_next_step(language: str) -> None:
-    assert set(MESSAGES[language]) == set(AccessReason)
-    for reason, (why, next_step) in MESSAGES[language].items():
-        assert why and (next_step or reason in (AccessReason.OK, AccessReason.STAFF,
-                                                AccessReason.STAFFED_HOURS))
+    for reason in AccessReason:
+        decision = AccessDecision(False, reason, "x", "", text(f"access.{reason.value}.why", language), "",
+                                  "", ())
+        assert decision.explanation and decision.explanation != f"access.{reason.value}.why"
+        if reason not in (AccessReason.OK, AccessReason.STAFF, AccessReason.STAFFED_HOURS):
+            assert has(f"access.{reason.value}.next", language)
 
 
 def test_staff_detail_has_no_name_or_pin() -> None:

@@ -26,7 +26,7 @@ WEEKDAY = ["07:00-10:00 unstaffed", "10:00-19:00 staffed", "19:00-22:00 unstaffe
 
 @pytest.fixture(scope="module")
 def demo() -> BranchCalendar:
-    return BranchCalendar.from_file(DEMO, BRANCH)
+    return BranchCalendar(load_calendar(DEMO).branch(BRANCH))
 
 
 def calendar(**branch: Any) -> BranchCalendar:

@@ -48,8 +48,8 @@ def pulses(kiosk: Kiosk) -> list[float]:
 def test_the_panel_shows_the_opening_state(door: tuple[Kiosk, FakeClock]) -> None:
     kiosk, _clock = door
     view = kiosk.session.view
-    assert (view.role, view.opening_kind) == ("door", "unstaffed")
-    assert view.opening_until is not None and view.opening_until.hour == 22
+    assert (view.role, view.opening.kind) == ("door", "unstaffed")
+    assert view.opening.until is not None and view.opening.until.hour == 22
 
 
 def test_an_adult_gets_in_and_the_panel_resets(door: tuple[Kiosk, FakeClock]) -> None:

@@ -9,16 +9,16 @@ import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from kiosk.bootstrap.door import access_rules
 from kiosk.cli.access import seeded_lms
 from kiosk.domain.events import Core, InlineWorkers
 from kiosk.domain.model import AuthResult, Credential, CredentialKind
 from kiosk.domain.privacy import Pseudonymizer
-from kiosk.door.access_model import OpeningKind
-from kiosk.door.access_rules import AccessRules
 from kiosk.door.calendar import BranchCalendar
 from kiosk.door.entry import EntryController, EntryView
 from kiosk.door.supervision import DoorSupervisor
 from kiosk.settings import CONFIG_DIR, DoorSupervisionSettings, load_access_settings
+from kiosk.settings.calendar import load_calendar
 from kiosk.store import Journal, Store, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
 from kiosk.testing.memory import FakeClock, FakeDoorLock
@@ -50,14 +50,15 @@ class Door:
         self.entry_log = EntryLog(self.store, self.clock.now)
         self.supervisor = DoorSupervisor(self.clock, DoorSupervisionSettings(), Journal(self.store),
                                          self.entry_log, lambda _alarm: None, terminal="door-1")
-        calendar = BranchCalendar.from_file(CONFIG_DIR / "demo" / "calendar.toml", "hovedbiblioteket")
+        calendar_file = load_calendar(CONFIG_DIR / "demo" / "calendar.toml")
+        calendar = BranchCalendar(calendar_file.branch("hovedbiblioteket"))
         seed = tomllib.loads((CONFIG_DIR / "demo" / "lms.toml").read_text(encoding="utf-8"))
         self.lock = FakeDoorLock(self.clock.now)
         self.views: list[EntryView] = []
         self.entry = EntryController(
             self.core, lms or seeded_lms(seed), self.clock,
-            AccessRules.from_settings(load_access_settings(CONFIG_DIR / "demo" / "access.toml")),
-            lambda when: OpeningKind(calendar.state_at(when).kind.value), self.supervisor, self.lock,
+            access_rules(load_access_settings(CONFIG_DIR / "demo" / "access.toml"), None),
+            calendar.opening_at, self.supervisor, self.lock,
             Pseudonymizer(b"k" * 32), publish=self.views.append, budget_s=3.0, pulse_s=5.0)
 
     def present(self, patron: tuple[str, str]) -> EntryView:

@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 
 from kiosk.bootstrap.kiosk import Kiosk
-from kiosk.domain.logs import SecretRegistry, redact, setup_logging
+from kiosk.bootstrap.log_files import setup_logging
+from kiosk.domain.logs import SecretRegistry, redact
 from kiosk.testing.memory import FakeCardReader
 
 CPR = "0707614285"

@@ -27,6 +27,7 @@ from kiosk.session.service import Screen
 from kiosk.settings import LmsSettings, OfflineSettings, Sip2Settings
 from kiosk.simulate.build import DEMO_SEED
 from kiosk.store import Journal, JournalState
+from kiosk.store.keys import sealing_key
 from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import load_data
@@ -259,9 +260,9 @@ def test_returns_work_offline_and_are_replayed(world: World) -> None:
 
 def test_the_seal_needs_its_key_and_the_key_file_is_private(tmp_path: Path) -> None:
     key_file = tmp_path / "data" / "offline.key"
-    sealer = Sealer.from_file(key_file)
+    sealer = Sealer(sealing_key(key_file))
     sealed = sealer.seal("0101901234")
-    assert "0101901234" not in sealed and Sealer.from_file(key_file).unseal(sealed) == "0101901234"
+    assert "0101901234" not in sealed and Sealer(sealing_key(key_file)).unseal(sealed) == "0101901234"
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     with pytest.raises(StoreError, match="cannot be opened"):
         Sealer(bytes(32)).unseal(sealed)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kiosk.domain.events import Core, InlineWorkers, Tick
+from kiosk.domain.inputs import CredentialPresented
 from kiosk.domain.logs import SECRETS
 from kiosk.domain.model import Credential, CredentialKind, Patron
-from kiosk.session.events import CredentialPresented
 from kiosk.session.service import (
     Message,
     Screen,
@@ -31,8 +31,8 @@ class Harness:
         self.lms.add_patron(Patron("1000000003", "Holm, Karen", blocked=True), pin="1357")
         self.reader = FakeCardReader()
         self.reader.start(lambda c: self.core.post(CredentialPresented(c)))
-        self.session = SessionService(self.core, self.lms, self.clock, SessionSettings(),
-                                      card_reader_health=self.reader.health)
+        self.session = SessionService.for_kiosk(self.core, self.lms, self.clock, SessionSettings(),
+                                                card_reader_health=self.reader.health)
         self.views: list[SessionView] = []
         self.core.subscribe(lambda v: self.views.append(v) if isinstance(v, SessionView) else None)
 

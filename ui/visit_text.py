@@ -12,7 +12,10 @@ from decimal import Decimal
 
 from kiosk.circulation.results import ItemResult, Outcome, Routing
 from kiosk.circulation.view import HoldRow, LoanRow, Purpose
-from ui.i18n import TEXTS, format_date, format_money, t
+from kiosk.texts import has, plural
+from kiosk.texts import text as t
+from kiosk.texts.formats import day_and_month
+from kiosk.texts.formats import money as format_money
 
 OK, ATTENTION, ERROR, BUSY, NEUTRAL = "ok", "attention", "error", "busy", ""
 
@@ -43,7 +46,7 @@ OFFLINE_REASONS = ("offline_limit", "offline_category", "offline_disabled")
 
 
 def date_text(date: dt.datetime | None, fallback: str, language: str) -> str:
-    return format_date(date, language) if date is not None else fallback
+    return day_and_month(date, language) if date is not None else fallback
 
 
 def money(amount: Decimal | None, language: str, currency: str = "DKK") -> str:
@@ -118,7 +121,7 @@ def left_on_pad(count: int, purpose: Purpose, language: str) -> str:
     if count <= 0:
         return ""
     kind = "return" if purpose is Purpose.RETURN else "borrow"
-    return t(f"left_on_pad.{'one' if count == 1 else 'many'}.{kind}", language, n=count)
+    return plural(f"left_on_pad.{kind}", count, language, n=count)
 
 
 def loan_row(loan: LoanRow, language: str) -> RowText:
@@ -154,4 +157,4 @@ def hold_row(hold: HoldRow, language: str) -> RowText:
 
 def visit_messages(messages: tuple[str, ...], language: str) -> str:
     """The visit's messages: a known code ("lms_unavailable") as our sentence, other text as is."""
-    return "\n".join(t(f"msg.{m}", language) if f"msg.{m}" in TEXTS else m for m in messages if m)
+    return "\n".join(t(f"msg.{m}", language) if has(f"msg.{m}") else m for m in messages if m)

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.texts import LANGUAGE_NAMES
 from ui import style
-from ui.i18n import LANGUAGE_NAMES
 
 
 def label(object_name: str, text: str = "", *, wrap: bool = True, center: bool = True) -> QLabel:

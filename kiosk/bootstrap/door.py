@@ -1,110 +1,73 @@
 """The door terminal's assembly: the entrance panel's calendar, access rules, door supervision,
-entry log, opening schedule (announcements, lights and alarm relays) and daily purge, wired to the core.
-Part of the composition root (with :mod:`kiosk.bootstrap.kiosk`)."""
+entry log, opening schedule and daily purge, built from the settings and attached to the core.
+Part of the composition root (with :mod:`kiosk.bootstrap.kiosk`): it builds, the door decides."""
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 from collections.abc import Callable
 
 from kiosk.domain.errors import ConfigError
-from kiosk.domain.events import Core, Tick
+from kiosk.domain.events import Core
 from kiosk.domain.ports import Clock, Devices, LibrarySystem
-from kiosk.door.access_model import OpeningKind
 from kiosk.door.access_rules import AccessRules
-from kiosk.door.calendar import BranchCalendar
+from kiosk.door.calendar import BranchCalendar, Opening
 from kiosk.door.entry import EntryController, EntryView
 from kiosk.door.schedule import OpeningSchedule
-from kiosk.door.supervision import ANNOUNCEMENTS, DoorAlarmEvent, DoorSupervisor
+from kiosk.door.supervision import DoorSupervisor
+from kiosk.door.terminal import DailyPurge, DoorTerminal, RelayOutputs, Speaker
 from kiosk.offline.mode import CachedAuth
-from kiosk.session.events import DoorChanged
-from kiosk.session.service import EntryFactory
-from kiosk.settings import Settings
+from kiosk.session.door_visit import EntryFactory
+from kiosk.settings import AccessSettings, Settings
+from kiosk.settings.calendar import load_calendar
 from kiosk.store import Journal, Store
+from kiosk.store.access_lists import load_revocations, load_staff_list
 from kiosk.store.entry_log import EntryLog
 from kiosk.store.keys import pseudonymizer
 
-log = logging.getLogger(__name__)
+
+def access_rules(settings: AccessSettings, pseudonym: Callable[[str], str] | None) -> AccessRules:
+    """The rules, with the revocation and staff lists read from the files the settings name."""
+    if (settings.revocation_list or settings.staff_list) and pseudonym is None:
+        raise ConfigError("access: the revocation and staff lists need the installation's pseudonym key")
+    revoked = load_revocations(settings.revocation_list) if settings.revocation_list else frozenset()
+    staff = load_staff_list(settings.staff_list) if settings.staff_list else ()
+    return AccessRules(settings, pseudonym=pseudonym, revoked=revoked, staff=staff)
 
 
-def door_terminal(settings: Settings, store: Store, core: Core, clock: Clock, lms: LibrarySystem,
-                  devices: Devices, cached: CachedAuth | None = None
-                  ) -> tuple[EntryFactory, Callable[[], tuple[str, dt.datetime | None]]]:
-    """The entrance panel: calendar, access rules, door supervision and entry log, wired to the core.
-    ``cached`` answers for the LMS from the cached access list when it does not answer in time."""
-
+def branch_calendar(settings: Settings) -> BranchCalendar:
+    """The opening calendar of the terminal's branch, from the calendar file the settings name."""
     if settings.calendar.file is None:
         raise ConfigError("calendar.file: the door terminal needs the branch's opening calendar")
-    calendar = BranchCalendar.from_file(settings.calendar.file, settings.terminal.branch,
-                                        settings.terminal.language)
+    branch = load_calendar(settings.calendar.file).branch(settings.terminal.branch)
+    return BranchCalendar(branch, settings.terminal.language)
+
+
+def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core, clock: Clock,
+                  lms: LibrarySystem, devices: Devices, cached: CachedAuth | None = None
+                  ) -> tuple[EntryFactory, Callable[[], Opening], int]:
+    """The entrance panel, attached to the core; the session gets the entry controller's factory,
+    the opening state to show and how many children a patron may bring in. ``cached`` answers from
+    the cached access list when the LMS does not answer in time."""
+    calendar = branch_calendar(settings)
     pseudonym = pseudonymizer(store)
-    rules = AccessRules.from_settings(settings.access, pseudonym)
+    rules = access_rules(settings.access, pseudonym)
     entry_log = EntryLog.from_settings(store, clock.now, settings.entry_log)
-    entry_log.purge()
-    announcer = devices.announcer
-    language = settings.terminal.language
-
-    def on_alarm(event: DoorAlarmEvent) -> None:
-        log.warning("door alarm: %s", event.kind.value)
-        core.publish(event)
-        if event.announcement and announcer is not None:
-            text = ANNOUNCEMENTS[event.announcement][language]
-            core.run_in_worker(lambda: announcer.announce(text, language), lambda _r, _e: None)
-
+    terminal_settings = settings.terminal
+    speaker = Speaker(core, devices.announcer, terminal_settings.language)
     sensor = devices.door_sensor
-    journal = Journal(store, now=lambda: clock.now().astimezone(dt.UTC))
-    supervisor = DoorSupervisor(clock, settings.door_supervision, journal, entry_log, on_alarm,
-                                terminal=settings.terminal.id, has_sensor=sensor is not None,
+    supervisor = DoorSupervisor(clock, settings.door_supervision, journal, entry_log, speaker.alarm,
+                                terminal=terminal_settings.id, has_sensor=sensor is not None,
                                 door_open=sensor.is_open() if sensor is not None else False)
-    core.on(Tick, lambda _e: supervisor.tick())
-    core.on(DoorChanged, lambda e: supervisor.door_changed(e.is_open))
-
-    def announce(text: str, spoken_language: str) -> None:
-        if announcer is not None:
-            core.run_in_worker(lambda: announcer.announce(text, spoken_language), lambda _r, _e: None)
-
-    outputs = devices.outputs()
-    failing: set[str] = set()
-
-    def switched(name: str, on: bool) -> Callable[[object, BaseException | None], None]:
-        def done(_result: object, error: BaseException | None) -> None:
-            if error is None:
-                failing.discard(name)
-            elif name not in failing:  # said once, not every time it is set again
-                failing.add(name)
-                log.error("could not switch %s %s: %s", name, "on" if on else "off", error)
-        return done
-
-    def switch(name: str, on: bool) -> None:
-        core.run_in_worker(lambda: outputs[name].set(on), switched(name, on))
-
-    schedule = OpeningSchedule(calendar, supervisor, announce, clock.now, settings.terminal.languages,
-                               outputs=outputs, switch=switch)
-    core.on(Tick, lambda _e: schedule.tick())
-    purged = [clock.now().astimezone(calendar.zone).date()]
-
-    def purge_daily(_event: Tick) -> None:
-        today = clock.now().astimezone(calendar.zone).date()
-        if today != purged[0]:
-            purged[0] = today
-            entry_log.purge()
-
-    core.on(Tick, purge_daily)
-
-    def opening(when: dt.datetime) -> OpeningKind:
-        state = calendar.state_at(when)
-        if calendar.last_entry_passed(when, state):
-            return OpeningKind.AFTER_LAST_ENTRY
-        return OpeningKind(state.kind.value)
-
-    def opening_now() -> tuple[str, dt.datetime | None]:
-        state = calendar.state_at(clock.now())
-        return state.kind.value, state.period.end.astimezone(calendar.zone)  # shown as the branch's time
+    outputs = RelayOutputs(core, devices.outputs())
+    schedule = OpeningSchedule(calendar, supervisor, speaker.say, clock.now, terminal_settings.languages,
+                               outputs=outputs.names, switch=outputs.switch)
+    terminal = DoorTerminal(calendar, supervisor, schedule, DailyPurge(entry_log, clock.now, calendar.zone),
+                            clock)
+    terminal.attach(core)
 
     def entry(publish: Callable[[EntryView], None]) -> EntryController:
-        return EntryController(core, lms, clock, rules, opening, supervisor, devices.door_lock, pseudonym,
-                               publish=publish, budget_s=settings.terminal.lms_budget_s,
+        return EntryController(core, lms, clock, rules, calendar.opening_at, supervisor, devices.door_lock,
+                               pseudonym, publish=publish, budget_s=terminal_settings.lms_budget_s,
                                pulse_s=settings.devices.door.pulse_s, cached=cached)
 
-    return entry, opening_now
+    return entry, terminal.opening_now, supervisor.max_children

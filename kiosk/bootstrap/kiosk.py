@@ -1,48 +1,38 @@
-"""The composition root: reads settings, builds adapters and services, wires them to the UI.
+"""The composition root: from settings to a running kiosk (without its window: :mod:`kiosk.bootstrap.gui`).
 
-This is the one module in ``kiosk`` that may import Qt, drivers and protocol modules (lazily, so
-that the rest of the core stays importable without them).
+:func:`build` makes the store, the LMS, the devices, the central system, and the session of the
+terminal's role (the self-service kiosk, or the door), wired to one core. It builds and connects;
+every rule is in the core's packages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any
 
-from kiosk.bootstrap.central import cached_answer, central_system, offline_mode
-from kiosk.bootstrap.demo import DemoCard, demo_cards, read_seed
+from kiosk.bootstrap.central import central_system
+from kiosk.bootstrap.demo import DemoCard, demo_cards
+from kiosk.bootstrap.devices import build_devices, demo_tags
 from kiosk.bootstrap.door import door_terminal
+from kiosk.bootstrap.lms import library_system, receipt_mailer
+from kiosk.bootstrap.log_files import setup_logging
+from kiosk.bootstrap.offline import circulation, lms_mode
 from kiosk.bootstrap.paths import Locations, locations
-from kiosk.central.sync import CentralSync
-from kiosk.circulation.service import CirculationService
-from kiosk.domain.errors import ConfigError
+from kiosk.circulation.visit import VisitController
+from kiosk.domain.clock import SystemClock
 from kiosk.domain.events import Core, Workers
-from kiosk.domain.logs import setup_logging
+from kiosk.domain.inputs import CredentialPresented, DoorChanged, TagsOnPad
 from kiosk.domain.model import Tag
-from kiosk.domain.ports import CardReader, Clock, Devices, LibrarySystem, ReceiptMailer
+from kiosk.domain.ports import CardReader, Clock, Devices, LibrarySystem
 from kiosk.offline.mode import LmsMode
-from kiosk.session.events import CredentialPresented, DoorChanged, TagsOnPad
 from kiosk.session.service import SessionService
-from kiosk.settings import Settings
+from kiosk.settings import Role, Settings
 from kiosk.store import Journal, Store, open_store
 from kiosk.store.keys import pseudonymizer
-from kiosk.testing.memory_lms import FakeLibrarySystem
 
 log = logging.getLogger(__name__)
-
-
-
-class SystemClock:
-    def now(self) -> dt.datetime:
-        return dt.datetime.now().astimezone()
-
-    def monotonic(self) -> float:
-        return time.monotonic()
 
 
 @dataclass
@@ -126,109 +116,61 @@ def build(
         console=settings.logging.console if log_to_console is None else log_to_console,
     )
     store = open_store(where.database)
-    clock = clock or SystemClock()
+    the_clock: Clock = clock or SystemClock()
+    journal = Journal(store, now=lambda: the_clock.now().astimezone(dt.UTC))  # the one journal
     core = Core(workers)
     closers: list[Callable[[], None]] = []
     try:
-        lms, seed = _library_system(settings, closers)
-    except BaseException:
-        store.close()
-        raise
-    from kiosk.bootstrap.devices import build_devices, demo_tags
-
-    try:
+        lms, seed, institution = library_system(settings, closers)
         devices = build_devices(settings.devices, closers)
     except BaseException:
         for closer in reversed(closers):
             closer()
         store.close()
         raise
-    sync_cell: list[CentralSync | None] = [None]  # the access list, once the central sync is built
-    cached = partial(cached_answer, sync_cell)
-    entry, opening_now = (door_terminal(settings, store, core, clock, lms, devices, cached)
-                          if settings.terminal.role == "door" else (None, None))
-    circulation, mode, service_lms = None, None, lms
-    if devices.item_reader is not None and entry is None:
-        mode, service_lms, desk = offline_mode(settings, where, store, core, clock, lms, cached)
-        circulation = CirculationService(
-            service_lms, devices.item_reader, Journal(store), terminal_id=settings.terminal.id,
-            institution=_institution(lms, settings), pseudonym=pseudonymizer(store),
-            now=clock.now, offline=desk)
-    session = SessionService(core, service_lms, clock, settings.session, language=settings.terminal.language,
-                             circulation=circulation, receipt_printer=devices.receipt_printer,
-                             library_name=settings.terminal.name or settings.terminal.branch,
-                             card_reader_health=devices.card_reader.health,
-                             mailer=_mailer(settings), entry=entry, opening_now=opening_now)
-    sync_cell[0] = central_system(settings, where, store, core, clock, devices, mode, closers)
+    # Offline mode is a kiosk's with a pad: the door decides without the LMS by its own budget.
+    pad = devices.item_reader if settings.terminal.role is Role.KIOSK else None
+    offline = lms_mode(settings, where, journal, core, the_clock, lms) if pad is not None else None
+    mode = offline[0] if offline is not None else None
+    sync = central_system(settings, where, store, journal, core, the_clock, devices, mode, closers)
+    cached = sync.cached_auth if sync is not None else None
+    terminal, session_settings = settings.terminal, settings.session
+    if terminal.role is Role.DOOR:
+        entry, opening_now, max_children = door_terminal(settings, store, journal, core, the_clock, lms,
+                                                         devices, cached)
+        session = SessionService.for_door(core, lms, the_clock, session_settings, entry=entry,
+                                          opening_now=opening_now, language=terminal.language,
+                                          max_children=max_children,
+                                          card_reader_health=devices.card_reader.health)
+    else:
+        service_lms, visits = lms, None
+        if pad is not None and offline is not None:
+            service_lms, lending = circulation(settings, journal, the_clock, lms, pad, *offline, cached,
+                                               pseudonymizer(store), institution)
+            mailer, printer = receipt_mailer(settings), devices.receipt_printer
+
+            def visits(publish: Callable[..., None]) -> VisitController:
+                return VisitController(core, service_lms, lending, printer, mailer=mailer, publish=publish,
+                                       now=the_clock.now, library_name=terminal.name or terminal.branch)
+
+        session = SessionService.for_kiosk(core, service_lms, the_clock, session_settings, visits=visits,
+                                           language=terminal.language,
+                                           card_reader_health=devices.card_reader.health)
+    demo = profile == "demo" and bool(seed)
     return Kiosk(
         settings=settings,
         locations=where,
         store=store,
-        journal=Journal(store),
+        journal=journal,
         core=core,
-        clock=clock,
+        clock=the_clock,
         lms=lms,
         devices=devices,
         session=session,
         mode=mode,
-        demo_cards=demo_cards(seed) if profile == "demo" and seed else (),
-        demo_tags=tuple(demo_tags(seed)) if profile == "demo" and seed else (),
+        demo_cards=demo_cards(seed) if demo else (),
+        demo_tags=tuple(demo_tags(seed)) if demo else (),
         demo_titles={str(i["id"]): str(i.get("title", "")) for i in seed.get("items", [])}
-        if profile == "demo" else {},
+        if demo else {},
         closers=closers,
     )
-
-
-def _mailer(settings: Settings) -> ReceiptMailer | None:
-    if not settings.receipt_email.smtp_host:
-        return None
-    from sync.mail import SmtpReceiptMailer
-
-    return SmtpReceiptMailer(settings.receipt_email)
-
-
-def _institution(lms: LibrarySystem, settings: Settings) -> str:
-    """The library's ISIL, to tell its own items from other libraries' (the SIP2 AO)."""
-    client = getattr(lms, "client", None)
-    account = getattr(client, "account", None)
-    return str(getattr(account, "institution", "")) or settings.lms.sip2.institution
-
-
-def _library_system(settings: Settings, closers: list[Callable[[], None]]
-                    ) -> tuple[LibrarySystem, dict[str, Any]]:
-    """The LMS adapter the settings ask for, and the seed data it was built from (if any)."""
-    lms_settings = settings.lms
-    if lms_settings.kind == "memory":
-        memory_seed = read_seed(lms_settings.seed)
-        return FakeLibrarySystem.from_seed(memory_seed), memory_seed
-    from sync.sip2.client import Sip2Client
-    from sync.sip2.library import Sip2LibrarySystem
-
-    account = lms_settings.sip2
-    seed: dict[str, Any] = {}
-    if lms_settings.kind == "emulator":
-        import secrets
-
-        from sync.sip2.emulator import Sip2Emulator
-        from sync.sip2.emulator_data import load_data
-
-        seed = read_seed(lms_settings.seed)
-        assert lms_settings.seed is not None
-        try:
-            data = load_data(lms_settings.seed)
-        except ValueError as exc:
-            raise ConfigError(f"lms.seed: {exc}") from None
-        password = secrets.token_hex(8)
-        emulator = Sip2Emulator(data, host="127.0.0.1", port=0, user="kiosk", password=password)
-        emulator.start()
-        closers.append(emulator.stop)
-        host, port = emulator.address
-        account = account.model_copy(update={
-            "host": host, "port": port, "user": "kiosk", "password": password, "tls": False,
-            "telnet": False, "encoding": "cp850",
-            "institution": account.institution or data.library.institution})
-        log.info("built-in SIP2 LMS emulator listening on %s:%d", host, port)
-    client = Sip2Client(account)
-    closers.append(client.close)
-    client.start_keepalive()
-    return Sip2LibrarySystem(client), seed

@@ -28,10 +28,11 @@ from typing import Any, Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from kiosk.central.outbox import Backoff, OutboxStats
+from kiosk.central.outbox import Backoff, Outbox, OutboxStats
 from kiosk.domain.central import AccessEntry, AccessPage, TerminalConfig
 from kiosk.domain.errors import CentralRejected, CentralUnavailable, CursorExpired, KioskError, StoreError
-from kiosk.domain.model import DeviceHealth
+from kiosk.domain.events import Core, Tick
+from kiosk.domain.model import AuthOutcome, AuthResult, Credential, DeviceHealth
 from kiosk.domain.ports import CentralService, Clock
 from kiosk.store import Store
 from kiosk.store.access_cache import DEFAULT_CONSENT_FIELD, AccessCache, AccessListError
@@ -125,6 +126,33 @@ class CentralSync:
     def access_cache(self) -> AccessCache | None:
         """The access list for offline logins and door decisions; None before the first config."""
         return self._live
+
+    def cached_auth(self, credential: Credential, pin: str | None) -> AuthResult | None:
+        """The cached access list's answer for a card and PIN, when the LMS gives none; None when
+        there is no list yet or the card is not on it."""
+        cache = self._live
+        if cache is None:
+            return None
+        answer = cache.check(credential.value, pin)
+        return None if answer.auth.outcome is AuthOutcome.UNKNOWN_PATRON else answer.auth
+
+    def attach(self, core: Core, outbox: Outbox) -> None:
+        """Send the outbox and run the sync's due jobs on the core's workers, as the ticks find
+        them due; one run of each at a time."""
+
+        def report(what: str) -> Callable[[object, BaseException | None], None]:
+            def done(_result: object, error: BaseException | None) -> None:
+                if error is not None:
+                    log.error("%s failed unexpectedly: %s", what, error)
+            return done
+
+        def tick(_event: Tick) -> None:
+            if outbox.due():
+                core.run_in_worker(outbox.send_once, report("the outbox"))
+            if self.due_work():
+                core.run_in_worker(self.run_due, report("the central sync"))
+
+        core.on(Tick, tick)
 
     # -- the core thread ---------------------------------------------------------------------------
     def due_work(self) -> bool:

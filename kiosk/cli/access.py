@@ -17,12 +17,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from kiosk.bootstrap.door import access_rules
 from kiosk.domain.errors import ConfigError, KioskError, LmsError
 from kiosk.domain.model import AuthResult, Credential, CredentialKind, Patron
 from kiosk.domain.ports import LibrarySystem
-from kiosk.door.access_model import AccessDecision, OpeningKind, Verdict
-from kiosk.door.access_rules import AccessRules, Pseudonym, revoke, staff_entry
+from kiosk.door.access_model import AccessDecision, Verdict
+from kiosk.door.access_rules import Pseudonym
+from kiosk.door.calendar import OpeningKind
 from kiosk.settings import CONFIG_DIR, AccessSettings, load_access_settings
+from kiosk.store.access_lists import revoke, staff_entry
 from kiosk.store.keys import pseudonymizer
 from kiosk.testing.memory_lms import FakeLibrarySystem
 
@@ -118,7 +121,7 @@ def _check(args: argparse.Namespace, connect_sip2: Sip2Connector | None) -> int:
     settings = load_access_settings(args.rules)
     at = _when(args.at, settings)
     lists = settings.revocation_list or settings.staff_list
-    rules = AccessRules.from_settings(settings, _pseudonym(args.data_dir) if lists else None)
+    rules = access_rules(settings, _pseudonym(args.data_dir) if lists else None)
     credential = Credential(CredentialKind(args.kind), args.credential.strip())
     if not credential.value:
         raise ConfigError("--credential: empty")

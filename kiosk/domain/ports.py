@@ -33,6 +33,10 @@ from kiosk.domain.model import (
 )
 
 
+class HasHealth(Protocol):
+    def health(self) -> DeviceHealth: ...
+
+
 class Clock(Protocol):
     """Wall-clock time (for dates shown and sent) and monotonic time (for timeouts)."""
 
@@ -238,6 +242,10 @@ class Devices:
         return {name: output for name, output in (("lights", self.lights), ("alarm", self.alarm))
                 if output is not None}
 
-    def present(self) -> list[tuple[str, object]]:
+    def present(self) -> list[tuple[str, HasHealth]]:
         """(role, device) for every device the terminal has, in a stable order."""
         return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None]
+
+    def health(self) -> list[DeviceHealth]:
+        """How every device is (the heartbeat's list); each ``health()`` is quick and does no I/O."""
+        return [device.health() for _, device in self.present()]

@@ -9,28 +9,23 @@ number or a name: lists hold pseudonymous tokens, PINs only as slow salted verif
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
-from pathlib import Path
 
 from kiosk.domain.cpr import birth_date as cpr_birth_date
-from kiosk.domain.errors import ConfigError
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential, CredentialKind, Patron
-from kiosk.domain.pins import pin_verifier, verify_pin
+from kiosk.domain.pins import verify_pin
 from kiosk.door.access_model import (
-    HEADLINES,
-    MESSAGES,
     AccessDecision,
     AccessReason,
-    OpeningKind,
     RuleResult,
     Verdict,
-    band_words,
-    money,
 )
+from kiosk.door.calendar import OpeningKind
 from kiosk.settings import WEEKDAYS, AccessSettings, AgeBand, RuleName
+from kiosk.store.access_lists import StaffEntry
+from kiosk.texts import has, text
+from kiosk.texts.formats import money
 
 Pseudonym = Callable[[str], str]
 
@@ -45,65 +40,6 @@ def birth_date_from_cpr(cpr: str) -> dt.date | None:
 def age_on(birth: dt.date, day: dt.date) -> int:
     """Whole years; one is added on the birthday itself (29 February: on 1 March in other years)."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-# -- revocation list and staff whitelist ------------------------------------------------------------
-
-def load_revocations(path: Path) -> frozenset[str]:
-    """Tokens of revoked cards, one per line (``token date``); a missing file is an empty list."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return frozenset()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the revocation list ({exc})") from None
-    return frozenset(line.split()[0] for line in lines if line.strip() and not line.startswith("#"))
-
-
-def revoke(path: Path, card_number: str, pseudonym: Pseudonym, day: dt.date) -> str:
-    """Add a card to the revocation list by its token (never the number); returns the token."""
-    token = pseudonym(card_number)
-    if token not in load_revocations(path):
-        with path.open("a", encoding="utf-8") as file:
-            file.write(f"{token} {day.isoformat()}\n")
-    return token
-
-
-@dataclass(frozen=True)
-class StaffEntry:
-    """One card on the staff/cleaner whitelist: its token, a role (not a name) and a PIN verifier."""
-
-    token: str
-    role: str
-    pin_verifier: str
-    closed_hours: bool = True  # may also come in when the branch is closed (cleaners, early shifts)
-
-    def to_toml(self) -> str:
-        return (f'[[staff]]\ntoken = "{self.token}"\nrole = "{self.role}"\n'
-                f'pin = "{self.pin_verifier}"\nclosed_hours = {str(self.closed_hours).lower()}\n')
-
-
-def staff_entry(card_number: str, pin: str, pseudonym: Pseudonym, role: str,
-                closed_hours: bool = True) -> StaffEntry:
-    return StaffEntry(pseudonym(card_number), role.replace('"', "'"), pin_verifier(pin), closed_hours)
-
-
-def load_staff_list(path: Path) -> tuple[StaffEntry, ...]:
-    """The ``[[staff]]`` entries of a TOML file; every problem is a ConfigError naming the file."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return tuple(StaffEntry(str(e["token"]), str(e.get("role", "")), str(e["pin"]),
-                                bool(e.get("closed_hours", True))) for e in data.get("staff", []))
-    except FileNotFoundError:
-        return ()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{path}: not a valid staff list ({type(exc).__name__}: {exc})") from None
-
-
-class StaffCheck(StrEnum):
-    NOT_LISTED = "not_listed"
-    OK = "ok"
-    WRONG_PIN = "wrong_pin"
 
 
 # -- the rules -------------------------------------------------------------------------------------
@@ -139,25 +75,18 @@ class AccessRules:
         self._revoked = revoked
         self._staff = {entry.token: entry for entry in staff}
 
-    @classmethod
-    def from_settings(cls, settings: AccessSettings, pseudonym: Pseudonym | None = None) -> AccessRules:
-        """Rules with their lists read from the files the settings name."""
-        revoked = load_revocations(settings.revocation_list) if settings.revocation_list else frozenset()
-        staff = load_staff_list(settings.staff_list) if settings.staff_list else ()
-        if (settings.revocation_list or settings.staff_list) and pseudonym is None:
-            raise ConfigError("access: the revocation and staff lists need the installation's pseudonym key")
-        return cls(settings, pseudonym=pseudonym, revoked=revoked, staff=staff)
-
-    def check_staff(self, credential: Credential, pin: str | None) -> tuple[StaffCheck, StaffEntry | None]:
-        """Is this card on the staff/cleaner whitelist, and is the PIN its own? Needs no LMS."""
+    def check_staff(self, credential: Credential, pin: str | None
+                    ) -> tuple[AccessReason | None, StaffEntry | None]:
+        """Is this card on the staff/cleaner whitelist (None: no), and is the PIN its own
+        (``STAFF``; ``WRONG_PIN`` if not)? Needs no LMS."""
         if not self._staff or self._pseudonym is None:
-            return StaffCheck.NOT_LISTED, None
+            return None, None
         entry = self._staff.get(self._pseudonym(credential.value))
         if entry is None:
-            return StaffCheck.NOT_LISTED, None
+            return None, None
         if pin is None or not verify_pin(pin, entry.pin_verifier):
-            return StaffCheck.WRONG_PIN, entry
-        return StaffCheck.OK, entry
+            return AccessReason.WRONG_PIN, entry
+        return AccessReason.STAFF, entry
 
     def decide(self, credential: Credential, auth: AuthResult | None, opening: OpeningKind,
                at: dt.datetime, language: str = "da", *, pin: str | None = None,
@@ -189,9 +118,9 @@ class AccessRules:
         if not self._staff:
             return RuleResult("staff_whitelist", Verdict.SKIP, detail="no staff list")
         check, entry = self.check_staff(credential, pin)
-        if check is StaffCheck.NOT_LISTED or entry is None:
+        if check is None or entry is None:
             return RuleResult("staff_whitelist", Verdict.SKIP, detail="not on the staff list")
-        if check is StaffCheck.WRONG_PIN:
+        if check is AccessReason.WRONG_PIN:
             return RuleResult("staff_whitelist", Verdict.REFUSE, AccessReason.WRONG_PIN,
                               f"on the staff list ({entry.role}), PIN does not match")
         if opening is OpeningKind.CLOSED and not entry.closed_hours:
@@ -334,16 +263,25 @@ class AccessRules:
     # -- the decision -----------------------------------------------------------------------------
     def _decision(self, decider: RuleResult, trace: tuple[RuleResult, ...], case: _Case, language: str,
                   from_cache: bool) -> AccessDecision:
-        language = language if language in MESSAGES else "da"
         allowed = decider.verdict is Verdict.ALLOW
-        why, next_step = MESSAGES[language][decider.reason]
         band = self._age_band(case.local)
         fees = case.patron.fee_total if case.patron else self.settings.fee_limit
-        why = why.format(fees=money(fees, language), limit=money(self.settings.fee_limit, language),
-                         age=band.min_age if band else "", when=band_words(band, language) if band else "")
+        why = text(f"access.{decider.reason.value}.why", language,
+                   fees=money(fees, "DKK", language), limit=money(self.settings.fee_limit, "DKK", language),
+                   age=band.min_age if band else "", when=band_words(band, language) if band else "")
+        next_key = f"access.{decider.reason.value}.next"  # a decision that lets in has no next step
+        next_step = text(next_key, language) if has(next_key, language) else ""
         detail = f"{decider.reason.value} by {decider.rule}: {decider.detail}"
         if from_cache:
             detail += " (decided from the cached access list)"
-        return AccessDecision(allowed=allowed, reason=decider.reason, rule=decider.rule,
-                              headline=HEADLINES[language][allowed], explanation=why, next_step=next_step,
+        headline = text(f"access.headline.{'allowed' if allowed else 'refused'}", language)
+        return AccessDecision(allowed=allowed, reason=decider.reason, rule=decider.rule, headline=headline,
+                              explanation=why, next_step=next_step,
                               staff_detail=detail, trace=trace, language=language, from_cache=from_cache)
+
+
+def band_words(band: AgeBand, language: str) -> str:
+    """When an age band applies, for the patron: "efter kl. 20:00", "between 20:00 and 22:00"."""
+    if band.end == "24:00":
+        return text("access.band.after", language, start=band.start)
+    return text("access.band.between", language, start=band.start, end=band.end)

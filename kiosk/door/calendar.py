@@ -15,17 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Literal
 
 import holidays
 
-from kiosk.settings.calendar import (
-    BranchSettings,
-    PeriodKind,
-    PeriodRule,
-    load_calendar,
-)
+from kiosk.settings.calendar import BranchSettings, PeriodKind, PeriodRule
 
 UTC = dt.UTC
 _HORIZON_DAYS = 8  # how far state_at looks either side for the ends of the current period
@@ -51,6 +45,15 @@ class EventKind(StrEnum):
     LIGHTS_OFF = "lights_off"
     ALARM_DISARMED = "alarm_disarmed"
     ALARM_ARMED = "alarm_armed"
+
+
+class OpeningKind(StrEnum):
+    """What the branch is at a moment, as the opening calendar says."""
+
+    STAFFED = "staffed"
+    UNSTAFFED = "unstaffed"
+    AFTER_LAST_ENTRY = "after_last_entry"  # still unstaffed hours, but too close to closing to come in
+    CLOSED = "closed"
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,14 @@ class OpeningState:
 
 
 @dataclass(frozen=True)
+class Opening:
+    """What the door panel shows: the kind of hours now, and until when (in the branch's time)."""
+
+    kind: PeriodKind
+    until: dt.datetime
+
+
+@dataclass(frozen=True)
 class DayPlan:
     """One local date: its periods (cut at local midnight, covering the whole day) and its events.
 
@@ -126,10 +137,6 @@ class BranchCalendar:
             branch.holidays.country, categories=branch.holidays.categories,
             language="da" if language == "da" else "en_US")
 
-    @classmethod
-    def from_file(cls, path: Path, branch_id: str, language: HolidayLanguage = "da") -> BranchCalendar:
-        return cls(load_calendar(path).branch(branch_id), language)
-
     def state_at(self, when: dt.datetime) -> OpeningState:
         """The opening state at ``when`` (any aware datetime).
 
@@ -152,6 +159,19 @@ class BranchCalendar:
         margin = dt.timedelta(minutes=self.branch.events.last_entry_min)
         return (state.kind is PeriodKind.UNSTAFFED and state.next_kind is PeriodKind.CLOSED
                 and when >= state.period.end - margin)
+
+    def opening(self, when: dt.datetime) -> Opening:
+        """The kind of hours at ``when`` and when they end, as the branch's own time."""
+        state = self.state_at(when)
+        return Opening(state.kind, state.period.end.astimezone(self.zone))
+
+    def opening_at(self, when: dt.datetime) -> OpeningKind:
+        """What the door goes by at ``when``: the kind of hours, or "after last entry" in the last
+        minutes of unstaffed hours before closing."""
+        state = self.state_at(when)
+        if self.last_entry_passed(when, state):
+            return OpeningKind.AFTER_LAST_ENTRY
+        return OpeningKind(state.kind.value)
 
     def events_between(self, start: dt.datetime, end: dt.datetime) -> list[CalendarEvent]:
         """Every derived event with ``start <= time < end`` (aware datetimes), in time order."""

@@ -20,8 +20,9 @@ from kiosk.domain.errors import DeviceError, KioskError
 from kiosk.domain.events import Core
 from kiosk.domain.model import AuthResult, Credential
 from kiosk.domain.ports import Clock, DoorLock, LibrarySystem
-from kiosk.door.access_model import AccessDecision, OpeningKind
+from kiosk.door.access_model import AccessDecision, AccessReason
 from kiosk.door.access_rules import AccessRules
+from kiosk.door.calendar import OpeningKind
 from kiosk.door.supervision import DoorSupervisor
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class EntryView:
     """The answer at the door, for the screen."""
 
     allowed: bool
-    reason: str
+    reason: AccessReason
     message: str  # why, and what to do next, in the patron's language (the screen's title says the rest)
     from_cache: bool = False
     children: int = 0  # let in with the patron ("+N children with me")
@@ -144,12 +145,12 @@ class EntryController:
         if not decision.allowed:
             self._supervisor.refused(token, decision.reason.value, flags=flags)
             log.info("entry refused (%s)", decision.reason.value)
-            self._show(EntryView(False, decision.reason.value, _why(decision), from_cache))
+            self._show(EntryView(False, decision.reason, _why(decision), from_cache))
             return
         # Journal and entry log first (DoorSupervisor.granted), the relay after.
         self._supervisor.granted(token, children, reason=decision.reason.value, flags=flags)
         log.info("entry allowed (%s%s)", decision.reason.value, ", offline" if from_cache else "")
-        self._show(EntryView(True, decision.reason.value, _why(decision), from_cache, children))
+        self._show(EntryView(True, decision.reason, _why(decision), from_cache, children))
         if self._door is None:
             return
         door, seconds, generation = self._door, self._pulse_s, self._generation

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from kiosk.door.calendar import BranchCalendar, CalendarEvent, EventKind
 from kiosk.door.supervision import DoorSupervisor
 from kiosk.settings.calendar import PeriodKind
+from kiosk.texts import plural
 
 log = logging.getLogger(__name__)
 
@@ -21,20 +22,16 @@ log = logging.getLogger(__name__)
 _LOOK_BACK = dt.timedelta(days=8)
 REASSERT_EVERY = dt.timedelta(minutes=5)
 
-ANNOUNCEMENT_TEXTS = {
-    (PeriodKind.CLOSED, "da"): "Biblioteket lukker om {minutes} minutter.",
-    (PeriodKind.CLOSED, "en"): "The library closes in {minutes} minutes.",
-    (PeriodKind.UNSTAFFED, "da"): "Betjeningen slutter om {minutes} minutter. Derefter er der "
-                                  "selvbetjent åbningstid.",
-    (PeriodKind.UNSTAFFED, "en"): "Staffed hours end in {minutes} minutes. Self-service hours follow.",
-}
+ANNOUNCEMENTS = {PeriodKind.CLOSED: "announce.closing", PeriodKind.UNSTAFFED: "announce.staffed_ends"}
 
 
 def announcement_text(event: CalendarEvent, language: str) -> str | None:
+    """What is said for a calendar event in ``language``; None for an event that says nothing."""
     if event.kind is not EventKind.ANNOUNCEMENT or event.next_kind is None:
         return None
-    text = ANNOUNCEMENT_TEXTS.get((event.next_kind, language))
-    return text.format(minutes=event.minutes_before) if text is not None else None
+    key = ANNOUNCEMENTS.get(event.next_kind)
+    minutes = event.minutes_before or 0
+    return plural(key, minutes, language, minutes=minutes) if key is not None else None
 
 
 class OpeningSchedule:

@@ -52,23 +52,8 @@ class EntryFlag(StrEnum):
     HELD_OPEN = "held_open"
 
 
-# Text keys for the speaker, with the texts in each language of the kiosk.
-ANNOUNCEMENTS: dict[str, dict[str, str]] = {
-    "door.tailgating": {
-        "da": "Husk, at alle skal bruge deres eget lånerkort. Børn, der er med dig, kan meldes ved døren.",
-        "en": "Please remember that everyone must use their own library card. "
-              "Children with you can be added at the door panel.",
-    },
-    "door.held_open": {
-        "da": "Døren har stået åben for længe. Luk venligst døren.",
-        "en": "The door has been open too long. Please close the door.",
-    },
-    "door.still_inside": {
-        "da": "Biblioteket er lukket. Forlad venligst biblioteket nu.",
-        "en": "The library is closed. Please leave the library now.",
-    },
-}
-_ANNOUNCEMENT_OF = {
+# What the speaker says for each alarm: a key of the text catalogue (kiosk.texts), or None.
+ALARM_ANNOUNCEMENTS = {
     DoorAlarmKind.FORCED_OPEN: None,
     DoorAlarmKind.HELD_OPEN: "door.held_open",
     DoorAlarmKind.TAILGATING_HINT: "door.tailgating",
@@ -79,7 +64,7 @@ _ANNOUNCEMENT_OF = {
 @dataclass(frozen=True)
 class DoorAlarmEvent:
     """An alarm for staff and the central system. ``announcement`` is a key of
-    :data:`ANNOUNCEMENTS` for the speaker, or None; ``entry_ids`` are the entries it concerns."""
+    the text catalogue for the speaker, or None; ``entry_ids`` are the entries it concerns."""
 
     kind: DoorAlarmKind
     at: dt.datetime
@@ -298,7 +283,7 @@ class DoorSupervisor:
     def _alarm(self, kind: DoorAlarmKind, detail: str, grants: Sequence[_Grant],
                flag: EntryFlag | None) -> None:
         event = DoorAlarmEvent(kind, self._clock.now(), self._terminal, detail, self._occupancy,
-                               _ANNOUNCEMENT_OF[kind], tuple(g.entry_id for g in grants),
+                               ALARM_ANNOUNCEMENTS[kind], tuple(g.entry_id for g in grants),
                                tuple(dict.fromkeys(g.token for g in grants)))
         self._journal.append(ALARM_KIND, event.payload())
         if flag is not None:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from kiosk.domain.errors import LmsError, LmsUnavailable
-from kiosk.domain.events import Core
+from kiosk.domain.events import Core, Tick
 from kiosk.domain.model import (
     Account,
     AuthResult,
@@ -62,6 +62,10 @@ class LmsMode:
         self._probing = False
         self._next_probe = 0.0
         self._replay_due = replay_waiting()
+
+    def attach(self) -> None:
+        """Probe and replay on the core's ticks."""
+        self._core.on(Tick, lambda _event: self.tick())
 
     @property
     def online(self) -> bool:

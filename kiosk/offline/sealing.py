@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
 import secrets
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -51,35 +49,13 @@ def offline_due_date(settings: OfflineSettings, now: dt.datetime) -> dt.datetime
 
 
 class Sealer:
-    """Seals short texts (a patron identifier) with AES-GCM under a key in ``key_file`` (0600)."""
+    """Seals short texts (a patron identifier) with AES-GCM under a 32-byte key (kept in a file of
+    its own: :func:`kiosk.store.keys.sealing_key`)."""
 
     def __init__(self, key: bytes) -> None:
         if len(key) != 32:
             raise ValueError("a sealing key has 32 bytes")
         self._aead = AESGCM(key)
-
-    @classmethod
-    def from_file(cls, key_file: Path) -> Sealer:
-        """The key in ``key_file``, made at first use (readable by the kiosk's user only)."""
-        try:
-            return cls(bytes.fromhex(key_file.read_text(encoding="ascii").strip()))
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"{key_file}: not a sealing key ({exc})") from None
-        key = secrets.token_bytes(32)
-        try:
-            key_file.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w", encoding="ascii") as file:
-                file.write(key.hex())
-                file.flush()
-                os.fsync(file.fileno())
-        except FileExistsError:  # made by another process meanwhile: use that one
-            return cls.from_file(key_file)
-        except OSError as exc:
-            raise StoreError(f"{key_file}: cannot write the sealing key ({exc.strerror})") from None
-        return cls(key)
 
     def seal(self, text: str) -> str:
         nonce = secrets.token_bytes(12)

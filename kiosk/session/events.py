@@ -1,15 +1,8 @@
-"""Events the drivers and the UI post to the core for the session (see kiosk.session.service)."""
+"""What the screens post to the core for the session: the patron's touches and choices."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from kiosk.domain.model import Credential, Tag
-
-
-@dataclass(frozen=True)
-class CredentialPresented:
-    credential: Credential
 
 
 @dataclass(frozen=True)
@@ -46,17 +39,3 @@ class UserActivity:
 @dataclass(frozen=True)
 class LanguageChosen:
     language: str
-
-
-@dataclass(frozen=True)
-class TagsOnPad:
-    """The set of tags on the RFID pad changed; this is what lies there now."""
-
-    tags: tuple[Tag, ...]
-
-
-@dataclass(frozen=True)
-class DoorChanged:
-    """The door contact says the door opened or closed."""
-
-    is_open: bool

@@ -1,55 +1,57 @@
-"""The session's watch on what is around it: the card reader's health, the door's opening state,
-and whether the LMS answers (offline mode). Mixed into :class:`SessionService`."""
+"""What the session shows about the terminal itself, watched on the core's ticks: whether the card
+reader works, the door's opening hours, and whether the LMS answers (offline mode)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from kiosk.domain.model import DeviceHealth
+from kiosk.door.calendar import Opening
 from kiosk.offline.mode import LmsModeChanged
+from kiosk.session.display import Display
 
-log = logging.getLogger("kiosk.session.service")
+log = logging.getLogger("kiosk.session")
 
 HEALTH_CHECK_S = 2.0
 OPENING_CHECK_S = 20.0
 
 
-class SessionStatus:
-    _card_reader_health: Callable[[], DeviceHealth] | None
-    _card_reader_ok: bool
-    _next_health_check: float
-    _opening_now: Callable[[], tuple[str, dt.datetime | None]] | None
-    _opening: tuple[str, dt.datetime | None]
-    _next_opening_check: float
-    _lms_online: bool
+class TerminalStatus:
+    def __init__(self, display: Display, now: Callable[[], float],
+                 card_reader_health: Callable[[], DeviceHealth] | None = None,
+                 opening_now: Callable[[], Opening] | None = None) -> None:
+        self._display, self._now = display, now
+        self._card_reader_health, self._opening_now = card_reader_health, opening_now
+        self._next_health_check = self._next_opening_check = 0.0
+        if opening_now is not None:
+            display.view = replace(display.view, opening=opening_now())
 
-    def _show(self, **changes: object) -> None:
-        raise NotImplementedError
+    def tick(self) -> None:
+        now = self._now()
+        self._check_card_reader(now)
+        self._check_opening(now)
 
     def _check_card_reader(self, now: float) -> None:
         if self._card_reader_health is None or now < self._next_health_check:
             return
         self._next_health_check = now + HEALTH_CHECK_S
         health = self._card_reader_health()
-        if health.ok != self._card_reader_ok:
-            self._card_reader_ok = health.ok
+        if health.ok != self._display.view.card_reader_ok:
             if health.ok:
                 log.info("card reader is back")
             else:
                 log.warning("card reader unavailable: %s", health.detail)
-            self._show(card_reader_ok=health.ok)
+            self._display.show(card_reader_ok=health.ok)
 
     def _check_opening(self, now: float) -> None:
         if self._opening_now is None or now < self._next_opening_check:
             return
         self._next_opening_check = now + OPENING_CHECK_S
         opening = self._opening_now()
-        if opening != self._opening:
-            self._opening = opening
-            self._show(opening_kind=opening[0], opening_until=opening[1])
+        if opening != self._display.view.opening:
+            self._display.show(opening=opening)
 
-    def _on_lms_mode(self, event: LmsModeChanged) -> None:
-        self._lms_online = event.online
-        self._show(lms_offline=not event.online)
+    def on_lms_mode(self, event: LmsModeChanged) -> None:
+        self._display.show(lms_offline=not event.online)

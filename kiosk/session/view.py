@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
 from kiosk.circulation.view import VisitView
+from kiosk.door.calendar import Opening
 from kiosk.door.entry import EntryView
+from kiosk.settings import Role
 
 
 class Screen(StrEnum):
@@ -55,9 +56,8 @@ class SessionView:
     pin_max_length: int = 6
     lockout_minutes: int = 0
     card_reader_ok: bool = True  # False: tell patrons to scan their card's barcode instead
-    role: str = "kiosk"  # "door": the entrance panel (no tiles; the opening state instead)
-    opening_kind: str = ""  # at the door: "staffed", "unstaffed" or "closed" now
-    opening_until: dt.datetime | None = None  # ... until then
+    role: Role = Role.KIOSK  # the door: the entrance panel (no tiles; the opening state instead)
+    opening: Opening | None = None  # at the door: the kind of hours now, and until when
     entry: EntryView | None = None
     lms_offline: bool = False  # the LMS does not answer: offline mode, within limits
     children: int = 0  # at the door: children coming in with the patron, chosen on the PIN screen

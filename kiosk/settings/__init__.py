@@ -46,6 +46,7 @@ from kiosk.settings.terminal import (
     LoggingSettings,
     PathSettings,
     ReceiptEmailSettings,
+    Role,
     SessionSettings,
     TerminalSettings,
 )
@@ -57,7 +58,7 @@ __all__ = [
     "CalendarSettings", "CardReaderSettings", "CentralSettings", "DeviceSettings", "DocumentPrinterSettings",
     "DoorSensorSettings", "DoorSettings", "DoorSupervisionSettings", "EntryLogSettings", "Language",
     "LmsSettings", "LoggingSettings", "OfflineSettings", "PathSettings", "ReceiptEmailSettings",
-    "ReceiptPrinterSettings", "RelayOutputSettings", "RfidPadSettings", "RuleName", "SessionSettings",
+    "ReceiptPrinterSettings", "RelayOutputSettings", "RfidPadSettings", "Role", "RuleName", "SessionSettings",
     "Settings", "Sip2Settings", "TerminalSettings", "Weekday", "describe_error", "load_access_settings",
     "load_settings", "parse_settings", "validate",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +13,14 @@ from kiosk.settings.base import Section
 Language = Literal["da", "en"]
 
 
+class Role(StrEnum):
+    """What a terminal is: the self-service kiosk (borrow, return, my account; needs an RFID pad), or
+    the entrance panel outside the door for unstaffed hours (card, PIN, access rules, unlock)."""
+
+    KIOSK = "kiosk"
+    DOOR = "door"
+
+
 class TerminalSettings(Section):
     id: str = Field(min_length=1)
     branch: str = Field(min_length=1)
@@ -19,9 +28,7 @@ class TerminalSettings(Section):
     language: Language = "da"
     languages: tuple[Language, ...] = Field(default=("da", "en"), strict=False, min_length=1)
     fullscreen: bool = True
-    # "kiosk": borrow, return, account (needs an RFID pad); "door": the entrance panel outside, for
-    # unstaffed hours (card, PIN, access rules, unlock).
-    role: Literal["kiosk", "door"] = "kiosk"
+    role: Role = Field(default=Role.KIOSK, strict=False)
     # At the door: seconds to wait for the LMS before deciding without it.
     lms_budget_s: float = Field(default=3.0, gt=0, le=30, strict=False)
 

@@ -1,7 +1,7 @@
 """The composition root of ``library-kiosk simulate``: a kiosk built to be driven by a scenario.
 
 The kiosk is the real one (settings, store, session, circulation, SIP2 client), single-threaded
-(:class:`~kiosk.domain.events.InlineWorkers`) on a :class:`~kiosk.testing.memory.FakeClock`, with the simulated
+(:class:`~kiosk.domain.events.InlineWorkers`) on a :class:`~kiosk.testing.memory.FakeClock`, with the
 devices of the demo terminal. Its LMS is a fresh SIP2 emulator seeded from the scenario's seed file
 (so scenarios never see each other's loans), or any SIP2 server given with ``--sip2``. The window
 and the steps are :mod:`kiosk.simulate.runner`'s job; this module builds, and hands over.

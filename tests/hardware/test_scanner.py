@@ -13,7 +13,7 @@ import pytest
 from hardware.scanner.classify import ClassifierRules
 from hardware.scanner.scanner_sim import ScannerSimulator, health_card_track2, main
 from hardware.scanner.serial_scanner import ScannerSettings, SerialBarcodeScanner
-from kiosk.domain.logs import setup_logging
+from kiosk.bootstrap.log_files import setup_logging
 from kiosk.domain.model import Credential, CredentialKind, DeviceState
 from tests.hardware.ptys import PtyPair
 from tests.hardware.ptys import pty_pair as pty_pair

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.circulation.view import AccountView, Purpose, VisitView
 from kiosk.session.service import SessionView
+from kiosk.texts import text as t
 from ui import style
-from ui.i18n import t
 from ui.rows import CHECKBOX, CHECKED, InfoRow, RowPool, scroll_area
 from ui.screens.base import Screen, SessionActions
 from ui.visit_text import hold_row, loan_row, money, visit_messages

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kiosk.session.service import SessionView
+from kiosk.texts import plural
+from kiosk.texts import text as t
 from ui import style
-from ui.i18n import t
 from ui.screens.base import Screen
 from ui.widgets import MessageLabel, label
 
@@ -31,8 +32,9 @@ class DoorScreen(Screen):
             self.hint.setText("")
         elif entry.allowed:
             self.title.setText(t("door.unlocked.title", lang))
-            key = {0: "door.unlocked", 1: "door.unlocked.child"}.get(entry.children, "door.unlocked.children")
-            self.message.show_message(t(key, lang, n=entry.children), "ok")
+            welcome = (t("door.unlocked", lang) if entry.children == 0
+                       else plural("door.unlocked.children", entry.children, lang, n=entry.children))
+            self.message.show_message(welcome, "ok")
             self.hint.setText(t("door.unlocked.hint", lang))
         else:
             self.title.setText(t("door.refused.title", lang))

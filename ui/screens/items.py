@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.circulation.view import Purpose, VisitView
 from kiosk.session.service import SessionView
+from kiosk.texts import text as t
 from ui import style
-from ui.i18n import t
 from ui.rows import InfoRow, RowPool, scroll_area
 from ui.screens.base import Screen, SessionActions, button_row
 from ui.visit_text import fee_question, item_row, item_title, left_on_pad, visit_messages

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QVBoxLayout
 
 from kiosk.circulation.view import Purpose, ReceiptChoice, VisitView
 from kiosk.session.service import SessionView
+from kiosk.texts import text as t
 from ui import style
-from ui.i18n import t
 from ui.screens.base import Screen, SessionActions
 from ui.visit_text import left_on_pad
 from ui.widgets import MessageLabel, Tile, label

@@ -12,8 +12,11 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.circulation.view import Purpose
 from kiosk.session.service import Message, SessionView
+from kiosk.settings import Role
+from kiosk.settings.calendar import PeriodKind
+from kiosk.texts import plural
+from kiosk.texts import text as t
 from ui import style
-from ui.i18n import t
 from ui.screens.base import Screen, SessionActions, button_row
 from ui.widgets import CardIllustration, CardOverlay, MessageLabel, PinPad, Tile, button, label
 
@@ -27,10 +30,10 @@ def message_text(view: SessionView) -> str:
     lang = view.language
     parts: list[str] = []
     if view.message is Message.WRONG_PIN:
-        key = "msg.wrong_pin_last" if view.attempts_left == 1 else "msg.wrong_pin"
-        parts.append(t(key, lang, attempts=view.attempts_left))
+        parts.append(plural("msg.wrong_pin", view.attempts_left, lang, attempts=view.attempts_left))
     elif view.message is Message.TOO_MANY_ATTEMPTS:
-        parts.append(t("msg.too_many_attempts", lang, minutes=view.lockout_minutes or 15))
+        minutes = view.lockout_minutes or 15
+        parts.append(plural("msg.too_many_attempts", minutes, lang, minutes=minutes))
     elif view.message is not None:
         parts.append(t(f"msg.{view.message.value}", lang))
     parts.extend(m for m in view.lms_messages if m)
@@ -39,13 +42,14 @@ def message_text(view: SessionView) -> str:
 
 def opening_text(view: SessionView) -> str:
     """At the door: "Selvbetjent åbningstid til kl. 22.00" or when the library opens again."""
-    lang, until = view.language, view.opening_until
-    if not view.opening_kind or until is None:
+    lang, opening = view.language, view.opening
+    if opening is None:
         return ""
+    until = opening.until
     clock = f"{until:%H.%M}" if lang == "da" else f"{until:%H:%M}"  # the branch's own time
-    if view.opening_kind == "closed":
-        return t("opening.closed", lang, when=f"kl. {clock}" if lang == "da" else f"at {clock}")
-    return t(f"opening.{view.opening_kind}", lang, time=clock)
+    if opening.kind is PeriodKind.CLOSED:
+        return t("opening.closed", lang, when=t("opening.closed.at", lang, time=clock))
+    return t(f"opening.{opening.kind.value}", lang, time=clock)
 
 
 def show_message_or_reader_warning(box: MessageLabel, view: SessionView) -> None:
@@ -55,7 +59,7 @@ def show_message_or_reader_warning(box: MessageLabel, view: SessionView) -> None
         box.show_message(text, message_tone(view))
     elif not view.card_reader_ok:
         box.show_message(t("start.reader_down", view.language), "error")
-    elif view.lms_offline and view.role != "door":
+    elif view.lms_offline and view.role is not Role.DOOR:
         box.show_message(t("offline.banner", view.language), "attention")
     else:
         box.show_message("")
@@ -104,7 +108,7 @@ class StartScreen(Screen):
     def show_view(self, view: SessionView) -> None:
         lang = view.language
         self.title.setText(t("welcome", lang))
-        door = view.role == "door"
+        door = view.role is Role.DOOR
         self.choose.setText(opening_text(view) if door else t("start.choose", lang))
         self._door = door
         self._arrange()
@@ -258,7 +262,7 @@ class ChildrenStepper(QWidget):
         self.setVisible(False)
 
     def show_view(self, view: SessionView) -> None:
-        self.setVisible(view.role == "door" and view.max_children > 0)
+        self.setVisible(view.role is Role.DOOR and view.max_children > 0)
         self.caption.setText(t("pin.children", view.language))
         self.count.setText(str(view.children))
         self.fewer.setEnabled(view.children > 0)
@@ -345,8 +349,7 @@ class IdleOverlay(CardOverlay):
     def show_view(self, view: SessionView) -> None:
         lang = view.language
         self.title.setText(t("idle.title", lang))
-        self.countdown.setText(t("idle.countdown_one" if view.seconds_left == 1 else "idle.countdown", lang,
-                                  seconds=view.seconds_left))
+        self.countdown.setText(plural("idle.countdown", view.seconds_left, lang, seconds=view.seconds_left))
         self.stay_button.setText(t("idle.stay", lang))
         self.setVisible(view.idle_warning)
         if view.idle_warning:

@@ -1,0 +1,64 @@
+"""The LMS the settings ask for: SIP2 to a real server, the built-in SIP2 emulator (the demo), or the
+in-memory LMS (tests); and the receipt mailer."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.bootstrap.demo import read_seed
+from kiosk.domain.errors import ConfigError
+from kiosk.domain.ports import LibrarySystem, ReceiptMailer
+from kiosk.settings import Settings
+from kiosk.testing.memory_lms import FakeLibrarySystem
+
+log = logging.getLogger(__name__)
+
+
+def library_system(settings: Settings, closers: list[Callable[[], None]]
+                   ) -> tuple[LibrarySystem, dict[str, Any], str]:
+    """The LMS adapter, the seed data it was built from (if any), and the library's ISIL (the SIP2
+    institution, to tell its own items from other libraries')."""
+    lms_settings = settings.lms
+    account = lms_settings.sip2
+    if lms_settings.kind == "memory":
+        memory_seed = read_seed(lms_settings.seed)
+        return FakeLibrarySystem.from_seed(memory_seed), memory_seed, account.institution
+    from sync.sip2.client import Sip2Client
+    from sync.sip2.library import Sip2LibrarySystem
+
+    seed: dict[str, Any] = {}
+    if lms_settings.kind == "emulator":
+        from sync.sip2.emulator import Sip2Emulator
+        from sync.sip2.emulator_data import load_data
+
+        seed = read_seed(lms_settings.seed)
+        assert lms_settings.seed is not None
+        try:
+            data = load_data(lms_settings.seed)
+        except ValueError as exc:
+            raise ConfigError(f"lms.seed: {exc}") from None
+        password = secrets.token_hex(8)
+        emulator = Sip2Emulator(data, host="127.0.0.1", port=0, user="kiosk", password=password)
+        emulator.start()
+        closers.append(emulator.stop)
+        host, port = emulator.address
+        account = account.model_copy(update={
+            "host": host, "port": port, "user": "kiosk", "password": password, "tls": False,
+            "telnet": False, "encoding": "cp850",
+            "institution": account.institution or data.library.institution})
+        log.info("built-in SIP2 LMS emulator listening on %s:%d", host, port)
+    client = Sip2Client(account)
+    closers.append(client.close)
+    client.start_keepalive()
+    return Sip2LibrarySystem(client), seed, account.institution
+
+
+def receipt_mailer(settings: Settings) -> ReceiptMailer | None:
+    if not settings.receipt_email.smtp_host:
+        return None
+    from sync.mail import SmtpReceiptMailer
+
+    return SmtpReceiptMailer(settings.receipt_email)

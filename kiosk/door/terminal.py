@@ -1,0 +1,112 @@
+"""The entrance panel's own work, on the core thread: what the door terminal does besides deciding
+entries. Door supervision, the opening schedule (announcements, lights and alarm relays), the
+entry log's retention purge once a day, and the door's alarms said aloud.
+
+Each rule is a small class here, so that the tests drive the same code the terminal runs; the
+wiring (:mod:`kiosk.bootstrap.door`) only builds them and calls :meth:`DoorTerminal.attach`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+
+from kiosk.domain.events import Core, Tick
+from kiosk.domain.inputs import DoorChanged
+from kiosk.domain.ports import Announcer, Clock, RelayOutput
+from kiosk.door.calendar import BranchCalendar, Opening
+from kiosk.door.schedule import OpeningSchedule
+from kiosk.door.supervision import DoorAlarmEvent, DoorSupervisor
+from kiosk.store.entry_log import EntryLog
+from kiosk.texts import text
+
+log = logging.getLogger(__name__)
+
+
+class RelayOutputs:
+    """Switches the relay outputs the calendar names (lights, alarm) on the core's workers. A failing
+    output is reported once, and again only after it has worked in between: the schedule sets every
+    output again every few minutes, and one broken board must not fill the log."""
+
+    def __init__(self, core: Core, outputs: Mapping[str, RelayOutput]) -> None:
+        self._core = core
+        self._outputs = dict(outputs)
+        self._failing: set[str] = set()
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self._outputs)
+
+    def switch(self, name: str, on: bool) -> None:
+        output = self._outputs[name]
+        self._core.run_in_worker(lambda: output.set(on), lambda _r, error: self._switched(name, on, error))
+
+    def _switched(self, name: str, on: bool, error: BaseException | None) -> None:
+        if error is None:
+            self._failing.discard(name)
+        elif name not in self._failing:
+            self._failing.add(name)
+            log.error("could not switch %s %s: %s", name, "on" if on else "off", error)
+
+
+class DailyPurge:
+    """Deletes entry-log rows past their retention once a day (at the first tick of a new day in the
+    branch's time zone), besides once at start."""
+
+    def __init__(self, entry_log: EntryLog, now: Callable[[], dt.datetime], zone: dt.tzinfo) -> None:
+        self._entry_log, self._now, self._zone = entry_log, now, zone
+        self._day = self._today()
+        entry_log.purge()
+
+    def _today(self) -> dt.date:
+        return self._now().astimezone(self._zone).date()
+
+    def tick(self) -> None:
+        today = self._today()
+        if today != self._day:
+            self._day = today
+            self._entry_log.purge()
+
+
+class Speaker:
+    """What the door says aloud, on a worker (speech takes seconds). A door alarm also goes to the
+    listeners (the screen, the central system) and, when it has an announcement, is said in the
+    terminal's language."""
+
+    def __init__(self, core: Core, announcer: Announcer | None, language: str) -> None:
+        self._core, self._announcer, self._language = core, announcer, language
+
+    def say(self, words: str, language: str) -> None:
+        announcer = self._announcer
+        if announcer is not None:
+            self._core.run_in_worker(lambda: announcer.announce(words, language), lambda _r, _e: None)
+
+    def alarm(self, event: DoorAlarmEvent) -> None:
+        log.warning("door alarm: %s", event.kind.value)
+        self._core.publish(event)
+        if event.announcement is not None:
+            self.say(text(event.announcement, self._language), self._language)
+
+
+class DoorTerminal:
+    """The door's parts that act on the core's ticks and the door contact."""
+
+    def __init__(self, calendar: BranchCalendar, supervisor: DoorSupervisor, schedule: OpeningSchedule,
+                 purge: DailyPurge, clock: Clock) -> None:
+        self.calendar, self.supervisor, self.schedule, self.purge = calendar, supervisor, schedule, purge
+        self._clock = clock
+
+    def opening_now(self) -> Opening:
+        """What the panel shows: the kind of hours now and until when."""
+        return self.calendar.opening(self._clock.now())
+
+    def attach(self, core: Core) -> None:
+        core.on(Tick, self._tick)
+        core.on(DoorChanged, lambda event: self.supervisor.door_changed(event.is_open))
+
+    def _tick(self, _event: Tick) -> None:
+        self.supervisor.tick()
+        self.schedule.tick()
+        self.purge.tick()
+
