@@ -29,7 +29,7 @@ from kiosk.domain.inputs import CredentialPresented, TagsOnPad
 from kiosk.domain.model import SecurityState, Tag
 from kiosk.session.service import Screen
 from kiosk.settings import DEMO_SETTINGS, CentralSettings, Settings, load_settings
-from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader, in_memory
 from tests.hardware.ptys import PtyPair
 
 ITEMS = [f"50200000{n:02d}" for n in range(1, 11)]
@@ -48,7 +48,7 @@ def _settings(folder: Path, lms_kind: str, pad_port: str | None = None) -> Setti
     paths = base.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
     lms = base.lms.model_copy(update={"kind": lms_kind, "seed": seed})
     logging = base.logging.model_copy(update={"console": False, "level": "WARNING"})
-    devices = base.devices
+    devices = in_memory(base.devices)
     if pad_port is not None:
         devices = devices.model_copy(update={"rfid_pad": devices.rfid_pad.model_copy(
             update={"kind": "feig", "port": pad_port})})

@@ -1,7 +1,8 @@
 """The soak: the demo kiosk as it runs at a branch, through thousands of patron visits in one process.
 
 The real window offscreen, the real core thread and workers, the Qt bridge, the simulator panel, the
-built-in SIP2 LMS and central emulators of the demo configuration: what ``library-kiosk demo`` runs.
+real drivers on their byte simulators (FEIG pad, ESC/POS printer, serial scanner) and the built-in
+SIP2 LMS and central emulators of the demo configuration: what ``library-kiosk demo`` runs.
 Each visit borrows two books with card and PIN, prints a receipt, and returns the books. Every
 ``--every`` visits it prints the process's resident memory (RSS), ``None``'s reference count and the
 pace; at the end, the growth per 1,000 visits after the first checkpoint (start-up and warm-up
@@ -34,7 +35,7 @@ from kiosk.circulation.view import ReceiptChoice
 from kiosk.session.service import SessionView
 from kiosk.settings import DEMO_SETTINGS, Settings, load_settings
 from kiosk.simulate.panel import SimulatorPanel
-from tests.qt_refcount_worker import one_visit
+from kiosk.simulate.patron import borrow_and_return, hands_for
 from ui.bridge import CoreBridge
 from ui.main_window import KioskWindow
 from ui.sounds import Sounds
@@ -88,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                              now=kiosk.clock.now, sounds=Sounds(audible=False))
         bridge = CoreBridge(kiosk.core)
         bridge.notified.connect(window.show_view)
-        panel = SimulatorPanel(kiosk.devices, kiosk.demo_cards, kiosk.demo_tags, kiosk.clock,
-                               kiosk.demo_titles)
+        panel = SimulatorPanel.beside(kiosk)
+        hands = hands_for(kiosk)
         window.resize(1080, 1920)
         window.show()
         panel.show()
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         started = last = time.monotonic()
         try:
             for visit in range(1, args.visits + 1):
-                one_visit(kiosk, settle, receipt=ReceiptChoice.PRINT)
+                borrow_and_return(kiosk, hands, settle, receipt=ReceiptChoice.PRINT)
                 if visit % args.every == 0 or visit == 1:
                     gc.collect()
                     now, rss = time.monotonic(), rss_mb()

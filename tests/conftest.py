@@ -16,19 +16,21 @@ from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.domain.events import InlineWorkers
 from kiosk.domain.logs import SECRETS
 from kiosk.settings import DEMO_SETTINGS, CentralSettings, Settings, load_settings
-from kiosk.testing.memory import FakeClock
+from kiosk.testing.memory import FakeClock, in_memory
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def isolated_settings(tmp_path: Path, source: Path = DEMO_SETTINGS) -> Settings:
-    """The given settings file, with the database and logs moved into ``tmp_path``."""
+    """The given settings file, with the database and logs moved into ``tmp_path`` and the devices in
+    memory, so that the tests present cards and place tags themselves."""
     settings = load_settings(source)
     paths = settings.paths.model_copy(
         update={"data_dir": tmp_path / "data", "log_dir": tmp_path / "log"}
     )
     # Without the central system unless a test asks for it (tests/test_central_wiring.py does).
-    return settings.model_copy(update={"paths": paths, "central": CentralSettings()})
+    return settings.model_copy(update={"paths": paths, "central": CentralSettings(),
+                                       "devices": in_memory(settings.devices)})
 
 
 @pytest.fixture

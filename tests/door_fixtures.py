@@ -34,7 +34,7 @@ from hardware.door.relay_sim import LcusSimulator, NumatoSimulator, RelaySimulat
 from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.domain.model import Credential, CredentialKind
 from kiosk.settings import DEMO_DOOR_SETTINGS, Settings, parse_settings
-from kiosk.testing.memory import FakeCardReader, FakeClock
+from kiosk.testing.memory import FakeCardReader, FakeClock, in_memory
 
 REPO = Path(__file__).resolve().parent.parent
 READY = "door terminal started"
@@ -104,7 +104,8 @@ def door_settings(folder: Path, board: Board, port: Path | str, *, pulse_s: floa
     data["central"] = {"kind": "none"}
     data["devices"]["door"] = {"kind": board.kind, "port": str(port), "channel": board.channel,
                                "pulse_s": pulse_s, "watchdog": watchdog}
-    return parse_settings(data, DEMO_DOOR_SETTINGS)  # relative paths as in the demo's own file
+    settings = parse_settings(data, DEMO_DOOR_SETTINGS)  # relative paths as in the demo's own file
+    return settings.model_copy(update={"devices": in_memory(settings.devices)})
 
 
 def start_door(settings: Settings, clock: FakeClock | None = None) -> Kiosk:

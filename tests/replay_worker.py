@@ -22,6 +22,7 @@ from kiosk.settings import (
     load_settings,
 )
 from kiosk.store import Journal
+from kiosk.testing.memory import in_memory
 
 
 def settings_for(data_dir: Path, port: int) -> Settings:
@@ -33,7 +34,7 @@ def settings_for(data_dir: Path, port: int) -> Settings:
     logging_settings = base.logging.model_copy(update={"console": False})
     return base.model_copy(update={
         "paths": paths, "logging": logging_settings, "lms": LmsSettings(kind="sip2", sip2=account),
-        "central": CentralSettings(),
+        "central": CentralSettings(), "devices": in_memory(base.devices),
         "offline": OfflineSettings(max_items_per_patron=100, probe_interval_s=0.2)})
 
 

@@ -11,7 +11,7 @@ from hardware.doctor import examine
 from kiosk.cli.main import main
 from kiosk.domain.model import DeviceState
 from kiosk.domain.ports import Devices
-from kiosk.settings import DEMO_SETTINGS
+from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS
 from kiosk.testing.memory import FakeCardReader
 
 
@@ -38,9 +38,23 @@ def test_demo_terminal_is_healthy(tmp_path: Path, capsys: pytest.CaptureFixture[
                     + f'\n[paths]\ndata_dir = "{tmp_path}/d"\nlog_dir = "{tmp_path}/l"\n')
     assert main(["doctor", "--config", str(demo)]) == 0
     out = capsys.readouterr().out
-    for role in ("database", "lms", "card_reader", "item_reader", "door_lock", "receipt_printer"):
+    for role in ("database", "lms", "card_reader", "item_reader", "barcode_scanner", "receipt_printer"):
         assert f"  {role}" in out
     assert "Aarhus Kommunes Biblioteker" in out
+
+
+def test_the_demo_doors_simulated_relay_board_is_healthy(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    demo = tmp_path / "door.toml"
+    text = DEMO_DOOR_SETTINGS.read_text()
+    for name in ("lms.toml", "central.toml", "calendar.toml", "access.toml"):
+        text = text.replace(f'"{name}"', f'"{DEMO_DOOR_SETTINGS.parent / name}"')
+    demo.write_text(text + f'\n[paths]\ndata_dir = "{tmp_path}/d"\nlog_dir = "{tmp_path}/l"\n')
+    assert main(["doctor", "--config", str(demo)]) == 0
+    out = capsys.readouterr().out
+    for role in ("door_lock", "door_sensor", "lights", "alarm"):  # one simulated Numato board
+        line = next(line for line in out.splitlines() if line.strip().startswith(role))
+        assert " ok " in line, line
 
 
 def test_an_unreachable_lms_is_reported_and_fails_the_check(
@@ -63,7 +77,7 @@ def test_real_devices_that_are_not_there_are_named_with_their_problem(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "no-such-tty"
     path = settings_file(tmp_path, f'[lms]\nkind = "memory"\nseed = "{DEMO_SETTINGS.parent / "lms.toml"}"\n'
-                         f'[devices.card_reader]\nkind = "simulated"\n'
+                         f'[devices.card_reader]\nkind = "memory"\n'
                          f'[devices.rfid_pad]\nkind = "feig"\nport = "{missing}"\n'
                          f'[devices.door]\nkind = "lcus"\nport = "{missing}"\nwatchdog = false\n'
                          f'[devices.receipt_printer]\nkind = "serial"\nport = "{missing}"\n')

@@ -72,8 +72,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         "lms": LmsSettings(kind="sip2", sip2=account),
         "offline": OfflineSettings(max_items_per_patron=2, probe_interval_s=15.0)})
     kiosk = build(settings, profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
-    from kiosk.bootstrap.demo import demo_cards, read_seed
-    from kiosk.bootstrap.devices import demo_tags
+    from kiosk.bootstrap.demo import demo_cards, demo_tags, read_seed
 
     seed = read_seed(DEMO_SEED)
     kiosk.demo_cards, kiosk.demo_tags = demo_cards(seed), tuple(demo_tags(seed))
@@ -159,8 +158,7 @@ def test_offline_loans_go_only_to_the_categories_allowed(tmp_path: Path) -> None
             "lms": LmsSettings(kind="sip2", sip2=account),
             "offline": OfflineSettings(categories=("adult",))}),
             profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
-        from kiosk.bootstrap.demo import demo_cards, read_seed
-        from kiosk.bootstrap.devices import demo_tags
+        from kiosk.bootstrap.demo import demo_cards, demo_tags, read_seed
 
         seed = read_seed(DEMO_SEED)
         kiosk.demo_cards, kiosk.demo_tags = demo_cards(seed), tuple(demo_tags(seed))

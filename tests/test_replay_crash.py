@@ -12,8 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.bootstrap.demo import demo_cards, read_seed
-from kiosk.bootstrap.devices import demo_tags
+from kiosk.bootstrap.demo import demo_cards, demo_tags, read_seed
 from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose

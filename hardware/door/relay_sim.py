@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import serial
 
@@ -58,8 +58,15 @@ class RelaySimulator:
     board: ClassVar[str] = ""
     first_channel: ClassVar[int] = 0
 
-    def __init__(self, port: str | Path, *, channels: int = 1, initial_on: bool = False) -> None:
+    def __init__(self, port: str | Path, *, channels: int = 1, initial_on: bool = False,
+                 keep: int | None = None, reopen: bool = False) -> None:
+        """``keep``: how many commands and switches the record holds (None: all, for tests).
+        ``reopen``: after an unplug, wait for the port to come back and carry on (as a board that
+        is plugged in again does); otherwise the simulator ends, :attr:`disconnected`."""
         self.port = str(port)
+        self.keep = keep
+        self.reopen = reopen
+        self.switched_on: dict[int, int] = {}  # ON commands per channel, also those no longer in the record
         self.channels = range(self.first_channel, self.first_channel + channels)
         self.received: list[bytes] = []  # every frame or command line, as it arrived
         self.errors: list[str] = []
@@ -104,9 +111,15 @@ class RelaySimulator:
                 self.errors.append(f"channel {channel} is not on this {len(self.channels)}-channel board")
                 return
             self._switches.append(RelaySwitch(time.monotonic(), channel, on))
+            self.switched_on[channel] = self.switched_on.get(channel, 0) + on
+            self._trim(self._switches)
             self._states[channel] = on
             self._cond.notify_all()
         log.info("%s relay %d %s", self.board, channel, "ON" if on else "OFF")
+
+    def _trim(self, record: list[Any]) -> None:
+        if self.keep is not None and len(record) > self.keep:
+            del record[0]
 
     def _error(self, message: str) -> None:
         with self._cond:
@@ -115,18 +128,37 @@ class RelaySimulator:
         log.warning("%s: %s", self.board, message)
 
     def _run(self) -> None:
-        assert self._serial is not None
         buffer = b""
         while not self._stop.is_set():
+            port = self._serial
+            if port is None:
+                port = self._serial = self._open_again()
+                if port is None:
+                    continue
             try:
-                chunk = self._serial.read(self._serial.in_waiting or 1)
+                chunk = port.read(port.in_waiting or 1)
             except (OSError, serial.SerialException):
                 with self._cond:
                     self.disconnected = True
                     self._cond.notify_all()
-                return
+                if not self.reopen:
+                    return
+                port.close()
+                self._serial, buffer = None, b""
+                continue
             if chunk:
-                buffer = self._consume(buffer + chunk, self._serial)
+                buffer = self._consume(buffer + chunk, port)
+
+    def _open_again(self) -> serial.Serial | None:
+        """The port once it is back (None for now: try again)."""
+        try:
+            port = serial.Serial(self.port, 9600, timeout=READ_TIMEOUT_S)
+        except (OSError, serial.SerialException):
+            self._stop.wait(0.1)
+            return None
+        with self._cond:
+            self.disconnected = False
+        return port
 
     def _consume(self, buffer: bytes, port: serial.Serial) -> bytes:
         """Handle every complete frame in ``buffer``; return what is left."""
@@ -149,6 +181,7 @@ class LcusSimulator(RelaySimulator):
                 break
             frame, buffer = buffer[:LCUS_FRAME_LEN], buffer[LCUS_FRAME_LEN:]
             self.received.append(frame)
+            self._trim(self.received)
             try:
                 command = parse_lcus_frame(frame)
             except RelayProtocolError as exc:
@@ -167,8 +200,8 @@ class NumatoSimulator(RelaySimulator):
     VERSION = "00000008"
 
     def __init__(self, port: str | Path, *, channels: int = 2, gpios: int = 4,
-                 initial_on: bool = False) -> None:
-        super().__init__(port, channels=channels, initial_on=initial_on)
+                 initial_on: bool = False, keep: int | None = None, reopen: bool = False) -> None:
+        super().__init__(port, channels=channels, initial_on=initial_on, keep=keep, reopen=reopen)
         self._inputs = dict.fromkeys(range(gpios), False)
 
     def set_input(self, pin: int, high: bool) -> None:
@@ -181,6 +214,7 @@ class NumatoSimulator(RelaySimulator):
         while b"\r" in buffer:
             line, buffer = buffer.split(b"\r", 1)
             self.received.append(line + b"\r")
+            self._trim(self.received)
             try:
                 command = parse_numato_command(line)
             except RelayProtocolError as exc:

@@ -79,6 +79,7 @@ class EscPosParser:
         self.paper = paper
         self.online = online
         self.receipts: list[PrintedReceipt] = []
+        self.receipt_count = 0  # every receipt printed, also those no longer in :attr:`receipts`
         self.errors: list[str] = []
         self.received = bytearray()  # every byte, as it arrived
         self.on_line: Callable[[PrintedLine], None] | None = None
@@ -195,6 +196,7 @@ class EscPosParser:
         if self._line:
             self._end_line()
         self.receipts.append(PrintedReceipt(tuple(self._printed)))
+        self.receipt_count += 1
         self._printed = []
 
 
@@ -202,8 +204,10 @@ class _Simulator:
     """The reading thread and the record, common to the pty and TCP printers."""
 
     def __init__(self, *, paper: PaperStatus, online: bool,
-                 on_receipt: Callable[[PrintedReceipt], None] | None) -> None:
+                 on_receipt: Callable[[PrintedReceipt], None] | None, keep: int | None = None) -> None:
+        """``keep``: how many receipts (and kilobytes received) the record holds (None: all)."""
         self.parser = EscPosParser(paper=paper, online=online)
+        self.keep = keep
         self.parser.on_line = self._on_line
         self.on_receipt = on_receipt
         self._cond = threading.Condition()
@@ -227,6 +231,11 @@ class _Simulator:
         """Bytes the simulator did not understand, or printing with no paper; [] when all was well."""
         with self._cond:
             return list(self.parser.errors)
+
+    @property
+    def receipt_count(self) -> int:
+        with self._cond:
+            return self.parser.receipt_count
 
     @property
     def received(self) -> bytes:
@@ -266,6 +275,9 @@ class _Simulator:
             before = len(self.parser.receipts)
             answers = self.parser.feed(data)
             new = self.parser.receipts[before:]
+            if self.keep is not None:
+                del self.parser.receipts[:-self.keep]
+                del self.parser.received[:-self.keep * 1024]
             self._cond.notify_all()
         for receipt in new:
             if self.on_receipt is not None:
@@ -290,8 +302,8 @@ class EscPosSimulator(_Simulator):
     the path to come back and carries on, paper and all, as a printer does when re-cabled."""
 
     def __init__(self, port: str | Path, *, paper: PaperStatus = PaperStatus.OK, online: bool = True,
-                 on_receipt: Callable[[PrintedReceipt], None] | None = None) -> None:
-        super().__init__(paper=paper, online=online, on_receipt=on_receipt)
+                 on_receipt: Callable[[PrintedReceipt], None] | None = None, keep: int | None = None) -> None:
+        super().__init__(paper=paper, online=online, on_receipt=on_receipt, keep=keep)
         self.port = Path(port)
 
     def _run(self) -> None:

@@ -120,8 +120,12 @@ class VirtualTag:
 class FeigSimulator:
     """A simulated FEIG reader answering on ``port`` from its own thread. Thread-safe."""
 
-    def __init__(self, port: str | Path, *, address: int = 0x00, max_per_inventory: int = 4) -> None:
+    def __init__(self, port: str | Path, *, address: int = 0x00, max_per_inventory: int = 4,
+                 keep: int | None = None) -> None:
+        """``keep``: how many received frames :attr:`received` holds (None: all, for tests; a demo
+        that runs all night keeps the last few)."""
         self.port = str(port)
+        self.keep = keep
         self.address = address
         self.max_per_inventory = max_per_inventory
         self.delay_s = 0.0
@@ -255,6 +259,8 @@ class FeigSimulator:
     def _handle(self, raw: bytes) -> bytes | None:
         with self._lock:
             self.received.append(raw)
+            if self.keep is not None and len(self.received) > self.keep:
+                del self.received[0]
         try:
             frame = fp.decode_frame(raw)
         except fp.FeigProtocolError as exc:

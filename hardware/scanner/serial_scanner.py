@@ -87,6 +87,10 @@ class SerialBarcodeScanner:
     def health(self) -> DeviceHealth:
         return self.link.health()
 
+    def probe(self) -> None:
+        """Open the port if it is not open (for the doctor); :class:`DeviceUnavailable` if it cannot be."""
+        self.link.get()
+
     def _open(self) -> serial.Serial:
         return serial.Serial(self.settings.port, self.settings.baudrate,
                              timeout=self.settings.read_timeout_s, exclusive=True)

@@ -4,12 +4,13 @@ as tags to put on the pad."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kiosk.domain.errors import ConfigError
-from kiosk.domain.model import Credential, CredentialKind
+from kiosk.domain.model import Credential, CredentialKind, SecurityState, Tag
 
 
 @dataclass(frozen=True)
@@ -42,3 +43,15 @@ def demo_cards(seed: dict[str, Any]) -> tuple[DemoCard, ...]:
         cards.append(DemoCard(label, Credential(CredentialKind.CARD_UID, str(patron["id"])),
                               str(patron["pin"])))
     return tuple(cards)
+
+
+def demo_tags(seed: Mapping[str, Any]) -> list[Tag]:
+    """One secured tag per part of every item in the seed data, for the simulated pad."""
+    tags = []
+    for number, item in enumerate(seed.get("items", []), start=1):
+        parts = int(item.get("parts_in_set", 1))
+        for part in range(1, parts + 1):
+            tags.append(Tag(uid=f"E0040150{number:04X}{part:04X}", item_id=str(item["id"]),
+                            owner_library=str(item.get("owner", "")), part_number=part,
+                            parts_in_set=parts, security=SecurityState.SECURED))
+    return tags

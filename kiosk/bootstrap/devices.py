@@ -1,4 +1,6 @@
-"""Building a terminal's devices from its settings: real drivers, or the simulated ones.
+"""Building a terminal's devices from its settings: each a real driver on its real device, the
+same driver on its byte simulator over an in-process cable (``simulated``: :mod:`hardware.simulated`),
+an in-memory stand-in (``memory``), or none.
 
 Drivers are imported only when a terminal uses them, so a kiosk without (say) CUPS does not need
 pycups to start.
@@ -7,11 +9,11 @@ pycups to start.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 from kiosk.domain.errors import ConfigError
-from kiosk.domain.model import SecurityState, Tag
 from kiosk.domain.ports import (
     Announcer,
     BarcodeScanner,
@@ -40,37 +42,44 @@ from kiosk.testing.memory import (
 Closer = Callable[[], None]
 
 
-def demo_tags(seed: Mapping[str, Any]) -> list[Tag]:
-    """One secured tag per part of every item in the seed data, for the simulated pad."""
-    tags = []
-    for number, item in enumerate(seed.get("items", []), start=1):
-        parts = int(item.get("parts_in_set", 1))
-        for part in range(1, parts + 1):
-            tags.append(Tag(uid=f"E0040150{number:04X}{part:04X}", item_id=str(item["id"]),
-                            owner_library=str(item.get("owner", "")), part_number=part,
-                            parts_in_set=parts, security=SecurityState.SECURED))
-    return tags
-
-
-def build_devices(settings: DeviceSettings, closers: list[Closer]) -> Devices:
-    """The devices the settings ask for; each real driver's ``close`` is added to ``closers``."""
+def build_devices(settings: DeviceSettings, closers: list[Closer], simulators: Any = None) -> Devices:
+    """The devices the settings ask for; the ``simulated`` ones on ``simulators`` (see
+    :func:`simulators_for`). Each driver's ``close`` is added to ``closers``."""
     boards: dict[str, Any] = {}
+    if simulators is None and "simulated" in _kinds(settings):
+        raise ConfigError("devices: a simulated device needs its simulators (the demo makes them)")
     return Devices(
         card_reader=_card_reader(settings, closers),
-        item_reader=_item_reader(settings, closers),
-        barcode_scanner=_barcode_scanner(settings, closers),
-        door_lock=_door_lock(settings, closers, boards),
-        door_sensor=_door_sensor(settings, closers, boards),
-        lights=_relay_output("lights", settings, closers, boards),
-        alarm=_relay_output("alarm", settings, closers, boards),
-        receipt_printer=_receipt_printer(settings, closers),
+        item_reader=_item_reader(settings, closers, simulators),
+        barcode_scanner=_barcode_scanner(settings, closers, simulators),
+        door_lock=_door_lock(settings, closers, boards, simulators),
+        door_sensor=_door_sensor(settings, closers, boards, simulators),
+        lights=_relay_output("lights", settings, closers, boards, simulators),
+        alarm=_relay_output("alarm", settings, closers, boards, simulators),
+        receipt_printer=_receipt_printer(settings, closers, simulators),
         document_printer=_document_printer(settings),
         announcer=_announcer(settings, closers),
     )
 
 
+def simulators_for(settings: DeviceSettings, closers: list[Closer], folder: Path) -> Any:
+    """The simulators behind the ``simulated`` devices (a :class:`hardware.simulated.Simulators`,
+    its cables in ``folder``), or None when there are none; stopped by the first of ``closers``."""
+    if "simulated" not in _kinds(settings):
+        return None
+    from hardware.simulated import Simulators
+
+    simulators = Simulators(folder)
+    closers.insert(0, simulators.close)  # closers run in reverse: the simulators stop last
+    return simulators
+
+
+def _kinds(settings: DeviceSettings) -> set[str]:
+    return {str(getattr(section, "kind", "")) for _name, section in settings}
+
+
 def _card_reader(settings: DeviceSettings, closers: list[Closer]) -> CardReader:
-    if settings.card_reader.kind == "simulated":
+    if settings.card_reader.kind == "memory":
         return FakeCardReader()
     from hardware.cards.pcsc import PcscCardReader, PcscSettings
 
@@ -79,25 +88,28 @@ def _card_reader(settings: DeviceSettings, closers: list[Closer]) -> CardReader:
     return reader
 
 
-def _item_reader(settings: DeviceSettings, closers: list[Closer]) -> ItemReader | None:
-    kind = settings.rfid_pad.kind
-    if kind == "none":
+def _item_reader(settings: DeviceSettings, closers: list[Closer], simulators: Any) -> ItemReader | None:
+    config = settings.rfid_pad
+    if config.kind == "none":
         return None
-    if kind == "simulated":
+    if config.kind == "memory":
         return FakeItemReader()
     from hardware.rfid.feig import FeigReader, FeigSettings
     from hardware.rfid.tagdata import decode_tag_data
 
-    reader = FeigReader(FeigSettings.from_pad_settings(settings.rfid_pad), decode_tag=decode_tag_data)
+    if config.kind == "simulated":
+        config = config.model_copy(update={"port": simulators.pad_port()})
+    reader = FeigReader(FeigSettings.from_pad_settings(config), decode_tag=decode_tag_data)
     closers.append(reader.stop)
     return reader
 
 
-def _barcode_scanner(settings: DeviceSettings, closers: list[Closer]) -> BarcodeScanner | None:
+def _barcode_scanner(settings: DeviceSettings, closers: list[Closer], simulators: Any
+                     ) -> BarcodeScanner | None:
     config = settings.barcode_scanner
     if config.kind == "none":
         return None
-    if config.kind == "simulated":
+    if config.kind == "memory":
         return FakeBarcodeScanner()
     if config.kind == "wedge":
         from hardware.scanner.wedge_source import KeyboardWedgeScanner
@@ -105,22 +117,24 @@ def _barcode_scanner(settings: DeviceSettings, closers: list[Closer]) -> Barcode
         return KeyboardWedgeScanner()
     from hardware.scanner.serial_scanner import ScannerSettings, SerialBarcodeScanner
 
-    scanner = SerialBarcodeScanner(ScannerSettings(port=config.port, baudrate=config.baudrate,
+    port = simulators.scanner_port() if config.kind == "simulated" else config.port
+    scanner = SerialBarcodeScanner(ScannerSettings(port=port, baudrate=config.baudrate,
                                                    prefix=config.prefix, suffix=config.suffix))
     closers.append(scanner.stop)
     return scanner
 
 
-def _door_lock(settings: DeviceSettings, closers: list[Closer], boards: dict[str, Any]) -> DoorLock | None:
+def _door_lock(settings: DeviceSettings, closers: list[Closer], boards: dict[str, Any], simulators: Any
+               ) -> DoorLock | None:
     config = settings.door
     if config.kind == "none":
         return None
-    if config.kind == "simulated":
+    if config.kind == "memory":
         return FakeDoorLock()
     from hardware.door.relay import RelayDoorLock
     from hardware.door.watchdog import supervised_door_lock
 
-    board = _relay_board(config.kind, config.port, boards, closers)
+    board = _relay_board(config.kind, config.port, boards, closers, simulators)
     lock: RelayDoorLock
     if config.watchdog:
         lock = supervised_door_lock(board, config.channel, max_pulse_s=max(30.0, config.pulse_s),
@@ -131,16 +145,17 @@ def _door_lock(settings: DeviceSettings, closers: list[Closer], boards: dict[str
     return lock
 
 
-def _door_sensor(settings: DeviceSettings, closers: list[Closer], boards: dict[str, Any]
+def _door_sensor(settings: DeviceSettings, closers: list[Closer], boards: dict[str, Any], simulators: Any
                  ) -> DoorSensor | None:
     config = settings.door_sensor
     if config.kind == "none":
         return None
-    if config.kind == "simulated":
+    if config.kind == "memory":
         return FakeDoorSensor()
     from hardware.door.relay import NumatoBoard, NumatoDoorSensor
 
-    board = _relay_board("numato", config.port, boards, closers)
+    board = _relay_board("numato" if config.kind == "numato" else config.kind, config.port, boards, closers,
+                         simulators)
     assert isinstance(board, NumatoBoard)
     sensor = NumatoDoorSensor(board, config.pin, open_level=config.open_when == "high")
     closers.append(sensor.stop)
@@ -148,41 +163,49 @@ def _door_sensor(settings: DeviceSettings, closers: list[Closer], boards: dict[s
 
 
 def _relay_output(name: Literal["lights", "alarm"], settings: DeviceSettings, closers: list[Closer],
-                  boards: dict[str, Any]) -> RelayOutput | None:
+                  boards: dict[str, Any], simulators: Any) -> RelayOutput | None:
     config = settings.lights if name == "lights" else settings.alarm
     if config.kind == "none":
         return None
-    if config.kind == "simulated":
+    if config.kind == "memory":
         return FakeRelayOutput(name)
     from hardware.door.relay import RelayChannelOutput
 
     door = settings.door
-    if door.kind == config.kind and door.port == config.port and door.channel == config.channel:
+    same_board = door.kind == config.kind and (door.port == config.port or config.kind == "simulated")
+    if same_board and door.channel == config.channel:
         raise ConfigError(f"devices.{name}: channel {config.channel} on {config.port} is the door's")
-    return RelayChannelOutput(_relay_board(config.kind, config.port, boards, closers), config.channel, name)
+    board = _relay_board(config.kind, config.port, boards, closers, simulators)
+    return RelayChannelOutput(board, config.channel, name)
 
 
-def _relay_board(kind: str, port: str, boards: dict[str, Any], closers: list[Closer]) -> Any:
-    """One board object per serial port, shared by the lock and the door contact."""
+def _relay_board(kind: str, port: str, boards: dict[str, Any], closers: list[Closer], simulators: Any) -> Any:
+    """One board object per serial port, shared by the lock, the door contact and the outputs. A
+    ``simulated`` board is a Numato board's simulator."""
     from hardware.door.relay import LcusBoard, NumatoBoard
 
+    if kind == "simulated":
+        kind, port = "numato", simulators.board_port()
     if port not in boards:
         board = LcusBoard(port) if kind == "lcus" else NumatoBoard(port)
-        closers.insert(0, board.close)  # closers run in reverse: the board closes last
+        closers.insert(1 if simulators is not None else 0, board.close)  # closes after its users
         boards[port] = board
     elif not isinstance(boards[port], LcusBoard if kind == "lcus" else NumatoBoard):
         raise ConfigError(f"devices: {port} cannot be both an LCUS and a Numato board")
     return boards[port]
 
 
-def _receipt_printer(settings: DeviceSettings, closers: list[Closer]) -> ReceiptPrinter | None:
+def _receipt_printer(settings: DeviceSettings, closers: list[Closer], simulators: Any
+                     ) -> ReceiptPrinter | None:
     config = settings.receipt_printer
     if config.kind == "none":
         return None
-    if config.kind == "simulated":
+    if config.kind == "memory":
         return FakeReceiptPrinter()
     from hardware.printers.receipt import EscPosReceiptPrinter, connection_from_settings
 
+    if config.kind == "simulated":
+        config = config.model_copy(update={"kind": "serial", "port": simulators.printer_port()})
     printer = EscPosReceiptPrinter(connection_from_settings(config), columns=config.columns)
     closers.append(printer.close)
     return printer
@@ -192,7 +215,7 @@ def _document_printer(settings: DeviceSettings) -> DocumentPrinter | None:
     config = settings.document_printer
     if config.kind == "none":
         return None
-    if config.kind == "simulated":
+    if config.kind == "memory":
         return FakeDocumentPrinter()
     if not config.queue:
         raise ConfigError("devices.document_printer.queue: name the CUPS queue to print to")
@@ -206,7 +229,7 @@ def _announcer(settings: DeviceSettings, closers: list[Closer]) -> Announcer | N
     config = settings.announcer
     if config.kind == "none":
         return None
-    if config.kind == "simulated":
+    if config.kind == "memory":
         return FakeAnnouncer()
     from hardware.announcer import AudioFileAnnouncer, SpeechAnnouncer
 

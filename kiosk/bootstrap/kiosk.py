@@ -11,10 +11,11 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from kiosk.bootstrap.central import central_system
-from kiosk.bootstrap.demo import DemoCard, demo_cards
-from kiosk.bootstrap.devices import build_devices, demo_tags
+from kiosk.bootstrap.demo import DemoCard, demo_cards, demo_tags
+from kiosk.bootstrap.devices import build_devices, simulators_for
 from kiosk.bootstrap.door import door_terminal
 from kiosk.bootstrap.lms import library_system, receipt_mailer
 from kiosk.bootstrap.log_files import setup_logging
@@ -49,9 +50,11 @@ class Kiosk:
     devices: Devices
     session: SessionService
     mode: LmsMode | None = None  # online/offline towards the LMS (kiosks with a pad)
+    institution: str = ""  # the library's ISIL (SIP2 AO): its own items' owner
     demo_cards: tuple[DemoCard, ...] = ()
     demo_tags: tuple[Tag, ...] = ()
     demo_titles: dict[str, str] = field(default_factory=dict)
+    simulators: Any = None  # hardware.simulated.Simulators behind the "simulated" devices, if any
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -122,7 +125,8 @@ def build(
     closers: list[Callable[[], None]] = []
     try:
         lms, seed, institution = library_system(settings, closers)
-        devices = build_devices(settings.devices, closers)
+        simulators = simulators_for(settings.devices, closers, where.data_dir / "cables")
+        devices = build_devices(settings.devices, closers, simulators)
     except BaseException:
         for closer in reversed(closers):
             closer()
@@ -168,9 +172,11 @@ def build(
         devices=devices,
         session=session,
         mode=mode,
+        institution=institution,
         demo_cards=demo_cards(seed) if demo else (),
         demo_tags=tuple(demo_tags(seed)) if demo else (),
         demo_titles={str(i["id"]): str(i.get("title", "")) for i in seed.get("items", [])}
         if demo else {},
         closers=closers,
+        simulators=simulators,
     )

@@ -17,5 +17,4 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     kiosk = build(load_settings(DEMO_DOOR_SETTINGS if args.door else DEMO_SETTINGS), profile="demo")
-    return run_gui(kiosk, fullscreen=False, beside=lambda k: SimulatorPanel(
-        k.devices, k.demo_cards, k.demo_tags, k.clock, k.demo_titles))
+    return run_gui(kiosk, fullscreen=False, beside=SimulatorPanel.beside)

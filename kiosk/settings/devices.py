@@ -12,7 +12,7 @@ from kiosk.settings.base import Section
 
 
 class CardReaderSettings(Section):
-    kind: Literal["simulated", "pcsc"] = "simulated"
+    kind: Literal["memory", "pcsc"] = "memory"
     reader: str = ""
     uid_byte_order: Literal["as_read", "reversed"] = "as_read"
     uid_format: Literal["hex", "decimal"] = "hex"
@@ -25,7 +25,7 @@ class CardReaderSettings(Section):
 
 
 class RfidPadSettings(Section):
-    kind: Literal["none", "simulated", "feig"] = "none"
+    kind: Literal["none", "memory", "simulated", "feig"] = "none"
     port: str = "/dev/ttyUSB0"
     baudrate: int = Field(default=38400, gt=0)
     address: int = Field(default=0xFF, ge=0, le=0xFF)
@@ -37,7 +37,7 @@ class RfidPadSettings(Section):
 
 
 class BarcodeScannerSettings(Section):
-    kind: Literal["none", "simulated", "serial", "wedge"] = "none"
+    kind: Literal["none", "memory", "simulated", "serial", "wedge"] = "none"
     port: str = "/dev/ttyACM0"
     baudrate: int = Field(default=9600, gt=0)
     prefix: str = ""
@@ -45,7 +45,7 @@ class BarcodeScannerSettings(Section):
 
 
 class DoorSettings(Section):
-    kind: Literal["none", "simulated", "lcus", "numato"] = "none"
+    kind: Literal["none", "memory", "simulated", "lcus", "numato"] = "none"
     port: str = "/dev/ttyUSB1"
     channel: int = Field(default=1, ge=0, le=32)
     pulse_s: float = Field(default=5.0, gt=0, le=60, strict=False)
@@ -53,7 +53,7 @@ class DoorSettings(Section):
 
 
 class DoorSensorSettings(Section):
-    kind: Literal["none", "simulated", "numato"] = "none"
+    kind: Literal["none", "memory", "simulated", "numato"] = "none"
     port: str = "/dev/ttyACM1"
     pin: int = Field(default=0, ge=0, le=63)
     open_when: Literal["high", "low"] = "high"
@@ -62,13 +62,13 @@ class DoorSensorSettings(Section):
 class RelayOutputSettings(Section):
     """A relay output the opening calendar switches and leaves as set (lights, the intruder alarm)."""
 
-    kind: Literal["none", "simulated", "lcus", "numato"] = "none"
+    kind: Literal["none", "memory", "simulated", "lcus", "numato"] = "none"
     port: str = "/dev/ttyUSB1"
     channel: int = Field(default=2, ge=0, le=32)
 
 
 class ReceiptPrinterSettings(Section):
-    kind: Literal["none", "simulated", "serial", "usb", "network", "file"] = "none"
+    kind: Literal["none", "memory", "simulated", "serial", "usb", "network", "file"] = "none"
     port: str = "/dev/ttyUSB2"
     baudrate: int = Field(default=19200, gt=0)
     usb_vendor: int = Field(default=0x04B8, ge=0, le=0xFFFF)
@@ -79,13 +79,13 @@ class ReceiptPrinterSettings(Section):
 
 
 class DocumentPrinterSettings(Section):
-    kind: Literal["none", "simulated", "cups"] = "none"
+    kind: Literal["none", "memory", "cups"] = "none"
     queue: str = ""
     cups_server: str = ""
 
 
 class AnnouncerSettings(Section):
-    kind: Literal["none", "simulated", "speech", "files"] = "none"
+    kind: Literal["none", "memory", "speech", "files"] = "none"
     player: str = "aplay"
     files_dir: Path | None = None
 

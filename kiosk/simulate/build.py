@@ -53,6 +53,7 @@ from kiosk.testing.memory import (
     FakeClock,
     FakeItemReader,
     FakeReceiptPrinter,
+    in_memory,
 )
 
 DEMO_SEED = DEMO_SETTINGS.parent / "lms.toml"
@@ -218,7 +219,7 @@ def build_for_simulation(
     ``seed`` also gives the demo patrons (cards, PINs) and tags a scenario refers to; ``start`` (naive:
     local time at the branch) is where the clock starts.
     """
-    from kiosk.bootstrap.devices import demo_tags
+    from kiosk.bootstrap.demo import demo_tags
 
     seed_data = read_seed(seed)
     base = load_settings(settings_path)
@@ -288,7 +289,7 @@ def _settings(base: Settings, folder: Path, sip2: Sip2Settings, language: str | 
     paths = base.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
     account = sip2.model_copy(update={"keepalive_s": 0.0, "timeout_s": 5.0, "retries": 1})
     logging_settings = base.logging.model_copy(update={"console": False})
-    update: dict[str, Any] = {"paths": paths, "logging": logging_settings,
+    update: dict[str, Any] = {"paths": paths, "logging": logging_settings, "devices": in_memory(base.devices),
                               "lms": LmsSettings(kind="sip2", sip2=account), "central": CentralSettings()}
     if language is not None:
         update["terminal"] = base.terminal.model_copy(update={"language": language})

@@ -1,13 +1,15 @@
 """The demo's simulator panel: what a person would do at the devices.
 
 Present a card or scan a barcode, put tagged items on the pad and take them off, open and close the
-door, and unplug any device to see how the kiosk copes. It drives the simulated devices only.
+door, and pull any device's cable to see how the kiosk copes. It acts on the byte simulators behind
+the terminal's ``simulated`` devices (:class:`hardware.simulated.Simulators`), so everything it does
+reaches the kiosk through the real drivers; the card reader is the in-memory one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -24,42 +26,53 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hardware.rfid import TagContent, split_isil
+from hardware.rfid.feig_sim import VirtualTag
+from hardware.rfid.tagdata import encode_tag_data
+from hardware.simulated import Simulators
 from kiosk.bootstrap.demo import DemoCard
+from kiosk.bootstrap.kiosk import Kiosk
+from kiosk.domain.errors import ConfigError
 from kiosk.domain.model import Credential, CredentialKind, SecurityState, Tag
-from kiosk.domain.ports import Clock, Devices
-from kiosk.testing.memory import (
-    FakeBarcodeScanner,
-    FakeCardReader,
-    FakeDoorLock,
-    FakeDoorSensor,
-    FakeItemReader,
-    FakeReceiptPrinter,
-)
+from kiosk.settings import DeviceSettings
+from kiosk.testing.memory import FakeBarcodeScanner, FakeCardReader
 
-SECURITY_TEXT = {SecurityState.SECURED: "sikret / secured", SecurityState.UNSECURED: "afsikret / unsecured",
-                 SecurityState.UNKNOWN: "?"}
+SECURITY_TEXT = {SecurityState.SECURED: "sikret / secured",
+                 SecurityState.UNSECURED: "afsikret / unsecured", SecurityState.UNKNOWN: "?"}
+CABLE_NAMES = {"rfid_pad": "RFID-plade / pad", "barcode_scanner": "stregkodelæser / scanner",
+               "relay_board": "relækort / relay board", "receipt_printer": "kvitteringsprinter / printer"}
+
+
+def virtual_tag(tag: Tag, institution: str) -> VirtualTag:
+    """The demo tag as a real ISO 28560-3 tag on the simulated pad (its owner: the library's ISIL)."""
+    country, library = split_isil(tag.owner_library or institution)
+    content = TagContent(item_id=tag.item_id, library=library, country=country or "DK",
+                         part_number=tag.part_number, parts_in_set=tag.parts_in_set)
+    return VirtualTag(tag.uid, bytearray(encode_tag_data(content, memory_size=32)), afi=0x07)
 
 
 class SimulatorPanel(QWidget):
     """A separate window beside the kiosk."""
 
-    def __init__(self, devices: Devices, cards: tuple[DemoCard, ...], tags: tuple[Tag, ...],
-                 clock: Clock, titles: Mapping[str, str] | None = None) -> None:
+    def __init__(self, card_reader: object, simulators: Simulators, settings: DeviceSettings,
+                 cards: tuple[DemoCard, ...], tags: tuple[Tag, ...], *, institution: str,
+                 titles: Mapping[str, str] | None = None, scanner: object = None) -> None:
         super().__init__()
-        self._titles = dict(titles or {})
         self.setWindowTitle("Simulator (demo)")
-        self._devices = devices
-        self._clock = clock
+        self._simulators = simulators
+        self._settings = settings
+        self._titles = dict(titles or {})
         self._tags = {tag.uid: tag for tag in tags}
+        self._virtual = {tag.uid: virtual_tag(tag, institution) for tag in tags}
         layout = QVBoxLayout(self)
-        reader = devices.card_reader
-        if isinstance(reader, FakeCardReader):
-            layout.addWidget(self._card_box(reader, cards))
-        if isinstance(devices.item_reader, FakeItemReader):
-            layout.addWidget(self._pad_box(devices.item_reader))
-        if isinstance(devices.door_lock, FakeDoorLock) or isinstance(devices.door_sensor, FakeDoorSensor):
+        self._card_reader = card_reader if isinstance(card_reader, FakeCardReader) else None
+        self._memory_scanner = scanner if isinstance(scanner, FakeBarcodeScanner) else None
+        layout.addWidget(self._card_box(cards))
+        if simulators.pad is not None:
+            layout.addWidget(self._pad_box())
+        if simulators.board is not None:
             layout.addWidget(self._door_box())
-        if isinstance(devices.receipt_printer, FakeReceiptPrinter):
+        if simulators.printer is not None:
             self.receipts = QLabel("Kvitteringer / receipts: 0")
             layout.addWidget(self.receipts)
         layout.addWidget(self._plug_box())
@@ -68,43 +81,61 @@ class SimulatorPanel(QWidget):
         self._timer.timeout.connect(self.refresh)
         self._timer.start(300)
 
+    @classmethod
+    def beside(cls, kiosk: Kiosk) -> SimulatorPanel:
+        """The panel for a kiosk built on the demo's settings (its simulated devices)."""
+        if kiosk.simulators is None:
+            raise ConfigError("the simulator panel needs simulated devices (config/demo/*.toml)")
+        devices = kiosk.devices
+        return cls(devices.card_reader, kiosk.simulators, kiosk.settings.devices, kiosk.demo_cards,
+                   kiosk.demo_tags, institution=kiosk.institution, titles=kiosk.demo_titles,
+                   scanner=devices.barcode_scanner)
+
     # -- cards ------------------------------------------------------------------------------------
-    def _card_box(self, reader: FakeCardReader, cards: tuple[DemoCard, ...]) -> QGroupBox:
+    def _card_box(self, cards: tuple[DemoCard, ...]) -> QGroupBox:
         box = QGroupBox("Kortlæser / card reader")
         column = QVBoxLayout(box)
         self.card_buttons: list[QPushButton] = []
         for card in cards:
             card_button = QPushButton(f"{card.label}  ·  pinkode {card.pin}")
-            card_button.clicked.connect(lambda _=False, c=card.credential: reader.present(c))
+            card_button.clicked.connect(lambda _=False, c=card.credential: self.present(c))
             column.addWidget(card_button)
             self.card_buttons.append(card_button)
         row = QHBoxLayout()
         self.other = QLineEdit()
         self.other.setPlaceholderText("Andet kortnummer / other card number")
         present = QPushButton("Hold mod læseren")
-        present.clicked.connect(lambda: self._present_other(reader))
+        present.clicked.connect(self._present_other)
         row.addWidget(self.other, 1)
         row.addWidget(present)
-        scanner = self._devices.barcode_scanner
-        if isinstance(scanner, FakeBarcodeScanner):
+        if self._simulators.scanner is not None or self._memory_scanner is not None:
             scan = QPushButton("Scan stregkode")
-            scan.clicked.connect(lambda: self._scan(scanner))
+            scan.clicked.connect(self._scan)
             row.addWidget(scan)
         column.addLayout(row)
         return box
 
-    def _present_other(self, reader: FakeCardReader) -> None:
-        number = self.other.text().strip()
-        if number:
-            reader.present(Credential(CredentialKind.CARD_UID, number))
+    def present(self, credential: Credential) -> None:
+        if self._card_reader is not None:
+            self._card_reader.present(credential)
 
-    def _scan(self, scanner: FakeBarcodeScanner) -> None:
+    def _present_other(self) -> None:
         number = self.other.text().strip()
         if number:
-            scanner.scan(Credential(CredentialKind.BARCODE, number))
+            self.present(Credential(CredentialKind.CARD_UID, number))
+
+    def _scan(self) -> None:
+        number = self.other.text().strip()
+        if not number:
+            return
+        if self._simulators.scanner is not None:
+            with contextlib.suppress(OSError):  # the cable is pulled: nothing arrives, as with a real one
+                self._simulators.scanner.scan(number)
+        elif self._memory_scanner is not None:
+            self._memory_scanner.scan(Credential(CredentialKind.BARCODE, number))
 
     # -- RFID pad ---------------------------------------------------------------------------------
-    def _pad_box(self, pad: FakeItemReader) -> QGroupBox:
+    def _pad_box(self) -> QGroupBox:
         box = QGroupBox("RFID-plade: sæt flueben = læg på pladen / tick = on the pad")
         column = QVBoxLayout(box)
         self.pad_list = QListWidget()
@@ -114,22 +145,31 @@ class SimulatorPanel(QWidget):
             entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             entry.setCheckState(Qt.CheckState.Unchecked)
             self.pad_list.addItem(entry)
-        self.pad_list.itemChanged.connect(lambda entry: self._on_pad_change(pad, entry))
+        self.pad_list.itemChanged.connect(self._on_pad_change)
         column.addWidget(self.pad_list)
         clear = QPushButton("Tag alt af pladen / clear the pad")
         clear.clicked.connect(self.clear_pad)
         column.addWidget(clear)
         return box
 
-    def _tag_text(self, tag: Tag, security: SecurityState | None = None) -> str:
+    def security(self, uid: str) -> SecurityState:
+        """The tag's theft protection as the pad's simulator holds it (it stays with the tag)."""
+        afi = self._virtual[uid].afi
+        pad = self._settings.rfid_pad
+        return {pad.afi_secured: SecurityState.SECURED,
+                pad.afi_unsecured: SecurityState.UNSECURED}.get(afi, SecurityState.UNKNOWN)
+
+    def _tag_text(self, tag: Tag) -> str:
         part = f" (del {tag.part_number}/{tag.parts_in_set})" if tag.parts_in_set > 1 else ""
         title = self._titles.get(tag.item_id, "")
-        return f"{title or tag.item_id}{part} · {tag.item_id} · {SECURITY_TEXT[security or tag.security]}"
+        return f"{title or tag.item_id}{part} · {tag.item_id} · {SECURITY_TEXT[self.security(tag.uid)]}"
 
-    def _on_pad_change(self, pad: FakeItemReader, entry: QListWidgetItem) -> None:
+    def _on_pad_change(self, entry: QListWidgetItem) -> None:
+        pad = self._simulators.pad
+        assert pad is not None
         uid = str(entry.data(Qt.ItemDataRole.UserRole))
         if entry.checkState() == Qt.CheckState.Checked:
-            pad.place(self._tags[uid])
+            pad.place(self._virtual[uid])
         else:
             pad.remove(uid)
 
@@ -143,26 +183,31 @@ class SimulatorPanel(QWidget):
         row = QHBoxLayout(box)
         self.door_state = QLabel("")
         row.addWidget(self.door_state, 1)
-        sensor = self._devices.door_sensor
-        if isinstance(sensor, FakeDoorSensor):
+        if self._settings.door_sensor.kind == "simulated":
             self.door_button = QPushButton("Åbn døren / open the door")
             self.door_button.setCheckable(True)
-            self.door_button.toggled.connect(sensor.set_open)
+            self.door_button.toggled.connect(self.set_door_open)
             row.addWidget(self.door_button)
         self.relays = QLabel("")  # the lights and the intruder alarm, as the calendar set them
         row.addWidget(self.relays)
         return box
 
-    # -- unplugging -------------------------------------------------------------------------------
+    def set_door_open(self, is_open: bool) -> None:
+        board, sensor = self._simulators.board, self._settings.door_sensor
+        if board is not None:
+            board.set_input(sensor.pin, is_open == (sensor.open_when == "high"))
+
+    # -- cables -----------------------------------------------------------------------------------
     def _plug_box(self) -> QGroupBox:
-        box = QGroupBox("Frakobl / unplug")
+        box = QGroupBox("Træk stikket / pull the cable")
         grid = QGridLayout(box)
         self.unplug_boxes: dict[str, QCheckBox] = {}
-        for role, device in self._devices.present():
-            unplug, replug = getattr(device, "unplug", None), getattr(device, "replug", None)
-            if not (callable(unplug) and callable(replug)):
-                continue
-            check = QCheckBox(role.replace("_", " "))
+        switches: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
+            role: (cable.unplug, cable.plug) for role, cable in self._simulators.cables.items()}
+        if self._card_reader is not None:
+            switches["card_reader"] = (self._card_reader.unplug, self._card_reader.replug)
+        for role, (unplug, replug) in switches.items():
+            check = QCheckBox(CABLE_NAMES.get(role, role.replace("_", " ")))
             check.toggled.connect(lambda off, u=unplug, r=replug: u() if off else r())
             grid.addWidget(check, len(self.unplug_boxes) // 2, len(self.unplug_boxes) % 2)
             self.unplug_boxes[role] = check
@@ -170,29 +215,29 @@ class SimulatorPanel(QWidget):
 
     # -- state shown ------------------------------------------------------------------------------
     def refresh(self) -> None:
-        pad = self._devices.item_reader
-        if isinstance(pad, FakeItemReader) and pad.plugged:
-            on_pad = {tag.uid: tag.security for tag in pad.inventory()}
+        if self._simulators.pad is not None:
             self.pad_list.blockSignals(True)
             for row in range(self.pad_list.count()):
                 entry = self.pad_list.item(row)
-                uid = str(entry.data(Qt.ItemDataRole.UserRole))
-                entry.setText(self._tag_text(self._tags[uid], on_pad.get(uid)))
+                entry.setText(self._tag_text(self._tags[str(entry.data(Qt.ItemDataRole.UserRole))]))
             self.pad_list.blockSignals(False)
-        lock = self._devices.door_lock
-        if isinstance(lock, FakeDoorLock) and hasattr(self, "door_state"):
-            last = lock.last_pulse
-            if last is not None and self._clock.now() < last[0] + dt.timedelta(seconds=last[1]):
+        board = self._simulators.board
+        if board is not None:
+            devices = self._settings
+            if devices.door.kind == "simulated" and board.is_on(devices.door.channel):
                 self.door_state.setText("Døren er låst op / unlocked")
             else:
-                self.door_state.setText(f"Låst / locked · {len(lock.pulses)} oplåsninger / unlocks")
-        if hasattr(self, "relays"):
-            outputs = self._devices.outputs()
-            words = {("lights", True): "lys tændt / lights on", ("lights", False): "lys slukket / lights off",
+                pulses = board.switched_on.get(devices.door.channel, 0)
+                self.door_state.setText(f"Låst / locked · {pulses} oplåsninger / unlocks")
+            words = {("lights", True): "lys tændt / lights on",
+                     ("lights", False): "lys slukket / lights off",
                      ("alarm", True): "alarm tilkoblet / armed",
                      ("alarm", False): "alarm frakoblet / disarmed"}
-            self.relays.setText(" · ".join(words[(name, bool(getattr(output, "on", False)))]
-                                           for name, output in sorted(outputs.items())))
-        printer = self._devices.receipt_printer
-        if isinstance(printer, FakeReceiptPrinter):
-            self.receipts.setText(f"Kvitteringer / receipts: {printer.count}")
+            outputs = [(name, section.channel) for name, section in (("lights", devices.lights),
+                                                                      ("alarm", devices.alarm))
+                       if section.kind == "simulated"]
+            self.relays.setText(" · ".join(words[(name, board.is_on(channel))]
+                                           for name, channel in outputs))
+        printer = self._simulators.printer
+        if printer is not None:
+            self.receipts.setText(f"Kvitteringer / receipts: {printer.receipt_count}")

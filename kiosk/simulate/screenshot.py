@@ -17,7 +17,7 @@ from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.session.service import Screen
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, CentralSettings, Settings, load_settings
-from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
+from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader, in_memory
 from ui.main_window import KioskWindow
 from ui.screens.session import PinScreen
 from ui.sounds import Sounds
@@ -207,4 +207,5 @@ def render_screen(
 
 def _isolated(settings: Settings, folder: Path) -> Settings:
     paths = settings.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
-    return settings.model_copy(update={"paths": paths, "central": CentralSettings()})
+    return settings.model_copy(update={"paths": paths, "central": CentralSettings(),
+                                       "devices": in_memory(settings.devices)})

@@ -23,6 +23,7 @@ from kiosk.domain.model import (
     Tag,
 )
 from kiosk.domain.ports import CredentialListener, TagsListener
+from kiosk.settings import DeviceSettings
 
 COPENHAGEN = dt.timezone(dt.timedelta(hours=1))
 RECEIPTS_KEPT = 100
@@ -279,3 +280,11 @@ class FakeCentralService:
 
     def print_jobs(self, owner_token: str) -> list[PrintJob]:
         return [j for j in self.jobs if j.owner_token == owner_token]
+
+
+def in_memory(devices: DeviceSettings) -> DeviceSettings:
+    """The same devices, each ``simulated`` one as its in-memory stand-in: for tests, scenarios and
+    screenshots that drive the devices themselves, one event at a time."""
+    changes = {name: section.model_copy(update={"kind": "memory"})
+               for name, section in devices if getattr(section, "kind", None) == "simulated"}
+    return devices.model_copy(update=changes)
