@@ -25,7 +25,7 @@ from kiosk.bootstrap.kiosk import Kiosk
 from kiosk.domain.events import Tick
 from kiosk.session.service import Screen, SessionView
 from kiosk.testing.memory import FakeClock
-from tests.door_fixtures import (
+from tests.door.fixtures import (
     ADULT,
     BOARDS,
     CHILD,

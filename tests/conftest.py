@@ -28,7 +28,7 @@ def isolated_settings(tmp_path: Path, source: Path = DEMO_SETTINGS) -> Settings:
     paths = settings.paths.model_copy(
         update={"data_dir": tmp_path / "data", "log_dir": tmp_path / "log"}
     )
-    # Without the central system unless a test asks for it (tests/test_central_wiring.py does).
+    # Without the central system unless a test asks for it (tests/bootstrap/test_central_wiring.py does).
     return settings.model_copy(update={"paths": paths, "central": CentralSettings(),
                                        "devices": in_memory(settings.devices)})
 

@@ -1,7 +1,7 @@
 """Colours, type and sizes. Everything scales with the short side of the screen.
 
 Contrast: every text colour below is at least 4.5:1 on the background it is used on (checked in
-tests/test_style.py). Touch targets are at least 15 mm on a 21.5" full-HD panel (~100 px).
+tests/ui/test_style.py). Touch targets are at least 15 mm on a 21.5" full-HD panel (~100 px).
 """
 
 from __future__ import annotations

@@ -1,0 +1,60 @@
+"""TLS: the client trusts the central system only through a CA it was given (or the system's)."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sync.central.client import CentralUnavailable
+from sync.central.emulator import CentralEmulator
+from tests.sync.central.conftest import ClientFactory
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("the TLS tests need the openssl command to make a self-signed certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls_central(make_central: Any, certificate: tuple[Path, Path]) -> CentralEmulator:
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    central: CentralEmulator = make_central(tls_context=context)
+    central.set_terminal_config("demo-1", {"heartbeat_interval_s": 60})
+    return central
+
+
+def test_a_certificate_from_an_unknown_ca_is_refused(tls_central: CentralEmulator,
+                                                    make_client: ClientFactory) -> None:
+    assert tls_central.url.startswith("https://")
+    with pytest.raises(CentralUnavailable, match="TLS failed"):
+        make_client(tls_central, retries=0).terminal_config("demo-1")
+
+
+def test_the_private_ca_given_as_verify_is_trusted(tls_central: CentralEmulator, make_client: ClientFactory,
+                                                  certificate: tuple[Path, Path]) -> None:
+    cert, _ = certificate
+    client = make_client(tls_central, verify=cert)
+    assert client.terminal_config("demo-1").settings == {"heartbeat_interval_s": 60}
+    assert client.terminal_config("demo-1").terminal_id == "demo-1"
+    assert [e.status for e in tls_central.exchanges()] == [200, 304]
+
+
+def test_plain_http_to_the_tls_port_gets_no_answer(tls_central: CentralEmulator,
+                                                   make_client: ClientFactory) -> None:
+    client = make_client(tls_central.url.replace("https://", "http://"), retries=0)
+    with pytest.raises(CentralUnavailable):
+        client.terminal_config("demo-1")
