@@ -152,7 +152,8 @@ def _door_sensor(settings: DeviceSettings, closers: list[Closer], boards: dict[s
         return None
     if config.kind == "memory":
         return FakeDoorSensor()
-    from hardware.door.relay import NumatoBoard, NumatoDoorSensor
+    from hardware.door.contact import NumatoDoorSensor
+    from hardware.door.relay import NumatoBoard
 
     board = _relay_board("numato" if config.kind == "numato" else config.kind, config.port, boards, closers,
                          simulators)

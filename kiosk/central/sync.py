@@ -35,7 +35,8 @@ from kiosk.domain.events import Core, Tick
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential, DeviceHealth
 from kiosk.domain.ports import CentralService, Clock
 from kiosk.store import Store
-from kiosk.store.access_cache import DEFAULT_CONSENT_FIELD, AccessCache, AccessListError
+from kiosk.store.access_cache import DEFAULT_CONSENT_FIELD, AccessCache
+from kiosk.store.access_page import AccessListError
 from kiosk.store.schema import CacheRow
 
 log = logging.getLogger(__name__)

@@ -40,7 +40,8 @@ from kiosk.testing.memory import FakeBarcodeScanner, FakeCardReader
 SECURITY_TEXT = {SecurityState.SECURED: "sikret / secured",
                  SecurityState.UNSECURED: "afsikret / unsecured", SecurityState.UNKNOWN: "?"}
 CABLE_NAMES = {"rfid_pad": "RFID-plade / pad", "barcode_scanner": "stregkodelæser / scanner",
-               "relay_board": "relækort / relay board", "receipt_printer": "kvitteringsprinter / printer"}
+               "relay_board": "relækort / relay board", "receipt_printer": "kvitteringsprinter / printer",
+               "card_reader": "kortlæser / card reader"}
 
 
 def virtual_tag(tag: Tag, institution: str) -> VirtualTag:

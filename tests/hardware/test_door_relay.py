@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import serial
 
-from hardware.door.relay import LcusBoard, NumatoBoard, NumatoDoorSensor, RelayBoard, RelayDoorLock
+from hardware.door.contact import NumatoDoorSensor
+from hardware.door.relay import LcusBoard, NumatoBoard, RelayBoard, RelayDoorLock
 from hardware.door.relay_sim import LcusSimulator, NumatoSimulator, RelaySimulator
 from kiosk.domain.errors import DeviceUnavailable
 from kiosk.domain.model import DeviceState

@@ -27,7 +27,8 @@ from kiosk.door.access_rules import AccessRules
 from kiosk.door.calendar import OpeningKind
 from kiosk.settings import AccessSettings
 from kiosk.store import Store, open_store
-from kiosk.store.access_cache import AccessCache, AccessListError
+from kiosk.store.access_cache import AccessCache
+from kiosk.store.access_page import AccessListError
 from kiosk.testing.memory import FakeClock
 
 REPO = Path(__file__).resolve().parents[2]
