@@ -24,7 +24,7 @@ from benchmarks.common import Result
 from kiosk.bootstrap.kiosk import Kiosk
 from kiosk.domain.events import Tick
 from kiosk.session.service import Screen, SessionView
-from kiosk.testing.memory import FakeClock
+from kiosk.testing.memory import ManualClock
 from tests.door.fixtures import (
     ADULT,
     BOARDS,
@@ -77,7 +77,7 @@ class _Screen:
             return list(self._refusals)
 
 
-def _ready_for_next_card(kiosk: Kiosk, clock: FakeClock) -> None:
+def _ready_for_next_card(kiosk: Kiosk, clock: ManualClock) -> None:
     clock.advance(MESSAGE_S)
     kiosk.core.post(Tick())
     assert eventually(lambda: kiosk.session.view.screen is Screen.START, WAIT_S), kiosk.session.view
@@ -88,7 +88,7 @@ def _pin_screen(kiosk: Kiosk, patron: DoorPatron) -> None:
     assert eventually(lambda: kiosk.session.view.screen is Screen.PIN, WAIT_S), kiosk.session.view
 
 
-def _unlock_ms(kiosk: Kiosk, clock: FakeClock, relay: ObservedSimulator, channel: int) -> float:
+def _unlock_ms(kiosk: Kiosk, clock: ManualClock, relay: ObservedSimulator, channel: int) -> float:
     _ready_for_next_card(kiosk, clock)
     _pin_screen(kiosk, ADULT)
     switches = len(relay.switches)
@@ -101,7 +101,7 @@ def _unlock_ms(kiosk: Kiosk, clock: FakeClock, relay: ObservedSimulator, channel
     return (on.at - asked) * 1000
 
 
-def _refusal_ms(kiosk: Kiosk, clock: FakeClock, screen: _Screen) -> float:
+def _refusal_ms(kiosk: Kiosk, clock: ManualClock, screen: _Screen) -> float:
     _ready_for_next_card(kiosk, clock)
     _pin_screen(kiosk, CHILD)
     refusals = len(screen.refusals())
@@ -125,7 +125,7 @@ def run() -> list[Result]:
         folder = Path(tmp)
         pty = PtyPair(folder).replug()
         relay = board.start_simulator(pty.simulator)
-        clock = FakeClock()
+        clock = ManualClock()
         kiosk: Kiosk | None = None
         try:
             kiosk = start_door(door_settings(folder, board, pty.device, pulse_s=PULSE_S), clock)

@@ -29,7 +29,7 @@ from kiosk.domain.inputs import CredentialPresented, TagsOnPad
 from kiosk.domain.model import SecurityState, Tag
 from kiosk.session.service import Screen
 from kiosk.settings import DEMO_SETTINGS, CentralSettings, Settings, load_settings
-from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader, in_memory
+from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryItemReader, in_memory
 from tests.hardware.ptys import PtyPair
 
 ITEMS = [f"50200000{n:02d}" for n in range(1, 11)]
@@ -63,7 +63,7 @@ def _log_in_and_borrow(kiosk: Kiosk) -> None:
     kiosk.session.start_visit(Purpose.BORROW)
     kiosk.core.drain()
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[0].credential)
     kiosk.core.drain()
     kiosk.session.submit_pin(kiosk.demo_cards[0].pin)
@@ -103,7 +103,7 @@ def _with_emulator_and_feig(folder: Path) -> float:
             memory = encode_tag_data(TagContent(item_id=item_id, library="775100"), memory_size=32)
             simulator.place(VirtualTag(f"E0040150AB00{n:04X}", bytearray(memory), afi=0x07))
         kiosk = build(_settings(folder / "k", "emulator", str(pty.device)), profile="demo",
-                      clock=FakeClock(), workers=InlineWorkers(), log_to_console=False)
+                      clock=ManualClock(), workers=InlineWorkers(), log_to_console=False)
         pad = kiosk.devices.item_reader
         assert isinstance(pad, FeigReader)
         return _timed_stack(kiosk, pad.inventory())
@@ -115,13 +115,13 @@ def _with_emulator_and_feig(folder: Path) -> float:
 
 
 def _in_memory(folder: Path) -> float:
-    kiosk = build(_settings(folder / "m", "memory"), profile="demo", clock=FakeClock(),
+    kiosk = build(_settings(folder / "m", "memory"), profile="demo", clock=ManualClock(),
                   workers=InlineWorkers(), log_to_console=False)
     try:
         tags = [Tag(f"E004{n:012X}", item_id, security=SecurityState.SECURED)
                 for n, item_id in enumerate(ITEMS)]
         pad = kiosk.devices.item_reader
-        assert isinstance(pad, FakeItemReader)
+        assert isinstance(pad, MemoryItemReader)
         pad.place(*tags)
         return _timed_stack(kiosk, tags)
     finally:

@@ -16,7 +16,7 @@ from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.domain.events import InlineWorkers
 from kiosk.domain.logs import SECRETS
 from kiosk.settings import DEMO_SETTINGS, CentralSettings, Settings, load_settings
-from kiosk.testing.memory import FakeClock, in_memory
+from kiosk.testing.memory import ManualClock, in_memory
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,12 +39,12 @@ def demo_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def kiosk(demo_settings: Settings, clock: FakeClock) -> Iterator[Kiosk]:
+def kiosk(demo_settings: Settings, clock: ManualClock) -> Iterator[Kiosk]:
     """The demo kiosk, single-threaded: events run when the test drains the core."""
     k = build(demo_settings, profile="demo", clock=clock, workers=InlineWorkers(),
               log_to_console=False)

@@ -28,15 +28,15 @@ from kiosk.domain.ports import (
 )
 from kiosk.settings import DeviceSettings
 from kiosk.testing.memory import (
-    FakeAnnouncer,
-    FakeBarcodeScanner,
-    FakeCardReader,
-    FakeDocumentPrinter,
-    FakeDoorLock,
-    FakeDoorSensor,
-    FakeItemReader,
-    FakeReceiptPrinter,
-    FakeRelayOutput,
+    MemoryAnnouncer,
+    MemoryBarcodeScanner,
+    MemoryCardReader,
+    MemoryDocumentPrinter,
+    MemoryDoorLock,
+    MemoryDoorSensor,
+    MemoryItemReader,
+    MemoryReceiptPrinter,
+    MemoryRelayOutput,
 )
 
 Closer = Callable[[], None]
@@ -80,7 +80,7 @@ def _kinds(settings: DeviceSettings) -> set[str]:
 
 def _card_reader(settings: DeviceSettings, closers: list[Closer]) -> CardReader:
     if settings.card_reader.kind == "memory":
-        return FakeCardReader()
+        return MemoryCardReader()
     from hardware.cards.pcsc import PcscCardReader, PcscSettings
 
     reader = PcscCardReader(PcscSettings.from_settings(settings.card_reader))
@@ -93,7 +93,7 @@ def _item_reader(settings: DeviceSettings, closers: list[Closer], simulators: An
     if config.kind == "none":
         return None
     if config.kind == "memory":
-        return FakeItemReader()
+        return MemoryItemReader()
     from hardware.rfid.feig import FeigReader, FeigSettings
     from hardware.rfid.tagdata import decode_tag_data
 
@@ -110,7 +110,7 @@ def _barcode_scanner(settings: DeviceSettings, closers: list[Closer], simulators
     if config.kind == "none":
         return None
     if config.kind == "memory":
-        return FakeBarcodeScanner()
+        return MemoryBarcodeScanner()
     if config.kind == "wedge":
         from hardware.scanner.wedge_source import KeyboardWedgeScanner
 
@@ -130,7 +130,7 @@ def _door_lock(settings: DeviceSettings, closers: list[Closer], boards: dict[str
     if config.kind == "none":
         return None
     if config.kind == "memory":
-        return FakeDoorLock()
+        return MemoryDoorLock()
     from hardware.door.relay import RelayDoorLock
     from hardware.door.watchdog import supervised_door_lock
 
@@ -151,7 +151,7 @@ def _door_sensor(settings: DeviceSettings, closers: list[Closer], boards: dict[s
     if config.kind == "none":
         return None
     if config.kind == "memory":
-        return FakeDoorSensor()
+        return MemoryDoorSensor()
     from hardware.door.contact import NumatoDoorSensor
     from hardware.door.relay import NumatoBoard
 
@@ -169,7 +169,7 @@ def _relay_output(name: Literal["lights", "alarm"], settings: DeviceSettings, cl
     if config.kind == "none":
         return None
     if config.kind == "memory":
-        return FakeRelayOutput(name)
+        return MemoryRelayOutput(name)
     from hardware.door.relay import RelayChannelOutput
 
     door = settings.door
@@ -202,7 +202,7 @@ def _receipt_printer(settings: DeviceSettings, closers: list[Closer], simulators
     if config.kind == "none":
         return None
     if config.kind == "memory":
-        return FakeReceiptPrinter()
+        return MemoryReceiptPrinter()
     from hardware.printers.receipt import EscPosReceiptPrinter, connection_from_settings
 
     if config.kind == "simulated":
@@ -217,7 +217,7 @@ def _document_printer(settings: DeviceSettings) -> DocumentPrinter | None:
     if config.kind == "none":
         return None
     if config.kind == "memory":
-        return FakeDocumentPrinter()
+        return MemoryDocumentPrinter()
     if not config.queue:
         raise ConfigError("devices.document_printer.queue: name the CUPS queue to print to")
     from hardware.printers.cups_printer import CupsDocumentPrinter, server_from_settings
@@ -231,7 +231,7 @@ def _announcer(settings: DeviceSettings, closers: list[Closer]) -> Announcer | N
     if config.kind == "none":
         return None
     if config.kind == "memory":
-        return FakeAnnouncer()
+        return MemoryAnnouncer()
     from hardware.announcer import AudioFileAnnouncer, SpeechAnnouncer
 
     player = tuple(shlex.split(config.player))

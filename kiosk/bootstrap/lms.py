@@ -12,7 +12,7 @@ from kiosk.bootstrap.demo import read_seed
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.ports import LibrarySystem, ReceiptMailer
 from kiosk.settings import Settings
-from kiosk.testing.memory_lms import FakeLibrarySystem
+from kiosk.testing.memory_lms import MemoryLibrarySystem
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def library_system(settings: Settings, closers: list[Callable[[], None]]
     account = lms_settings.sip2
     if lms_settings.kind == "memory":
         memory_seed = read_seed(lms_settings.seed)
-        return FakeLibrarySystem.from_seed(memory_seed), memory_seed, account.institution
+        return MemoryLibrarySystem.from_seed(memory_seed), memory_seed, account.institution
     from sync.sip2.client import Sip2Client
     from sync.sip2.library import Sip2LibrarySystem
 

@@ -27,7 +27,7 @@ from kiosk.door.calendar import OpeningKind
 from kiosk.settings import CONFIG_DIR, AccessSettings, load_access_settings
 from kiosk.store.access_lists import revoke, staff_entry
 from kiosk.store.keys import pseudonymizer
-from kiosk.testing.memory_lms import FakeLibrarySystem
+from kiosk.testing.memory_lms import MemoryLibrarySystem
 
 DEMO_RULES = CONFIG_DIR / "demo" / "access.toml"
 DEMO_SEED = CONFIG_DIR / "demo" / "lms.toml"
@@ -174,10 +174,10 @@ def _read_seed(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
-def seeded_lms(seed: dict[str, Any]) -> FakeLibrarySystem:
+def seeded_lms(seed: dict[str, Any]) -> MemoryLibrarySystem:
     """The in-memory LMS of a seed file, with the consent flag (``unstaffed_access``) the SIP2
     emulator sends as vendor field ZU, and the patron's language."""
-    lms = FakeLibrarySystem.from_seed(seed)
+    lms = MemoryLibrarySystem.from_seed(seed)
     for p in seed.get("patrons", []):
         auth = lms.authenticate_patron(Credential(CredentialKind.CARD_UID, str(p["id"])), str(p["pin"]))
         if auth.patron is not None:

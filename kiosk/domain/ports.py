@@ -1,7 +1,7 @@
 """The ports: what the core needs from the world, as small Protocols.
 
-Adapters in ``hardware/`` and ``sync/`` implement them; ``kiosk.testing.memory`` has an in-memory fake of
-each for tests and for the demo. Methods may block (network, serial, USB): the core only calls them
+Adapters in ``hardware/`` and ``sync/`` implement them; ``kiosk.testing`` has an in-memory stand-in
+of each, for tests. Methods may block (network, serial, USB): the core only calls them
 from worker threads, never from the GUI thread.
 """
 

@@ -1,7 +1,7 @@
 """The composition root of ``library-kiosk simulate``: a kiosk built to be driven by a scenario.
 
 The kiosk is the real one (settings, store, session, circulation, SIP2 client), single-threaded
-(:class:`~kiosk.domain.events.InlineWorkers`) on a :class:`~kiosk.testing.memory.FakeClock`, with the
+(:class:`~kiosk.domain.events.InlineWorkers`) on a :class:`~kiosk.testing.memory.ManualClock`, with the
 devices of the demo terminal. Its LMS is a fresh SIP2 emulator seeded from the scenario's seed file
 (so scenarios never see each other's loans), or any SIP2 server given with ``--sip2``. The window
 and the steps are :mod:`kiosk.simulate.runner`'s job; this module builds, and hands over.
@@ -48,11 +48,11 @@ from kiosk.simulate.scenario import (
     TypePin,
 )
 from kiosk.testing.memory import (
-    FakeBarcodeScanner,
-    FakeCardReader,
-    FakeClock,
-    FakeItemReader,
-    FakeReceiptPrinter,
+    ManualClock,
+    MemoryBarcodeScanner,
+    MemoryCardReader,
+    MemoryItemReader,
+    MemoryReceiptPrinter,
     in_memory,
 )
 
@@ -104,11 +104,11 @@ class Simulation:
     """A built kiosk and the handles a scenario drives it by. :meth:`close` when done."""
 
     kiosk: Kiosk
-    clock: FakeClock
-    card_reader: FakeCardReader
-    scanner: FakeBarcodeScanner | None
-    pad: FakeItemReader | None  # None at the door
-    printer: FakeReceiptPrinter | None
+    clock: ManualClock
+    card_reader: MemoryCardReader
+    scanner: MemoryBarcodeScanner | None
+    pad: MemoryItemReader | None  # None at the door
+    printer: MemoryReceiptPrinter | None
     lms: LmsControl | None  # None against an outside SIP2 server
     seed: Path
     folder: Path
@@ -136,7 +136,7 @@ class Simulation:
         return [t for t in self.kiosk.demo_tags
                 if t.item_id in wanted and (not parts or t.part_number in parts)]
 
-    def _pad(self) -> FakeItemReader:
+    def _pad(self) -> MemoryItemReader:
         if self.pad is None:
             raise ConfigError("this terminal has no RFID pad (the door panel lends nothing)")
         return self.pad
@@ -223,7 +223,7 @@ def build_for_simulation(
 
     seed_data = read_seed(seed)
     base = load_settings(settings_path)
-    clock = FakeClock(_aware(start, base.access.zone) if start is not None else None)
+    clock = ManualClock(_aware(start, base.access.zone) if start is not None else None)
     folder = Path(tempfile.mkdtemp(prefix="kiosk-simulate-"))
     emulator: Any = None
     try:
@@ -243,23 +243,23 @@ def build_for_simulation(
     kiosk.demo_titles = {str(i["id"]): str(i.get("title", "")) for i in seed_data.get("items", [])}
     devices = kiosk.devices
     pad = devices.item_reader
-    if not isinstance(devices.card_reader, FakeCardReader) or not isinstance(pad, FakeItemReader | None):
+    if not isinstance(devices.card_reader, MemoryCardReader) or not isinstance(pad, MemoryItemReader | None):
         kiosk.close()
         shutil.rmtree(folder, ignore_errors=True)
         raise ConfigError(f"{settings_path}: simulate needs a simulated card reader and RFID pad")
     scanner, printer = devices.barcode_scanner, devices.receipt_printer
     return Simulation(
         kiosk=kiosk, clock=clock, card_reader=devices.card_reader,
-        scanner=scanner if isinstance(scanner, FakeBarcodeScanner) else None,
+        scanner=scanner if isinstance(scanner, MemoryBarcodeScanner) else None,
         pad=pad,
-        printer=printer if isinstance(printer, FakeReceiptPrinter) else None,
+        printer=printer if isinstance(printer, MemoryReceiptPrinter) else None,
         lms=_EmulatorControl(emulator) if emulator is not None else None,
         seed=seed, folder=folder,
     )
 
 
 def _aware(start: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
-    """A local time at the branch as a fixed-offset time (the fake clock adds seconds to it)."""
+    """A local time at the branch as a fixed-offset time (the manual clock adds seconds to it)."""
     if start.tzinfo is not None:
         return start
     aware = start.replace(tzinfo=zone)
@@ -268,7 +268,7 @@ def _aware(start: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     return aware.astimezone(dt.timezone(offset))
 
 
-def _start_emulator(seed: Path, clock: FakeClock) -> tuple[Any, Sip2Settings]:
+def _start_emulator(seed: Path, clock: ManualClock) -> tuple[Any, Sip2Settings]:
     from sync.sip2.emulator import Sip2Emulator
     from sync.sip2.emulator_data import load_data
 

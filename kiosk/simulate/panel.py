@@ -35,7 +35,7 @@ from kiosk.bootstrap.kiosk import Kiosk
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.model import Credential, CredentialKind, SecurityState, Tag
 from kiosk.settings import DeviceSettings
-from kiosk.testing.memory import FakeBarcodeScanner, FakeCardReader
+from kiosk.testing.memory import MemoryBarcodeScanner, MemoryCardReader
 
 SECURITY_TEXT = {SecurityState.SECURED: "sikret / secured",
                  SecurityState.UNSECURED: "afsikret / unsecured", SecurityState.UNKNOWN: "?"}
@@ -66,8 +66,8 @@ class SimulatorPanel(QWidget):
         self._tags = {tag.uid: tag for tag in tags}
         self._virtual = {tag.uid: virtual_tag(tag, institution) for tag in tags}
         layout = QVBoxLayout(self)
-        self._card_reader = card_reader if isinstance(card_reader, FakeCardReader) else None
-        self._memory_scanner = scanner if isinstance(scanner, FakeBarcodeScanner) else None
+        self._card_reader = card_reader if isinstance(card_reader, MemoryCardReader) else None
+        self._memory_scanner = scanner if isinstance(scanner, MemoryBarcodeScanner) else None
         layout.addWidget(self._card_box(cards))
         if simulators.pad is not None:
             layout.addWidget(self._pad_box())

@@ -18,7 +18,7 @@ from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose, ReceiptChoice
 from kiosk.domain.model import Credential, Tag
 from kiosk.session.view import Screen, SessionView
-from kiosk.testing.memory import FakeCardReader, FakeItemReader
+from kiosk.testing.memory import MemoryCardReader, MemoryItemReader
 
 ITEMS = ("5010000001", "5010000003")  # two plain books of the demo data: no fee, no set
 
@@ -37,7 +37,7 @@ class Hands(Protocol):
 
 
 class MemoryHands:
-    def __init__(self, reader: FakeCardReader, pad: FakeItemReader) -> None:
+    def __init__(self, reader: MemoryCardReader, pad: MemoryItemReader) -> None:
         self._reader, self._pad = reader, pad
         self._tags: dict[str, Tag] = {}  # as last taken off the pad (a loan unsecures a tag)
 
@@ -60,7 +60,7 @@ class SimulatedHands:
         from kiosk.simulate.panel import virtual_tag
 
         reader, simulators = kiosk.devices.card_reader, kiosk.simulators
-        assert isinstance(reader, FakeCardReader) and simulators is not None and simulators.pad is not None
+        assert isinstance(reader, MemoryCardReader) and simulators is not None and simulators.pad is not None
         self._reader, self._pad, self._presence = reader, simulators.pad, kiosk.session.presence
         self._virtual = {tag.uid: virtual_tag(tag, kiosk.institution) for tag in kiosk.demo_tags}
 
@@ -84,7 +84,7 @@ class SimulatedHands:
 
 def hands_for(kiosk: Kiosk) -> Hands:
     pad, reader = kiosk.devices.item_reader, kiosk.devices.card_reader
-    if isinstance(pad, FakeItemReader) and isinstance(reader, FakeCardReader):
+    if isinstance(pad, MemoryItemReader) and isinstance(reader, MemoryCardReader):
         return MemoryHands(reader, pad)
     return SimulatedHands(kiosk)
 

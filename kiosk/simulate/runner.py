@@ -2,7 +2,7 @@
 
 Each step is done the way a patron (or the world) does it: buttons are pressed with mouse events on
 the visible widget that reads the label, the PIN is typed on the window's keypad, cards and tags go
-through the simulated devices, time passes on the fake clock. After every step the core's queue is
+through the in-memory devices, time passes on the manual clock. After every step the core's queue is
 drained and Qt handles its events, so the run is deterministic. One JSON object per line goes to
 ``out`` for each step and each notable event; a PIN or CPR number never appears in it.
 

@@ -12,7 +12,7 @@ from pydantic.dataclasses import dataclass
 
 from kiosk.domain.errors import ConfigError
 from kiosk.store import JournalState
-from kiosk.testing.memory import FakeDoorLock, FakeDoorSensor
+from kiosk.testing.memory import MemoryDoorLock, MemoryDoorSensor
 
 if TYPE_CHECKING:
     from kiosk.bootstrap.kiosk import Kiosk
@@ -59,7 +59,7 @@ DOOR_EXPECTATIONS = (ExpectEntry, ExpectDoor, ExpectAlarm)
 
 def set_door_contact(kiosk: Kiosk, action: DoorContact) -> None:
     sensor = kiosk.devices.door_sensor
-    if not isinstance(sensor, FakeDoorSensor):
+    if not isinstance(sensor, MemoryDoorSensor):
         raise ConfigError("door_contact: this terminal has no simulated door contact (terminal = \"door\")")
     sensor.set_open(action.open)
 
@@ -68,7 +68,7 @@ def check_door(kiosk: Kiosk, expectation: ExpectEntry | ExpectDoor | ExpectAlarm
     """(held, expected, actual) for an expectation on the entrance."""
     if isinstance(expectation, ExpectDoor):
         lock = kiosk.devices.door_lock
-        if not isinstance(lock, FakeDoorLock):
+        if not isinstance(lock, MemoryDoorLock):
             raise ConfigError("expect_door: this terminal has no simulated door lock (terminal = \"door\")")
         done = len(lock.pulses)
         return done == expectation.pulses, {"pulses": expectation.pulses}, {"pulses": done}

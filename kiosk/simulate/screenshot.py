@@ -1,7 +1,7 @@
 """Render any screen offscreen to PNG, by driving the real session with demo data.
 
 Used by ``library-kiosk screenshot``, by the docs and by the tests. Nothing here is staged: the
-screen is reached the way a patron reaches it (card, PIN, idle time), on a fake clock.
+screen is reached the way a patron reaches it (card, PIN, idle time), on a manual clock.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.session.service import Screen
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, CentralSettings, Settings, load_settings
-from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader, in_memory
+from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryItemReader, in_memory
 from ui.main_window import KioskWindow
 from ui.screens.session import PinScreen
 from ui.sounds import Sounds
@@ -52,7 +52,7 @@ SOFIE = 3  # the demo patron with a hold ready for pickup
 
 def _present(kiosk: Kiosk, index: int) -> None:
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[index].credential)
     kiosk.core.drain()
 
@@ -66,7 +66,7 @@ def _type_pin(kiosk: Kiosk, pin: str, *, wait_for_lms: bool = True) -> None:
 def _place(kiosk: Kiosk, *item_ids: str, parts: int | None = None) -> None:
     """Put items on the simulated pad (``parts``: only the first parts of each set)."""
     pad = kiosk.devices.item_reader
-    assert isinstance(pad, FakeItemReader)
+    assert isinstance(pad, MemoryItemReader)
     for item_id in item_ids:
         tags = [tag for tag in kiosk.demo_tags if tag.item_id == item_id]
         pad.place(*tags[:parts])
@@ -153,7 +153,7 @@ def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
         _type_pin(kiosk, anna.pin)
         if screen == "idle-warning":
             clock = kiosk.clock
-            assert isinstance(clock, FakeClock)
+            assert isinstance(clock, ManualClock)
             clock.advance(kiosk.settings.session.idle_timeout_s - 7)
             kiosk.core.post(Tick())
             kiosk.core.drain()
@@ -177,7 +177,7 @@ def render_screen(
         door = screen in DOOR_SCREENS
         base = load_settings(DEMO_DOOR_SETTINGS if door and settings_path == DEMO_SETTINGS else settings_path)
         settings = _isolated(base, Path(tmp))
-        kiosk = build(settings, profile="demo", clock=FakeClock(), workers=InlineWorkers(),
+        kiosk = build(settings, profile="demo", clock=ManualClock(), workers=InlineWorkers(),
                       log_to_console=False)
         if door:
             kiosk.core.post(Tick())  # the opening state is read on the first tick

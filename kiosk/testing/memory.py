@@ -1,7 +1,9 @@
-"""In-memory fakes of every port, for tests and for the demo.
+"""In-memory stand-ins of every port (the ``memory`` device kind), for tests, scenarios and
+screenshots, and for the demo's card reader.
 
-Each fake behaves like the real thing as far as the core can tell (state, refusals, health), and lets
-a test or the demo panel drive it: present a card, put tags on the pad, unplug a device.
+Each behaves like the real thing as far as the core can tell (state, refusals, health), and lets a
+test drive it: present a card, put tags on the pad, unplug a device. :class:`ManualClock` moves only
+when told to.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ COPENHAGEN = dt.timezone(dt.timedelta(hours=1))
 RECEIPTS_KEPT = 100
 
 
-class FakeClock:
+class ManualClock:
     """A clock that only moves when told to."""
 
     def __init__(self, start: dt.datetime | None = None) -> None:
@@ -52,7 +54,7 @@ class FakeClock:
 
 
 class _Device:
-    """Shared health and plug state of a fake device."""
+    """Shared health and plug state of an in-memory device."""
 
     name = "device"
 
@@ -75,7 +77,7 @@ class _Device:
             raise DeviceUnavailable(f"{self.name} is unplugged")
 
 
-class FakeCardReader(_Device):
+class MemoryCardReader(_Device):
     name = "card_reader"
 
     def __init__(self) -> None:
@@ -94,14 +96,14 @@ class FakeCardReader(_Device):
             self._listener(credential)
 
 
-class FakeBarcodeScanner(FakeCardReader):
+class MemoryBarcodeScanner(MemoryCardReader):
     name = "barcode_scanner"
 
     def scan(self, credential: Credential) -> None:
         self.present(credential)
 
 
-class FakeItemReader(_Device):
+class MemoryItemReader(_Device):
     name = "rfid_pad"
 
     def __init__(self) -> None:
@@ -144,7 +146,7 @@ class FakeItemReader(_Device):
             self._listener(list(self._tags.values()))
 
 
-class FakeDoorLock(_Device):
+class MemoryDoorLock(_Device):
     name = "door_lock"
 
     def __init__(self, now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone()) -> None:
@@ -158,13 +160,13 @@ class FakeDoorLock(_Device):
         self._require()
         self.pulses.append(seconds)
         self.last_pulse = (self._now(), seconds)
-        self.unlocked = False  # a fake pulse is over as soon as it is recorded
+        self.unlocked = False  # an in-memory pulse is over as soon as it is recorded
 
     def lock(self) -> None:
         self.unlocked = False
 
 
-class FakeRelayOutput(_Device):
+class MemoryRelayOutput(_Device):
     """A relay output (lights, alarm); ``states`` is every state set, in order."""
 
     def __init__(self, name: str) -> None:
@@ -181,7 +183,7 @@ class FakeRelayOutput(_Device):
         self.states.append(on)
 
 
-class FakeDoorSensor(_Device):
+class MemoryDoorSensor(_Device):
     name = "door_sensor"
 
     def __init__(self) -> None:
@@ -205,7 +207,7 @@ class FakeDoorSensor(_Device):
                 self._listener(is_open)
 
 
-class FakeReceiptPrinter(_Device):
+class MemoryReceiptPrinter(_Device):
     """Keeps the last :data:`RECEIPTS_KEPT` receipts (a demo prints all night) and counts them all."""
 
     name = "receipt_printer"
@@ -225,7 +227,7 @@ class FakeReceiptPrinter(_Device):
         self.count += 1
 
 
-class FakeDocumentPrinter(_Device):
+class MemoryDocumentPrinter(_Device):
     name = "document_printer"
 
     def __init__(self) -> None:
@@ -242,7 +244,7 @@ class FakeDocumentPrinter(_Device):
         return "completed" if printer_job_id in self.jobs else "unknown"
 
 
-class FakeAnnouncer(_Device):
+class MemoryAnnouncer(_Device):
     name = "announcer"
 
     def __init__(self) -> None:
@@ -254,7 +256,7 @@ class FakeAnnouncer(_Device):
         self.spoken.append((text, language))
 
 
-class FakeCentralService:
+class MemoryCentralService:
     def __init__(self) -> None:
         self.events: list[dict[str, object]] = []
         self.heartbeats: list[tuple[str, tuple[DeviceHealth, ...]]] = []

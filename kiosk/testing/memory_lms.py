@@ -25,7 +25,7 @@ from kiosk.domain.model import (
     RenewAllResult,
     RenewResult,
 )
-from kiosk.testing.memory import FakeClock
+from kiosk.testing.memory import ManualClock
 
 
 @dataclass
@@ -42,10 +42,10 @@ class _FakeItem:
     for_loan: bool = True
 
 
-class FakeLibrarySystem:
+class MemoryLibrarySystem:
     """A small, thread-safe, in-memory LMS. Seed it with :meth:`from_seed` or :meth:`add_patron`."""
 
-    def __init__(self, clock: FakeClock | None = None, loan_days: int = 28) -> None:
+    def __init__(self, clock: ManualClock | None = None, loan_days: int = 28) -> None:
         self._lock = threading.Lock()
         self._patrons: dict[str, _FakePatron] = {}
         self._items: dict[str, _FakeItem] = {}
@@ -54,7 +54,7 @@ class FakeLibrarySystem:
         self.online = True
 
     @classmethod
-    def from_seed(cls, seed: Mapping[str, Any]) -> FakeLibrarySystem:
+    def from_seed(cls, seed: Mapping[str, Any]) -> MemoryLibrarySystem:
         """Build from seed data: ``{"patrons": [...], "items": [...]}`` as in config/demo/lms.toml."""
         lms = cls()
         for p in seed.get("patrons", []):
@@ -96,11 +96,11 @@ class FakeLibrarySystem:
 
     def _require_online(self) -> None:
         if not self.online:
-            raise LmsUnavailable("fake LMS is offline")
+            raise LmsUnavailable("the in-memory LMS is offline")
 
     def status(self) -> LmsStatus:
         self._require_online()
-        return LmsStatus(online=True, library_name="Fake LMS")
+        return LmsStatus(online=True, library_name="In-memory LMS")
 
     def authenticate_patron(self, credential: Credential, pin: str | None) -> AuthResult:
         self._require_online()

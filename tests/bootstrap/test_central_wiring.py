@@ -24,7 +24,7 @@ from kiosk.settings import (
     Sip2Settings,
 )
 from kiosk.simulate.build import DEMO_SEED
-from kiosk.testing.memory import FakeCardReader, FakeClock, FakeDoorLock, FakeItemReader
+from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryDoorLock, MemoryItemReader
 from sync.central.emulator import CentralEmulator
 from sync.central.emulator_seed import apply_seed, load_seed
 from sync.sip2.emulator import Sip2Emulator
@@ -63,8 +63,8 @@ def wired(tmp_path: Path, source: Path, central: CentralEmulator, lms: Sip2Emula
         "central": CentralSettings(kind="http", url=central.url, token="t0ken")})
 
 
-def start(settings: Settings) -> tuple[Kiosk, FakeClock]:
-    clock = FakeClock()
+def start(settings: Settings) -> tuple[Kiosk, ManualClock]:
+    clock = ManualClock()
     kiosk = build(settings, profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
     seed = read_seed(DEMO_SEED)
     kiosk.demo_cards, kiosk.demo_tags = demo_cards(seed), tuple(demo_tags(seed))
@@ -73,7 +73,7 @@ def start(settings: Settings) -> tuple[Kiosk, FakeClock]:
     return kiosk, clock
 
 
-def tick(kiosk: Kiosk, clock: FakeClock, seconds: float = 1.0) -> None:
+def tick(kiosk: Kiosk, clock: ManualClock, seconds: float = 1.0) -> None:
     clock.advance(seconds)
     kiosk.core.post(Tick())
     kiosk.core.drain()
@@ -81,7 +81,7 @@ def tick(kiosk: Kiosk, clock: FakeClock, seconds: float = 1.0) -> None:
 
 def present(kiosk: Kiosk, patron: int, pin: str | None = None) -> None:
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[patron].credential)
     kiosk.core.drain()
     kiosk.session.submit_pin(pin or kiosk.demo_cards[patron].pin)
@@ -101,7 +101,7 @@ def test_with_the_lms_down_anna_logs_in_from_the_access_list_and_borrows_offline
         kiosk.core.drain()
         assert kiosk.session.view.screen is Screen.BORROW and kiosk.session.view.lms_offline
         pad = kiosk.devices.item_reader
-        assert isinstance(pad, FakeItemReader)
+        assert isinstance(pad, MemoryItemReader)
         pad.place(*[t for t in kiosk.demo_tags if t.item_id == "5010000003"])
         kiosk.core.drain()
         visit = kiosk.session.view.visit
@@ -129,7 +129,7 @@ def test_the_door_lets_anna_in_and_keeps_mads_out_from_the_access_list(
         entry = kiosk.session.view.entry
         assert entry is not None and not entry.allowed and entry.reason == "too_young_at_this_time"
         lock = kiosk.devices.door_lock
-        assert isinstance(lock, FakeDoorLock) and len(lock.pulses) == 1
+        assert isinstance(lock, MemoryDoorLock) and len(lock.pulses) == 1
         tick(kiosk, clock, 10)  # the outbox sends the entries
         entries = [e for e in central.events() if e["kind"] == "entry"]
         assert len(entries) >= 2 and all("offline" in e["payload"].get("flags", []) for e in entries[-2:])

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from kiosk.bootstrap.kiosk import Kiosk
 from kiosk.session.service import Message, Screen
-from kiosk.testing.memory import FakeCardReader
+from kiosk.testing.memory import MemoryCardReader
 from sync.sip2.library import Sip2LibrarySystem
 
 
 def login(kiosk: Kiosk, index: int, pin: str | None = None) -> None:
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[index].credential)
     kiosk.core.drain()
     kiosk.session.submit_pin(pin or kiosk.demo_cards[index].pin)

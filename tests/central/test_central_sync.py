@@ -20,7 +20,7 @@ from kiosk.domain.central import AccessPage
 from kiosk.domain.errors import CentralUnavailable
 from kiosk.domain.model import AuthOutcome, DeviceHealth, DeviceState
 from kiosk.store import Journal, Store, open_store
-from kiosk.testing.memory import FakeClock
+from kiosk.testing.memory import ManualClock
 from sync.central.client import CentralClient
 from sync.central.emulator import CentralEmulator
 from tests.central.test_outbox import CONTRACT_SPEC, TOKEN, free_port
@@ -88,13 +88,13 @@ def central(tmp_path: Path) -> Iterator[CentralEmulator]:
     central.stop()
 
 
-def make_sync(client: CentralClient, store: Store, clock: FakeClock) -> CentralSync:
+def make_sync(client: CentralClient, store: Store, clock: ManualClock) -> CentralSync:
     return CentralSync(client, store, TERMINAL, BRANCH, clock, health=lambda: HEALTH,
                        outbox_stats=lambda: OutboxStats(0, None), mode=lambda: "online", page_size=100,
                        rng=random.Random(3))
 
 
-def synced(central: CentralEmulator, store: Store, clock: FakeClock) -> tuple[CentralSync, RecordingClient]:
+def synced(central: CentralEmulator, store: Store, clock: ManualClock) -> tuple[CentralSync, RecordingClient]:
     client = RecordingClient(central.url)
     sync = make_sync(client, store, clock)
     assert sync.due_work() and sync.run_due() == ALL_JOBS
@@ -102,7 +102,7 @@ def synced(central: CentralEmulator, store: Store, clock: FakeClock) -> tuple[Ce
 
 
 def test_the_first_sync_fetches_config_calendar_and_the_whole_list_in_pages(
-        central: CentralEmulator, store: Store, clock: FakeClock) -> None:
+        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
     client = RecordingClient(central.url)
     sync = make_sync(client, store, clock)
     assert sync.access_cache() is None and sync.config() is None
@@ -121,7 +121,7 @@ def test_the_first_sync_fetches_config_calendar_and_the_whole_list_in_pages(
 
 
 def test_due_work_claims_the_run_and_each_job_waits_for_its_interval(
-        central: CentralEmulator, store: Store, clock: FakeClock) -> None:
+        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
     sync = make_sync(RecordingClient(central.url), store, clock)
     assert sync.due_work()
     assert not sync.due_work()  # claimed until run_due is done
@@ -134,7 +134,7 @@ def test_due_work_claims_the_run_and_each_job_waits_for_its_interval(
 
 
 def test_changes_on_the_central_system_arrive_as_a_delta_and_a_new_patron_can_log_in_offline(
-        central: CentralEmulator, store: Store, clock: FakeClock) -> None:
+        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
     sync, client = synced(central, store, clock)
     cache = sync.access_cache()
     assert cache is not None
@@ -157,7 +157,7 @@ def test_changes_on_the_central_system_arrive_as_a_delta_and_a_new_patron_can_lo
 
 
 def test_an_expired_cursor_fetches_the_whole_list_again(
-        central: CentralEmulator, store: Store, clock: FakeClock) -> None:
+        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
     sync, client = synced(central, store, clock)
     central.delete_patron(CARD)
     central.compact()  # the deletion is forgotten: the kiosk's cursor cannot be served any more
@@ -176,7 +176,7 @@ def test_an_expired_cursor_fetches_the_whole_list_again(
 
 
 def test_a_new_key_fetches_the_whole_list_under_it_while_the_old_list_answers(
-        tmp_path: Path, central: CentralEmulator, store: Store, clock: FakeClock) -> None:
+        tmp_path: Path, central: CentralEmulator, store: Store, clock: ManualClock) -> None:
     sync, _ = synced(central, store, clock)
     port = central.port
     central.stop()
@@ -213,7 +213,7 @@ def test_a_new_key_fetches_the_whole_list_under_it_while_the_old_list_answers(
 
 
 def test_the_heartbeat_carries_device_health_outbox_stats_and_mode(
-        central: CentralEmulator, store: Store, clock: FakeClock) -> None:
+        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
     journal = Journal(store, now=lambda: clock.now().astimezone(dt.UTC))
     for n in range(3):
         journal.append("entry", {"decision": "allow", "n": n})
@@ -235,7 +235,7 @@ def test_the_heartbeat_carries_device_health_outbox_stats_and_mode(
 
 
 def test_without_the_central_system_the_last_state_is_kept_and_tried_later(
-        central: CentralEmulator, store: Store, clock: FakeClock) -> None:
+        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
     sync, _ = synced(central, store, clock)
     config = sync.config()
     port = central.port
@@ -258,7 +258,7 @@ def test_without_the_central_system_the_last_state_is_kept_and_tried_later(
 
 
 def test_a_restarted_kiosk_answers_from_what_it_kept_before_it_reaches_the_central_system(
-        central: CentralEmulator, store: Store, clock: FakeClock) -> None:
+        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
     synced(central, store, clock)
     nowhere = RecordingClient(f"http://127.0.0.1:{free_port()}")
 

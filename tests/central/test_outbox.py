@@ -30,7 +30,7 @@ from kiosk.circulation.results import JournalOutcome
 from kiosk.domain.central import CentralEvent
 from kiosk.store import Journal, JournalState, Store, open_store
 from kiosk.store.journal import OUTBOX_FINAL_STATES
-from kiosk.testing.memory import FakeClock
+from kiosk.testing.memory import ManualClock
 from sync.central.client import CentralClient
 from sync.central.emulator import CentralEmulator
 from tests.sync.central.conftest import Contract, load_spec
@@ -74,7 +74,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def journal(store: Store, clock: FakeClock) -> Journal:
+def journal(store: Store, clock: ManualClock) -> Journal:
     return Journal(store, now=lambda: clock.now().astimezone(dt.UTC))
 
 
@@ -85,7 +85,7 @@ def central(tmp_path: Path) -> Iterator[CentralEmulator]:
 
 
 @pytest.fixture
-def outbox(journal: Journal, central: CentralEmulator, clock: FakeClock) -> Outbox:
+def outbox(journal: Journal, central: CentralEmulator, clock: ManualClock) -> Outbox:
     return Outbox(journal, checked_client(central.url), TERMINAL, clock, rng=random.Random(7))
 
 
@@ -162,7 +162,7 @@ def test_events_sent_by_a_run_that_died_before_marking_them_are_sent_again_uncha
 
 
 def test_thousands_of_events_wait_for_hours_and_then_arrive_once_each_in_order(
-        tmp_path: Path, journal: Journal, clock: FakeClock) -> None:
+        tmp_path: Path, journal: Journal, clock: ManualClock) -> None:
     port = free_port()  # the central system is not there yet
     outbox = Outbox(journal, checked_client(f"http://127.0.0.1:{port}"), TERMINAL, clock, batch=200,
                     backoff_s=5.0, max_backoff_s=600.0, rng=random.Random(11))
@@ -197,7 +197,7 @@ def test_the_outbox_knows_every_final_outcome_of_circulation() -> None:
     assert {JournalOutcome.COMPENSATED, JournalOutcome.NEEDS_ATTENTION} <= set(OUTBOX_FINAL_STATES)
 
 
-def test_due_claims_the_run_until_it_is_done(outbox: Outbox, journal: Journal, clock: FakeClock) -> None:
+def test_due_claims_the_run_until_it_is_done(outbox: Outbox, journal: Journal, clock: ManualClock) -> None:
     journal.append("entry", {"decision": "allow"})
     assert outbox.due()
     assert not outbox.due()  # claimed: a second tick does not start a second run
@@ -208,7 +208,7 @@ def test_due_claims_the_run_until_it_is_done(outbox: Outbox, journal: Journal, c
 
 
 def test_an_event_the_central_system_refuses_is_kept_and_logged_and_the_rest_goes_on(
-        journal: Journal, outbox: Outbox, central: CentralEmulator, clock: FakeClock,
+        journal: Journal, outbox: Outbox, central: CentralEmulator, clock: ManualClock,
         caplog: pytest.LogCaptureFixture) -> None:
     rows = [journal.append("entry", {"decision": "allow", "n": n}) for n in range(5)]
     # The central system holds the third id with another body: a bug somewhere, never to be hidden.
@@ -239,7 +239,7 @@ def test_an_event_the_central_system_refuses_is_kept_and_logged_and_the_rest_goe
 
 
 def test_kill_9_at_random_points_during_sync_loses_and_doubles_nothing(
-        tmp_path: Path, central: CentralEmulator, clock: FakeClock) -> None:
+        tmp_path: Path, central: CentralEmulator, clock: ManualClock) -> None:
     db = tmp_path / "kiosk.sqlite3"
     open_store(db).close()
     rng = random.Random(20261125)

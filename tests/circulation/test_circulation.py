@@ -14,8 +14,8 @@ from kiosk.domain.errors import DeviceUnavailable
 from kiosk.domain.model import Item, Patron, SecurityState, Tag
 from kiosk.domain.privacy import Pseudonymizer
 from kiosk.store import Journal, JournalState, Store, open_store
-from kiosk.testing.memory import FakeClock, FakeItemReader
-from kiosk.testing.memory_lms import FakeLibrarySystem
+from kiosk.testing.memory import ManualClock, MemoryItemReader
+from kiosk.testing.memory_lms import MemoryLibrarySystem
 
 PATRON = "1000000001"
 BOOK = "5010000001"
@@ -23,7 +23,7 @@ SET = "5010000002"
 REFERENCE = "5010000004"
 
 
-class ObservingPad(FakeItemReader):
+class ObservingPad(MemoryItemReader):
     """A pad that notes what the journal said at the moment a tag's security was written."""
 
     def __init__(self, database: Path) -> None:
@@ -50,8 +50,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def lms() -> FakeLibrarySystem:
-    lms = FakeLibrarySystem(FakeClock())
+def lms() -> MemoryLibrarySystem:
+    lms = MemoryLibrarySystem(ManualClock())
     lms.add_patron(Patron(PATRON, "Jensen, Anna"), pin="1234")
     lms.add_item(Item(BOOK, "Kongens Fald"))
     lms.add_item(Item(SET, "Borgen – sæson 1", parts_in_set=3))
@@ -65,9 +65,9 @@ def pad(tmp_path: Path, store: Store) -> ObservingPad:
 
 
 @pytest.fixture
-def service(lms: FakeLibrarySystem, pad: ObservingPad, store: Store) -> CirculationService:
+def service(lms: MemoryLibrarySystem, pad: ObservingPad, store: Store) -> CirculationService:
     return CirculationService(lms, pad, Journal(store), terminal_id="t1", institution="DK-775100",
-                              pseudonym=Pseudonymizer(b"k" * 32), now=FakeClock().now)
+                              pseudonym=Pseudonymizer(b"k" * 32), now=ManualClock().now)
 
 
 def journal_rows(store: Store) -> list[tuple[str, str, dict[str, object]]]:
@@ -80,7 +80,7 @@ def journal_rows(store: Store) -> list[tuple[str, str, dict[str, object]]]:
 
 
 def test_checkout_is_journaled_before_security_is_cleared(
-        service: CirculationService, pad: ObservingPad, lms: FakeLibrarySystem, store: Store) -> None:
+        service: CirculationService, pad: ObservingPad, lms: MemoryLibrarySystem, store: Store) -> None:
     book = tag(BOOK)
     pad.place(book)
     result = service.checkout(PATRON, [book])
@@ -113,7 +113,7 @@ def test_a_refusal_keeps_the_tag_secured_and_the_lms_message(
 
 
 def test_a_failed_security_write_undoes_the_loan(
-        service: CirculationService, pad: ObservingPad, lms: FakeLibrarySystem, store: Store) -> None:
+        service: CirculationService, pad: ObservingPad, lms: MemoryLibrarySystem, store: Store) -> None:
     book = tag(BOOK)
     pad.place(book)
     pad.fail_security_writes.add(book.uid)
@@ -125,7 +125,7 @@ def test_a_failed_security_write_undoes_the_loan(
 
 
 def test_a_pad_unplugged_mid_write_also_undoes_the_loan(
-        service: CirculationService, pad: ObservingPad, lms: FakeLibrarySystem) -> None:
+        service: CirculationService, pad: ObservingPad, lms: MemoryLibrarySystem) -> None:
     book = tag(BOOK)
     pad.place(book)
 
@@ -138,7 +138,7 @@ def test_a_pad_unplugged_mid_write_also_undoes_the_loan(
 
 
 def test_a_set_is_lent_only_when_every_part_is_on_the_pad(
-        service: CirculationService, pad: ObservingPad, lms: FakeLibrarySystem, store: Store) -> None:
+        service: CirculationService, pad: ObservingPad, lms: MemoryLibrarySystem, store: Store) -> None:
     parts = [tag(SET, n, part=n, parts=3) for n in (1, 2, 3)]
     pad.place(*parts[:2])
     [(item_id, on_pad)] = group_by_item(pad.inventory()).items()
@@ -154,7 +154,7 @@ def test_a_set_is_lent_only_when_every_part_is_on_the_pad(
 
 
 def test_lms_down_leaves_the_tag_secured(service: CirculationService, pad: ObservingPad,
-                                         lms: FakeLibrarySystem, store: Store) -> None:
+                                         lms: MemoryLibrarySystem, store: Store) -> None:
     book = tag(BOOK)
     pad.place(book)
     lms.online = False
@@ -164,7 +164,7 @@ def test_lms_down_leaves_the_tag_secured(service: CirculationService, pad: Obser
 
 
 def test_return_secures_the_tag(service: CirculationService, pad: ObservingPad,
-                                lms: FakeLibrarySystem, store: Store) -> None:
+                                lms: MemoryLibrarySystem, store: Store) -> None:
     book = tag(BOOK)
     pad.place(book)
     service.checkout(PATRON, [book])

@@ -9,14 +9,14 @@ from kiosk.circulation.view import Purpose, ReceiptChoice
 from kiosk.domain.events import Tick
 from kiosk.domain.model import SecurityState, Tag
 from kiosk.session.service import Message, Screen
-from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader, FakeReceiptPrinter
+from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryItemReader, MemoryReceiptPrinter
 
 BOOK, SET, RENTAL, HELD = "5010000001", "5010000002", "5010000008", "5010000007"
 
 
-def pad(kiosk: Kiosk) -> FakeItemReader:
+def pad(kiosk: Kiosk) -> MemoryItemReader:
     reader = kiosk.devices.item_reader
-    assert isinstance(reader, FakeItemReader)
+    assert isinstance(reader, MemoryItemReader)
     return reader
 
 
@@ -26,7 +26,7 @@ def tags_of(kiosk: Kiosk, item_id: str) -> list[Tag]:
 
 def identify(kiosk: Kiosk) -> None:
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[0].credential)
     kiosk.core.drain()
     kiosk.session.submit_pin(kiosk.demo_cards[0].pin)
@@ -65,7 +65,7 @@ def test_borrow_with_a_printed_receipt(kiosk: Kiosk) -> None:
     kiosk.session.choose_receipt(ReceiptChoice.PRINT)
     kiosk.core.drain()
     printer = kiosk.devices.receipt_printer
-    assert isinstance(printer, FakeReceiptPrinter)
+    assert isinstance(printer, MemoryReceiptPrinter)
     [receipt] = printer.printed
     assert receipt.title == "Lånekvittering"
     assert any(line.text == "Kongens Fald" for line in receipt.lines)
@@ -137,7 +137,7 @@ def test_account_and_renewal(kiosk: Kiosk) -> None:
     assert visit.account.loans[0].renewed is True
 
 
-def test_walking_away_mid_borrow_clears_everything(kiosk: Kiosk, clock: FakeClock) -> None:
+def test_walking_away_mid_borrow_clears_everything(kiosk: Kiosk, clock: ManualClock) -> None:
     borrow(kiosk)
     place(kiosk, *tags_of(kiosk, BOOK))
     clock.advance(61)

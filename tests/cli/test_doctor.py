@@ -12,7 +12,7 @@ from kiosk.cli.main import main
 from kiosk.domain.model import DeviceState
 from kiosk.domain.ports import Devices
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS
-from kiosk.testing.memory import FakeCardReader
+from kiosk.testing.memory import MemoryCardReader
 
 
 def settings_file(tmp_path: Path, extra: str = "") -> Path:
@@ -67,7 +67,7 @@ def test_an_unreachable_lms_is_reported_and_fails_the_check(
 
 
 def test_an_unplugged_device_is_unavailable() -> None:
-    reader = FakeCardReader()
+    reader = MemoryCardReader()
     reader.unplug()
     [health] = examine(Devices(card_reader=reader))
     assert health.state is DeviceState.UNAVAILABLE and health.detail == "unplugged"

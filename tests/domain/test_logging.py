@@ -8,7 +8,7 @@ from pathlib import Path
 from kiosk.bootstrap.kiosk import Kiosk
 from kiosk.bootstrap.log_files import setup_logging
 from kiosk.domain.logs import SecretRegistry, redact
-from kiosk.testing.memory import FakeCardReader
+from kiosk.testing.memory import MemoryCardReader
 
 CPR = "0707614285"
 CPR_DASHED = "070761-4285"
@@ -24,7 +24,7 @@ def test_pin_cpr_and_name_from_a_real_session_never_reach_the_file(kiosk: Kiosk)
     log_dir = kiosk.locations.log_dir
     card = kiosk.demo_cards[0]
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(card.credential)
     kiosk.core.drain()
     kiosk.session.submit_pin(card.pin)

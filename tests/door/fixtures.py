@@ -6,7 +6,7 @@ at the device end of a pty pair, validated by the same :func:`kiosk.settings.par
 reads a terminal's file. The relay simulator sits on the far end and records every command.
 
 The kiosk runs as the product runs it: ``build()`` then ``start()`` (the core thread, the ticker,
-the worker pool). Its clock is a :class:`~kiosk.testing.memory.FakeClock` standing at Wednesday 25 November
+the worker pool). Its clock is a :class:`~kiosk.testing.memory.ManualClock` standing at Wednesday 25 November
 2026, 20:15: unstaffed hours, when the door asks for card and PIN.
 
 ``python -m tests.door.fixtures --folder F --board lcus --port P --pulse 20`` runs that door terminal
@@ -34,7 +34,7 @@ from hardware.door.relay_sim import LcusSimulator, NumatoSimulator, RelaySimulat
 from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.domain.model import Credential, CredentialKind
 from kiosk.settings import DEMO_DOOR_SETTINGS, Settings, parse_settings
-from kiosk.testing.memory import FakeCardReader, FakeClock, in_memory
+from kiosk.testing.memory import ManualClock, MemoryCardReader, in_memory
 
 REPO = Path(__file__).resolve().parents[2]
 READY = "door terminal started"
@@ -108,16 +108,16 @@ def door_settings(folder: Path, board: Board, port: Path | str, *, pulse_s: floa
     return settings.model_copy(update={"devices": in_memory(settings.devices)})
 
 
-def start_door(settings: Settings, clock: FakeClock | None = None) -> Kiosk:
+def start_door(settings: Settings, clock: ManualClock | None = None) -> Kiosk:
     """Build the door terminal and start it as the product does (core thread, ticker, workers)."""
-    kiosk = build(settings, clock=clock or FakeClock(), log_to_console=False)
+    kiosk = build(settings, clock=clock or ManualClock(), log_to_console=False)
     kiosk.start()
     return kiosk
 
 
 def present_card(kiosk: Kiosk, patron: DoorPatron) -> None:
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(patron.credential)
 
 

@@ -15,7 +15,7 @@ from kiosk.cli import calendar as calendar_cli
 from kiosk.domain.errors import ConfigError
 from kiosk.door.calendar import BranchCalendar, CalendarEvent, DaySource, EventKind
 from kiosk.settings.calendar import PeriodKind, load_calendar, parse_calendar
-from kiosk.testing.memory import FakeClock
+from kiosk.testing.memory import ManualClock
 
 CPH = ZoneInfo("Europe/Copenhagen")
 UTC = dt.UTC
@@ -47,7 +47,7 @@ def shown(events: list[CalendarEvent], kind: EventKind) -> list[str]:
     return [f"{event.time.astimezone(CPH):%H:%M}" for event in events if event.kind is kind]
 
 
-def cli(*argv: str, clock: FakeClock | None = None) -> int:
+def cli(*argv: str, clock: ManualClock | None = None) -> int:
     parser = argparse.ArgumentParser()
     calendar_cli.add_arguments(parser)
     return calendar_cli.run(parser.parse_args(argv), clock)
@@ -64,7 +64,7 @@ def test_a_weekday_has_its_periods_and_closed_hours_around_them(demo: BranchCale
 
 
 def test_a_patron_at_20_15_on_a_weekday_is_in_unstaffed_hours_until_22(demo: BranchCalendar) -> None:
-    state = demo.state_at(FakeClock().now())  # Wednesday 25 November 2026, 20:15
+    state = demo.state_at(ManualClock().now())  # Wednesday 25 November 2026, 20:15
     assert state.kind is PeriodKind.UNSTAFFED
     assert state.period.start == local(2026, 11, 25, 19, 0)
     assert state.next_change == local(2026, 11, 25, 22, 0)
@@ -269,7 +269,7 @@ def test_the_cli_prints_the_demo_week_as_a_timeline(capsys: pytest.CaptureFixtur
 
 def test_the_cli_prints_this_week_by_default_and_english_on_request(
         capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli("--week", "--lang", "en", clock=FakeClock()) == 0  # Wednesday 25 November 2026
+    assert cli("--week", "--lang", "en", clock=ManualClock()) == 0  # Wednesday 25 November 2026
     out = capsys.readouterr().out
     assert "week 48 · 23 November 2026 – 29 November 2026" in out
     assert "Sunday 29 November 2026\n  00.00–07.00  closed\n" in out

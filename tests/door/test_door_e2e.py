@@ -20,7 +20,7 @@ from kiosk.session.service import Message, Screen
 from kiosk.store import Journal, JournalState, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
 from kiosk.store.keys import pseudonymizer
-from kiosk.testing.memory import FakeClock
+from kiosk.testing.memory import ManualClock
 from tests.door.fixtures import (
     ADULT,
     BOARDS,
@@ -214,6 +214,6 @@ def test_kill_9_while_unlocked_then_the_restarted_door_terminal_switches_off_fir
     assert sim.errors == []
     store = open_store(tmp_path / "data" / "kiosk.sqlite3")
     try:  # the crashed terminal journaled the entry before it unlocked: the kill did not lose it
-        assert EntryLog(store, FakeClock().now).count(decision=EntryDecision.ALLOWED) == 1
+        assert EntryLog(store, ManualClock().now).count(decision=EntryDecision.ALLOWED) == 1
     finally:
         store.close()

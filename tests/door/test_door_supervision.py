@@ -13,7 +13,7 @@ from kiosk.door.supervision import ALARM_ANNOUNCEMENTS, DoorAlarmEvent, DoorAlar
 from kiosk.settings import DoorSupervisionSettings
 from kiosk.store import Journal, JournalState, Store, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
-from kiosk.testing.memory import FakeClock
+from kiosk.testing.memory import ManualClock
 from kiosk.texts import text
 
 ANNA = "a" * 32
@@ -23,7 +23,7 @@ BO = "b" * 32
 class Door:
     """A supervisor with a real store, the alarms it raised, and a hand on the door."""
 
-    def __init__(self, store: Store, clock: FakeClock, settings: DoorSupervisionSettings,
+    def __init__(self, store: Store, clock: ManualClock, settings: DoorSupervisionSettings,
                  **kwargs: bool) -> None:
         self.clock = clock
         self.journal = Journal(store, now=clock.now)
@@ -59,7 +59,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def door(store: Store, clock: FakeClock) -> Door:
+def door(store: Store, clock: ManualClock) -> Door:
     return Door(store, clock, DoorSupervisionSettings())
 
 
@@ -180,7 +180,7 @@ def test_more_children_than_allowed_are_refused_before_anything_is_written(door:
     assert door.journaled("entry") == []
 
 
-def test_max_children_zero_turns_the_option_off(store: Store, clock: FakeClock) -> None:
+def test_max_children_zero_turns_the_option_off(store: Store, clock: ManualClock) -> None:
     door = Door(store, clock, DoorSupervisionSettings(max_children=0))
     with pytest.raises(ValueError, match="children"):
         door.supervisor.granted(ANNA, children=1)
@@ -245,14 +245,14 @@ def test_free_passage_in_staffed_hours_raises_no_door_alarms(door: Door) -> None
     assert door.alarms == []
 
 
-def test_without_a_door_sensor_grants_count_inside_at_once(store: Store, clock: FakeClock) -> None:
+def test_without_a_door_sensor_grants_count_inside_at_once(store: Store, clock: ManualClock) -> None:
     door = Door(store, clock, DoorSupervisionSettings(), has_sensor=False)
     door.supervisor.granted(ANNA, children=1)
     assert door.supervisor.occupancy == 2
 
 
 def test_a_door_found_open_at_start_is_held_open_if_it_stays_open(store: Store,
-                                                                   clock: FakeClock) -> None:
+                                                                   clock: ManualClock) -> None:
     door = Door(store, clock, DoorSupervisionSettings(), door_open=True)
     door.wait(30)
     assert door.kinds == [DoorAlarmKind.HELD_OPEN]

@@ -14,13 +14,13 @@ from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.session.service import Message, Screen
 from kiosk.settings import DEMO_DOOR_SETTINGS
 from kiosk.store import Journal, JournalState
-from kiosk.testing.memory import FakeCardReader, FakeClock, FakeDoorLock, FakeDoorSensor
+from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryDoorLock, MemoryDoorSensor
 from tests.conftest import isolated_settings
 
 
 @pytest.fixture
-def door(tmp_path: Path) -> Iterator[tuple[Kiosk, FakeClock]]:
-    clock = FakeClock()
+def door(tmp_path: Path) -> Iterator[tuple[Kiosk, ManualClock]]:
+    clock = ManualClock()
     kiosk = build(isolated_settings(tmp_path, DEMO_DOOR_SETTINGS), profile="demo", clock=clock,
                   workers=InlineWorkers(), log_to_console=False)
     kiosk.connect_devices()
@@ -32,7 +32,7 @@ def door(tmp_path: Path) -> Iterator[tuple[Kiosk, FakeClock]]:
 
 def enter(kiosk: Kiosk, index: int, pin: str | None = None) -> None:
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[index].credential)
     kiosk.core.drain()
     kiosk.session.submit_pin(pin or kiosk.demo_cards[index].pin)
@@ -41,18 +41,18 @@ def enter(kiosk: Kiosk, index: int, pin: str | None = None) -> None:
 
 def pulses(kiosk: Kiosk) -> list[float]:
     lock = kiosk.devices.door_lock
-    assert isinstance(lock, FakeDoorLock)
+    assert isinstance(lock, MemoryDoorLock)
     return lock.pulses
 
 
-def test_the_panel_shows_the_opening_state(door: tuple[Kiosk, FakeClock]) -> None:
+def test_the_panel_shows_the_opening_state(door: tuple[Kiosk, ManualClock]) -> None:
     kiosk, _clock = door
     view = kiosk.session.view
     assert (view.role, view.opening.kind) == ("door", "unstaffed")
     assert view.opening.until is not None and view.opening.until.hour == 22
 
 
-def test_an_adult_gets_in_and_the_panel_resets(door: tuple[Kiosk, FakeClock]) -> None:
+def test_an_adult_gets_in_and_the_panel_resets(door: tuple[Kiosk, ManualClock]) -> None:
     kiosk, clock = door
     enter(kiosk, 0)
     view = kiosk.session.view
@@ -64,7 +64,7 @@ def test_an_adult_gets_in_and_the_panel_resets(door: tuple[Kiosk, FakeClock]) ->
     assert kiosk.session.view.screen is Screen.START and kiosk.session.patron is None
 
 
-def test_a_13_year_old_is_refused_after_20_and_the_door_stays_locked(door: tuple[Kiosk, FakeClock]) -> None:
+def test_a_13_year_old_is_refused_after_20_and_the_door_stays_locked(door: tuple[Kiosk, ManualClock]) -> None:
     kiosk, _clock = door
     enter(kiosk, 1)
     entry = kiosk.session.view.entry
@@ -72,7 +72,7 @@ def test_a_13_year_old_is_refused_after_20_and_the_door_stays_locked(door: tuple
     assert pulses(kiosk) == []
 
 
-def test_a_wrong_pin_at_the_door_asks_again(door: tuple[Kiosk, FakeClock]) -> None:
+def test_a_wrong_pin_at_the_door_asks_again(door: tuple[Kiosk, ManualClock]) -> None:
     kiosk, _clock = door
     enter(kiosk, 0, pin="0000")
     view = kiosk.session.view
@@ -80,11 +80,11 @@ def test_a_wrong_pin_at_the_door_asks_again(door: tuple[Kiosk, FakeClock]) -> No
     assert pulses(kiosk) == []
 
 
-def test_a_door_held_open_after_an_entry_raises_an_alarm(door: tuple[Kiosk, FakeClock]) -> None:
+def test_a_door_held_open_after_an_entry_raises_an_alarm(door: tuple[Kiosk, ManualClock]) -> None:
     kiosk, clock = door
     enter(kiosk, 0)
     sensor = kiosk.devices.door_sensor
-    assert isinstance(sensor, FakeDoorSensor)
+    assert isinstance(sensor, MemoryDoorSensor)
     sensor.set_open(True)
     kiosk.core.drain()
     clock.advance(31)
@@ -94,12 +94,12 @@ def test_a_door_held_open_after_an_entry_raises_an_alarm(door: tuple[Kiosk, Fake
     assert kinds.count("entry") == 1 and "door_alarm" in kinds
 
 
-def test_closing_announcements_are_spoken_in_both_languages(door: tuple[Kiosk, FakeClock]) -> None:
-    from kiosk.testing.memory import FakeAnnouncer
+def test_closing_announcements_are_spoken_in_both_languages(door: tuple[Kiosk, ManualClock]) -> None:
+    from kiosk.testing.memory import MemoryAnnouncer
 
     kiosk, clock = door
     announcer = kiosk.devices.announcer
-    assert isinstance(announcer, FakeAnnouncer)
+    assert isinstance(announcer, MemoryAnnouncer)
     clock.advance(86 * 60)  # 20:15 -> 21:41: nothing yet
     kiosk.core.post(Tick())
     kiosk.core.drain()
@@ -111,11 +111,11 @@ def test_closing_announcements_are_spoken_in_both_languages(door: tuple[Kiosk, F
                                 ("The library closes in 15 minutes.", "en")]
 
 
-def test_someone_still_inside_at_closing_raises_an_alarm(door: tuple[Kiosk, FakeClock]) -> None:
+def test_someone_still_inside_at_closing_raises_an_alarm(door: tuple[Kiosk, ManualClock]) -> None:
     kiosk, clock = door
     enter(kiosk, 0)
     sensor = kiosk.devices.door_sensor
-    assert isinstance(sensor, FakeDoorSensor)
+    assert isinstance(sensor, MemoryDoorSensor)
     sensor.set_open(True)
     kiosk.core.drain()
     sensor.set_open(False)
@@ -128,18 +128,18 @@ def test_someone_still_inside_at_closing_raises_an_alarm(door: tuple[Kiosk, Fake
     assert any(a.get("alarm") == "still_inside" for a in alarms), alarms
 
 
-def tick(kiosk: Kiosk, clock: FakeClock, seconds: float) -> None:
+def tick(kiosk: Kiosk, clock: ManualClock, seconds: float) -> None:
     clock.advance(seconds)
     kiosk.core.post(Tick())
     kiosk.core.drain()
 
 
-def test_lights_and_alarm_follow_the_calendar(door: tuple[Kiosk, FakeClock]) -> None:
-    from kiosk.testing.memory import FakeRelayOutput
+def test_lights_and_alarm_follow_the_calendar(door: tuple[Kiosk, ManualClock]) -> None:
+    from kiosk.testing.memory import MemoryRelayOutput
 
     kiosk, clock = door
     lights, alarm = kiosk.devices.lights, kiosk.devices.alarm
-    assert isinstance(lights, FakeRelayOutput) and isinstance(alarm, FakeRelayOutput)
+    assert isinstance(lights, MemoryRelayOutput) and isinstance(alarm, MemoryRelayOutput)
     assert (lights.on, alarm.on) == (True, False)  # set at start, from the calendar: open until 22
     tick(kiosk, clock, (22 * 60 + 6 - (20 * 60 + 15)) * 60)  # 22:06: lights off 5 min after closing
     assert (lights.on, alarm.on) == (False, False)
@@ -149,12 +149,12 @@ def test_lights_and_alarm_follow_the_calendar(door: tuple[Kiosk, FakeClock]) -> 
     assert (lights.on, alarm.on) == (True, False)
 
 
-def test_a_relay_board_that_lost_power_is_set_again(door: tuple[Kiosk, FakeClock]) -> None:
-    from kiosk.testing.memory import FakeRelayOutput
+def test_a_relay_board_that_lost_power_is_set_again(door: tuple[Kiosk, ManualClock]) -> None:
+    from kiosk.testing.memory import MemoryRelayOutput
 
     kiosk, clock = door
     lights = kiosk.devices.lights
-    assert isinstance(lights, FakeRelayOutput)
+    assert isinstance(lights, MemoryRelayOutput)
     lights.unplug()
     tick(kiosk, clock, 6 * 60)
     lights.replug()
@@ -163,7 +163,7 @@ def test_a_relay_board_that_lost_power_is_set_again(door: tuple[Kiosk, FakeClock
     assert lights.states[before:] == [True]
 
 
-def test_nobody_new_comes_in_after_the_last_entry(door: tuple[Kiosk, FakeClock]) -> None:
+def test_nobody_new_comes_in_after_the_last_entry(door: tuple[Kiosk, ManualClock]) -> None:
     kiosk, clock = door
     tick(kiosk, clock, (21 * 60 + 46 - (20 * 60 + 15)) * 60)  # 21:46: last entry was 21:45
     enter(kiosk, 0)
@@ -172,7 +172,7 @@ def test_nobody_new_comes_in_after_the_last_entry(door: tuple[Kiosk, FakeClock])
     assert "lukker snart" in entry.message and pulses(kiosk) == []
 
 
-def test_the_entry_log_is_purged_every_day(door: tuple[Kiosk, FakeClock]) -> None:
+def test_the_entry_log_is_purged_every_day(door: tuple[Kiosk, ManualClock]) -> None:
     from kiosk.store.entry_log import EntryLog
 
     kiosk, clock = door
@@ -185,12 +185,12 @@ def test_the_entry_log_is_purged_every_day(door: tuple[Kiosk, FakeClock]) -> Non
     assert everything == []
 
 
-def test_a_patron_brings_two_children_and_they_are_counted(door: tuple[Kiosk, FakeClock]) -> None:
+def test_a_patron_brings_two_children_and_they_are_counted(door: tuple[Kiosk, ManualClock]) -> None:
     from kiosk.store.entry_log import EntryLog
 
     kiosk, clock = door
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[0].credential)
     kiosk.core.drain()
     assert kiosk.session.view.max_children == 3
@@ -213,7 +213,7 @@ def test_a_patron_brings_two_children_and_they_are_counted(door: tuple[Kiosk, Fa
 def test_the_kiosk_does_not_offer_children(tmp_path: Path) -> None:
     from kiosk.settings import DEMO_SETTINGS
 
-    kiosk = build(isolated_settings(tmp_path, DEMO_SETTINGS), profile="demo", clock=FakeClock(),
+    kiosk = build(isolated_settings(tmp_path, DEMO_SETTINGS), profile="demo", clock=ManualClock(),
                   workers=InlineWorkers(), log_to_console=False)
     try:
         assert kiosk.session.view.max_children == 0

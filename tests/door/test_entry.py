@@ -21,7 +21,7 @@ from kiosk.settings import CONFIG_DIR, DoorSupervisionSettings, load_access_sett
 from kiosk.settings.calendar import load_calendar
 from kiosk.store import Journal, Store, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
-from kiosk.testing.memory import FakeClock, FakeDoorLock
+from kiosk.testing.memory import ManualClock, MemoryDoorLock
 
 CPH = ZoneInfo("Europe/Copenhagen")
 ANNA, MADS = ("1000000001", "1234"), ("1000000002", "2468")
@@ -44,7 +44,7 @@ class SlowLms:
 
 class Door:
     def __init__(self, tmp_path: Path, when: str, lms: object = None, *, threaded: bool = False) -> None:
-        self.clock = FakeClock(at(when))
+        self.clock = ManualClock(at(when))
         self.core = Core(None if threaded else InlineWorkers())
         self.store: Store = open_store(tmp_path / "kiosk.sqlite3")
         self.entry_log = EntryLog(self.store, self.clock.now)
@@ -53,7 +53,7 @@ class Door:
         calendar_file = load_calendar(CONFIG_DIR / "demo" / "calendar.toml")
         calendar = BranchCalendar(calendar_file.branch("hovedbiblioteket"))
         seed = tomllib.loads((CONFIG_DIR / "demo" / "lms.toml").read_text(encoding="utf-8"))
-        self.lock = FakeDoorLock(self.clock.now)
+        self.lock = MemoryDoorLock(self.clock.now)
         self.views: list[EntryView] = []
         self.entry = EntryController(
             self.core, lms or seeded_lms(seed), self.clock,

@@ -28,7 +28,7 @@ from kiosk.settings import LmsSettings, OfflineSettings, Sip2Settings
 from kiosk.simulate.build import DEMO_SEED
 from kiosk.store import Journal, JournalState
 from kiosk.store.keys import sealing_key
-from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
+from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryItemReader
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import load_data
 from tests.conftest import isolated_settings
@@ -39,7 +39,7 @@ BOOK, OTHER, THIRD, FOURTH = "5010000001", "5010000003", "5010000006", "50100000
 @dataclass
 class World:
     kiosk: Kiosk
-    clock: FakeClock
+    clock: ManualClock
     emulator: Sip2Emulator
     port: int
 
@@ -61,7 +61,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    clock = FakeClock()
+    clock = ManualClock()
     emulator = Sip2Emulator(load_data(DEMO_SEED), clock=clock.now).start()
     port = emulator.address[1]
     base = isolated_settings(tmp_path)
@@ -91,7 +91,7 @@ def login_to_borrow(kiosk: Kiosk, patron: int = 0) -> None:
     kiosk.session.start_visit(Purpose.BORROW)
     kiosk.core.drain()
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[patron].credential)
     kiosk.core.drain()
     kiosk.session.submit_pin(kiosk.demo_cards[patron].pin)
@@ -101,7 +101,7 @@ def login_to_borrow(kiosk: Kiosk, patron: int = 0) -> None:
 
 def place(kiosk: Kiosk, *item_ids: str) -> dict[str, Outcome]:
     pad = kiosk.devices.item_reader
-    assert isinstance(pad, FakeItemReader)
+    assert isinstance(pad, MemoryItemReader)
     pad.place(*[t for item in item_ids for t in tags(kiosk, item)])
     kiosk.core.drain()
     visit = kiosk.session.view.visit
@@ -148,7 +148,7 @@ def test_the_lms_goes_away_mid_stack_and_the_rest_is_lent_offline_then_replayed(
 
 
 def test_offline_loans_go_only_to_the_categories_allowed(tmp_path: Path) -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     emulator = Sip2Emulator(load_data(DEMO_SEED), clock=clock.now).start()
     try:
         account = Sip2Settings.model_validate({"host": "127.0.0.1", "port": emulator.address[1],
@@ -238,7 +238,7 @@ def test_returns_work_offline_and_are_replayed(world: World) -> None:
     kiosk.session.logout()
     kiosk.core.drain()
     pad = kiosk.devices.item_reader
-    assert isinstance(pad, FakeItemReader)
+    assert isinstance(pad, MemoryItemReader)
     pad.remove(*[t.uid for t in pad.inventory()])
     world.lms_down()
     kiosk.session.start_visit(Purpose.RETURN)

@@ -21,7 +21,7 @@ from kiosk.domain.model import Tag
 from kiosk.offline.replay import WAITING
 from kiosk.simulate.build import DEMO_SEED
 from kiosk.store import Journal, JournalState
-from kiosk.testing.memory import FakeCardReader, FakeItemReader
+from kiosk.testing.memory import MemoryCardReader, MemoryItemReader
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import load_data
 from tests.offline.replay_worker import settings_for
@@ -52,14 +52,14 @@ def work_offline(kiosk: Kiosk, emulator: Sip2Emulator, tags: list[Tag]) -> None:
     kiosk.session.start_visit(Purpose.BORROW)
     kiosk.core.drain()
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(card.credential)
     kiosk.core.drain()
     kiosk.session.submit_pin(card.pin)
     kiosk.core.drain()
     emulator.stop()
     pad = kiosk.devices.item_reader
-    assert isinstance(pad, FakeItemReader)
+    assert isinstance(pad, MemoryItemReader)
     for item in ITEMS:
         pad.place(*[t for t in tags if t.item_id == item])
         kiosk.core.drain()

@@ -15,8 +15,8 @@ from kiosk.session.service import (
     SessionView,
 )
 from kiosk.settings import SessionSettings
-from kiosk.testing.memory import FakeCardReader, FakeClock
-from kiosk.testing.memory_lms import FakeLibrarySystem
+from kiosk.testing.memory import ManualClock, MemoryCardReader
+from kiosk.testing.memory_lms import MemoryLibrarySystem
 
 ANNA = Credential(CredentialKind.CARD_UID, "1000000001")
 KAREN = Credential(CredentialKind.CARD_UID, "1000000003")
@@ -24,12 +24,12 @@ KAREN = Credential(CredentialKind.CARD_UID, "1000000003")
 
 class Harness:
     def __init__(self) -> None:
-        self.clock = FakeClock()
+        self.clock = ManualClock()
         self.core = Core(InlineWorkers())
-        self.lms = FakeLibrarySystem(self.clock)
+        self.lms = MemoryLibrarySystem(self.clock)
         self.lms.add_patron(Patron("1000000001", "Jensen, Anna"), pin="1234")
         self.lms.add_patron(Patron("1000000003", "Holm, Karen", blocked=True), pin="1357")
-        self.reader = FakeCardReader()
+        self.reader = MemoryCardReader()
         self.reader.start(lambda c: self.core.post(CredentialPresented(c)))
         self.session = SessionService.for_kiosk(self.core, self.lms, self.clock, SessionSettings(),
                                                 card_reader_health=self.reader.health)

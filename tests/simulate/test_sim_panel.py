@@ -19,7 +19,7 @@ from kiosk.domain.model import DeviceState, SecurityState
 from kiosk.session.service import Screen
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, CentralSettings, Settings, load_settings
 from kiosk.simulate.panel import SimulatorPanel
-from kiosk.testing.memory import FakeCardReader, FakeClock
+from kiosk.testing.memory import ManualClock, MemoryCardReader
 
 WAIT_MS = 10_000
 BOOK = "5010000001"
@@ -54,7 +54,7 @@ def test_the_demo_runs_the_real_drivers(demo: tuple[Kiosk, SimulatorPanel]) -> N
     kiosk, _panel = demo
     assert isinstance(kiosk.devices.item_reader, FeigReader)
     assert isinstance(kiosk.devices.barcode_scanner, SerialBarcodeScanner)
-    assert isinstance(kiosk.card_reader, FakeCardReader)  # the PC/SC reader stays in memory
+    assert isinstance(kiosk.card_reader, MemoryCardReader)  # the PC/SC reader stays in memory
 
 
 def test_a_book_ticked_on_the_panel_is_lent_through_the_feig_driver_and_its_tag_unsecured(
@@ -122,7 +122,7 @@ def test_unplugging_the_card_reader_silences_it(demo: tuple[Kiosk, SimulatorPane
 
 @pytest.fixture
 def door(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[Kiosk, SimulatorPanel]]:
-    kiosk = build(demo_settings(tmp_path, DEMO_DOOR_SETTINGS), profile="demo", clock=FakeClock())
+    kiosk = build(demo_settings(tmp_path, DEMO_DOOR_SETTINGS), profile="demo", clock=ManualClock())
     panel = SimulatorPanel.beside(kiosk)
     qtbot.addWidget(panel)
     kiosk.start()

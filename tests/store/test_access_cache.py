@@ -29,12 +29,12 @@ from kiosk.settings import AccessSettings
 from kiosk.store import Store, open_store
 from kiosk.store.access_cache import AccessCache
 from kiosk.store.access_page import AccessListError
-from kiosk.testing.memory import FakeClock
+from kiosk.testing.memory import ManualClock
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = bytes.fromhex("5a" * 32)
 CARD, PIN = "2400123456789012", "73918264"  # long enough never to turn up in hex by chance
-TODAY = dt.date(2026, 11, 25)  # FakeClock's day
+TODAY = dt.date(2026, 11, 25)  # ManualClock's day
 _rnd = random.Random(7)
 
 
@@ -74,7 +74,7 @@ def store(db: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def cache(store: Store, clock: FakeClock) -> AccessCache:
+def cache(store: Store, clock: ManualClock) -> AccessCache:
     return AccessCache(store, KEY, clock.now)
 
 
@@ -163,14 +163,14 @@ def test_an_entry_counts_up_to_and_including_its_expiry_day(cache: AccessCache, 
 
 
 def test_the_list_is_keyed_so_another_key_finds_nobody(cache: AccessCache, store: Store,
-                                                        clock: FakeClock) -> None:
+                                                        clock: ManualClock) -> None:
     cache.apply(page([entry(cache, CARD, pin=PIN)], "c1"))
     other = AccessCache(store, bytes.fromhex("a5" * 32), clock.now)
     assert other.lookup(CARD) is None
     assert other.check(CARD, PIN).auth.outcome is AuthOutcome.UNKNOWN_PATRON
 
 
-def test_no_card_number_or_pin_reaches_the_database_file(db: Path, clock: FakeClock) -> None:
+def test_no_card_number_or_pin_reaches_the_database_file(db: Path, clock: ManualClock) -> None:
     store = open_store(db)
     cache = AccessCache(store, KEY, clock.now)
     cache.apply(page([entry(cache, c) for c in cards(0, 200)] + [entry(cache, CARD, pin=PIN)], "c1"))
@@ -267,7 +267,7 @@ def test_a_deletion_in_a_later_page_of_a_full_refresh_removes_an_earlier_entry(c
     assert kept is not None and kept.category == "senior" and cache.stats().entries == 1
 
 
-def test_a_generation_left_half_copied_is_discarded_on_opening(db: Path, clock: FakeClock) -> None:
+def test_a_generation_left_half_copied_is_discarded_on_opening(db: Path, clock: ManualClock) -> None:
     store = open_store(db)
     try:
         cache = AccessCache(store, KEY, clock.now)
@@ -294,7 +294,7 @@ def test_an_entry_twice_in_a_page_counts_once_and_the_last_one_wins(cache: Acces
     assert cache.stats().entries == 0 and cache.lookup(CARD) is None
 
 
-def test_stats_tell_the_age_of_the_last_refresh(cache: AccessCache, clock: FakeClock) -> None:
+def test_stats_tell_the_age_of_the_last_refresh(cache: AccessCache, clock: ManualClock) -> None:
     assert cache.stats().age is None
     cache.apply(page([entry(cache, c) for c in cards(0, 4)], "c1"))
     clock.advance(3600)
@@ -319,7 +319,7 @@ def test_a_lookup_is_one_search_on_the_primary_key(cache: AccessCache, store: St
 
 
 def test_the_door_rules_read_the_cached_answer_like_the_lms_answer(cache: AccessCache,
-                                                                    clock: FakeClock) -> None:
+                                                                    clock: ManualClock) -> None:
     cache.apply(page([entry(cache, CARD, pin=PIN, consent=False), entry(cache, "777", pin=PIN)], "c1"))
     rules = AccessRules(AccessSettings.model_validate({"categories": ["adult"]}))
 
@@ -332,7 +332,7 @@ def test_the_door_rules_read_the_cached_answer_like_the_lms_answer(cache: Access
     assert decide(CARD) is AccessReason.NO_CONSENT
 
 
-def test_an_old_database_gets_the_access_list_tables(db: Path, clock: FakeClock) -> None:
+def test_an_old_database_gets_the_access_list_tables(db: Path, clock: ManualClock) -> None:
     open_store(db, revision="0003").close()
     store = open_store(db)
     try:
@@ -358,7 +358,7 @@ for n in range(10**6):
 
 
 def test_a_crash_in_the_middle_of_a_full_refresh_leaves_the_old_list_live(
-        db: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+        db: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture) -> None:
     store = open_store(db)
     old = AccessCache(store, KEY, clock.now)
     old.apply(page([entry(old, CARD, pin=PIN)] + [entry(old, c) for c in cards(0, 99)], "old"))

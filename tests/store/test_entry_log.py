@@ -15,7 +15,7 @@ from kiosk.settings import DoorSupervisionSettings, EntryLogSettings
 from kiosk.store import Journal, Store, current_revision, head_revision, open_store
 from kiosk.store.entry_log import EntryDecision, EntryLog
 from kiosk.store.keys import pseudonymizer
-from kiosk.testing.memory import COPENHAGEN, FakeClock
+from kiosk.testing.memory import COPENHAGEN, ManualClock
 
 ANNA = "a" * 32
 BO = "b" * 32
@@ -30,7 +30,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def entry_log(store: Store, clock: FakeClock) -> EntryLog:
+def entry_log(store: Store, clock: ManualClock) -> EntryLog:
     return EntryLog(store, clock.now)
 
 
@@ -43,7 +43,8 @@ def test_the_entry_log_is_indexed_on_time(tmp_path: Path) -> None:
         assert [r[2] for r in conn.execute("PRAGMA index_info(ix_entry_log_at)")] == ["at"]
 
 
-def test_a_0002_database_upgrades_to_the_head_and_keeps_its_journal(tmp_path: Path, clock: FakeClock) -> None:
+def test_a_0002_database_upgrades_to_the_head_and_keeps_its_journal(tmp_path: Path,
+                                                                     clock: ManualClock) -> None:
     path = tmp_path / "kiosk.sqlite3"
     old = open_store(path, revision="0002")
     Journal(old).append("checkout", {"item": "5010000001"}, entry_id="0b7c2a52-3c53-4b8e-9d0e-6a1c1b0e0002")
@@ -59,7 +60,7 @@ def test_a_0002_database_upgrades_to_the_head_and_keeps_its_journal(tmp_path: Pa
         store.close()
 
 
-def test_a_recorded_decision_reads_back_with_its_flags(entry_log: EntryLog, clock: FakeClock) -> None:
+def test_a_recorded_decision_reads_back_with_its_flags(entry_log: EntryLog, clock: ManualClock) -> None:
     record = entry_log.record(token=ANNA, decision=ALLOWED, reason="ok", terminal="door-1", children=2,
                               flags=["offline"])
     assert entry_log.get(record.id) == record
@@ -70,7 +71,7 @@ def test_a_recorded_decision_reads_back_with_its_flags(entry_log: EntryLog, cloc
     assert flagged is not None and flagged.flags == ("offline", "tailgating")
 
 
-def test_purge_keeps_30_days_by_default(entry_log: EntryLog, clock: FakeClock) -> None:
+def test_purge_keeps_30_days_by_default(entry_log: EntryLog, clock: ManualClock) -> None:
     old = entry_log.record(token=ANNA, decision=ALLOWED, reason="ok", terminal="door-1")
     clock.advance(29 * 86400)
     recent = entry_log.record(token=BO, decision=REFUSED, reason="blocked", terminal="door-1")
@@ -81,7 +82,7 @@ def test_purge_keeps_30_days_by_default(entry_log: EntryLog, clock: FakeClock) -
     assert entry_log.flag(old.id, "tailgating") is None
 
 
-def test_retention_is_configurable(store: Store, clock: FakeClock) -> None:
+def test_retention_is_configurable(store: Store, clock: ManualClock) -> None:
     entry_log = EntryLog.from_settings(store, clock.now, EntryLogSettings(retention_days=7))
     entry_log.record(token=ANNA, decision=ALLOWED, reason="ok", terminal="door-1")
     clock.advance(6 * 86400)
@@ -91,7 +92,7 @@ def test_retention_is_configurable(store: Store, clock: FakeClock) -> None:
     assert entry_log.count() == 0
 
 
-def test_purge_takes_an_explicit_cutoff(entry_log: EntryLog, clock: FakeClock) -> None:
+def test_purge_takes_an_explicit_cutoff(entry_log: EntryLog, clock: ManualClock) -> None:
     entry_log.record(token=ANNA, decision=ALLOWED, reason="ok", terminal="door-1")
     clock.advance(3600)
     entry_log.record(token=BO, decision=ALLOWED, reason="ok", terminal="door-1")
@@ -108,7 +109,7 @@ def test_retention_settings_name_the_key() -> None:
 
 
 def test_export_is_csv_for_staff_in_the_local_time_of_the_range(entry_log: EntryLog,
-                                                                 clock: FakeClock) -> None:
+                                                                 clock: ManualClock) -> None:
     start = clock.now()
     entry_log.record(token=ANNA, decision=ALLOWED, reason="ok", terminal="door-1", children=1,
                      flags=["tailgating", "offline"])
@@ -128,7 +129,7 @@ def test_export_is_csv_for_staff_in_the_local_time_of_the_range(entry_log: Entry
 
 
 def test_count_filters_by_decision_reason_flag_token_and_time(entry_log: EntryLog,
-                                                              clock: FakeClock) -> None:
+                                                              clock: ManualClock) -> None:
     start = clock.now()
     entry_log.record(token=ANNA, decision=ALLOWED, reason="ok", terminal="door-1", flags=["tailgating"])
     entry_log.record(token=ANNA, decision=REFUSED, reason="underage", terminal="door-1")
@@ -166,7 +167,7 @@ def test_times_must_be_timezone_aware(entry_log: EntryLog) -> None:
 def test_no_cpr_number_or_name_reaches_the_database_file(tmp_path: Path) -> None:
     cpr, name = "0101901234", "Anna Testesen"
     path = tmp_path / "kiosk.sqlite3"
-    clock = FakeClock(dt.datetime(2026, 11, 25, 20, 15, tzinfo=COPENHAGEN))
+    clock = ManualClock(dt.datetime(2026, 11, 25, 20, 15, tzinfo=COPENHAGEN))
     store = open_store(path)
     try:
         token = pseudonymizer(store)(cpr)

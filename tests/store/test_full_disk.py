@@ -23,7 +23,7 @@ from kiosk.domain.events import InlineWorkers
 from kiosk.domain.model import SecurityState
 from kiosk.session.service import Screen
 from kiosk.store import Journal, JournalState
-from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
+from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryItemReader
 from tests.conftest import isolated_settings
 from ui.visit_text import item_row
 
@@ -72,12 +72,13 @@ def use_up_free_pages(kiosk: Kiosk) -> None:
 def start(tmp_path: Path, data_dir: Path) -> Kiosk:
     settings = isolated_settings(tmp_path)
     settings = settings.model_copy(update={"paths": settings.paths.model_copy(update={"data_dir": data_dir})})
-    kiosk = build(settings, profile="demo", clock=FakeClock(), workers=InlineWorkers(), log_to_console=False)
+    kiosk = build(settings, profile="demo", clock=ManualClock(), workers=InlineWorkers(),
+                  log_to_console=False)
     kiosk.connect_devices()
     kiosk.session.start_visit(Purpose.BORROW)
     kiosk.core.drain()
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[0].credential)
     kiosk.core.drain()
     kiosk.session.submit_pin(kiosk.demo_cards[0].pin)
@@ -88,7 +89,7 @@ def start(tmp_path: Path, data_dir: Path) -> Kiosk:
 
 def place(kiosk: Kiosk, item_id: str) -> Outcome:
     pad = kiosk.devices.item_reader
-    assert isinstance(pad, FakeItemReader)
+    assert isinstance(pad, MemoryItemReader)
     pad.place(*[t for t in kiosk.demo_tags if t.item_id == item_id])
     kiosk.core.drain()
     visit = kiosk.session.view.visit
@@ -98,7 +99,7 @@ def place(kiosk: Kiosk, item_id: str) -> Outcome:
 
 def security(kiosk: Kiosk, item_id: str) -> set[SecurityState]:
     pad = kiosk.devices.item_reader
-    assert isinstance(pad, FakeItemReader)
+    assert isinstance(pad, MemoryItemReader)
     return {t.security for t in pad.inventory() if t.item_id == item_id}
 
 
@@ -135,7 +136,7 @@ def test_a_full_database_lends_nothing_says_so_and_recovers(tmp_path: Path) -> N
 
 def place_again(kiosk: Kiosk, item_id: str) -> Outcome:
     pad = kiosk.devices.item_reader
-    assert isinstance(pad, FakeItemReader)
+    assert isinstance(pad, MemoryItemReader)
     pad.remove(*[t.uid for t in pad.inventory() if t.item_id == item_id])
     kiosk.core.drain()
     return place(kiosk, item_id)

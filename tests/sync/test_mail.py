@@ -18,7 +18,7 @@ from kiosk.domain.events import InlineWorkers
 from kiosk.domain.model import Receipt, ReceiptLine
 from kiosk.session.service import Message, Screen
 from kiosk.settings import ReceiptEmailSettings
-from kiosk.testing.memory import FakeCardReader, FakeClock, FakeItemReader
+from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryItemReader
 from sync.mail import SmtpReceiptMailer
 from tests.conftest import isolated_settings
 
@@ -77,19 +77,19 @@ def test_a_borrower_with_an_address_can_have_the_receipt_e_mailed(smtp: tuple[In
     inbox, port = smtp
     base = isolated_settings(tmp_path)
     kiosk: Kiosk = build(base.model_copy(update={"receipt_email": settings(port)}), profile="demo",
-                         clock=FakeClock(), workers=InlineWorkers(), log_to_console=False)
+                         clock=ManualClock(), workers=InlineWorkers(), log_to_console=False)
     try:
         kiosk.connect_devices()
         kiosk.session.start_visit(Purpose.BORROW)
         kiosk.core.drain()
         reader = kiosk.card_reader
-        assert isinstance(reader, FakeCardReader)
+        assert isinstance(reader, MemoryCardReader)
         reader.present(kiosk.demo_cards[0].credential)  # Anna has an e-mail address in the LMS
         kiosk.core.drain()
         kiosk.session.submit_pin(kiosk.demo_cards[0].pin)
         kiosk.core.drain()
         pad = kiosk.devices.item_reader
-        assert isinstance(pad, FakeItemReader)
+        assert isinstance(pad, MemoryItemReader)
         pad.place(*[t for t in kiosk.demo_tags if t.item_id == "5010000001"])
         kiosk.core.drain()
         kiosk.session.finish_visit()

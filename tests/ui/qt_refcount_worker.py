@@ -25,7 +25,7 @@ from kiosk.bootstrap.kiosk import build
 from kiosk.domain.events import InlineWorkers
 from kiosk.session.service import SessionView
 from kiosk.simulate.patron import borrow_and_return, hands_for
-from kiosk.testing.memory import FakeClock
+from kiosk.testing.memory import ManualClock
 from tests.conftest import isolated_settings
 from ui.main_window import KioskWindow
 from ui.sounds import Sounds
@@ -34,7 +34,7 @@ from ui.sounds import Sounds
 def main(folder: Path, visits: int) -> int:
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
-    clock = FakeClock()
+    clock = ManualClock()
     kiosk = build(isolated_settings(folder), profile="demo", clock=clock, workers=InlineWorkers(),
                   log_to_console=False)
     window = KioskWindow(kiosk.session, title="Test", languages=("da", "en"), now=clock.now,

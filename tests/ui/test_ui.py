@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.session.service import Screen as ScreenName
-from kiosk.testing.memory import FakeCardReader, FakeClock
+from kiosk.testing.memory import ManualClock, MemoryCardReader
 from tests.conftest import isolated_settings
 from ui.bridge import CoreBridge
 from ui.main_window import ActivityFilter, KioskWindow
@@ -19,8 +19,8 @@ from ui.screens.session import PatronScreen, PinScreen, StartScreen
 
 
 @pytest.fixture
-def running(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[Kiosk, KioskWindow, FakeClock]]:
-    clock = FakeClock()
+def running(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[Kiosk, KioskWindow, ManualClock]]:
+    clock = ManualClock()
     kiosk = build(isolated_settings(tmp_path), profile="demo", clock=clock, log_to_console=False)
     window = KioskWindow(kiosk.session, title="Test", languages=("da", "en"), now=clock.now)
     qtbot.addWidget(window)
@@ -36,7 +36,7 @@ def running(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[Kiosk, KioskWindow, 
 
 def present_anna(kiosk: Kiosk) -> None:
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[0].credential)
 
 
@@ -48,7 +48,7 @@ def type_pin(qtbot: QtBot, window: KioskWindow, pin: str) -> None:
     qtbot.mouseClick(pin_screen.pad.ok_key, Qt.MouseButton.LeftButton)
 
 
-def test_card_pin_greeting_logout(running: tuple[Kiosk, KioskWindow, FakeClock],
+def test_card_pin_greeting_logout(running: tuple[Kiosk, KioskWindow, ManualClock],
                                   qtbot: QtBot) -> None:
     kiosk, window, _clock = running
     start = window.screens[ScreenName.START]
@@ -76,7 +76,7 @@ def test_card_pin_greeting_logout(running: tuple[Kiosk, KioskWindow, FakeClock],
     assert window.view is not None and window.view.greeting_name == ""
 
 
-def test_wrong_pin_is_shown_on_the_pin_screen(running: tuple[Kiosk, KioskWindow, FakeClock],
+def test_wrong_pin_is_shown_on_the_pin_screen(running: tuple[Kiosk, KioskWindow, ManualClock],
                                               qtbot: QtBot) -> None:
     kiosk, window, _clock = running
     present_anna(kiosk)
@@ -88,7 +88,7 @@ def test_wrong_pin_is_shown_on_the_pin_screen(running: tuple[Kiosk, KioskWindow,
     assert pin_screen.message.text() == "Forkert pinkode. Du har 2 forsøg tilbage."
 
 
-def test_language_button_switches_every_text(running: tuple[Kiosk, KioskWindow, FakeClock],
+def test_language_button_switches_every_text(running: tuple[Kiosk, KioskWindow, ManualClock],
                                              qtbot: QtBot) -> None:
     kiosk, window, _clock = running
     qtbot.mouseClick(window.header.language_buttons["en"], Qt.MouseButton.LeftButton)
@@ -105,7 +105,7 @@ def test_language_button_switches_every_text(running: tuple[Kiosk, KioskWindow, 
 
 
 def test_idle_warning_then_timeout_clears_the_patron(
-    running: tuple[Kiosk, KioskWindow, FakeClock], qtbot: QtBot
+    running: tuple[Kiosk, KioskWindow, ManualClock], qtbot: QtBot
 ) -> None:
     kiosk, window, clock = running
     present_anna(kiosk)
@@ -125,7 +125,7 @@ def test_idle_warning_then_timeout_clears_the_patron(
     assert kiosk.session.patron is None
 
 
-def test_any_touch_counts_as_activity(running: tuple[Kiosk, KioskWindow, FakeClock],
+def test_any_touch_counts_as_activity(running: tuple[Kiosk, KioskWindow, ManualClock],
                                       qtbot: QtBot) -> None:
     kiosk, window, clock = running
     activity = ActivityFilter(kiosk.session.activity)
@@ -140,10 +140,10 @@ def test_any_touch_counts_as_activity(running: tuple[Kiosk, KioskWindow, FakeClo
 
 
 def test_the_start_screen_says_when_the_card_reader_is_down(
-        running: tuple[Kiosk, KioskWindow, FakeClock], qtbot: QtBot) -> None:
+        running: tuple[Kiosk, KioskWindow, ManualClock], qtbot: QtBot) -> None:
     kiosk, window, clock = running
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.unplug()
     clock.advance(3)
     start = window.screens[ScreenName.START]

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.session.service import Screen as ScreenName
 from kiosk.settings import DEMO_DOOR_SETTINGS
-from kiosk.testing.memory import FakeCardReader, FakeClock, FakeDoorLock
+from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryDoorLock
 from tests.conftest import isolated_settings
 from ui.bridge import CoreBridge
 from ui.main_window import KioskWindow
@@ -22,7 +22,7 @@ from ui.screens.session import PinScreen
 
 @pytest.fixture
 def door(tmp_path: Path, qtbot: QtBot) -> Iterator[tuple[Kiosk, KioskWindow]]:
-    clock = FakeClock()
+    clock = ManualClock()
     kiosk = build(isolated_settings(tmp_path, DEMO_DOOR_SETTINGS), profile="demo", clock=clock,
                   log_to_console=False)
     window = KioskWindow(kiosk.session, title="Door", languages=("da", "en"), now=clock.now)
@@ -41,7 +41,7 @@ def test_anna_taps_plus_twice_and_the_door_welcomes_her_and_two_children(
         door: tuple[Kiosk, KioskWindow], qtbot: QtBot) -> None:
     kiosk, window = door
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[0].credential)
     pin = window.screens[ScreenName.PIN]
     assert isinstance(pin, PinScreen)
@@ -60,5 +60,5 @@ def test_anna_taps_plus_twice_and_the_door_welcomes_her_and_two_children(
     qtbot.waitUntil(lambda: window.current_screen() is answer)
     assert answer.message.text() == "Velkommen til dig og 2 børn – gå ind nu."
     lock = kiosk.devices.door_lock
-    assert isinstance(lock, FakeDoorLock)
+    assert isinstance(lock, MemoryDoorLock)
     qtbot.waitUntil(lambda: lock.pulses == [5.0])

@@ -27,7 +27,7 @@ from kiosk.circulation.view import (
     VisitView,
 )
 from kiosk.session.service import Message, Screen, SessionView
-from kiosk.testing.memory import FakeCardReader, FakeItemReader
+from kiosk.testing.memory import MemoryCardReader, MemoryItemReader
 from kiosk.texts.formats import day_and_month as format_date
 from kiosk.texts.formats import money as format_money
 from ui.main_window import KioskWindow
@@ -383,7 +383,7 @@ def test_a_patron_borrows_through_the_screens(kiosk: Kiosk, qtbot: QtBot) -> Non
     kiosk.core.drain()
     assert isinstance(win.current_screen(), IdentifyScreen)
     reader = kiosk.card_reader
-    assert isinstance(reader, FakeCardReader)
+    assert isinstance(reader, MemoryCardReader)
     reader.present(kiosk.demo_cards[0].credential)
     kiosk.core.drain()
     kiosk.session.submit_pin(kiosk.demo_cards[0].pin)
@@ -391,7 +391,7 @@ def test_a_patron_borrows_through_the_screens(kiosk: Kiosk, qtbot: QtBot) -> Non
     borrow = win.current_screen()
     assert isinstance(borrow, ItemsScreen) and borrow.purpose is Purpose.BORROW
     pad = kiosk.devices.item_reader
-    assert isinstance(pad, FakeItemReader)
+    assert isinstance(pad, MemoryItemReader)
     pad.place(*[tag for tag in kiosk.demo_tags if tag.item_id == "5010000001"])
     kiosk.core.drain()
     assert borrow.pool.rows[0].title.text() == "Kongens Fald"

@@ -10,7 +10,7 @@ from kiosk.domain.model import SecurityState, Tag
 from kiosk.domain.privacy import Pseudonymizer
 from kiosk.settings import Sip2Settings
 from kiosk.store import Journal, open_store
-from kiosk.testing.memory import FakeClock, FakeItemReader
+from kiosk.testing.memory import ManualClock, MemoryItemReader
 from sync.sip2.client import Sip2Client
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.library import Sip2LibrarySystem
@@ -27,24 +27,24 @@ from tests.sync.sip2.conftest import (
 )
 
 
-def service_for(emulator: Sip2Emulator, pad: FakeItemReader, tmp_path: Path) -> CirculationService:
+def service_for(emulator: Sip2Emulator, pad: MemoryItemReader, tmp_path: Path) -> CirculationService:
     host, port = emulator.address
     lms = Sip2LibrarySystem(Sip2Client(Sip2Settings(host=host, port=port, user="kiosk", password="kiosk",
                                                    institution=INSTITUTION, timeout_s=0.5, retries=1,
                                                    keepalive_s=0)))
     return CirculationService(lms, pad, Journal(open_store(tmp_path / "k.sqlite3")), terminal_id="t1",
                               institution=INSTITUTION, pseudonym=Pseudonymizer(b"k" * 32),
-                              now=FakeClock().now)
+                              now=ManualClock().now)
 
 
-def on_pad(pad: FakeItemReader, item_id: str, n: int) -> Tag:
+def on_pad(pad: MemoryItemReader, item_id: str, n: int) -> Tag:
     tag = Tag(uid=f"E00401500000{n:04X}", item_id=item_id, security=SecurityState.SECURED)
     pad.place(tag)
     return tag
 
 
 def test_a_rental_needs_the_fee_accepted_first(make_emulator: EmulatorFactory, tmp_path: Path) -> None:
-    pad = FakeItemReader()
+    pad = MemoryItemReader()
     service = service_for(make_emulator(), pad, tmp_path)
     rental = on_pad(pad, RENTAL, 1)
     first = service.checkout(ANNA, [rental], pin=PINS[ANNA])
@@ -57,7 +57,7 @@ def test_a_rental_needs_the_fee_accepted_first(make_emulator: EmulatorFactory, t
 
 def test_returns_are_routed_to_the_hold_shelf_or_in_transit(make_emulator: EmulatorFactory,
                                                            tmp_path: Path) -> None:
-    pad = FakeItemReader()
+    pad = MemoryItemReader()
     service = service_for(make_emulator(), pad, tmp_path)
     held = service.checkin([on_pad(pad, HOLD_QUEUED, 1)])
     assert held.outcome is Outcome.RETURNED and held.routing is Routing.HOLD_SHELF
@@ -67,7 +67,7 @@ def test_returns_are_routed_to_the_hold_shelf_or_in_transit(make_emulator: Emula
 
 
 def test_the_lms_stopping_in_the_middle_of_a_stack(make_emulator: EmulatorFactory, tmp_path: Path) -> None:
-    pad = FakeItemReader()
+    pad = MemoryItemReader()
     emulator = make_emulator()
     service = service_for(emulator, pad, tmp_path)
     first, second = on_pad(pad, BOOK, 1), on_pad(pad, BOOK2, 2)
