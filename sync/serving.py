@@ -4,9 +4,11 @@ start it, say where it listens, serve until SIGINT or SIGTERM, stop it."""
 from __future__ import annotations
 
 import signal
+import ssl
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 
@@ -32,3 +34,14 @@ def serve_until_signalled(name: str, start: Callable[[], str], stop: Callable[[]
         stop()
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def server_tls(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
+    """The TLS context of ``--tls-cert``/``--tls-key`` (None without either); ValueError with one."""
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ValueError("--tls-cert and --tls-key go together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context

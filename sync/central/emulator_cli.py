@@ -13,7 +13,7 @@ from pathlib import Path
 from kiosk.domain.errors import ConfigError
 from sync.central.emulator import CentralEmulator
 from sync.central.emulator_seed import apply_seed, load_seed
-from sync.serving import serve_until_signalled
+from sync.serving import serve_until_signalled, server_tls
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,22 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
 
 
-def _tls(args: argparse.Namespace) -> ssl.SSLContext | None:
-    if args.tls_cert is None and args.tls_key is None:
-        return None
-    if args.tls_cert is None or args.tls_key is None:
-        raise ValueError("--tls-cert and --tls-key go together")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(args.tls_cert, args.tls_key)
-    return context
-
-
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM. 0 on a clean stop, 2 on bad seed data or arguments."""
     try:
         seed = load_seed(args.seed) if args.seed is not None else None
         central = CentralEmulator(args.db, token=args.token, host=args.host, port=args.port,
-                                  tls_context=_tls(args), cursor_retention=args.cursor_retention,
+                                  tls_context=server_tls(args.tls_cert, args.tls_key),
+                                  cursor_retention=args.cursor_retention,
                                   access_list_key=seed.access_list_key if seed else None)
         if seed is not None and central.created:
             apply_seed(seed, central)

@@ -12,7 +12,7 @@ import ssl
 import sys
 from pathlib import Path
 
-from sync.serving import serve_until_signalled
+from sync.serving import serve_until_signalled, server_tls
 from sync.sip2.emulator import Quirks, Sip2Emulator
 from sync.sip2.emulator_data import EmulatorDataError, load_data
 
@@ -39,16 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
 
 
-def _tls(args: argparse.Namespace) -> ssl.SSLContext | None:
-    if args.tls_cert is None and args.tls_key is None:
-        return None
-    if args.tls_cert is None or args.tls_key is None:
-        raise ValueError("--tls-cert and --tls-key go together")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(args.tls_cert, args.tls_key)
-    return context
-
-
 def build(args: argparse.Namespace) -> Sip2Emulator:
     """The emulator the arguments describe (not started)."""
     state: Path | None = args.state
@@ -58,7 +48,8 @@ def build(args: argparse.Namespace) -> Sip2Emulator:
     quirks = Quirks(crlf=args.crlf, error_detection=not args.no_error_detection, encoding=args.encoding,
                     delay=args.delay, drop_after=args.drop_after, garbage_every=args.garbage_every)
     return Sip2Emulator(data, host=args.host, port=args.port, user=args.user, password=args.password,
-                        quirks=quirks, tls_context=_tls(args), telnet=args.telnet, state_path=state)
+                        quirks=quirks, tls_context=server_tls(args.tls_cert, args.tls_key),
+                        telnet=args.telnet, state_path=state)
 
 
 def run(args: argparse.Namespace) -> int:
