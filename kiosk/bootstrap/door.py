@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kiosk.bootstrap.check import terminal_calendar
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core
 from kiosk.domain.ports import Clock, Devices, LibrarySystem
@@ -18,7 +19,6 @@ from kiosk.door.terminal import DailyPurge, DoorTerminal, RelayOutputs, Speaker
 from kiosk.offline.mode import CachedAuth
 from kiosk.session.door_visit import EntryFactory
 from kiosk.settings import AccessSettings, Settings
-from kiosk.settings.calendar import load_calendar
 from kiosk.store import Journal, Store
 from kiosk.store.access_lists import load_revocations, load_staff_list
 from kiosk.store.entry_log import EntryLog
@@ -36,9 +36,9 @@ def access_rules(settings: AccessSettings, pseudonym: Callable[[str], str] | Non
 
 def branch_calendar(settings: Settings) -> BranchCalendar:
     """The opening calendar of the terminal's branch, from the calendar file the settings name."""
-    if settings.calendar.file is None:
-        raise ConfigError("calendar.file: the door terminal needs the branch's opening calendar")
-    branch = load_calendar(settings.calendar.file).branch(settings.terminal.branch)
+    branch = terminal_calendar(settings)
+    if branch is None:
+        raise ConfigError("calendar.file: this terminal needs the branch's opening calendar")
     return BranchCalendar(branch, settings.terminal.language)
 
 

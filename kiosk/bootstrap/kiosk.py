@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.bootstrap.central import central_system
+from kiosk.bootstrap.check import check_settings
 from kiosk.bootstrap.demo import DemoCard, demo_cards, demo_tags
 from kiosk.bootstrap.devices import build_devices, simulators_for
 from kiosk.bootstrap.door import door_terminal
@@ -109,6 +110,7 @@ def build(
     log_to_console: bool | None = None,
 ) -> Kiosk:
     """Assemble a kiosk from settings. ``profile`` keeps demo data apart from a real terminal's."""
+    check_settings(settings)  # what check-config checks, before anything is opened
     where = locations(settings, profile)
     setup_logging(
         where.log_dir,
@@ -119,7 +121,7 @@ def build(
         console=settings.logging.console if log_to_console is None else log_to_console,
     )
     store = open_store(where.database)
-    the_clock: Clock = clock or SystemClock()
+    the_clock: Clock = clock or SystemClock(settings.terminal.zone)
     journal = Journal(store, now=lambda: the_clock.now().astimezone(dt.UTC))  # the one journal
     core = Core(workers)
     closers: list[Callable[[], None]] = []

@@ -53,7 +53,7 @@ def library_system(settings: Settings, closers: list[Callable[[], None]]
     client = Sip2Client(account)
     closers.append(client.close)
     client.start_keepalive()
-    return Sip2LibrarySystem(client), seed, account.institution
+    return Sip2LibrarySystem(client, zone=settings.terminal.zone), seed, account.institution
 
 
 def receipt_mailer(settings: Settings) -> ReceiptMailer | None:

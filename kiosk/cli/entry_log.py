@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kiosk.bootstrap.paths import locations
 from kiosk.cli.args import date
+from kiosk.domain.clock import SystemClock
 from kiosk.settings import DEMO_DOOR_SETTINGS, load_settings
 from kiosk.store import open_store
 from kiosk.store.entry_log import EntryLog
@@ -27,13 +28,14 @@ def run(args: argparse.Namespace) -> int:
     where = locations(settings, "run" if args.config else "demo")
     store = open_store(where.database)
     try:
-        log = EntryLog.from_settings(store, lambda: dt.datetime.now().astimezone(), settings.entry_log)
+        clock = SystemClock(settings.terminal.zone)
+        log = EntryLog.from_settings(store, clock.now, settings.entry_log)
         if args.action == "purge":
             print(f"{log.purge()} entries older than {settings.entry_log.retention_days} days deleted")
             return 0
-        today = dt.date.today()
+        today = clock.now().date()  # days as the branch counts them
         start, end = args.start or today - dt.timedelta(days=7), args.end or today
-        zone = dt.datetime.now().astimezone().tzinfo
+        zone = settings.terminal.zone
         csv = log.export(dt.datetime.combine(start, dt.time(), zone),
                          dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone))
         if args.out:

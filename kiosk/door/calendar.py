@@ -211,8 +211,26 @@ class BranchCalendar:
         return DaySource.WEEK, "", branch.week.on(date)
 
     def _instant(self, date: dt.date, minutes: int) -> dt.datetime:
+        """The instant of a wall-clock time at the branch: the first, when the clock shows it twice
+        (the night summer time ends); the end of the gap, when the clock skips it (the night it
+        begins: 02:30 then means 03:00 summer time, not the 03:30 a naive conversion gives)."""
         wall = dt.datetime.combine(date, dt.time()) + dt.timedelta(minutes=minutes)
-        return wall.replace(tzinfo=self.zone).astimezone(UTC)
+        instant = wall.replace(tzinfo=self.zone).astimezone(UTC)
+        if self._wall(instant) == wall:
+            return instant
+        # In the gap: the clock jumps from before ``wall`` (the other reading) to after it (this one).
+        # The jump lies between the two; halve the span until it is found (zones change on a minute).
+        before = wall.replace(tzinfo=self.zone, fold=1).astimezone(UTC)
+        while instant - before > dt.timedelta(seconds=1):
+            middle = before + (instant - before) / 2
+            if self._wall(middle) >= wall:
+                instant = middle
+            else:
+                before = middle
+        return instant.replace(microsecond=0)
+
+    def _wall(self, instant: dt.datetime) -> dt.datetime:
+        return instant.astimezone(self.zone).replace(tzinfo=None)
 
     def _timeline(self, first: dt.date, last: dt.date) -> list[Period]:
         """The periods from ``first`` to ``last`` inclusive, gaps closed, neighbours of a kind merged."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, model_validator
 
@@ -31,12 +32,23 @@ class TerminalSettings(Section):
     role: Role = Field(default=Role.KIOSK, strict=False)
     # At the door: seconds to wait for the LMS before deciding without it.
     lms_budget_s: float = Field(default=3.0, gt=0, le=30, strict=False)
+    # The branch's time zone: the clock on the screen and on receipts, and every date sent to the LMS,
+    # whatever zone the machine itself is set to.
+    time_zone: str = "Europe/Copenhagen"
 
     @model_validator(mode="after")
     def _default_language_offered(self) -> TerminalSettings:
         if self.language not in self.languages:
             raise ValueError(f"language {self.language!r} is not in languages")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"time_zone: unknown time zone {self.time_zone!r}") from None
         return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
 
 class SessionSettings(Section):

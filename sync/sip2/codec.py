@@ -188,19 +188,22 @@ def _split_fields(text: str) -> list[tuple[str, str]]:
     return [(code, value) for code, value in fields]
 
 
-def format_date(when: dt.datetime | None) -> str:
-    """The 18-character SIP date. Local time gets a blank zone; UTC gets ``   Z``."""
+def format_date(when: dt.datetime | None, zone: dt.tzinfo | None = None) -> str:
+    """The 18-character SIP date. Local time gets a blank zone; UTC gets ``   Z``. An aware time is
+    written as the wall time in ``zone``, the branch's time the ACS assumes for a blank zone (None:
+    this machine's zone, which a kiosk set to UTC gets wrong)."""
     if when is None:
         return BLANK_DATE
     if when.tzinfo is not None and when.utcoffset() == dt.timedelta(0) and when.tzinfo is dt.UTC:
         return when.strftime("%Y%m%d") + "   Z" + when.strftime("%H%M%S")
     if when.tzinfo is not None:
-        when = when.astimezone()  # the kiosk's local time, which the ACS assumes for a blank zone
+        when = when.astimezone(zone)
     return when.strftime("%Y%m%d") + "    " + when.strftime("%H%M%S")
 
 
-def parse_date(text: str) -> dt.datetime | None:
-    """Parse an 18-character SIP date; blanks or zeros give None, anything else unreadable too."""
+def parse_date(text: str, local: dt.tzinfo | None = None) -> dt.datetime | None:
+    """Parse an 18-character SIP date; blanks or zeros give None, anything else unreadable too. A
+    blank zone is the ACS's local time: ``local`` (None: this machine's)."""
     text = text.strip("\r\n")
     if len(text) != DATE_LENGTH or not text.strip() or set(text) <= {"0", " "}:
         return None
@@ -212,7 +215,7 @@ def parse_date(text: str) -> dt.datetime | None:
     if zone.strip() == "Z":
         return day.replace(tzinfo=dt.UTC)
     if zone.strip() == "":
-        return day.astimezone()  # local time
+        return day.replace(tzinfo=local) if local is not None else day.astimezone()
     return day  # another zone letter: kept naive rather than guessed
 
 
@@ -220,12 +223,12 @@ _FREE_DATE_FORMATS = ("%d.%m.%Y", "%d-%m-%Y", "%m/%d/%Y,%H:%M", "%m/%d/%Y", "%Y-
                       "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%d/%m/%Y")
 
 
-def parse_due_date(text: str) -> dt.datetime | None:
+def parse_due_date(text: str, local: dt.tzinfo | None = None) -> dt.datetime | None:
     """AH is free-form: try the SIP format, then common ones. The text is always kept as well."""
     text = text.strip()
     if not text:
         return None
-    if len(text) == DATE_LENGTH and (parsed := parse_date(text)) is not None:
+    if len(text) == DATE_LENGTH and (parsed := parse_date(text, local)) is not None:
         return parsed
     for pattern in _FREE_DATE_FORMATS:
         try:

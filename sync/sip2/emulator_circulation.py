@@ -78,7 +78,7 @@ def _response12(ctx: Context, request: Message, item: Item | None, *, ok: bool, 
                 code: str = "12") -> Message:
     fixed = {"ok": "1" if ok else "0", "renewal_ok": yn(renewal),
              "magnetic_media": "N" if item else "U", "desensitize": yn(ok), "transaction_date": ctx.date}
-    due = format_date(item.loan.due) if ok and item and item.loan else ""
+    due = format_date(item.loan.due, ctx.zone) if ok and item and item.loan else ""
     fields = [("AO", ctx.data.library.institution), ("AA", request.get("AA")),
               ("AB", request.get("AB")), ("AJ", item.title if item else ""), ("AH", due)]
     if item is not None:
@@ -295,7 +295,7 @@ def item_information(ctx: Context, request: Message) -> Outcome:
         return Outcome(response, TransactionRecord("17", item=iid, ok=False, detail="unknown_item"))
     fields = [("CF", str(len(item.holds)))]
     if item.loan is not None:
-        fields.append(("AH", format_date(item.loan.due)))
+        fields.append(("AH", format_date(item.loan.due, ctx.zone)))
     fields += [("AB", iid), ("AJ", item.title), ("BG", item.owner)]
     if item.fee:
         fields += [("BH", lib.currency), ("BV", money(item.fee))]

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sync.sip2.codec import Message, format_date, parse_date
 from sync.sip2.emulator_model import EmulatorData, Item, Patron
@@ -82,8 +83,13 @@ class Context:
     now: dt.datetime
 
     @property
+    def zone(self) -> ZoneInfo:
+        """The LMS's local time zone: dates without a zone are read and written in it."""
+        return ZoneInfo(self.data.library.time_zone)
+
+    @property
     def date(self) -> str:
-        return format_date(self.now)
+        return format_date(self.now, self.zone)
 
     def patron(self, request: Message) -> Patron | None:
         return self.data.patrons.get(request.get("AA"))
@@ -97,17 +103,19 @@ class Context:
         return request.has("AD") and request.get("AD") != patron.pin
 
     def due_from(self, start: dt.datetime, item: Item) -> dt.datetime:
-        day = start.astimezone().date() + dt.timedelta(days=self.data.rules.loan_days_for(item.media_type))
-        return dt.datetime.combine(day, dt.time(23, 59, 59)).astimezone()
+        zone = self.zone
+        days = self.data.rules.loan_days_for(item.media_type)
+        day = start.astimezone(zone).date() + dt.timedelta(days=days)
+        return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=zone)
 
     def overdue(self, item: Item) -> bool:
         return item.loan is not None and item.loan.due < self.now
 
     def when(self, text: str) -> dt.datetime | None:
         """An 18-character SIP date from a request, made timezone-aware."""
-        parsed = parse_date(text)
+        parsed = parse_date(text, self.zone)
         if parsed is not None and parsed.tzinfo is None:
-            parsed = parsed.astimezone()
+            parsed = parsed.replace(tzinfo=self.zone)
         return parsed
 
 

@@ -10,6 +10,7 @@ that patrons and items need ``id``. Unknown keys, wrong types and dangling refer
     name = "Aarhus Kommunes Biblioteker"  # AM in 98
     location = "hovedbiblioteket"         # AN in 98, AQ/CT in 10, default item owner
     currency = "DKK"                      # BH
+    time_zone = "Europe/Copenhagen"       # the LMS's local time: dates without a zone are in it
 
     [rules]
     loan_days = 28
@@ -63,6 +64,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.domain.errors import ConfigError
 from sync.sip2.emulator_model import (
@@ -245,10 +247,15 @@ def parse_data(raw: object, source: str) -> EmulatorData:
     top = _Reader(source, "", raw)
     top.only("library", "rules", "patrons", "items", "next_transaction")
     lib = _Reader(source, "library", top.table.get("library", {}))
-    lib.only("institution", "name", "location", "currency")
+    lib.only("institution", "name", "location", "currency", "time_zone")
     defaults = Library()
     library = Library(lib.text("institution", defaults.institution), lib.text("name", defaults.name),
-                      lib.text("location", defaults.location), lib.text("currency", defaults.currency))
+                      lib.text("location", defaults.location), lib.text("currency", defaults.currency),
+                      lib.text("time_zone", defaults.time_zone))
+    try:
+        ZoneInfo(library.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise EmulatorDataError(f"{source}: library.time_zone: unknown zone {library.time_zone!r}") from None
     rules = _rules(_Reader(source, "rules", top.table.get("rules", {})))
     data = EmulatorData(library, rules, next_transaction=top.number("next_transaction", 1, 1))
     pending_loans: list[tuple[_Reader, str, Loan]] = []

@@ -42,6 +42,7 @@ class Library:
     name: str = "Demo-bibliotek"
     location: str = "hovedbiblioteket"
     currency: str = "DKK"
+    time_zone: str = "Europe/Copenhagen"  # the LMS's local time: SIP2 dates without a zone are in it
 
 
 @dataclass
@@ -201,7 +202,7 @@ def data_to_dict(data: EmulatorData) -> dict[str, Any]:
         items.append(item)
     return {
         "library": {"institution": lib.institution, "name": lib.name, "location": lib.location,
-                    "currency": lib.currency},
+                    "currency": lib.currency, "time_zone": lib.time_zone},
         "rules": {"loan_days": rules.loan_days, "max_renewals": rules.max_renewals,
                   "fee_limit": _money(rules.fee_limit), "loan_days_by_media": rules.loan_days_by_media,
                   "hold_items_limit": rules.hold_items_limit,

@@ -65,9 +65,13 @@ def _flag(value: str) -> bool | None:
 class Sip2LibrarySystem:
     """Implements :class:`kiosk.domain.ports.LibrarySystem` with a :class:`Sip2Client`."""
 
-    def __init__(self, client: Sip2Client, now: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(self, client: Sip2Client, now: Callable[[], dt.datetime] | None = None,
+                 zone: dt.tzinfo | None = None) -> None:
+        """``zone``: the branch's time zone, the local time of every date sent and read without a
+        zone of its own (SIP2's blank zone), whatever zone this machine is set to."""
         self.client = client
-        self._now = now or (lambda: dt.datetime.now().astimezone())
+        self._zone = zone
+        self._now = now or (lambda: dt.datetime.now(zone) if zone else dt.datetime.now().astimezone())
 
     # -- helpers ----------------------------------------------------------------------------------
     def _base(self, *fields: tuple[str, str]) -> list[tuple[str, str]]:
@@ -76,7 +80,7 @@ class Sip2LibrarySystem:
         return [("AO", self.client.institution), *fields]
 
     def _date(self, when: dt.datetime | None = None) -> str:
-        return format_date(when or self._now())
+        return format_date(when or self._now(), self._zone)
 
     # -- status and patrons -----------------------------------------------------------------------
     def status(self) -> LmsStatus:
@@ -208,7 +212,7 @@ class Sip2LibrarySystem:
             "sc_renewal_policy": yn(self.client.account.sc_renewal_policy),
             "no_block": yn(no_block),
             "transaction_date": self._date(transaction_date),
-            "nb_due_date": format_date(due_date) if (no_block and due_date) else BLANK_DATE,
+            "nb_due_date": format_date(due_date, self._zone) if (no_block and due_date) else BLANK_DATE,
         }, fields)
         for attempt in range(self.client.account.retries + 1):
             try:
@@ -231,7 +235,7 @@ class Sip2LibrarySystem:
             ok=ok,
             item_id=reply.get("AB") or item_id,
             title=reply.get("AJ"),
-            due_date=parse_due_date(due_text),
+            due_date=parse_due_date(due_text, self._zone),
             due_date_text=due_text,
             renewal=reply.flag("renewal_ok"),
             desensitize=_flag(reply.fixed.get("desensitize", "")),
@@ -313,7 +317,7 @@ class Sip2LibrarySystem:
             "nb_due_date": BLANK_DATE}, fields))
         due_text = reply.get("AH")
         return RenewResult(reply.flag("ok"), reply.get("AB") or item_id, reply.get("AJ"),
-                           parse_due_date(due_text), due_text,
+                           parse_due_date(due_text, self._zone), due_text,
                            tuple(m for m in reply.getall("AF") if m))
 
     def renew_all(self, patron_id: str, *, pin: str | None = None) -> RenewAllResult:
@@ -338,7 +342,7 @@ class Sip2LibrarySystem:
             permanent_location=reply.get("AQ"),
             parts_in_set=_parts(reply.getall("CH")),
             circulation_status=CIRCULATION_STATUS.get(reply.fixed.get("circulation_status", ""), "other"),
-            due_date=parse_due_date(due_text),
+            due_date=parse_due_date(due_text, self._zone),
             due_date_text=due_text,
             hold_queue_length=int(queue) if queue.isdigit() else 0,
             screen_messages=tuple(m for m in reply.getall("AF") if m),

@@ -32,10 +32,10 @@ def free_port() -> int:
 
 def test_demo_terminal_is_healthy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     demo = tmp_path / "demo.toml"
-    demo.write_text(DEMO_SETTINGS.read_text().replace('seed = "lms.toml"',
-                    f'seed = "{DEMO_SETTINGS.parent / "lms.toml"}"').replace(
-                    'seed = "central.toml"', f'seed = "{DEMO_SETTINGS.parent / "central.toml"}"')
-                    + f'\n[paths]\ndata_dir = "{tmp_path}/d"\nlog_dir = "{tmp_path}/l"\n')
+    text = DEMO_SETTINGS.read_text()
+    for name in ("lms.toml", "central.toml", "calendar.toml"):
+        text = text.replace(f'"{name}"', f'"{DEMO_SETTINGS.parent / name}"')
+    demo.write_text(text + f'\n[paths]\ndata_dir = "{tmp_path}/d"\nlog_dir = "{tmp_path}/l"\n')
     assert main(["doctor", "--config", str(demo)]) == 0
     out = capsys.readouterr().out
     for role in ("database", "lms", "card_reader", "item_reader", "barcode_scanner", "receipt_printer"):

@@ -197,8 +197,20 @@ def test_the_day_summer_time_ends_has_right_instants_and_a_long_night(demo: Bran
 def test_wall_clock_times_inside_the_dst_gap_and_overlap_are_resolved() -> None:
     cal = calendar(special=[{"date": "2026-03-29", "periods": ["02:30-07:00 unstaffed"]},
                             {"date": "2026-10-25", "periods": ["02:30-07:00 unstaffed"]}])
-    assert cal.state_at(utc(2026, 3, 29, 3, 0)).period.start == utc(2026, 3, 29, 1, 30)  # 03:30 CEST
+    # 02:30 does not exist that night: it means the instant just after the gap, 03:00 CEST (not 03:30).
+    assert cal.state_at(utc(2026, 3, 29, 3, 0)).period.start == utc(2026, 3, 29, 1, 0)
     assert cal.state_at(utc(2026, 10, 25, 3, 0)).period.start == utc(2026, 10, 25, 0, 30)  # first 02:30
+
+
+def test_a_period_ending_in_the_spring_gap_ends_when_the_gap_does_and_gives_no_extra_time() -> None:
+    periods = ["00:00-02:30 unstaffed", "03:00-22:00 staffed"]  # 02:00-03:00 does not exist that night
+    cal = calendar(special=[{"date": "2027-03-28", "periods": periods}])
+    night, day, _evening = cal.day(dt.date(2027, 3, 28)).periods
+    assert (night.kind, night.end) == (PeriodKind.UNSTAFFED, utc(2027, 3, 28, 1, 0))  # 03:00 CEST, not 03:30
+    assert (day.kind, day.start) == (PeriodKind.STAFFED, utc(2027, 3, 28, 1, 0))
+    at_03_15 = cal.state_at(utc(2027, 3, 28, 1, 15))
+    assert at_03_15.kind is PeriodKind.STAFFED and at_03_15.period == day
+    assert night.duration == dt.timedelta(hours=2)  # 00:00 CET to 03:00 CEST: two real hours, no more
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -4,6 +4,7 @@ fees, holds, offline replay and cancel. Real frames over a real socket, decoded 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -41,6 +42,8 @@ from tests.sync.sip2.conftest import (
     renew,
     renew_all,
 )
+
+CPH = ZoneInfo("Europe/Copenhagen")
 
 
 def days_from_now(date_text: str) -> int:
@@ -205,10 +208,12 @@ def test_a_no_block_replay_uses_the_original_dates_even_for_a_blocked_patron(
         emulator: Sip2Emulator, sip: SipClient) -> None:
     when = dt.datetime.now().astimezone().replace(microsecond=0) - dt.timedelta(days=2)
     due = (when + dt.timedelta(days=14)).replace(hour=20, minute=0, second=0)
-    reply = sip.request(checkout(BLOCKED, BOOK, no_block="Y", date=format_date(when),
-                                 nb_due=format_date(due)))
+    # SIP2 dates carry no zone: the LMS reads them as its own local time (the emulator's seed says
+    # Europe/Copenhagen), so the client writes them in that zone.
+    reply = sip.request(checkout(BLOCKED, BOOK, no_block="Y", date=format_date(when, CPH),
+                                 nb_due=format_date(due, CPH)))
     assert reply.fixed["ok"] == "1"
-    assert reply.get("AH") == format_date(due)
+    assert reply.get("AH") == format_date(due, CPH)
     loan = emulator.data.items[BOOK].loan
     assert loan is not None and loan.since == when and loan.due == due
 
@@ -220,7 +225,7 @@ def test_a_no_block_replay_of_an_item_lent_to_someone_else_is_rejected(sip: SipC
 
 def test_a_no_block_checkin_records_the_return_date(emulator: Sip2Emulator, sip: SipClient) -> None:
     returned = dt.datetime.now().astimezone().replace(microsecond=0) - dt.timedelta(hours=30)
-    reply = sip.request(checkin(LENT, no_block="Y", return_date=format_date(returned)))
+    reply = sip.request(checkin(LENT, no_block="Y", return_date=format_date(returned, CPH)))
     assert reply.fixed["ok"] == "1"
     assert emulator.data.items[LENT].returned_at == returned
 
