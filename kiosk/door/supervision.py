@@ -243,10 +243,11 @@ class DoorSupervisor:
             check_code(flag, "flag")
         record = EntryRecord(str(uuid.uuid4()), self._clock.now().astimezone(dt.UTC), token, decision,
                              reason, self._terminal, children, tuple(dict.fromkeys(flags)))
-        # The journal is the outbox: the central system must see the entry even if the log write fails.
-        self._journal.append(ENTRY_KIND, record.payload(), entry_id=record.id)
-        self._entry_log.record(token=token, decision=decision, reason=reason, terminal=self._terminal,
-                               children=children, flags=record.flags, at=record.at, entry_id=record.id)
+        # The journal row (the outbox's: the central system must see the entry) and the entry log's
+        # row are one transaction: both are there, or neither and the door stays locked.
+        row = self._entry_log.row(token=token, decision=decision, reason=reason, terminal=self._terminal,
+                                  children=children, flags=record.flags, at=record.at, entry_id=record.id)
+        self._journal.append(ENTRY_KIND, record.payload(), entry_id=record.id, with_rows=(row,))
         log.info("door %s: entry %s (%s), %d children", self._terminal, decision.value, reason, children)
         return record
 

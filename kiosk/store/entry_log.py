@@ -109,6 +109,26 @@ class EntryLog:
         entry_id: str | None = None,
     ) -> EntryRecord:
         """Write one decision and commit it before returning. ``at`` defaults to now."""
+        row = self.row(token=token, decision=decision, reason=reason, terminal=terminal, children=children,
+                       flags=flags, at=at, entry_id=entry_id)
+        with self._store.session() as session, session.begin():
+            session.add(row)
+        return EntryRecord.of(row)
+
+    def row(
+        self,
+        *,
+        token: str | None,
+        decision: EntryDecision,
+        reason: str,
+        terminal: str,
+        children: int = 0,
+        flags: Sequence[str] = (),
+        at: dt.datetime | None = None,
+        entry_id: str | None = None,
+    ) -> EntryLogRow:
+        """The row of one decision, checked, not yet written: to be written in the same transaction
+        as its journal row (:meth:`kiosk.store.journal.Journal.append` ``with_rows``)."""
         check_token(token)
         check_code(reason, "reason")
         for flag in flags:
@@ -122,9 +142,7 @@ class EntryLog:
             decision=EntryDecision(decision).value, reason=reason, terminal=terminal,
             children=children, flags=",".join(dict.fromkeys(flags)),
         )
-        with self._store.session() as session, session.begin():
-            session.add(row)
-        return EntryRecord.of(row)
+        return row
 
     def flag(self, entry_id: str, flag: str) -> EntryRecord | None:
         """Add ``flag`` to a row (once). None if the row is gone (purged)."""

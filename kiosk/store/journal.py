@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -58,8 +58,10 @@ class Journal:
         self._now = now
 
     def append(self, kind: str, payload: dict[str, Any], *, entry_id: str | None = None,
-               state: str = JournalState.PENDING) -> JournalEntry:
-        """Write a row (pending, unless told) and commit it before returning."""
+               state: str = JournalState.PENDING, with_rows: Sequence[object] = ()) -> JournalEntry:
+        """Write a row (pending, unless told) and commit it before returning. ``with_rows`` (rows of
+        other tables of this store, such as the entry log's) are written in the same transaction:
+        both or neither."""
         now = self._now()
         row = JournalRow(
             id=entry_id or str(uuid.uuid4()),
@@ -73,6 +75,7 @@ class Journal:
         try:
             with self._store.session() as session, session.begin():
                 session.add(row)
+                session.add_all(with_rows)
         except SQLAlchemyError as exc:
             raise _store_error("append a journal row", exc) from exc
         return JournalEntry.of(row)

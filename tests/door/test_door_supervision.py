@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from kiosk.domain.errors import StoreError
 from kiosk.door.supervision import ALARM_ANNOUNCEMENTS, DoorAlarmEvent, DoorAlarmKind, DoorSupervisor
 from kiosk.settings import DoorSupervisionSettings
 from kiosk.store import Journal, JournalState, Store, open_store
@@ -72,6 +73,20 @@ def test_a_granted_entry_is_logged_and_journaled_before_the_caller_unlocks(door:
     assert payload["decision"] == "allowed"
     assert payload["children"] == 2
     assert payload["terminal"] == "door-1"
+
+
+def test_the_journal_and_the_entry_log_are_written_together_or_not_at_all(door: Door, store: Store) -> None:
+    # The entry log's table refuses the row (as a full disk or a broken file would, between the two).
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON entry_log "
+                             "BEGIN SELECT RAISE(ABORT, 'entry log unwritable'); END")
+    with pytest.raises(StoreError):
+        door.supervisor.granted(ANNA)
+    assert door.journaled("entry") == []  # no "allowed" row for an entry the log does not have
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER refuse")
+    record = door.supervisor.granted(ANNA)
+    assert door.log.get(record.id) == record and len(door.journaled("entry")) == 1
 
 
 def test_a_normal_passage_raises_nothing_and_counts_the_patron_inside(door: Door) -> None:
