@@ -6,6 +6,7 @@ starts, and decides nothing.
 
 from __future__ import annotations
 
+import logging
 import signal
 from collections.abc import Callable
 
@@ -16,6 +17,10 @@ from hardware.scanner.wedge_source import KeyboardWedgeScanner
 from kiosk.bootstrap.kiosk import Kiosk
 from ui.bridge import CoreBridge
 from ui.main_window import ActivityFilter, KioskWindow
+
+log = logging.getLogger(__name__)
+
+EXIT_CORE_FAILED = 70  # EX_SOFTWARE: the core thread died or hangs; the service manager restarts us
 
 
 def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Callable[[Kiosk], QWidget] | None = None) -> int:
@@ -52,17 +57,30 @@ def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Callable[[Kiosk], QWidget
         other.move(window.x() + window.width() + 20, window.y())
         other.show()
     # SIGTERM (systemd) and Ctrl+C end the event loop, so that stop() runs: relay off, LMS closed.
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: app.quit())
+    previous = {number: signal.signal(number, lambda *_: app.quit())
+                for number in (signal.SIGINT, signal.SIGTERM)}
     wake = QTimer()
     wake.timeout.connect(lambda: None)  # lets Python run its signal handlers while Qt waits
     wake.start(250)
+
+    def check_core() -> None:
+        why = kiosk.core.failure()
+        if why is not None:  # the window would show a kiosk that no longer answers: end, to be restarted
+            log.critical("%s: stopping the kiosk (exit status %d)", why, EXIT_CORE_FAILED)
+            app.exit(EXIT_CORE_FAILED)
+
+    watch = QTimer()
+    watch.timeout.connect(check_core)
+    watch.start(1000)
     try:
         return app.exec()
     finally:
         # No core notification may reach a widget while Qt tears the windows down.
         bridge.notified.disconnect(window.show_view)
         wake.stop()
+        watch.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         kiosk.stop()
         window.deleteLater()
         if other is not None:

@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
+
+STUCK_AFTER_S = 10.0  # no event handled for this long while ticks are due: the core hangs
 
 E = TypeVar("E")
 T = TypeVar("T")
@@ -61,6 +64,8 @@ class Core:
         if isinstance(self._workers, InlineWorkers):
             self._workers.core = self
         self._thread: threading.Thread | None = None
+        self._died: BaseException | None = None
+        self._last_handled = time.monotonic()
 
     # -- wiring ---------------------------------------------------------------------------------
     def on(self, event_type: type[E], handler: Callable[[E], None]) -> None:
@@ -122,6 +127,7 @@ class Core:
         """Run the loop on a core thread, with a ticker posting :class:`Tick`."""
         if self._thread is not None:
             return
+        self._last_handled = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="kiosk-core", daemon=True)
         self._thread.start()
         self._ticker_stop = threading.Event()
@@ -130,21 +136,50 @@ class Core:
         )
         self._ticker.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        if self._thread is None:
-            return
+    def stop(self, timeout: float = 5.0) -> bool:
+        """End the loop; False (and an error in the log) if the core thread did not end in time: a
+        handler hangs, and its work may still be going on."""
+        thread = self._thread
+        if thread is None:
+            return True
         self._ticker_stop.set()
         self.post(Stop())
-        self._thread.join(timeout)
+        thread.join(timeout)
         self._thread = None
         self._workers.shutdown()
+        if thread.is_alive():
+            log.error("the core thread did not stop within %.0f s (a handler hangs)", timeout)
+            return False
+        return True
+
+    def failure(self, stuck_after_s: float = STUCK_AFTER_S) -> str | None:
+        """Why the core cannot go on (it died, or it has not handled an event for ``stuck_after_s``
+        while the ticker keeps posting), or None while it is well. Any thread may ask; the kiosk's
+        window asks every second and ends the process when there is an answer, so that the service
+        manager starts it again."""
+        if self._died is not None:
+            return f"the core thread died: {self._died!r}"
+        thread = self._thread
+        if thread is None:
+            return None
+        if not thread.is_alive():
+            return "the core thread has ended"
+        silent = time.monotonic() - self._last_handled
+        if silent >= stuck_after_s:
+            return f"the core has handled nothing for {silent:.0f} s (a handler hangs)"
+        return None
 
     def _run(self) -> None:
-        while True:
-            event = self._queue.get()
-            if isinstance(event, Stop):
-                return
-            self.dispatch(event)
+        try:
+            while True:
+                event = self._queue.get()
+                if isinstance(event, Stop):
+                    return
+                self.dispatch(event)
+                self._last_handled = time.monotonic()
+        except BaseException as exc:  # past dispatch's guard (SystemExit, a BaseException of a library)
+            self._died = exc
+            log.critical("the core thread died: %r", exc, exc_info=exc)
 
     def _tick(self, seconds: float) -> None:
         while not self._ticker_stop.wait(seconds):
