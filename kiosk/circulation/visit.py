@@ -58,6 +58,9 @@ class VisitController:
         self._queue: list[str] = []
         self._working = False
         self._fee_waiting: list[Tag] | None = None
+        self._in_flight = 0  # items handed to a worker and not back yet, of this visit or an earlier one
+        self._closing = False  # no new item is started: the visit ends once the one in flight is done
+        self._when_settled: list[Callable[[], None]] = []
 
     # -- life cycle -------------------------------------------------------------------------------
     def begin(self, purpose: Purpose, patron: Patron | None, pin: str | None, tags: Sequence[Tag],
@@ -70,9 +73,24 @@ class VisitController:
         else:
             self.on_tags(tags)
 
+    @property
+    def in_flight(self) -> bool:
+        """An item is with the LMS or the pad right now (its journal row says which, if it is cut)."""
+        return self._in_flight > 0
+
+    def close(self, then: Callable[[], None]) -> bool:
+        """Start no new item, and call ``then`` (on the core thread) once the item in flight is done.
+        False, and nothing done, when no item is in flight."""
+        if not self.in_flight:
+            return False
+        self._closing = True
+        self._when_settled.append(then)
+        return True
+
     def end(self) -> None:
         """Forget the visit entirely (privacy reset); late answers are ignored."""
         self._generation += 1
+        self._closing = False
         self._patron = self._pin = None
         self._on_pad.clear()
         self._queue.clear()
@@ -101,7 +119,7 @@ class VisitController:
 
     def _next(self) -> None:
         view = self.view
-        if view is None or self._working or self._fee_waiting is not None:
+        if view is None or self._working or self._fee_waiting is not None or self._closing:
             return
         while self._queue:
             item_id = self._queue.pop(0)
@@ -129,8 +147,18 @@ class VisitController:
             return circulation.checkout(patron_id, tags, pin=pin, fee_acknowledged=fee_acknowledged,
                                         patron=patron)
 
-        self._core.run_in_worker(work, lambda result, error: self._done(generation, item_id, tags, result,
+        self._in_flight += 1
+        self._core.run_in_worker(work, lambda result, error: self._back(generation, item_id, tags, result,
                                                                         error))
+
+    def _back(self, generation: int, item_id: str, tags: list[Tag], result: ItemResult | None,
+              error: BaseException | None) -> None:
+        self._in_flight -= 1
+        self._done(generation, item_id, tags, result, error)
+        if not self.in_flight and self._when_settled:
+            settled, self._when_settled = self._when_settled, []
+            for then in settled:
+                then()
 
     def _done(self, generation: int, item_id: str, tags: list[Tag], result: ItemResult | None,
               error: BaseException | None) -> None:

@@ -18,20 +18,63 @@ from kiosk.settings import SessionSettings
 log = logging.getLogger("kiosk.session")
 
 
+FINISH_WAIT_S = 30.0  # the longest a leaving patron's item in progress is waited for
+
+Wait = Callable[[Callable[[], None]], bool]
+"""Asked before the reset: True when something is still under way; it then calls its argument once
+done (the reset goes ahead then, or after :data:`FINISH_WAIT_S` at the latest)."""
+
+
 class PrivacyReset:
     """Back to the start screen with every trace of the patron gone. The parts that keep something of
-    the patron register what they forget with :meth:`forgetting`."""
+    the patron register what they forget with :meth:`forgetting`; a part with work under way that
+    must not be cut off (an item being lent) registers with :meth:`waiting_for`, and the screen
+    says the session is being finished meanwhile."""
 
     def __init__(self, core: Core, lms: LibrarySystem, display: Display, presence: Presence,
-                 secrets: SecretRegistry, settings: SessionSettings) -> None:
+                 secrets: SecretRegistry, settings: SessionSettings, clock: Clock) -> None:
         self._core, self._lms, self._display, self._presence = core, lms, display, presence
-        self._secrets, self._settings = secrets, settings
+        self._secrets, self._settings, self._clock = secrets, settings, clock
         self._forget: list[Callable[[], None]] = []
+        self._waits: list[Wait] = []
+        self._pending: tuple[Message | None, str, tuple[str, ...]] | None = None
+        self._deadline = 0.0
 
     def forgetting(self, forget: Callable[[], None]) -> None:
         self._forget.append(forget)
 
+    def waiting_for(self, wait: Wait) -> None:
+        self._waits.append(wait)
+
+    @property
+    def finishing(self) -> bool:
+        return self._pending is not None
+
     def __call__(self, message: Message | None, why: str, lms_messages: tuple[str, ...] = ()) -> None:
+        if self._pending is not None:
+            return  # already finishing: the first reason stands
+        for wait in self._waits:
+            if wait(self._finished):
+                self._pending = (message, why, lms_messages)
+                self._deadline = self._clock.monotonic() + FINISH_WAIT_S
+                log.info("finishing the item in progress before the session ends (%s)", why)
+                self._display.show(finishing=True, idle_warning=False)
+                return
+        self._reset(message, why, lms_messages)
+
+    def tick(self) -> None:
+        """Past the wait: reset anyway (the item's journal row tells what became of it)."""
+        if self._pending is not None and self._clock.monotonic() >= self._deadline:
+            log.warning("an item was still in progress after %.0f s: the session ends all the same",
+                        FINISH_WAIT_S)
+            self._finished()
+
+    def _finished(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._reset(*pending)
+
+    def _reset(self, message: Message | None, why: str, lms_messages: tuple[str, ...]) -> None:
         display, presence = self._display, self._presence
         was_active = display.view.screen is not Screen.START
         patron = presence.patron
@@ -72,6 +115,9 @@ class IdleWatch:
         view = display.view
         idle = now - self._last_activity
         timeout, warning = self._settings.idle_timeout_s, self._settings.idle_warning_s
+        if self._reset.finishing:
+            self._reset.tick()
+            return
         if view.screen is Screen.START:
             if view.message is not None and now >= display.message_until:
                 display.show(message=None, lms_messages=(), language=self._default_language)

@@ -47,8 +47,10 @@ class KioskVisit:
         self._visits = visits(self._publish_visit) if visits is not None else None
         identification.verify = self._authenticate
         if self._visits is not None:
-            display.visit = lambda: self._visits.view if self._visits is not None else None
-            reset.forgetting(self._visits.end)
+            visits_ = self._visits
+            display.visit = lambda: visits_.view
+            reset.forgetting(visits_.end)
+            reset.waiting_for(visits_.close)  # an item being lent or returned is finished first
 
     # -- the card and PIN, checked by the LMS ---------------------------------------------------
     def _authenticate(self, credential: Credential, pin: str) -> None:
@@ -147,8 +149,11 @@ class KioskVisit:
         if self._display.view.screen not in (Screen.BORROW, Screen.RETURN):
             return
         self._idle.touch()
+        if visits.close(self.on_finish):  # an item is still being handled: it belongs on the receipt
+            self._display.show(finishing=True)
+            return
         if visits.finish(self._presence.tags):
-            self._display.show(screen=Screen.RECEIPT)
+            self._display.show(screen=Screen.RECEIPT, finishing=False)
         else:
             self._end(None)
 

@@ -69,7 +69,7 @@ class SessionService:
                             pin_min_length=settings.pin_min_length, pin_max_length=settings.pin_max_length)
         self.display = Display(core, clock, blank)
         self.presence = Presence()
-        self.reset = PrivacyReset(core, lms, self.display, self.presence, secrets, settings)
+        self.reset = PrivacyReset(core, lms, self.display, self.presence, secrets, settings, clock)
         self.idle = IdleWatch(clock, self.display, settings, language, self.reset)
         self.identification = Identification(clock, self.display, self.presence, settings, secrets, self.idle,
                                              self.reset)

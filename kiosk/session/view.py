@@ -63,3 +63,4 @@ class SessionView:
     children: int = 0  # at the door: children coming in with the patron, chosen on the PIN screen
     max_children: int = 0  # ... at most; 0: the door does not offer it
     visit: VisitView | None = None
+    finishing: bool = False  # the patron is done, an item of theirs is still being handled: a moment

@@ -62,7 +62,8 @@ class ItemsScreen(Screen):
         visit = view.visit if view.visit is not None else VisitView(self.purpose)
         self.title.setText(t("pad.title", lang))
         self.hint.setText(t(f"pad.{self.purpose.value}_hint", lang))
-        self.busy.setText(t("busy", lang) if visit.busy else "")
+        busy = "msg.finishing" if view.finishing else "busy" if visit.busy else ""
+        self.busy.setText(t(busy, lang) if busy else "")
         self.notice.show_message(left_on_pad(visit.left_on_pad, self.purpose, lang), "attention")
         self.messages.show_message(visit_messages(visit.messages, lang), "error")
         waiting = visit.fee_question
