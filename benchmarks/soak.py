@@ -36,6 +36,7 @@ from kiosk.session.service import SessionView
 from kiosk.settings import DEMO_SETTINGS, Settings, load_settings
 from kiosk.simulate.panel import SimulatorPanel
 from kiosk.simulate.patron import borrow_and_return, hands_for
+from kiosk.testing.memory import in_memory
 from ui.bridge import CoreBridge
 from ui.main_window import KioskWindow
 from ui.sounds import Sounds
@@ -78,22 +79,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--visits", type=int, default=10_000)
     parser.add_argument("--every", type=int, default=1_000, help="report every N visits")
     parser.add_argument("--max-growth-mb", type=float, default=0.1, help="per 1,000 visits")
+    parser.add_argument("--memory", action="store_true", help="the devices in memory instead of the "
+                        "drivers on their simulators (faster; to look for what grows)")
     args = parser.parse_args(argv)
 
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as tmp:
-        kiosk = build(soak_settings(Path(tmp)), profile="demo")
+        settings = soak_settings(Path(tmp))
+        if args.memory:
+            settings = settings.model_copy(update={"devices": in_memory(settings.devices)})
+        kiosk = build(settings, profile="demo")
         window = KioskWindow(kiosk.session, title="Soak", languages=kiosk.settings.terminal.languages,
                              now=kiosk.clock.now, sounds=Sounds(audible=False))
         bridge = CoreBridge(kiosk.core)
         bridge.notified.connect(window.show_view)
-        panel = SimulatorPanel.beside(kiosk)
+        panel = SimulatorPanel.beside(kiosk) if kiosk.simulators is not None else None
         hands = hands_for(kiosk)
         window.resize(1080, 1920)
         window.show()
-        panel.show()
+        if panel is not None:
+            panel.show()
         kiosk.start()
 
         def settle(expected: Callable[[SessionView], bool]) -> None:
@@ -127,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             bridge.notified.disconnect(window.show_view)
             kiosk.stop()
             window.deleteLater()
-            panel.deleteLater()
+            if panel is not None:
+                panel.deleteLater()
     minutes = (time.monotonic() - started) / 60
     growth = slope(points) * 1000 if len(points) >= 2 else 0.0
     print(f"{args.visits:,} visits in {minutes:.1f} min, no crash; RSS growth after the first "

@@ -22,6 +22,7 @@ from kiosk.bootstrap.lms import library_system, receipt_mailer
 from kiosk.bootstrap.log_files import setup_logging
 from kiosk.bootstrap.offline import circulation, lms_mode
 from kiosk.bootstrap.paths import Locations, locations
+from kiosk.circulation.reconcile import Reconciler
 from kiosk.circulation.visit import VisitController
 from kiosk.domain.clock import SystemClock
 from kiosk.domain.events import Core, Workers
@@ -153,6 +154,8 @@ def build(
         if pad is not None and offline is not None:
             service_lms, lending = circulation(settings, journal, the_clock, lms, pad, *offline, cached,
                                                pseudonymizer(store), institution)
+            # What a crash or a lost answer left in doubt is settled with the LMS, at start and after.
+            Reconciler(journal, lms, pad, the_clock, started_at=the_clock.now()).attach(core)
             mailer, printer = receipt_mailer(settings), devices.receipt_printer
 
             def visits(publish: Callable[..., None]) -> VisitController:

@@ -28,7 +28,7 @@ from kiosk.circulation.results import (
     Outcome,
     Routing,
 )
-from kiosk.domain.errors import DeviceError, LmsError, LmsUnavailable, StoreError
+from kiosk.domain.errors import DeviceError, LmsError, LmsOutcomeUnknown, LmsUnavailable, StoreError
 from kiosk.domain.model import CheckinResult, Patron, SecurityState, Tag
 from kiosk.domain.ports import ItemReader, LibrarySystem
 from kiosk.store import Journal, JournalState
@@ -89,8 +89,7 @@ class CirculationService:
                 # Gone in the middle of the stack: this item, and the rest, offline. The LMS may have
                 # lent it before the line broke: the replay asks it first ("in doubt").
                 return offline.checkout(patron_id, patron, base, self._set_security, in_doubt=entry)
-            self._note(entry.id, JournalState.FAILED, error=f"lms: {exc}")
-            return _replace(base, outcome=Outcome.LMS_UNAVAILABLE)
+            return self._failed(entry.id, base, exc)
         messages = result.screen_messages
         if not result.ok:
             self._note(entry.id, JournalState.FAILED, error="refused")
@@ -147,8 +146,7 @@ class CirculationService:
         except LmsError as exc:
             if offline is not None and isinstance(exc, LmsUnavailable):
                 return offline.checkin(base, self._set_security, in_doubt=entry)
-            self._note(entry.id, JournalState.FAILED, error=f"lms: {exc}")
-            return _replace(base, outcome=Outcome.LMS_UNAVAILABLE)
+            return self._failed(entry.id, base, exc)
         if not result.ok:
             self._note(entry.id, JournalState.FAILED, error="refused")
             return _replace(base, outcome=Outcome.REFUSED, title=result.title,
@@ -166,6 +164,17 @@ class CirculationService:
         return _replace(returned, outcome=Outcome.NEEDS_STAFF)
 
     # -- helpers ----------------------------------------------------------------------------------
+    def _failed(self, entry_id: str, base: ItemResult, error: LmsError) -> ItemResult:
+        """The LMS gave no answer. Not done when the request never went out; when it did, in doubt:
+        the tag is left as it is, the patron asked to leave the item, and the reconciler (or staff)
+        settles what the LMS made of it."""
+        if isinstance(error, LmsOutcomeUnknown):
+            self._note(entry_id, JournalState.IN_DOUBT, error=f"lms: {error}")
+            log.error("outcome unknown, left for reconciliation: %s", error)
+            return _replace(base, outcome=Outcome.NEEDS_STAFF)
+        self._note(entry_id, JournalState.FAILED, error=f"lms: {error}")
+        return _replace(base, outcome=Outcome.LMS_UNAVAILABLE)
+
     def _note(self, entry_id: str, state: str, *, error: str | None = None) -> None:
         """Mark a row after the fact; the LMS and the tag already agree, so a failed write (a full
         disk) is logged and the row stays as it was, for the staff report, rather than undone."""

@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from kiosk.circulation.reconcile import STALE_AFTER_S
 from kiosk.circulation.results import JournalOutcome
-from kiosk.offline.replay import records, staff_report
-from kiosk.store import Journal, Store
+from kiosk.offline.replay import records, records_with_time, staff_report
+from kiosk.store import Journal, JournalState, Store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,10 +26,16 @@ def report(store: Store, now: dt.datetime) -> dict[str, Any]:
     journal = Journal(store)
     rejected, waiting = staff_report(journal)
     attention = records(journal, (JournalOutcome.NEEDS_ATTENTION,))
+    # In doubt: the LMS gave no usable answer, or the kiosk stopped in the middle; the kiosk settles
+    # them with the LMS when it runs, and staff see how long each has waited.
+    stale = now - dt.timedelta(seconds=STALE_AFTER_S)
+    doubtful = [{**vars(r), "age_s": round((now - created).total_seconds())}
+                for r, created in records_with_time(journal, (JournalState.PENDING, JournalState.IN_DOUBT))
+                if r.state == JournalState.IN_DOUBT or created < stale]
     pending, oldest = journal.outbox_stats()
     age = (now - oldest).total_seconds() if oldest is not None else None
     return {"rejected_replays": [vars(r) for r in rejected], "waiting_replays": [vars(r) for r in waiting],
-            "needs_attention": [vars(r) for r in attention],
+            "needs_attention": [vars(r) for r in attention], "in_doubt": doubtful,
             "outbox": {"pending": pending, "oldest_age_s": round(age, 1) if age is not None else None}}
 
 
@@ -36,11 +43,14 @@ def text(data: dict[str, Any]) -> str:
     lines = []
     for key, title in (("rejected_replays", "Offline transactions the LMS refused on replay"),
                        ("waiting_replays", "Offline transactions not yet replayed"),
-                       ("needs_attention", "Transactions that need staff (tag and LMS disagree)")):
+                       ("needs_attention", "Transactions that need staff (tag and LMS disagree)"),
+                       ("in_doubt", "Transactions in doubt, not yet settled with the LMS")):
         rows = data[key]
         lines.append(f"{title}: {len(rows)}")
         lines += [f"  {r['at'][:16].replace('T', ' ')}  {r['kind']:<8} item {r['item']:<14} "
-                  f"patron {r['patron'][:12] or '-':<12} {r['error']}".rstrip() for r in rows]
+                  f"patron {r['patron'][:12] or '-':<12} "
+                  f"{'for ' + _duration(r['age_s']) + ' ' if 'age_s' in r else ''}{r['error']}".rstrip()
+                  for r in rows]
     outbox = data["outbox"]
     age = outbox["oldest_age_s"]
     lines.append(f"Outbox to the central system: {outbox['pending']} waiting"
@@ -67,4 +77,4 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else text(data))
-    return 1 if data["rejected_replays"] or data["needs_attention"] else 0
+    return 1 if data["rejected_replays"] or data["needs_attention"] or data["in_doubt"] else 0

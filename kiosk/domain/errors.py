@@ -31,6 +31,13 @@ class LmsProtocolError(LmsError):
     """The LMS answered something we cannot understand."""
 
 
+class LmsOutcomeUnknown(LmsUnavailable):
+    """A request that changes something (a checkout, a checkin) went out, and no usable answer came
+    back, not even to the question what became of the item. It may or may not have been applied:
+    never take it as not done, never send it again blindly; it is settled later
+    (:mod:`kiosk.circulation.reconcile`) or by staff."""
+
+
 class DeviceError(KioskError):
     """A device failed."""
 

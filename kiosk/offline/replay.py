@@ -109,8 +109,15 @@ class Replayer:
 
 def records(journal: Journal, states: tuple[str, ...], limit: int = 1000) -> list[ReplayRecord]:
     """The loans and returns in ``states``, oldest first, as staff see them."""
-    return [ReplayRecord(r.id, r.kind, str(r.payload.get("item", "")), str(r.payload.get("patron", "")),
-                         str(r.payload.get("at", "")), r.state, r.last_error or "")
+    return [record for record, _created in records_with_time(journal, states, limit)]
+
+
+def records_with_time(journal: Journal, states: tuple[str, ...], limit: int = 1000
+                      ) -> list[tuple[ReplayRecord, dt.datetime]]:
+    """:func:`records`, each with when its row was written (UTC)."""
+    return [(ReplayRecord(r.id, r.kind, str(r.payload.get("item", "")), str(r.payload.get("patron", "")),
+                          str(r.payload.get("at", "")), r.state, r.last_error or ""),
+             r.created_at.replace(tzinfo=dt.UTC) if r.created_at.tzinfo is None else r.created_at)
             for r in journal.in_states(states, kinds=("checkout", "checkin"), limit=limit)]
 
 

@@ -24,6 +24,7 @@ class JournalState:
     OFFLINE = "offline"  # done at the kiosk while the LMS was unreachable; waits to be replayed
     REPLAYING = "replaying"  # sent to the LMS for replay; its answer not yet recorded
     REPLAY_REJECTED = "replay_rejected"  # the LMS refused the replay: in the staff report
+    IN_DOUBT = "in_doubt"  # sent to the LMS, no usable answer: whether it was applied is settled later
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,10 @@ class MemoryLibrarySystem:
         self._require_online()
         with self._lock:
             item = self._items.get(item_id)
-            return item.item if item else Item(item_id, circulation_status="unknown")
+            if item is None:
+                return Item(item_id, circulation_status="unknown")
+            on_loan = item.on_loan_to is not None  # as SIP2's circulation status says it: 04 charged
+            return replace(item.item, circulation_status="charged" if on_loan else "available")
 
     def fee_paid(
         self, patron_id: str, amount: Decimal, *, fee_id: str = "", currency: str = "DKK"

@@ -197,6 +197,13 @@ class Sip2Client:
                     if request.command in CHANGING:
                         raise Sip2OutcomeUnknown(
                             f"connection lost during {MESSAGES[request.command].name}") from None
+                except Sip2ProtocolError as exc:
+                    # An answer that cannot be read says nothing of whether the request was applied.
+                    if request.command in CHANGING:
+                        self._conn.close()
+                        raise Sip2OutcomeUnknown(
+                            f"no readable answer to {MESSAGES[request.command].name}: {exc}") from None
+                    raise
                     if attempts > self.account.retries:
                         raise
                 log.info("SIP2 connection lost; reconnecting (attempt %d)", attempts)

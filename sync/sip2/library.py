@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 
+from kiosk.domain.errors import LmsError, LmsOutcomeUnknown
 from kiosk.domain.model import (
     Account,
     AuthOutcome,
@@ -218,8 +219,8 @@ class Sip2LibrarySystem:
             try:
                 reply = self.client.request(request)
                 break
-            except Sip2OutcomeUnknown:
-                reconciled = self._reconcile_checkout(item_id)
+            except Sip2OutcomeUnknown as exc:
+                reconciled = self._reconcile_checkout(item_id, exc)
                 if reconciled.ok or attempt == self.client.account.retries:
                     return reconciled
                 # It did not take effect, so sending it once more cannot double anything; on a
@@ -246,17 +247,26 @@ class Sip2LibrarySystem:
             screen_messages=tuple(m for m in reply.getall("AF") if m),
         )
 
-    def _reconcile_checkout(self, item_id: str) -> CheckoutResult:
+    def _reconcile_checkout(self, item_id: str, lost: Sip2OutcomeUnknown) -> CheckoutResult:
         """The connection broke after an 11 went out: ask the LMS what became of the item.
 
         A checkout (or a cancelled checkin) took effect exactly when the item is now on loan.
         """
-        item = self.item_info(item_id)
+        item = self._after(item_id, "checkout", lost)
         applied = item.circulation_status == "charged"
         log.warning("checkout outcome reconciled by item information: %s",
                     "applied" if applied else "not applied")
         return CheckoutResult(ok=applied, item_id=item_id, title=item.title, due_date=item.due_date,
                               due_date_text=item.due_date_text, desensitize=applied)
+
+    def _after(self, item_id: str, what: str, lost: Sip2OutcomeUnknown) -> Item:
+        """The item as the LMS has it now, to learn whether a request whose answer was lost was
+        applied; :class:`LmsOutcomeUnknown` when even that question gets no answer."""
+        try:
+            return self.item_info(item_id)
+        except LmsError as exc:
+            raise LmsOutcomeUnknown(f"{what} of {item_id}: {lost}; and what became of it could not be "
+                                    f"asked: {exc}") from exc
 
     def checkin(
         self,
@@ -282,8 +292,8 @@ class Sip2LibrarySystem:
             try:
                 reply = self.client.request(request)
                 break
-            except Sip2OutcomeUnknown:
-                item = self.item_info(item_id)
+            except Sip2OutcomeUnknown as exc:
+                item = self._after(item_id, "checkin", lost=exc)
                 applied = item.circulation_status != "charged"  # a checkin, or a cancelled checkout
                 log.warning("checkin outcome reconciled by item information: %s",
                             "applied" if applied else "not applied")

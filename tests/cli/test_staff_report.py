@@ -66,3 +66,21 @@ def test_the_report_lists_what_staff_must_see(tmp_path: Path, capsys: pytest.Cap
 def test_a_quiet_night_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["staff-report", "--config", str(settings_file(tmp_path))]) == 0
     assert "Outbox to the central system: 0 waiting" in capsys.readouterr().out
+
+
+def test_a_transaction_left_in_doubt_is_listed_with_its_age_and_calls_for_staff(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = settings_file(tmp_path)
+    store = open_store(tmp_path / "d" / "kiosk.sqlite3")
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    Journal(store, now=lambda: an_hour_ago).append(
+        "checkout", {"item": "5010000001", "patron": "f" * 32, "at": an_hour_ago.isoformat()})
+    Journal(store).append("checkin", {"item": "5010000003", "at": dt.datetime.now(dt.UTC).isoformat()})
+    store.close()
+    assert main(["staff-report", "--config", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "Transactions in doubt, not yet settled with the LMS: 1" in out  # the fresh one may be under way
+    assert "5010000001" in out and "for 1 h 0 min" in out
+    assert main(["staff-report", "--config", str(path), "--json"]) == 1
+    [row] = json.loads(capsys.readouterr().out)["in_doubt"]
+    assert row["item"] == "5010000001" and 3590 <= row["age_s"] <= 3700

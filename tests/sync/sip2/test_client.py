@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.domain.errors import LmsOutcomeUnknown
 from kiosk.domain.model import AuthOutcome, Credential, CredentialKind
 from kiosk.settings import Sip2Settings
 from sync.sip2.client import Sip2Client
@@ -378,3 +379,28 @@ def test_a_refused_login_is_not_tried_again(servers: list[ScriptedAcs]) -> None:
     with pytest.raises(Sip2LoginError):
         Sip2LibrarySystem(Sip2Client(account(acs.port))).item_info("1")
     assert sum(f.startswith(b"93") for f in acs.frames) == 1  # no lock-out of the LMS account
+
+
+def test_a_garbled_answer_to_a_checkout_is_an_unknown_outcome_and_is_reconciled(
+        servers: list[ScriptedAcs]) -> None:
+    def handler(req: bytes, conn: Connection) -> bytes | None:
+        if req.startswith(b"11") or req == b"97AZFEF5":
+            return b"xx\x00\xff garbage\r"  # applied by the LMS, but nothing readable comes back
+        if req.startswith(b"17"):
+            return item_charged(req)
+        return standard(req)
+
+    acs = serve(servers, handler)
+    result = Sip2LibrarySystem(Sip2Client(account(acs.port))).checkout("1000000001", "5010000001")
+    assert result.ok  # the LMS has the loan: not "not done"
+    assert sum(f.startswith(b"11") for f in acs.frames) == 1  # and not sent again
+    assert any(f.startswith(b"17") for f in acs.frames)
+
+
+def test_when_even_the_question_what_became_of_it_fails_the_outcome_is_unknown(
+        servers: list[ScriptedAcs]) -> None:
+    acs = serve(servers, lambda req, conn: b"xx\x00\xff garbage\r" if req.startswith((b"09", b"17"))
+                or req == b"97AZFEF5" else standard(req))
+    with pytest.raises(LmsOutcomeUnknown):
+        Sip2LibrarySystem(Sip2Client(account(acs.port))).checkin("5010000001")
+    assert sum(f.startswith(b"09") for f in acs.frames) == 1
