@@ -31,6 +31,7 @@ from PySide6.QtCore import QEventLoop, QMessageLogContext, QtMsgType, qInstallMe
 from PySide6.QtWidgets import QApplication
 
 from kiosk.bootstrap.kiosk import build
+from kiosk.bootstrap.memory import limit_malloc_arenas
 from kiosk.circulation.view import ReceiptChoice
 from kiosk.session.service import SessionView
 from kiosk.settings import DEMO_SETTINGS, Settings, load_settings
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                         "drivers on their simulators (faster; to look for what grows)")
     args = parser.parse_args(argv)
 
+    limit_malloc_arenas()  # as library-kiosk does, before any thread starts
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from kiosk.bootstrap.memory import limit_malloc_arenas
 from kiosk.domain.errors import KioskError
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -62,6 +63,7 @@ def parser(argv: Sequence[str] = ()) -> tuple[argparse.ArgumentParser, ModuleTyp
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    limit_malloc_arenas()  # before any thread starts: the kiosk runs all night
     words = list(sys.argv[1:] if argv is None else argv)
     top, module = parser(words)
     args = top.parse_args(words)
