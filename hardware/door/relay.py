@@ -188,7 +188,15 @@ class RelayWatchdog(Protocol):
 
     def relay_switching(self, on: bool) -> None: ...
 
+    def core_alive(self) -> None:
+        """The kiosk's core thread is alive (a heartbeat)."""
+        ...
+
     def running(self) -> bool: ...
+
+    def ensure_running(self) -> bool:
+        """Start the watchdog again if it has gone; True once it is watching."""
+        ...
 
     def close(self, relay_off: bool) -> None: ...
 
@@ -211,6 +219,8 @@ class RelayDoorLock:
         self._relay_on = False
         self._off_pending = True
         self._closed = False
+        self._watchdog_failed = False
+        self._next_beat = 0.0
         with self._cond:
             try:
                 board.keep_off(channel)
@@ -227,6 +237,11 @@ class RelayDoorLock:
         board is away (the relay is then switched off as soon as it is back)."""
         if not 0 < seconds <= self.max_pulse_s:
             raise ValueError(f"pulse must last 0-{self.max_pulse_s} s, not {seconds}")
+        if self._watchdog is not None:  # no unlock without someone outside to lock again
+            self._watchdog_failed = not self._watchdog.ensure_running()
+            if self._watchdog_failed:
+                raise DeviceUnavailable(f"{self.name}: the crash watchdog is not running and could not "
+                                        "be started; the door stays locked")
         with self._cond:
             if self._closed:
                 raise DeviceUnavailable(f"{self.name}: closed")
@@ -263,8 +278,19 @@ class RelayDoorLock:
             detail = board.detail + ("; relay OFF not confirmed, retrying" if owed else "")
             return DeviceHealth(self.name, DeviceState.UNAVAILABLE, f"{board.device}: {detail}")
         if self._watchdog is not None and not self._watchdog.running():
-            return DeviceHealth(self.name, DeviceState.DEGRADED, "crash watchdog is not running")
+            if self._watchdog_failed:
+                return DeviceHealth(self.name, DeviceState.UNAVAILABLE,
+                                    "crash watchdog could not be started: the door is not unlocked")
+            return DeviceHealth(self.name, DeviceState.DEGRADED,
+                                "crash watchdog is not running; it is started again before the next unlock")
         return DeviceHealth(self.name, DeviceState.OK)
+
+    def core_alive(self) -> None:
+        """Pass the core's heartbeat on to the watchdog (at most once a second)."""
+        now = self._mono()
+        if self._watchdog is not None and now >= self._next_beat:
+            self._next_beat = now + 1.0
+            self._watchdog.core_alive()
 
     def close(self) -> None:
         """Lock, stop the timer and the watchdog; close the board if this lock owns it."""

@@ -137,10 +137,10 @@ def _door_lock(settings: DeviceSettings, closers: list[Closer], boards: dict[str
     board = _relay_board(config.kind, config.port, boards, closers, simulators)
     lock: RelayDoorLock
     if config.watchdog:
-        lock = supervised_door_lock(board, config.channel, max_pulse_s=max(30.0, config.pulse_s),
-                                    owns_board=False)
+        # The watchdog's limit is the configured pulse plus its margin: the only pulse the kiosk sends.
+        lock = supervised_door_lock(board, config.channel, max_pulse_s=config.pulse_s, owns_board=False)
     else:
-        lock = RelayDoorLock(board, config.channel, max_pulse_s=max(30.0, config.pulse_s))
+        lock = RelayDoorLock(board, config.channel, max_pulse_s=config.pulse_s)
     closers.append(lock.close)  # runs before the board's close: the relay goes off first
     return lock
 

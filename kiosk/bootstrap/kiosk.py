@@ -25,7 +25,7 @@ from kiosk.bootstrap.paths import Locations, locations
 from kiosk.circulation.reconcile import Reconciler
 from kiosk.circulation.visit import VisitController
 from kiosk.domain.clock import SystemClock
-from kiosk.domain.events import Core, Workers
+from kiosk.domain.events import Core, Tick, Workers
 from kiosk.domain.inputs import CredentialPresented, DoorChanged, TagsOnPad
 from kiosk.domain.model import Tag
 from kiosk.domain.ports import CardReader, Clock, Devices, LibrarySystem
@@ -135,6 +135,9 @@ def build(
             closer()
         store.close()
         raise
+    door_lock = devices.door_lock
+    if door_lock is not None:  # the core's heartbeat, to the door's crash watchdog
+        core.on(Tick, lambda _tick: door_lock.core_alive())
     # Offline mode is a kiosk's with a pad: the door decides without the LMS by its own budget.
     pad = devices.item_reader if settings.terminal.role is Role.KIOSK else None
     offline = lms_mode(settings, where, journal, core, the_clock, lms) if pad is not None else None

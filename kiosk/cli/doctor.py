@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from hardware.doctor import examine
+from hardware.door.watchdog import HEARTBEAT_S, MARGIN_S
 from kiosk.bootstrap.kiosk import build
 from kiosk.domain.errors import KioskError
 from kiosk.settings import DEMO_SETTINGS, load_settings
@@ -15,6 +16,20 @@ from kiosk.store import current_revision
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="settings file (default: the demo terminal)")
+
+
+def watchdog_note(on: bool, pulse_s: float) -> str:
+    """What the door's crash watchdog guarantees, and what it cannot."""
+    if not on:
+        return ("door watchdog: off (devices.door.watchdog = false). If the kiosk dies while the door is "
+                "unlocked, the door stays unlocked until the kiosk is back.")
+    return (f"door watchdog: locks the door at once if the kiosk dies (its process group killed too), "
+            f"at most {pulse_s + MARGIN_S:g} s after an unlock if it hangs ({pulse_s:g} s pulse + "
+            f"{MARGIN_S:g} s), and ends a kiosk whose core has been silent {HEARTBEAT_S:g} s. No unlock "
+            "while it is not running.\n"
+            "  It cannot lock a relay board that lost its USB link while unlocked, nor act when the computer "
+            "freezes or loses power: wire the relay to the door controller's exit (REX) input or fit a "
+            "time-delay relay (README, \"The door\").")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,4 +53,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"terminal {settings.terminal.id} ({settings.terminal.branch}), settings {settings_path}")
     for name, state, detail in rows:
         print(f"  {name:<18} {state:<12} {detail}")
+    door = settings.devices.door
+    if door.kind not in ("none", "memory"):
+        print(watchdog_note(door.watchdog, door.pulse_s))
     return 0 if all(state == "ok" for _, state, _ in rows) else 1

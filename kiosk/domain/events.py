@@ -124,7 +124,8 @@ class Core:
         return handled
 
     def start(self, tick_seconds: float = 0.25) -> None:
-        """Run the loop on a core thread, with a ticker posting :class:`Tick`."""
+        """Run the loop on a core thread, with a ticker posting :class:`Tick` at once and then every
+        ``tick_seconds``."""
         if self._thread is not None:
             return
         self._last_handled = time.monotonic()
@@ -182,6 +183,7 @@ class Core:
             log.critical("the core thread died: %r", exc, exc_info=exc)
 
     def _tick(self, seconds: float) -> None:
+        self.post(Tick())  # at once: the first tick's work (a heartbeat, the opening state) waits for no one
         while not self._ticker_stop.wait(seconds):
             self.post(Tick())
 

@@ -148,6 +148,11 @@ class DoorLock(Protocol):
 
     def lock(self) -> None: ...
 
+    def core_alive(self) -> None:
+        """Called on every tick of the core thread: a lock watched from outside this process
+        (:mod:`hardware.door.watchdog`) passes it on, so that a stuck core is noticed."""
+        ...
+
     def health(self) -> DeviceHealth: ...
 
 

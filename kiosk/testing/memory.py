@@ -155,6 +155,7 @@ class MemoryDoorLock(_Device):
         self.unlocked = False
         self.pulses: list[float] = []
         self.last_pulse: tuple[dt.datetime, float] | None = None
+        self.heartbeats = 0
 
     def pulse(self, seconds: float) -> None:
         self._require()
@@ -164,6 +165,9 @@ class MemoryDoorLock(_Device):
 
     def lock(self) -> None:
         self.unlocked = False
+
+    def core_alive(self) -> None:
+        self.heartbeats += 1
 
 
 class MemoryRelayOutput(_Device):

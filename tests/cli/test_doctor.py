@@ -55,6 +55,10 @@ def test_the_demo_doors_simulated_relay_board_is_healthy(tmp_path: Path,
     for role in ("door_lock", "door_sensor", "lights", "alarm"):  # one simulated Numato board
         line = next(line for line in out.splitlines() if line.strip().startswith(role))
         assert " ok " in line, line
+    # what the crash watchdog guarantees (the default 5 s pulse + 2 s), and what it cannot
+    assert "door watchdog: locks the door at once if the kiosk dies" in out
+    assert "at most 7 s after an unlock if it hangs" in out
+    assert "cannot lock a relay board that lost its USB link" in out
 
 
 def test_an_unreachable_lms_is_reported_and_fails_the_check(
@@ -86,3 +90,4 @@ def test_real_devices_that_are_not_there_are_named_with_their_problem(
     for role in ("item_reader", "door_lock", "receipt_printer"):
         line = next(line for line in out.splitlines() if line.strip().startswith(role))
         assert "unavailable" in line and "no-such-tty" in line, line
+    assert "door watchdog: off" in out and "stays unlocked" in out

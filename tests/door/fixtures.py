@@ -11,7 +11,9 @@ the worker pool). Its clock is a :class:`~kiosk.testing.memory.ManualClock` stan
 
 ``python -m tests.door.fixtures --folder F --board lcus --port P --pulse 20`` runs that door terminal
 as a process of its own (for kill -9 tests): it prints :data:`READY` once started, then reads
-commands on stdin: ``enter`` (the adult patron's card and PIN), ``stop`` (an orderly stop).
+commands on stdin: ``enter`` (the adult patron's card and PIN), ``hang`` (the core thread gets stuck
+in a handler, the process lives on), ``stop`` (an orderly stop). ``--heartbeat S`` shortens the
+crash watchdog's patience with a silent core (15 s in production) for the tests.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from collections.abc import Callable
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from hardware.door import watchdog as crash_watchdog
 from hardware.door.relay_protocols import lcus_frame, numato_relay
 from hardware.door.relay_sim import LcusSimulator, NumatoSimulator, RelaySimulator
 from kiosk.bootstrap.kiosk import Kiosk, build
@@ -161,13 +165,16 @@ class DoorProcess:
     """The door terminal in a process of its own (``python -m tests.door.fixtures``); stopped by
     process id. Its crash watchdog, if any, is found as its child and stopped by id too."""
 
-    def __init__(self, folder: Path, board: Board, port: Path, *, pulse_s: float, watchdog: bool) -> None:
+    def __init__(self, folder: Path, board: Board, port: Path, *, pulse_s: float, watchdog: bool,
+                 heartbeat_s: float | None = None) -> None:
         env = dict(os.environ, PYTHONPATH=str(REPO))
         self._stderr = (folder / "door-process.err").open("ab")
-        self.process = subprocess.Popen(
+        beat = ["--heartbeat", str(heartbeat_s)] if heartbeat_s is not None else []
+        self.process = subprocess.Popen(  # a process group of its own, as under a service manager
             [sys.executable, "-m", "tests.door.fixtures", "--folder", str(folder), "--board", board.kind,
-             "--port", str(port), "--pulse", str(pulse_s), *(["--watchdog"] if watchdog else [])],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, cwd=REPO, env=env)
+             "--port", str(port), "--pulse", str(pulse_s), *(["--watchdog"] if watchdog else []), *beat],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, cwd=REPO, env=env,
+            start_new_session=True)
         self.watchdogs: list[int] = []
         line = self._read_line(START_S)
         if line != READY:
@@ -185,12 +192,24 @@ class DoorProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=WAIT_S)
 
+    def kill_group(self) -> None:
+        """kill -9 of the whole process group, as ``kill -9 -PGID`` would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=WAIT_S)
+
     def stop_cleanly(self) -> int:
         self.send("stop")
         return self.process.wait(timeout=START_S)
 
+    def current_watchdogs(self) -> list[int]:
+        """The crash watchdogs running now (a restarted one included); remembered for close()."""
+        now = child_pids(self.process.pid)
+        self.watchdogs += [pid for pid in now if pid not in self.watchdogs]
+        return now
+
     def close(self) -> None:
         if self.process.poll() is None:
+            self.current_watchdogs()
             self.process.kill()
             self.process.wait(timeout=WAIT_S)
         for pid in self.watchdogs:
@@ -211,11 +230,23 @@ class DoorProcess:
         return stdout.readline().decode().strip()
 
 
+@dataclass(frozen=True)
+class Hang:
+    """An event whose handler never returns: a stuck core thread."""
+
+
+def _hang(_event: Hang) -> None:
+    threading.Event().wait()
+
+
 def _serve(kiosk: Kiosk, commands: IO[str]) -> None:
     for line in commands:
         command = line.strip()
         if command == "enter":
             enter(kiosk, ADULT)
+        elif command == "hang":
+            kiosk.core.on(Hang, _hang)
+            kiosk.core.post(Hang())
         elif command == "stop":
             return
 
@@ -227,7 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", required=True)
     parser.add_argument("--pulse", type=float, required=True)
     parser.add_argument("--watchdog", action="store_true")
+    parser.add_argument("--heartbeat", type=float, default=None)
     args = parser.parse_args(argv)
+    if args.heartbeat is not None:
+        crash_watchdog.HEARTBEAT_S = args.heartbeat
     kiosk = start_door(door_settings(args.folder, BOARDS[args.board], args.port, pulse_s=args.pulse,
                                      watchdog=args.watchdog))
     print(READY, flush=True)

@@ -8,6 +8,8 @@ starts it; the relay simulator records each command with the time it arrived. We
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -217,3 +219,81 @@ def test_kill_9_while_unlocked_then_the_restarted_door_terminal_switches_off_fir
         assert EntryLog(store, ManualClock().now).count(decision=EntryDecision.ALLOWED) == 1
     finally:
         store.close()
+
+
+@pytest.fixture
+def lcus(pty_pair: PtyPair) -> Iterator[ObservedSimulator]:
+    sim = BOARDS["lcus"].start_simulator(pty_pair.simulator)
+    yield sim
+    sim.stop()
+    assert sim.errors == []
+
+
+def test_a_killed_watchdog_is_started_again_before_the_door_unlocks(
+        tmp_path: Path, pty_pair: PtyPair, processes: list[DoorProcess], lcus: ObservedSimulator) -> None:
+    channel = BOARDS["lcus"].channel
+    kiosk = DoorProcess(tmp_path, BOARDS["lcus"], pty_pair.device, pulse_s=LONG_PULSE_S, watchdog=True)
+    processes.append(kiosk)
+    [first] = kiosk.watchdogs
+    os.kill(first, signal.SIGKILL)
+    assert eventually(lambda: not alive(first))
+
+    kiosk.send("enter")  # a patron comes in...
+    assert lcus.wait_until(lambda: lcus.is_on(channel), START_S)
+    [second] = kiosk.current_watchdogs()  # ...after a new watchdog was started
+    assert second != first
+    kiosk.kill()  # and the kiosk dies while the door is unlocked
+
+    assert lcus.wait_until(lambda: not lcus.is_on(channel), WAIT_S)
+    assert eventually(lambda: not alive(second))
+
+
+def test_killing_the_kiosks_whole_process_group_locks_the_door(
+        tmp_path: Path, pty_pair: PtyPair, processes: list[DoorProcess], lcus: ObservedSimulator) -> None:
+    channel = BOARDS["lcus"].channel
+    kiosk = DoorProcess(tmp_path, BOARDS["lcus"], pty_pair.device, pulse_s=LONG_PULSE_S, watchdog=True)
+    processes.append(kiosk)
+    kiosk.send("enter")
+    assert lcus.wait_until(lambda: lcus.is_on(channel), START_S)
+
+    killed = time.monotonic()
+    kiosk.kill_group()  # kill -9 -PGID: every process of the kiosk's group at once
+
+    assert lcus.wait_until(lambda: not lcus.is_on(channel), WAIT_S)
+    assert lcus.switches[-1].at - killed < 1.5
+    assert eventually(lambda: not any(alive(pid) for pid in kiosk.watchdogs))
+
+
+def test_a_frozen_door_terminal_is_locked_by_the_watchdog_at_the_pulse_plus_its_margin(
+        tmp_path: Path, pty_pair: PtyPair, processes: list[DoorProcess], lcus: ObservedSimulator) -> None:
+    channel, pulse_s = BOARDS["lcus"].channel, 2.0
+    kiosk = DoorProcess(tmp_path, BOARDS["lcus"], pty_pair.device, pulse_s=pulse_s, watchdog=True)
+    processes.append(kiosk)
+    kiosk.send("enter")
+    assert lcus.wait_until(lambda: lcus.is_on(channel), START_S)
+    os.kill(kiosk.process.pid, signal.SIGSTOP)  # hung: neither its core nor its relay timer runs
+    try:
+        assert lcus.wait_until(lambda: not lcus.is_on(channel), 3 * pulse_s + 5)
+        on, off = lcus.switches[-2:]
+        assert on.on and not off.on
+        assert pulse_s + 1.5 <= off.at - on.at <= pulse_s + 4.0  # the pulse + the 2 s margin, not 32 s
+    finally:
+        os.kill(kiosk.process.pid, signal.SIGCONT)
+
+
+def test_a_stuck_core_is_ended_by_the_watchdog_and_the_door_locks(
+        tmp_path: Path, pty_pair: PtyPair, processes: list[DoorProcess], lcus: ObservedSimulator) -> None:
+    channel, heartbeat_s = BOARDS["lcus"].channel, 3.0
+    kiosk = DoorProcess(tmp_path, BOARDS["lcus"], pty_pair.device, pulse_s=LONG_PULSE_S, watchdog=True,
+                        heartbeat_s=heartbeat_s)
+    processes.append(kiosk)
+    kiosk.send("enter")
+    assert lcus.wait_until(lambda: lcus.is_on(channel), START_S)
+
+    stuck = time.monotonic()
+    kiosk.send("hang")  # the core thread never returns from a handler; the process lives on
+
+    assert lcus.wait_until(lambda: not lcus.is_on(channel), heartbeat_s + 5)
+    assert lcus.switches[-1].at - stuck < LONG_PULSE_S / 2  # the watchdog, not the pulse's timer
+    status = kiosk.process.wait(timeout=heartbeat_s + 10)  # ended, so that the service manager restarts it
+    assert status in (-signal.SIGABRT, -signal.SIGKILL)

@@ -19,7 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from hardware.door.relay import LcusBoard, RelayDoorLock
 from hardware.door.relay_sim import LcusSimulator, NumatoSimulator, RelaySimulator
+from hardware.door.watchdog import CrashWatchdog
+from kiosk.domain.errors import DeviceUnavailable
+from kiosk.domain.model import DeviceState
 from tests.hardware.ptys import PtyPair
 from tests.hardware.ptys import pty_pair as pty_pair
 
@@ -192,3 +196,26 @@ def test_stopping_the_watchdog_with_sigterm_locks_the_door(
     os.kill(kiosk.watchdog_pid, signal.SIGTERM)
     assert board.wait_until(lambda: not board.is_on(1), 3.0)
     assert wait_for_exit(kiosk.watchdog_pid)
+
+
+def test_no_unlock_when_the_watchdog_is_gone_and_cannot_be_started(
+        pty_pair: PtyPair, board: LcusSimulator, tmp_path: Path) -> None:
+    relay = LcusBoard(str(pty_pair.device))
+    missing = tmp_path / "no-python-here"  # what a broken interpreter or a full process table would do
+    watchdog = CrashWatchdog(relay, 1, max_open_s=3.0)
+    assert watchdog.wait_ready(START_S)
+    lock = RelayDoorLock(relay, 1, max_pulse_s=1.0, watchdog=watchdog, owns_board=True)
+    try:
+        watchdog._command[0] = str(missing)  # the next start fails
+        os.kill(watchdog.pid, signal.SIGKILL)
+        assert wait_for_exit(watchdog.pid)
+
+        with pytest.raises(DeviceUnavailable, match="watchdog"):
+            lock.pulse(1.0)
+
+        health = lock.health()
+        assert health.state is DeviceState.UNAVAILABLE and "watchdog" in health.detail
+        time.sleep(0.3)
+        assert all(not s.on for s in board.switches)  # the relay was never told ON
+    finally:
+        lock.close()
