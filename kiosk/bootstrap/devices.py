@@ -22,6 +22,7 @@ from kiosk.domain.ports import (
     DocumentPrinter,
     DoorLock,
     DoorSensor,
+    ExitButton,
     ItemReader,
     ReceiptPrinter,
     RelayOutput,
@@ -34,6 +35,7 @@ from kiosk.testing.memory import (
     MemoryDocumentPrinter,
     MemoryDoorLock,
     MemoryDoorSensor,
+    MemoryExitButton,
     MemoryItemReader,
     MemoryReceiptPrinter,
     MemoryRelayOutput,
@@ -54,6 +56,7 @@ def build_devices(settings: DeviceSettings, closers: list[Closer], simulators: A
         barcode_scanner=_barcode_scanner(settings, closers, simulators),
         door_lock=_door_lock(settings, closers, boards, simulators),
         door_sensor=_door_sensor(settings, closers, boards, simulators),
+        exit_button=_exit_button(settings, closers, boards, simulators),
         lights=_relay_output("lights", settings, closers, boards, simulators),
         alarm=_relay_output("alarm", settings, closers, boards, simulators),
         receipt_printer=_receipt_printer(settings, closers, simulators),
@@ -161,6 +164,24 @@ def _door_sensor(settings: DeviceSettings, closers: list[Closer], boards: dict[s
     sensor = NumatoDoorSensor(board, config.pin, open_level=config.open_when == "high")
     closers.append(sensor.stop)
     return sensor
+
+
+def _exit_button(settings: DeviceSettings, closers: list[Closer], boards: dict[str, Any], simulators: Any
+                 ) -> ExitButton | None:
+    config = settings.exit_button
+    if config.kind == "none":
+        return None
+    if config.kind == "memory":
+        return MemoryExitButton()
+    from hardware.door.contact import NumatoExitButton
+    from hardware.door.relay import NumatoBoard
+
+    board = _relay_board("numato" if config.kind == "numato" else config.kind, config.port, boards, closers,
+                         simulators)
+    assert isinstance(board, NumatoBoard)
+    button = NumatoExitButton(board, config.pin, pressed_level=config.pressed_when == "high")
+    closers.append(button.stop)
+    return button
 
 
 def _relay_output(name: Literal["lights", "alarm"], settings: DeviceSettings, closers: list[Closer],

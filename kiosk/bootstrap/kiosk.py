@@ -26,7 +26,7 @@ from kiosk.circulation.reconcile import Reconciler
 from kiosk.circulation.visit import VisitController
 from kiosk.domain.clock import SystemClock
 from kiosk.domain.events import Core, Tick, Workers
-from kiosk.domain.inputs import CredentialPresented, DoorChanged, TagsOnPad
+from kiosk.domain.inputs import CredentialPresented, DoorChanged, ExitPressed, TagsOnPad
 from kiosk.domain.model import Tag
 from kiosk.domain.ports import CardReader, Clock, Devices, LibrarySystem
 from kiosk.offline.mode import LmsMode
@@ -72,6 +72,8 @@ class Kiosk:
             self.devices.item_reader.start(lambda tags: self.core.post(TagsOnPad(tuple(tags))))
         if self.devices.door_sensor is not None:
             self.devices.door_sensor.start(lambda is_open: self.core.post(DoorChanged(is_open)))
+        if self.devices.exit_button is not None:
+            self.devices.exit_button.start(lambda: self.core.post(ExitPressed()))
 
     def start(self) -> None:
         self.connect_devices()
@@ -87,6 +89,8 @@ class Kiosk:
             self.devices.item_reader.stop()
         if self.devices.door_sensor is not None:
             self.devices.door_sensor.stop()
+        if self.devices.exit_button is not None:
+            self.devices.exit_button.stop()
         self.core.stop()
         self.close()
         log.info("kiosk stopped")

@@ -1,4 +1,5 @@
-"""What the devices post to the core: a card held to the reader, the tags on the pad, the door."""
+"""What the devices post to the core: a card held to the reader, the tags on the pad, the door and
+its exit button."""
 
 from __future__ import annotations
 
@@ -24,3 +25,8 @@ class DoorChanged:
     """The door contact says the door opened or closed."""
 
     is_open: bool
+
+
+@dataclass(frozen=True)
+class ExitPressed:
+    """Someone inside pressed the exit button (or passed the exit sensor)."""

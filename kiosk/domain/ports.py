@@ -178,6 +178,19 @@ class DoorSensor(Protocol):
     def health(self) -> DeviceHealth: ...
 
 
+class ExitButton(Protocol):
+    """The request-to-exit (REX) input inside the door: a button, a PIR exit sensor or an exit-side
+    contact. Someone leaving is not a forced opening, and the occupancy goes down."""
+
+    def start(self, on_press: Callable[[], None]) -> None:
+        """Call ``on_press()`` once for every press."""
+        ...
+
+    def stop(self) -> None: ...
+
+    def health(self) -> DeviceHealth: ...
+
+
 class ReceiptPrinter(Protocol):
     def print_receipt(self, receipt: Receipt) -> None: ...
 
@@ -236,6 +249,7 @@ class Devices:
     barcode_scanner: BarcodeScanner | None = None
     door_lock: DoorLock | None = None
     door_sensor: DoorSensor | None = None
+    exit_button: ExitButton | None = None
     lights: RelayOutput | None = None
     alarm: RelayOutput | None = None
     receipt_printer: ReceiptPrinter | None = None

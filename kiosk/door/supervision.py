@@ -6,7 +6,7 @@ Plain logic on the core thread, fed with events and a clock:
   (the caller pulses the lock after ``granted`` returns, so the entry is journaled first);
 * :meth:`~DoorSupervisor.door_changed`: the door contact opened or closed;
 * :meth:`~DoorSupervisor.locked`: the lock was locked early, so unused grants end;
-* :meth:`~DoorSupervisor.exited`: a request-to-exit button (or exit counter) saw someone leave;
+* :meth:`~DoorSupervisor.exited`: the request-to-exit button (or exit sensor) was pressed;
 * :meth:`~DoorSupervisor.tick`: time passed; :meth:`~DoorSupervisor.closing`: when the library closes.
 
 Each alarm is a :class:`DoorAlarmEvent`, given to ``on_alarm`` and journaled as ``door_alarm``; every
@@ -112,7 +112,7 @@ class DoorSupervisor:
 
     Without a door sensor (``has_sensor=False``) grants count into the occupancy at once. A door
     that opens from inside without an exit request makes every exit a forced opening: wire the
-    request-to-exit button to :meth:`exited`.
+    request-to-exit button (``[devices.exit_button]``) to :meth:`exited`.
     """
 
     def __init__(
@@ -186,10 +186,14 @@ class DoorSupervisor:
             if not grant.used:
                 grant.until = min(grant.until, until)
 
-    def exited(self, people: int = 1) -> None:
-        """Someone asked to leave (exit button) or was counted leaving; the next opening in the
-        window is theirs."""
-        self._occupancy = max(0, self._occupancy - people)
+    def exited(self) -> None:
+        """Someone pressed the exit button (or passed the exit sensor). With a door contact the next
+        opening within ``entry_window_s`` is theirs: it raises no alarm, and they are counted out
+        when the door opens (a press with no opening counts nobody out). Pressed while the door is
+        open (people leaving together), or with no contact at all, they are counted out at once."""
+        if not self._has_sensor or self.door_open:
+            self._occupancy = max(0, self._occupancy - 1)
+            return
         self._exit_requests.append(self._clock.monotonic())
 
     def door_changed(self, is_open: bool) -> None:
@@ -210,11 +214,14 @@ class DoorSupervisor:
             for grant in unused:
                 grant.used = True
             people = sum(g.people for g in unused)
-            self._occupancy += people
+            # Whoever asked to leave goes out through the same opening the newcomers come in by.
+            leaving, self._exit_requests = len(self._exit_requests), []
+            self._occupancy = max(0, self._occupancy - leaving) + people
             self._opening = _Opening(now, people, unused)
-        elif self._exit_requests:
-            self._exit_requests.pop(0)
-            self._opening = _Opening(now, people=1)
+        elif self._exit_requests:  # like grants: everyone who asked leaves by the first opening
+            leaving, self._exit_requests = len(self._exit_requests), []
+            self._occupancy = max(0, self._occupancy - leaving)
+            self._opening = _Opening(now, people=leaving)
         elif self._grants:
             self._opening = _Opening(now, people=1, grants=list(self._grants), hinted=True)
             self._alarm(DoorAlarmKind.TAILGATING_HINT, "the door opened again for one entry",

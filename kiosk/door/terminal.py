@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 
 from kiosk.domain.events import Core, Tick
-from kiosk.domain.inputs import DoorChanged
+from kiosk.domain.inputs import DoorChanged, ExitPressed
 from kiosk.domain.ports import Announcer, Clock, RelayOutput
 from kiosk.door.calendar import BranchCalendar, Opening
 from kiosk.door.schedule import OpeningSchedule
@@ -104,6 +104,7 @@ class DoorTerminal:
     def attach(self, core: Core) -> None:
         core.on(Tick, self._tick)
         core.on(DoorChanged, lambda event: self.supervisor.door_changed(event.is_open))
+        core.on(ExitPressed, lambda _event: self.supervisor.exited())
 
     def _tick(self, _event: Tick) -> None:
         self.supervisor.tick()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kiosk.settings.base import Section
 
@@ -59,6 +59,15 @@ class DoorSensorSettings(Section):
     open_when: Literal["high", "low"] = "high"
 
 
+class ExitButtonSettings(Section):
+    """``[devices.exit_button]``: the request-to-exit (REX) button or exit sensor inside the door."""
+
+    kind: Literal["none", "memory", "simulated", "numato"] = "none"
+    port: str = "/dev/ttyACM1"
+    pin: int = Field(default=1, ge=0, le=63)
+    pressed_when: Literal["high", "low"] = "high"
+
+
 class RelayOutputSettings(Section):
     """A relay output the opening calendar switches and leaves as set (lights, the intruder alarm)."""
 
@@ -96,8 +105,17 @@ class DeviceSettings(Section):
     barcode_scanner: BarcodeScannerSettings = BarcodeScannerSettings()
     door: DoorSettings = DoorSettings()
     door_sensor: DoorSensorSettings = DoorSensorSettings()
+    exit_button: ExitButtonSettings = ExitButtonSettings()
     lights: RelayOutputSettings = RelayOutputSettings()
     alarm: RelayOutputSettings = RelayOutputSettings()
     receipt_printer: ReceiptPrinterSettings = ReceiptPrinterSettings()
     document_printer: DocumentPrinterSettings = DocumentPrinterSettings()
     announcer: AnnouncerSettings = AnnouncerSettings()
+
+    @model_validator(mode="after")
+    def _inputs_apart(self) -> DeviceSettings:
+        sensor, button = self.door_sensor, self.exit_button
+        if ("none" not in (sensor.kind, button.kind) and sensor.kind == button.kind != "memory"
+                and (sensor.port == button.port or sensor.kind == "simulated") and sensor.pin == button.pin):
+            raise ValueError(f"exit_button: GPIO {button.pin} is the door contact's (door_sensor.pin)")
+        return self

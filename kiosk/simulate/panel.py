@@ -189,6 +189,11 @@ class SimulatorPanel(QWidget):
             self.door_button.setCheckable(True)
             self.door_button.toggled.connect(self.set_door_open)
             row.addWidget(self.door_button)
+        if self._settings.exit_button.kind == "simulated":
+            self.exit_button = QPushButton("Udgangsknap / exit button")
+            self.exit_button.pressed.connect(lambda: self.set_exit_pressed(True))
+            self.exit_button.released.connect(lambda: self.set_exit_pressed(False))
+            row.addWidget(self.exit_button)
         self.relays = QLabel("")  # the lights and the intruder alarm, as the calendar set them
         row.addWidget(self.relays)
         return box
@@ -197,6 +202,11 @@ class SimulatorPanel(QWidget):
         board, sensor = self._simulators.board, self._settings.door_sensor
         if board is not None:
             board.set_input(sensor.pin, is_open == (sensor.open_when == "high"))
+
+    def set_exit_pressed(self, pressed: bool) -> None:
+        board, button = self._simulators.board, self._settings.exit_button
+        if board is not None:
+            board.set_input(button.pin, pressed == (button.pressed_when == "high"))
 
     # -- cables -----------------------------------------------------------------------------------
     def _plug_box(self) -> QGroupBox:

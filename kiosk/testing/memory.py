@@ -211,6 +211,24 @@ class MemoryDoorSensor(_Device):
                 self._listener(is_open)
 
 
+class MemoryExitButton(_Device):
+    name = "exit_button"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._listener: Callable[[], None] | None = None
+
+    def start(self, on_press: Callable[[], None]) -> None:
+        self._listener = on_press
+
+    def stop(self) -> None:
+        self._listener = None
+
+    def press(self) -> None:
+        if self._listener is not None:
+            self._listener()
+
+
 class MemoryReceiptPrinter(_Device):
     """Keeps the last :data:`RECEIPTS_KEPT` receipts (a demo prints all night) and counts them all."""
 

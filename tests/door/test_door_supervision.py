@@ -219,6 +219,50 @@ def test_an_exit_request_explains_the_next_opening_and_lowers_the_occupancy(door
     assert door.supervisor.occupancy == 1
 
 
+def test_an_exit_press_with_no_opening_counts_nobody_out(door: Door) -> None:
+    door.supervisor.granted(ANNA)
+    door.passage()
+    door.supervisor.exited()  # pressed, then changed their mind
+    door.wait(60)
+    assert door.supervisor.occupancy == 1
+    door.supervisor.door_changed(True)  # the request has expired: this opening is forced
+    assert door.kinds == [DoorAlarmKind.FORCED_OPEN]
+    assert door.supervisor.occupancy == 1
+
+
+def test_people_who_press_to_leave_together_go_out_by_one_opening(door: Door) -> None:
+    door.supervisor.granted(ANNA, children=2)
+    door.passage()
+    door.wait(60)
+    for _ in range(3):
+        door.supervisor.exited()
+    door.passage(open_for=5)
+    assert door.alarms == [] and door.supervisor.occupancy == 0
+
+
+def test_an_exit_press_while_the_door_is_open_counts_out_at_once(door: Door) -> None:
+    door.supervisor.granted(ANNA)
+    door.supervisor.granted(BO)
+    door.supervisor.door_changed(True)  # both come in...
+    door.supervisor.exited()  # ...while someone inside presses to leave through the same opening
+    door.wait(3)
+    door.supervisor.door_changed(False)
+    assert door.alarms == [] and door.supervisor.occupancy == 1
+
+
+def test_one_coming_in_as_another_leaves_share_one_opening(door: Door) -> None:
+    door.supervisor.granted(ANNA)
+    door.passage()
+    door.wait(60)
+    door.supervisor.exited()
+    door.supervisor.granted(BO)
+    door.passage()
+    door.wait(60)
+    door.supervisor.door_changed(True)  # the exit was counted with Bo's opening, not this one
+    assert door.kinds == [DoorAlarmKind.FORCED_OPEN]
+    assert door.supervisor.occupancy == 1
+
+
 def test_a_refusal_is_logged_with_its_reason_and_opens_nothing(door: Door) -> None:
     door.supervisor.refused(BO, "underage")
     [payload] = door.journaled("entry")

@@ -14,7 +14,13 @@ from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.session.service import Message, Screen
 from kiosk.settings import DEMO_DOOR_SETTINGS
 from kiosk.store import Journal, JournalState
-from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryDoorLock, MemoryDoorSensor
+from kiosk.testing.memory import (
+    ManualClock,
+    MemoryCardReader,
+    MemoryDoorLock,
+    MemoryDoorSensor,
+    MemoryExitButton,
+)
 from tests.conftest import isolated_settings
 
 
@@ -126,6 +132,29 @@ def test_someone_still_inside_at_closing_raises_an_alarm(door: tuple[Kiosk, Manu
     alarms = [e.payload for e in Journal(kiosk.store).in_state(JournalState.PENDING, limit=50)
               if e.kind == "door_alarm"]
     assert any(a.get("alarm") == "still_inside" for a in alarms), alarms
+
+
+def test_leaving_by_the_exit_button_is_no_alarm_and_nobody_is_left_inside(
+        door: tuple[Kiosk, ManualClock]) -> None:
+    kiosk, clock = door
+    sensor, button = kiosk.devices.door_sensor, kiosk.devices.exit_button
+    assert isinstance(sensor, MemoryDoorSensor) and isinstance(button, MemoryExitButton)
+    enter(kiosk, 0)
+    sensor.set_open(True)
+    kiosk.core.drain()
+    sensor.set_open(False)
+    kiosk.core.drain()
+    tick(kiosk, clock, 3600)  # 21:15: time to go home
+    button.press()
+    kiosk.core.drain()
+    sensor.set_open(True)
+    kiosk.core.drain()
+    sensor.set_open(False)
+    kiosk.core.drain()
+    tick(kiosk, clock, 3600)  # past 22:00, the library closed
+    alarms = [e.payload["alarm"] for e in Journal(kiosk.store).in_state(JournalState.PENDING, limit=50)
+              if e.kind == "door_alarm"]
+    assert alarms == []  # neither forced_open on the way out nor still_inside at closing
 
 
 def tick(kiosk: Kiosk, clock: ManualClock, seconds: float) -> None:

@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterator
 import pytest
 import serial
 
-from hardware.door.contact import NumatoDoorSensor
+from hardware.door.contact import NumatoDoorSensor, NumatoExitButton
 from hardware.door.relay import LcusBoard, NumatoBoard, RelayBoard, RelayDoorLock
 from hardware.door.relay_sim import LcusSimulator, NumatoSimulator, RelaySimulator
 from kiosk.domain.errors import DeviceUnavailable
 from kiosk.domain.model import DeviceState
-from kiosk.domain.ports import DoorLock, DoorSensor
+from kiosk.domain.ports import DoorLock, DoorSensor, ExitButton
 from tests.hardware.ptys import PtyPair
 from tests.hardware.ptys import pty_pair as pty_pair
 
@@ -221,6 +221,28 @@ def test_door_contact_polarity_is_configurable(numato: tuple[NumatoSimulator, Nu
     assert sensor.is_open() is True  # input low: open, on a contact wired the other way round
     sim.set_input(0, True)
     assert sensor.is_open() is False
+
+
+def test_each_press_of_the_exit_button_is_one_exit_request(
+        numato: tuple[NumatoSimulator, NumatoBoard]) -> None:
+    sim, board = numato
+    button: ExitButton = NumatoExitButton(board, 3, pressed_level=False, debounce_s=0.05)
+    sim.set_input(3, True)  # wired to pull the input low while pressed: high is at rest
+    presses: queue.Queue[str] = queue.Queue()
+    button.start(lambda: presses.put("press"))
+    try:
+        assert wait_for(lambda: b"gpio read 3\r" in sim.received)
+        sim.set_input(3, False)  # pressed, and held
+        assert presses.get(timeout=WAIT_S) == "press"
+        time.sleep(0.3)
+        sim.set_input(3, True)  # released: not a press
+        time.sleep(0.3)
+        assert presses.empty()
+        sim.set_input(3, False)
+        assert presses.get(timeout=WAIT_S) == "press"
+        assert button.health().state is DeviceState.OK
+    finally:
+        button.stop()
 
 
 def test_a_bounce_shorter_than_the_debounce_is_not_reported(

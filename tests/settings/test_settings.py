@@ -57,6 +57,13 @@ def test_inconsistent_values_are_refused(tmp_path: Path) -> None:
         load_settings(path)
 
 
+def test_the_exit_button_cannot_share_the_door_contacts_input(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + '[devices.door_sensor]\nkind = "numato"\npin = 2\n'
+                 '[devices.exit_button]\nkind = "numato"\npin = 2\n')
+    with pytest.raises(ConfigError, match="GPIO 2 is the door contact's"):
+        load_settings(path)
+
+
 def test_broken_toml_names_the_file_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, '[terminal\nid = "t1"\n')
     with pytest.raises(ConfigError, match=r"terminal\.toml: not valid TOML: .*line 1"):

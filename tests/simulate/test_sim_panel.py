@@ -19,6 +19,7 @@ from kiosk.domain.model import DeviceState, SecurityState
 from kiosk.session.service import Screen
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, CentralSettings, Settings, load_settings
 from kiosk.simulate.panel import SimulatorPanel
+from kiosk.store import Journal, JournalState
 from kiosk.testing.memory import ManualClock, MemoryCardReader
 
 WAIT_MS = 10_000
@@ -139,6 +140,34 @@ def test_the_door_button_opens_and_closes_the_door_through_the_numato_input(
     qtbot.waitUntil(sensor.is_open, timeout=WAIT_MS)
     panel.door_button.setChecked(False)
     qtbot.waitUntil(lambda: not sensor.is_open(), timeout=WAIT_MS)
+
+
+def door_alarms(kiosk: Kiosk) -> list[object]:
+    return [e.payload["alarm"] for e in Journal(kiosk.store).in_state(JournalState.PENDING, limit=100)
+            if e.kind == "door_alarm"]
+
+
+def test_the_exit_button_on_the_panel_makes_leaving_no_alarm(
+        door: tuple[Kiosk, SimulatorPanel], qtbot: QtBot) -> None:
+    kiosk, panel = door
+    sensor = kiosk.devices.door_sensor
+    assert sensor is not None
+
+    def open_and_close() -> None:
+        panel.door_button.setChecked(True)
+        qtbot.waitUntil(sensor.is_open, timeout=WAIT_MS)
+        panel.door_button.setChecked(False)
+        qtbot.waitUntil(lambda: not sensor.is_open(), timeout=WAIT_MS)
+
+    open_and_close()  # nobody asked: forced
+    qtbot.waitUntil(lambda: door_alarms(kiosk) == ["forced_open"], timeout=WAIT_MS)
+    qtbot.mousePress(panel.exit_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(300)  # held down, through the Numato input's debounce
+    qtbot.mouseRelease(panel.exit_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(300)
+    open_and_close()  # someone leaving
+    qtbot.wait(500)
+    assert door_alarms(kiosk) == ["forced_open"]
 
 
 def test_the_door_panel_shows_the_lights_and_the_alarm_as_the_relays_are(
