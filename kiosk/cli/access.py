@@ -23,14 +23,16 @@ from kiosk.domain.model import AuthResult, Credential, CredentialKind, Patron
 from kiosk.domain.ports import LibrarySystem
 from kiosk.door.access_model import AccessDecision, Verdict
 from kiosk.door.access_rules import Pseudonym
-from kiosk.door.calendar import OpeningKind
+from kiosk.door.calendar import BranchCalendar, OpeningKind
 from kiosk.settings import CONFIG_DIR, AccessSettings, load_access_settings
+from kiosk.settings.calendar import load_calendar
 from kiosk.store.access_lists import revoke, staff_entry
 from kiosk.store.keys import pseudonymizer
 from kiosk.testing.memory_lms import MemoryLibrarySystem
 
 DEMO_RULES = CONFIG_DIR / "demo" / "access.toml"
 DEMO_SEED = CONFIG_DIR / "demo" / "lms.toml"
+DEMO_CALENDAR = CONFIG_DIR / "demo" / "calendar.toml"
 
 # host, port -> an LMS over SIP2; the composition root (kiosk/cli.py) passes one in.
 Sip2Connector = Callable[[str, int], LibrarySystem]
@@ -48,7 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     lms = check.add_mutually_exclusive_group()
     lms.add_argument("--lms-seed", type=Path, help="LMS seed file for the in-memory LMS (default: demo)")
     lms.add_argument("--sip2", metavar="HOST:PORT", help="ask a real LMS over SIP2")
-    check.add_argument("--opening", choices=[k.value for k in OpeningKind], default="unstaffed")
+    check.add_argument("--calendar", type=Path, default=DEMO_CALENDAR,
+                       help="the opening calendar that says what hours it is at --at (default: demo)")
+    check.add_argument("--branch", help="branch id in the calendar file (default: its only branch)")
+    check.add_argument("--opening", choices=[k.value for k in OpeningKind], default=None,
+                       help="pretend it is these hours, whatever the calendar says")
     check.add_argument("--lang", choices=("da", "en"), default="da")
     _data_dir(check)
 
@@ -120,6 +126,12 @@ def _when(text: str | None, settings: AccessSettings) -> dt.datetime:
 def _check(args: argparse.Namespace, connect_sip2: Sip2Connector | None) -> int:
     settings = load_access_settings(args.rules)
     at = _when(args.at, settings)
+    if args.opening is not None:
+        opening, hours = OpeningKind(args.opening), f"{args.opening} hours (as given)"
+    else:  # what the branch's calendar says it is at that moment: Christmas Day is closed
+        branch_id, branch = load_calendar(args.calendar).pick(args.branch)
+        opening = BranchCalendar(branch).opening_at(at)
+        hours = f"{opening.value.replace('_', ' ')} hours (calendar of {branch_id})"
     lists = settings.revocation_list or settings.staff_list
     rules = access_rules(settings, _pseudonym(args.data_dir) if lists else None)
     credential = Credential(CredentialKind(args.kind), args.credential.strip())
@@ -141,15 +153,15 @@ def _check(args: argparse.Namespace, connect_sip2: Sip2Connector | None) -> int:
         auth = lms.authenticate_patron(credential, args.pin)
     except LmsError as exc:
         auth, source = None, f"{source}: no answer ({type(exc).__name__})"
-    decision = rules.decide(credential, auth, OpeningKind(args.opening), at, args.lang, pin=args.pin)
-    print(explain(decision, credential, at.astimezone(settings.zone), args.opening, source))
+    decision = rules.decide(credential, auth, opening, at, args.lang, pin=args.pin)
+    print(explain(decision, credential, at.astimezone(settings.zone), hours, source))
     return 0 if decision.allowed else 1
 
 
-def explain(decision: AccessDecision, credential: Credential, local: dt.datetime, opening: str,
+def explain(decision: AccessDecision, credential: Credential, local: dt.datetime, hours: str,
             source: str) -> str:
     """The decision as staff read it: every rule, its verdict and why; then what the patron sees."""
-    lines = [f"Access check: {credential} at {local:%a %Y-%m-%d %H:%M %Z}, {opening} hours, {source}"]
+    lines = [f"Access check: {credential} at {local:%a %Y-%m-%d %H:%M %Z}, {hours}, {source}"]
     decided = False
     for result in decision.trace:
         verdict = result.verdict.value.upper() if result.verdict in (Verdict.REFUSE, Verdict.ALLOW) \

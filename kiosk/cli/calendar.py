@@ -15,7 +15,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kiosk.domain.errors import ConfigError
 from kiosk.domain.ports import Clock
 from kiosk.door.calendar import BranchCalendar, CalendarEvent, DayPlan, DaySource, EventKind, Period
 from kiosk.settings import CONFIG_DIR
@@ -85,14 +84,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
-    calendar_file = load_calendar(args.file)
-    branch_id = args.branch
-    if branch_id is None:
-        if len(calendar_file.branches) != 1:
-            known = ", ".join(sorted(calendar_file.branches))
-            raise ConfigError(f"{args.file}: several branches, pick one with --branch ({known})")
-        branch_id = next(iter(calendar_file.branches))
-    calendar = BranchCalendar(calendar_file.branch(branch_id), args.lang)
+    branch_id, branch = load_calendar(args.file).pick(args.branch)
+    calendar = BranchCalendar(branch, args.lang)
     if args.at is not None:
         when = args.at if args.at.tzinfo else args.at.replace(tzinfo=calendar.zone)
         state = calendar.state_at(when)

@@ -230,6 +230,16 @@ class CalendarFile(Section):
             known = ", ".join(sorted(self.branches))
             raise ConfigError(f"{where}: branches.{branch_id}: no such branch (known: {known})") from None
 
+    def pick(self, branch_id: str | None) -> tuple[str, BranchSettings]:
+        """``branch_id``'s branch, or with None the file's only branch (a command's ``--branch``)."""
+        if branch_id is None:
+            if len(self.branches) != 1:
+                known = ", ".join(sorted(self.branches))
+                raise ConfigError(f"{self.source or '<calendar>'}: several branches, pick one with --branch "
+                                  f"({known})")
+            branch_id = next(iter(self.branches))
+        return branch_id, self.branch(branch_id)
+
 
 def parse_calendar(data: dict[str, Any], source: Path | None = None) -> CalendarFile:
     """Validate already-parsed TOML data; every problem is a :class:`ConfigError` naming the key."""

@@ -374,8 +374,22 @@ def test_the_cli_knows_the_demo_patron_without_consent(capsys: pytest.CaptureFix
     assert "Decision: REFUSED (no_consent, rule consent)" in capsys.readouterr().out
 
 
+def test_the_cli_goes_by_the_branch_calendar_christmas_day_is_closed(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    adult = ["check", "--credential", "1000000001", "--pin", "1234", "--lang", "en"]
+    assert access([*adult, "--at", "2026-12-25T20:15"]) == 1
+    out = capsys.readouterr().out
+    assert "closed hours (calendar of hovedbiblioteket)" in out
+    assert "Decision: REFUSED (closed, rule opening)" in out
+    assert access([*adult, "--at", "2026-11-25T21:50"]) == 1  # a Wednesday, after the last entry
+    assert "Decision: REFUSED (after_last_entry" in capsys.readouterr().out
+    assert access([*adult, "--at", "2026-12-25T20:15", "--opening", "unstaffed"]) == 0  # as if open
+    assert "unstaffed hours (as given)" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("argv", [
     ["check", "--credential", "1000000001", "--at", "yesterday"],
+    ["check", "--credential", "1000000001", "--calendar", "/nonexistent/calendar.toml"],
     ["check", "--credential", "1000000001", "--rules", "/nonexistent/access.toml"],
     ["check", "--credential", "1000000001", "--sip2", "localhost:6001"],
 ])
@@ -393,6 +407,6 @@ def test_the_cli_revokes_a_card_by_token(tmp_path: Path, capsys: pytest.CaptureF
     data = ["--data-dir", str(tmp_path / "data")]
     assert access(["revoke", "--credential", "1000000001", "--file", str(revoked), *data]) == 0
     assert "1000000001" not in revoked.read_text()
-    code = access(["check", "--credential", "1000000001", "--pin", "1234", "--at", "2026-11-25T16:00",
+    code = access(["check", "--credential", "1000000001", "--pin", "1234", "--at", "2026-11-25T20:15",
                    "--rules", str(rules_file), *data])
     assert code == 1 and "Decision: REFUSED (revoked, rule revocation)" in capsys.readouterr().out
