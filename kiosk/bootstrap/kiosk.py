@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.bootstrap.central import central_system
-from kiosk.bootstrap.check import check_settings
+from kiosk.bootstrap.check import check_settings, terminal_calendar
 from kiosk.bootstrap.demo import DemoCard, demo_cards, demo_tags
 from kiosk.bootstrap.devices import build_devices, simulators_for
 from kiosk.bootstrap.door import door_terminal
@@ -29,6 +29,7 @@ from kiosk.domain.events import Core, Tick, Workers
 from kiosk.domain.inputs import CredentialPresented, DoorChanged, ExitPressed, TagsOnPad
 from kiosk.domain.model import Tag
 from kiosk.domain.ports import CardReader, Clock, Devices, LibrarySystem
+from kiosk.door.calendar import BranchCalendar
 from kiosk.offline.mode import LmsMode
 from kiosk.session.service import SessionService
 from kiosk.settings import Role, Settings
@@ -169,9 +170,13 @@ def build(
                 return VisitController(core, service_lms, lending, printer, mailer=mailer, publish=publish,
                                        now=the_clock.now, library_name=terminal.name or terminal.branch)
 
+        # The branch calendar, when the terminal names one, says when the kiosk takes new visits.
+        branch = terminal_calendar(settings) if settings.calendar.kiosk_hours else None
+        hours = BranchCalendar(branch, terminal.language).kiosk_hours if branch is not None else None
         session = SessionService.for_kiosk(core, service_lms, the_clock, session_settings, visits=visits,
                                            language=terminal.language,
-                                           card_reader_health=devices.card_reader.health)
+                                           card_reader_health=devices.card_reader.health,
+                                           kiosk_hours=hours)
     demo = profile == "demo" and bool(seed)
     return Kiosk(
         settings=settings,

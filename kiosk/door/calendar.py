@@ -112,6 +112,18 @@ class Opening:
 
 
 @dataclass(frozen=True)
+class KioskHours:
+    """What the self-service kiosk goes by: whether it takes new visits now, when it stops (the
+    calendar's "kiosks close" cut-off before closing) and, while it does not, when it starts again.
+    Instants are in the branch's time; None: not within the calendar's eight-day horizon."""
+
+    open: bool
+    closes: dt.datetime | None = None  # while open: the cut-off
+    opens: dt.datetime | None = None  # while not open: the start of the next open hours
+    opens_in_days: int = 0  # ... 0 today, 1 tomorrow (as the branch's calendar days go)
+
+
+@dataclass(frozen=True)
 class DayPlan:
     """One local date: its periods (cut at local midnight, covering the whole day) and its events.
 
@@ -172,6 +184,36 @@ class BranchCalendar:
         if self.last_entry_passed(when, state):
             return OpeningKind.AFTER_LAST_ENTRY
         return OpeningKind(state.kind.value)
+
+    def kiosk_hours(self, when: dt.datetime) -> KioskHours:
+        """The kiosk's hours at ``when``: open in staffed and unstaffed hours alike until
+        ``events.kiosk_cutoff_min`` before the library closes."""
+        if when.tzinfo is None:
+            raise ValueError("kiosk_hours needs a timezone-aware datetime")
+        day = when.astimezone(self.zone).date()
+        periods = self._timeline(day - dt.timedelta(days=1), day + dt.timedelta(days=_HORIZON_DAYS))
+        cutoff = dt.timedelta(minutes=self.branch.events.kiosk_cutoff_min)
+        index = next(i for i, period in enumerate(periods) if when in period)
+        # The open run holding ``when`` (staffed then unstaffed hours are one run), or the next one.
+        while True:
+            while index < len(periods) and not periods[index].kind.is_open:
+                index += 1
+            if index == len(periods):
+                return KioskHours(False)
+            start = periods[index].start
+            while index + 1 < len(periods) and periods[index + 1].kind.is_open:
+                index += 1
+            last = index + 1 == len(periods)
+            closes = max(start, periods[index].end - cutoff)
+            if when < closes or last:
+                break
+            index += 1  # past this run's cut-off: the kiosk opens with the next run
+        zone = self.zone
+        if start <= when:
+            return KioskHours(True, closes=None if last else closes.astimezone(zone))
+        opens = start.astimezone(zone)
+        days = (opens.date() - when.astimezone(zone).date()).days
+        return KioskHours(False, opens=opens, opens_in_days=days)
 
     def events_between(self, start: dt.datetime, end: dt.datetime) -> list[CalendarEvent]:
         """Every derived event with ``start <= time < end`` (aware datetimes), in time order."""

@@ -45,7 +45,8 @@ class Display:
         knows about itself (card reader, opening hours, LMS) stays. Not published: :meth:`show` next."""
         now = self.view
         self.view = replace(self._blank, language=language, card_reader_ok=now.card_reader_ok,
-                            opening=now.opening, lms_offline=now.lms_offline)
+                            opening=now.opening, lms_offline=now.lms_offline, hours=now.hours,
+                            closing_soon=now.closing_soon)
 
     def publish(self) -> None:
         self._core.publish(self.view)

@@ -15,6 +15,8 @@ screens call the methods at the bottom, which post events and return at once (an
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +37,7 @@ from kiosk.domain.inputs import CredentialPresented, TagsOnPad
 from kiosk.domain.logs import SECRETS, SecretRegistry
 from kiosk.domain.model import DeviceHealth, Patron
 from kiosk.domain.ports import Clock, LibrarySystem
-from kiosk.door.calendar import Opening
+from kiosk.door.calendar import KioskHours, Opening
 from kiosk.offline.mode import LmsModeChanged
 from kiosk.session.display import MESSAGE_SECONDS, Display
 from kiosk.session.door_visit import DoorVisit, EntryFactory
@@ -57,12 +59,15 @@ from kiosk.settings import Role, SessionSettings
 
 __all__ = ["MESSAGE_SECONDS", "Message", "Screen", "SessionService", "SessionView"]
 
+log = logging.getLogger("kiosk.session")
+
 
 class SessionService:
     def __init__(self, core: Core, lms: LibrarySystem, clock: Clock, settings: SessionSettings, *,
                  language: str = "da", secrets: SecretRegistry = SECRETS, role: Role = Role.KIOSK,
                  max_children: int = 0, card_reader_health: Callable[[], DeviceHealth] | None = None,
-                 opening_now: Callable[[], Opening] | None = None) -> None:
+                 opening_now: Callable[[], Opening] | None = None,
+                 kiosk_hours: Callable[[dt.datetime], KioskHours] | None = None) -> None:
         """The parts every session has; :meth:`for_kiosk` and :meth:`for_door` add the visit."""
         self._core = core
         blank = SessionView(screen=Screen.START, language=language, role=role, max_children=max_children,
@@ -73,18 +78,26 @@ class SessionService:
         self.idle = IdleWatch(clock, self.display, settings, language, self.reset)
         self.identification = Identification(clock, self.display, self.presence, settings, secrets, self.idle,
                                              self.reset)
-        self.status = TerminalStatus(self.display, clock.monotonic, card_reader_health, opening_now)
+        hours_now = None
+        if kiosk_hours is not None:
+            def hours_now() -> tuple[KioskHours, dt.datetime]:
+                now = clock.now()
+                return kiosk_hours(now), now
+        self.status = TerminalStatus(self.display, clock.monotonic, card_reader_health, opening_now,
+                                     hours_now)
         self.kiosk: KioskVisit | None = None
         self.door: DoorVisit | None = None
 
     @classmethod
     def for_kiosk(cls, core: Core, lms: LibrarySystem, clock: Clock, settings: SessionSettings, *,
                   visits: VisitFactory | None = None, language: str = "da", secrets: SecretRegistry = SECRETS,
-                  card_reader_health: Callable[[], DeviceHealth] | None = None) -> SessionService:
+                  card_reader_health: Callable[[], DeviceHealth] | None = None,
+                  kiosk_hours: Callable[[dt.datetime], KioskHours] | None = None) -> SessionService:
         """The self-service kiosk's session; ``visits`` makes the borrow/return/account flows
-        (None: a kiosk without a pad, where patrons can only log in)."""
+        (None: a kiosk without a pad, where patrons can only log in). ``kiosk_hours`` (the branch
+        calendar's) stops new visits outside the kiosk's hours; the visit in progress finishes."""
         session = cls(core, lms, clock, settings, language=language, secrets=secrets,
-                      card_reader_health=card_reader_health)
+                      card_reader_health=card_reader_health, kiosk_hours=kiosk_hours)
         session.kiosk = KioskVisit(core, lms, session.display, session.presence, session.identification,
                                    session.idle, session.reset, secrets, visits)
         session.attach()
@@ -107,7 +120,7 @@ class SessionService:
         """Route the core's events to the parts: the session's one table of handlers."""
         kiosk, door = self.kiosk, self.door
         handlers: dict[type, Callable[[Any], None]] = {
-            CredentialPresented: self.identification.on_credential,
+            CredentialPresented: self._on_credential,
             PinSubmitted: self.identification.on_pin,
             CancelPressed: lambda _e: self.reset(None, "cancelled"),
             LogoutPressed: lambda _e: self.reset(Message.GOODBYE, "logout"),
@@ -119,7 +132,7 @@ class SessionService:
         if kiosk is not None:
             handlers |= {
                 TagsOnPad: kiosk.on_tags,
-                StartVisit: kiosk.on_start,
+                StartVisit: lambda event: self._new_visit(event, kiosk.on_start),
                 BackToMenu: lambda _e: kiosk.on_back_to_menu(),
                 FinishVisit: lambda _e: kiosk.on_finish(),
                 ChooseReceipt: kiosk.on_receipt,
@@ -132,6 +145,21 @@ class SessionService:
             handlers[ChildrenChanged] = door.on_children
         for event_type, handler in handlers.items():
             self._core.on(event_type, handler)
+
+    def _on_credential(self, event: CredentialPresented) -> None:
+        if self.kiosk is not None and self.display.view.screen is Screen.START:
+            self._new_visit(event, self.identification.on_credential)  # a card on the start screen
+        else:
+            self.identification.on_credential(event)
+
+    def _new_visit(self, event: Any, start: Callable[[Any], None]) -> None:
+        """Start a visit if the kiosk is within its hours; otherwise say so, and when it opens."""
+        if self.display.view.screen is not Screen.START or self.status.kiosk_open():
+            start(event)
+            return
+        log.info("no new visit: the kiosk is closed (calendar)")
+        self.display.show(message=Message.KIOSK_CLOSED, lms_messages=())
+        self.display.hold_message()
 
     def _on_language(self, event: LanguageChosen) -> None:
         self.idle.touch()

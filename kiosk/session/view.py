@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kiosk.circulation.view import VisitView
-from kiosk.door.calendar import Opening
+from kiosk.door.calendar import KioskHours, Opening
 from kiosk.door.entry import EntryView
 from kiosk.settings import Role
 
@@ -38,6 +38,7 @@ class Message(StrEnum):
     RECEIPT_FAILED = "receipt_failed"  # done, but the receipt could not be printed
     RETURNED = "returned"  # a return visit is done
     TIMED_OUT = "timed_out"
+    KIOSK_CLOSED = "kiosk_closed"  # outside the kiosk's hours: no new visit
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,5 @@ class SessionView:
     max_children: int = 0  # ... at most; 0: the door does not offer it
     visit: VisitView | None = None
     finishing: bool = False  # the patron is done, an item of theirs is still being handled: a moment
+    hours: KioskHours | None = None  # the kiosk's hours from the branch calendar; None: no calendar
+    closing_soon: bool = False  # the kiosk stops taking visits within CLOSING_WARNING: finish up

@@ -20,6 +20,8 @@ DEFAULT_RETENTION_DAYS = 30
 class CalendarSettings(Section):
     # The branch's opening calendar (TOML; see config/demo/calendar.toml), relative to this file.
     file: Path | None = None
+    # A self-service kiosk takes new visits only in the calendar's open hours, until its cut-off.
+    kiosk_hours: bool = True
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -6,6 +6,7 @@ screen is reached the way a patron reaches it (card, PIN, idle time), on a manua
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.session.service import Screen
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, CentralSettings, Settings, load_settings
-from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryItemReader, in_memory
+from kiosk.testing.memory import COPENHAGEN, ManualClock, MemoryCardReader, MemoryItemReader, in_memory
 from ui.main_window import KioskWindow
 from ui.screens.session import PinScreen
 from ui.sounds import Sounds
@@ -42,12 +43,18 @@ SCREENS = (
     "door-pin",
     "door-open",
     "door-refused",
+    "closing-soon",
+    "closed",
 )
 # The entrance panel's screens are rendered from the demo door terminal, on a Wednesday evening.
 DOOR_SCREENS = {"door-start", "door-pin", "door-open", "door-refused"}
 BOOK, SET, NOT_FOR_LOAN, RENTAL = "5010000001", "5010000002", "5010000004", "5010000008"
 HELD, OTHER_LIBRARY, ON_LOAN = "5010000007", "5010000006", "5010000009"
 SOFIE = 3  # the demo patron with a hold ready for pickup
+# Rendered as a real kiosk that goes by the branch calendar (the demo lends at any hour): borrowing
+# ten minutes before the cut-off at 21.55, and the start screen after closing.
+HOURS_SCREENS = {"closing-soon": dt.datetime(2026, 11, 25, 21, 47, tzinfo=COPENHAGEN),
+                 "closed": dt.datetime(2026, 11, 25, 23, 0, tzinfo=COPENHAGEN)}
 
 
 def _present(kiosk: Kiosk, index: int) -> None:
@@ -115,7 +122,10 @@ VISIT_SCREENS = {"identify", "borrow", "borrow-fee", "return", "account", "recei
 def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
     """Do what a patron does to reach ``screen``."""
     anna, _child, blocked = kiosk.demo_cards[0], kiosk.demo_cards[1], kiosk.demo_cards[2]
-    if screen in ("start", "door-start"):
+    if screen in ("start", "door-start", "closed"):
+        return
+    if screen == "closing-soon":
+        _drive_visit(kiosk, "borrow")
         return
     if screen in DOOR_SCREENS:
         index = 1 if screen == "door-refused" else 0  # Mads (13) is refused after 20:00
@@ -177,8 +187,11 @@ def render_screen(
         door = screen in DOOR_SCREENS
         base = load_settings(DEMO_DOOR_SETTINGS if door and settings_path == DEMO_SETTINGS else settings_path)
         settings = _isolated(base, Path(tmp))
-        kiosk = build(settings, profile="demo", clock=ManualClock(), workers=InlineWorkers(),
-                      log_to_console=False)
+        if screen in HOURS_SCREENS:
+            settings = settings.model_copy(update={
+                "calendar": settings.calendar.model_copy(update={"kiosk_hours": True})})
+        kiosk = build(settings, profile="demo", clock=ManualClock(HOURS_SCREENS.get(screen)),
+                      workers=InlineWorkers(), log_to_console=False)
         if door:
             kiosk.core.post(Tick())  # the opening state is read on the first tick
         try:

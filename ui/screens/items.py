@@ -15,6 +15,7 @@ from kiosk.texts import text as t
 from ui import style
 from ui.rows import InfoRow, RowPool, scroll_area
 from ui.screens.base import Screen, SessionActions, button_row
+from ui.screens.session import closing_text
 from ui.visit_text import fee_question, item_row, item_title, left_on_pad, visit_messages
 from ui.widgets import CardOverlay, MessageLabel, PadIllustration, button, label
 
@@ -64,7 +65,8 @@ class ItemsScreen(Screen):
         self.hint.setText(t(f"pad.{self.purpose.value}_hint", lang))
         busy = "msg.finishing" if view.finishing else "busy" if visit.busy else ""
         self.busy.setText(t(busy, lang) if busy else "")
-        self.notice.show_message(left_on_pad(visit.left_on_pad, self.purpose, lang), "attention")
+        self.notice.show_message(left_on_pad(visit.left_on_pad, self.purpose, lang) or closing_text(view),
+                                 "attention")
         self.messages.show_message(visit_messages(visit.messages, lang), "error")
         waiting = visit.fee_question
         for row, item in zip(self.pool.show_count(len(visit.items)), visit.items, strict=True):

@@ -6,6 +6,7 @@ None of them holds a business rule.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
@@ -16,12 +17,13 @@ from kiosk.settings import Role
 from kiosk.settings.calendar import PeriodKind
 from kiosk.texts import plural
 from kiosk.texts import text as t
+from kiosk.texts.formats import day_and_month
 from ui import style
 from ui.screens.base import Screen, SessionActions, button_row
 from ui.widgets import CardIllustration, CardOverlay, MessageLabel, PinPad, Tile, button, label
 
 ERROR_MESSAGES = {Message.UNKNOWN_CARD, Message.WRONG_PIN, Message.TOO_MANY_ATTEMPTS,
-                  Message.BLOCKED, Message.LMS_UNAVAILABLE}
+                  Message.BLOCKED, Message.LMS_UNAVAILABLE, Message.KIOSK_CLOSED}
 OK_MESSAGES = {Message.GOODBYE, Message.GOODBYE_RECEIPT, Message.RETURNED}
 
 
@@ -52,8 +54,40 @@ def opening_text(view: SessionView) -> str:
     return t(f"opening.{opening.kind.value}", lang, time=clock)
 
 
+def clock_text(instant: dt.datetime, lang: str) -> str:
+    """A time of day as the language writes it: "21.55" in Danish, "21:55" in English."""
+    return f"{instant:%H.%M}" if lang == "da" else f"{instant:%H:%M}"
+
+
+def hours_text(view: SessionView) -> str:
+    """At the kiosk: until when it takes visits, or that it is closed and when it opens again."""
+    lang, hours = view.language, view.hours
+    if hours is None:
+        return ""
+    if hours.open:
+        return t("hours.open", lang, time=clock_text(hours.closes, lang)) if hours.closes else ""
+    if hours.opens is None:
+        return t("hours.closed.later", lang)
+    time = clock_text(hours.opens, lang)
+    if hours.opens_in_days <= 1:
+        when = t("when.today" if hours.opens_in_days <= 0 else "when.tomorrow", lang, time=time)
+    else:
+        when = t("when.day", lang, weekday=t(f"date.weekday.{hours.opens.weekday()}", lang),
+                 date=day_and_month(hours.opens.date(), lang), time=time)
+    return t("hours.closed", lang, when=when)
+
+
+def closing_text(view: SessionView) -> str:
+    """During a visit in the kiosk's last minutes: when it closes, and to finish up."""
+    hours = view.hours
+    if view.closing_soon and hours is not None and hours.closes is not None:
+        return t("hours.closing_soon", view.language, time=clock_text(hours.closes, view.language))
+    return ""
+
+
 def show_message_or_reader_warning(box: MessageLabel, view: SessionView) -> None:
-    """The session's message; with none, a warning when the card reader is down."""
+    """The session's message; with none, a warning when the card reader is down, the LMS does not
+    answer or the kiosk closes soon."""
     text = message_text(view)
     if text:
         box.show_message(text, message_tone(view))
@@ -61,6 +95,8 @@ def show_message_or_reader_warning(box: MessageLabel, view: SessionView) -> None
         box.show_message(t("start.reader_down", view.language), "error")
     elif view.lms_offline and view.role is not Role.DOOR:
         box.show_message(t("offline.banner", view.language), "attention")
+    elif closing_text(view):
+        box.show_message(closing_text(view), "attention")
     else:
         box.show_message("")
 
@@ -82,6 +118,7 @@ class StartScreen(Screen):
         self._portrait = True
         self.title = label("Title")
         self.choose = label("Subtitle")
+        self.hours = label("Hint")  # the kiosk's hours from the branch calendar
         self.borrow_tile = Tile(partial(actions.start_visit, Purpose.BORROW), primary=True)
         self.return_tile = Tile(partial(actions.start_visit, Purpose.RETURN), primary=True)
         self.account_tile = Tile(partial(actions.start_visit, Purpose.ACCOUNT))
@@ -100,24 +137,38 @@ class StartScreen(Screen):
         self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self.body.addLayout(tile_column, 0)
         self.body.addLayout(card, 1)
+        # While the kiosk is closed only the title and when it opens are shown, in the middle.
+        self.closed_space = (QWidget(), QWidget())
+        self.column.addWidget(self.closed_space[0], 1)
         self.column.addWidget(self.title)
         self.column.addWidget(self.choose)
+        self.column.addWidget(self.hours)
         self.column.addLayout(self.body, 1)
+        self.column.addWidget(self.closed_space[1], 1)
         self.column.addWidget(self.message)
 
     def show_view(self, view: SessionView) -> None:
         lang = view.language
         self.title.setText(t("welcome", lang))
         door = view.role is Role.DOOR
-        self.choose.setText(opening_text(view) if door else t("start.choose", lang))
+        closed = not door and view.hours is not None and not view.hours.open
+        self.choose.setText(opening_text(view) if door else hours_text(view) if closed
+                            else t("start.choose", lang))
+        self.hours.setText("" if door or closed else hours_text(view))
+        self.hours.setVisible(bool(self.hours.text()))
         self._door = door
         self._arrange()
         for tile, purpose in zip(self.tiles, Purpose, strict=True):
-            tile.setVisible(not door)  # the entrance panel only lets people in
+            # The entrance panel only lets people in; outside the kiosk's hours no visit starts.
+            tile.setVisible(not door and not closed)
             tile.set_texts(t(f"purpose.{purpose.value}", lang),
                            t(f"purpose.{purpose.value}.detail", lang))
         self.instruction.setText(t("start.instruction", lang))
         self.barcode_hint.setText(t("start.barcode", lang))
+        for widget in (self.instruction, self.illustration, self.barcode_hint):
+            widget.setVisible(not closed)  # no card to hold to the reader while closed
+        for space in self.closed_space:
+            space.setVisible(closed)
         show_message_or_reader_warning(self.message, view)
 
     def _arrange(self) -> None:
