@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=("da", "en"), help="the kiosk's language (default: the "
                         "scenario's, else Danish)")
     parser.add_argument("--size", type=screen_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="keep the terminal's database here (default: a temporary folder, removed): "
+                        "an offline journal one run leaves is replayed by the next, or by run")
 
 
 def _fail(message: str) -> int:
@@ -63,9 +66,10 @@ def run(args: argparse.Namespace) -> int:
                               tls=args.tls)
     seed = scenario.lms or DEMO_SEED
     try:
-        check_against_seed(scenario, read_seed(seed))
+        check_against_seed(scenario, read_seed(seed), outside_lms=target is not None)
         simulation = build_for_simulation(
             seed, sip2=target, language=args.lang or scenario.language, start=scenario.start,
+            data_dir=args.data_dir,
             settings_path=DEMO_DOOR_SETTINGS if scenario.terminal == "door" else DEMO_SETTINGS)
     except ConfigError as exc:
         return _fail(str(exc))

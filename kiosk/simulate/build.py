@@ -79,6 +79,10 @@ class LmsControl(Protocol):
 
     def stop(self) -> None: ...
 
+    def restart(self) -> None:
+        """Listen again, on the same port, with the loans it had."""
+        ...
+
     def apply_quirks(self, changes: Mapping[str, Any]) -> None: ...
 
     def transactions(self) -> list[LmsTransaction]: ...
@@ -90,6 +94,10 @@ class _EmulatorControl:
 
     def stop(self) -> None:
         self._emulator.stop()
+
+    def restart(self) -> None:
+        self._emulator.stop()
+        self._emulator.start()
 
     def apply_quirks(self, changes: Mapping[str, Any]) -> None:
         self._emulator.update_quirks(**changes)
@@ -111,7 +119,7 @@ class Simulation:
     printer: MemoryReceiptPrinter | None
     lms: LmsControl | None  # None against an outside SIP2 server
     seed: Path
-    folder: Path
+    folder: Path  # logs (and, without a data_dir, the database): removed by close()
 
     # -- the devices, as a scenario's steps use them ----------------------------------------------
     def present(self, action: PresentCard) -> str | None:
@@ -131,10 +139,18 @@ class Simulation:
 
     def seed_tags(self, item: str | None, parts: tuple[int, ...] = (), items: tuple[str, ...] = ()
                   ) -> list[Tag]:
-        """The demo tags of these items (of ``item``, only ``parts`` if given)."""
+        """The demo tags of these items (of ``item``, only ``parts`` if given). An item the seed does
+        not have (one of an outside LMS's own) gets a secured tag of its own: one part, or as many
+        as ``parts`` names."""
         wanted = ((item,) if item else ()) + items
-        return [t for t in self.kiosk.demo_tags
+        tags = [t for t in self.kiosk.demo_tags
                 if t.item_id in wanted and (not parts or t.part_number in parts)]
+        known = {t.item_id for t in self.kiosk.demo_tags}
+        for other in (w for w in wanted if w not in known):
+            numbers = parts if other == item and parts else (1,)
+            tags += [Tag(uid=f"sim-{other}-{n}", item_id=other, part_number=n, parts_in_set=max(numbers),
+                         security=SecurityState.SECURED) for n in numbers]
+        return tags
 
     def _pad(self) -> MemoryItemReader:
         if self.pad is None:
@@ -213,11 +229,13 @@ def build_for_simulation(
     settings_path: Path = DEMO_SETTINGS,
     language: str | None = None,
     start: dt.datetime | None = None,
+    data_dir: Path | None = None,
 ) -> Simulation:
     """The demo terminal in a temporary folder, against a fresh emulator on ``seed`` or ``sip2``.
 
     ``seed`` also gives the demo patrons (cards, PINs) and tags a scenario refers to; ``start`` (naive:
-    local time at the branch) is where the clock starts.
+    local time at the branch) is where the clock starts. ``data_dir`` keeps the terminal's database
+    (its journal: offline loans to replay, what was in doubt) there, for the next run or ``run``.
     """
     from kiosk.bootstrap.demo import demo_tags
 
@@ -230,6 +248,10 @@ def build_for_simulation(
         if sip2 is None:
             emulator, sip2 = _start_emulator(seed, clock)
         settings = _settings(base, folder, sip2, language)
+        if data_dir is not None:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            settings = settings.model_copy(update={
+                "paths": settings.paths.model_copy(update={"data_dir": data_dir.resolve()})})
         kiosk = build(settings, profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
     except BaseException:
         if emulator is not None:
@@ -296,8 +318,9 @@ def _settings(base: Settings, folder: Path, sip2: Sip2Settings, language: str | 
     return base.model_copy(update=update)
 
 
-def check_against_seed(scenario: Scenario, seed: Mapping[str, Any]) -> None:
-    """The patrons and items the steps name exist in the seed the kiosk will run on."""
+def check_against_seed(scenario: Scenario, seed: Mapping[str, Any], *, outside_lms: bool = False) -> None:
+    """The patrons and items the steps name exist in the seed the kiosk will run on. Against an
+    outside LMS (``--sip2``) an item may be one of the server's own, not in the seed."""
     where = scenario.source.name if scenario.source is not None else "<scenario>"
     patrons = len(seed.get("patrons", []))
     parts = {str(i.get("id")): int(i.get("parts_in_set", 1)) for i in seed.get("items", [])}
@@ -314,9 +337,9 @@ def check_against_seed(scenario: Scenario, seed: Mapping[str, Any]) -> None:
         elif isinstance(action, Place | Remove | FailSecurity):
             named = ((action.item,) if action.item else ()) + getattr(action, "items", ())
             for item in named:
-                if item not in parts:
+                if item not in parts and not outside_lms:
                     raise ScenarioError(f"{prefix}item: {item} is not in the seed's items")
             for part in action.parts:
-                if action.item is not None and not 1 <= part <= parts[action.item]:
+                if action.item in parts and not 1 <= part <= parts[action.item]:
                     raise ScenarioError(f"{prefix}parts: item {action.item} has parts 1 to "
                                         f"{parts[action.item]} (got {part})")

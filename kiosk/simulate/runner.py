@@ -46,6 +46,7 @@ from kiosk.simulate.scenario import (
     PresentCard,
     Press,
     Remove,
+    RestartLms,
     Scenario,
     Step,
     StopLms,
@@ -54,10 +55,12 @@ from kiosk.simulate.scenario import (
 )
 from kiosk.simulate.scenario_door import (
     DoorContact,
+    ExitButton,
     ExpectAlarm,
     ExpectDoor,
     ExpectEntry,
     check_door,
+    press_exit_button,
     set_door_contact,
 )
 from ui.main_window import ActivityFilter, KioskWindow
@@ -260,6 +263,16 @@ class Runner:
             self._advance(action.seconds)
         elif isinstance(action, StopLms):
             self._stop_lms(action)
+        elif isinstance(action, RestartLms):
+            if sim.lms is None:
+                raise StepFailed("restart_lms needs the built-in LMS emulator")
+            sim.lms.restart()
+            self.emit("lms_restarted")
+        elif isinstance(action, ExitButton):
+            try:
+                press_exit_button(self.kiosk)
+            except ConfigError as exc:
+                raise StepFailed(str(exc)) from None
         elif isinstance(action, DoorContact):
             try:
                 set_door_contact(self.kiosk, action)

@@ -25,6 +25,7 @@ from kiosk.simulate.scenario_door import (
     DOOR_ACTIONS,
     DOOR_EXPECTATIONS,
     DoorContact,
+    ExitButton,
     ExpectAlarm,
     ExpectDoor,
     ExpectEntry,
@@ -167,6 +168,11 @@ class Advance:
 
 
 @dataclass(config=_STRICT)
+class RestartLms:
+    """The LMS emulator (stopped, or running) listens again on its port, with the loans it had."""
+
+
+@dataclass(config=_STRICT)
 class StopLms:
     """The LMS emulator stops: now, or once it has applied ``after_transactions`` more requests."""
 
@@ -273,19 +279,20 @@ class ExpectJournal:
 
 
 Action = (PresentCard | TypePin | Place | Remove | FailSecurity | Press | ChooseLanguage | Wait | Advance
-          | StopLms | LmsQuirks | ExpectScreen | ExpectText | ExpectItem | ExpectTransaction
-          | ExpectReceipt | ExpectJournal | DoorContact | ExpectEntry | ExpectDoor | ExpectAlarm)
+          | StopLms | RestartLms | LmsQuirks | ExpectScreen | ExpectText | ExpectItem | ExpectTransaction
+          | ExpectReceipt | ExpectJournal | DoorContact | ExitButton | ExpectEntry | ExpectDoor | ExpectAlarm)
 
 ACTIONS: dict[str, type[Any]] = {
     "present_card": PresentCard, "type_pin": TypePin, "place": Place, "remove": Remove,
     "fail_security": FailSecurity, "press": Press, "language": ChooseLanguage, "wait": Wait,
-    "advance": Advance, "stop_lms": StopLms, "lms_quirks": LmsQuirks, "expect_screen": ExpectScreen,
-    "expect_text": ExpectText, "expect_item": ExpectItem, "expect_transaction": ExpectTransaction,
+    "advance": Advance, "stop_lms": StopLms, "restart_lms": RestartLms, "lms_quirks": LmsQuirks,
+    "expect_screen": ExpectScreen, "expect_text": ExpectText, "expect_item": ExpectItem,
+    "expect_transaction": ExpectTransaction,
     "expect_receipt": ExpectReceipt, "expect_journal": ExpectJournal, **DOOR_ACTIONS,
 }
 EXPECTATIONS = (ExpectScreen, ExpectText, ExpectItem, ExpectTransaction, ExpectReceipt, ExpectJournal,
                 *DOOR_EXPECTATIONS)
-EMULATOR_ONLY = (StopLms, LmsQuirks, ExpectTransaction)
+EMULATOR_ONLY = (StopLms, RestartLms, LmsQuirks, ExpectTransaction)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -190,6 +190,7 @@ class Sip2Emulator:
                                         name="sip2-emulator", daemon=True)
         self._thread.start()
         host, port = self.address
+        self._port = port  # a restart (start after stop) listens where the clients already connect
         log.info("SIP2 emulator listening on %s:%d%s", host, port, " (TLS)" if self._tls else "")
         return self
 

@@ -18,3 +18,20 @@ def test_calendar_prints_a_week(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["calendar", "--week", "--from", "2026-12-21"]) == 0
     out = capsys.readouterr().out
     assert "21.45        sidste adgang" in out and "Juledag" in out
+
+
+def test_every_command_the_config_files_and_docs_name_exists() -> None:
+    import re
+    from pathlib import Path
+
+    from kiosk.cli.main import COMMANDS
+
+    repo = Path(__file__).resolve().parents[2]
+    files = [*repo.glob("config/**/*.toml"), repo / "README.md", *repo.glob("docs/*.md")]
+    # As code: `library-kiosk X ...`, or a shell line starting with it.
+    command = re.compile(r"(?:`|^\s*(?:\.venv/bin/)?)library-kiosk ([a-z][a-z0-9-]+)", re.MULTILINE)
+    named = {(path.name, word) for path in files
+             for word in command.findall(path.read_text(encoding="utf-8"))}
+    assert named, "the files name commands"
+    unknown = sorted((name, word) for name, word in named if word not in COMMANDS)
+    assert unknown == []

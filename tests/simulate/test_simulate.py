@@ -187,6 +187,49 @@ def test_a_run_against_an_outside_sip2_server(tmp_path: Path, qapp: QApplication
     assert "s3cret" not in output
 
 
+def test_under_sip2_a_scenario_can_lend_the_servers_own_items(
+        tmp_path: Path, qapp: QApplication, capsys: pytest.CaptureFixture[str]) -> None:
+    own = write(tmp_path, "server.toml", simulation.DEMO_SEED.read_text(encoding="utf-8")
+                + '\n[[items]]\nid = "7770000001"\ntitle = "Serverens egen bog"\n')
+    server = Sip2Emulator(load_data(own), user="term7", password="s3cret").start()
+    scenario = write(tmp_path, "own.toml", "".join(
+        f'[[step]]\n{body}\n\n' for body in (
+            'do = "press"\nbutton = "Lån"', 'do = "present_card"\npatron = 1', 'do = "type_pin"',
+            'do = "place"\nitem = "7770000001"',
+            'do = "expect_item"\nitem = "7770000001"\noutcome = "borrowed"')))
+    try:
+        host, port = server.address
+        code = simulate(str(scenario), "--sip2", f"{host}:{port}", "--user", "term7", "--password",
+                        "s3cret", "--institution", "DK-775100", "--location", "hovedbiblioteket")
+        assert code == 0, capsys.readouterr().out
+        assert ("11", "7770000001", True) in [(t.command, t.item, t.ok) for t in server.transactions]
+    finally:
+        server.stop()
+    assert simulate(str(scenario)) == 2  # against the seed's own emulator, the item is unknown
+    assert "item: 7770000001 is not in the seed's items" in capsys.readouterr().err
+
+
+def test_with_data_dir_an_offline_loan_left_by_one_run_is_replayed_by_the_next(
+        tmp_path: Path, qapp: QApplication, capsys: pytest.CaptureFixture[str]) -> None:
+    def steps(*bodies: str) -> str:
+        return "".join(f"[[step]]\n{body}\n\n" for body in bodies)
+
+    offline = write(tmp_path, "offline.toml", steps(
+        'do = "press"\nbutton = "Lån"', 'do = "present_card"\npatron = 1', 'do = "type_pin"',
+        'do = "stop_lms"', 'do = "place"\nitem = "5010000003"',
+        'do = "expect_item"\nitem = "5010000003"\noutcome = "borrowed"',
+        'do = "expect_journal"\nstate = "offline"\ncount = 1'))
+    later = write(tmp_path, "later.toml", steps(
+        'do = "advance"\nseconds = 120',
+        'do = "expect_transaction"\ncommand = "checkout"\nitem = "5010000003"\nok = true\ncount = 1',
+        'do = "expect_journal"\nstate = "offline"\ncount = 0'))
+    data = tmp_path / "terminal-data"
+    assert simulate(str(offline), "--data-dir", str(data)) == 0, capsys.readouterr().out
+    assert (data / "kiosk.sqlite3").exists()
+    assert simulate(str(later), "--data-dir", str(data)) == 0, capsys.readouterr().out
+    assert simulate(str(later)) == 1  # without it, the next run starts empty: nothing to replay
+
+
 def test_steps_that_need_the_emulator_are_refused_with_sip2(
         tmp_path: Path, outside_lms: Sip2Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     scenario = write(tmp_path, "stop.toml", '[[step]]\ndo = "press"\nbutton = "Lån"\n\n'
