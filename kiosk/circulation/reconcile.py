@@ -11,7 +11,8 @@ each, the LMS is asked what became of the item (item information), and the tag i
 * the LMS applied it and the tags are not on the pad: it goes to staff (``needs_attention``), for a
   return the most urgent case of all: an item back on the shelf with an unsecured tag.
 
-When the LMS does not answer the row waits for the next pass. :meth:`Reconciler.settle` blocks:
+When the LMS does not answer, or the pad cannot be read (still opening after a restart, unplugged),
+the row waits for the next pass, which comes after :data:`RETRY_S` while rows wait. :meth:`Reconciler.settle` blocks:
 run it on a worker, at start (every row written before the process started) and periodically
 (rows older than ``stale_after_s``, well past any request still under way).
 """
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 KINDS = ("checkout", "checkin")
 STALE_AFTER_S = 180.0  # longer than any LMS request with its retries: a row this old is not under way
+RETRY_S = 5.0  # the next pass, while rows wait for the LMS or the pad
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,12 @@ class Reconciler:
         core's workers."""
         state = {"next": 0.0, "running": False}
 
-        def done(_result: object, error: BaseException | None) -> None:
+        def done(result: object, error: BaseException | None) -> None:
             state["running"] = False
             if error is not None:
                 log.error("settling transactions in doubt failed: %s", error)
+            elif isinstance(result, Settled) and result.waiting:
+                state["next"] = min(state["next"], self._monotonic() + RETRY_S)
 
         def tick(_event: Tick) -> None:
             now = self._monotonic()
@@ -99,7 +103,11 @@ class Reconciler:
         applied = charged if lending else not charged
         # What the tag must say if the LMS is right: unsecured while the item is on loan.
         wanted = SecurityState.UNSECURED if charged else SecurityState.SECURED
-        tags_agree = self._set(uids, wanted)
+        try:
+            tags_agree = self._set(uids, wanted)
+        except DeviceError as exc:  # not "the tags are not there": nobody knows yet
+            log.info("row %s: the pad cannot be read yet (%s)", row.id, exc)
+            return "waiting"
         if not applied:
             self._journal.mark(row.id, JournalState.FAILED, error="settled: the LMS did not apply it")
             return "failed"
@@ -114,17 +122,13 @@ class Reconciler:
 
     def _set(self, uids: Sequence[str], state: SecurityState) -> bool:
         """Set the tags that lie on the pad; True only when every one of the item's tags is there
-        and reads ``state``."""
+        and reads ``state``. :class:`DeviceError` when the pad cannot be asked."""
         if self._pad is None or not uids:
             return False
-        try:
-            lying = {tag.uid for tag in self._pad.inventory()}
-            if not set(uids) <= lying:
-                return False
-            return all(self._pad.write_security(uid, state) is state for uid in uids)
-        except DeviceError as exc:
-            log.warning("tags of a row in doubt could not be set: %s", exc)
+        lying = {tag.uid for tag in self._pad.inventory()}
+        if not set(uids) <= lying:
             return False
+        return all(self._pad.write_security(uid, state) is state for uid in uids)
 
 
 def _utc(at: dt.datetime) -> dt.datetime:

@@ -75,6 +75,20 @@ def test_a_loan_the_lms_has_gets_its_tag_unsecured_and_is_done(world: World) -> 
     assert (journal.get(entry) or pytest.fail()).state == JournalState.DONE
 
 
+def test_a_pad_that_cannot_be_read_yet_is_waited_for_not_taken_for_an_empty_one(world: World) -> None:
+    _store, journal, lms, pad, clock = world
+    entry = row(journal, "checkout")
+    lms.checkout("1000000001", BOOK)
+    pad.place(tag(SecurityState.SECURED))
+    pad.unplug()  # still opening after a restart, or its cable out
+    reconciler = Reconciler(journal, lms, pad, clock, started_at=clock.now() + dt.timedelta(seconds=1))
+    assert reconciler.settle() == Settled(waiting=1)
+    assert (journal.get(entry) or pytest.fail()).state == JournalState.PENDING  # not sent to staff
+    pad.replug()
+    assert reconciler.settle() == Settled(done=1)
+    assert pad.inventory()[0].security is SecurityState.UNSECURED
+
+
 def test_a_return_the_lms_has_but_whose_tag_is_gone_goes_to_staff(world: World) -> None:
     _store, journal, lms, pad, clock = world
     lms.checkout("1000000001", BOOK)
