@@ -12,9 +12,9 @@ each, the LMS is asked what became of the item (item information), and the tag i
   return the most urgent case of all: an item back on the shelf with an unsecured tag.
 
 When the LMS does not answer, or the pad cannot be read (still opening after a restart, unplugged),
-the row waits for the next pass, which comes after :data:`RETRY_S` while rows wait. :meth:`Reconciler.settle` blocks:
-run it on a worker, at start (every row written before the process started) and periodically
-(rows older than ``stale_after_s``, well past any request still under way).
+the row waits for the next pass, which comes after :data:`RETRY_S` while rows wait.
+:meth:`Reconciler.settle` blocks: run it on a worker, at start (every row written before the process
+started) and periodically (rows older than ``stale_after_s``, well past any request still under way).
 """
 
 from __future__ import annotations
