@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         check_against_seed(scenario, read_seed(seed), outside_lms=target is not None)
         simulation = build_for_simulation(
             seed, sip2=target, language=args.lang or scenario.language, start=scenario.start,
-            data_dir=args.data_dir,
+            data_dir=args.data_dir, central=scenario.central,
             settings_path=DEMO_DOOR_SETTINGS if scenario.terminal == "door" else DEMO_SETTINGS)
     except ConfigError as exc:
         return _fail(str(exc))

@@ -15,7 +15,7 @@ import logging
 import secrets
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,12 +51,15 @@ from kiosk.testing.memory import (
     ManualClock,
     MemoryBarcodeScanner,
     MemoryCardReader,
+    MemoryDoorLock,
+    MemoryDoorSensor,
     MemoryItemReader,
     MemoryReceiptPrinter,
     in_memory,
 )
 
 DEMO_SEED = DEMO_SETTINGS.parent / "lms.toml"
+RESTART_S = 5.0  # how long the kiosk is away between a kill and its restart
 _COMMAND_NAMES = {code: name for name, code in COMMANDS.items()}
 
 
@@ -120,6 +123,43 @@ class Simulation:
     lms: LmsControl | None  # None against an outside SIP2 server
     seed: Path
     folder: Path  # logs (and, without a data_dir, the database): removed by close()
+    settings: Settings | None = None  # what the kiosk was built with: what restart() builds again
+    stop_lms: Callable[[], None] | None = None  # the built-in emulator's, run by close()
+    kills: int = 0
+
+    def restart(self) -> None:
+        """kill -9 and a restart: the kiosk is dropped where it stands (its connections and database
+        closed, nothing finished or sent) and built again on the same database, LMS and clock, after
+        :data:`RESTART_S` on the clock. What is physical stays: the tags on the pad (in the state
+        they are in), the door's contact, the receipts already printed, the pulses already given."""
+        assert self.settings is not None
+        self.clock.advance(RESTART_S)
+        old, old_pad, old_printer = self.kiosk, self.pad, self.printer
+        old_lock = old.devices.door_lock
+        old_sensor = old.devices.door_sensor
+        tags = old_pad.lying if old_pad is not None else []
+        old.close()
+        kiosk = _assemble(self.settings, self.clock, self.seed)
+        devices = kiosk.devices
+        pad, printer = devices.item_reader, devices.receipt_printer
+        if isinstance(pad, MemoryItemReader):
+            pad.place(*tags)  # before the kiosk listens: they were lying there when it started
+        if isinstance(printer, MemoryReceiptPrinter) and old_printer is not None:
+            for receipt in old_printer.printed:
+                printer.print_receipt(receipt)
+            printer.count = old_printer.count
+        lock, sensor = devices.door_lock, devices.door_sensor
+        if isinstance(lock, MemoryDoorLock) and isinstance(old_lock, MemoryDoorLock):
+            lock.pulses.extend(old_lock.pulses)
+        if isinstance(sensor, MemoryDoorSensor) and isinstance(old_sensor, MemoryDoorSensor):
+            sensor.set_open(old_sensor.is_open())
+        assert isinstance(devices.card_reader, MemoryCardReader)
+        scanner = devices.barcode_scanner
+        self.kiosk, self.card_reader = kiosk, devices.card_reader
+        self.scanner = scanner if isinstance(scanner, MemoryBarcodeScanner) else None
+        self.pad = pad if isinstance(pad, MemoryItemReader) else None
+        self.printer = printer if isinstance(printer, MemoryReceiptPrinter) else None
+        self.kills += 1
 
     # -- the devices, as a scenario's steps use them ----------------------------------------------
     def present(self, action: PresentCard) -> str | None:
@@ -214,6 +254,8 @@ class Simulation:
 
     def close(self) -> None:
         self.kiosk.close()
+        if self.stop_lms is not None:
+            self.stop_lms()
         root = logging.getLogger()
         for handler in list(root.handlers):
             if getattr(handler, "_kiosk", False):
@@ -230,16 +272,15 @@ def build_for_simulation(
     language: str | None = None,
     start: dt.datetime | None = None,
     data_dir: Path | None = None,
+    central: bool = False,
 ) -> Simulation:
     """The demo terminal in a temporary folder, against a fresh emulator on ``seed`` or ``sip2``.
 
     ``seed`` also gives the demo patrons (cards, PINs) and tags a scenario refers to; ``start`` (naive:
     local time at the branch) is where the clock starts. ``data_dir`` keeps the terminal's database
     (its journal: offline loans to replay, what was in doubt) there, for the next run or ``run``.
+    ``central`` runs the terminal's built-in central system emulator (the access list it caches).
     """
-    from kiosk.bootstrap.demo import demo_tags
-
-    seed_data = read_seed(seed)
     base = load_settings(settings_path)
     clock = ManualClock(_aware(start, base.access.zone) if start is not None else None)
     folder = Path(tempfile.mkdtemp(prefix="kiosk-simulate-"))
@@ -247,26 +288,23 @@ def build_for_simulation(
     try:
         if sip2 is None:
             emulator, sip2 = _start_emulator(seed, clock)
-        settings = _settings(base, folder, sip2, language)
+        settings = _settings(base, folder, sip2, language, central)
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
             settings = settings.model_copy(update={
                 "paths": settings.paths.model_copy(update={"data_dir": data_dir.resolve()})})
-        kiosk = build(settings, profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
+        kiosk = _assemble(settings, clock, seed)
     except BaseException:
         if emulator is not None:
             emulator.stop()
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    if emulator is not None:
-        kiosk.closers.insert(0, emulator.stop)  # closed last, after the client
-    kiosk.demo_cards = demo_cards(seed_data)
-    kiosk.demo_tags = tuple(demo_tags(seed_data))
-    kiosk.demo_titles = {str(i["id"]): str(i.get("title", "")) for i in seed_data.get("items", [])}
     devices = kiosk.devices
     pad = devices.item_reader
     if not isinstance(devices.card_reader, MemoryCardReader) or not isinstance(pad, MemoryItemReader | None):
         kiosk.close()
+        if emulator is not None:
+            emulator.stop()
         shutil.rmtree(folder, ignore_errors=True)
         raise ConfigError(f"{settings_path}: simulate needs a simulated card reader and RFID pad")
     scanner, printer = devices.barcode_scanner, devices.receipt_printer
@@ -276,8 +314,20 @@ def build_for_simulation(
         pad=pad,
         printer=printer if isinstance(printer, MemoryReceiptPrinter) else None,
         lms=_EmulatorControl(emulator) if emulator is not None else None,
-        seed=seed, folder=folder,
+        seed=seed, folder=folder, settings=settings, stop_lms=emulator.stop if emulator is not None else None,
     )
+
+
+def _assemble(settings: Settings, clock: ManualClock, seed: Path) -> Kiosk:
+    """The kiosk, single-threaded on ``clock``, with the seed's people and things to refer to."""
+    from kiosk.bootstrap.demo import demo_tags
+
+    seed_data = read_seed(seed)
+    kiosk = build(settings, profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
+    kiosk.demo_cards = demo_cards(seed_data)
+    kiosk.demo_tags = tuple(demo_tags(seed_data))
+    kiosk.demo_titles = {str(i["id"]): str(i.get("title", "")) for i in seed_data.get("items", [])}
+    return kiosk
 
 
 def _aware(start: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
@@ -307,12 +357,17 @@ def _start_emulator(seed: Path, clock: ManualClock) -> tuple[Any, Sip2Settings]:
                                   institution=data.library.institution, location=data.library.location)
 
 
-def _settings(base: Settings, folder: Path, sip2: Sip2Settings, language: str | None) -> Settings:
+def _settings(base: Settings, folder: Path, sip2: Sip2Settings, language: str | None, central: bool
+              ) -> Settings:
     paths = base.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
     account = sip2.model_copy(update={"keepalive_s": 0.0, "timeout_s": 5.0, "retries": 1})
     logging_settings = base.logging.model_copy(update={"console": False})
     update: dict[str, Any] = {"paths": paths, "logging": logging_settings, "devices": in_memory(base.devices),
-                              "lms": LmsSettings(kind="sip2", sip2=account), "central": CentralSettings()}
+                              "lms": LmsSettings(kind="sip2", sip2=account)}
+    if not central:
+        update["central"] = CentralSettings()
+    elif base.central.kind != "emulator":
+        raise ConfigError("central = true: this terminal's settings have no built-in central system emulator")
     if language is not None:
         update["terminal"] = base.terminal.model_copy(update={"language": language})
     return base.model_copy(update=update)

@@ -28,6 +28,7 @@ from kiosk.circulation.results import Outcome
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Tick
 from kiosk.domain.logs import redact
+from kiosk.domain.model import SecurityState
 from kiosk.session.service import Screen, SessionView
 from kiosk.simulate.build import Simulation
 from kiosk.simulate.scenario import (
@@ -63,6 +64,8 @@ from kiosk.simulate.scenario_door import (
     press_exit_button,
     set_door_contact,
 )
+from kiosk.simulate.scenario_restart import ExpectTag, KioskKilled, RestartKiosk
+from kiosk.testing.memory import MemoryDoorLock
 from ui.main_window import ActivityFilter, KioskWindow
 from ui.sounds import Sounds
 
@@ -89,13 +92,16 @@ def _plain(text: str) -> str:
 
 
 class Runner:
-    def __init__(self, scenario: Scenario, simulation: Simulation, window: KioskWindow,
-                 out: TextIO, screenshots: Path | None) -> None:
-        app = QApplication.instance()
+    def __init__(self, scenario: Scenario, simulation: Simulation, out: TextIO, screenshots: Path | None,
+                 size: tuple[int, int] = (1080, 1920), window_factory: WindowFactory = kiosk_window) -> None:
+        app = QApplication.instance() or QApplication([])
         assert isinstance(app, QApplication)
-        self.app, self.scenario, self.sim, self.window = app, scenario, simulation, window
+        self.app, self.scenario, self.sim = app, scenario, simulation
         self.kiosk = simulation.kiosk
+        self._size, self._window_factory = size, window_factory
         self._out, self._screenshots = out, screenshots
+        self._activity: ActivityFilter | None = None
+        self.window = self._open_window()
         self._step = 0
         self._view: SessionView | None = None
         self._outcomes: dict[str, Outcome] = {}
@@ -167,6 +173,60 @@ class Runner:
                 self.emit("receipt", title=receipt.title, lines=len(receipt.lines))
             self._receipts = printer.count
 
+    # -- the window and the kiosk behind it ----------------------------------------------------------
+    def _open_window(self) -> KioskWindow:
+        kiosk = self.kiosk
+        window = self._window_factory(kiosk)
+        self._activity = ActivityFilter(kiosk.session.activity)
+        self.app.installEventFilter(self._activity)
+        kiosk.core.subscribe(window.show_view)
+        kiosk.connect_devices()
+        window.setFixedSize(*self._size)
+        window.apply_scale(*self._size)
+        window.show()
+        return window
+
+    def close_window(self) -> None:
+        if self._activity is not None:
+            self.app.removeEventFilter(self._activity)
+            self._activity = None
+        self.window.close()
+        self.window.deleteLater()
+        self.app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        self.app.processEvents()
+
+    def _arm_kill(self, at: str) -> None:
+        """The next time the kiosk reaches ``at``, it dies there."""
+
+        def kill(*_args: object) -> None:
+            raise KioskKilled(at)
+
+        if at == "tag_write":
+            if self.sim.pad is None:
+                raise StepFailed("restart_kiosk at tag_write: this terminal has no RFID pad")
+            self.sim.pad.before_write = kill
+        else:
+            lock = self.kiosk.devices.door_lock
+            if not isinstance(lock, MemoryDoorLock):
+                raise StepFailed("restart_kiosk at door_unlock: this terminal has no simulated door lock "
+                                 "(terminal = \"door\")")
+            lock.before_pulse = kill
+        self.emit("kill_armed", at=at)
+
+    def _restart(self, at: str) -> None:
+        """The kiosk was killed (at ``at``): a new one starts on what it left, and has its first tick
+        (where it settles what the kill left in doubt)."""
+        self.emit("kiosk_killed", at=at)
+        self.close_window()
+        self.sim.restart()
+        self.kiosk, self._view = self.sim.kiosk, None
+        self.window = self._open_window()
+        self.kiosk.core.subscribe(self.observe)
+        self.kiosk.session.publish()
+        self.kiosk.core.post(Tick())
+        self.settle()
+        self.emit("kiosk_restarted")
+
     # -- running ----------------------------------------------------------------------------------
     def settle(self) -> None:
         """Handle every queued event, one at a time, and let Qt catch up, until all is quiet."""
@@ -191,8 +251,11 @@ class Runner:
             self._step = step.number
             self.emit("step", do=step.do, **self._fields(step))
             try:
-                self._do(step)
-                self.settle()
+                try:
+                    self._do(step)
+                    self.settle()
+                except KioskKilled as killed:
+                    self._restart(str(killed))
             except StepFailed as failure:
                 return self._finish(False, str(failure))
             self._shoot(step.screenshot)
@@ -215,7 +278,7 @@ class Runner:
         fields: dict[str, Any] = {}
         if step.action is not None:
             for name, value in dataclasses.asdict(step.action).items():
-                if (value is None or value == () or value is False) and name != "present":
+                if (value is None or value == () or value is False) and name not in ("present", "secured"):
                     continue
                 fields[name] = MASK if name in ("pin", "cpr") else value
         if step.screenshot:
@@ -278,6 +341,10 @@ class Runner:
                 set_door_contact(self.kiosk, action)
             except ConfigError as exc:
                 raise StepFailed(str(exc)) from None
+        elif isinstance(action, RestartKiosk):
+            if action.at == "now":
+                raise KioskKilled("now")
+            self._arm_kill(action.at)
         elif isinstance(action, LmsQuirks):
             if sim.lms is None:
                 raise StepFailed("lms_quirks needs the built-in LMS emulator")
@@ -387,6 +454,16 @@ class Runner:
             if present == action.present:
                 return True, expected, "as expected"
             return False, expected, {"visible_texts": [redact(t) for t in texts]}
+        if isinstance(action, ExpectTag):
+            pad = self.sim.pad
+            if pad is None:
+                raise StepFailed("expect_tag: this terminal has no RFID pad")
+            states = sorted({"secured" if t.security is SecurityState.SECURED else "unsecured"
+                             for t in pad.lying if t.item_id == action.item})
+            wanted = "secured" if action.secured else "unsecured"
+            if not states:
+                return False, {"item": action.item, "tags": wanted}, "no tag of the item on the pad"
+            return states == [wanted], {"item": action.item, "tags": wanted}, {"tags": states}
         if isinstance(action, ExpectEntry | ExpectDoor | ExpectAlarm):
             try:
                 return check_door(self.kiosk, action)
@@ -404,22 +481,8 @@ def run_scenario(scenario: Scenario, simulation: Simulation, *, out: TextIO,
                  screenshots: Path | None = None, size: tuple[int, int] = (1080, 1920),
                  window_factory: WindowFactory = kiosk_window) -> int:
     """Run ``scenario`` on the built ``simulation``: 0 if every expectation held, else 1."""
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    kiosk = simulation.kiosk
-    window = window_factory(kiosk)
-    activity = ActivityFilter(kiosk.session.activity)
-    app.installEventFilter(activity)
+    runner = Runner(scenario, simulation, out, screenshots, size, window_factory)
     try:
-        kiosk.core.subscribe(window.show_view)
-        kiosk.connect_devices()
-        window.setFixedSize(*size)
-        window.apply_scale(*size)
-        window.show()
-        return Runner(scenario, simulation, window, out, screenshots).run()
+        return runner.run()
     finally:
-        app.removeEventFilter(activity)
-        window.close()
-        window.deleteLater()
-        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-        app.processEvents()
+        runner.close_window()

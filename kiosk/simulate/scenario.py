@@ -30,6 +30,7 @@ from kiosk.simulate.scenario_door import (
     ExpectDoor,
     ExpectEntry,
 )
+from kiosk.simulate.scenario_restart import RESTART_ACTIONS, RESTART_EXPECTATIONS, ExpectTag, RestartKiosk
 from kiosk.store import JournalState
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -280,7 +281,8 @@ class ExpectJournal:
 
 Action = (PresentCard | TypePin | Place | Remove | FailSecurity | Press | ChooseLanguage | Wait | Advance
           | StopLms | RestartLms | LmsQuirks | ExpectScreen | ExpectText | ExpectItem | ExpectTransaction
-          | ExpectReceipt | ExpectJournal | DoorContact | ExitButton | ExpectEntry | ExpectDoor | ExpectAlarm)
+          | ExpectReceipt | ExpectJournal | DoorContact | ExitButton | ExpectEntry | ExpectDoor | ExpectAlarm
+          | RestartKiosk | ExpectTag)
 
 ACTIONS: dict[str, type[Any]] = {
     "present_card": PresentCard, "type_pin": TypePin, "place": Place, "remove": Remove,
@@ -288,10 +290,10 @@ ACTIONS: dict[str, type[Any]] = {
     "advance": Advance, "stop_lms": StopLms, "restart_lms": RestartLms, "lms_quirks": LmsQuirks,
     "expect_screen": ExpectScreen, "expect_text": ExpectText, "expect_item": ExpectItem,
     "expect_transaction": ExpectTransaction,
-    "expect_receipt": ExpectReceipt, "expect_journal": ExpectJournal, **DOOR_ACTIONS,
+    "expect_receipt": ExpectReceipt, "expect_journal": ExpectJournal, **DOOR_ACTIONS, **RESTART_ACTIONS,
 }
 EXPECTATIONS = (ExpectScreen, ExpectText, ExpectItem, ExpectTransaction, ExpectReceipt, ExpectJournal,
-                *DOOR_EXPECTATIONS)
+                *DOOR_EXPECTATIONS, *RESTART_EXPECTATIONS)
 EMULATOR_ONLY = (StopLms, RestartLms, LmsQuirks, ExpectTransaction)
 
 
@@ -316,6 +318,7 @@ class Scenario:
     source: Path | None = None
     terminal: Literal["kiosk", "door"] = "kiosk"  # "door": the demo entrance panel
     start: dt.datetime | None = None  # the clock's start, local time at the branch; None: the default
+    central: bool = False  # run with the built-in central system emulator (its access list, cached decisions)
 
     def emulator_steps(self) -> tuple[Step, ...]:
         """The steps that need the built-in LMS emulator (not possible against ``--sip2``)."""
@@ -330,6 +333,7 @@ class _Header:
     language: Literal["da", "en"] | None = None
     terminal: Literal["kiosk", "door"] = "kiosk"
     start: dt.datetime | None = None
+    central: bool = False
 
 
 def _describe(error: Any, where: str) -> str:
@@ -412,7 +416,7 @@ def parse_scenario(data: dict[str, Any], source: Path | None = None) -> Scenario
     name = header.name or (source.stem if source is not None else "scenario")
     return Scenario(name=name, steps=parsed, description=header.description, lms=lms,
                     language=header.language, source=source, terminal=header.terminal,
-                    start=header.start)
+                    start=header.start, central=header.central)
 
 
 def load_scenario(path: Path) -> Scenario:

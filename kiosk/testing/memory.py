@@ -111,6 +111,7 @@ class MemoryItemReader(_Device):
         self._tags: dict[str, Tag] = {}
         self._listener: TagsListener | None = None
         self.fail_security_writes: set[str] = set()
+        self.before_write: Callable[[str], None] | None = None  # called with the uid first (a test's hook)
 
     def start(self, on_tags: TagsListener) -> None:
         self._listener = on_tags
@@ -132,8 +133,15 @@ class MemoryItemReader(_Device):
         self._require()
         return list(self._tags.values())
 
+    @property
+    def lying(self) -> list[Tag]:
+        """The tags on the pad, whether or not it can be read (a test's view of the world)."""
+        return list(self._tags.values())
+
     def write_security(self, uid: str, state: SecurityState) -> SecurityState:
         self._require()
+        if self.before_write is not None:
+            self.before_write(uid)
         tag = self._tags.get(uid)
         if tag is None:
             raise DeviceUnavailable(f"tag {uid} is no longer on the pad")
@@ -156,9 +164,12 @@ class MemoryDoorLock(_Device):
         self.pulses: list[float] = []
         self.last_pulse: tuple[dt.datetime, float] | None = None
         self.heartbeats = 0
+        self.before_pulse: Callable[[], None] | None = None  # called first (a test's hook)
 
     def pulse(self, seconds: float) -> None:
         self._require()
+        if self.before_pulse is not None:
+            self.before_pulse()
         self.pulses.append(seconds)
         self.last_pulse = (self._now(), seconds)
         self.unlocked = False  # an in-memory pulse is over as soon as it is recorded

@@ -79,7 +79,7 @@ class ItemsScreen(Screen):
         self.empty_text.setText(t("pad.empty", lang))
         if len(visit.items) > self._shown_items:
             # The newest item is the one the patron just put down: keep it in sight.
-            QTimer.singleShot(0, self._scroll_to_end)
+            QTimer.singleShot(0, self, self._scroll_to_end)  # not after the screen is gone
         self._shown_items = len(visit.items)
         self.back_button.setText(t("back", lang))
         self.done_button.setText(t("done", lang))
