@@ -308,6 +308,7 @@ def replays_under_kills(folder: Path, kills: int, figures: Figures, rng: random.
     while figures.kills["offline replay"] < kills:
         run += 1
         wanted = min(10, kills - figures.kills["offline replay"])
+        (folder / f"replay-{run}").mkdir()
         replay = replay_under_kills(folder / f"replay-{run}", wanted, rng)
         figures.kills["offline replay"] += replay.kills
         if not replay.finished:
