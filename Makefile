@@ -54,7 +54,8 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks
 
 # Not part of `make test`: the demo kiosk with its real window offscreen through 10,000 patron visits
-# (about 10 minutes), printing memory every 1,000; fails when it grows by more than 0.1 MB per 1,000.
+# (about 70 minutes on 2 cores), printing memory every 1,000; fails when it grows by more than 0.1 MB
+# per 1,000.
 soak: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.soak --visits 10000 --every 1000
 

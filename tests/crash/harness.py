@@ -24,7 +24,6 @@ import collections
 import contextlib
 import os
 import random
-import selectors
 import signal
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from kiosk.testing.memory import ManualClock
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import load_data
 from tests.crash.kiosk_worker import READY
-from tests.door.fixtures import BOARDS, DoorProcess
+from tests.door.fixtures import BOARDS, DoorProcess, read_line
 from tests.offline.replay_crash import replay_under_kills
 
 REPO = Path(__file__).resolve().parents[2]
@@ -126,13 +125,8 @@ class KioskProcess:
         return "\n".join(text.splitlines()[-25:])
 
     def _line(self, timeout: float) -> str:
-        stdout = self.process.stdout
-        assert stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(stdout, selectors.EVENT_READ)
-            if not selector.select(timeout):
-                return ""
-        return stdout.readline().decode().strip()
+        assert self.process.stdout is not None
+        return read_line(self.process.stdout, timeout)
 
     def send(self, command: str) -> None:
         assert self.process.stdin is not None

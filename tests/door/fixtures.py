@@ -153,6 +153,15 @@ def child_pids(pid: int) -> list[int]:
     return children
 
 
+def read_line(stream: IO[bytes], timeout: float) -> str:
+    """A child process's next line, stripped; "" when none comes within ``timeout`` seconds."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            return ""
+    return stream.readline().decode().strip()
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
@@ -221,13 +230,8 @@ class DoorProcess:
         self._stderr.close()
 
     def _read_line(self, timeout: float) -> str:
-        stdout = self.process.stdout
-        assert stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(stdout, selectors.EVENT_READ)
-            if not selector.select(timeout):
-                return ""
-        return stdout.readline().decode().strip()
+        assert self.process.stdout is not None
+        return read_line(self.process.stdout, timeout)
 
 
 @dataclass(frozen=True)
