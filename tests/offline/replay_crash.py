@@ -100,10 +100,10 @@ class ReplayFigures:
 
 
 def replay_under_kills(folder: Path, kills: int, rng: random.Random, lent: int = LENT,
-                       returned: int = RETURNED) -> ReplayFigures:
+                       returned: int = RETURNED, delay: float = 0.1) -> ReplayFigures:
     """Offline, ``lent`` loans and ``returned`` returns; then the LMS is back, a little slow (each reply
-    waits), and the kiosk is killed at random moments of the replay ``kills`` times (fewer if it
-    finishes first), then left to finish."""
+    waits ``delay`` seconds), and the kiosk is killed at random moments of the replay ``kills`` times
+    (fewer if it finishes first), then left to finish."""
     seed = seed_with_items(folder, lent)
     names = items(lent)
     emulator = Sip2Emulator(load_data(seed)).start()
@@ -118,7 +118,7 @@ def replay_under_kills(folder: Path, kills: int, rng: random.Random, lent: int =
         kiosk.close()
 
     emulator = Sip2Emulator(emulator.data, port=port).start()
-    emulator.update_quirks(delay=0.04)
+    emulator.update_quirks(delay=delay)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     figures = ReplayFigures()
     try:
