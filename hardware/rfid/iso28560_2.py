@@ -188,7 +188,7 @@ def _set_information(data_set: DataSet) -> tuple[int, int]:
     The order follows ISO 28560-3's basic block (parts, then ordinal); UNVERIFIED for ISO 28560-2.
     """
     digits = _text(data_set)
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):  # '²' passes isdigit, and int() refuses it
         raise TagDataError(f"set information {digits!r} is not digits")
     digits = digits.zfill(len(digits) + len(digits) % 2)
     half = len(digits) // 2

@@ -156,7 +156,7 @@ def _print_fields(fields: dict[str, Any]) -> None:
 def _usage(text: str) -> int:
     if text in USAGE_CHOICES:
         return USAGE_CHOICES[text]
-    if text.isdigit() and 0 <= int(text) <= 15:
+    if text.isascii() and text.isdigit() and 0 <= int(text) <= 15:
         return int(text)
     raise ValueError(f"type of usage {text!r} is not one of {', '.join(USAGE_CHOICES)} or a number 0-15")
 

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace, *, connect_sip2: Sip2Connector | None = None) 
             print(f"revoked: token {token[:8]}… in {args.file}")
             return 0
         pin = getpass.getpass("PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
-        if not pin.isdigit():
+        if not (pin.isascii() and pin.isdigit()):
             print("library-kiosk access: the PIN must be digits", file=sys.stderr)
             return 2
         entry = staff_entry(args.credential, pin, pseudonym, args.role, not args.not_when_closed)
@@ -141,7 +141,7 @@ def _check(args: argparse.Namespace, connect_sip2: Sip2Connector | None) -> int:
         if connect_sip2 is None:
             raise ConfigError("--sip2: not available here")
         host, _, port = args.sip2.rpartition(":")
-        if not host or not port.isdigit():
+        if not host or not (port.isascii() and port.isdigit()):
             raise ConfigError(f"--sip2: {args.sip2!r} is not HOST:PORT")
         lms = connect_sip2(host, int(port))
         source = f"SIP2 {host}:{port}"

@@ -18,7 +18,7 @@ from kiosk.simulate.scenario import ScenarioError, load_scenario
 
 def _address(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+    if not host or not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT, e.g. lms.example.dk:6001")
     return host.strip("[]"), int(port)
 

@@ -67,7 +67,8 @@ class Identification:
         self._secrets.add(pin)
         self._idle.touch()
         settings = self._settings
-        if not (settings.pin_min_length <= len(pin) <= settings.pin_max_length and pin.isdigit()):
+        digits = pin.isascii() and pin.isdigit()
+        if not (settings.pin_min_length <= len(pin) <= settings.pin_max_length and digits):
             self.wrong_pin(())
             return
         presence.pin = pin

@@ -232,9 +232,18 @@ class Sip2Client:
         resends = 0
         sent_97 = False
         discarded = 0
+        # One deadline for the whole request: stale frames, resend requests and our resends do not
+        # start the wait again (each wait is at most timeout_s, and there are at most retries + 1).
+        deadline = time.monotonic() + account.timeout_s * (retries + 1)
         while True:
             try:
-                raw = self._conn.receive(account.timeout_s)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._conn.close()
+                    if request.command in CHANGING:
+                        raise Sip2OutcomeUnknown(f"no answer to {MESSAGES[request.command].name} in time")
+                    raise Sip2Timeout(f"no answer to {MESSAGES[request.command].name} in time")
+                raw = self._conn.receive(min(account.timeout_s, left))
             except Sip2Timeout:
                 if request.command in CHANGING and not account.error_detection:
                     self._conn.close()

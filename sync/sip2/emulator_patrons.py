@@ -89,7 +89,7 @@ def _range(request: Message, total: int) -> slice:
     """BP/BQ are 1-based and inclusive; missing or unreadable means from the first / to the last."""
     def number(code: str, default: int) -> int:
         text = request.get(code).strip()
-        return int(text) if text.isdigit() else default
+        return int(text) if text.isascii() and text.isdigit() else default
 
     start, end = number("BP", 1), number("BQ", total)
     return slice(max(start, 1) - 1, max(end, 0))

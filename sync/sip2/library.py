@@ -38,14 +38,31 @@ KNOWN_PATRON_FIELDS = {"AO", "AA", "AE", "BL", "CQ", "BH", "BV", "AF", "AG", "BE
                        "CB", "CC", "AS", "AT", "AU", "AV", "BU", "CD", "BD", "BF"}
 
 
+MAX_DIGITS = 9  # no fee is a billion kroner or more: a larger "amount" is an LMS's garbage
+MAX_PAGES = 100  # of one summary list (loans, holds, fees): 5,000 entries at the default page size
+
+
 def _decimal(text: str) -> Decimal | None:
+    """An amount the LMS sent, or None when it is not one (empty, not a number, NaN, Infinity, a
+    billion or more: formatting ``1e999999999`` alone takes 44 s and 2.6 GB)."""
     text = text.strip().replace(",", ".")
-    if not text:
+    if not text or not text.isascii():
         return None
     try:
-        return Decimal(text)
+        amount = Decimal(text)
     except InvalidOperation:
         return None
+    if not amount.is_finite() or amount.adjusted() >= MAX_DIGITS:  # no arithmetic: 1e999999999 overflows it
+        log.warning("the LMS sent an amount that is not one: %r", text[:40])
+        return None
+    return amount
+
+
+def _number(text: str) -> int | None:
+    """A count the LMS sent in ASCII digits, or None. ``str.isdigit`` alone lets through digits
+    ``int`` refuses, such as '²' (cp850 0xFD)."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def _birth_date(text: str) -> dt.date | None:
@@ -141,28 +158,38 @@ class Sip2LibrarySystem:
         outcome = AuthOutcome.BLOCKED if patron.blocked else AuthOutcome.OK
         return AuthResult(outcome, patron, messages)
 
-    def _list(self, patron_id: str, pin: str | None, summary: str, count: int) -> list[str]:
-        """All entries of one summary list, fetched in pages with BP/BQ."""
+    def _list(self, patron_id: str, pin: str | None, summary: str, count: int | None) -> list[str]:
+        """All entries of one summary list, fetched in pages with BP/BQ. ``count`` is what the
+        patron information said (0: none, so nothing is asked; None: not said). An LMS that ignores
+        BP/BQ sends the same page again: that ends the list, as do an empty or short page and
+        :data:`MAX_PAGES`."""
+        if count == 0:
+            return []
         code = SUMMARY_FIELD[summary]
         entries: list[str] = []
         page = max(1, self.client.account.page_size)
-        start = 1
-        while True:
+        start, previous = 1, None
+        for _ in range(MAX_PAGES):
             reply = self._patron_information(patron_id, pin, summary, start, start + page - 1)
-            batch = reply.getall(code)
-            entries += batch
-            if len(batch) < page or (count and len(entries) >= count) or not batch:
+            sent = reply.getall(code)
+            batch = [entry for entry in sent if entry.strip()]  # empty fields are no entries
+            if batch == previous:
+                log.warning("the LMS sent the same page of %s again (it ignores BP/BQ)", summary)
                 return entries
-            start += page
+            entries += batch
+            if len(sent) < page or not batch or (count is not None and len(entries) >= count):
+                return entries
+            start, previous = start + page, batch
+        log.warning("the %s list stopped after %d pages", summary, MAX_PAGES)
+        return entries
 
     def account(self, patron_id: str, pin: str | None) -> Account:
         """Loans (with titles and due dates from item information), holds and fees."""
         first = self._patron_information(patron_id, pin)
         patron = self._patron(first)
 
-        def count(name: str) -> int:
-            text = first.fixed.get(name, "").strip()
-            return int(text) if text.isdigit() else 0
+        def count(name: str) -> int | None:
+            return _number(first.fixed.get(name, ""))
 
         charged = self._list(patron_id, pin, "charged_items", count("charged_items_count"))
         overdue = set(self._list(patron_id, pin, "overdue_items", count("overdue_items_count")))
@@ -354,7 +381,7 @@ class Sip2LibrarySystem:
             circulation_status=CIRCULATION_STATUS.get(reply.fixed.get("circulation_status", ""), "other"),
             due_date=parse_due_date(due_text, self._zone),
             due_date_text=due_text,
-            hold_queue_length=int(queue) if queue.isdigit() else 0,
+            hold_queue_length=_number(queue) or 0,
             screen_messages=tuple(m for m in reply.getall("AF") if m),
         )
 
@@ -380,6 +407,6 @@ def _parts(values: Iterable[str]) -> int:
     for value in values:
         for token in value.replace(";", " ").split():
             key, _, number = token.partition("=")
-            if key.lower() in ("parts", "parts_in_set", "dele") and number.isdigit():
-                return max(1, int(number))
+            if key.lower() in ("parts", "parts_in_set", "dele") and (parts := _number(number)) is not None:
+                return max(1, parts)
     return 1

@@ -130,6 +130,10 @@ class Connection:
                 data = bytes(self._buffer[: index + len(marker)])
                 del self._buffer[: index + len(marker)]
                 return data
+            if len(self._buffer) > self.endpoint.max_message_bytes:
+                self.close()
+                raise Sip2ProtocolError(
+                    f"more than {self.endpoint.max_message_bytes} bytes without the prompt {marker!r}")
             self._fill(deadline)
 
     def _take_line(self) -> bytes | None:
