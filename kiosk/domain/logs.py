@@ -4,7 +4,7 @@ every log record and the file or the console.
 Invariant 3 of the design: no PIN, CPR number or patron name reaches a log file. Three layers:
 
 * a CPR pattern (DDMMYY-NNNN or ten digits that form a valid date) is always masked;
-* ``key=value`` pairs and SIP2 fields that carry secrets (pin, password, AD, CO, AE, ...) are masked;
+* ``key=value`` pairs and SIP2 fields that carry secrets (pin, password, AD, CO, AC, AE, ...) are masked;
 * the values the session knows to be secret right now (the PIN typed, the patron's name) are
   registered with :data:`SECRETS` and masked wherever they appear, in any logger's output.
 
@@ -28,9 +28,9 @@ _KEYED = re.compile(
 _KEYED_NAME = re.compile(
     r"(?i)\b(name|navn|patron_name)" + _SEP + r"([^\W\d_][\w.-]*(?:,? [^\W\d_][\w.-]*){0,3})"
 )
-# SIP2 fields holding a patron password (AD), login password (CO), personal name (AE), e-mail (BE),
-# home address (BD), phone (BF) and birth date (PB).
-_SIP2_FIELD = re.compile(r"(?<=\|)(AD|CO|AE|BE|BD|BF|PB)[^|\r\n]*|(?<=^)(AD|CO|AE)[^|\r\n]*")
+# SIP2 fields holding a patron password (AD), login password (CO), terminal password (AC), personal
+# name (AE), e-mail (BE), home address (BD), phone (BF) and birth date (PB).
+_SIP2_FIELD = re.compile(r"(?<=\|)(AD|CO|AC|AE|BE|BD|BF|PB)[^|\r\n]*|(?<=^)(AD|CO|AC|AE)[^|\r\n]*")
 
 
 def _looks_like_cpr(match: re.Match[str]) -> bool:

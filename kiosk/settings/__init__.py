@@ -7,6 +7,7 @@ file and the key (``terminal.idle_timeout_s``). Relative paths in the file are r
 
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,11 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
     settings = validate(Settings, data, where)
     if source is not None:
         base = source.resolve().parent
-        ca_file = _resolve(base, settings.lms.sip2.tls_ca_file)
+
+        def resolve(key: str, settings: Settings = settings) -> Path | None:
+            return _resolve(base, attrgetter(key)(settings), f"{where}: {key}")
+
+        ca_file = resolve("lms.sip2.tls_ca_file")
         if ca_file is not None and not ca_file.is_file():
             raise ConfigError(f"{where}: lms.sip2.tls_ca_file: {ca_file} not found")
         settings = settings.model_copy(
@@ -137,36 +142,39 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
                 "source": source,
                 "paths": settings.paths.model_copy(
                     update={
-                        "data_dir": _resolve(base, settings.paths.data_dir),
-                        "log_dir": _resolve(base, settings.paths.log_dir),
+                        "data_dir": resolve("paths.data_dir"),
+                        "log_dir": resolve("paths.log_dir"),
                     }
                 ),
                 "access": settings.access.model_copy(update={
-                    "revocation_list": _resolve(base, settings.access.revocation_list),
-                    "staff_list": _resolve(base, settings.access.staff_list)}),
+                    "revocation_list": resolve("access.revocation_list"),
+                    "staff_list": resolve("access.staff_list")}),
                 "calendar": settings.calendar.model_copy(
-                    update={"file": _resolve(base, settings.calendar.file)}),
+                    update={"file": resolve("calendar.file")}),
                 "devices": settings.devices.model_copy(update={
                     "announcer": settings.devices.announcer.model_copy(
-                        update={"files_dir": _resolve(base, settings.devices.announcer.files_dir)}),
+                        update={"files_dir": resolve("devices.announcer.files_dir")}),
                 }),
                 "central": settings.central.model_copy(update={
-                    "ca_file": _resolve(base, settings.central.ca_file),
-                    "seed": _resolve(base, settings.central.seed)}),
+                    "ca_file": resolve("central.ca_file"),
+                    "seed": resolve("central.seed")}),
                 "lms": settings.lms.model_copy(update={
-                    "seed": _resolve(base, settings.lms.seed),
+                    "seed": resolve("lms.seed"),
                     "sip2": settings.lms.sip2.model_copy(
-                        update={"tls_ca_file": _resolve(base, settings.lms.sip2.tls_ca_file)}),
+                        update={"tls_ca_file": resolve("lms.sip2.tls_ca_file")}),
                 }),
             }
         )
     return settings
 
 
-def _resolve(base: Path, path: Path | None) -> Path | None:
+def _resolve(base: Path, path: Path | None, key: str) -> Path | None:
     if path is None:
         return None
-    path = path.expanduser()
+    try:
+        path = path.expanduser()
+    except RuntimeError:  # "~nosuchuser/x"
+        raise ConfigError(f"{key}: {str(path)!r}: there is no such user, so no home folder") from None
     return path if path.is_absolute() else (base / path)
 
 

@@ -30,9 +30,19 @@ def describe_error(error: dict[str, Any], prefix: str = "") -> str:
     if kind == "missing":
         return f"{key}: required setting is missing"
     value = error.get("input")
-    shown = "" if isinstance(value, dict) else f" (got {value!r})"
+    shown = "" if isinstance(value, dict) or is_secret(key) else f" (got {value!r})"
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{key}: {message}{shown}"
+
+
+SECRET_WORDS = ("password", "token", "pin", "secret", "key", "cpr")
+
+
+def is_secret(key: str) -> bool:
+    """A setting (or scenario key) whose value must not be echoed in an error: a wrongly typed
+    password is still mostly the password."""
+    last = key.rsplit(".", 1)[-1].lower()
+    return any(word in last for word in SECRET_WORDS)
 
 
 def validate(model: type[S], data: object, where: Path | str | None, prefix: str = "") -> S:

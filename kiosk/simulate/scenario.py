@@ -20,6 +20,7 @@ from pydantic.dataclasses import dataclass
 from kiosk.circulation.results import JournalOutcome, Outcome
 from kiosk.domain.errors import ConfigError
 from kiosk.session.service import Screen
+from kiosk.settings.base import is_secret
 from kiosk.settings.tomlfile import read_toml
 from kiosk.simulate.scenario_door import (
     DOOR_ACTIONS,
@@ -344,7 +345,7 @@ def _describe(error: Any, where: str) -> str:
     if kind in ("missing", "missing_argument"):
         return f"{where}{key}: required key is missing"
     value = error.get("input")
-    shown = "" if isinstance(value, dict) or not key else f" (got {value!r})"
+    shown = "" if isinstance(value, dict) or not key or is_secret(key) else f" (got {value!r})"
     message = str(error["msg"]).removeprefix("Value error, ").replace("valid tuple", "valid array")
     return f"{where}{key + ': ' if key else ''}{message}{shown}"
 
@@ -371,6 +372,8 @@ def _parse_step(number: int, table: object) -> Step:
             raise ValueError(f"{where}{sorted(table)[0]}: unknown key (a step without do only "
                              "takes a screenshot)")
         return Step(number, "screenshot", None, screenshot, note)
+    if not isinstance(do, str):
+        raise ValueError(f"{where}do: the name of a step, in quotes (got {do!r})")
     if do not in ACTIONS:
         raise ValueError(f"{where}do: unknown step {do!r}; use one of {', '.join(ACTIONS)}")
     prefix = f"step {number} ({do}): "
@@ -410,7 +413,11 @@ def parse_scenario(data: dict[str, Any], source: Path | None = None) -> Scenario
         raise ScenarioError(f"{where}: {exc}") from None
     lms = None
     if header.lms is not None:
-        lms = Path(header.lms).expanduser()
+        try:
+            lms = Path(header.lms).expanduser()
+        except RuntimeError:  # "~nosuchuser/x"
+            raise ScenarioError(f"{where}: lms: {header.lms!r}: there is no such user, so no home folder"
+                                ) from None
         if not lms.is_absolute() and source is not None:
             lms = source.resolve().parent / lms
     name = header.name or (source.stem if source is not None else "scenario")

@@ -62,9 +62,10 @@ def test_secrets_are_redacted_at_any_level_and_in_arguments(tmp_path: Path) -> N
 
 def test_keyed_and_sip2_secrets_are_masked_without_registration() -> None:
     empty = SecretRegistry()
-    line = "63001 AOdokk1|AA1000000001|AD1234|AEJensen, Anna|BLY|; login CNkiosk|COs3cret|"
+    line = "63001 AOdokk1|AA1000000001|AD1234|AEJensen, Anna|ACterm1nal|BLY|; login CNkiosk|COs3cret|"
     masked = redact(line, empty)
     assert "1234" not in masked and "Jensen" not in masked and "s3cret" not in masked
+    assert "term1nal" not in masked  # the terminal password (AC), like the login password (CO)
     assert "AA1000000001" in masked  # card numbers are not secret in themselves
     assert redact("password: hunter2 and pin=9876", empty) == "password: *** and pin=***"
 

@@ -149,3 +149,18 @@ def test_a_missing_tls_ca_file_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL + '[lms.sip2]\ntls = true\ntls_ca_file = "nope.pem"\n')
     with pytest.raises(ConfigError, match=r"lms\.sip2\.tls_ca_file: .*nope\.pem not found"):
         load_settings(path)
+
+
+def test_a_home_folder_of_nobody_is_a_settings_error_not_a_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + '[paths]\ndata_dir = "~nosuchuser-kiosk/x"\n')
+    with pytest.raises(ConfigError, match=r"\.toml: paths\.data_dir: '~nosuchuser-kiosk/x': there is no"):
+        load_settings(path)
+
+
+@pytest.mark.parametrize(("section", "key"), [("lms.sip2", "password"), ("central", "token")])
+def test_a_wrongly_typed_secret_is_not_echoed(tmp_path: Path, section: str, key: str) -> None:
+    path = write(tmp_path, MINIMAL + f'[{section}]\n{key} = 918273645\n')
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    assert f"{section}.{key}: Input should be a valid string" in str(error.value)
+    assert "918273645" not in str(error.value)

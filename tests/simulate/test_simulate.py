@@ -284,3 +284,18 @@ def test_a_health_card_the_lms_does_not_know(tmp_path: Path, qapp: QApplication,
     output = capsys.readouterr().out
     assert code == 0, output
     assert "0101901234" not in output and '"1234"' not in output
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[[step]]\ndo = []\n', "hostile.toml: step 1: do: the name of a step, in quotes (got [])"),
+    ('lms = "~nosuchuser-kiosk/lms.toml"\n[[step]]\ndo = "wait"\nseconds = 1\n',
+     "hostile.toml: lms: '~nosuchuser-kiosk/lms.toml': there is no such user, so no home folder"),
+    ('[[step]]\ndo = "type_pin"\npin = 918273\n',
+     "hostile.toml: step 1 (type_pin): pin: Input should be a valid string"),
+])
+def test_a_hostile_scenario_file_exits_2_with_a_message_and_no_secret(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str) -> None:
+    scenario = write(tmp_path, "hostile.toml", text)
+    assert simulate(str(scenario)) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"library-kiosk simulate: {message}"
