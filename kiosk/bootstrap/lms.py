@@ -50,6 +50,9 @@ def library_system(settings: Settings, closers: list[Callable[[], None]]
             "telnet": False, "encoding": "cp850",
             "institution": account.institution or data.library.institution})
         log.info("built-in SIP2 LMS emulator listening on %s:%d", host, port)
+    if account.plaintext_over_network:
+        log.warning("SIP2 to %s without TLS (lms.sip2.allow_plaintext): the login password and every PIN "
+                    "cross the network in clear", account.host)
     client = Sip2Client(account)
     closers.append(client.close)
     client.start_keepalive()

@@ -53,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"terminal {settings.terminal.id} ({settings.terminal.branch}), settings {settings_path}")
     for name, state, detail in rows:
         print(f"  {name:<18} {state:<12} {detail}")
+    sip2 = settings.lms.sip2
+    if settings.lms.kind == "sip2" and sip2.plaintext_over_network:
+        print(f"warning: SIP2 to {sip2.host} without TLS (lms.sip2.allow_plaintext = true): the login "
+              "password and every PIN cross the network in clear; set tls = true when the LMS offers it")
     door = settings.devices.door
     if door.kind not in ("none", "memory"):
         print(watchdog_note(door.watchdog, door.pulse_s))

@@ -12,6 +12,7 @@ from kiosk.bootstrap.demo import read_seed
 from kiosk.cli.args import screen_size
 from kiosk.domain.errors import ConfigError
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, Sip2Settings
+from kiosk.settings.base import validate
 from kiosk.simulate.build import DEMO_SEED, build_for_simulation, check_against_seed
 from kiosk.simulate.scenario import ScenarioError, load_scenario
 
@@ -34,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--location", default="", help="SIP2 location code, CP (with --sip2)")
     parser.add_argument("--encoding", default="cp850", choices=("cp850", "utf-8", "latin-1"))
     parser.add_argument("--tls", action="store_true", help="TLS to the SIP2 server (with --sip2)")
+    parser.add_argument("--allow-plaintext", action="store_true",
+                        help="plain SIP2 to another machine (with --sip2; the password and PINs in clear)")
     parser.add_argument("--screenshots", type=Path, metavar="DIR",
                         help="save the steps' screenshots here (PNG)")
     parser.add_argument("--lang", choices=("da", "en"), help="the kiosk's language (default: the "
@@ -61,11 +64,14 @@ def run(args: argparse.Namespace) -> int:
         if needs:
             return _fail(f"{args.scenario.name}: step {needs[0].number} ({needs[0].do}): needs the "
                          "built-in LMS emulator, which --sip2 replaces")
-        target = Sip2Settings(host=args.sip2[0], port=args.sip2[1], user=args.user, password=args.password,
-                              institution=args.institution, location=args.location, encoding=args.encoding,
-                              tls=args.tls)
     seed = scenario.lms or DEMO_SEED
     try:
+        if args.sip2 is not None:
+            target = validate(Sip2Settings, dict(
+                host=args.sip2[0], port=args.sip2[1], user=args.user, password=args.password,
+                institution=args.institution, location=args.location, encoding=args.encoding, tls=args.tls,
+                allow_plaintext=args.allow_plaintext),
+                "--sip2 (--tls, or --allow-plaintext on a private line)")
         check_against_seed(scenario, read_seed(seed), outside_lms=target is not None)
         simulation = build_for_simulation(
             seed, sip2=target, language=args.lang or scenario.language, start=scenario.start,

@@ -52,3 +52,17 @@ def validate(model: type[S], data: object, where: Path | str | None, prefix: str
     except ValidationError as exc:
         problems = "; ".join(describe_error(e, prefix) for e in exc.errors())  # type: ignore[arg-type]
         raise ConfigError(f"{where or '<settings>'}: {problems}") from None
+
+
+def is_loopback(host: str) -> bool:
+    """This machine: ``localhost``, 127.0.0.0/8 or ::1 (what never crosses a network)."""
+    import ipaddress
+
+    host = host.strip().strip("[]").lower()
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+

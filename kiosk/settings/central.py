@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
-from kiosk.settings.base import Section
+from kiosk.settings.base import Section, is_loopback
 
 
 class CentralSettings(Section):
@@ -27,6 +28,10 @@ class CentralSettings(Section):
     def _complete(self) -> CentralSettings:
         if self.kind == "http" and not self.url.startswith(("https://", "http://")):
             raise ValueError("url: the central system's address (https://...) is needed for kind 'http'")
+        if self.kind == "http" and self.url.startswith("http://") and not is_loopback(
+                urlsplit(self.url).hostname or ""):
+            raise ValueError("url: the central system is reached over https:// only (http:// only on this "
+                             "machine): its token and the access list must not cross the network in clear")
         if self.kind == "emulator" and self.seed is None:
             raise ValueError("seed: the 'emulator' central system needs a seed file")
         return self

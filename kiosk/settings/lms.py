@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from kiosk.settings.base import Section
+from kiosk.settings.base import Section, is_loopback
 
 
 class Sip2Settings(Section):
@@ -35,6 +35,21 @@ class Sip2Settings(Section):
     max_message_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     sc_renewal_policy: bool = True  # 99's "SC renewal policy": the kiosk may renew
     language: str = Field(default="000", pattern=r"^\d{3}$")  # SIP2 language code; 000: unknown
+    # Plain SIP2 (no TLS) to another machine sends the login password and every PIN in clear: refused
+    # unless said here, for a line that is private (a VPN, the library's own network), and then warned.
+    allow_plaintext: bool = False
+
+    @model_validator(mode="after")
+    def _no_clear_text_over_a_network(self) -> Sip2Settings:
+        if self.plaintext_over_network and not self.allow_plaintext:
+            raise ValueError(
+                f"tls: SIP2 without TLS to {self.host} would send the login password and every PIN across "
+                "the network in clear; set tls = true, or allow_plaintext = true if the line is private")
+        return self
+
+    @property
+    def plaintext_over_network(self) -> bool:
+        return not self.tls and not is_loopback(self.host)
 
 
 class LmsSettings(Section):

@@ -15,6 +15,7 @@ from typing import Any
 from kiosk.domain.logs import redact
 from kiosk.domain.model import Credential, CredentialKind
 from kiosk.settings import Sip2Settings
+from kiosk.settings.base import validate
 from sync.sip2.client import Sip2Client
 from sync.sip2.library import Sip2LibrarySystem
 
@@ -24,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     connection.add_argument("--host", default="127.0.0.1")
     connection.add_argument("--port", type=int, default=6001)
     connection.add_argument("--tls", action="store_true", help="TLS, with the certificate verified")
+    connection.add_argument("--allow-plaintext", action="store_true",
+                            help="plain SIP2 to another machine (the password and PINs in clear)")
     connection.add_argument("--tls-ca", type=Path, help="CA file to verify the ACS's certificate with")
     connection.add_argument("--tls-no-verify", action="store_true",
                             help="do not verify the certificate (testing only)")
@@ -61,14 +64,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def account_from_args(args: argparse.Namespace) -> Sip2Settings:
-    return Sip2Settings(
+    """The account the options describe; :class:`ConfigError` naming the option when it is wrong."""
+    return validate(Sip2Settings, dict(
         host=args.host, port=args.port, user=args.user, password=args.password,
         institution=args.institution, location=args.location,
         terminal_password=args.terminal_password, tls=args.tls or bool(args.tls_ca),
         tls_verify=not args.tls_no_verify, tls_ca_file=args.tls_ca, telnet=args.telnet,
         encoding=args.encoding, error_detection=not args.no_error_detection,
-        timeout_s=args.timeout, keepalive_s=0,
-    )
+        timeout_s=args.timeout, keepalive_s=0, allow_plaintext=args.allow_plaintext,
+    ), "sip2 (--tls, or --allow-plaintext on a private line)")
 
 
 def _plain(value: Any) -> Any:
