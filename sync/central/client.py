@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import logging
 import re
+import time
 from collections.abc import Mapping, MutableMapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -27,6 +29,7 @@ from typing import Any, Literal, TypeVar, cast
 from urllib.parse import quote
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.response import BaseHTTPResponse
 from urllib3.util import Retry
@@ -47,6 +50,8 @@ log = logging.getLogger("sync.central.client")
 
 MAX_EVENTS_PER_BATCH = 500
 MAX_RETRY_AFTER_S = 30.0
+MAX_BODY_BYTES = 32 * 1024 * 1024  # decoded; an access-list page of 5,000 entries is about 1 MB
+DEADLINE_S = 60.0  # for a whole answer, however slowly it trickles in
 RETRY_STATUSES = (429, 502, 503, 504)
 T = TypeVar("T")
 
@@ -83,11 +88,13 @@ class CentralClient:
 
     def __init__(self, base_url: str, token: str, *, timeout_s: float | tuple[float, float] = (3.05, 10),
                  retries: int = 3, backoff: float = 0.5, verify: bool | str | Path = True,
-                 etags: MutableMapping[str, tuple[str, Any]] | None = None) -> None:
+                 etags: MutableMapping[str, tuple[str, Any]] | None = None,
+                 max_body_bytes: int = MAX_BODY_BYTES, deadline_s: float = DEADLINE_S) -> None:
         if verify is False:
             raise ValueError("TLS verification cannot be turned off; give the CA bundle instead")
         self._base = base_url.rstrip("/")
         self._timeout = timeout_s
+        self._max_body, self._deadline_s = max_body_bytes, deadline_s
         self._verify: bool | str = str(verify) if isinstance(verify, Path) else verify
         self._etags: MutableMapping[str, tuple[str, Any]] = {} if etags is None else etags
         retry = _Retry(total=retries, backoff_factor=backoff, status_forcelist=RETRY_STATUSES,
@@ -180,6 +187,30 @@ class CentralClient:
 
     # -- transport -----------------------------------------------------------------------------
 
+    def _read_body(self, response: requests.Response, deadline: float, what: str) -> bytes:
+        """The decoded body, read as it comes: at most ``max_body_bytes`` (a gzip bomb stops there,
+        not in memory) and by ``deadline`` (a body trickled a byte at a time never restarts the wait)."""
+        if getattr(response, "_content_consumed", False):  # a response hook has read it already
+            if len(response.content or b"") > self._max_body:
+                raise CentralUnavailable(f"{what}: an answer larger than {self._max_body} bytes")
+            return response.content or b""
+        raw = response.raw
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if time.monotonic() > deadline:
+                raise CentralUnavailable(f"{what}: the answer took longer than {self._deadline_s:g} s")
+            try:
+                chunk = raw.read1(16384, decode_content=True)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise CentralUnavailable(f"{what}: the answer broke off ({type(exc).__name__})") from None
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self._max_body:
+                raise CentralUnavailable(f"{what}: an answer larger than {self._max_body} bytes")
+            chunks.append(chunk)
+
     def _request(self, method: str, path: str, *, params: Mapping[str, str | int] | None = None,
                  json_body: Any = None, conditional: bool = False) -> Any:
         """The decoded body of a 2xx (None for 204), the kept body on a 304, or an error."""
@@ -188,9 +219,13 @@ class CentralClient:
         kept = self._etags.get(url) if conditional else None
         if kept is not None:
             headers["If-None-Match"] = kept[0]
+        deadline = time.monotonic() + self._deadline_s
         try:
             response = self.session.request(method, url, params=params, json=json_body, headers=headers,
-                                            timeout=self._timeout, verify=self._verify, allow_redirects=False)
+                                            timeout=self._timeout, verify=self._verify, allow_redirects=False,
+                                            stream=True)
+            with response:
+                content = self._read_body(response, deadline, f"{method} {path}")
         except requests.exceptions.SSLError as exc:
             log.warning("central %s %s: TLS failed: %s", method, path, exc)
             raise CentralUnavailable(f"{method} {path}: TLS failed (certificate not trusted?): {exc}"
@@ -204,11 +239,11 @@ class CentralClient:
         if status == 204:
             return None
         if 200 <= status < 300:
-            body = _decode(response, f"{method} {path}")
+            body = _decode(response, content, f"{method} {path}")
             if conditional and (tag := response.headers.get("ETag")):
                 self._etags[url] = (tag, copy.deepcopy(body))
             return body
-        code, message = _error(response)
+        code, message = _error(response, content)
         if 400 <= status < 500 and status != 429:
             log.warning("central %s %s: refused, HTTP %d %s", method, path, status, code)
             raise (CursorExpired if status == 410 else CentralRejected)(status, code, message)
@@ -221,22 +256,22 @@ class CentralClient:
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _decode(response: requests.Response, what: str) -> Any:
+def _decode(response: requests.Response, content: bytes, what: str) -> Any:
     try:
-        return response.json()
-    except ValueError:
+        return json.loads(content)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         raise CentralUnavailable(f"{what}: HTTP {response.status_code} with a body that is not JSON "
-                                 f"({len(response.content)} bytes)") from None
+                                 f"({len(content)} bytes)") from None
 
 
-def _error(response: requests.Response) -> tuple[str, str]:
+def _error(response: requests.Response, content: bytes) -> tuple[str, str]:
     """The error code and message of a refusal; made up from the status if the body has none."""
     try:
-        body = response.json()
+        body = json.loads(content)
         code, message = body["error"], body["message"]
         if isinstance(code, str) and isinstance(message, str):
             return code, message
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         pass
     return f"http_{response.status_code}", response.reason or "no error body"
 
