@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kiosk.domain.errors import KioskError
+from kiosk.domain.pins import MAX_SCRYPT_N, MIN_SCRYPT_N
 
 MAX_CATEGORY = 40
 MAX_CURSOR = 200
@@ -70,8 +71,9 @@ def _entry(raw: object) -> tuple[str, Row | None]:
         return key, None
     verifier = raw.get("pin_verifier")
     match = _VERIFIER.fullmatch(verifier) if isinstance(verifier, str) else None
-    if match is None or not 2**10 <= int(match[1]) <= 2**14:
-        raise ValueError("pin_verifier: expected scrypt$N$8$1$salt$hash with N from 2^10 to 2^14")
+    if match is None or not MIN_SCRYPT_N <= int(match[1]) <= MAX_SCRYPT_N:
+        raise ValueError(f"pin_verifier: expected scrypt$N$8$1$salt$hash with N = {MIN_SCRYPT_N} (2^14): a "
+                         "cheaper verifier would make the list quicker to search for PINs")
     category = raw.get("category")
     if not isinstance(category, str) or len(category) > MAX_CATEGORY:
         raise ValueError(f"category: expected text of at most {MAX_CATEGORY} characters")

@@ -191,6 +191,8 @@ def test_no_card_number_or_pin_reaches_the_database_file(db: Path, clock: Manual
     ({"pin_verifier": "1234"}, "entry 3: pin_verifier"),
     ({"pin_verifier": "scrypt$1024$8$1$00$" + "0" * 64}, "entry 3: pin_verifier"),
     ({"pin_verifier": f"scrypt$65536$8$1${'00' * 16}${'0' * 64}"}, "entry 3: pin_verifier"),
+    ({"pin_verifier": f"scrypt$8192$8$1${'00' * 16}${'0' * 64}"}, "entry 3: pin_verifier: .* N = 16384"),
+    ({"pin_verifier": f"scrypt$1024$8$1${'00' * 16}${'0' * 64}"}, "entry 3: pin_verifier: .* N = 16384"),
     ({"expires": "2026-02-30"}, "entry 3: expires: not a calendar date"),
     ({"expires": None}, "entry 3: expires"),
     ({"birth_date": "12-06-2012"}, "entry 3: birth_date"),
