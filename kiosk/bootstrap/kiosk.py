@@ -35,6 +35,7 @@ from kiosk.session.service import SessionService
 from kiosk.settings import Role, Settings
 from kiosk.store import Journal, Store, open_store
 from kiosk.store.keys import pseudonymizer
+from kiosk.store.pin_failures import StoredPinFailures
 
 log = logging.getLogger(__name__)
 
@@ -150,18 +151,22 @@ def build(
     sync = central_system(settings, where, store, journal, core, the_clock, devices, mode, closers)
     cached = sync.cached_auth if sync is not None else None
     terminal, session_settings = settings.terminal, settings.session
+    # Wrong PINs per card, in the database: through a restart, and shared with the other terminal here.
+    pseudonyms = pseudonymizer(store)
+    pin_failures = StoredPinFailures(store, pseudonyms, the_clock.now)
     if terminal.role is Role.DOOR:
         entry, opening_now, max_children = door_terminal(settings, store, journal, core, the_clock, lms,
                                                          devices, cached)
         session = SessionService.for_door(core, lms, the_clock, session_settings, entry=entry,
                                           opening_now=opening_now, language=terminal.language,
                                           max_children=max_children,
-                                          card_reader_health=devices.card_reader.health)
+                                          card_reader_health=devices.card_reader.health,
+                                          pin_failures=pin_failures)
     else:
         service_lms, visits = lms, None
         if pad is not None and offline is not None:
             service_lms, lending = circulation(settings, journal, the_clock, lms, pad, *offline, cached,
-                                               pseudonymizer(store), institution)
+                                               pseudonyms, institution)
             # What a crash or a lost answer left in doubt is settled with the LMS, at start and after.
             Reconciler(journal, lms, pad, the_clock, started_at=the_clock.now()).attach(core)
             mailer, printer = receipt_mailer(settings), devices.receipt_printer
@@ -176,7 +181,7 @@ def build(
         session = SessionService.for_kiosk(core, service_lms, the_clock, session_settings, visits=visits,
                                            language=terminal.language,
                                            card_reader_health=devices.card_reader.health,
-                                           kiosk_hours=hours)
+                                           kiosk_hours=hours, pin_failures=pin_failures)
     demo = profile == "demo" and bool(seed)
     return Kiosk(
         settings=settings,

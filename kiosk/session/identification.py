@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from kiosk.domain.inputs import CredentialPresented
 from kiosk.domain.logs import SecretRegistry
@@ -25,15 +26,51 @@ Verify = Callable[[Credential, str], None]
 """Starts checking a card and PIN; the answer comes back to the session later, as an event."""
 
 
+class PinFailures(Protocol):
+    """Wrong PINs per card, kept across visits: in memory, or in the terminal's database
+    (:class:`kiosk.store.pin_failures.StoredPinFailures`, shared by every process on it and kept
+    through a restart)."""
+
+    def count(self, credential: Credential) -> int:
+        """Wrong PINs in a row for this card, 0 once its lock-out has run out."""
+        ...
+
+    def failed(self, credential: Credential, count: int, lockout_s: float) -> None:
+        """The card now has ``count`` wrong PINs, remembered for ``lockout_s`` seconds."""
+        ...
+
+    def clear(self, credential: Credential) -> None: ...
+
+
+class MemoryPinFailures:
+    """In memory, by a hash of the card number, on the monotonic clock."""
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self._monotonic = monotonic
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    def count(self, credential: Credential) -> int:
+        now = self._monotonic()
+        self._failures = {k: v for k, v in self._failures.items() if v[1] > now}
+        return self._failures.get(_card_key(credential), (0, 0.0))[0]
+
+    def failed(self, credential: Credential, count: int, lockout_s: float) -> None:
+        self._failures[_card_key(credential)] = (count, self._monotonic() + lockout_s)
+
+    def clear(self, credential: Credential) -> None:
+        self._failures.pop(_card_key(credential), None)
+
+
 class Identification:
     def __init__(self, clock: Clock, display: Display, presence: Presence, settings: SessionSettings,
-                 secrets: SecretRegistry, idle: IdleWatch, reset: PrivacyReset) -> None:
+                 secrets: SecretRegistry, idle: IdleWatch, reset: PrivacyReset,
+                 failures: PinFailures | None = None) -> None:
         self._clock, self._display, self._presence = clock, display, presence
         self._settings, self._secrets, self._idle, self._reset = settings, secrets, idle, reset
         self.verify: Verify = lambda _credential, _pin: None
         self._attempts = 0
-        # Wrong PINs per card, kept across sessions (in memory, by a hash of the card number).
-        self._failures: dict[str, tuple[int, float]] = {}
+        # Wrong PINs per card, kept across visits (and, stored, across restarts and processes).
+        self._failures: PinFailures = failures if failures is not None else MemoryPinFailures(clock.monotonic)
         reset.forgetting(self._forget)
 
     @property
@@ -49,7 +86,7 @@ class Identification:
             presence.purpose = None  # a card on the start screen: the patron's menu after the PIN
         self._secrets.clear()
         presence.credential = event.credential
-        self._attempts = self._failures_of(event.credential)
+        self._attempts = self._failures.count(event.credential)
         if self._attempts >= self._settings.max_pin_attempts:
             log.info("credential refused: locked after too many wrong PINs")
             self._reset(Message.TOO_MANY_ATTEMPTS, "card locked for now")
@@ -79,27 +116,22 @@ class Identification:
     def accepted(self) -> None:
         """The card and PIN were right: the card's wrong PINs are forgotten."""
         if self._presence.credential is not None:
-            self._failures.pop(_card_key(self._presence.credential), None)
+            self._failures.clear(self._presence.credential)
 
     def wrong_pin(self, messages: tuple[str, ...]) -> None:
         """Count a wrong PIN: another try on the PIN screen, or the lock-out."""
         self._attempts += 1
         credential = self._presence.credential
         if credential is not None:
-            until = self._clock.monotonic() + self._settings.pin_lockout_s
-            self._failures[_card_key(credential)] = (self._attempts, until)
+            # Counted from what is kept, so that another terminal's wrong PINs count here too.
+            self._attempts = max(self._attempts, self._failures.count(credential) + 1)
+            self._failures.failed(credential, self._attempts, self._settings.pin_lockout_s)
         log.info("wrong PIN (attempt %d of %d)", self._attempts, self._settings.max_pin_attempts)
         if self._attempts >= self._settings.max_pin_attempts:
             self._reset(Message.TOO_MANY_ATTEMPTS, "too many PIN attempts")
             return
         self._display.show(screen=Screen.PIN, message=Message.WRONG_PIN, lms_messages=messages,
                            attempts_left=self.attempts_left)
-
-    def _failures_of(self, credential: Credential) -> int:
-        now = self._clock.monotonic()
-        self._failures = {k: v for k, v in self._failures.items() if v[1] > now}
-        count, _until = self._failures.get(_card_key(credential), (0, 0.0))
-        return count
 
     def _forget(self) -> None:
         self._attempts = 0

@@ -49,7 +49,7 @@ from kiosk.session.events import (
     PinSubmitted,
     UserActivity,
 )
-from kiosk.session.identification import Identification
+from kiosk.session.identification import Identification, PinFailures
 from kiosk.session.idle import IdleWatch, PrivacyReset
 from kiosk.session.kiosk_visit import KioskVisit, VisitFactory
 from kiosk.session.presence import Presence
@@ -67,8 +67,10 @@ class SessionService:
                  language: str = "da", secrets: SecretRegistry = SECRETS, role: Role = Role.KIOSK,
                  max_children: int = 0, card_reader_health: Callable[[], DeviceHealth] | None = None,
                  opening_now: Callable[[], Opening] | None = None,
-                 kiosk_hours: Callable[[dt.datetime], KioskHours] | None = None) -> None:
-        """The parts every session has; :meth:`for_kiosk` and :meth:`for_door` add the visit."""
+                 kiosk_hours: Callable[[dt.datetime], KioskHours] | None = None,
+                 pin_failures: PinFailures | None = None) -> None:
+        """The parts every session has; :meth:`for_kiosk` and :meth:`for_door` add the visit.
+        ``pin_failures`` keeps the wrong PINs per card (default: in memory)."""
         self._core = core
         blank = SessionView(screen=Screen.START, language=language, role=role, max_children=max_children,
                             pin_min_length=settings.pin_min_length, pin_max_length=settings.pin_max_length)
@@ -77,7 +79,7 @@ class SessionService:
         self.reset = PrivacyReset(core, lms, self.display, self.presence, secrets, settings, clock)
         self.idle = IdleWatch(clock, self.display, settings, language, self.reset)
         self.identification = Identification(clock, self.display, self.presence, settings, secrets, self.idle,
-                                             self.reset)
+                                             self.reset, pin_failures)
         hours_now = None
         if kiosk_hours is not None:
             def hours_now() -> tuple[KioskHours, dt.datetime]:
@@ -92,12 +94,14 @@ class SessionService:
     def for_kiosk(cls, core: Core, lms: LibrarySystem, clock: Clock, settings: SessionSettings, *,
                   visits: VisitFactory | None = None, language: str = "da", secrets: SecretRegistry = SECRETS,
                   card_reader_health: Callable[[], DeviceHealth] | None = None,
-                  kiosk_hours: Callable[[dt.datetime], KioskHours] | None = None) -> SessionService:
+                  kiosk_hours: Callable[[dt.datetime], KioskHours] | None = None,
+                  pin_failures: PinFailures | None = None) -> SessionService:
         """The self-service kiosk's session; ``visits`` makes the borrow/return/account flows
         (None: a kiosk without a pad, where patrons can only log in). ``kiosk_hours`` (the branch
         calendar's) stops new visits outside the kiosk's hours; the visit in progress finishes."""
         session = cls(core, lms, clock, settings, language=language, secrets=secrets,
-                      card_reader_health=card_reader_health, kiosk_hours=kiosk_hours)
+                      card_reader_health=card_reader_health, kiosk_hours=kiosk_hours,
+                      pin_failures=pin_failures)
         session.kiosk = KioskVisit(core, lms, session.display, session.presence, session.identification,
                                    session.idle, session.reset, secrets, visits)
         session.attach()
@@ -107,11 +111,12 @@ class SessionService:
     def for_door(cls, core: Core, lms: LibrarySystem, clock: Clock, settings: SessionSettings, *,
                  entry: EntryFactory, opening_now: Callable[[], Opening], language: str = "da",
                  secrets: SecretRegistry = SECRETS, max_children: int = 0,
-                 card_reader_health: Callable[[], DeviceHealth] | None = None) -> SessionService:
+                 card_reader_health: Callable[[], DeviceHealth] | None = None,
+                 pin_failures: PinFailures | None = None) -> SessionService:
         """The entrance panel's session: card and PIN, then the door's decision."""
         session = cls(core, lms, clock, settings, language=language, secrets=secrets, role=Role.DOOR,
                       max_children=max_children, card_reader_health=card_reader_health,
-                      opening_now=opening_now)
+                      opening_now=opening_now, pin_failures=pin_failures)
         session.door = DoorVisit(clock, session.display, session.identification, session.reset, entry)
         session.attach()
         return session
