@@ -127,7 +127,7 @@ def build(
         backups=settings.logging.backups,
         console=settings.logging.console if log_to_console is None else log_to_console,
     )
-    store = open_store(where.database)
+    store = open_store(where.database, key_dir=settings.paths.key_dir)
     the_clock: Clock = clock or SystemClock(settings.terminal.zone)
     journal = Journal(store, now=lambda: the_clock.now().astimezone(dt.UTC))  # the one journal
     core = Core(workers)

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 
 from kiosk.domain.logs import RedactingFormatter
+from kiosk.store.db import private_folder
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(terminal)s] %(message)s"
 
@@ -36,8 +39,10 @@ def setup_logging(
 
     Returns the log file's path. Calling it again replaces the handlers it installed before.
     """
-    log_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(log_dir)  # 0700: the kiosk's user alone reads what happened
     path = log_dir / "kiosk.log"
+    for old in log_dir.glob("kiosk.log*"):  # 0600, also what an older version left readable
+        old.chmod(0o600)
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_kiosk", False):
@@ -46,9 +51,7 @@ def setup_logging(
     formatter = RedactingFormatter(LOG_FORMAT)
     terminal_filter = _TerminalFilter(terminal)
     handlers: list[logging.Handler] = [
-        logging.handlers.RotatingFileHandler(
-            path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
-        )
+        _PrivateRotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
     ]
     if console:
         handlers.append(logging.StreamHandler())
@@ -59,3 +62,13 @@ def setup_logging(
         root.addHandler(handler)
     root.setLevel(level)
     return path
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Every log file, also each one a rollover starts, readable by the kiosk's user only."""
+
+    def _open(self) -> io.TextIOWrapper:
+        stream = super()._open()
+        os.chmod(self.baseFilename, 0o600)
+        return stream
+

@@ -15,16 +15,16 @@ from kiosk.offline.replay import Replayer
 from kiosk.offline.sealing import Sealer
 from kiosk.settings import Settings
 from kiosk.store import Journal
-from kiosk.store.keys import sealing_key
+from kiosk.store.keys import offline_sealing_key
 
-SEALING_KEY_FILE = "offline.key"
+SEALING_KEY_FILE = "offline.key"  # in the data folder, where an older installation kept it
 
 
 def lms_mode(settings: Settings, where: Locations, journal: Journal, core: Core, clock: Clock,
              lms: LibrarySystem) -> tuple[LmsMode, Sealer]:
     """The online/offline monitor, probing and replaying on the core's ticks, and the sealer of
     the offline rows' patron identifiers."""
-    sealer = Sealer(sealing_key(where.data_dir / SEALING_KEY_FILE))
+    sealer = Sealer(offline_sealing_key(journal.store, old_file=where.data_dir / SEALING_KEY_FILE))
     replayer = Replayer(journal, lms, sealer)
     mode = LmsMode(core, lms, clock, probe_interval_s=settings.offline.probe_interval_s,
                    replay=replayer.replay, replay_waiting=replayer.waiting)

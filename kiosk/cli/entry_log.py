@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config or DEMO_DOOR_SETTINGS)
     where = locations(settings, "run" if args.config else "demo")
-    store = open_store(where.database)
+    store = open_store(where.database, key_dir=settings.paths.key_dir)
     try:
         clock = SystemClock(settings.terminal.zone)
         log = EntryLog.from_settings(store, clock.now, settings.entry_log)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -64,6 +65,8 @@ def parser(argv: Sequence[str] = ()) -> tuple[argparse.ArgumentParser, ModuleTyp
 
 def main(argv: Sequence[str] | None = None) -> int:
     limit_malloc_arenas()  # before any thread starts: the kiosk runs all night
+    if argv is None:  # the command itself (not a test calling in): everything it makes is its user's alone
+        os.umask(0o077)
     words = list(sys.argv[1:] if argv is None else argv)
     top, module = parser(words)
     args = top.parse_args(words)

@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.store import open_store
 
     settings = load_settings(args.config or DEMO_SETTINGS)
-    store = open_store(locations(settings, "run" if args.config else "demo").database)
+    store = open_store(locations(settings, "run" if args.config else "demo").database,
+                       key_dir=settings.paths.key_dir)
     try:
         data = report(store, dt.datetime.now(dt.UTC))
     finally:

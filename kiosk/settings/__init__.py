@@ -144,6 +144,7 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
                     update={
                         "data_dir": resolve("paths.data_dir"),
                         "log_dir": resolve("paths.log_dir"),
+                        "key_dir": resolve("paths.key_dir"),
                     }
                 ),
                 "access": settings.access.model_copy(update={
@@ -178,7 +179,7 @@ def _resolve(base: Path, path: Path | None, key: str) -> Path | None:
     return path if path.is_absolute() else (base / path)
 
 
-_PATH_KEYS = (("paths", "data_dir"), ("paths", "log_dir"), ("lms", "seed"),
+_PATH_KEYS = (("paths", "data_dir"), ("paths", "log_dir"), ("paths", "key_dir"), ("lms", "seed"),
               ("lms", "sip2", "tls_ca_file"), ("devices", "announcer", "files_dir"), ("calendar", "file"),
               ("central", "ca_file"), ("central", "seed"))
 

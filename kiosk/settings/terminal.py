@@ -71,6 +71,7 @@ class SessionSettings(Section):
 class PathSettings(Section):
     data_dir: Path | None = None
     log_dir: Path | None = None
+    key_dir: Path | None = None  # the keys: default beside the data folder ("<data_dir>-keys"), never in it
 
 
 class LoggingSettings(Section):

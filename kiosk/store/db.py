@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +53,13 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 
 class Store:
-    """The engine and a session factory; repositories take a Store."""
+    """The engine and a session factory; repositories take a Store. ``key_dir`` is where the
+    installation's keys live: never in the database or its folder (:mod:`kiosk.store.keys`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, key_dir: Path | None = None) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.key_dir = key_dir
 
     def session(self) -> Session:
         return self.sessions()
@@ -71,13 +75,34 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
-def open_store(path: Path, *, revision: str = "head") -> Store:
-    """Open (creating it if needed) the database at ``path`` and migrate it to ``revision``."""
+def open_store(path: Path, *, revision: str = "head", key_dir: Path | None = None) -> Store:
+    """Open (creating it if needed) the database at ``path`` and migrate it to ``revision``. The
+    folder is the kiosk user's alone (0700) and the database files too (0600), whatever they were.
+    ``key_dir``: where the keys are (default: :func:`default_key_dir`)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         engine = create_engine(f"sqlite:///{path}", future=True)
         event.listen(engine, "connect", _on_connect)
         migrate(engine, revision)
+        for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if part.exists():
+                part.chmod(0o600)
     except (OSError, SQLAlchemyError) as exc:
         raise StoreError(f"{path}: cannot open the local database ({exc})") from exc
-    return Store(engine)
+    return Store(engine, key_dir or default_key_dir(path.parent))
+
+
+def default_key_dir(data_dir: Path) -> Path:
+    """Beside the data folder, not in it: ``/var/lib/library-kiosk`` -> ``/var/lib/library-kiosk-keys``.
+    A copy of the data folder (a backup, a support bundle) then holds no key to what is in it."""
+    return data_dir.parent / f"{data_dir.name}-keys"
+
+
+def private_folder(folder: Path) -> Path:
+    """``folder``, made if needed, readable by the kiosk's user only (0700). A shared folder (sticky,
+    like /tmp) or another user's is left as it is: the kiosk makes no folder private but its own."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    state = folder.stat()
+    if not state.st_mode & stat.S_ISVTX and state.st_uid == os.getuid():
+        folder.chmod(0o700)
+    return folder

@@ -58,6 +58,10 @@ class Journal:
         self._store = store
         self._now = now
 
+    @property
+    def store(self) -> Store:
+        return self._store
+
     def append(self, kind: str, payload: dict[str, Any], *, entry_id: str | None = None,
                state: str = JournalState.PENDING, with_rows: Sequence[object] = ()) -> JournalEntry:
         """Write a row (pending, unless told) and commit it before returning. ``with_rows`` (rows of

@@ -95,6 +95,8 @@ class CentralStore:
     def __init__(self, path: Path, *, access_list_key: bytes | None = None) -> None:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        if str(path) != ":memory:":
+            Path(path).chmod(0o600)  # patrons' tokens and PIN verifiers: the owner's alone
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
