@@ -37,13 +37,16 @@ from kiosk.domain.ports import CentralService, Clock
 from kiosk.store import Store
 from kiosk.store.access_cache import DEFAULT_CONSENT_FIELD, AccessCache
 from kiosk.store.access_page import AccessListError
+from kiosk.store.keys import keep_key, read_key
 from kiosk.store.schema import CacheRow
 
 log = logging.getLogger(__name__)
 
 CONFIG_KEY = "central.config"
 CALENDAR_KEY = "central.calendar"
-LIST_KEY = "central.access_list"  # {"key": hex}: the key the live access list is hashed with
+LIST_KEY = "central.access_list"  # where an older version kept the live list's key ({"key": hex})
+CONFIG_KEY_FILE = "access-list.key"  # the access-list key of the terminal config, in the key folder
+LIST_KEY_FILE = "access-list-live.key"  # the key the live access list is hashed with
 MAX_PAGES = 10_000  # a central system that always says "more" must not hold a worker for ever
 MAX_DEVICES, MAX_DEVICE_NAME, MAX_DETAIL = 64, 64, 500  # the contract's limits of a heartbeat
 FIRST_RETRY_S = 5.0
@@ -233,8 +236,8 @@ class CentralSync:
         previous = self._config
         if previous == config:
             return
-        self._save(CONFIG_KEY, {"terminal_id": config.terminal_id, "settings": dict(config.settings),
-                                "access_list_key": config.access_list_key.hex()})
+        self._keep_key(CONFIG_KEY_FILE, config.access_list_key)  # in the key folder, not the database
+        self._save(CONFIG_KEY, {"terminal_id": config.terminal_id, "settings": dict(config.settings)})
         self._config = config
         if previous is None or previous.access_list_key != config.access_list_key:
             log.info("central sync: %s access-list key", "first" if previous is None else "new")
@@ -295,7 +298,7 @@ class CentralSync:
 
     def _list_is_live(self, cache: AccessCache, key: bytes) -> None:
         if self._live_key != key:
-            self._save(LIST_KEY, {"key": key.hex()})
+            self._keep_key(LIST_KEY_FILE, key)
             self._live_key = key
         self._live = cache
 
@@ -315,8 +318,18 @@ class CentralSync:
     def _load_config(self) -> TerminalConfig | None:
         value = self._load(CONFIG_KEY)
         try:
-            return None if value is None else TerminalConfig(
-                str(value["terminal_id"]), dict(value["settings"]), bytes.fromhex(value["access_list_key"]))
+            if value is None:
+                return None
+            if "access_list_key" in value:  # an older version kept the key in the database: moved out
+                self._keep_key(CONFIG_KEY_FILE, bytes.fromhex(value["access_list_key"]))
+                value = {k: v for k, v in value.items() if k != "access_list_key"}
+                self._save(CONFIG_KEY, value)
+            key = self._read_key(CONFIG_KEY_FILE)
+            if key is None:
+                log.warning("central sync: the access-list key is missing from the key folder; waiting for "
+                            "the terminal config")
+                return None
+            return TerminalConfig(str(value["terminal_id"]), dict(value["settings"]), key)
         except (KeyError, TypeError, ValueError):
             log.warning("central sync: the kept terminal config is unreadable; waiting for a new one")
             return None
@@ -324,7 +337,10 @@ class CentralSync:
     def _load_list_key(self) -> bytes | None:
         value = self._load(LIST_KEY)
         try:
-            return None if value is None else bytes.fromhex(value["key"])
+            if value is not None:  # an older version kept the key in the database: moved out
+                self._keep_key(LIST_KEY_FILE, bytes.fromhex(value["key"]))
+                self._delete(LIST_KEY)
+            return self._read_key(LIST_KEY_FILE)
         except (KeyError, TypeError, ValueError):
             log.warning("central sync: the kept access-list key is unreadable; the list is fetched whole")
             return None
@@ -333,6 +349,18 @@ class CentralSync:
         with _store_errors(f"read {key}"), self._store.session() as session:
             row = session.get(CacheRow, key)
             return None if row is None else row.value
+
+    def _read_key(self, name: str) -> bytes | None:
+        return read_key(self._store, name)
+
+    def _keep_key(self, name: str, key: bytes) -> None:
+        keep_key(self._store, name, key)
+
+    def _delete(self, key: str) -> None:
+        with _store_errors(f"drop {key}"), self._store.session() as session, session.begin():
+            row = session.get(CacheRow, key)
+            if row is not None:
+                session.delete(row)
 
     def _save(self, key: str, value: Any) -> None:
         with _store_errors(f"keep {key}"), self._store.session() as session, session.begin():

@@ -6,6 +6,9 @@ data folder, never in it or in the database), each readable by the kiosk's user 
 * ``pseudonym.key``: the pseudonym key (entry-log, journal and PIN-failure tokens). With only the
   database, a token of a CPR number could be searched for in 0.3 s once the key was beside it.
 * ``offline.key``: the sealing key of offline loans' patron identifiers.
+* ``access-list.key`` and ``access-list-live.key``: the municipality's access-list key as the terminal
+  config gives it, and the one the cached access list is hashed with (the same but while a list
+  under a new key comes in).
 
 Keys of an older installation (the pseudonym key in the database, the sealing key in the data
 folder) are moved here on first use, so that the tokens already written keep their meaning.
@@ -65,6 +68,34 @@ def offline_sealing_key(store: Store, old_file: Path | None = None) -> bytes:
 
 def _key(key_file: Path) -> bytes:
     return sealing_key(key_file)
+
+
+def read_key(store: Store, name: str) -> bytes | None:
+    """The key kept as ``name`` (a systemd credential first), None when there is none."""
+    key_file = _credential(name) or _key_dir(store) / name
+    try:
+        return bytes.fromhex(key_file.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{key_file}: not a key ({exc})") from None
+
+
+def keep_key(store: Store, name: str, key: bytes) -> None:
+    """Keep ``key`` as ``name`` (0600, replacing the one there, atomically)."""
+    folder = private_folder(_key_dir(store))
+    final = folder / name
+    temporary = folder / f".{name}.{secrets.token_hex(4)}"
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(key.hex())
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, final)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise StoreError(f"{final}: cannot write the key ({exc.strerror})") from None
 
 
 def _write_key(key_file: Path, key: bytes) -> None:

@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 
 from kiosk.central.outbox import Outbox, OutboxStats
-from kiosk.central.sync import CentralSync, SyncJob
+from kiosk.central.sync import CONFIG_KEY, LIST_KEY, CentralSync, SyncJob
 from kiosk.domain.central import AccessPage
 from kiosk.domain.errors import CentralUnavailable
 from kiosk.domain.model import AuthOutcome, DeviceHealth, DeviceState
 from kiosk.store import Journal, Store, open_store
+from kiosk.store.schema import CacheRow
 from kiosk.testing.memory import ManualClock
 from sync.central.client import CentralClient
 from sync.central.emulator import CentralEmulator
@@ -271,3 +272,37 @@ def test_a_restarted_kiosk_answers_from_what_it_kept_before_it_reaches_the_centr
     assert cache is not None and cache.check(CARD, PIN).auth.outcome is AuthOutcome.OK
     assert restarted.run_due() == ()
     assert cache.check(CARD, PIN).auth.outcome is AuthOutcome.OK
+
+
+def test_the_access_list_key_is_kept_in_the_key_folder_not_in_the_database(
+        central: CentralEmulator, store: Store, clock: ManualClock, tmp_path: Path) -> None:
+    synced(central, store, clock)
+    database = b"".join(p.read_bytes() for p in tmp_path.glob("kiosk.sqlite3*"))
+    assert KEY_A not in database and KEY_A.hex().encode() not in database
+    keys = tmp_path.parent / f"{tmp_path.name}-keys"
+    assert (keys / "access-list.key").read_text() == KEY_A.hex()
+    assert (keys / "access-list-live.key").read_text() == KEY_A.hex()
+
+
+def test_an_older_versions_keys_in_the_database_move_to_the_key_folder(
+        central: CentralEmulator, store: Store, clock: ManualClock, tmp_path: Path) -> None:
+    synced(central, store, clock)
+    keys = tmp_path.parent / f"{tmp_path.name}-keys"
+    for name in ("access-list.key", "access-list-live.key"):
+        (keys / name).unlink()
+    with store.session() as session, session.begin():  # as an older version left them
+        config = session.get(CacheRow, CONFIG_KEY)
+        assert config is not None
+        config.value = {**config.value, "access_list_key": KEY_A.hex()}
+        session.merge(CacheRow(key=LIST_KEY, value={"key": KEY_A.hex()}, etag=None, updated_at=clock.now()))
+    nowhere = RecordingClient(f"http://127.0.0.1:{free_port()}")
+    restarted = make_sync(nowhere, store, clock)
+    config_now = restarted.config()
+    assert config_now is not None and config_now.access_list_key == KEY_A
+    cache = restarted.access_cache()
+    assert cache is not None and cache.check(CARD, PIN).auth.outcome is AuthOutcome.OK
+    assert (keys / "access-list.key").read_text() == KEY_A.hex()
+    with store.session() as session:
+        assert session.get(CacheRow, LIST_KEY) is None
+        kept = session.get(CacheRow, CONFIG_KEY)
+        assert kept is not None and "access_list_key" not in kept.value
