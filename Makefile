@@ -25,7 +25,7 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite
 # listens on the network), a PDF printer, certificates, and tools to read back PDFs and audio.
 APT_TEST_PACKAGES := socat vsmartcard-vpcd printer-driver-cups-pdf poppler-utils openssl sox
 
-.PHONY: demo test lint screenshots texts bench soak crash system-deps clean
+.PHONY: demo test lint screenshots texts bench soak crash fuzz system-deps clean
 
 demo: $(VENV)/.installed
 	$(BIN)/library-kiosk demo
@@ -62,6 +62,11 @@ soak: $(VENV)/.installed
 # Not part of `make test` (the suite runs a small one): the kiosk killed at 110 random points of
 # loans, returns, renewals, door entries and offline replays, restarted, and checked from the LMS's,
 # the tags' and the relay's side (about 8 minutes). Exit 1 when anything was lost or left wrong.
+# Not part of `make test` (the suite runs a quick profile): 203,000 hostile inputs to every parser and
+# client that takes bytes from outside; a line per target (inputs, crashes, hangs, memory). About 6 min.
+fuzz: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.fuzz
+
 crash: $(VENV)/.installed
 	@$(MAKE) --no-print-directory system-deps PACKAGES="$(APT_PACKAGES) $(APT_TEST_PACKAGES)"
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.crash
