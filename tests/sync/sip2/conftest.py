@@ -13,6 +13,7 @@ import pytest
 from sync.sip2.codec import Message, decode, encode, format_date, message
 from sync.sip2.emulator import Quirks, Sip2Emulator
 from sync.sip2.emulator_data import load_data
+from tests.sync.sip2.scripted_acs import ScriptedAcs
 
 INSTITUTION = "DK-775100"
 ANNA, BO, BLOCKED, OWES, NO_CONSENT, BORROWER = (
@@ -332,3 +333,13 @@ def sip(connect: Callable[..., SipClient]) -> SipClient:
     client = connect()
     assert client.login().fixed["ok"] == "1"
     return client
+
+
+@pytest.fixture
+def servers() -> Iterator[list[ScriptedAcs]]:
+    """Scripted ACSs a test starts (``serve`` in test_client); all stopped at the end."""
+    started: list[ScriptedAcs] = []
+    yield started
+    for server in started:
+        server.stop()
+

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ssl
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,14 +43,6 @@ def account(port: int, **changes: object) -> Sip2Settings:
                                    timeout_s=0.5, retries=2, keepalive_s=0)
     base.update(changes)
     return Sip2Settings(**base)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def servers() -> Iterator[list[ScriptedAcs]]:
-    started: list[ScriptedAcs] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def serve(servers: list[ScriptedAcs], handler: object, **kw: object) -> ScriptedAcs:

@@ -23,14 +23,6 @@ COUNTS = ("hold_items_count", "overdue_items_count", "charged_items_count", "fin
           "recall_items_count", "unavailable_holds_count")
 
 
-@pytest.fixture
-def servers() -> Iterator[list[ScriptedAcs]]:
-    started: list[ScriptedAcs] = []
-    yield started
-    for server in started:
-        server.stop()
-
-
 def patron_reply(req: bytes, counts: str, *fields: tuple[str, str]) -> bytes:
     return reply(message("64", {"patron_status": " " * 14, "language": "000", "transaction_date": DATE,
                                 **dict.fromkeys(COUNTS, counts)},
