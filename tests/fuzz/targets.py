@@ -170,10 +170,11 @@ def _sip2_adapter(reply: bytes) -> object:
 
 
 @contextlib.contextmanager
-def _hostile_tcp(close_after: bool = False) -> Iterator[Any]:
-    """A server that answers whatever comes with the bytes of the moment (and hangs up after the
-    first answer, with ``close_after``: HTTP with Connection: close)."""
-    state: dict[str, bytes] = {"reply": b""}
+def hostile_tcp(close_after: bool = False) -> Iterator[tuple[dict[str, Any], int]]:
+    """A server on a free port that answers whatever comes with ``state["reply"]``: bytes, or a
+    function that writes to the connection as it likes (slowly, endlessly); with ``close_after`` it
+    hangs up after the first answer (HTTP with Connection: close). Yields (state, port)."""
+    state: dict[str, Any] = {"reply": b""}
     server = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
@@ -189,7 +190,8 @@ def _hostile_tcp(close_after: bool = False) -> Iterator[Any]:
             with conn, contextlib.suppress(OSError):
                 conn.settimeout(1.0)
                 while conn.recv(65536):
-                    conn.sendall(state["reply"])
+                    reply = state["reply"]
+                    conn.sendall(reply) if isinstance(reply, bytes) else reply(conn)
                     if close_after:
                         break
 
@@ -287,7 +289,7 @@ def _scenario(data: dict[str, Any]) -> object:
 
 @contextlib.contextmanager
 def _hostile_http() -> Iterator[Any]:
-    with _hostile_tcp(close_after=True) as (state, port):
+    with hostile_tcp(close_after=True) as (state, port):
         yield state, port
 
 
@@ -333,7 +335,7 @@ def targets() -> list[Target]:
     return [
         Target("sip2-decode", _sip2_frames(), _sip2_decode, (KioskError,)),
         Target("sip2-adapter", _sip2_frames(), _sip2_adapter, (KioskError,)),
-        Target("sip2-client", _hostile_lines(), _sip2_client, (KioskError,), setup=_hostile_tcp),
+        Target("sip2-client", _hostile_lines(), _sip2_client, (KioskError,), setup=hostile_tcp),
         Target("tag-decode", _tag_memories(), _tag, _TAG_ERRORS),
         Target("scanner", st.text(max_size=120) | st.from_regex(r";?\d{10,20}=\d{0,20}\??", fullmatch=True),
                _scan, (KioskError,)),

@@ -4,44 +4,17 @@ documented error (CentralUnavailable), in bounded time and memory."""
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from sync.central.client import CentralClient, CentralUnavailable
+from tests.fuzz.targets import hostile_tcp
 
 Answer = Callable[[socket.socket], None]
-
-
-def serve_once(answer: Answer) -> Iterator[str]:
-    server = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def run() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)  # the request
-                with contextlib.suppress(OSError):  # the client hung up: what it should do
-                    answer(conn)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    server.close()
-    thread.join(2)
 
 
 def headers(length: int | None = None, extra: str = "") -> bytes:
@@ -51,7 +24,9 @@ def headers(length: int | None = None, extra: str = "") -> bytes:
 
 @pytest.fixture
 def hostile(request: pytest.FixtureRequest) -> Iterator[str]:
-    yield from serve_once(request.param)
+    with hostile_tcp(close_after=True) as (state, port):
+        state["reply"] = request.param
+        yield f"http://127.0.0.1:{port}"
 
 
 def endless(conn: socket.socket) -> None:
