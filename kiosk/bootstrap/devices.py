@@ -156,11 +156,8 @@ def _door_sensor(settings: DeviceSettings, closers: list[Closer], boards: dict[s
     if config.kind == "memory":
         return MemoryDoorSensor()
     from hardware.door.contact import NumatoDoorSensor
-    from hardware.door.relay import NumatoBoard
 
-    board = _relay_board("numato" if config.kind == "numato" else config.kind, config.port, boards, closers,
-                         simulators)
-    assert isinstance(board, NumatoBoard)
+    board = _input_board(config.kind, config.port, boards, closers, simulators)
     sensor = NumatoDoorSensor(board, config.pin, open_level=config.open_when == "high")
     closers.append(sensor.stop)
     return sensor
@@ -174,11 +171,8 @@ def _exit_button(settings: DeviceSettings, closers: list[Closer], boards: dict[s
     if config.kind == "memory":
         return MemoryExitButton()
     from hardware.door.contact import NumatoExitButton
-    from hardware.door.relay import NumatoBoard
 
-    board = _relay_board("numato" if config.kind == "numato" else config.kind, config.port, boards, closers,
-                         simulators)
-    assert isinstance(board, NumatoBoard)
+    board = _input_board(config.kind, config.port, boards, closers, simulators)
     button = NumatoExitButton(board, config.pin, pressed_level=config.pressed_when == "high")
     closers.append(button.stop)
     return button
@@ -199,6 +193,17 @@ def _relay_output(name: Literal["lights", "alarm"], settings: DeviceSettings, cl
         raise ConfigError(f"devices.{name}: channel {config.channel} on {config.port} is the door's")
     board = _relay_board(config.kind, config.port, boards, closers, simulators)
     return RelayChannelOutput(board, config.channel, name)
+
+
+def _input_board(kind: str, port: str, boards: dict[str, Any], closers: list[Closer], simulators: Any
+                 ) -> Any:
+    """The Numato board whose GPIO inputs carry the door contact and the exit button (shared with
+    the lock and the outputs on the same port)."""
+    from hardware.door.relay import NumatoBoard
+
+    board = _relay_board(kind, port, boards, closers, simulators)
+    assert isinstance(board, NumatoBoard)  # _relay_board refuses an LCUS board on a Numato's port
+    return board
 
 
 def _relay_board(kind: str, port: str, boards: dict[str, Any], closers: list[Closer], simulators: Any) -> Any:
