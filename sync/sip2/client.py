@@ -235,20 +235,23 @@ class Sip2Client:
         # One deadline for the whole request: stale frames, resend requests and our resends do not
         # start the wait again (each wait is at most timeout_s, and there are at most retries + 1).
         deadline = time.monotonic() + account.timeout_s * (retries + 1)
+        late = f"no answer to {MESSAGES[request.command].name} in time"
         while True:
             try:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    self._conn.close()
-                    if request.command in CHANGING:
-                        raise Sip2OutcomeUnknown(f"no answer to {MESSAGES[request.command].name} in time")
-                    raise Sip2Timeout(f"no answer to {MESSAGES[request.command].name} in time")
+                    raise Sip2Timeout(late)
                 raw = self._conn.receive(min(account.timeout_s, left))
             except Sip2Timeout:
-                if request.command in CHANGING and not account.error_detection:
+                # A spent deadline is the end, not a cue to resend; and a changing request without
+                # sequence numbers is never sent twice.
+                spent = time.monotonic() >= deadline
+                if request.command in CHANGING and (spent or not account.error_detection):
                     self._conn.close()
-                    raise Sip2OutcomeUnknown(
-                        f"no answer to {MESSAGES[request.command].name} in time") from None
+                    raise Sip2OutcomeUnknown(late) from None
+                if spent:
+                    self._conn.close()
+                    raise
                 resends += 1
                 if resends > retries:
                     self._conn.close()

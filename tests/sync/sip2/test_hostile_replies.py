@@ -4,6 +4,7 @@ None of them may crash, hang or grow the kiosk."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -139,3 +140,26 @@ def test_a_telnet_banner_without_the_prompt_is_cut_off(servers: list[ScriptedAcs
     with pytest.raises(Sip2ProtocolError, match="without the prompt"):
         client.connect()
     client.close()
+
+
+def test_a_spent_deadline_ends_the_request_without_a_resend_or_a_new_connection(
+        servers: list[ScriptedAcs], caplog: pytest.LogCaptureFixture) -> None:
+    """With retries left, a deadline spent on stale frames is still the end: no frame sent again,
+    no reconnecting to ask once more."""
+    def handler(req: bytes, conn: Connection) -> object:
+        if req.startswith(b"17"):
+            def drip() -> Iterator[bytes]:
+                for _ in range(12):
+                    time.sleep(0.2)
+                    yield acs_status(req)
+            return drip()
+        return standard(req)
+
+    acs = serve(servers, handler)
+    client = Sip2Client(account(acs.port, timeout_s=0.5, retries=1))
+    with caplog.at_level(logging.INFO), pytest.raises(Sip2Timeout):
+        Sip2LibrarySystem(client).item_info("5010000001")
+    client.close()
+    assert "sending the same frame again" not in caplog.text  # not onto the connection it just closed
+    assert len(acs.connections) == 1
+    assert [f[:2] for f in acs.frames if f.startswith(b"17")] == [b"17"]
