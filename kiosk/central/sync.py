@@ -236,7 +236,7 @@ class CentralSync:
         previous = self._config
         if previous == config:
             return
-        self._keep_key(CONFIG_KEY_FILE, config.access_list_key)  # in the key folder, not the database
+        keep_key(self._store, CONFIG_KEY_FILE, config.access_list_key)  # in the key folder, not the database
         self._save(CONFIG_KEY, {"terminal_id": config.terminal_id, "settings": dict(config.settings)})
         self._config = config
         if previous is None or previous.access_list_key != config.access_list_key:
@@ -298,7 +298,7 @@ class CentralSync:
 
     def _list_is_live(self, cache: AccessCache, key: bytes) -> None:
         if self._live_key != key:
-            self._keep_key(LIST_KEY_FILE, key)
+            keep_key(self._store, LIST_KEY_FILE, key)
             self._live_key = key
         self._live = cache
 
@@ -321,10 +321,10 @@ class CentralSync:
             if value is None:
                 return None
             if "access_list_key" in value:  # an older version kept the key in the database: moved out
-                self._keep_key(CONFIG_KEY_FILE, bytes.fromhex(value["access_list_key"]))
+                keep_key(self._store, CONFIG_KEY_FILE, bytes.fromhex(value["access_list_key"]))
                 value = {k: v for k, v in value.items() if k != "access_list_key"}
                 self._save(CONFIG_KEY, value)
-            key = self._read_key(CONFIG_KEY_FILE)
+            key = read_key(self._store, CONFIG_KEY_FILE)
             if key is None:
                 log.warning("central sync: the access-list key is missing from the key folder; waiting for "
                             "the terminal config")
@@ -338,9 +338,9 @@ class CentralSync:
         value = self._load(LIST_KEY)
         try:
             if value is not None:  # an older version kept the key in the database: moved out
-                self._keep_key(LIST_KEY_FILE, bytes.fromhex(value["key"]))
+                keep_key(self._store, LIST_KEY_FILE, bytes.fromhex(value["key"]))
                 self._delete(LIST_KEY)
-            return self._read_key(LIST_KEY_FILE)
+            return read_key(self._store, LIST_KEY_FILE)
         except (KeyError, TypeError, ValueError):
             log.warning("central sync: the kept access-list key is unreadable; the list is fetched whole")
             return None
@@ -349,12 +349,6 @@ class CentralSync:
         with _store_errors(f"read {key}"), self._store.session() as session:
             row = session.get(CacheRow, key)
             return None if row is None else row.value
-
-    def _read_key(self, name: str) -> bytes | None:
-        return read_key(self._store, name)
-
-    def _keep_key(self, name: str, key: bytes) -> None:
-        keep_key(self._store, name, key)
 
     def _delete(self, key: str) -> None:
         with _store_errors(f"drop {key}"), self._store.session() as session, session.begin():

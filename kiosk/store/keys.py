@@ -54,7 +54,7 @@ def pseudonymizer(store: Store) -> Pseudonymizer:
             if row is not None:  # an older installation's: moved out of the database, same key
                 _write_key(key_file, bytes.fromhex(str(row.value)))
                 session.execute(delete(CacheRow).where(CacheRow.key == KEY_NAME))
-    return Pseudonymizer(_key(key_file))
+    return Pseudonymizer(sealing_key(key_file))
 
 
 def offline_sealing_key(store: Store, old_file: Path | None = None) -> bytes:
@@ -63,10 +63,6 @@ def offline_sealing_key(store: Store, old_file: Path | None = None) -> bytes:
     if old_file is not None and old_file.exists() and not key_file.exists():
         _write_key(key_file, bytes.fromhex(old_file.read_text(encoding="ascii").strip()))
         old_file.unlink()
-    return sealing_key(key_file)
-
-
-def _key(key_file: Path) -> bytes:
     return sealing_key(key_file)
 
 
@@ -83,31 +79,31 @@ def read_key(store: Store, name: str) -> bytes | None:
 
 def keep_key(store: Store, name: str, key: bytes) -> None:
     """Keep ``key`` as ``name`` (0600, replacing the one there, atomically)."""
-    folder = private_folder(_key_dir(store))
-    final = folder / name
-    temporary = folder / f".{name}.{secrets.token_hex(4)}"
+    final = _key_dir(store) / name
+    temporary = final.with_name(f".{name}.{secrets.token_hex(4)}")
+    _write_key(temporary, key)
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(key.hex())
-            file.flush()
-            os.fsync(file.fileno())
         os.replace(temporary, final)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise StoreError(f"{final}: cannot write the key ({exc.strerror})") from None
 
 
-def _write_key(key_file: Path, key: bytes) -> None:
-    private_folder(key_file.parent)
+def _write_key(key_file: Path, key: bytes) -> bool:
+    """Write ``key`` to a new ``key_file`` (0600 in a 0700 folder); False if the file exists already
+    (made by another process meanwhile: that one stands)."""
     try:
+        private_folder(key_file.parent)
         descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(key.hex())
+            file.flush()
+            os.fsync(file.fileno())
     except FileExistsError:
-        return
-    with os.fdopen(descriptor, "w", encoding="ascii") as file:
-        file.write(key.hex())
-        file.flush()
-        os.fsync(file.fileno())
+        return False
+    except OSError as exc:
+        raise StoreError(f"{key_file}: cannot write the key ({exc.strerror})") from None
+    return True
 
 
 def sealing_key(key_file: Path) -> bytes:
@@ -122,15 +118,4 @@ def sealing_key(key_file: Path) -> bytes:
     except (OSError, ValueError) as exc:
         raise StoreError(f"{key_file}: not a key ({exc})") from None
     key = secrets.token_bytes(32)
-    try:
-        private_folder(key_file.parent)
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(key.hex())
-            file.flush()
-            os.fsync(file.fileno())
-    except FileExistsError:  # made by another process meanwhile: use that one
-        return sealing_key(key_file)
-    except OSError as exc:
-        raise StoreError(f"{key_file}: cannot write the key ({exc.strerror})") from None
-    return key
+    return key if _write_key(key_file, key) else sealing_key(key_file)
