@@ -3,7 +3,8 @@ gives a PIN guesser three fresh tries) and shared by every process on the databa
 the door of one terminal count together).
 
 A card is known only by a pseudonymous token (:class:`~kiosk.domain.privacy.Pseudonymizer`), never
-by its number; a row lives as long as its lock-out (``until``, UTC) and is purged when read after.
+by its number; a row counts as long as its lock-out (``until``, UTC) and is purged by the next
+wrong PIN after.
 """
 
 from __future__ import annotations
@@ -29,19 +30,22 @@ class StoredPinFailures:
         return PREFIX + self._pseudonymize(f"pin-failures:{credential.kind.value}:{credential.value}")
 
     def count(self, credential: Credential) -> int:
+        """A read only: every card presented asks, and a write (an fsync) each time is not needed."""
         now = self._now().astimezone(dt.UTC)
-        with self._store.session() as session, session.begin():
-            session.execute(delete(CacheRow).where(CacheRow.key.startswith(PREFIX),
-                                                   CacheRow.updated_at <= now))
-            row = session.execute(select(CacheRow).where(CacheRow.key == self._key(credential))
-                                  ).scalar_one_or_none()
+        with self._store.session() as session:
+            row = session.execute(select(CacheRow).where(CacheRow.key == self._key(credential),
+                                                         CacheRow.updated_at > now)).scalar_one_or_none()
             return int(row.value) if row is not None else 0
 
     def failed(self, credential: Credential, count: int, lockout_s: float) -> None:
-        """``updated_at`` holds when the lock-out ends (the cache table's one time column)."""
-        until = self._now().astimezone(dt.UTC) + dt.timedelta(seconds=lockout_s)
+        """``updated_at`` holds when the lock-out ends (the cache table's one time column); the rows
+        whose lock-out has ended go in the same write."""
+        now = self._now().astimezone(dt.UTC)
         with self._store.session() as session, session.begin():
-            session.merge(CacheRow(key=self._key(credential), value=count, etag=None, updated_at=until))
+            ended = CacheRow.key.startswith(PREFIX) & (CacheRow.updated_at <= now)
+            session.execute(delete(CacheRow).where(ended))
+            session.merge(CacheRow(key=self._key(credential), value=count, etag=None,
+                                   updated_at=now + dt.timedelta(seconds=lockout_s)))
 
     def clear(self, credential: Credential) -> None:
         with self._store.session() as session, session.begin():
