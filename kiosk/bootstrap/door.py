@@ -10,6 +10,7 @@ from kiosk.bootstrap.check import terminal_calendar
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core
 from kiosk.domain.ports import Clock, Devices, LibrarySystem
+from kiosk.domain.privacy import Pseudonymizer
 from kiosk.door.access_rules import AccessRules
 from kiosk.door.calendar import BranchCalendar, Opening
 from kiosk.door.entry import EntryController, EntryView
@@ -22,7 +23,6 @@ from kiosk.settings import AccessSettings, Settings
 from kiosk.store import Journal, Store
 from kiosk.store.access_lists import load_revocations, load_staff_list
 from kiosk.store.entry_log import EntryLog
-from kiosk.store.keys import pseudonymizer
 
 
 def access_rules(settings: AccessSettings, pseudonym: Callable[[str], str] | None) -> AccessRules:
@@ -43,13 +43,12 @@ def branch_calendar(settings: Settings) -> BranchCalendar:
 
 
 def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core, clock: Clock,
-                  lms: LibrarySystem, devices: Devices, cached: CachedAuth | None = None
-                  ) -> tuple[EntryFactory, Callable[[], Opening], int]:
+                  lms: LibrarySystem, devices: Devices, pseudonym: Pseudonymizer,
+                  cached: CachedAuth | None = None) -> tuple[EntryFactory, Callable[[], Opening], int]:
     """The entrance panel, attached to the core; the session gets the entry controller's factory,
     the opening state to show and how many children a patron may bring in. ``cached`` answers from
     the cached access list when the LMS does not answer in time."""
     calendar = branch_calendar(settings)
-    pseudonym = pseudonymizer(store)
     rules = access_rules(settings.access, pseudonym)
     entry_log = EntryLog.from_settings(store, clock.now, settings.entry_log)
     terminal_settings = settings.terminal

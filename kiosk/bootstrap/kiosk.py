@@ -156,7 +156,7 @@ def build(
     pin_failures = StoredPinFailures(store, pseudonyms, the_clock.now)
     if terminal.role is Role.DOOR:
         entry, opening_now, max_children = door_terminal(settings, store, journal, core, the_clock, lms,
-                                                         devices, cached)
+                                                         devices, pseudonyms, cached)
         session = SessionService.for_door(core, lms, the_clock, session_settings, entry=entry,
                                           opening_now=opening_now, language=terminal.language,
                                           max_children=max_children,
