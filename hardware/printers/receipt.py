@@ -14,14 +14,14 @@ import textwrap
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import serial
-from escpos.constants import RT_MASK_ONLINE, RT_STATUS_ONLINE  # type: ignore[import-untyped]
-from escpos.escpos import Escpos  # type: ignore[import-untyped]
-from escpos.exceptions import Error as EscposError  # type: ignore[import-untyped]
-from escpos.printer import File, Network, Serial, Usb  # type: ignore[import-untyped]
 
 from hardware.link import BACKOFF_S, DeviceLink
+from hardware.printers import escpos_lib
 from kiosk.domain.errors import DeviceUnavailable
 from kiosk.domain.model import DeviceHealth, DeviceState, Receipt
 from kiosk.settings import ReceiptPrinterSettings
@@ -100,12 +100,7 @@ def wrap(text: str, columns: int) -> list[str]:
     return lines
 
 
-class _Serial(Serial):  # type: ignore[misc]  # python-escpos is untyped
-    """python-escpos's Serial reads a status answer with ``read(16)``, which on a serial port waits
-    out the whole timeout; a DLE EOT answer is exactly one byte (Epson ESC/POS reference)."""
-
-    def _read(self) -> bytes:
-        return bytes(self.device.read(1))
+Escpos = Any  # python-escpos's printer (untyped), from :mod:`hardware.printers.escpos_classes`
 
 
 class _NoAnswer(Exception):
@@ -136,7 +131,11 @@ class EscPosReceiptPrinter:
         profile: str = PROFILE,
         timeout_s: float = 1.0,
         backoff_s: Sequence[float] = BACKOFF_S,
+        cache_dir: Path | None = None,
     ) -> None:
+        """``cache_dir``: a private folder for python-escpos's printer database (see
+        :mod:`hardware.printers.escpos_lib`); python-escpos is imported when the printer is first
+        opened."""
         if columns < 20:
             raise ValueError(f"a receipt needs at least 20 columns, not {columns}")
         self.connection = connection
@@ -148,9 +147,16 @@ class EscPosReceiptPrinter:
         self._lock = threading.Lock()
         self._unfinished = False
         self._last_status: str = ""
-        self._link: DeviceLink[Escpos] = DeviceLink(
-            name, self._open, self._close, backoff_s=backoff_s, failures=(OSError, EscposError)
-        )
+        self._cache_dir = cache_dir
+        self._lib: ModuleType | None = None
+        # python-escpos's own errors are turned into DeviceUnavailable where they are caught.
+        self._link: DeviceLink[Escpos] = DeviceLink(name, self._open, self._close, backoff_s=backoff_s,
+                                                    failures=(OSError,))
+
+    @property
+    def _failures(self) -> tuple[type[BaseException], ...]:
+        """What a printer that stopped working raises (python-escpos is loaded once it is open)."""
+        return (OSError, _NoAnswer, *((self._lib.EscposError,) if self._lib is not None else ()))
 
     def print_receipt(self, receipt: Receipt) -> None:
         with self._lock:
@@ -163,7 +169,7 @@ class EscPosReceiptPrinter:
                 if self._can_read:
                     self._confirm(printer)
                 self._unfinished = False
-            except (OSError, EscposError, _NoAnswer) as exc:
+            except self._failures as exc:
                 self._link.fail(exc if not isinstance(exc, _NoAnswer) else "not answering")
                 raise DeviceUnavailable(f"{self.name}: {self._link.health().detail}") from exc
         log.info("%s: receipt printed (%d lines)", self.name, len(receipt.lines))
@@ -180,7 +186,7 @@ class EscPosReceiptPrinter:
                 return DeviceHealth(self.name, DeviceState.OK, "write-only connection: no paper status")
             try:
                 status = self._status(printer)
-            except (OSError, EscposError, _NoAnswer) as exc:
+            except self._failures as exc:
                 self._link.fail(exc if not isinstance(exc, _NoAnswer) else "not answering")
                 return self._link.health()
             return self._health_of(status)
@@ -191,20 +197,21 @@ class EscPosReceiptPrinter:
 
     def _open(self) -> Escpos:
         conn = self.connection
+        lib = self._lib = escpos_lib.load(self._cache_dir)
         printer: Escpos
         if isinstance(conn, SerialConnection):
-            printer = _Serial(devfile=conn.path, baudrate=conn.baudrate, timeout=self._timeout_s,
+            printer = lib.SerialPrinter(devfile=conn.path, baudrate=conn.baudrate, timeout=self._timeout_s,
                              dsrdtr=conn.dsrdtr, profile=self._profile)
         elif isinstance(conn, UsbConnection):
-            printer = Usb(conn.vendor_id, conn.product_id, timeout=int(self._timeout_s * 1000),
+            printer = lib.Usb(conn.vendor_id, conn.product_id, timeout=int(self._timeout_s * 1000),
                           in_ep=conn.in_ep, out_ep=conn.out_ep, profile=self._profile)
         elif isinstance(conn, NetworkConnection):
-            printer = Network(conn.host, conn.port, timeout=self._timeout_s, profile=self._profile)
+            printer = lib.Network(conn.host, conn.port, timeout=self._timeout_s, profile=self._profile)
         else:
-            printer = File(conn.path, profile=self._profile)
+            printer = lib.File(conn.path, profile=self._profile)
         try:
             printer.open()
-        except (EscposError, OSError, ValueError) as exc:  # pyusb without a backend: ValueError
+        except (lib.EscposError, OSError, ValueError) as exc:  # pyusb without a backend: ValueError
             printer.device = False  # so python-escpos's __del__ does not try to close it again
             raise DeviceUnavailable(f"cannot open {describe(conn)}: {str(exc).splitlines()[0]}") from exc
         return printer
@@ -247,11 +254,13 @@ class EscPosReceiptPrinter:
 
     def _status(self, printer: Escpos) -> _Status:
         """Ask DLE EOT 1 (online) and DLE EOT 4 (paper sensor)."""
+        lib = self._lib
+        assert lib is not None  # loaded by _open
         self._drop_stale_answers(printer)
-        answer = bytes(printer.query_status(RT_STATUS_ONLINE))
+        answer = bytes(printer.query_status(lib.RT_STATUS_ONLINE))
         if not answer:
             raise _NoAnswer
-        online = not answer[0] & RT_MASK_ONLINE  # the test python-escpos's is_online() makes
+        online = not answer[0] & lib.RT_MASK_ONLINE  # the test python-escpos's is_online() makes
         self._drop_stale_answers(printer)
         return _Status(online, printer.paper_status())
 

@@ -44,9 +44,11 @@ from kiosk.testing.memory import (
 Closer = Callable[[], None]
 
 
-def build_devices(settings: DeviceSettings, closers: list[Closer], simulators: Any = None) -> Devices:
+def build_devices(settings: DeviceSettings, closers: list[Closer], simulators: Any = None,
+                  cache_dir: Path | None = None) -> Devices:
     """The devices the settings ask for; the ``simulated`` ones on ``simulators`` (see
-    :func:`simulators_for`). Each driver's ``close`` is added to ``closers``."""
+    :func:`simulators_for`). Each driver's ``close`` is added to ``closers``. ``cache_dir``: a
+    private folder where a driver may keep what it would otherwise work out on every start."""
     boards: dict[str, Any] = {}
     if simulators is None and "simulated" in _kinds(settings):
         raise ConfigError("devices: a simulated device needs its simulators (the demo makes them)")
@@ -59,7 +61,7 @@ def build_devices(settings: DeviceSettings, closers: list[Closer], simulators: A
         exit_button=_exit_button(settings, closers, boards, simulators),
         lights=_relay_output("lights", settings, closers, boards, simulators),
         alarm=_relay_output("alarm", settings, closers, boards, simulators),
-        receipt_printer=_receipt_printer(settings, closers, simulators),
+        receipt_printer=_receipt_printer(settings, closers, simulators, cache_dir),
         document_printer=_document_printer(settings),
         announcer=_announcer(settings, closers),
     )
@@ -222,8 +224,8 @@ def _relay_board(kind: str, port: str, boards: dict[str, Any], closers: list[Clo
     return boards[port]
 
 
-def _receipt_printer(settings: DeviceSettings, closers: list[Closer], simulators: Any
-                     ) -> ReceiptPrinter | None:
+def _receipt_printer(settings: DeviceSettings, closers: list[Closer], simulators: Any,
+                     cache_dir: Path | None) -> ReceiptPrinter | None:
     config = settings.receipt_printer
     if config.kind == "none":
         return None
@@ -233,7 +235,8 @@ def _receipt_printer(settings: DeviceSettings, closers: list[Closer], simulators
 
     if config.kind == "simulated":
         config = config.model_copy(update={"kind": "serial", "port": simulators.printer_port()})
-    printer = EscPosReceiptPrinter(connection_from_settings(config), columns=config.columns)
+    printer = EscPosReceiptPrinter(connection_from_settings(config), columns=config.columns,
+                                   cache_dir=cache_dir)
     closers.append(printer.close)
     return printer
 

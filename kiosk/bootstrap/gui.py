@@ -7,6 +7,7 @@ starts, and decides nothing.
 from __future__ import annotations
 
 import logging
+import shlex
 import signal
 from collections.abc import Callable
 
@@ -17,6 +18,7 @@ from hardware.scanner.wedge_source import KeyboardWedgeScanner
 from kiosk.bootstrap.kiosk import Kiosk
 from ui.bridge import CoreBridge
 from ui.main_window import ActivityFilter, KioskWindow
+from ui.sounds import Sounds
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Callable[[Kiosk], QWidget
         title=settings.terminal.name or settings.terminal.branch,
         languages=settings.terminal.languages,
         now=kiosk.clock.now,
+        sounds=Sounds(player=shlex.split(settings.devices.announcer.player) or ("aplay",)),
     )
     bridge = CoreBridge(kiosk.core)
     bridge.notified.connect(window.show_view)

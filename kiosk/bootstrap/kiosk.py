@@ -17,7 +17,6 @@ from kiosk.bootstrap.central import central_system
 from kiosk.bootstrap.check import check_settings, terminal_calendar
 from kiosk.bootstrap.demo import DemoCard, demo_cards, demo_tags
 from kiosk.bootstrap.devices import build_devices, simulators_for
-from kiosk.bootstrap.door import door_terminal
 from kiosk.bootstrap.lms import library_system, receipt_mailer
 from kiosk.bootstrap.log_files import setup_logging
 from kiosk.bootstrap.offline import circulation, lms_mode
@@ -135,7 +134,7 @@ def build(
     try:
         lms, seed, institution = library_system(settings, closers)
         simulators = simulators_for(settings.devices, closers, where.data_dir / "cables")
-        devices = build_devices(settings.devices, closers, simulators)
+        devices = build_devices(settings.devices, closers, simulators, cache_dir=where.data_dir / "cache")
     except BaseException:
         for closer in reversed(closers):
             closer()
@@ -155,6 +154,8 @@ def build(
     pseudonyms = pseudonymizer(store)
     pin_failures = StoredPinFailures(store, pseudonyms, the_clock.now)
     if terminal.role is Role.DOOR:
+        from kiosk.bootstrap.door import door_terminal  # a borrowing kiosk does not load the door's rules
+
         entry, opening_now, max_children = door_terminal(settings, store, journal, core, the_clock, lms,
                                                          devices, pseudonyms, cached)
         session = SessionService.for_door(core, lms, the_clock, session_settings, entry=entry,

@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-import holidays
-
-from kiosk.settings.calendar import BranchSettings, PeriodKind, PeriodRule
+from kiosk.settings.calendar import BranchSettings, PeriodKind, PeriodRule, country_holidays
 
 UTC = dt.UTC
 _HORIZON_DAYS = 8  # how far state_at looks either side for the ends of the current period
@@ -145,9 +143,8 @@ class BranchCalendar:
     def __init__(self, branch: BranchSettings, language: HolidayLanguage = "da") -> None:
         self.branch = branch
         self.zone = branch.tz()
-        self._holidays = holidays.country_holidays(
-            branch.holidays.country, categories=branch.holidays.categories,
-            language="da" if language == "da" else "en_US")
+        self._holidays = country_holidays(branch.holidays.country, branch.holidays.categories,
+                                          language="da" if language == "da" else "en_US")
 
     def state_at(self, when: dt.datetime) -> OpeningState:
         """The opening state at ``when`` (any aware datetime).

@@ -11,14 +11,19 @@ closed. See ``config/demo/calendar.toml`` for a commented example.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import importlib.util
 import itertools
 import re
+import sys
+import types
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+import holidays.registry
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from kiosk.domain.errors import ConfigError
@@ -102,6 +107,36 @@ class WeekSettings(Section):
         return days[date.weekday()]
 
 
+def country_holidays(country: str, categories: tuple[str, ...], language: str | None = None
+                     ) -> holidays.HolidayBase:
+    """The public holidays of ``country`` (``DK``), from the ``holidays`` package, which loads every one
+    of its 250 countries (0.2-0.3 s and 11 MB) when any is asked for: here only the one named is
+    imported. An unknown country is :class:`NotImplementedError`, an unknown category ValueError."""
+    _import_country(country)
+    return holidays.country_holidays(country, categories=categories, language=language)
+
+
+def _import_country(country: str) -> None:
+    """Import the module of ``country`` without the package ``holidays.countries``'s ``__init__``
+    (which imports all of them); the registry then finds the module already imported."""
+    module = next((name for name, entity in holidays.registry.COUNTRIES.items() if country in entity[1:]),
+                  None)
+    full_name = f"holidays.countries.{module}"
+    if module is None or full_name in sys.modules or "holidays.countries" in sys.modules:
+        return
+    spec = importlib.util.find_spec("holidays.countries")
+    if spec is None or spec.submodule_search_locations is None:
+        return
+    package = types.ModuleType("holidays.countries")  # a stand-in for the package, only while importing
+    package.__path__ = list(spec.submodule_search_locations)
+    sys.modules["holidays.countries"] = package
+    try:
+        importlib.import_module(full_name)
+    finally:
+        if sys.modules.get("holidays.countries") is package:
+            del sys.modules["holidays.countries"]
+
+
 class HolidaySettings(Section):
     """Public holidays from the ``holidays`` package; closed for self-service unless ``periods``."""
 
@@ -112,7 +147,7 @@ class HolidaySettings(Section):
     @model_validator(mode="after")
     def _known(self) -> HolidaySettings:
         try:
-            holidays.country_holidays(self.country, categories=self.categories)
+            country_holidays(self.country, self.categories)
         except NotImplementedError:
             raise ValueError(f"country: {self.country!r} is not known to the holidays package") from None
         except ValueError as exc:

@@ -262,3 +262,55 @@ def test_a_printer_that_does_not_answer_is_unavailable(pty_pair: PtyPair) -> Non
 )
 def test_settings_name_the_connection(section: dict[str, object], connection: object) -> None:
     assert connection_from_settings(ReceiptPrinterSettings.model_validate(section)) == connection
+
+
+def _in_a_new_process(program: str) -> list[str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60,
+                          env={k: v for k, v in __import__("os").environ.items()
+                               if k != "ESCPOS_CAPABILITIES_PICKLE_DIR"})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_python_escpos_is_loaded_at_the_first_receipt_and_its_cache_kept_in_the_kiosks_folder(
+        tmp_path: Path) -> None:
+    """Not at start (0.2 s, 14 MB); and its printer database is parsed once, not on every start into
+    a new temporary folder that stays behind."""
+    cache = tmp_path / "cache"
+    program = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from hardware.printers.receipt import EscPosReceiptPrinter, FileConnection\n"
+        "from kiosk.domain.model import Receipt\n"
+        f"printer = EscPosReceiptPrinter(FileConnection({str(tmp_path / 'lp0')!r}), cache_dir=Path({str(cache)!r}))\n"
+        "print('escpos' in sys.modules)\n"
+        "printer.print_receipt(Receipt(title='Kvittering', lines=()))\n"
+        "printer.close()\n"
+        "print('escpos' in sys.modules)\n"
+    )
+    assert _in_a_new_process(program) == ["False", "True"]
+    pickles = list(cache.glob("*.capabilities.pickle"))
+    assert len(pickles) == 1
+    assert cache.stat().st_mode & 0o777 == 0o700
+    made = pickles[0].stat().st_mtime_ns
+    assert _in_a_new_process(program) == ["False", "True"]
+    assert pickles[0].stat().st_mtime_ns == made  # read, not made again
+    assert b"Kvittering" in (tmp_path / "lp0").read_bytes()
+
+
+def test_a_cache_folder_others_can_write_to_is_not_used(tmp_path: Path) -> None:
+    """A pickle is code: one planted by another user would run as the kiosk."""
+    from hardware.printers.escpos_lib import _own_folder
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    mine = tmp_path / "mine"
+
+    assert _own_folder(mine) == mine
+    chosen = _own_folder(shared)
+    assert chosen != shared
+    assert chosen.stat().st_mode & 0o777 == 0o700

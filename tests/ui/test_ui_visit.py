@@ -10,6 +10,7 @@ import datetime as dt
 import wave
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -355,8 +356,33 @@ def test_renewal_answers_are_heard(window: KioskWindow) -> None:
     assert window.sounds.played == ["error"]  # the most urgent of the news, once
 
 
+def test_the_tones_reach_the_player_command_as_wav_files(tmp_path: Path) -> None:
+    heard = tmp_path / "heard"
+    sounds = Sounds(player=("sh", "-c", 'cat "$1" >> "$0"', str(heard)))  # the file is the last argument
+    try:
+        assert sounds.audible
+        sounds.play("ok")
+        sounds.wait()
+        sounds.play("error")
+        sounds.wait()
+        expected = sounds.files["ok"].read_bytes() + sounds.files["error"].read_bytes()
+    finally:
+        sounds.close()
+    assert heard.read_bytes() == expected
+
+
+def test_a_missing_player_is_silence_not_a_crash(tmp_path: Path) -> None:
+    sounds = Sounds(player=(str(tmp_path / "no-such-player"),))
+    try:
+        assert not sounds.audible
+        sounds.play("attention")
+        assert sounds.played == ["attention"]
+    finally:
+        sounds.close()
+
+
 def test_the_tones_are_real_wav_files_and_silence_is_no_crash(qapp: object) -> None:
-    sounds = Sounds()  # offscreen, perhaps without an audio device: must still work
+    sounds = Sounds()  # perhaps without aplay or an audio device: must still work
     try:
         for name in TONES:
             with wave.open(str(sounds.files[name]), "rb") as tone:
