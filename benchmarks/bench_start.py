@@ -98,7 +98,7 @@ def _servers(folder: Path) -> Iterator[tuple[str, str]]:
             assert process.stdout is not None
             line = process.stdout.readline()
             if not line.startswith("listening on "):
-                raise RuntimeError(f"{process.args}: did not start")
+                raise RuntimeError(f"{process.args!r}: did not start")
             addresses.append(line.removeprefix("listening on ").strip())
         yield addresses[0], addresses[1]
     finally:

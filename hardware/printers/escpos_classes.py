@@ -8,8 +8,16 @@ from escpos.escpos import Escpos  # type: ignore[import-untyped]
 from escpos.exceptions import Error as EscposError  # type: ignore[import-untyped]
 from escpos.printer import File, Network, Serial, Usb  # type: ignore[import-untyped]
 
-__all__ = ["RT_MASK_ONLINE", "RT_STATUS_ONLINE", "EscposError", "Escpos", "File", "Network", "SerialPrinter",
-           "Usb"]
+__all__ = [
+    "RT_MASK_ONLINE",
+    "RT_STATUS_ONLINE",
+    "Escpos",
+    "EscposError",
+    "File",
+    "Network",
+    "SerialPrinter",
+    "Usb",
+]
 
 
 class SerialPrinter(Serial):  # type: ignore[misc]  # python-escpos is untyped

@@ -177,9 +177,13 @@ class CirculationService:
 
     def _note(self, entry_id: str, state: str, *, error: str | None = None) -> None:
         """Mark a row after the fact; the LMS and the tag already agree, so a failed write (a full
-        disk) is logged and the row stays as it was, for the staff report, rather than undone."""
+        disk) is logged and the row stays as it was, for the staff report, rather than undone.
+
+        Not waited for on the disk (one durable write per loan: the row written before): a crash of
+        the kiosk keeps it; a power cut may lose it, and then the row is still pending after the
+        restart and the reconciler settles it from the LMS and the pad as after any crash."""
         try:
-            self._journal.mark(entry_id, state, error=error)
+            self._journal.mark(entry_id, state, error=error, durable=False)
         except StoreError as exc:
             log.error("journal row not updated: %s", exc)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -27,7 +26,7 @@ from typing import Any
 from kiosk.domain.ports import Clock
 from kiosk.settings import DoorSupervisionSettings
 from kiosk.store import Journal
-from kiosk.store.entry_log import EntryDecision, EntryLog, EntryRecord, check_code, check_token
+from kiosk.store.entry_log import EntryDecision, EntryLog, EntryRecord
 
 log = logging.getLogger(__name__)
 
@@ -244,17 +243,11 @@ class DoorSupervisor:
 
     def _decide(self, token: str | None, decision: EntryDecision, reason: str, children: int,
                 flags: Sequence[str]) -> EntryRecord:
-        check_token(token)
-        check_code(reason, "reason")
-        for flag in flags:
-            check_code(flag, "flag")
-        record = EntryRecord(str(uuid.uuid4()), self._clock.now().astimezone(dt.UTC), token, decision,
-                             reason, self._terminal, children, tuple(dict.fromkeys(flags)))
         # The journal row (the outbox's: the central system must see the entry) and the entry log's
         # row are one transaction: both are there, or neither and the door stays locked.
-        row = self._entry_log.row(token=token, decision=decision, reason=reason, terminal=self._terminal,
-                                  children=children, flags=record.flags, at=record.at, entry_id=record.id)
-        self._journal.append(ENTRY_KIND, record.payload(), entry_id=record.id, with_rows=(row,))
+        record = self._entry_log.row(token=token, decision=decision, reason=reason, terminal=self._terminal,
+                                     children=children, flags=flags, at=self._clock.now())
+        self._journal.append(ENTRY_KIND, record.payload(), entry_id=record.id, with_rows=(record,))
         log.info("door %s: entry %s (%s), %d children", self._terminal, decision.value, reason, children)
         return record
 

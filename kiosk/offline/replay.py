@@ -1,11 +1,11 @@
 """Replaying offline loans and returns to the LMS once it answers again (DESIGN.md §4, invariant 1).
 
 Rows go in the order they were written, each with SIP2 no-block and its original dates. Before a
-row is sent it is marked ``replaying``; a row found in that state (the kiosk died, or the line
-broke, while it was out) or marked in doubt is first looked up in the LMS (item information), and
-only sent if the LMS has not done it already. So a kill at any point loses nothing and doubles
-nothing. A refusal goes to the staff report (state ``replay_rejected``, the LMS's words as the
-error); a replay is never silently dropped.
+row is sent it is marked ``replaying`` (a batch of them in one write); a row found in that state
+(the kiosk died, or the line broke, while it was out) or marked in doubt is first looked up in the
+LMS (item information), and only sent if the LMS has not done it already. So a kill at any point
+loses nothing and doubles nothing. A refusal goes to the staff report (state ``replay_rejected``,
+the LMS's words as the error); a replay is never silently dropped.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from kiosk.domain.errors import LmsProtocolError, StoreError
 from kiosk.domain.ports import LibrarySystem
 from kiosk.offline.sealing import Sealer
 from kiosk.store import Journal, JournalEntry, JournalState
+from kiosk.store.journal import Change
 
 log = logging.getLogger(__name__)
 
 WAITING = (JournalState.OFFLINE, JournalState.REPLAYING)
 MAX_ATTEMPTS = 5  # a row the LMS keeps answering with garbage goes to staff instead of blocking the rest
+BATCH = 100  # rows marked "replaying" in one write
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,12 @@ class ReplayRecord:
 
 
 class Replayer:
+    """Replays in batches of up to :data:`BATCH` rows: one durable write marks the whole batch
+    ``replaying`` before the first is sent, one more records their outcomes after the last (or when
+    the LMS goes away mid-batch), so the bookkeeping costs two writes per batch, not two per row.
+    A row left ``replaying`` by a crash is looked up before it is sent again; a row's attempts are
+    the times it was sent."""
+
     def __init__(self, journal: Journal, lms: LibrarySystem, sealer: Sealer) -> None:
         self._journal, self._lms, self._sealer = journal, lms, sealer
 
@@ -49,9 +57,9 @@ class Replayer:
     def replay(self) -> bool:
         """Replay every waiting row; True when none is left. An unreachable LMS stops it (raises)."""
         replayed = rejected = 0
-        while rows := self._journal.in_states(WAITING, kinds=("checkout", "checkin"), limit=100):
-            for row in rows:
-                if self._one(row):
+        while rows := self._journal.in_states(WAITING, kinds=("checkout", "checkin"), limit=BATCH):
+            for change in self._batch(rows):
+                if change.state == JournalState.DONE:
                     replayed += 1
                 else:
                     rejected += 1
@@ -59,18 +67,51 @@ class Replayer:
             log.info("offline replay: %d accepted, %d rejected (staff report)", replayed, rejected)
         return True
 
-    def _one(self, row: JournalEntry) -> bool:
+    def _batch(self, rows: list[JournalEntry]) -> list[Change]:
+        """Mark the rows ``replaying`` (one durable write), then in their order: look up those that
+        may have reached the LMS before (every earlier row has been sent by then, so the item's state
+        in the LMS says what became of this one) and send the rest; their outcomes in one write."""
+        finished: list[Change] = []
+        fresh = [row for row in rows if row.state != JournalState.REPLAYING and row.attempts < MAX_ATTEMPTS]
+        if fresh:
+            self._journal.mark_all([Change(row.id, JournalState.REPLAYING, attempt=False) for row in fresh])
+        try:
+            for row in rows:
+                if row.attempts >= MAX_ATTEMPTS:
+                    finished.append(self._finish(row, JournalState.REPLAY_REJECTED,
+                                                 f"gave up after {row.attempts} attempts"))
+                    continue
+                settled = self._settled_already(row)
+                if settled is not None:
+                    finished.append(settled)
+                    continue
+                try:
+                    finished.append(self._one(row))
+                except LmsProtocolError as exc:  # an attempt all the same: five of them go to staff
+                    finished.append(Change(row.id, JournalState.REPLAYING, f"answer not understood: {exc}"))
+                    raise
+        finally:
+            if finished:
+                self._journal.mark_all(finished)
+                for change in finished:
+                    if change.state == JournalState.REPLAY_REJECTED:
+                        log.warning("offline replay rejected: %s", change.error)
+        return [change for change in finished if change.state != JournalState.REPLAYING]
+
+    def _settled_already(self, row: JournalEntry) -> Change | None:
+        """For a row that may have reached the LMS before (``replaying``, or in doubt): its outcome
+        when the LMS has it already (or there is nothing to undo), else None (it is to be sent)."""
         payload = row.payload
-        item_id = str(payload.get("item", ""))
-        if row.state == JournalState.REPLAYING or payload.get("in_doubt"):
-            charged = self._lms.item_info(item_id).circulation_status == "charged"
-            if charged == (row.kind == "checkout"):
-                return self._finish(row, JournalState.DONE, "already done in the LMS")
-            if payload.get("undo"):  # an undo for a loan the LMS never made: nothing to undo
-                return self._finish(row, JournalState.DONE, "nothing to undo")
-        if row.attempts >= MAX_ATTEMPTS:
-            return self._finish(row, JournalState.REPLAY_REJECTED, f"gave up after {row.attempts} attempts")
-        self._journal.mark(row.id, JournalState.REPLAYING)
+        if row.state != JournalState.REPLAYING and not payload.get("in_doubt"):
+            return None
+        charged = self._lms.item_info(str(payload.get("item", ""))).circulation_status == "charged"
+        if charged == (row.kind == "checkout"):
+            return self._finish(row, JournalState.DONE, "already done in the LMS")
+        if payload.get("undo"):  # an undo for a loan the LMS never made: nothing to undo
+            return self._finish(row, JournalState.DONE, "nothing to undo")
+        return None
+
+    def _one(self, row: JournalEntry) -> Change:
         try:
             ok, messages = self._send(row)
         except LmsProtocolError as exc:
@@ -96,15 +137,13 @@ class Replayer:
         returned = self._lms.checkin(item_id, no_block=True, transaction_date=at, return_date=at)
         return returned.ok, returned.screen_messages
 
-    def _finish(self, row: JournalEntry, state: str, error: str | None) -> bool:
+    @staticmethod
+    def _finish(row: JournalEntry, state: str, error: str | None) -> Change:
         payload: dict[str, Any] = dict(row.payload)
         if state == JournalState.DONE:
             payload.pop("patron_sealed", None)  # the LMS has it now: the kiosk need not keep it
         payload["replayed"] = True
-        self._journal.mark(row.id, state, error=error, payload=payload)
-        if state == JournalState.REPLAY_REJECTED:
-            log.warning("offline %s rejected on replay: %s", row.kind, error)
-        return state == JournalState.DONE
+        return Change(row.id, state, error, payload)
 
 
 def records(journal: Journal, states: tuple[str, ...], limit: int = 1000) -> list[ReplayRecord]:

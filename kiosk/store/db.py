@@ -7,9 +7,13 @@ equal to the newest migration's revision.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import queue
 import sqlite3
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +59,10 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    _set_pragmas(dbapi_connection)
+
+
+def _set_pragmas(dbapi_connection: sqlite3.Connection) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     # FULL: a journal row that was committed survives a power cut (invariant 1).
@@ -70,18 +78,79 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 class Store:
     """The engine and a session factory; repositories take a Store. ``key_dir`` is where the
-    installation's keys live: never in the database or its folder (:mod:`kiosk.store.keys`)."""
+    installation's keys live: never in the database or its folder (:mod:`kiosk.store.keys`).
+
+    :meth:`connection` hands out plain ``sqlite3`` connections (same file, same settings) for the
+    hot paths, where the ORM's unit of work costs more than the write itself (the journal).
+    """
 
     def __init__(self, engine: Engine, key_dir: Path | None = None) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.key_dir = key_dir
+        self._path = engine.url.database
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._made: list[sqlite3.Connection] = []
 
     def session(self) -> Session:
         return self.sessions()
 
-    def close(self) -> None:
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """A plain connection for this thread's use until the block ends, in autocommit mode (the
+        caller says ``BEGIN``/``COMMIT``); ``synchronous`` is FULL when it is handed out."""
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
+            conn = self._new_connection()
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+        finally:
+            self._idle.put(conn)
+
+    def _new_connection(self) -> sqlite3.Connection:
+        """Made by the engine (so that its connect hooks run on it too), then the store's own."""
+        fairy = self.engine.raw_connection()
+        fairy.detach()
+        conn = fairy.dbapi_connection
+        assert isinstance(conn, sqlite3.Connection)
+        conn.isolation_level = None
+        self._made.append(conn)
+        return conn
+
+    def dispose(self) -> None:
+        """Close every idle connection: the next ones are new (after a change to the connect hooks)."""
+        while True:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            self._made.remove(conn)
+            conn.close()
         self.engine.dispose()
+
+    def close(self) -> None:
+        for conn in self._made:
+            conn.close()
+        self._made.clear()
+        self.engine.dispose()
+
+
+def sql_time(when: dt.datetime) -> str:
+    """A time as the store keeps it: UTC without an offset, to the microsecond, the way SQLAlchemy
+    writes a ``DateTime`` to SQLite (so both kinds of code compare the same strings)."""
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
+    return f"{when:%Y-%m-%d %H:%M:%S}.{when.microsecond:06d}"
+
+
+def from_sql_time(text: str) -> dt.datetime:
+    """A stored time, naive (UTC), as SQLAlchemy reads it back."""
+    return dt.datetime.fromisoformat(text)
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
+import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from kiosk.settings import EntryLogSettings
-from kiosk.store.db import Store
+from kiosk.store.db import Store, sql_time
 from kiosk.store.entry_schema import EntryLogRow
 
 DEFAULT_RETENTION_DAYS = 30
@@ -51,6 +52,13 @@ class EntryRecord:
     def of(cls, row: EntryLogRow) -> EntryRecord:
         return cls(row.id, row.at.replace(tzinfo=dt.UTC), row.token, EntryDecision(row.decision),
                    row.reason, row.terminal, row.children, _split(row.flags))
+
+    def insert(self, conn: sqlite3.Connection) -> None:
+        """Write this row in ``conn``'s transaction (the journal's: see :meth:`EntryLog.row`)."""
+        conn.execute("INSERT INTO entry_log (id, at, token, decision, reason, terminal, children, flags) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (self.id, sql_time(self.at), self.token, self.decision.value, self.reason, self.terminal,
+                      self.children, ",".join(self.flags)))
 
     def payload(self) -> dict[str, Any]:
         """The pseudonymous journal payload that reports this entry to the central system."""
@@ -109,11 +117,13 @@ class EntryLog:
         entry_id: str | None = None,
     ) -> EntryRecord:
         """Write one decision and commit it before returning. ``at`` defaults to now."""
-        row = self.row(token=token, decision=decision, reason=reason, terminal=terminal, children=children,
-                       flags=flags, at=at, entry_id=entry_id)
-        with self._store.session() as session, session.begin():
-            session.add(row)
-        return EntryRecord.of(row)
+        record = self.row(token=token, decision=decision, reason=reason, terminal=terminal, children=children,
+                          flags=flags, at=at, entry_id=entry_id)
+        with self._store.connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            record.insert(conn)
+            conn.execute("COMMIT")
+        return record
 
     def row(
         self,
@@ -126,7 +136,7 @@ class EntryLog:
         flags: Sequence[str] = (),
         at: dt.datetime | None = None,
         entry_id: str | None = None,
-    ) -> EntryLogRow:
+    ) -> EntryRecord:
         """The row of one decision, checked, not yet written: to be written in the same transaction
         as its journal row (:meth:`kiosk.store.journal.Journal.append` ``with_rows``)."""
         check_token(token)
@@ -137,12 +147,9 @@ class EntryLog:
             raise ValueError("children must be between 0 and 99")
         if not 0 < len(terminal) <= 60:
             raise ValueError("terminal must be 1 to 60 characters")
-        row = EntryLogRow(
-            id=entry_id or str(uuid.uuid4()), at=_utc(at or self._now(), "at"), token=token,
-            decision=EntryDecision(decision).value, reason=reason, terminal=terminal,
-            children=children, flags=",".join(dict.fromkeys(flags)),
-        )
-        return row
+        when = _utc(at or self._now(), "at").replace(tzinfo=dt.UTC)
+        return EntryRecord(entry_id or str(uuid.uuid4()), when, token, EntryDecision(decision), reason,
+                           terminal, children, tuple(dict.fromkeys(flags)))
 
     def flag(self, entry_id: str, flag: str) -> EntryRecord | None:
         """Add ``flag`` to a row (once). None if the row is gone (purged)."""

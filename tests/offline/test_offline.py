@@ -272,6 +272,6 @@ def test_no_card_number_is_in_the_database_file_after_an_offline_loan(world: Wor
     world.lms_down()
     assert place(kiosk, OTHER)[OTHER] is Outcome.BORROWED
     card = kiosk.demo_cards[0].credential.value
-    kiosk.store.engine.dispose()
+    kiosk.store.dispose()
     raw = b"".join(p.read_bytes() for p in kiosk.locations.data_dir.glob("kiosk.sqlite3*"))
     assert card.encode() not in raw

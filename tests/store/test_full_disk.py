@@ -62,7 +62,7 @@ def cap_pages(connection: sqlite3.Connection, _record: Any) -> None:
 
 def use_up_free_pages(kiosk: Kiosk) -> None:
     event.listen(kiosk.store.engine, "connect", cap_pages)
-    kiosk.store.engine.dispose()
+    kiosk.store.dispose()
     for size in (2000, 500, 100, 10, 0):  # until not even a small row fits
         with pytest.raises(StoreError, match="the disk is full"):
             for _ in range(10_000):
@@ -126,7 +126,7 @@ def test_a_full_database_lends_nothing_says_so_and_recovers(tmp_path: Path) -> N
         row = next(r for r in visit.items if r.item_id == OTHER)
         assert "kan ikke gemme" in item_row(row, Purpose.BORROW, "da").status
         event.remove(kiosk.store.engine, "connect", cap_pages)  # staff free some space
-        kiosk.store.engine.dispose()
+        kiosk.store.dispose()
         assert place_again(kiosk, OTHER) is Outcome.BORROWED
         assert Journal(kiosk.store).count(JournalState.DONE) == 2
     finally:
