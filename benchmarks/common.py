@@ -18,8 +18,9 @@ class Result:
     runs: int
 
     def line(self) -> str:
-        return (f"{self.name:<48} median {self.median:>12,.1f} {self.unit}"
-                f"   (min {self.low:,.1f}, max {self.high:,.1f}, {self.runs} runs)")
+        digits = 2 if self.unit == "x" else 1  # ratios
+        return (f"{self.name:<48} median {self.median:>12,.{digits}f} {self.unit}"
+                f"   (min {self.low:,.{digits}f}, max {self.high:,.{digits}f}, {self.runs} runs)")
 
 
 def rate(name: str, operations: int, workload: Callable[[], object], runs: int = 7) -> Result:
@@ -40,3 +41,17 @@ def latency(name: str, workload: Callable[[], object], runs: int = 200) -> Resul
         workload()
         times.append((time.perf_counter() - start) * 1e6)
     return Result(name, "µs", statistics.median(times), min(times), max(times), runs)
+
+
+def paired(name: str, unit: str, ours: Callable[[], float], reference: Callable[[], float], runs: int = 7
+           ) -> tuple[Result, Result, Result]:
+    """``ours`` and ``reference`` (each returning a rate) run alternately, so that both see the same
+    machine; (ours, reference, ours/reference per pair of runs)."""
+    mine, theirs = [], []
+    for _ in range(runs):
+        mine.append(ours())
+        theirs.append(reference())
+    ratios = [a / b for a, b in zip(mine, theirs, strict=True)]
+    return (Result(name, unit, statistics.median(mine), min(mine), max(mine), runs),
+            Result(f"  reference: {name}", unit, statistics.median(theirs), min(theirs), max(theirs), runs),
+            Result(f"  ratio: {name}", "x", statistics.median(ratios), min(ratios), max(ratios), runs))

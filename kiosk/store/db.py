@@ -144,8 +144,8 @@ def sql_time(when: dt.datetime) -> str:
     """A time as the store keeps it: UTC without an offset, to the microsecond, the way SQLAlchemy
     writes a ``DateTime`` to SQLite (so both kinds of code compare the same strings)."""
     if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC)
-    return f"{when:%Y-%m-%d %H:%M:%S}.{when.microsecond:06d}"
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when.isoformat(" ", "microseconds")
 
 
 def from_sql_time(text: str) -> dt.datetime:

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -96,7 +96,8 @@ class Journal:
         """Write a row (pending, unless told) and commit it durably before returning. ``with_rows``
         (rows of other tables of this store, such as the entry log's) are written in the same
         transaction: both or neither."""
-        now = sql_time(self._now())
+        stamp = self._now()
+        now = sql_time(stamp)
         entry_id = entry_id or str(uuid.uuid4())
         text = json.dumps(payload)
         try:
@@ -111,7 +112,8 @@ class Journal:
         except sqlite3.Error as exc:
             raise _store_error("append a journal row", exc) from exc
         assert seq is not None
-        return JournalEntry(entry_id, seq, kind, state, from_sql_time(now), json.loads(text), 0, None)
+        created = stamp.astimezone(dt.UTC).replace(tzinfo=None) if stamp.tzinfo is not None else stamp
+        return JournalEntry(entry_id, seq, kind, state, created, dict(payload), 0, None)
 
     def mark(self, entry_id: str, state: str, *, error: str | None = None,
              payload: dict[str, Any] | None = None, durable: bool = True) -> JournalEntry:
@@ -125,32 +127,34 @@ class Journal:
             raise StoreError(f"cannot mark a journal row: there is no row {entry_id}")
         return entries[0]
 
-    def mark_all(self, changes: Sequence[Change], *, durable: bool = True) -> list[JournalEntry]:
+    def mark_all(self, changes: Sequence[Change], *, durable: bool = True) -> None:
         """:meth:`mark` for many rows in one transaction (one write to the disk): all or none."""
         try:
-            return self._write(changes, durable=durable)
+            self._write(changes, durable=durable, returning=False)
         except sqlite3.Error as exc:
             raise _store_error("mark journal rows", exc) from exc
 
-    def _write(self, changes: Iterable[Change], *, durable: bool) -> list[JournalEntry]:
+    def _write(self, changes: Sequence[Change], *, durable: bool, returning: bool = True
+               ) -> list[JournalEntry]:
         now = sql_time(self._now())
+        update = ("UPDATE journal SET state = ?, payload = coalesce(?, payload), updated_at = ?, "
+                  "attempts = attempts + ?, last_error = ?, sent_at = coalesce(?, sent_at) WHERE id = ?")
+        values = [(change.state, json.dumps(change.payload) if change.payload is not None else None, now,
+                   int(change.attempt), change.error, now if change.state == JournalState.SENT else None,
+                   change.entry_id) for change in changes]
         entries = []
         with self._store.connection() as conn:
             if not durable:
                 conn.execute("PRAGMA synchronous=NORMAL")
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                for change in changes:
-                    sent = now if change.state == JournalState.SENT else None
-                    text = json.dumps(change.payload) if change.payload is not None else None
-                    row = conn.execute(
-                        "UPDATE journal SET state = ?, payload = coalesce(?, payload), updated_at = ?, "
-                        "attempts = attempts + ?, last_error = ?, sent_at = coalesce(?, sent_at) "
-                        f"WHERE id = ? RETURNING {_COLUMNS}",
-                        (change.state, text, now, int(change.attempt), change.error, sent, change.entry_id)
-                    ).fetchone()
-                    if row is not None:
-                        entries.append(JournalEntry.of(row))
+                if returning:
+                    for row in values:
+                        found = conn.execute(f"{update} RETURNING {_COLUMNS}", row).fetchone()
+                        if found is not None:
+                            entries.append(JournalEntry.of(found))
+                else:
+                    conn.executemany(update, values)
                 conn.execute("COMMIT")
             finally:
                 if not durable:
