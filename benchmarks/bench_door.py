@@ -7,11 +7,17 @@ an LCUS board at the far end of a real pty. The clock stands at Wednesday 20:15 
 * PIN -> unlock: from the moment the PIN is submitted (the card was read before) until the relay
   simulator has received the ON command;
 * PIN -> refusal on screen: the same for a 13-year-old after 20:00, until the refusal is published
-  to the screen.
+  to the screen;
+* PIN -> unlock from the cached access list: the LMS does not answer (nothing listens on its port),
+  so the door decides from the municipality's access list (the demo's central system emulator),
+  which costs one scrypt check of the PIN on purpose; the reference, alternating with it, is that
+  check alone (the same verifier), and the difference is what the door adds.
 """
 
 from __future__ import annotations
 
+import socket
+import sqlite3
 import statistics
 import tempfile
 import threading
@@ -23,7 +29,9 @@ from pathlib import Path
 from benchmarks.common import Result
 from kiosk.bootstrap.kiosk import Kiosk
 from kiosk.domain.events import Tick
+from kiosk.domain.pins import verify_pin
 from kiosk.session.service import Screen, SessionView
+from kiosk.settings import Settings, parse_settings
 from kiosk.testing.memory import ManualClock
 from tests.door.fixtures import (
     ADULT,
@@ -119,6 +127,76 @@ def _answer_time(name: str, measure: Callable[[], float]) -> AnswerTime:
     return AnswerTime(name, "ms", statistics.median(times), min(times), max(times), len(times), p95=p95)
 
 
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _offline_door_settings(folder: Path, port: Path) -> Settings:
+    """The demo door, its LMS gone, the demo's central system emulator serving the access list."""
+    settings = door_settings(folder, BOARDS["lcus"], port, pulse_s=PULSE_S)
+    data = settings.model_dump(exclude_defaults=True)
+    data["lms"] = {"kind": "sip2", "sip2": {"host": "127.0.0.1", "port": _closed_port(), "retries": 0,
+                                            "connect_timeout_s": 1.0}}
+    data["central"] = {"kind": "emulator", "seed": str(settings.source.parent / "central.toml")
+                       if settings.source else ""}
+    return parse_settings(data, settings.source)
+
+
+def _verifier(database: Path, timeout_s: float = 60.0) -> str:
+    """ADULT's PIN verifier (one that takes the PIN) in the terminal's copy of the access list, once
+    the first sync has brought it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(database) as conn:
+                rows = conn.execute("SELECT pin_n, pin_salt, pin_hash FROM access_entry").fetchall()
+        except sqlite3.OperationalError:
+            rows = []
+        for n, salt, digest in rows:
+            verifier = f"scrypt${n}$8$1${bytes(salt).hex()}${bytes(digest).hex()}"
+            if verify_pin(ADULT.pin, verifier):
+                return verifier
+        time.sleep(0.1)
+    raise RuntimeError("the access list did not arrive")
+
+
+def _cached(folder: Path) -> list[Result]:
+    board = BOARDS["lcus"]
+    pty = PtyPair(folder).replug()
+    relay = board.start_simulator(pty.simulator)
+    clock = ManualClock()
+    kiosk: Kiosk | None = None
+    try:
+        kiosk = start_door(_offline_door_settings(folder, pty.device), clock)
+        verifier = _verifier(kiosk.locations.database)
+        door = kiosk
+        for _ in range(WARM_UP):
+            _unlock_ms(door, clock, relay, board.channel)
+        unlock, check = [], []
+        for _ in range(ENTRIES // 2):
+            unlock.append(_unlock_ms(door, clock, relay, board.channel))
+            started = time.perf_counter()
+            assert verify_pin(ADULT.pin, verifier)
+            check.append((time.perf_counter() - started) * 1000)
+    finally:
+        if kiosk is not None:
+            kiosk.stop()
+        relay.stop()
+        pty.unplug()
+    p95 = statistics.quantiles(unlock, n=20)[18]
+    added = [a - b for a, b in zip(unlock, check, strict=True)]
+    return [
+        AnswerTime("door PIN -> unlock from the cached access list", "ms", statistics.median(unlock),
+                   min(unlock), max(unlock), len(unlock), p95=p95),
+        Result("  reference: the PIN verifier alone (scrypt)", "ms", statistics.median(check), min(check),
+               max(check), len(check)),
+        Result("  the door's own part (unlock - verifier)", "ms", statistics.median(added), min(added),
+               max(added), len(added)),
+    ]
+
+
 def run() -> list[Result]:
     board = BOARDS["lcus"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -143,6 +221,8 @@ def run() -> list[Result]:
             relay.stop()
             pty.unplug()
     assert relay.errors == [], relay.errors
+    with tempfile.TemporaryDirectory() as tmp:
+        results += _cached(Path(tmp))
     return results
 
 

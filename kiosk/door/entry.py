@@ -6,13 +6,15 @@ budget (default 3 s), the decision is taken without it, from what the terminal h
 says so. The entry is journaled and logged before the door is unlocked; the pulse itself runs on
 a worker so that the core never waits for the relay.
 
-Runs on the core thread; late answers from the LMS are dropped (generation counter).
+Runs on the core thread; late answers from the LMS are dropped (generation counter). The LMS is
+asked, and the cached access list's slow PIN check made, on a worker.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -94,9 +96,8 @@ class EntryController:
             self._decide(credential, None, pin, language, children, from_cache=False)
             return
         self._pending = (credential, pin, language, children, self._clock.monotonic() + self._budget_s)
-        self._core.run_in_worker(
-            lambda: self._lms.authenticate_patron(credential, pin),
-            lambda result, error: self._answered(generation, result, error))
+        self._core.run_in_worker(lambda: self._ask(credential, pin),
+                                 lambda answer, error: self._answered(generation, answer, error))
 
     def tick(self) -> None:
         """Past the budget without an answer: decide without the LMS."""
@@ -105,24 +106,42 @@ class EntryController:
             return
         credential, pin, language, children, _deadline = pending
         self._generation += 1  # the LMS's answer, if it still comes, is too late
+        generation = self._generation
+        self._pending = (credential, pin, language, children, math.inf)
         log.warning("the LMS did not answer within %.1f s: deciding without it", self._budget_s)
-        self._decide(credential, self._from_cache(credential, pin), pin, language, children, from_cache=True)
+        self._core.run_in_worker(lambda: (self._from_cache(credential, pin), True),
+                                 lambda answer, error: self._answered(generation, answer, error))
 
     def cancel(self) -> None:
         self._generation += 1
         self._pending = None
         self.view = None
 
-    def _answered(self, generation: int, result: AuthResult | None, error: BaseException | None) -> None:
+    def _ask(self, credential: Credential, pin: str | None) -> tuple[AuthResult | None, bool]:
+        """On a worker: the LMS's answer, or when it gives none the cached access list's (whose PIN
+        check is slow on purpose, so it is not made on the core thread); and whether from the cache."""
+        try:
+            result = self._lms.authenticate_patron(credential, pin)
+        except KioskError:
+            result = None
+        except Exception:
+            log.error("authentication at the door failed unexpectedly", exc_info=True)
+            result = None
+        if result is not None:
+            return result, False
+        return self._from_cache(credential, pin), True
+
+    def _answered(self, generation: int, answer: tuple[AuthResult | None, bool] | None,
+                  error: BaseException | None) -> None:
         pending = self._pending
         if generation != self._generation or pending is None:
             return
         credential, pin, language, children, _deadline = pending
-        if error is not None and not isinstance(error, KioskError):
-            log.error("authentication at the door failed unexpectedly", exc_info=error)
-        offline = error is not None or result is None
-        auth = self._from_cache(credential, pin) if offline else result
-        self._decide(credential, auth, pin, language, children, from_cache=offline)
+        if error is not None or answer is None:  # the question itself failed: no answer at all
+            log.error("the door got no answer: %s", error)
+            answer = (None, True)
+        auth, from_cache = answer
+        self._decide(credential, auth, pin, language, children, from_cache=from_cache)
 
     def _from_cache(self, credential: Credential, pin: str | None) -> AuthResult | None:
         """The cached access list's answer (None: not in it, or no list): the LMS gave none."""

@@ -3,14 +3,18 @@ supervisor's journal and entry log on a real SQLite file, and the door lock."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
+import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kiosk.bootstrap.door import access_rules
 from kiosk.cli.access import seeded_lms
+from kiosk.domain.errors import LmsUnavailable
 from kiosk.domain.events import Core, InlineWorkers
 from kiosk.domain.model import AuthResult, Credential, CredentialKind
 from kiosk.domain.privacy import Pseudonymizer
@@ -43,7 +47,8 @@ class SlowLms:
 
 
 class Door:
-    def __init__(self, tmp_path: Path, when: str, lms: object = None, *, threaded: bool = False) -> None:
+    def __init__(self, tmp_path: Path, when: str, lms: object = None, *, threaded: bool = False,
+                 cached: Callable[[Credential, str | None], AuthResult | None] | None = None) -> None:
         self.clock = ManualClock(at(when))
         self.core = Core(None if threaded else InlineWorkers())
         self.store: Store = open_store(tmp_path / "kiosk.sqlite3")
@@ -59,7 +64,7 @@ class Door:
             self.core, lms or seeded_lms(seed), self.clock,
             access_rules(load_access_settings(CONFIG_DIR / "demo" / "access.toml"), None),
             calendar.opening_at, self.supervisor, self.lock,
-            Pseudonymizer(b"k" * 32), publish=self.views.append, budget_s=3.0, pulse_s=5.0)
+            Pseudonymizer(b"k" * 32), publish=self.views.append, budget_s=3.0, pulse_s=5.0, cached=cached)
 
     def present(self, patron: tuple[str, str]) -> EntryView:
         self.entry.begin(Credential(CredentialKind.CARD_UID, patron[0]), patron[1], "da")
@@ -98,7 +103,11 @@ def test_an_lms_that_does_not_answer_in_3_s_gives_a_decision_without_it(tmp_path
     door.entry.tick()
     assert door.views == [] and door.entry.waiting
     door.clock.advance(3.1)
-    door.entry.tick()
+    door.entry.tick()  # the cached list is asked on a worker; its answer comes back to the core
+    deadline = time.monotonic() + 10
+    while not door.views and time.monotonic() < deadline:
+        door.core.drain()
+        time.sleep(0.01)
     view = door.views[-1]
     assert (view.allowed, view.from_cache, view.reason) == (False, True, "lms_unavailable_not_cached")
     refused = door.entry_log.between(at("2026-11-25T00:00"), at("2026-11-26T00:00"))
@@ -107,3 +116,38 @@ def test_an_lms_that_does_not_answer_in_3_s_gives_a_decision_without_it(tmp_path
     door.core.stop()
     door.core.drain()
     assert len(door.views) == 1  # the late answer changed nothing
+
+
+class DownLms:
+    """An LMS whose line is dead: every question fails at once."""
+
+    def authenticate_patron(self, credential: Credential, pin: str | None) -> AuthResult:
+        raise LmsUnavailable("connection refused")
+
+
+def test_the_cached_lists_slow_pin_check_does_not_hold_up_the_core(tmp_path: Path) -> None:
+    """scrypt takes tens of milliseconds on purpose; meanwhile the screen and the devices' events
+    (the core thread) must go on."""
+    checking, release = threading.Event(), threading.Event()
+    seed = tomllib.loads((CONFIG_DIR / "demo" / "lms.toml").read_text(encoding="utf-8"))
+    listed = seeded_lms(seed)  # what the access list says of Anna
+
+    def slow_check(credential: Credential, pin: str | None) -> AuthResult | None:
+        checking.set()
+        release.wait(10)
+        return dataclasses.replace(listed.authenticate_patron(credential, pin), offline=True)
+
+    door = Door(tmp_path, "2026-11-25T20:15", lms=DownLms(), threaded=True, cached=slow_check)
+    door.entry.begin(Credential(CredentialKind.CARD_UID, ANNA[0]), ANNA[1], "da")
+    assert checking.wait(10)
+    drained = threading.Thread(target=door.core.drain)
+    drained.start()
+    drained.join(2)
+    assert not drained.is_alive()  # the core was free while the PIN was being checked
+    release.set()
+    deadline = time.monotonic() + 10
+    while not door.views and time.monotonic() < deadline:
+        door.core.drain()
+        time.sleep(0.01)
+    assert door.views[-1].allowed and door.views[-1].from_cache
+    door.core.stop()
