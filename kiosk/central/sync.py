@@ -17,16 +17,15 @@ it when its last page is in. The key the live list was made with is kept beside 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
+import json
 import logging
 import random
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.central.outbox import Backoff, Outbox, OutboxStats
 from kiosk.domain.central import AccessEntry, AccessPage, TerminalConfig
@@ -37,8 +36,8 @@ from kiosk.domain.ports import CentralService, Clock
 from kiosk.store import Store
 from kiosk.store.access_cache import DEFAULT_CONSENT_FIELD, AccessCache
 from kiosk.store.access_page import AccessListError
+from kiosk.store.db import from_sql_json, sql_time
 from kiosk.store.keys import keep_key, read_key
-from kiosk.store.schema import CacheRow
 
 log = logging.getLogger(__name__)
 
@@ -346,25 +345,23 @@ class CentralSync:
             return None
 
     def _load(self, key: str) -> Any:
-        with _store_errors(f"read {key}"), self._store.session() as session:
-            row = session.get(CacheRow, key)
-            return None if row is None else row.value
+        with _store_errors(f"read {key}"), self._store.connection() as conn:
+            row = conn.execute("SELECT value FROM cache WHERE key = ?", (key,)).fetchone()
+        return None if row is None else from_sql_json(row[0])
 
     def _delete(self, key: str) -> None:
-        with _store_errors(f"drop {key}"), self._store.session() as session, session.begin():
-            row = session.get(CacheRow, key)
-            if row is not None:
-                session.delete(row)
+        with _store_errors(f"drop {key}"), self._store.transaction() as conn:
+            conn.execute("DELETE FROM cache WHERE key = ?", (key,))
 
     def _save(self, key: str, value: Any) -> None:
-        with _store_errors(f"keep {key}"), self._store.session() as session, session.begin():
-            session.merge(CacheRow(key=key, value=value, etag=None,
-                                   updated_at=self._clock.now().astimezone(dt.UTC)))
+        with _store_errors(f"keep {key}"), self._store.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO cache (key, value, etag, updated_at) VALUES (?, ?, NULL, ?)",
+                         (key, json.dumps(value), sql_time(self._clock.now())))
 
 
 @contextlib.contextmanager
 def _store_errors(doing: str) -> Iterator[None]:
     try:
         yield
-    except SQLAlchemyError as exc:
+    except (sqlite3.Error, ValueError) as exc:  # ValueError: a kept value that is not JSON
         raise StoreError(f"central sync: cannot {doing} ({type(exc).__name__})") from exc

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     kiosk = build(settings, profile="run" if args.config else "demo", log_to_console=False)
     rows: list[tuple[str, str, str]] = []
     try:
-        schema = current_revision(kiosk.store.engine)
+        schema = current_revision(kiosk.store)
         rows.append(("database", "ok", f"{kiosk.locations.database} (schema {schema})"))
         try:
             status = kiosk.lms.status()

@@ -28,19 +28,16 @@ import hashlib
 import hmac
 import json
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-
-from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.domain.errors import StoreError
 from kiosk.domain.model import AuthOutcome, AuthResult, Patron
 from kiosk.domain.pins import verify_pin
 from kiosk.store.access_page import AccessListError, AccessPage, parse_page
-from kiosk.store.access_schema import AccessEntryRow, AccessFillRow, AccessMetaRow
-from kiosk.store.db import Store
+from kiosk.store.db import Store, from_sql_time, sql_time
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +47,8 @@ DEFAULT_CONSENT_FIELD = "ZU"  # the LMS field the consent rule reads (AccessSett
 # other writers (the journal, the entry log) never wait for long.
 _SLICES = list(zip(["", *"123456789abcdef"], [*"123456789abcdef", "g"], strict=True))
 
-# The bulk paths go straight to the driver: 500,000 rows in dicts through the SQL expression layer
-# cost more than the writes themselves. A full refresh is appended to the fill table page by page and
+# The bulk paths: 500,000 rows in dicts through an SQL expression layer cost more than the writes
+# themselves. A full refresh is appended to the fill table page by page and
 # copied into its generation in key order at the end: inserting it page by page in random key order
 # rewrites most of the table's pages on every page and takes twice as long.
 _INSERT = ("INSERT OR REPLACE INTO access_entry (generation, key, pin_n, pin_salt, pin_hash, category, "
@@ -63,13 +60,8 @@ _FILL_DELETE = "DELETE FROM access_fill WHERE key IN (SELECT value FROM json_eac
 _FILL_COPY = (f"INSERT OR REPLACE INTO access_entry (generation, {_COLUMNS}) SELECT ?, {_COLUMNS} "
               "FROM access_fill WHERE key >= ? AND key < ? ORDER BY key, seq")  # the last page wins
 
-_E, _F, _M = AccessEntryRow, AccessFillRow, AccessMetaRow
-_LOOKUP = (
-    select(_E.key, _E.pin_n, _E.pin_salt, _E.pin_hash, _E.category, _E.birth_date, _E.blocked,
-           _E.consent, _E.expires)
-    .join_from(_M, _E, _E.generation == _M.live_generation)
-    .where(_M.id == 1, _E.key == bindparam("key"))
-)
+_LOOKUP = (f"SELECT {', '.join(f'e.{column}' for column in _COLUMNS.split(', '))} FROM access_meta m "
+           "JOIN access_entry e ON e.generation = m.live_generation WHERE m.id = 1 AND e.key = ?")
 
 
 
@@ -121,22 +113,22 @@ class _Fill:
 
 # -- the cache ---------------------------------------------------------------------------------------
 
-def _utc(at: dt.datetime) -> dt.datetime:
+def _utc(at: dt.datetime) -> str:
     """SQLite keeps no offset: store naive UTC (as the entry log does)."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("now() must return a timezone-aware time")
-    return at.astimezone(dt.UTC).replace(tzinfo=None)
+    return sql_time(at)
 
 
-def _aware(at: dt.datetime | None) -> dt.datetime | None:
-    return at.replace(tzinfo=dt.UTC) if at is not None else None
+def _aware(at: str | None) -> dt.datetime | None:
+    return from_sql_time(at).replace(tzinfo=dt.UTC) if at is not None else None
 
 
 @contextlib.contextmanager
 def _store_errors(doing: str) -> Iterator[None]:
     try:
         yield
-    except SQLAlchemyError as exc:
+    except sqlite3.Error as exc:
         raise StoreError(f"access list: cannot {doing} ({type(exc).__name__})") from exc
 
 
@@ -173,15 +165,15 @@ class AccessCache:
 
     def entry(self, card_number: str) -> CachedPatron | None:
         """The live entry of a card, expired or not; None if the card is not in the list."""
-        with _store_errors("read the list"), self._store.engine.connect() as conn:
-            row = conn.execute(_LOOKUP, {"key": self.token(card_number)}).first()
+        with _store_errors("read the list"), self._store.connection() as conn:
+            row = conn.execute(_LOOKUP, (self.token(card_number),)).fetchone()
         if row is None:
             return None
+        key, pin_n, pin_salt, pin_hash, category, birth_date, blocked, consent, expires = row
         return CachedPatron(
-            key=row.key, pin_verifier=f"scrypt${row.pin_n}$8$1${row.pin_salt.hex()}${row.pin_hash.hex()}",
-            category=row.category,
-            birth_date=dt.date.fromisoformat(row.birth_date) if row.birth_date else None,
-            blocked=bool(row.blocked), consent=bool(row.consent), expires=dt.date.fromisoformat(row.expires))
+            key=key, pin_verifier=f"scrypt${pin_n}$8$1${bytes(pin_salt).hex()}${bytes(pin_hash).hex()}",
+            category=category, birth_date=dt.date.fromisoformat(birth_date) if birth_date else None,
+            blocked=bool(blocked), consent=bool(consent), expires=dt.date.fromisoformat(expires))
 
     def lookup(self, card_number: str) -> CachedPatron | None:
         """The live entry of a card; None if it is not in the list or has expired. No PIN check."""
@@ -214,15 +206,18 @@ class AccessCache:
         fill = self._fill
         if fill is not None:
             return fill.cursor
-        with _store_errors("read the cursor"), self._store.engine.connect() as conn:
-            return conn.execute(select(_M.cursor).where(_M.id == 1)).scalar_one_or_none()
+        with _store_errors("read the cursor"), self._store.connection() as conn:
+            row = conn.execute("SELECT cursor FROM access_meta WHERE id = 1").fetchone()
+        return row[0] if row is not None else None
 
     def stats(self) -> AccessCacheStats:
-        with _store_errors("read the list's state"), self._store.engine.connect() as conn:
-            meta = conn.execute(select(_M).where(_M.id == 1)).one()
-        full_at, delta_at = _aware(meta.full_at), _aware(meta.delta_at)
+        with _store_errors("read the list's state"), self._store.connection() as conn:
+            entries, live, cursor, full, delta = conn.execute(
+                "SELECT entries, live_generation, cursor, full_at, delta_at FROM access_meta WHERE id = 1"
+            ).fetchone()
+        full_at, delta_at = _aware(full), _aware(delta)
         last = max((t for t in (full_at, delta_at) if t is not None), default=None)
-        return AccessCacheStats(entries=meta.entries, generation=meta.live_generation, cursor=meta.cursor,
+        return AccessCacheStats(entries=entries, generation=live, cursor=cursor,
                                 full_at=full_at, delta_at=delta_at,
                                 age=self._now() - last if last is not None else None,
                                 refreshing=self._fill is not None)
@@ -262,11 +257,11 @@ class AccessCache:
             self._clear_fill()
             self._fill = _Fill(page.cursor)
         fill = self._fill
-        with _store_errors("store a page of a full refresh"), self._store.engine.begin() as conn:
+        with _store_errors("store a page of a full refresh"), self._store.transaction() as conn:
             if page.deletes:  # rare in a full list: one scan of the fill table
-                conn.exec_driver_sql(_FILL_DELETE, (json.dumps(page.deletes),))
+                conn.execute(_FILL_DELETE, (json.dumps(page.deletes),))
             if page.upserts:
-                conn.exec_driver_sql(_FILL_INSERT, page.upserts)
+                conn.executemany(_FILL_INSERT, page.upserts)
         fill.cursor, fill.pages = page.cursor, fill.pages + 1
         if page.more:
             return
@@ -281,14 +276,14 @@ class AccessCache:
         self._discard_other_generations()
         generation = self._live_generation() + 1
         for low, high in _SLICES:
-            with _store_errors("store a full refresh"), self._store.engine.begin() as conn:
-                conn.exec_driver_sql(_FILL_COPY, (generation, low, high))
-        with _store_errors("store a full refresh"), self._store.engine.connect() as conn:
-            entries = conn.execute(
-                select(func.count()).select_from(_E).where(_E.generation == generation)).scalar_one()
-        with _store_errors("switch to the new list"), self._store.engine.begin() as conn:
-            conn.execute(update(_M).where(_M.id == 1).values(
-                live_generation=generation, cursor=fill.cursor, entries=entries, full_at=_utc(self._now())))
+            with _store_errors("store a full refresh"), self._store.transaction() as conn:
+                conn.execute(_FILL_COPY, (generation, low, high))
+        with _store_errors("store a full refresh"), self._store.connection() as conn:
+            entries = conn.execute("SELECT count(*) FROM access_entry WHERE generation = ?", (generation,)
+                                   ).fetchone()[0]
+        with _store_errors("switch to the new list"), self._store.transaction() as conn:
+            conn.execute("UPDATE access_meta SET live_generation = ?, cursor = ?, entries = ?, full_at = ? "
+                         "WHERE id = 1", (generation, fill.cursor, entries, _utc(self._now())))
         self._fill = None
         log.info("access list: full refresh live, %d entries in %d pages (generation %d)",
                  entries, fill.pages, generation)
@@ -299,26 +294,26 @@ class AccessCache:
         """Upsert and delete in the live generation; the rows of every key named are deleted first,
         so that the rowcount says how many of them were in the list (to keep the entry count)."""
         keys = page.deletes + [row[0] for row in page.upserts]
-        with _store_errors("apply a delta"), self._store.engine.begin() as conn:
-            meta = conn.execute(select(_M.live_generation, _M.entries).where(_M.id == 1)).one()
-            live, existed = meta.live_generation, 0
+        with _store_errors("apply a delta"), self._store.transaction() as conn:
+            live, entries = conn.execute("SELECT live_generation, entries FROM access_meta WHERE id = 1"
+                                         ).fetchone()
+            existed = 0
             if keys:
-                existed = conn.exec_driver_sql(_DELETE, [(live, key) for key in keys]).rowcount
+                existed = conn.executemany(_DELETE, [(live, key) for key in keys]).rowcount
             if page.upserts:
-                conn.exec_driver_sql(_INSERT, [(live, *row) for row in page.upserts])
-            conn.execute(update(_M).where(_M.id == 1).values(
-                cursor=page.cursor, entries=meta.entries - existed + len(page.upserts),
-                delta_at=_utc(self._now())))
+                conn.executemany(_INSERT, [(live, *row) for row in page.upserts])
+            conn.execute("UPDATE access_meta SET cursor = ?, entries = ?, delta_at = ? WHERE id = 1",
+                         (page.cursor, entries - existed + len(page.upserts), _utc(self._now())))
         log.info("access list: delta applied, %d upserted, %d deleted", len(page.upserts), len(page.deletes))
 
     def _clear_fill(self) -> int:
         """Empty the fill table; how many rows it held."""
-        with _store_errors("clear a full refresh"), self._store.engine.begin() as conn:
-            return int(conn.execute(delete(_F)).rowcount)
+        with _store_errors("clear a full refresh"), self._store.transaction() as conn:
+            return int(conn.execute("DELETE FROM access_fill").rowcount)
 
     def _live_generation(self) -> int:
-        with _store_errors("read the list's state"), self._store.engine.connect() as conn:
-            return int(conn.execute(select(_M.live_generation).where(_M.id == 1)).scalar_one())
+        with _store_errors("read the list's state"), self._store.connection() as conn:
+            return int(conn.execute("SELECT live_generation FROM access_meta WHERE id = 1").fetchone()[0])
 
     def _discard_other_generations(self) -> None:
         """Delete every generation but the live one: the old list after a switch, a new one half
@@ -326,14 +321,17 @@ class AccessCache:
         holds the database (and other writers: the journal, the entry log) for long."""
         live = self._live_generation()
         while True:
-            with _store_errors("read the list's state"), self._store.engine.connect() as conn:
-                other = conn.execute(select(func.min(_E.generation)).where(_E.generation < live)).scalar()
+            with _store_errors("read the list's state"), self._store.connection() as conn:
+                other = conn.execute("SELECT min(generation) FROM access_entry WHERE generation < ?", (live,)
+                                     ).fetchone()[0]
                 if other is None:
-                    other = conn.execute(select(func.max(_E.generation)).where(_E.generation > live)).scalar()
+                    other = conn.execute("SELECT max(generation) FROM access_entry WHERE generation > ?",
+                                         (live,)).fetchone()[0]
             if other is None:
                 return
             if other > live:
                 log.warning("access list: discarding a list copied only in part (generation %d)", other)
             for low, high in _SLICES:
-                with _store_errors("discard an old list"), self._store.engine.begin() as conn:
-                    conn.execute(delete(_E).where(_E.generation == other, _E.key >= low, _E.key < high))
+                with _store_errors("discard an old list"), self._store.transaction() as conn:
+                    conn.execute("DELETE FROM access_entry WHERE generation = ? AND key >= ? AND key < ?",
+                                 (other, low, high))

@@ -1,33 +1,50 @@
 """Opening the local database: SQLite in WAL mode, migrated to the newest schema when it is behind.
 
-Alembic (0.2-0.4 s and 11 MB to import) is loaded only when the database's revision is not
-:data:`HEAD_REVISION`: a new database, or the first start after an update. A test keeps the constant
-equal to the newest migration's revision.
+The tables are declared with SQLAlchemy (:mod:`kiosk.store.schema` and its siblings) and migrated by
+Alembic; the kiosk reads and writes them with plain SQL on ``sqlite3`` connections
+(:meth:`Store.connection`, :meth:`Store.transaction`): the ORM's unit of work cost as much as the
+disk on the journal's path, and SQLAlchemy and Alembic together as much memory as the rest of the
+kiosk's Python. SQLAlchemy and Alembic are imported only when the database's revision is not
+:data:`HEAD_REVISION` (a new database, or the first start after an update), and by tools and tests
+that ask for :attr:`Store.engine`. A test keeps the constant equal to the newest migration's revision.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import queue
 import sqlite3
 import stat
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.domain.errors import StoreError
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD_REVISION = "0004"  # the newest file in migrations/versions (tests/store/test_store.py checks)
+PRAGMAS = (
+    "journal_mode=WAL",
+    # FULL: a journal row that was committed survives a power cut (invariant 1).
+    "synchronous=FULL",
+    "foreign_keys=ON",
+    "busy_timeout=5000",
+    # 256 KiB of page cache per connection (SQLite's default is 2 MiB): the rows a kiosk touches are
+    # few and the OS caches the file anyway, while every pooled connection's cache filling up to 2 MiB
+    # as the journal grows showed as the kiosk's memory creeping up through a night (make soak).
+    "cache_size=-256",
+)
+
+ConnectHook = Callable[[sqlite3.Connection], None]
 
 
 def _alembic_config() -> Config:
@@ -47,97 +64,134 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(store: Store) -> str | None:
     """The database's revision (None for a new database), read without Alembic."""
-    with engine.connect() as conn:
-        known = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table' AND "
-                                  "name = 'alembic_version'")).first()
-        if known is None:
-            return None
-        rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
-        return str(rows[0][0]) if len(rows) == 1 else None
+    with store.connection() as conn:
+        return _revision(conn)
 
 
-def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    _set_pragmas(dbapi_connection)
+def _revision(conn: sqlite3.Connection) -> str | None:
+    known = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+                         ).fetchone()
+    if known is None:
+        return None
+    rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
-def _set_pragmas(dbapi_connection: sqlite3.Connection) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # FULL: a journal row that was committed survives a power cut (invariant 1).
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    # 256 KiB of page cache per connection (SQLite's default is 2 MiB): the rows a kiosk touches are
-    # few and the OS caches the file anyway, while every pooled connection's cache filling up to 2 MiB
-    # as the journal grows showed as the kiosk's memory creeping up through a night (make soak).
-    cursor.execute("PRAGMA cache_size=-256")
-    cursor.close()
+def set_pragmas(conn: sqlite3.Connection) -> None:
+    for pragma in PRAGMAS:
+        conn.execute(f"PRAGMA {pragma}")
 
 
 class Store:
-    """The engine and a session factory; repositories take a Store. ``key_dir`` is where the
-    installation's keys live: never in the database or its folder (:mod:`kiosk.store.keys`).
+    """The database file and a small pool of plain ``sqlite3`` connections to it; repositories take a
+    Store. ``key_dir`` is where the installation's keys live: never in the database or its folder
+    (:mod:`kiosk.store.keys`). Any thread may use it; a connection serves one thread at a time.
 
-    :meth:`connection` hands out plain ``sqlite3`` connections (same file, same settings) for the
-    hot paths, where the ORM's unit of work costs more than the write itself (the journal).
+    ``connect_hooks`` run on every new connection after the store's own settings (tests use them to
+    make the disk look full); :meth:`dispose` closes the idle connections so that new ones get them.
     """
 
-    def __init__(self, engine: Engine, key_dir: Path | None = None) -> None:
-        self.engine = engine
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
+    def __init__(self, path: Path, key_dir: Path | None = None) -> None:
+        self.path = path
         self.key_dir = key_dir
-        self._path = engine.url.database
+        self.connect_hooks: list[ConnectHook] = []
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._made: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
 
-    def session(self) -> Session:
-        return self.sessions()
+    def _new_connection(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
+        try:
+            set_pragmas(conn)
+            for hook in self.connect_hooks:
+                hook(conn)
+        except BaseException:
+            conn.close()
+            raise
+        with self._lock:
+            self._made.append(conn)
+        return conn
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
-        """A plain connection for this thread's use until the block ends, in autocommit mode (the
-        caller says ``BEGIN``/``COMMIT``); ``synchronous`` is FULL when it is handed out."""
+        """A connection for this thread's use until the block ends, in autocommit mode (each
+        statement is its own transaction unless the caller says ``BEGIN``; see :meth:`transaction`)."""
         try:
             conn = self._idle.get_nowait()
         except queue.Empty:
             conn = self._new_connection()
         try:
             yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.rollback()
-            raise
         finally:
+            if conn.in_transaction:  # an error in the middle: nothing of it is kept
+                conn.rollback()
             self._idle.put(conn)
 
-    def _new_connection(self) -> sqlite3.Connection:
-        """Made by the engine (so that its connect hooks run on it too), then the store's own."""
-        fairy = self.engine.raw_connection()
-        fairy.detach()
-        conn = fairy.dbapi_connection
-        assert isinstance(conn, sqlite3.Connection)
-        conn.isolation_level = None
-        self._made.append(conn)
-        return conn
+    @contextmanager
+    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), rolled back on an error.
+        ``durable=False``: the commit does not wait for the disk (``synchronous=NORMAL``): a crash of
+        the process keeps it (WAL), a power cut may lose it, and with it nothing written after."""
+        with self.connection() as conn:
+            if not durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
+            finally:
+                if conn.in_transaction:
+                    conn.rollback()
+                if not durable:
+                    conn.execute("PRAGMA synchronous=FULL")
+
+    @property
+    def engine(self) -> Engine:
+        """A SQLAlchemy engine on the same file, with the same settings (for migrations, tools and
+        tests; the kiosk itself does not use it). Imports SQLAlchemy on first use."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = _engine(self.path)
+            return self._engine
+
+    def session(self) -> Session:
+        """An ORM session on :attr:`engine` (tools and tests)."""
+        from sqlalchemy.orm import Session
+
+        return Session(self.engine, expire_on_commit=False)
 
     def dispose(self) -> None:
-        """Close every idle connection: the next ones are new (after a change to the connect hooks)."""
+        """Close every idle connection: the next ones are new (after a change to ``connect_hooks``)."""
         while True:
             try:
                 conn = self._idle.get_nowait()
             except queue.Empty:
                 break
-            self._made.remove(conn)
+            with self._lock:
+                self._made.remove(conn)
             conn.close()
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def close(self) -> None:
-        for conn in self._made:
+        with self._lock:
+            made, self._made = self._made, []
+            engine, self._engine = self._engine, None
+        for conn in made:
             conn.close()
-        self._made.clear()
-        self.engine.dispose()
+        if engine is not None:
+            engine.dispose()
+
+
+def _engine(path: Path) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(f"sqlite:///{path}")
+    event.listen(engine, "connect", lambda conn, _record: set_pragmas(conn))
+    return engine
 
 
 def sql_time(when: dt.datetime) -> str:
@@ -153,9 +207,15 @@ def from_sql_time(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
+def from_sql_json(value: object) -> Any:
+    """A value of a JSON column. The column's type (``JSON``) gives it numeric affinity in SQLite, so a
+    number written as JSON text comes back as a number."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def migrate(store: Store, revision: str = "head") -> None:
     """Bring the database to ``revision``; nothing is imported or written when it is there already."""
-    current = current_revision(engine)
+    current = current_revision(store)
     if current == (HEAD_REVISION if revision == "head" else revision):
         return
     from alembic import command
@@ -170,32 +230,36 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         raise StoreError(f"the local database is at schema revision {current!r}, which this version of "
                          f"the kiosk does not know (its newest is {HEAD_REVISION!r}): it was made by a newer "
                          "version; install that again, or move the database aside") from None
-
     config = _alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    engine = _engine(store.path)
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()
 
 
 def open_store(path: Path, *, revision: str = "head", key_dir: Path | None = None) -> Store:
     """Open (creating it if needed) the database at ``path`` and migrate it to ``revision``. The
     folder is the kiosk user's alone (0700) and the database files too (0600), whatever they were.
     ``key_dir``: where the keys are (default: :func:`default_key_dir`)."""
+    store = Store(path, key_dir or default_key_dir(path.parent))
     try:
         private_folder(path.parent)
-        engine = create_engine(f"sqlite:///{path}", future=True)
-        event.listen(engine, "connect", _on_connect)
-        try:
-            migrate(engine, revision)
-        except StoreError as exc:
-            engine.dispose()
-            raise StoreError(f"{path}: {exc}") from None
+        migrate(store, revision)
         for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             if part.exists():
                 part.chmod(0o600)
-    except (OSError, SQLAlchemyError) as exc:
-        raise StoreError(f"{path}: cannot open the local database ({exc})") from exc
-    return Store(engine, key_dir or default_key_dir(path.parent))
+    except StoreError as exc:
+        store.close()
+        raise StoreError(f"{path}: {exc}") from None
+    except Exception as exc:
+        store.close()
+        if isinstance(exc, OSError | sqlite3.Error) or type(exc).__module__.startswith("sqlalchemy"):
+            raise StoreError(f"{path}: cannot open the local database ({exc})") from exc
+        raise
+    return store
 
 
 def default_key_dir(data_dir: Path) -> Path:

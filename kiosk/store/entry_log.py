@@ -9,6 +9,7 @@ CPR number, a card number or a name cannot slip into the table by mistake (invar
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -19,16 +20,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select
-
 from kiosk.settings import EntryLogSettings
-from kiosk.store.db import Store, sql_time
-from kiosk.store.entry_schema import EntryLogRow
+from kiosk.store.db import Store, from_sql_time, sql_time
 
 DEFAULT_RETENTION_DAYS = 30
 EXPORT_COLUMNS = ("time", "token", "decision", "reason", "children", "flags")
 
 _TOKEN = re.compile(r"[0-9a-f]{32,64}")
+_COLUMNS = "id, at, token, decision, reason, terminal, children, flags"
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,39}")
 
 
@@ -49,9 +48,11 @@ class EntryRecord:
     flags: tuple[str, ...]
 
     @classmethod
-    def of(cls, row: EntryLogRow) -> EntryRecord:
-        return cls(row.id, row.at.replace(tzinfo=dt.UTC), row.token, EntryDecision(row.decision),
-                   row.reason, row.terminal, row.children, _split(row.flags))
+    def of(cls, row: tuple[Any, ...]) -> EntryRecord:
+        """From a row of :data:`_COLUMNS`."""
+        entry_id, at, token, decision, reason, terminal, children, flags = row
+        return cls(entry_id, from_sql_time(at).replace(tzinfo=dt.UTC), token, EntryDecision(decision), reason,
+                   terminal, children, _split(flags))
 
     def insert(self, conn: sqlite3.Connection) -> None:
         """Write this row in ``conn``'s transaction (the journal's: see :meth:`EntryLog.row`)."""
@@ -69,6 +70,10 @@ class EntryRecord:
 
 def _split(flags: str) -> tuple[str, ...]:
     return tuple(f for f in flags.split(",") if f)
+
+
+def _sql(at: dt.datetime, what: str) -> str:
+    return sql_time(_utc(at, what))
 
 
 def _utc(at: dt.datetime, what: str) -> dt.datetime:
@@ -119,10 +124,8 @@ class EntryLog:
         """Write one decision and commit it before returning. ``at`` defaults to now."""
         record = self.row(token=token, decision=decision, reason=reason, terminal=terminal, children=children,
                           flags=flags, at=at, entry_id=entry_id)
-        with self._store.connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
+        with self._store.transaction() as conn:
             record.insert(conn)
-            conn.execute("COMMIT")
         return record
 
     def row(
@@ -154,41 +157,42 @@ class EntryLog:
     def flag(self, entry_id: str, flag: str) -> EntryRecord | None:
         """Add ``flag`` to a row (once). None if the row is gone (purged)."""
         check_code(flag, "flag")
-        with self._store.session() as session, session.begin():
-            row = session.execute(select(EntryLogRow).where(EntryLogRow.id == entry_id)).scalar_one_or_none()
+        with self._store.transaction() as conn:
+            row = conn.execute(f"SELECT {_COLUMNS} FROM entry_log WHERE id = ?", (entry_id,)).fetchone()
             if row is None:
                 return None
-            if flag not in _split(row.flags):
-                row.flags = ",".join((*_split(row.flags), flag))
-            return EntryRecord.of(row)
+            record = EntryRecord.of(row)
+            if flag not in record.flags:
+                record = dataclasses.replace(record, flags=(*record.flags, flag))
+                conn.execute("UPDATE entry_log SET flags = ? WHERE id = ?",
+                             (",".join(record.flags), entry_id))
+            return record
+
+    def _select(self, where: str, params: Sequence[Any], order: str = "seq", limit: str = ""
+                ) -> list[EntryRecord]:
+        with self._store.connection() as conn:
+            return [EntryRecord.of(row) for row in conn.execute(
+                f"SELECT {_COLUMNS} FROM entry_log WHERE {where} ORDER BY {order} {limit}", params)]
 
     def get(self, entry_id: str) -> EntryRecord | None:
-        with self._store.session() as session:
-            row = session.execute(select(EntryLogRow).where(EntryLogRow.id == entry_id)).scalar_one_or_none()
-            return EntryRecord.of(row) if row else None
+        rows = self._select("id = ?", (entry_id,))
+        return rows[0] if rows else None
 
     def between(self, start: dt.datetime, end: dt.datetime) -> list[EntryRecord]:
         """Rows with ``start <= at < end``, oldest first."""
-        with self._store.session() as session:
-            rows = session.execute(
-                select(EntryLogRow)
-                .where(EntryLogRow.at >= _utc(start, "start"), EntryLogRow.at < _utc(end, "end"))
-                .order_by(EntryLogRow.at, EntryLogRow.seq)
-            ).scalars()
-            return [EntryRecord.of(r) for r in rows]
+        return self._select("at >= ? AND at < ?", (_sql(start, "start"), _sql(end, "end")), order="at, seq")
 
     def latest(self) -> EntryRecord | None:
         """The last row written, or None."""
-        with self._store.session() as session:
-            row = session.execute(select(EntryLogRow).order_by(EntryLogRow.seq.desc()).limit(1)).scalar()
-            return EntryRecord.of(row) if row is not None else None
+        rows = self._select("1", (), order="seq DESC", limit="LIMIT 1")
+        return rows[0] if rows else None
 
     def purge(self, older_than: dt.datetime | None = None) -> int:
         """Delete rows older than ``older_than`` (default: now minus the retention); how many."""
         cutoff = older_than if older_than is not None else self._now() - self.retention
-        with self._store.session() as session, session.begin():
-            result = session.execute(delete(EntryLogRow).where(EntryLogRow.at < _utc(cutoff, "older_than")))
-            return int(result.rowcount)  # type: ignore[attr-defined]
+        with self._store.transaction() as conn:
+            return int(conn.execute("DELETE FROM entry_log WHERE at < ?", (_sql(cutoff, "older_than"),)
+                                    ).rowcount)
 
     def export(self, start: dt.datetime, end: dt.datetime) -> str:
         """CSV for staff: a header of :data:`EXPORT_COLUMNS`, then one line per row in
@@ -215,21 +219,29 @@ class EntryLog:
         terminal: str | None = None,
     ) -> int:
         """How many rows match every filter given (``start <= at < end``)."""
-        query = select(func.count()).select_from(EntryLogRow)
+        where, params = ["1"], []
         if start is not None:
-            query = query.where(EntryLogRow.at >= _utc(start, "start"))
+            where.append("at >= ?")
+            params.append(_sql(start, "start"))
         if end is not None:
-            query = query.where(EntryLogRow.at < _utc(end, "end"))
+            where.append("at < ?")
+            params.append(_sql(end, "end"))
         if decision is not None:
-            query = query.where(EntryLogRow.decision == EntryDecision(decision).value)
+            where.append("decision = ?")
+            params.append(EntryDecision(decision).value)
         if reason is not None:
-            query = query.where(EntryLogRow.reason == reason)
+            where.append("reason = ?")
+            params.append(reason)
         if flag is not None:
             check_code(flag, "flag")
-            query = query.where(func.instr("," + EntryLogRow.flags + ",", f",{flag},") > 0)
+            where.append("instr(',' || flags || ',', ?) > 0")
+            params.append(f",{flag},")
         if token is not None:
-            query = query.where(EntryLogRow.token == token)
+            where.append("token = ?")
+            params.append(token)
         if terminal is not None:
-            query = query.where(EntryLogRow.terminal == terminal)
-        with self._store.session() as session:
-            return int(session.execute(query).scalar_one())
+            where.append("terminal = ?")
+            params.append(terminal)
+        with self._store.connection() as conn:
+            return int(conn.execute(f"SELECT count(*) FROM entry_log WHERE {' AND '.join(where)}", params
+                                    ).fetchone()[0])

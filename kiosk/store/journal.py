@@ -101,14 +101,12 @@ class Journal:
         entry_id = entry_id or str(uuid.uuid4())
         text = json.dumps(payload)
         try:
-            with self._store.connection() as conn:
-                conn.execute("BEGIN IMMEDIATE")
+            with self._store.transaction() as conn:
                 seq = conn.execute(
                     "INSERT INTO journal (id, kind, state, created_at, updated_at, payload, attempts) "
                     "VALUES (?, ?, ?, ?, ?, ?, 0)", (entry_id, kind, state, now, now, text)).lastrowid
                 for row in with_rows:
                     row.insert(conn)
-                conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise _store_error("append a journal row", exc) from exc
         assert seq is not None
@@ -143,22 +141,14 @@ class Journal:
                    int(change.attempt), change.error, now if change.state == JournalState.SENT else None,
                    change.entry_id) for change in changes]
         entries = []
-        with self._store.connection() as conn:
-            if not durable:
-                conn.execute("PRAGMA synchronous=NORMAL")
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                if returning:
-                    for row in values:
-                        found = conn.execute(f"{update} RETURNING {_COLUMNS}", row).fetchone()
-                        if found is not None:
-                            entries.append(JournalEntry.of(found))
-                else:
-                    conn.executemany(update, values)
-                conn.execute("COMMIT")
-            finally:
-                if not durable:
-                    conn.execute("PRAGMA synchronous=FULL")
+        with self._store.transaction(durable=durable) as conn:
+            if returning:
+                for row in values:
+                    found = conn.execute(f"{update} RETURNING {_COLUMNS}", row).fetchone()
+                    if found is not None:
+                        entries.append(JournalEntry.of(found))
+            else:
+                conn.executemany(update, values)
         return entries
 
     def _select(self, where: str, params: Sequence[Any], limit: int | None = None) -> list[JournalEntry]:
@@ -220,12 +210,10 @@ class Journal:
         if not ids:
             return 0
         try:
-            with self._store.connection() as conn:
-                conn.execute("BEGIN IMMEDIATE")
+            with self._store.transaction() as conn:
                 marked = conn.execute(f"UPDATE journal SET sent_at = ? WHERE id IN ({_marks(ids)}) "
                                       "AND sent_at IS NULL", (sql_time(at), *ids)).rowcount
-                conn.execute("COMMIT")
-                return int(marked)
+            return int(marked)
         except sqlite3.Error as exc:
             raise _store_error("mark journal rows sent", exc) from exc
 

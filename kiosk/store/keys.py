@@ -20,12 +20,9 @@ import os
 import secrets
 from pathlib import Path
 
-from sqlalchemy import delete, select
-
 from kiosk.domain.errors import StoreError
 from kiosk.domain.privacy import Pseudonymizer
-from kiosk.store.db import Store, private_folder
-from kiosk.store.schema import CacheRow
+from kiosk.store.db import Store, from_sql_json, private_folder
 
 KEY_NAME = "pseudonym_key"  # where an older installation kept it: a row of the cache table
 PSEUDONYM_KEY_FILE = "pseudonym.key"
@@ -49,11 +46,11 @@ def pseudonymizer(store: Store) -> Pseudonymizer:
     """The installation's pseudonymizer; its key is made at first use, in the key folder."""
     key_file = _credential(PSEUDONYM_KEY_FILE) or _key_dir(store) / PSEUDONYM_KEY_FILE
     if not key_file.exists():
-        with store.session() as session, session.begin():
-            row = session.execute(select(CacheRow).where(CacheRow.key == KEY_NAME)).scalar_one_or_none()
+        with store.transaction() as conn:
+            row = conn.execute("SELECT value FROM cache WHERE key = ?", (KEY_NAME,)).fetchone()
             if row is not None:  # an older installation's: moved out of the database, same key
-                _write_key(key_file, bytes.fromhex(str(row.value)))
-                session.execute(delete(CacheRow).where(CacheRow.key == KEY_NAME))
+                _write_key(key_file, bytes.fromhex(str(from_sql_json(row[0]))))
+                conn.execute("DELETE FROM cache WHERE key = ?", (KEY_NAME,))
     return Pseudonymizer(sealing_key(key_file))
 
 

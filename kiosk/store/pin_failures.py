@@ -10,14 +10,12 @@ wrong PIN after.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
-
-from sqlalchemy import delete, select
 
 from kiosk.domain.model import Credential
 from kiosk.domain.privacy import Pseudonymizer
-from kiosk.store.db import Store
-from kiosk.store.schema import CacheRow
+from kiosk.store.db import Store, from_sql_json, sql_time
 
 PREFIX = "pin-failures/"
 
@@ -31,22 +29,22 @@ class StoredPinFailures:
 
     def count(self, credential: Credential) -> int:
         """A read only: every card presented asks, and a write (an fsync) each time is not needed."""
-        now = self._now().astimezone(dt.UTC)
-        with self._store.session() as session:
-            row = session.execute(select(CacheRow).where(CacheRow.key == self._key(credential),
-                                                         CacheRow.updated_at > now)).scalar_one_or_none()
-            return int(row.value) if row is not None else 0
+        with self._store.connection() as conn:
+            row = conn.execute("SELECT value FROM cache WHERE key = ? AND updated_at > ?",
+                               (self._key(credential), sql_time(self._now()))).fetchone()
+        return int(from_sql_json(row[0])) if row is not None else 0
 
     def failed(self, credential: Credential, count: int, lockout_s: float) -> None:
         """``updated_at`` holds when the lock-out ends (the cache table's one time column); the rows
         whose lock-out has ended go in the same write."""
-        now = self._now().astimezone(dt.UTC)
-        with self._store.session() as session, session.begin():
-            ended = CacheRow.key.startswith(PREFIX) & (CacheRow.updated_at <= now)
-            session.execute(delete(CacheRow).where(ended))
-            session.merge(CacheRow(key=self._key(credential), value=count, etag=None,
-                                   updated_at=now + dt.timedelta(seconds=lockout_s)))
+        now = self._now()
+        with self._store.transaction() as conn:
+            conn.execute("DELETE FROM cache WHERE key >= ? AND key < ? AND updated_at <= ?",
+                         (PREFIX, PREFIX[:-1] + chr(ord(PREFIX[-1]) + 1), sql_time(now)))
+            conn.execute("INSERT OR REPLACE INTO cache (key, value, etag, updated_at) VALUES (?, ?, NULL, ?)",
+                         (self._key(credential), json.dumps(count),
+                          sql_time(now + dt.timedelta(seconds=lockout_s))))
 
     def clear(self, credential: Credential) -> None:
-        with self._store.session() as session, session.begin():
-            session.execute(delete(CacheRow).where(CacheRow.key == self._key(credential)))
+        with self._store.transaction() as conn:
+            conn.execute("DELETE FROM cache WHERE key = ?", (self._key(credential),))

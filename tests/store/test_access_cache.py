@@ -311,11 +311,8 @@ def test_stats_tell_the_age_of_the_last_refresh(cache: AccessCache, clock: Manua
 def test_a_lookup_is_one_search_on_the_primary_key(cache: AccessCache, store: Store) -> None:
     from kiosk.store.access_cache import _LOOKUP  # the statement itself, not a copy of it
 
-    compiled = _LOOKUP.compile(store.engine)
-    values = compiled.construct_params({"key": cache.token(CARD)})
-    params = tuple(values[name] for name in compiled.positiontup or ())
-    with store.engine.connect() as conn:
-        plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)]
+    with store.connection() as conn:
+        plan = [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {_LOOKUP}", (cache.token(CARD),))]
     assert any("USING PRIMARY KEY (generation=? AND key=?)" in step for step in plan), plan
     assert not any(step.startswith("SCAN") for step in plan), plan
 

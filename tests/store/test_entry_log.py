@@ -51,7 +51,7 @@ def test_a_0002_database_upgrades_to_the_head_and_keeps_its_journal(tmp_path: Pa
     old.close()
     store = open_store(path)
     try:
-        assert current_revision(store.engine) == head_revision()
+        assert current_revision(store) == head_revision()
         assert Journal(store).get("0b7c2a52-3c53-4b8e-9d0e-6a1c1b0e0002") is not None
         entry_log = EntryLog(store, clock.now)
         entry_log.record(token=ANNA, decision=ALLOWED, reason="ok", terminal="door-1")

@@ -10,10 +10,8 @@ import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.circulation.results import Outcome
@@ -54,14 +52,14 @@ def fill(folder: Path) -> Path:
     return filler
 
 
-def cap_pages(connection: sqlite3.Connection, _record: Any) -> None:
+def cap_pages(connection: sqlite3.Connection) -> None:
     """SQLite may not grow the database any further: a write that needs a new page fails FULL."""
     count = connection.execute("PRAGMA page_count").fetchone()[0]
     connection.execute(f"PRAGMA max_page_count = {count}")
 
 
 def use_up_free_pages(kiosk: Kiosk) -> None:
-    event.listen(kiosk.store.engine, "connect", cap_pages)
+    kiosk.store.connect_hooks.append(cap_pages)
     kiosk.store.dispose()
     for size in (2000, 500, 100, 10, 0):  # until not even a small row fits
         with pytest.raises(StoreError, match="the disk is full"):
@@ -125,7 +123,7 @@ def test_a_full_database_lends_nothing_says_so_and_recovers(tmp_path: Path) -> N
         assert visit is not None
         row = next(r for r in visit.items if r.item_id == OTHER)
         assert "kan ikke gemme" in item_row(row, Purpose.BORROW, "da").status
-        event.remove(kiosk.store.engine, "connect", cap_pages)  # staff free some space
+        kiosk.store.connect_hooks.remove(cap_pages)  # staff free some space
         kiosk.store.dispose()
         assert place_again(kiosk, OTHER) is Outcome.BORROWED
         assert Journal(kiosk.store).count(JournalState.DONE) == 2

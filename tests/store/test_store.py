@@ -15,7 +15,7 @@ from kiosk.store import Journal, JournalState, current_revision, head_revision, 
 def test_new_database_is_wal_and_at_the_newest_schema(tmp_path: Path) -> None:
     store = open_store(tmp_path / "kiosk.sqlite3")
     try:
-        assert current_revision(store.engine) == head_revision()
+        assert current_revision(store) == head_revision()
     finally:
         store.close()
     with sqlite3.connect(tmp_path / "kiosk.sqlite3") as conn:
@@ -38,7 +38,7 @@ def test_old_database_upgrades_on_open_and_keeps_its_rows(tmp_path: Path) -> Non
         )
     store = open_store(path)
     try:
-        assert current_revision(store.engine) == head_revision()
+        assert current_revision(store) == head_revision()
         entry = Journal(store).get("0b7c2a52-3c53-4b8e-9d0e-6a1c1b0e0001")
         assert entry is not None
         assert entry.payload == {"item": "5010000001"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from kiosk.store import access_schema, entry_schema  # noqa: F401  (their tables in Base.metadata)
 from kiosk.store.schema import Base
 
 connection = context.config.attributes.get("connection")
