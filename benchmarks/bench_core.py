@@ -1,15 +1,12 @@
-"""The core's own costs: journal writes (fsync'd SQLite) and the event loop's round trip."""
+"""The core's own costs: the event loop's round trip (the journal: :mod:`benchmarks.bench_journal`)."""
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
-from benchmarks.common import Result, latency, rate
+from benchmarks.common import Result, latency
 from kiosk.domain.events import Core
-from kiosk.store import Journal, JournalState, open_store
 
 
 @dataclass(frozen=True)
@@ -19,18 +16,6 @@ class Ping:
 
 def run() -> list[Result]:
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(Path(tmp) / "bench.sqlite3")
-        journal = Journal(store)
-
-        def append_and_mark() -> None:
-            for i in range(100):
-                entry = journal.append("checkout", {"item": f"{i:010d}"})
-                journal.mark(entry.id, JournalState.DONE)
-
-        results.append(rate("journal append+mark (durable, WAL, FULL sync)", 100, append_and_mark))
-        store.close()
-
     core = Core()
     handled = threading.Event()
     core.on(Ping, lambda _e: handled.set())
