@@ -22,6 +22,7 @@ from benchmarks.common import Result, paired
 from kiosk.store import Journal, JournalState, open_store
 from kiosk.store.db import sql_time
 from kiosk.store.entry_log import EntryDecision, EntryLog
+from kiosk.store.journal import Change
 
 OPERATIONS = 200
 TOKEN = "a" * 64
@@ -83,7 +84,7 @@ def run() -> list[Result]:
         def loans() -> None:
             for i in range(OPERATIONS):
                 entry = journal.append("checkout", {"item": f"{i:010d}", "patron": TOKEN})
-                journal.mark(entry.id, JournalState.DONE, durable=False)
+                journal.mark_all([Change(entry.id, JournalState.DONE)], durable=False)
 
         def entries() -> None:
             for _ in range(OPERATIONS):

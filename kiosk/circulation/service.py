@@ -32,6 +32,7 @@ from kiosk.domain.errors import DeviceError, LmsError, LmsOutcomeUnknown, LmsUna
 from kiosk.domain.model import CheckinResult, Patron, SecurityState, Tag
 from kiosk.domain.ports import ItemReader, LibrarySystem
 from kiosk.store import Journal, JournalState
+from kiosk.store.journal import Change
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ class CirculationService:
         the kiosk keeps it; a power cut may lose it, and then the row is still pending after the
         restart and the reconciler settles it from the LMS and the pad as after any crash."""
         try:
-            self._journal.mark(entry_id, state, error=error, durable=False)
+            self._journal.mark_all([Change(entry_id, state, error)], durable=False)
         except StoreError as exc:
             log.error("journal row not updated: %s", exc)
 

@@ -18,8 +18,7 @@ import queue
 import sqlite3
 import stat
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,38 +114,27 @@ class Store:
             self._made.append(conn)
         return conn
 
-    @contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
+    def _take(self) -> sqlite3.Connection:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return self._new_connection()
+
+    def _give(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:  # an error in the middle: nothing of it is kept
+            conn.rollback()
+        self._idle.put(conn)
+
+    def connection(self) -> _Connection:
         """A connection for this thread's use until the block ends, in autocommit mode (each
         statement is its own transaction unless the caller says ``BEGIN``; see :meth:`transaction`)."""
-        try:
-            conn = self._idle.get_nowait()
-        except queue.Empty:
-            conn = self._new_connection()
-        try:
-            yield conn
-        finally:
-            if conn.in_transaction:  # an error in the middle: nothing of it is kept
-                conn.rollback()
-            self._idle.put(conn)
+        return _Connection(self)
 
-    @contextmanager
-    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, durable: bool = True) -> _Transaction:
         """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), rolled back on an error.
         ``durable=False``: the commit does not wait for the disk (``synchronous=NORMAL``): a crash of
         the process keeps it (WAL), a power cut may lose it, and with it nothing written after."""
-        with self.connection() as conn:
-            if not durable:
-                conn.execute("PRAGMA synchronous=NORMAL")
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                yield conn
-                conn.execute("COMMIT")
-            finally:
-                if conn.in_transaction:
-                    conn.rollback()
-                if not durable:
-                    conn.execute("PRAGMA synchronous=FULL")
+        return _Transaction(self, durable)
 
     @property
     def engine(self) -> Engine:
@@ -184,6 +172,59 @@ class Store:
             conn.close()
         if engine is not None:
             engine.dispose()
+
+
+class _Connection:
+    """:meth:`Store.connection`'s block (a class, not a generator: the journal's path is hot)."""
+
+    __slots__ = ("_conn", "_store")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._conn = self._store._take()
+        return self._conn
+
+    def __exit__(self, *_exc: object) -> None:
+        self._store._give(self._conn)
+
+
+class _Transaction:
+    """:meth:`Store.transaction`'s block."""
+
+    __slots__ = ("_conn", "_durable", "_store")
+
+    def __init__(self, store: Store, durable: bool) -> None:
+        self._store, self._durable = store, durable
+
+    def __enter__(self) -> sqlite3.Connection:
+        conn = self._conn = self._store._take()
+        try:
+            if not self._durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release()
+            raise
+        return conn
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
+        try:
+            if exc_type is None:
+                self._conn.execute("COMMIT")
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        conn = self._conn
+        try:
+            if conn.in_transaction:
+                conn.rollback()
+            if not self._durable:
+                conn.execute("PRAGMA synchronous=FULL")
+        finally:
+            self._store._give(conn)
 
 
 def _engine(path: Path) -> Engine:
