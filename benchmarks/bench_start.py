@@ -30,6 +30,7 @@ from pathlib import Path
 from benchmarks.common import Result
 
 RUNS = 7
+SETTLE_S = 3.0  # after the first frame: the devices' first health checks, the first syncs
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -47,8 +48,15 @@ def probe(out: Path, what: str, config: Path | None) -> int:
 
     app = QApplication.instance() or QApplication([])
 
-    def done() -> None:
-        out.write_text(json.dumps({"painted": time.time(), "rss_mb": _rss_mb()}), encoding="utf-8")
+    frame: dict[str, float] = {}
+
+    def painted() -> None:
+        frame.update(painted=time.time(), rss_mb=_rss_mb())
+        QTimer.singleShot(int(SETTLE_S * 1000), settled)
+
+    def settled() -> None:
+        frame.update(settled_rss_mb=_rss_mb())
+        out.write_text(json.dumps(frame), encoding="utf-8")
         app.quit()
 
     class FirstFrame(QObject):
@@ -58,7 +66,7 @@ def probe(out: Path, what: str, config: Path | None) -> int:
             if (not self.seen and event.type() == QEvent.Type.Paint and isinstance(watched, QWidget)
                     and watched.isWindow()):
                 self.seen = True
-                QTimer.singleShot(0, done)  # after this paint pass (children included) has finished
+                QTimer.singleShot(0, painted)  # after this paint pass (children included) has finished
             return False
 
     first = FirstFrame()
@@ -132,8 +140,9 @@ def _config(folder: Path, role: str, lms: str, central: str) -> Path:
     return config
 
 
-def start_once(what: str, config: Path | None, scratch: Path) -> tuple[float, float]:
-    """Seconds from process start to the first painted frame, and the RSS (MB) then."""
+def start_once(what: str, config: Path | None, scratch: Path) -> tuple[float, float, float]:
+    """Seconds from process start to the first painted frame, the RSS (MB) then, and the RSS
+    :data:`SETTLE_S` later."""
     out = scratch / "frame.json"
     out.unlink(missing_ok=True)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
@@ -144,7 +153,7 @@ def start_once(what: str, config: Path | None, scratch: Path) -> tuple[float, fl
     subprocess.run(command, env=env, check=True, timeout=120, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, cwd=ROOT)
     frame = json.loads(out.read_text(encoding="utf-8"))
-    return frame["painted"] - started, frame["rss_mb"]
+    return frame["painted"] - started, frame["rss_mb"], frame["settled_rss_mb"]
 
 
 def _result(name: str, unit: str, values: list[float]) -> Result:
@@ -154,7 +163,7 @@ def _result(name: str, unit: str, values: list[float]) -> Result:
 def measure(runs: int = RUNS) -> dict[str, list[float]]:
     """Interleaved runs of the bare window, the kiosk (first start, restart) and the door (restart)."""
     figures: dict[str, list[float]] = {name: [] for name in (
-        "bare", "bare_rss", "first", "restart", "rss", "door", "door_rss")}
+        "bare", "bare_rss", "first", "restart", "rss", "settled_rss", "door", "door_rss")}
     with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
         scratch = Path(tmp)
         with _servers(scratch) as (lms, central):
@@ -162,12 +171,14 @@ def measure(runs: int = RUNS) -> dict[str, list[float]]:
                 folder = scratch / f"run{run}"
                 folder.mkdir()
                 kiosk, door = _config(folder, "kiosk", lms, central), _config(folder, "door", lms, central)
-                seconds, _rss = start_once("kiosk", kiosk, scratch)
+                seconds, _rss, _settled = start_once("kiosk", kiosk, scratch)
                 figures["first"].append(seconds)
                 start_once("kiosk", door, scratch)  # the door's first start (its own database)
                 for name, config in (("bare", None), ("restart", kiosk), ("door", door)):
-                    seconds, rss = start_once("kiosk" if config else "bare", config, scratch)
+                    seconds, rss, settled = start_once("kiosk" if config else "bare", config, scratch)
                     figures[name].append(seconds)
+                    if name == "restart":
+                        figures["settled_rss"].append(settled)
                     figures["bare_rss" if name == "bare" else "rss" if name == "restart" else "door_rss"
                             ].append(rss)
     return figures
@@ -185,6 +196,7 @@ def run() -> list[Result]:
         _result("start: kiosk first start, first frame", "ms", ms["first"]),
         _result("start: door restart, first frame", "ms", ms["door"]),
         _result("start: kiosk RSS at first frame", "MB", figures["rss"]),
+        _result(f"start: kiosk RSS {SETTLE_S:.0f} s after it", "MB", figures["settled_rss"]),
         _result("start: door RSS at first frame", "MB", figures["door_rss"]),
         _result("start: bare window RSS at first frame", "MB", figures["bare_rss"]),
     ]
