@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
@@ -50,6 +51,34 @@ class Sip2Settings(Section):
     @property
     def plaintext_over_network(self) -> bool:
         return not self.tls and not is_loopback(self.host)
+
+
+class FbsSettings(Section):
+    """``[lms.fbs]``: FBS, the Danish libraries' common LMS: SIP2 messages in an XML envelope, one HTTPS
+    POST each, to ``endpoint`` (``https://<host>/rest/sip2/DK-<agency>``)."""
+
+    endpoint: str = ""
+    agency: str = ""  # the library's agency, ``DK-775100``: the SIP2 institution (AO)
+    login: str = ""  # the SIP2 account the municipality gives the kiosk
+    password: str = Field(default="", repr=False)
+    location: str = ""  # where returns are made (SIP2 AP), as FBS knows the branch
+    tls_ca_file: Path | None = None  # a CA bundle of its own; default: the system's
+    timeout_s: float = Field(default=10.0, gt=0, le=120, strict=False)  # per request, all tries included
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=120, strict=False)
+    retries: int = Field(default=2, ge=0, le=10)  # only for requests that change nothing
+    page_size: int = Field(default=50, ge=1, le=500)
+    language: str = Field(default="000", pattern=r"^\d{3}$")
+
+    @model_validator(mode="after")
+    def _https(self) -> FbsSettings:
+        if self.endpoint:
+            parts = urlsplit(self.endpoint)
+            if parts.scheme not in ("https", "http") or not parts.hostname:
+                raise ValueError(f"endpoint: {self.endpoint!r} is not an https:// address")
+            if parts.scheme == "http" and not is_loopback(parts.hostname):
+                raise ValueError("endpoint: FBS is reached over https:// only (http:// only on this "
+                                 "machine): the SIP2 password and every PIN are in each request")
+        return self
 
 
 class LmsSettings(Section):

@@ -100,6 +100,18 @@ class Sip2LibrarySystem:
     def _date(self, when: dt.datetime | None = None) -> str:
         return format_date(when or self._now(), self._zone)
 
+    # What an LMS puts where: the SIP2 fields, unless a dialect (FBS) says otherwise.
+    def _title(self, reply: Message) -> str:
+        """The item's readable title."""
+        return reply.get("AJ")
+
+    def _patron_id(self, reply: Message) -> str:
+        return reply.get("AA")
+
+    def _location(self, reply: Message) -> str:
+        """The item's permanent location (where a return goes)."""
+        return reply.get("AQ")
+
     # -- status and patrons -----------------------------------------------------------------------
     def status(self) -> LmsStatus:
         reply = self.client.request(message("99", {"status_code": "0", "max_print_width": "080",
@@ -132,7 +144,7 @@ class Sip2LibrarySystem:
         reasons = tuple(name for name, char in zip(PATRON_STATUS, status, strict=False)
                         if char.upper() == "Y")
         return Patron(
-            patron_id=reply.get("AA"),
+            patron_id=self._patron_id(reply),
             name=reply.get("AE"),
             birth_date=_birth_date(reply.get("PB")),
             category=reply.get("PC"),
@@ -262,7 +274,7 @@ class Sip2LibrarySystem:
         return CheckoutResult(
             ok=ok,
             item_id=reply.get("AB") or item_id,
-            title=reply.get("AJ"),
+            title=self._title(reply),
             due_date=parse_due_date(due_text, self._zone),
             due_date_text=due_text,
             renewal=reply.flag("renewal_ok"),
@@ -333,11 +345,11 @@ class Sip2LibrarySystem:
         return CheckinResult(
             ok=reply.flag("ok"),
             item_id=reply.get("AB") or item_id,
-            title=reply.get("AJ"),
+            title=self._title(reply),
             resensitize=_flag(reply.fixed.get("resensitize", "")),
             alert=reply.flag("alert"),
             sort_bin=reply.get("CL"),
-            permanent_location=reply.get("AQ"),
+            permanent_location=self._location(reply),
             hold_patron_present=bool(reply.get("CY")) or alert_type in ("01", "02"),
             destination=reply.get("CT"),
             alert_type=alert_type,
@@ -353,7 +365,7 @@ class Sip2LibrarySystem:
             "third_party_allowed": "N", "no_block": "N", "transaction_date": self._date(),
             "nb_due_date": BLANK_DATE}, fields))
         due_text = reply.get("AH")
-        return RenewResult(reply.flag("ok"), reply.get("AB") or item_id, reply.get("AJ"),
+        return RenewResult(reply.flag("ok"), reply.get("AB") or item_id, self._title(reply),
                            parse_due_date(due_text, self._zone), due_text,
                            tuple(m for m in reply.getall("AF") if m))
 
@@ -373,10 +385,10 @@ class Sip2LibrarySystem:
         queue = reply.get("CF").strip()
         return Item(
             item_id=reply.get("AB") or item_id,
-            title=reply.get("AJ"),
+            title=self._title(reply),
             media_type=reply.get("CK"),
             owner_library=reply.get("BG"),
-            permanent_location=reply.get("AQ"),
+            permanent_location=self._location(reply),
             parts_in_set=_parts(reply.getall("CH")),
             circulation_status=CIRCULATION_STATUS.get(reply.fixed.get("circulation_status", ""), "other"),
             due_date=parse_due_date(due_text, self._zone),
