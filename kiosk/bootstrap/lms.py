@@ -26,6 +26,8 @@ def library_system(settings: Settings, closers: list[Callable[[], None]]
     if lms_settings.kind == "memory":
         memory_seed = read_seed(lms_settings.seed)
         return MemoryLibrarySystem.from_seed(memory_seed), memory_seed, account.institution
+    if lms_settings.kind == "fbs" or (lms_settings.kind == "emulator" and lms_settings.protocol == "fbs"):
+        return _fbs(settings, closers)
     from sync.sip2.client import Sip2Client
     from sync.sip2.library import Sip2LibrarySystem
 
@@ -57,6 +59,35 @@ def library_system(settings: Settings, closers: list[Callable[[], None]]
     closers.append(client.close)
     client.start_keepalive()
     return Sip2LibrarySystem(client, zone=settings.terminal.zone), seed, account.institution
+
+
+def _fbs(settings: Settings, closers: list[Callable[[], None]]) -> tuple[LibrarySystem, dict[str, Any], str]:
+    """FBS, or the built-in FBS emulator (``kind = "emulator"``, ``protocol = "fbs"``)."""
+    from sync.fbs.client import FbsClient
+    from sync.fbs.library import FbsLibrarySystem
+
+    lms_settings, seed = settings.lms, {}
+    account = lms_settings.fbs
+    if lms_settings.kind == "emulator":
+        from sync.fbs.emulator import FbsEmulator
+        from sync.sip2.emulator_data import load_data
+
+        seed = read_seed(lms_settings.seed)
+        assert lms_settings.seed is not None
+        try:
+            data = load_data(lms_settings.seed)
+        except ValueError as exc:
+            raise ConfigError(f"lms.seed: {exc}") from None
+        password = secrets.token_hex(8)
+        emulator = FbsEmulator(data, login="kiosk", password=password).start()
+        closers.append(emulator.stop)
+        account = account.model_copy(update={
+            "endpoint": emulator.url, "agency": data.library.institution, "login": "kiosk",
+            "password": password, "location": account.location or data.library.location})
+        log.info("built-in FBS emulator at %s", emulator.url)
+    client = FbsClient(account)
+    closers.append(client.close)
+    return FbsLibrarySystem(client, zone=settings.terminal.zone), seed, account.agency
 
 
 def receipt_mailer(settings: Settings) -> ReceiptMailer | None:

@@ -134,9 +134,10 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
         def resolve(key: str, settings: Settings = settings) -> Path | None:
             return _resolve(base, attrgetter(key)(settings), f"{where}: {key}")
 
-        ca_file = resolve("lms.sip2.tls_ca_file")
-        if ca_file is not None and not ca_file.is_file():
-            raise ConfigError(f"{where}: lms.sip2.tls_ca_file: {ca_file} not found")
+        for key in ("lms.sip2.tls_ca_file", "lms.fbs.tls_ca_file"):
+            ca_file = resolve(key)
+            if ca_file is not None and not ca_file.is_file():
+                raise ConfigError(f"{where}: {key}: {ca_file} not found")
         settings = settings.model_copy(
             update={
                 "source": source,
@@ -163,6 +164,8 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
                     "seed": resolve("lms.seed"),
                     "sip2": settings.lms.sip2.model_copy(
                         update={"tls_ca_file": resolve("lms.sip2.tls_ca_file")}),
+                    "fbs": settings.lms.fbs.model_copy(
+                        update={"tls_ca_file": resolve("lms.fbs.tls_ca_file")}),
                 }),
             }
         )
@@ -180,8 +183,9 @@ def _resolve(base: Path, path: Path | None, key: str) -> Path | None:
 
 
 _PATH_KEYS = (("paths", "data_dir"), ("paths", "log_dir"), ("paths", "key_dir"), ("lms", "seed"),
-              ("lms", "sip2", "tls_ca_file"), ("devices", "announcer", "files_dir"), ("calendar", "file"),
-              ("central", "ca_file"), ("central", "seed"))
+              ("lms", "sip2", "tls_ca_file"), ("lms", "fbs", "tls_ca_file"),
+              ("devices", "announcer", "files_dir"), ("calendar", "file"), ("central", "ca_file"),
+              ("central", "seed"))
 
 
 def _paths_to_path(data: dict[str, Any]) -> None:

@@ -82,14 +82,19 @@ class FbsSettings(Section):
 
 
 class LmsSettings(Section):
-    kind: Literal["sip2", "emulator", "memory"] = "sip2"
+    kind: Literal["sip2", "fbs", "emulator", "memory"] = "sip2"
     seed: Path | None = None
+    protocol: Literal["sip2", "fbs"] = "sip2"  # the built-in emulator's (kind "emulator")
     sip2: Sip2Settings = Sip2Settings()
+    fbs: FbsSettings = FbsSettings()
 
     @model_validator(mode="after")
     def _seed_when_needed(self) -> LmsSettings:
         if self.kind in ("emulator", "memory") and self.seed is None:
             raise ValueError(f"seed: the {self.kind!r} LMS needs a seed file")
+        if self.kind == "fbs" and not (self.fbs.endpoint and self.fbs.agency and self.fbs.login):
+            raise ValueError("fbs: FBS needs its endpoint, the library's agency and the SIP2 login "
+                             "(lms.fbs.endpoint, agency, login, password)")
         return self
 
 

@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--telnet", action="store_true", help="login:/password: prompts before SIP")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key): serve TLS")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    parser.add_argument("--fbs", action="store_true", help="speak FBS (SIP2 in XML over HTTP; HTTPS with "
+                        "--tls-cert) instead of SIP2 over TCP; --user/--password are FBS's login")
 
 
 def build(args: argparse.Namespace) -> Sip2Emulator:
@@ -54,6 +56,8 @@ def build(args: argparse.Namespace) -> Sip2Emulator:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM. 0 on a clean stop, 2 on bad data or arguments."""
+    if args.fbs:
+        return _run_fbs(args)
     try:
         server = build(args)
     except (EmulatorDataError, ValueError, OSError, ssl.SSLError) as exc:
@@ -66,6 +70,25 @@ def run(args: argparse.Namespace) -> int:
         return f"{host}:{port}"
 
     return serve_until_signalled("lms-emulator", start, server.stop, f"{args.host}:{args.port}")
+
+
+def _run_fbs(args: argparse.Namespace) -> int:
+    from sync.fbs.emulator import FbsEmulator
+
+    try:
+        data = load_data(args.data)
+        if args.institution:
+            data.library.institution = args.institution
+        fbs = FbsEmulator(data, host=args.host, port=args.port, login=args.user, password=args.password,
+                          tls_context=server_tls(args.tls_cert, args.tls_key))
+    except (EmulatorDataError, ValueError, OSError, ssl.SSLError) as exc:
+        print(f"lms-emulator: {exc}", file=sys.stderr)
+        return 2
+
+    def start() -> str:
+        return fbs.start().url
+
+    return serve_until_signalled("lms-emulator", start, fbs.stop, f"{args.host}:{args.port}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from kiosk.domain.errors import LmsError, LmsOutcomeUnknown
 from kiosk.domain.model import (
@@ -25,7 +26,7 @@ from kiosk.domain.model import (
     RenewAllResult,
     RenewResult,
 )
-from sync.sip2.client import Sip2Client
+from kiosk.settings import Sip2Settings
 from sync.sip2.codec import BLANK_DATE, Message, format_date, message, parse_due_date, yn
 from sync.sip2.errors import Sip2OutcomeUnknown
 from sync.sip2.spec import CIRCULATION_STATUS, PATRON_STATUS, SUMMARY, SUMMARY_FIELD
@@ -80,10 +81,30 @@ def _flag(value: str) -> bool | None:
     return True if value == "Y" else False if value == "N" else None
 
 
-class Sip2LibrarySystem:
-    """Implements :class:`kiosk.domain.ports.LibrarySystem` with a :class:`Sip2Client`."""
+class Sip2Channel(Protocol):
+    """What the adapter needs of its way to the LMS: :class:`Sip2Client` (SIP2 over TCP) or
+    :class:`sync.fbs.client.FbsClient` (FBS: SIP2 in XML over HTTPS)."""
 
-    def __init__(self, client: Sip2Client, now: Callable[[], dt.datetime] | None = None,
+    @property
+    def account(self) -> Sip2Settings: ...
+
+    @property
+    def institution(self) -> str: ...
+
+    @property
+    def acs_status(self) -> Message | None: ...
+
+    def connect(self) -> Message: ...
+
+    def disconnect(self) -> None: ...
+
+    def request(self, request: Message) -> Message: ...
+
+
+class Sip2LibrarySystem:
+    """Implements :class:`kiosk.domain.ports.LibrarySystem` over a :class:`Sip2Channel`."""
+
+    def __init__(self, client: Sip2Channel, now: Callable[[], dt.datetime] | None = None,
                  zone: dt.tzinfo | None = None) -> None:
         """``zone``: the branch's time zone, the local time of every date sent and read without a
         zone of its own (SIP2's blank zone), whatever zone this machine is set to."""
