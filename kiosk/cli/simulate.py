@@ -27,6 +27,8 @@ def _address(text: str) -> tuple[str, int]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``library-kiosk simulate``."""
     parser.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (TOML)")
+    parser.add_argument("--fbs", action="store_true",
+                        help="the built-in LMS emulator speaks FBS and the kiosk is configured for FBS")
     parser.add_argument("--sip2", type=_address, metavar="HOST:PORT",
                         help="run against this SIP2 server instead of the built-in LMS emulator")
     parser.add_argument("--user", default="", help="SIP2 login user (with --sip2)")
@@ -59,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         return _fail(str(exc))
     target = None
+    if args.sip2 is not None and args.fbs:
+        return _fail("--fbs and --sip2 exclude each other")
     if args.sip2 is not None:
         needs = scenario.emulator_steps()
         if needs:
@@ -75,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         check_against_seed(scenario, read_seed(seed), outside_lms=target is not None)
         simulation = build_for_simulation(
             seed, sip2=target, language=args.lang or scenario.language, start=scenario.start,
-            data_dir=args.data_dir, central=scenario.central,
+            data_dir=args.data_dir, central=scenario.central, fbs=args.fbs,
             settings_path=DEMO_DOOR_SETTINGS if scenario.terminal == "door" else DEMO_SETTINGS)
     except ConfigError as exc:
         return _fail(str(exc))

@@ -42,7 +42,7 @@ from kiosk.settings.door import (
     Weekday,
     load_access_settings,
 )
-from kiosk.settings.lms import LmsSettings, OfflineSettings, Sip2Settings
+from kiosk.settings.lms import FbsSettings, LmsSettings, OfflineSettings, Sip2Settings
 from kiosk.settings.terminal import (
     Language,
     LoggingSettings,
@@ -76,6 +76,7 @@ __all__ = [
     "DoorSupervisionSettings",
     "EntryLogSettings",
     "ExitButtonSettings",
+    "FbsSettings",
     "Language",
     "LmsSettings",
     "LoggingSettings",

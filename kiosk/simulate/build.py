@@ -28,6 +28,7 @@ from kiosk.domain.model import Credential, CredentialKind, SecurityState, Tag
 from kiosk.settings import (
     DEMO_SETTINGS,
     CentralSettings,
+    FbsSettings,
     LmsSettings,
     Settings,
     Sip2Settings,
@@ -273,6 +274,7 @@ def build_for_simulation(
     start: dt.datetime | None = None,
     data_dir: Path | None = None,
     central: bool = False,
+    fbs: bool = False,
 ) -> Simulation:
     """The demo terminal in a temporary folder, against a fresh emulator on ``seed`` or ``sip2``.
 
@@ -280,15 +282,23 @@ def build_for_simulation(
     local time at the branch) is where the clock starts. ``data_dir`` keeps the terminal's database
     (its journal: offline loans to replay, what was in doubt) there, for the next run or ``run``.
     ``central`` runs the terminal's built-in central system emulator (the access list it caches).
+    ``fbs``: the built-in emulator speaks FBS (SIP2 in XML over HTTP) and the kiosk is configured for
+    FBS.
     """
     base = load_settings(settings_path)
     clock = ManualClock(_aware(start, base.access.zone) if start is not None else None)
     folder = Path(tempfile.mkdtemp(prefix="kiosk-simulate-"))
     emulator: Any = None
     try:
-        if sip2 is None:
-            emulator, sip2 = _start_emulator(seed, clock)
-        settings = _settings(base, folder, sip2, language, central)
+        lms: LmsSettings
+        if fbs:
+            emulator, lms = _start_fbs_emulator(seed, clock)
+        else:
+            if sip2 is None:
+                emulator, sip2 = _start_emulator(seed, clock)
+            lms = LmsSettings(kind="sip2", sip2=sip2.model_copy(update={"keepalive_s": 0.0, "timeout_s": 5.0,
+                                                                        "retries": 1}))
+        settings = _settings(base, folder, lms, language, central)
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
             settings = settings.model_copy(update={
@@ -357,13 +367,27 @@ def _start_emulator(seed: Path, clock: ManualClock) -> tuple[Any, Sip2Settings]:
                                   institution=data.library.institution, location=data.library.location)
 
 
-def _settings(base: Settings, folder: Path, sip2: Sip2Settings, language: str | None, central: bool
+def _start_fbs_emulator(seed: Path, clock: ManualClock) -> tuple[Any, LmsSettings]:
+    from sync.fbs.emulator import FbsEmulator
+    from sync.sip2.emulator_data import load_data
+
+    try:
+        data = load_data(seed)
+    except ValueError as exc:
+        raise ConfigError(f"lms seed: {exc}") from None
+    password = secrets.token_hex(8)
+    emulator = FbsEmulator(data, login="kiosk", password=password, clock=clock.now).start()
+    return emulator, LmsSettings(kind="fbs", fbs=FbsSettings(
+        endpoint=emulator.url, agency=data.library.institution, login="kiosk", password=password,
+        location=data.library.location, timeout_s=5.0, retries=1))
+
+
+def _settings(base: Settings, folder: Path, lms: LmsSettings, language: str | None, central: bool
               ) -> Settings:
     paths = base.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
-    account = sip2.model_copy(update={"keepalive_s": 0.0, "timeout_s": 5.0, "retries": 1})
     logging_settings = base.logging.model_copy(update={"console": False})
     update: dict[str, Any] = {"paths": paths, "logging": logging_settings, "devices": in_memory(base.devices),
-                              "lms": LmsSettings(kind="sip2", sip2=account)}
+                              "lms": lms}
     if not central:
         update["central"] = CentralSettings()
     elif base.central.kind != "emulator":

@@ -10,20 +10,24 @@ AQ, every list at once for a patron information with every summary flag set).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import ssl
 import threading
+import time
 import uuid
 import zlib
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from sync.fbs.envelope import EnvelopeError, reply_xml, request_text, rest_error_xml
 from sync.sip2.codec import Message, Sip2DecodeError, decode, encode
 from sync.sip2.emulator_context import TransactionRecord
 from sync.sip2.emulator_handlers import handle
 from sync.sip2.emulator_model import EmulatorData, Item
+from sync.sip2.emulator_quirks import Quirks
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +36,13 @@ MAX_BODY = 1_048_576
 
 
 class FbsEmulator:
-    """Thread-safe: every request has its thread, the library one lock."""
+    """Thread-safe: every request has its thread, the library one lock.
+
+    Of the SIP2 emulator's quirks (:class:`~sync.sip2.emulator_quirks.Quirks`) it honours ``delay``,
+    ``garbage_every`` (an HTML error page instead of the reply, as a proxy in front of FBS sends),
+    ``no_reply_commands`` and ``lost_reply_commands`` (the connection closed without an answer);
+    ``drop_after`` it meets anyway: every connection is closed after its one answer, as FBS's are.
+    """
 
     def __init__(self, data: EmulatorData, *, host: str = "127.0.0.1", port: int = 0, login: str = "kiosk",
                  password: str = "kiosk", tls_context: ssl.SSLContext | None = None,
@@ -46,6 +56,16 @@ class FbsEmulator:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.transactions: list[TransactionRecord] = []
+        self._quirks = Quirks(encoding="utf-8")
+        self._answered = 0
+
+    @property
+    def quirks(self) -> Quirks:
+        return self._quirks
+
+    def update_quirks(self, **changes: Any) -> Quirks:
+        self._quirks = dataclasses.replace(self._quirks, **changes)
+        return self._quirks
 
     @property
     def data(self) -> EmulatorData:
@@ -69,7 +89,11 @@ class FbsEmulator:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                status, body = emulator.answer(self.path, self.rfile.read(min(length, MAX_BODY + 1)))
+                answer = emulator.answer(self.path, self.rfile.read(min(length, MAX_BODY + 1)))
+                if answer is None:  # a reply lost on the way
+                    self.close_connection = True
+                    return
+                status, body = answer
                 self.send_response(status)
                 self.send_header("Content-Type", "application/xml;charset=UTF-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -101,8 +125,8 @@ class FbsEmulator:
         log.info("FBS emulator stopped")
 
     # -- one request --------------------------------------------------------------------------------
-    def answer(self, path: str, body: bytes) -> tuple[int, bytes]:
-        """(HTTP status, reply document) for one POSTed envelope."""
+    def answer(self, path: str, body: bytes) -> tuple[int, bytes] | None:
+        """(HTTP status, reply document) for one POSTed envelope; None: no answer (a quirk)."""
         if not path.rstrip("/").endswith(f"/rest/sip2/{self._data.library.institution}"):
             return 404, rest_error_xml("NOT_FOUND", str(uuid.uuid4()))
         try:
@@ -117,6 +141,9 @@ class FbsEmulator:
             request = decode(text.encode("utf-8"), encoding="utf-8", verify=False)
         except Sip2DecodeError as exc:
             return 200, reply_xml(error=f"Invalid SIP2 message: {exc}")
+        quirks = self._quirks
+        if request.command in quirks.no_reply_commands:
+            return None
         with self._lock:
             now = self._clock()
             try:
@@ -124,6 +151,14 @@ class FbsEmulator:
             except Exception:
                 log.exception("FBS emulator: %s failed", request.command)
                 return 500, rest_error_xml("INTERNAL_ERROR", str(uuid.uuid4()))
+            self._answered += 1
+            answered = self._answered
+        if quirks.delay:
+            time.sleep(quirks.delay)
+        if request.command in quirks.lost_reply_commands:
+            return None
+        if quirks.garbage_every and answered % quirks.garbage_every == 0:
+            return 502, b"<html><body><h1>502 Bad Gateway</h1></body></html>"
         if response is None:
             return 200, reply_xml(error=f"Unsupported message: {request.command}")
         return 200, reply_xml(response=encode(response, encoding="utf-8", error_detection=False).decode())

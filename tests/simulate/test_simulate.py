@@ -63,6 +63,17 @@ def test_the_scenario_passes(path: Path, tmp_path: Path, qapp: QApplication,
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_the_scenario_passes_with_the_kiosk_configured_for_fbs(path: Path, qapp: QApplication,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Every scenario again, against the FBS emulator (SIP2 in FBS's XML over HTTP, FBS's fields)."""
+    code = simulate(str(path), "--fbs")
+    lines = log_lines(capsys.readouterr().out)
+    failed = [line for line in lines if line["event"] in ("failed", "expect") and not line.get("ok", False)]
+    assert code == 0, failed
+    assert lines[-1]["event"] == "result" and lines[-1]["ok"] is True
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_the_log_never_shows_a_pin(path: Path, qapp: QApplication,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     simulate(str(path))
