@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 LISTS = ("AS", "AT", "AU", "AV", "BU", "CD")  # the summary flags' order (SIP2 63)
 MAX_BODY = 1_048_576
+LOST_REPLY_HOLD_S = 60.0  # how long a "lost" reply keeps the connection waiting
 
 
 class FbsEmulator:
@@ -40,7 +41,8 @@ class FbsEmulator:
 
     Of the SIP2 emulator's quirks (:class:`~sync.sip2.emulator_quirks.Quirks`) it honours ``delay``,
     ``garbage_every`` (an HTML error page instead of the reply, as a proxy in front of FBS sends),
-    ``no_reply_commands`` and ``lost_reply_commands`` (the connection closed without an answer);
+    ``no_reply_commands`` and ``lost_reply_commands`` (no answer: the connection hangs, as a lost
+    packet leaves it, until the client gives up or the emulator stops);
     ``drop_after`` it meets anyway: every connection is closed after its one answer, as FBS's are.
     """
 
@@ -58,6 +60,7 @@ class FbsEmulator:
         self.transactions: list[TransactionRecord] = []
         self._quirks = Quirks(encoding="utf-8")
         self._answered = 0
+        self._stopping = threading.Event()
 
     @property
     def quirks(self) -> Quirks:
@@ -103,6 +106,7 @@ class FbsEmulator:
             def log_message(self, *_args: object) -> None:
                 pass
 
+        self._stopping.clear()
         server = ThreadingHTTPServer((self._host, self._port), Handler)
         if self._tls is not None:
             server.socket = self._tls.wrap_socket(server.socket, server_side=True)
@@ -118,6 +122,7 @@ class FbsEmulator:
         server, self._server = self._server, None
         if server is None:
             return
+        self._stopping.set()
         server.shutdown()
         server.server_close()
         if self._thread is not None:
@@ -143,6 +148,7 @@ class FbsEmulator:
             return 200, reply_xml(error=f"Invalid SIP2 message: {exc}")
         quirks = self._quirks
         if request.command in quirks.no_reply_commands:
+            self._stopping.wait(LOST_REPLY_HOLD_S)
             return None
         with self._lock:
             now = self._clock()
@@ -156,6 +162,7 @@ class FbsEmulator:
         if quirks.delay:
             time.sleep(quirks.delay)
         if request.command in quirks.lost_reply_commands:
+            self._stopping.wait(LOST_REPLY_HOLD_S)
             return None
         if quirks.garbage_every and answered % quirks.garbage_every == 0:
             return 502, b"<html><body><h1>502 Bad Gateway</h1></body></html>"
