@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from kiosk.circulation.results import ItemResult, Outcome, Routing
 from kiosk.circulation.view import HoldRow, LoanRow, Purpose
-from kiosk.texts import has, plural
+from kiosk.texts import has, lms_text, plural
 from kiosk.texts import text as t
 from kiosk.texts.formats import day_and_month
 from kiosk.texts.formats import money as format_money
@@ -67,9 +67,9 @@ def item_row(item: ItemResult, purpose: Purpose, language: str, *,
     lines = [_item_status(item, purpose, language, awaiting_fee)]
     if item.outcome in (Outcome.REFUSED, Outcome.SECURITY_FAILED, Outcome.NEEDS_STAFF):
         # The LMS's own words say why; our sentence says what to do next.
-        lines[:0] = [m for m in item.lms_messages if m]
+        lines[:0] = [lms_text(m, language) for m in item.lms_messages if m]
     elif item.outcome not in (Outcome.CHECKING, Outcome.OFFLINE_REFUSED):
-        lines.extend(m for m in item.lms_messages if m)
+        lines.extend(lms_text(m, language) for m in item.lms_messages if m)
     if item.offline and item.outcome in (Outcome.BORROWED, Outcome.RETURNED, Outcome.NEEDS_STAFF):
         lines.append(t("item.offline_note", language))
     if item.other_library and item.outcome is not Outcome.CHECKING:
@@ -139,7 +139,7 @@ def loan_row(loan: LoanRow, language: str) -> RowText:
         tone = ERROR
     else:
         status, tone = (t("loan.due", language, date=date) if date else ""), NEUTRAL
-    lines = [status, loan.message] if loan.message else [status]
+    lines = [status, lms_text(loan.message, language)] if loan.message else [status]
     return RowText(loan.title or t("item.unknown_title", language, item_id=loan.item_id),
                    "\n".join(line for line in lines if line), tone)
 
@@ -156,5 +156,7 @@ def hold_row(hold: HoldRow, language: str) -> RowText:
 
 
 def visit_messages(messages: tuple[str, ...], language: str) -> str:
-    """The visit's messages: a known code ("lms_unavailable") as our sentence, other text as is."""
-    return "\n".join(t(f"msg.{m}", language) if has(f"msg.{m}") else m for m in messages if m)
+    """The visit's messages: a known code ("lms_unavailable") as our sentence, the LMS's as
+    :func:`~kiosk.texts.lms_text` reads them."""
+    return "\n".join(t(f"msg.{m}", language) if has(f"msg.{m}") else lms_text(m, language)
+                     for m in messages if m)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import gettext
 import logging
+import re
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,28 @@ def text(key: str, language: str, **values: object) -> str:
     """The text for ``key`` in ``language``, with ``{name}`` filled in from ``values``."""
     found = catalogue(language).gettext(key)
     return found.format(**values) if values else found
+
+
+_LMS_CODE = re.compile(r"\[([A-Z][A-Z0-9_]{1,60})\]")
+_UNKNOWN_CODES_LOGGED: set[str] = set()
+
+
+def lms_text(message: str, language: str) -> str:
+    """A message from the LMS as the patron reads it. FBS sends codes in brackets
+    (``[BEFORE_RENEW_PERIOD]``): a known code becomes its sentence in ``language``, an unknown one a
+    general sentence with the code (logged once, to be added to the catalogue); the rest of the text
+    stays as the LMS wrote it."""
+
+    def sentence(found: re.Match[str]) -> str:
+        code = found.group(1)
+        if has(f"lms.code.{code}", language):
+            return text(f"lms.code.{code}", language)
+        if code not in _UNKNOWN_CODES_LOGGED:
+            _UNKNOWN_CODES_LOGGED.add(code)
+            log.warning("the LMS sent the code [%s], which has no text yet (kiosk/texts/locale)", code)
+        return text("lms.code.unknown", language, code=code)
+
+    return _LMS_CODE.sub(sentence, message)
 
 
 def plural(key: str, count: int, language: str, **values: object) -> str:

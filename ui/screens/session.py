@@ -15,7 +15,7 @@ from kiosk.circulation.view import Purpose
 from kiosk.session.service import Message, SessionView
 from kiosk.settings import Role
 from kiosk.settings.calendar import PeriodKind
-from kiosk.texts import plural
+from kiosk.texts import lms_text, plural
 from kiosk.texts import text as t
 from kiosk.texts.formats import day_and_month
 from ui import style
@@ -38,7 +38,7 @@ def message_text(view: SessionView) -> str:
         parts.append(plural("msg.too_many_attempts", minutes, lang, minutes=minutes))
     elif view.message is not None:
         parts.append(t(f"msg.{view.message.value}", lang))
-    parts.extend(m for m in view.lms_messages if m)
+    parts.extend(lms_text(m, lang) for m in view.lms_messages if m)
     return "\n".join(parts)
 
 
@@ -369,7 +369,7 @@ class PatronScreen(Screen):
         else:
             self.greeting.setText(t("patron.greeting_anonymous", lang))
         self.status.setText(t("menu.choose", lang))
-        self.message.show_message("\n".join(m for m in view.lms_messages if m), "info")
+        self.message.show_message("\n".join(lms_text(m, lang) for m in view.lms_messages if m), "info")
         for tile, purpose in zip(self.tiles, (Purpose.BORROW, Purpose.ACCOUNT), strict=True):
             tile.set_texts(t(f"purpose.{purpose.value}", lang),
                            t(f"purpose.{purpose.value}.detail", lang))

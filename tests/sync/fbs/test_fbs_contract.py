@@ -164,3 +164,16 @@ def test_the_envelope_refuses_entity_declarations_and_escapes_what_it_sends() ->
     body = request_xml("kiosk", 'pa"ss', "17AB1<2&3|")
     assert b"17AB1&lt;2&amp;3|" in body and b'password="pa&quot;ss"' in body
     assert parse_reply(recorded.reply_xml(response="98Y")).response == "98Y"
+
+
+def test_a_bracketed_code_reaches_the_patron_as_a_sentence_in_their_language() -> None:
+    from kiosk.circulation.view import LoanRow
+    from ui.visit_text import loan_row
+
+    row = LoanRow("3274626533", "Helbred dit liv", None, renewed=False, message="[BEFORE_RENEW_PERIOD]")
+    assert "for tidligt at forny" in loan_row(row, "da").status
+    assert "too early to renew" in loan_row(row, "en").status
+    unknown = LoanRow("1", "Bog", None, renewed=False, message="[MAX_RENEWALS_REACHED]")
+    assert "MAX_RENEWALS_REACHED" in loan_row(unknown, "en").status
+    assert "could not do this" in loan_row(unknown, "en").status
+    assert "[" not in loan_row(row, "da").status
