@@ -113,6 +113,8 @@ class FbsClient:
         with self._lock:
             while True:
                 attempts += 1
+                if self._trace:  # the SIP2 message, not the envelope with the account's password
+                    self._trace("->", text.encode("utf-8"))
                 try:
                     return self._exchange(body, spec.response, deadline)
                 except FbsRefused:
@@ -131,8 +133,6 @@ class FbsClient:
                 time.sleep(RETRY_PAUSE_S)
 
     def _exchange(self, body: bytes, expected: str, deadline: float) -> Message:
-        if self._trace:
-            self._trace("->", body)
         left = deadline - time.monotonic()
         if left <= 0:
             raise _NotSent("no time left for the request")
@@ -153,8 +153,6 @@ class FbsClient:
             raise _Failed("no answer in time") from exc
         except requests.exceptions.RequestException as exc:
             raise _Failed(_first_line(exc)) from exc
-        if self._trace:
-            self._trace("<-", data)
         return self._reply(data, status, expected)
 
     def _read(self, answer: requests.Response, deadline: float) -> bytes:
@@ -181,6 +179,8 @@ class FbsClient:
             if status >= 500:
                 raise _Failed(f"FBS failed (HTTP {status})")
             raise FbsRefused(f"FBS answered HTTP {status} without a reply")
+        if self._trace:
+            self._trace("<-", reply.response.encode("utf-8"))
         try:
             decoded = decode(reply.response.encode("utf-8"), encoding="utf-8", verify=False)
         except Sip2DecodeError as exc:

@@ -14,14 +14,20 @@ from typing import Any
 
 from kiosk.domain.logs import redact
 from kiosk.domain.model import Credential, CredentialKind
-from kiosk.settings import Sip2Settings
+from kiosk.settings import FbsSettings, Sip2Settings
 from kiosk.settings.base import validate
+from sync.fbs.client import FbsClient
+from sync.fbs.library import FbsLibrarySystem
 from sync.sip2.client import Sip2Client
 from sync.sip2.library import Sip2LibrarySystem
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     connection = parser.add_argument_group("connection")
+    connection.add_argument("--fbs", metavar="ENDPOINT",
+                            help="FBS instead of SIP2 over TCP: its SIP2 address (https://.../rest/sip2/"
+                            "DK-<agency>); --user/--password are FBS's login, --institution the agency "
+                            "(default: from the address)")
     connection.add_argument("--host", default="127.0.0.1")
     connection.add_argument("--port", type=int, default=6001)
     connection.add_argument("--tls", action="store_true", help="TLS, with the certificate verified")
@@ -97,9 +103,24 @@ def _tracer(encoding: str) -> Callable[[str, bytes], None]:
     return trace
 
 
+def fbs_from_args(args: argparse.Namespace) -> FbsSettings:
+    """The FBS account the options describe (``--fbs``)."""
+    agency = args.institution or args.fbs.rstrip("/").rsplit("/", 1)[-1]
+    return validate(FbsSettings, dict(
+        endpoint=args.fbs, agency=agency, login=args.user, password=args.password, location=args.location,
+        tls_ca_file=args.tls_ca, timeout_s=args.timeout), "sip2 --fbs")
+
+
 def run(args: argparse.Namespace) -> int:
-    client = Sip2Client(account_from_args(args), trace=_tracer(args.encoding) if args.trace else None)
-    lms = Sip2LibrarySystem(client)
+    trace = _tracer("utf-8" if args.fbs else args.encoding) if args.trace else None
+    client: Sip2Client | FbsClient
+    lms: Sip2LibrarySystem
+    if args.fbs:
+        client = FbsClient(fbs_from_args(args), trace=trace)
+        lms = FbsLibrarySystem(client)
+    else:
+        client = Sip2Client(account_from_args(args), trace=trace)
+        lms = Sip2LibrarySystem(client)
     try:
         command = args.sip2_command
         result: Any

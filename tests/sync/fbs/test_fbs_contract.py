@@ -5,6 +5,7 @@ messages kept for translation), and FBS's errors."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
 from collections.abc import Iterator
 from decimal import Decimal
@@ -177,3 +178,27 @@ def test_a_bracketed_code_reaches_the_patron_as_a_sentence_in_their_language() -
     assert "MAX_RENEWALS_REACHED" in loan_row(unknown, "en").status
     assert "could not do this" in loan_row(unknown, "en").status
     assert "[" not in loan_row(row, "da").status
+
+
+def test_the_operators_probe_speaks_fbs_and_traces_no_password_or_pin(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.cli.main import main
+    from kiosk.simulate.build import DEMO_SEED
+    from sync.fbs.emulator import FbsEmulator
+    from sync.sip2.emulator_data import load_data
+
+    emulator = FbsEmulator(load_data(DEMO_SEED), login="term7", password="s3cret").start()
+    try:
+        account = ["sip2", "--fbs", emulator.url, "--user", "term7", "--password", "s3cret", "--timeout", "3"]
+        assert main([*account, "--trace", "--json", "checkout", "1000000001", "5010000001", "--pin",
+                     "1234"]) == 0
+        captured = capsys.readouterr()
+        result = json.loads(captured.out)
+        assert result["ok"] is True and result["title"] == "Kongens Fald"
+        assert "-> 11" in captured.err and "<- 12" in captured.err
+        assert "s3cret" not in captured.err and "AD1234" not in captured.err
+        assert main([*account, "checkin", "5010000001"]) == 0
+        assert main(["sip2", "--fbs", emulator.url, "--user", "term7", "--password", "wrong", "status"]) == 2
+        assert "AUTHENTICATION_FAILED" in capsys.readouterr().err
+    finally:
+        emulator.stop()
