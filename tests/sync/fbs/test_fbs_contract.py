@@ -202,3 +202,18 @@ def test_the_operators_probe_speaks_fbs_and_traces_no_password_or_pin(
         assert "AUTHENTICATION_FAILED" in capsys.readouterr().err
     finally:
         emulator.stop()
+
+
+def test_the_readmes_fbs_example_is_a_valid_settings_file() -> None:
+    import re
+    import tomllib
+    from pathlib import Path
+
+    from kiosk.settings import parse_settings
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(# /etc/library-kiosk/dokk1-kiosk\.toml.*?)```", readme, re.S)
+    assert example is not None
+    settings = parse_settings(tomllib.loads(example.group(1)))
+    assert (settings.lms.kind, settings.lms.fbs.agency) == ("fbs", "DK-775100")
+    assert settings.lms.fbs.endpoint.startswith("https://")
