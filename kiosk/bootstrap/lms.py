@@ -87,7 +87,7 @@ def _fbs(settings: Settings, closers: list[Callable[[], None]]) -> tuple[Library
         log.info("built-in FBS emulator at %s", emulator.url)
     client = FbsClient(account)
     closers.append(client.close)
-    return FbsLibrarySystem(client, zone=settings.terminal.zone), seed, account.agency
+    return FbsLibrarySystem(client, zone=settings.terminal.zone, branch=account.branch), seed, account.agency
 
 
 def receipt_mailer(settings: Settings) -> ReceiptMailer | None:

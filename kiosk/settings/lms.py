@@ -62,6 +62,9 @@ class FbsSettings(Section):
     login: str = ""  # the SIP2 account the municipality gives the kiosk
     password: str = Field(default="", repr=False)
     location: str = ""  # where returns are made (SIP2 AP), as FBS knows the branch
+    # The branch as FBS names it first in an item's permanent location ("Hovedbiblioteket"): a return
+    # that belongs to another branch is put aside for transit. Empty: FBS's answer alone decides.
+    branch: str = ""
     tls_ca_file: Path | None = None  # a CA bundle of its own; default: the system's
     timeout_s: float = Field(default=10.0, gt=0, le=120, strict=False)  # per request, all tries included
     connect_timeout_s: float = Field(default=5.0, gt=0, le=120, strict=False)

@@ -17,15 +17,17 @@ An entry without sub-fields (an id alone, as other LMSes send) is read as plain 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import logging
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
-from kiosk.domain.model import Account, Fee, Hold, Loan, RenewAllResult
+from kiosk.domain.model import Account, CheckinResult, Fee, Hold, Loan, RenewAllResult
 from sync.sip2.codec import Message, message, parse_due_date
-from sync.sip2.library import MAX_PAGES, Sip2LibrarySystem, _decimal
+from sync.sip2.library import MAX_PAGES, Sip2Channel, Sip2LibrarySystem, _decimal
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,26 @@ def _part(parts: list[str], index: int) -> str:
 
 
 class FbsLibrarySystem(Sip2LibrarySystem):
-    """:class:`Sip2LibrarySystem` over an :class:`~sync.fbs.client.FbsClient`, with FBS's fields."""
+    """:class:`Sip2LibrarySystem` over an :class:`~sync.fbs.client.FbsClient`, with FBS's fields.
+
+    ``branch``: this branch as FBS names it first in a permanent location; a return whose permanent
+    location names another branch, and for which FBS gives no destination, goes to transit there."""
+
+    def __init__(self, client: Sip2Channel, now: Callable[[], dt.datetime] | None = None,
+                 zone: dt.tzinfo | None = None, *, branch: str = "") -> None:
+        super().__init__(client, now, zone)
+        self._branch = branch.strip()
+
+    def checkin(self, item_id: str, *, location: str = "", no_block: bool = False,
+                transaction_date: dt.datetime | None = None, return_date: dt.datetime | None = None,
+                cancel: bool = False) -> CheckinResult:
+        result = super().checkin(item_id, location=location, no_block=no_block,
+                                 transaction_date=transaction_date, return_date=return_date, cancel=cancel)
+        home = result.permanent_location
+        if (result.ok and self._branch and home and home.casefold() != self._branch.casefold()
+                and not result.destination and not result.hold_patron_present):
+            return dataclasses.replace(result, destination=home, alert=True)
+        return result
 
     # -- field conventions ------------------------------------------------------------------------
     def _title(self, reply: Message) -> str:

@@ -29,7 +29,7 @@ CARD = Credential(CredentialKind.CARD_UID, "3210519784")
 def adapter(url: str, **changes: object) -> FbsLibrarySystem:
     settings = FbsSettings(endpoint=url, agency="DK-775100", login="sip2", password="s3cret&<", location="hb",
                            timeout_s=5.0, retries=1).model_copy(update=changes)
-    return FbsLibrarySystem(FbsClient(settings), zone=CPH)
+    return FbsLibrarySystem(FbsClient(settings), zone=CPH, branch=settings.branch)
 
 
 @pytest.fixture
@@ -217,3 +217,14 @@ def test_the_readmes_fbs_example_is_a_valid_settings_file() -> None:
     settings = parse_settings(tomllib.loads(example.group(1)))
     assert (settings.lms.kind, settings.lms.fbs.agency) == ("fbs", "DK-775100")
     assert settings.lms.fbs.endpoint.startswith("https://")
+
+
+def test_a_return_that_belongs_to_another_branch_goes_to_transit(fbs: RecordedFbs) -> None:
+    """FBS sends no destination; the branch first in the permanent location says where it lives."""
+    from kiosk.circulation.results import Routing
+    from kiosk.circulation.service import _routing
+
+    here, elsewhere = adapter(fbs.url, branch="Hovedbiblioteket"), adapter(fbs.url, branch="Lystrup Bibliotek")
+    assert _routing(here.checkin("5052159786")) is Routing.SHELF
+    away = elsewhere.checkin("5052159786")
+    assert (_routing(away), away.destination) == (Routing.TRANSIT, "Hovedbiblioteket")
