@@ -224,7 +224,8 @@ def test_a_return_that_belongs_to_another_branch_goes_to_transit(fbs: RecordedFb
     from kiosk.circulation.results import Routing
     from kiosk.circulation.service import _routing
 
-    here, elsewhere = adapter(fbs.url, branch="Hovedbiblioteket"), adapter(fbs.url, branch="Lystrup Bibliotek")
+    here = adapter(fbs.url, branch="Hovedbiblioteket")
+    elsewhere = adapter(fbs.url, branch="Lystrup Bibliotek")
     assert _routing(here.checkin("5052159786")) is Routing.SHELF
     away = elsewhere.checkin("5052159786")
     assert (_routing(away), away.destination) == (Routing.TRANSIT, "Hovedbiblioteket")
