@@ -70,8 +70,12 @@ class FbsClient:
         session = requests.Session()
         session.headers.update({"Content-Type": "application/xml; charset=UTF-8",
                                 "Accept": "application/xml", "User-Agent": "library-kiosk"})
-        session.verify = str(self.settings.tls_ca_file) if self.settings.tls_ca_file else True
         return session
+
+    @property
+    def _verify(self) -> str | bool:
+        """Given with every request: a session's own ``verify`` loses to $REQUESTS_CA_BUNDLE."""
+        return str(self.settings.tls_ca_file) if self.settings.tls_ca_file else True
 
     @property
     def institution(self) -> str:
@@ -137,7 +141,7 @@ class FbsClient:
         if left <= 0:
             raise _NotSent("no time left for the request")
         try:
-            with self._session.post(self.settings.endpoint, data=body, stream=True,
+            with self._session.post(self.settings.endpoint, data=body, stream=True, verify=self._verify,
                                     timeout=(min(self.settings.connect_timeout_s, left), left)) as answer:
                 data = self._read(answer, deadline)
                 status = answer.status_code
