@@ -107,10 +107,13 @@ class InfoRow(QFrame):
         self.on_tap: Callable[[], None] | None = None
         self.icon = StatusIcon()
         self.title = label("RowTitle", center=False)
+        self.author = label("RowAuthor", center=False)
+        self.author.setVisible(False)
         self.status = label("RowStatus", center=False)
         text = QVBoxLayout()
         text.setContentsMargins(0, 0, 0, 0)
         text.addWidget(self.title)
+        text.addWidget(self.author)
         text.addWidget(self.status)
         self.text_column = text
         self.row = QHBoxLayout(self)
@@ -119,6 +122,8 @@ class InfoRow(QFrame):
 
     def show_text(self, text: RowText, *, icon: str | None = None, selected: bool = False) -> None:
         self.title.setText(text.title)
+        self.author.setText(text.author)
+        self.author.setVisible(bool(text.author))
         self.status.setText(text.status)
         self.status.setVisible(bool(text.status))
         self.icon.set_kind(text.tone if icon is None else icon)

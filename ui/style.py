@@ -130,6 +130,7 @@ def stylesheet(scale: Scale) -> str:
     QFrame#Row[tone="error"] {{ background: {ERROR_BG}; border-color: {ERROR_SOLID}; }}
     QFrame#Row[selected="true"] {{ background: {INFO_BG}; border: {px(4)}px solid {PRIMARY}; }}
     QLabel#RowTitle {{ font-size: {px(32)}px; font-weight: 600; color: {INK}; }}
+    QLabel#RowAuthor {{ font-size: {px(28)}px; color: {INK}; }}
     QLabel#RowStatus {{ font-size: {px(28)}px; color: {INK}; }}
     QLabel#RowStatus[tone="ok"] {{ color: {OK_INK}; }}
     QLabel#RowStatus[tone="attention"] {{ color: {WARN_INK}; }}

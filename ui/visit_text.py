@@ -25,6 +25,7 @@ class RowText:
     title: str
     status: str
     tone: str
+    author: str = ""  # under the title, where the LMS sends one (FBS does)
 
 
 ITEM_TONES: dict[Outcome, str] = {
@@ -74,7 +75,7 @@ def item_row(item: ItemResult, purpose: Purpose, language: str, *,
         lines.append(t("item.offline_note", language))
     if item.other_library and item.outcome is not Outcome.CHECKING:
         lines.append(t("item.other_library", language))
-    return RowText(item_title(item, language), "\n".join(lines), ITEM_TONES[item.outcome])
+    return RowText(item_title(item, language), "\n".join(lines), ITEM_TONES[item.outcome], item.author)
 
 
 def _item_status(item: ItemResult, purpose: Purpose, lang: str, awaiting_fee: bool) -> str:
@@ -140,8 +141,8 @@ def loan_row(loan: LoanRow, language: str) -> RowText:
     else:
         status, tone = (t("loan.due", language, date=date) if date else ""), NEUTRAL
     lines = [status, lms_text(loan.message, language)] if loan.message else [status]
-    return RowText(loan.title or t("item.unknown_title", language, item_id=loan.item_id),
-                   "\n".join(line for line in lines if line), tone)
+    title = loan.title or t("item.unknown_title", language, item_id=loan.item_id)
+    return RowText(title, "\n".join(line for line in lines if line), tone, loan.author)
 
 
 def hold_row(hold: HoldRow, language: str) -> RowText:
@@ -151,8 +152,8 @@ def hold_row(hold: HoldRow, language: str) -> RowText:
         tone = OK
     else:
         status, tone = t("hold.waiting", language), NEUTRAL
-    return RowText(hold.title or t("item.unknown_title", language, item_id=hold.item_id),
-                   status, tone)
+    title = hold.title or t("item.unknown_title", language, item_id=hold.item_id)
+    return RowText(title, status, tone, hold.author)
 
 
 def visit_messages(messages: tuple[str, ...], language: str) -> str:

@@ -25,6 +25,8 @@ def build_receipt(view: VisitView, language: str, now: dt.datetime, library_name
     rows = [row for row in view.items if row.outcome is wanted]
     for row in rows:
         lines.append(ReceiptLine(row.title or row.item_id, bold=True))
+        if row.author:
+            lines.append(ReceiptLine(f"  {row.author}"))
         if borrowing:
             due = long_date(row.due_date.date(), language) if row.due_date else row.due_date_text
             lines.append(ReceiptLine(f"  {text('receipt.due', language)} {due}"))

@@ -65,6 +65,7 @@ class ItemResult:
     other_library: bool = False
     offline: bool = False  # done while the LMS was unreachable; it learns of it when it is back
     uids: tuple[str, ...] = field(default=(), repr=False)
+    author: str = ""
 
 
 def group_by_item(tags: Iterable[Tag]) -> dict[str, list[Tag]]:

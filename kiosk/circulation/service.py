@@ -95,9 +95,10 @@ class CirculationService:
         if not result.ok:
             self._note(entry.id, JournalState.FAILED, error="refused")
             outcome = Outcome.FEE_REQUIRED if result.fee_acknowledgement_required else Outcome.REFUSED
-            return _replace(base, outcome=outcome, title=result.title, lms_messages=messages,
-                            fee_amount=result.fee_amount)
-        borrowed = _replace(base, outcome=Outcome.BORROWED, title=result.title, due_date=result.due_date,
+            return _replace(base, outcome=outcome, title=result.title, author=result.author,
+                            lms_messages=messages, fee_amount=result.fee_amount)
+        borrowed = _replace(base, outcome=Outcome.BORROWED, title=result.title, author=result.author,
+                            due_date=result.due_date,
                             due_date_text=result.due_date_text, lms_messages=messages,
                             fee_amount=result.fee_amount)
         # desensitize N: the LMS lends it but wants it kept secured (e.g. to be fetched at the desk).
@@ -150,10 +151,11 @@ class CirculationService:
             return self._failed(entry.id, base, exc)
         if not result.ok:
             self._note(entry.id, JournalState.FAILED, error="refused")
-            return _replace(base, outcome=Outcome.REFUSED, title=result.title,
+            return _replace(base, outcome=Outcome.REFUSED, title=result.title, author=result.author,
                             lms_messages=result.screen_messages)
         routing = _routing(result)
-        returned = _replace(base, outcome=Outcome.RETURNED, title=result.title, routing=routing,
+        returned = _replace(base, outcome=Outcome.RETURNED, title=result.title, author=result.author,
+                            routing=routing,
                             sort_bin=result.sort_bin, lms_messages=result.screen_messages)
         if result.resensitize is False or self._set_security(uids, SecurityState.SECURED):
             self._note(entry.id, JournalState.DONE)

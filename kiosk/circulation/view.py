@@ -40,6 +40,7 @@ class LoanRow:
     selected: bool = False  # chosen for renewal
     renewed: bool | None = None  # None: not tried; True/False: the answer to the last renewal
     message: str = ""  # the LMS's words about the last renewal
+    author: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class HoldRow:
     title: str
     ready_for_pickup: bool
     pickup_location: str = ""
+    author: str = ""
 
 
 @dataclass(frozen=True)

@@ -213,9 +213,10 @@ class VisitController:
             log.warning("loading the account failed: %s", error)
             self._show(replace(self.view, loading=False, messages=("lms_unavailable",)))
             return
-        loans = tuple(LoanRow(loan.item_id, loan.title, loan.due_date, loan.due_date_text, loan.overdue)
+        loans = tuple(LoanRow(loan.item_id, loan.title, loan.due_date, loan.due_date_text, loan.overdue,
+                              author=loan.author)
                       for loan in account.loans)
-        holds = tuple(HoldRow(h.item_id, h.title, h.ready_for_pickup, h.pickup_location)
+        holds = tuple(HoldRow(h.item_id, h.title, h.ready_for_pickup, h.pickup_location, author=h.author)
                       for h in account.holds)
         self._show(replace(self.view, loading=False, account=AccountView(
             loans, holds, account.patron.fee_total, account.patron.currency)))

@@ -123,6 +123,7 @@ class Loan:
     due_date: dt.datetime | None
     due_date_text: str = ""
     overdue: bool = False
+    author: str = ""  # the LMS's, where it sends one (FBS); SIP2 has no field for it
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Hold:
     ready_for_pickup: bool
     pickup_location: str = ""
     expires: dt.date | None = None
+    author: str = ""  # the LMS's, where it sends one (FBS); SIP2 has no field for it
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ class CheckoutResult:
     fee_acknowledgement_required: bool = False
     transaction_id: str = ""
     screen_messages: tuple[str, ...] = ()
+    author: str = ""  # the LMS's, where it sends one (FBS); SIP2 has no field for it
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,7 @@ class CheckinResult:
     destination: str = ""
     alert_type: str = ""
     screen_messages: tuple[str, ...] = ()
+    author: str = ""  # the LMS's, where it sends one (FBS); SIP2 has no field for it
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,7 @@ class RenewResult:
     due_date: dt.datetime | None = None
     due_date_text: str = ""
     screen_messages: tuple[str, ...] = ()
+    author: str = ""  # the LMS's, where it sends one (FBS); SIP2 has no field for it
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,13 @@ class FbsLibrarySystem(Sip2LibrarySystem):
                 return _text(parts[0])
         return ""  # AJ is a record number: the kiosk shows the item id rather than that
 
+    def _author(self, reply: Message) -> str:
+        for properties in reply.getall("CH"):
+            parts = _parts(properties)
+            if len(parts) > 1:
+                return _text(parts[1])
+        return ""
+
     def _patron_id(self, reply: Message) -> str:
         return _PREFIX.sub("", reply.get("AA"))
 
@@ -123,10 +130,10 @@ class FbsLibrarySystem(Sip2LibrarySystem):
         if len(parts) == 1:  # an id alone: as plain SIP2
             item = self.item_info(item_id)
             return Loan(item_id, item.title or item_id, item.due_date, item.due_date_text,
-                        overdue=item_id in overdue)
+                        overdue=item_id in overdue, author=item.author)
         due_text = _part(parts, 1)
         return Loan(item_id, _text(_part(parts, 2)) or item_id, self._date8(due_text), due_text,
-                    overdue=item_id in overdue)
+                    overdue=item_id in overdue, author=_text(_part(parts, 3)))
 
     def _hold(self, entry: str, *, ready: bool) -> Hold:
         """Ready: ``record%id%pick-up id%pick-up by%DK-775100 - branch%title%author%...``; waiting:
@@ -134,14 +141,15 @@ class FbsLibrarySystem(Sip2LibrarySystem):
         parts = _parts(entry)
         if len(parts) == 1:
             item_id = parts[0].strip()
-            return Hold(item_id, self.item_info(item_id).title or item_id, ready)
+            item = self.item_info(item_id)
+            return Hold(item_id, item.title or item_id, ready, author=item.author)
         item_id = _part(parts, 1).strip() or parts[0].strip()
         if ready:
             by = self._date8(_part(parts, 3))
             return Hold(item_id, _text(_part(parts, 5)) or item_id, True,
                         pickup_location=_AGENCY.sub("", _part(parts, 4)).strip(),
-                        expires=by.date() if by else None)
-        return Hold(item_id, _text(_part(parts, 3)) or item_id, False)
+                        expires=by.date() if by else None, author=_text(_part(parts, 6)))
+        return Hold(item_id, _text(_part(parts, 3)) or item_id, False, author=_text(_part(parts, 4)))
 
     def _fbs_fee(self, entry: str) -> Fee:
         """``item id%fee id%date%amount%title%author%...``"""

@@ -126,6 +126,10 @@ class Sip2LibrarySystem:
         """The item's readable title."""
         return reply.get("AJ")
 
+    def _author(self, reply: Message) -> str:
+        """The item's author: SIP2 has no field for it (FBS sends one in CH)."""
+        return ""
+
     def _patron_id(self, reply: Message) -> str:
         return reply.get("AA")
 
@@ -233,7 +237,7 @@ class Sip2LibrarySystem:
         for item_id in charged:
             item = self.item_info(item_id)
             loans.append(Loan(item_id, item.title or item_id, item.due_date, item.due_date_text,
-                              overdue=item_id in overdue))
+                              overdue=item_id in overdue, author=item.author))
         loans.sort(key=lambda loan: (not loan.overdue, loan.due_date is None,
                                      loan.due_date.timestamp() if loan.due_date else 0.0))
         holds = [Hold(i, self.item_info(i).title or i, True) for i in ready]
@@ -296,6 +300,7 @@ class Sip2LibrarySystem:
             ok=ok,
             item_id=reply.get("AB") or item_id,
             title=self._title(reply),
+            author=self._author(reply),
             due_date=parse_due_date(due_text, self._zone),
             due_date_text=due_text,
             renewal=reply.flag("renewal_ok"),
@@ -367,6 +372,7 @@ class Sip2LibrarySystem:
             ok=reply.flag("ok"),
             item_id=reply.get("AB") or item_id,
             title=self._title(reply),
+            author=self._author(reply),
             resensitize=_flag(reply.fixed.get("resensitize", "")),
             alert=reply.flag("alert"),
             sort_bin=reply.get("CL"),
@@ -388,7 +394,7 @@ class Sip2LibrarySystem:
         due_text = reply.get("AH")
         return RenewResult(reply.flag("ok"), reply.get("AB") or item_id, self._title(reply),
                            parse_due_date(due_text, self._zone), due_text,
-                           tuple(m for m in reply.getall("AF") if m))
+                           tuple(m for m in reply.getall("AF") if m), author=self._author(reply))
 
     def renew_all(self, patron_id: str, *, pin: str | None = None) -> RenewAllResult:
         fields = self._base(("AA", patron_id))
@@ -407,6 +413,7 @@ class Sip2LibrarySystem:
         return Item(
             item_id=reply.get("AB") or item_id,
             title=self._title(reply),
+            author=self._author(reply),
             media_type=reply.get("CK"),
             owner_library=reply.get("BG"),
             permanent_location=self._location(reply),

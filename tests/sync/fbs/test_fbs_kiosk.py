@@ -9,13 +9,14 @@ from collections.abc import Iterator
 import pytest
 
 from kiosk.bootstrap.kiosk import Kiosk, build
-from kiosk.circulation.view import ReceiptChoice
+from kiosk.circulation.view import Purpose, ReceiptChoice
 from kiosk.domain.events import InlineWorkers
 from kiosk.settings import Settings
 from kiosk.testing.memory import ManualClock, MemoryReceiptPrinter
 from sync.fbs.library import FbsLibrarySystem
 from tests.circulation.test_visit import *  # noqa: F403  (the same visits, over FBS)
 from tests.circulation.test_visit import BOOK, borrow, place, tags_of
+from ui.visit_text import item_row
 
 
 @pytest.fixture
@@ -36,7 +37,9 @@ def test_the_titles_on_screen_and_receipt_are_fbs_titles_not_record_numbers(kios
     visit = kiosk.session.view.visit
     assert visit is not None
     title = kiosk.demo_titles[BOOK]
-    assert [row.title for row in visit.items] == [title]
+    assert [(row.title, row.author) for row in visit.items] == [(title, "Johannes V. Jensen")]
+    row = item_row(visit.items[0], Purpose.BORROW, "da")
+    assert (row.title, row.author) == (title, "Johannes V. Jensen")
     kiosk.session.finish_visit()
     kiosk.core.drain()
     kiosk.session.choose_receipt(ReceiptChoice.PRINT)
@@ -44,4 +47,4 @@ def test_the_titles_on_screen_and_receipt_are_fbs_titles_not_record_numbers(kios
     printer = kiosk.devices.receipt_printer
     assert isinstance(printer, MemoryReceiptPrinter)
     printed = "\n".join(line.text for line in printer.printed[-1].lines)
-    assert title in printed
+    assert title in printed and "Johannes V. Jensen" in printed
