@@ -34,14 +34,8 @@ def library_system(settings: Settings, closers: list[Callable[[], None]]
     seed: dict[str, Any] = {}
     if lms_settings.kind == "emulator":
         from sync.sip2.emulator import Sip2Emulator
-        from sync.sip2.emulator_data import load_data
 
-        seed = read_seed(lms_settings.seed)
-        assert lms_settings.seed is not None
-        try:
-            data = load_data(lms_settings.seed)
-        except ValueError as exc:
-            raise ConfigError(f"lms.seed: {exc}") from None
+        seed, data = _emulator_data(settings)
         password = secrets.token_hex(8)
         emulator = Sip2Emulator(data, host="127.0.0.1", port=0, user="kiosk", password=password)
         emulator.start()
@@ -66,18 +60,12 @@ def _fbs(settings: Settings, closers: list[Callable[[], None]]) -> tuple[Library
     from sync.fbs.client import FbsClient
     from sync.fbs.library import FbsLibrarySystem
 
-    lms_settings, seed = settings.lms, {}
-    account = lms_settings.fbs
+    lms_settings, account = settings.lms, settings.lms.fbs
+    seed: dict[str, Any] = {}
     if lms_settings.kind == "emulator":
         from sync.fbs.emulator import FbsEmulator
-        from sync.sip2.emulator_data import load_data
 
-        seed = read_seed(lms_settings.seed)
-        assert lms_settings.seed is not None
-        try:
-            data = load_data(lms_settings.seed)
-        except ValueError as exc:
-            raise ConfigError(f"lms.seed: {exc}") from None
+        seed, data = _emulator_data(settings)
         password = secrets.token_hex(8)
         emulator = FbsEmulator(data, login="kiosk", password=password).start()
         closers.append(emulator.stop)
@@ -88,6 +76,18 @@ def _fbs(settings: Settings, closers: list[Callable[[], None]]) -> tuple[Library
     client = FbsClient(account)
     closers.append(client.close)
     return FbsLibrarySystem(client, zone=settings.terminal.zone, branch=account.branch), seed, account.agency
+
+
+def _emulator_data(settings: Settings) -> tuple[dict[str, Any], Any]:
+    """The built-in emulator's seed: as the demo reads it (cards, tags) and as the emulator does."""
+    from sync.sip2.emulator_data import load_data
+
+    path = settings.lms.seed
+    assert path is not None  # the settings require it for kind "emulator"
+    try:
+        return read_seed(path), load_data(path)
+    except ValueError as exc:
+        raise ConfigError(f"lms.seed: {exc}") from None
 
 
 def receipt_mailer(settings: Settings) -> ReceiptMailer | None:

@@ -350,14 +350,19 @@ def _aware(start: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     return aware.astimezone(dt.timezone(offset))
 
 
-def _start_emulator(seed: Path, clock: ManualClock) -> tuple[Any, Sip2Settings]:
-    from sync.sip2.emulator import Sip2Emulator
+def _load(seed: Path) -> Any:
     from sync.sip2.emulator_data import load_data
 
     try:
-        data = load_data(seed)
+        return load_data(seed)
     except ValueError as exc:
         raise ConfigError(f"lms seed: {exc}") from None
+
+
+def _start_emulator(seed: Path, clock: ManualClock) -> tuple[Any, Sip2Settings]:
+    from sync.sip2.emulator import Sip2Emulator
+
+    data = _load(seed)
     password = secrets.token_hex(8)
     emulator = Sip2Emulator(data, host="127.0.0.1", port=0, user="kiosk", password=password,
                             clock=clock.now)
@@ -369,12 +374,8 @@ def _start_emulator(seed: Path, clock: ManualClock) -> tuple[Any, Sip2Settings]:
 
 def _start_fbs_emulator(seed: Path, clock: ManualClock) -> tuple[Any, LmsSettings]:
     from sync.fbs.emulator import FbsEmulator
-    from sync.sip2.emulator_data import load_data
 
-    try:
-        data = load_data(seed)
-    except ValueError as exc:
-        raise ConfigError(f"lms seed: {exc}") from None
+    data = _load(seed)
     password = secrets.token_hex(8)
     emulator = FbsEmulator(data, login="kiosk", password=password, clock=clock.now).start()
     return emulator, LmsSettings(kind="fbs", fbs=FbsSettings(

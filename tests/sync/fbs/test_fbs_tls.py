@@ -3,9 +3,7 @@ was given (lms.fbs.tls_ca_file); a certificate it cannot trust means nothing was
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,18 +16,12 @@ from sync.fbs.client import FbsClient
 from sync.fbs.emulator import FbsEmulator
 from sync.fbs.library import FbsLibrarySystem
 from sync.sip2.emulator_data import load_data
+from tests.tls import self_signed
 
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("the TLS tests need the openssl command to make a self-signed certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return cert, key
+    return self_signed(tmp_path_factory)
 
 
 @pytest.fixture

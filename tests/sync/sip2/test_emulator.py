@@ -6,7 +6,6 @@ Every test talks to a real emulator over a real TCP socket on 127.0.0.1.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import ssl
@@ -37,6 +36,7 @@ from tests.sync.sip2.conftest import (
     patron_info,
     sc_status,
 )
+from tests.tls import self_signed
 
 REPO = Path(__file__).resolve().parents[3]
 Connect = Callable[..., SipClient]
@@ -374,14 +374,7 @@ def test_save_state_on_request(emulator: Sip2Emulator, sip: SipClient, tmp_path:
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("TLS test needs the openssl command to make a self-signed certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return cert, key
+    return self_signed(tmp_path_factory)
 
 
 def test_tls_wraps_the_same_protocol(make_emulator: EmulatorFactory, certificate: tuple[Path, Path]) -> None:
