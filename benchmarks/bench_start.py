@@ -94,7 +94,7 @@ def _servers(folder: Path) -> Iterator[tuple[str, str]]:
 
     demo = DEMO_SETTINGS.parent
     commands = [
-        [sys.executable, "-m", "sync.sip2.emulator_cli", "--port", "0", "--data", str(demo / "lms.toml")],
+        [sys.executable, "-m", "sync.lms_emulator", "--port", "0", "--data", str(demo / "lms.toml")],
         [sys.executable, "-m", "sync.central.emulator_cli", "--port", "0", "--db", str(folder / "central.db"),
          "--seed", str(demo / "central.toml"), "--token", "bench"],
     ]

@@ -34,10 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("kiosk.cli.simulate", "run a scenario against the real kiosk offscreen, with simulated "
                  "devices"),
     "tag": ("hardware.rfid.tag_cli", "decode or encode library RFID tag data (ISO 28560)"),
-    "lms-emulator": ("sync.sip2.emulator_cli", "run the SIP2 LMS emulator (for tests and demos)"),
+    "lms-emulator": ("sync.lms_emulator", "run the LMS emulator, SIP2 or FBS (for tests and demos)"),
     "central-emulator": ("sync.central.emulator_cli", "run the central system's emulator (for tests and "
                          "demos)"),
-    "sip2": ("sync.sip2.tool", "talk SIP2 to an LMS: status, patron, item, checkout, ..."),
+    "sip2": ("sync.lms_probe", "talk SIP2 (or FBS) to an LMS: status, patron, item, checkout, ..."),
 }
 
 

@@ -396,7 +396,7 @@ def test_tls_wraps_the_same_protocol(make_emulator: EmulatorFactory, certificate
 
 def test_the_cli_listens_answers_and_stops_on_sigterm(seed_file: Path, tmp_path: Path) -> None:
     state = tmp_path / "state.json"
-    command = [sys.executable, "-m", "sync.sip2.emulator_cli", "--port", "0", "--data", str(seed_file),
+    command = [sys.executable, "-m", "sync.lms_emulator", "--port", "0", "--data", str(seed_file),
                "--state", str(state), "--crlf", "--institution", "DK-TEST"]
     with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO)}) as process:
@@ -424,7 +424,7 @@ def test_the_cli_reports_bad_data_and_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[[items]]\ntitle = "no id"\n', encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "sync.sip2.emulator_cli", "--port", "0", "--data", str(bad)],
+        [sys.executable, "-m", "sync.lms_emulator", "--port", "0", "--data", str(bad)],
         cwd=REPO, capture_output=True, text=True, timeout=30, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 2
     assert "bad.toml: items[0].id: missing" in result.stderr
@@ -433,7 +433,7 @@ def test_the_cli_reports_bad_data_and_exits_2(tmp_path: Path) -> None:
 def test_the_cli_serves_tls_with_a_certificate_and_key(seed_file: Path,
                                                        certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
-    command = [sys.executable, "-m", "sync.sip2.emulator_cli", "--port", "0", "--data", str(seed_file),
+    command = [sys.executable, "-m", "sync.lms_emulator", "--port", "0", "--data", str(seed_file),
                "--tls-cert", str(cert), "--tls-key", str(key)]
     with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO)}) as process:

@@ -1,6 +1,7 @@
 """``library-kiosk lms-emulator``: run the SIP2 LMS emulator until SIGINT or SIGTERM.
 
-Also runnable as ``python -m sync.sip2.emulator_cli --port 0 --data config/demo/lms.toml``.
+Also runnable as ``python -m sync.lms_emulator --port 0 --data config/demo/lms.toml``; with ``--fbs`` it
+speaks FBS (:mod:`sync.fbs.emulator`).
 Prints ``listening on HOST:PORT`` once it accepts connections.
 """
 
