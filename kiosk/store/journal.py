@@ -198,10 +198,11 @@ class Journal:
         """Rows the outbox may send now (see :data:`OUTBOX_FINAL_STATES`), in the order they were
         written. ``from_seq``: no row below it is unsent (saves a scan); ``exclude``: ids to leave out."""
         where = f"seq >= ? AND sent_at IS NULL AND {_SENDABLE}"
-        excluded = list(exclude)
-        if excluded:
-            where += f" AND id NOT IN ({_marks(excluded)})"
-        return self._select(where, (from_seq, *_SENDABLE_PARAMS, *excluded), limit)
+        params: tuple[Any, ...] = (from_seq, *_SENDABLE_PARAMS)
+        if exclude:
+            where += f" AND id NOT IN {_JSON_LIST}"
+            params += (json.dumps(list(exclude)),)
+        return self._select(where, params, limit)
 
     def mark_sent(self, entry_ids: Collection[str], at: dt.datetime) -> int:
         """Record that the central system has these rows (in one transaction); how many were not
@@ -211,8 +212,8 @@ class Journal:
             return 0
         try:
             with self._store.transaction() as conn:
-                marked = conn.execute(f"UPDATE journal SET sent_at = ? WHERE id IN ({_marks(ids)}) "
-                                      "AND sent_at IS NULL", (sql_time(at), *ids)).rowcount
+                marked = conn.execute(f"UPDATE journal SET sent_at = ? WHERE id IN {_JSON_LIST} "
+                                      "AND sent_at IS NULL", (sql_time(at), json.dumps(ids))).rowcount
             return int(marked)
         except sqlite3.Error as exc:
             raise _store_error("mark journal rows sent", exc) from exc
@@ -238,6 +239,11 @@ class Journal:
         """(rows the outbox may send now, when the oldest of them was written, UTC)."""
         counts = self.outbox_counts()
         return counts.unsent, counts.oldest_created_at
+
+
+# A list of any length as one parameter (a JSON array): one statement text, not one per length, so
+# that each connection's cache of prepared statements stays small through a night.
+_JSON_LIST = "(SELECT value FROM json_each(?))"
 
 
 def _marks(values: Collection[object]) -> str:
