@@ -16,7 +16,6 @@ an LCUS board at the far end of a real pty. The clock stands at Wednesday 20:15 
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import statistics
 import tempfile
@@ -45,6 +44,7 @@ from tests.door.fixtures import (
     start_door,
 )
 from tests.hardware.ptys import PtyPair
+from tests.net import free_port
 
 ENTRIES = 50
 WARM_UP = 3
@@ -127,17 +127,11 @@ def _answer_time(name: str, measure: Callable[[], float]) -> AnswerTime:
     return AnswerTime(name, "ms", statistics.median(times), min(times), max(times), len(times), p95=p95)
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _offline_door_settings(folder: Path, port: Path) -> Settings:
     """The demo door, its LMS gone, the demo's central system emulator serving the access list."""
     settings = door_settings(folder, BOARDS["lcus"], port, pulse_s=PULSE_S)
     data = settings.model_dump(exclude_defaults=True)
-    data["lms"] = {"kind": "sip2", "sip2": {"host": "127.0.0.1", "port": _closed_port(), "retries": 0,
+    data["lms"] = {"kind": "sip2", "sip2": {"host": "127.0.0.1", "port": free_port(), "retries": 0,
                                             "connect_timeout_s": 1.0}}
     data["central"] = {"kind": "emulator", "seed": str(settings.source.parent / "central.toml")
                        if settings.source else ""}

@@ -14,7 +14,6 @@ import logging
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from kiosk.store.journal import OUTBOX_FINAL_STATES
 from kiosk.testing.memory import ManualClock
 from sync.central.client import CentralClient
 from sync.central.emulator import CentralEmulator
+from tests.net import free_port
 from tests.sync.central.conftest import Contract, load_spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,12 +48,6 @@ def checked_client(url: str) -> CentralClient:
     client = CentralClient(url, TOKEN, retries=0, timeout_s=(2, 10))
     client.session.hooks["response"].append(Contract(CONTRACT_SPEC).exchange_hook)
     return client
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def event_posts(central: CentralEmulator) -> list[int]:

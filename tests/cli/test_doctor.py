@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from kiosk.domain.model import DeviceState
 from kiosk.domain.ports import Devices
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS
 from kiosk.testing.memory import MemoryCardReader
+from tests.net import free_port
 
 
 def settings_file(tmp_path: Path, extra: str = "") -> Path:
@@ -22,12 +22,6 @@ def settings_file(tmp_path: Path, extra: str = "") -> Path:
         f'[paths]\ndata_dir = "{tmp_path}/data"\nlog_dir = "{tmp_path}/log"\n'
         f"[logging]\nconsole = false\n{extra}", encoding="utf-8")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_demo_terminal_is_healthy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

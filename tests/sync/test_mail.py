@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes
 from pathlib import Path
@@ -21,6 +20,7 @@ from kiosk.settings import ReceiptEmailSettings
 from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryItemReader
 from sync.mail import SmtpReceiptMailer
 from tests.conftest import isolated_settings
+from tests.net import free_port
 
 
 class Inbox:
@@ -30,12 +30,6 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((list(envelope.rcpt_tos), bytes(envelope.content)))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

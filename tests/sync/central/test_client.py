@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import socket
 import time
 import uuid
 from decimal import Decimal
@@ -24,6 +23,7 @@ from sync.central.client import (
     CursorExpired,
 )
 from sync.central.emulator import CentralEmulator
+from tests.net import free_port
 from tests.sync.central.conftest import TOKEN, VERIFIER, ClientFactory, access_entry
 
 BRANCH = "hovedbiblioteket"
@@ -38,12 +38,6 @@ def event(**changes: Any) -> CentralEvent:
 
 def statuses(central: CentralEmulator) -> list[int]:
     return [exchange.status for exchange in central.exchanges()]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # -- authentication ------------------------------------------------------------------------------

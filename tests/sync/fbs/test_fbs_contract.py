@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 from collections.abc import Iterator
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from kiosk.settings.lms import FbsSettings
 from sync.fbs.client import FbsClient, FbsRefused
 from sync.fbs.envelope import EnvelopeError, parse_reply, request_xml
 from sync.fbs.library import FbsLibrarySystem
+from tests.net import free_port
 from tests.sync.fbs import recorded
 from tests.sync.fbs.recorded import RecordedFbs, recorded_fbs, sip2
 
@@ -144,11 +144,8 @@ def test_a_loan_whose_answer_is_lost_is_settled_by_asking_not_sent_twice() -> No
 
 
 def test_no_fbs_at_the_address_is_unavailable() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     with pytest.raises(LmsUnavailable):
-        adapter(f"http://127.0.0.1:{port}/rest/sip2/DK-775100", retries=0).item_info("1")
+        adapter(f"http://127.0.0.1:{free_port()}/rest/sip2/DK-775100", retries=0).item_info("1")
 
 
 def test_garbage_instead_of_a_reply_is_a_protocol_error_and_unknown_for_a_loan() -> None:
