@@ -27,18 +27,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks.common import Result
+from benchmarks.common import Result, rss_mb
 
 RUNS = 7
 SETTLE_S = 3.0  # after the first frame: the devices' first health checks, the first syncs
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def probe(out: Path, what: str, config: Path | None) -> int:
@@ -51,11 +44,11 @@ def probe(out: Path, what: str, config: Path | None) -> int:
     frame: dict[str, float] = {}
 
     def painted() -> None:
-        frame.update(painted=time.time(), rss_mb=_rss_mb())
+        frame.update(painted=time.time(), rss_mb=rss_mb())
         QTimer.singleShot(int(SETTLE_S * 1000), settled)
 
     def settled() -> None:
-        frame.update(settled_rss_mb=_rss_mb())
+        frame.update(settled_rss_mb=rss_mb())
         out.write_text(json.dumps(frame), encoding="utf-8")
         app.quit()
 

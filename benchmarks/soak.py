@@ -30,6 +30,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from benchmarks.common import rss_mb
 from kiosk.bootstrap.kiosk import build
 from kiosk.bootstrap.memory import limit_malloc_arenas
 from kiosk.circulation.view import ReceiptChoice
@@ -43,14 +44,6 @@ from ui.main_window import KioskWindow
 from ui.sounds import Sounds
 
 SETTLE_TIMEOUT_S = 30.0
-
-
-def rss_mb() -> float:
-    """The process's resident set size, from /proc (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def slope(points: list[tuple[int, float]]) -> float:
