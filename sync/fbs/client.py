@@ -81,10 +81,6 @@ class FbsClient:
     def institution(self) -> str:
         return self.settings.agency
 
-    @property
-    def connected(self) -> bool:
-        return self.acs_status is not None
-
     def connect(self) -> Message:
         """Ask FBS for its status (99/98); there is no login to make."""
         self.acs_status = self.request(message("99", {"status_code": "0", "max_print_width": "080",
@@ -100,9 +96,6 @@ class FbsClient:
     def close(self) -> None:
         with self._lock:
             self._session.close()
-
-    def start_keepalive(self) -> None:
-        """Nothing to keep alive: every request stands alone."""
 
     # -- requests ---------------------------------------------------------------------------------
     def request(self, request: Message) -> Message:

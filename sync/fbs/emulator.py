@@ -18,12 +18,14 @@ import threading
 import time
 import uuid
 import zlib
+from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from sync.fbs.envelope import EnvelopeError, reply_xml, request_text, rest_error_xml
 from sync.sip2.codec import Message, Sip2DecodeError, decode, encode
+from sync.sip2.emulator import TRANSACTION_LOG
 from sync.sip2.emulator_context import TransactionRecord
 from sync.sip2.emulator_handlers import handle
 from sync.sip2.emulator_model import EmulatorData, Item
@@ -57,7 +59,7 @@ class FbsEmulator:
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self.transactions: list[TransactionRecord] = []
+        self._transactions: deque[TransactionRecord] = deque(maxlen=TRANSACTION_LOG)
         self._quirks = Quirks(encoding="utf-8")
         self._answered = 0
         self._stopping = threading.Event()
@@ -77,6 +79,12 @@ class FbsEmulator:
     @property
     def lock(self) -> threading.RLock:
         return self._lock
+
+    @property
+    def transactions(self) -> list[TransactionRecord]:
+        """The last :data:`~sync.sip2.emulator.TRANSACTION_LOG` requests applied, oldest first."""
+        with self._lock:
+            return list(self._transactions)
 
     @property
     def url(self) -> str:
@@ -176,7 +184,7 @@ class FbsEmulator:
         outcome = handle(self._data, request, now)
         if outcome is None:
             return None
-        self.transactions.append(outcome.record)
+        self._transactions.append(outcome.record)
         return self._fbs(outcome.response, now)
 
     def _whole_account(self, request: Message, now: dt.datetime) -> Message | None:
@@ -190,7 +198,7 @@ class FbsEmulator:
                 return None
             if first is None:
                 first = outcome.response
-                self.transactions.append(outcome.record)
+                self._transactions.append(outcome.record)
             fields += [(c, v) for c, v in outcome.response.fields if c == code]
         assert first is not None
         first.fields = [(c, v) for c, v in first.fields if c not in LISTS] + fields

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -26,9 +27,9 @@ from tests.offline.test_offline import World
 
 class FbsWorld(World):
     def lms_up(self) -> None:
-        """As the SIP2 world's: the library as it was, the emulator's request log begun afresh."""
-        self.emulator.transactions.clear()  # type: ignore[attr-defined]
-        self.emulator.start()  # type: ignore[attr-defined]  # the FBS emulator listens where it did
+        """As the SIP2 world's: a new emulator on the same port, with the library as it was."""
+        self.emulator = FbsEmulator(self.emulator.data, port=self.port, login="kiosk",  # type: ignore[assignment]
+                                    password="kiosk", clock=self.clock.now).start()
 
 
 @pytest.fixture
@@ -46,7 +47,9 @@ def world(tmp_path: Path) -> Iterator[World]:
     seed = read_seed(DEMO_SEED)
     kiosk.demo_cards, kiosk.demo_tags = demo_cards(seed), tuple(demo_tags(seed))
     kiosk.connect_devices()
-    world = FbsWorld(kiosk, clock, emulator, 0)  # type: ignore[arg-type]  # the FBS emulator in its place
+    port = urlsplit(emulator.url).port
+    assert port is not None
+    world = FbsWorld(kiosk, clock, emulator, port)  # type: ignore[arg-type]  # the FBS emulator in its place
     yield world
     kiosk.close()
-    emulator.stop()
+    world.emulator.stop()
