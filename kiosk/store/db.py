@@ -235,12 +235,15 @@ def _engine(path: Path) -> Engine:
     return engine
 
 
+def utc_naive(when: dt.datetime) -> dt.datetime:
+    """``when`` in UTC without an offset, as the store keeps times (a naive time is taken as UTC)."""
+    return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo is not None else when
+
+
 def sql_time(when: dt.datetime) -> str:
     """A time as the store keeps it: UTC without an offset, to the microsecond, the way SQLAlchemy
     writes a ``DateTime`` to SQLite (so both kinds of code compare the same strings)."""
-    if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC).replace(tzinfo=None)
-    return when.isoformat(" ", "microseconds")
+    return utc_naive(when).isoformat(" ", "microseconds")
 
 
 def from_sql_time(text: str) -> dt.datetime:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kiosk.domain.errors import StoreError
-from kiosk.store.db import Store, from_sql_time, sql_time
+from kiosk.store.db import Store, from_sql_time, sql_time, utc_naive
 
 
 class JournalState:
@@ -110,8 +110,7 @@ class Journal:
         except sqlite3.Error as exc:
             raise _store_error("append a journal row", exc) from exc
         assert seq is not None
-        created = stamp.astimezone(dt.UTC).replace(tzinfo=None) if stamp.tzinfo is not None else stamp
-        return JournalEntry(entry_id, seq, kind, state, created, dict(payload), 0, None)
+        return JournalEntry(entry_id, seq, kind, state, utc_naive(stamp), dict(payload), 0, None)
 
     def mark(self, entry_id: str, state: str, *, error: str | None = None,
              payload: dict[str, Any] | None = None, durable: bool = True) -> JournalEntry:
