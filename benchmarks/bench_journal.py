@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.common import Result, paired
 from kiosk.store import Journal, JournalState, open_store
-from kiosk.store.db import sql_time
+from kiosk.store.db import set_pragmas, sql_time
 from kiosk.store.entry_log import EntryDecision, EntryLog
 from kiosk.store.journal import Change
 
@@ -35,10 +35,9 @@ def _rate(work: Callable[[], None]) -> float:
 
 
 def _bare(path: Path) -> sqlite3.Connection:
+    """A connection of the standard library's own, with the store's settings (WAL, FULL, ...)."""
     conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=5000",
-                   "cache_size=-256"):
-        conn.execute(f"PRAGMA {pragma}")
+    set_pragmas(conn)
     return conn
 
 
