@@ -24,7 +24,9 @@ H = TypeVar("H")
 R = TypeVar("R")
 
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
-# A vanished tty raises termios.error (not an OSError) from pyserial's buffer resets.
+# What a device that went away raises: a vanished tty raises termios.error (not an OSError) from
+# pyserial's buffer resets and drains.
+DEVICE_FAILURES: tuple[type[BaseException], ...] = (OSError, termios.error)
 
 
 class DeviceLink(Generic[H]):
@@ -37,7 +39,7 @@ class DeviceLink(Generic[H]):
         close_device: Callable[[H], None],
         *,
         backoff_s: Sequence[float] = BACKOFF_S,
-        failures: tuple[type[BaseException], ...] = (OSError, termios.error),
+        failures: tuple[type[BaseException], ...] = DEVICE_FAILURES,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
@@ -106,7 +108,10 @@ class DeviceLink(Generic[H]):
             handle, self._handle = self._handle, None
             self._detail = "closed"
             if handle is not None:
-                self._close(handle)
+                try:
+                    self._close(handle)
+                except self._failures:  # unplugged while open: there is nothing left to close
+                    log.debug("%s: closing failed", self.name, exc_info=True)
 
     def health(self) -> DeviceHealth:
         with self._lock:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import termios
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,7 +36,7 @@ from hardware.door.relay_protocols import (
     parse_numato_reply,
     parse_relay_state,
 )
-from hardware.link import DeviceLink
+from hardware.link import DEVICE_FAILURES, DeviceLink
 from kiosk.domain.errors import DeviceUnavailable
 from kiosk.domain.model import DeviceHealth, DeviceState
 
@@ -70,8 +69,8 @@ class RelayBoard:
         self._opens = 0
         self._link: DeviceLink[_Port] = DeviceLink(
             f"{self.kind} relay board on {self.port}", self._open, self._close_port,
-            # termios.error: tcflush on a vanished device fails without being an OSError
-            backoff_s=backoff_s, failures=(OSError, termios.error, RelayProtocolError),
+            # DEVICE_FAILURES: tcflush on a vanished device fails without being an OSError
+            backoff_s=backoff_s, failures=(*DEVICE_FAILURES, RelayProtocolError),
         )
 
     def keep_off(self, channel: int) -> None:

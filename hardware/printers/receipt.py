@@ -20,7 +20,7 @@ from typing import Any
 
 import serial
 
-from hardware.link import BACKOFF_S, DeviceLink
+from hardware.link import BACKOFF_S, DEVICE_FAILURES, DeviceLink
 from hardware.printers import escpos_lib
 from kiosk.domain.errors import DeviceUnavailable
 from kiosk.domain.model import DeviceHealth, DeviceState, Receipt
@@ -151,12 +151,12 @@ class EscPosReceiptPrinter:
         self._lib: ModuleType | None = None
         # python-escpos's own errors are turned into DeviceUnavailable where they are caught.
         self._link: DeviceLink[Escpos] = DeviceLink(name, self._open, self._close, backoff_s=backoff_s,
-                                                    failures=(OSError,))
+                                                    failures=DEVICE_FAILURES)
 
     @property
     def _failures(self) -> tuple[type[BaseException], ...]:
         """What a printer that stopped working raises (python-escpos is loaded once it is open)."""
-        return (OSError, _NoAnswer, *((self._lib.EscposError,) if self._lib is not None else ()))
+        return (*DEVICE_FAILURES, _NoAnswer, *((self._lib.EscposError,) if self._lib is not None else ()))
 
     def print_receipt(self, receipt: Receipt) -> None:
         with self._lock:
@@ -211,7 +211,7 @@ class EscPosReceiptPrinter:
             printer = lib.File(conn.path, profile=self._profile)
         try:
             printer.open()
-        except (lib.EscposError, OSError, ValueError) as exc:  # pyusb without a backend: ValueError
+        except (lib.EscposError, *DEVICE_FAILURES, ValueError) as exc:  # pyusb without a backend: ValueError
             printer.device = False  # so python-escpos's __del__ does not try to close it again
             raise DeviceUnavailable(f"cannot open {describe(conn)}: {str(exc).splitlines()[0]}") from exc
         return printer

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import termios
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from typing import Literal
 
 import serial
 
-from hardware.link import DeviceLink
+from hardware.link import DEVICE_FAILURES, DeviceLink
 from hardware.rfid import feig_protocol as fp
 from kiosk.domain.errors import DeviceError, DeviceUnavailable
 from kiosk.domain.model import DeviceHealth, DeviceState, SecurityState, Tag
@@ -94,7 +93,7 @@ class FeigReader:
         self._decode = decode_tag
         # A pty or USB adapter that vanished fails in termios calls too, not only in read and write.
         self._link: DeviceLink[serial.Serial] = DeviceLink(self.name, self._open, _close,
-                                                           failures=(OSError, termios.error))
+                                                           failures=DEVICE_FAILURES)
         self._lock = threading.RLock()  # one command sequence on the wire at a time
         self._known: dict[str, Tag] = {}  # tags read since they were put on the pad
         self._problem: DeviceHealth | None = None

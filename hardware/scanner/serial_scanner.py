@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import serial
 
-from hardware.link import BACKOFF_S, DeviceLink
+from hardware.link import BACKOFF_S, DEVICE_FAILURES, DeviceLink
 from hardware.scanner.classify import DEFAULT_RULES, ClassifierRules, ScanRefused, classify
 from kiosk.domain.errors import DeviceUnavailable
 from kiosk.domain.model import DeviceHealth
@@ -106,7 +106,7 @@ class SerialBarcodeScanner:
                 continue
             try:
                 chunk = port.read(max(1, port.in_waiting))
-            except (OSError, serial.SerialException) as exc:
+            except (*DEVICE_FAILURES, serial.SerialException) as exc:
                 self.link.fail(exc)
                 continue
             if chunk:

@@ -171,6 +171,20 @@ def test_unplugged_mid_receipt_is_unavailable_and_after_replug_the_torn_receipt_
     assert printer.health().ok
 
 
+def test_a_printer_unplugged_while_idle_is_unavailable_and_closes_without_an_error(
+    pty_pair: PtyPair, simulator: EscPosSimulator, printer: EscPosReceiptPrinter
+) -> None:
+    # The tty vanishes between two receipts: pyserial's buffer reset then raises termios.error,
+    # which is not an OSError and must not escape as a crash.
+    assert printer.health().ok
+    pty_pair.unplug()
+
+    with pytest.raises(DeviceUnavailable):
+        printer.print_receipt(LOAN_RECEIPT)
+    assert printer.health().state is DeviceState.UNAVAILABLE
+    printer.close()
+
+
 def test_a_printer_that_is_not_there_is_unavailable_with_the_port_named(tmp_path: Path) -> None:
     printer = EscPosReceiptPrinter(SerialConnection(str(tmp_path / "ttyUSB9")))
 
