@@ -88,7 +88,7 @@ def _servers(folder: Path) -> Iterator[tuple[str, str]]:
     demo = DEMO_SETTINGS.parent
     commands = [
         [sys.executable, "-m", "sync.lms_emulator", "--port", "0", "--data", str(demo / "lms.toml")],
-        [sys.executable, "-m", "sync.central.emulator_cli", "--port", "0", "--db", str(folder / "central.db"),
+        [sys.executable, "-m", "sync.central.cli", "--port", "0", "--db", str(folder / "central.db"),
          "--seed", str(demo / "central.toml"), "--token", "bench"],
     ]
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,

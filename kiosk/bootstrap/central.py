@@ -31,12 +31,12 @@ def central_system(settings: Settings, where: Locations, store: Store, journal: 
 
     url, token = config.url, config.token or os.environ.get("LIBRARY_KIOSK_CENTRAL_TOKEN", "")
     if config.kind == "emulator":
-        from sync.central.emulator import CentralEmulator
-        from sync.central.emulator_seed import apply_seed, load_seed
+        from sync.central.seed import apply_seed, load_seed
+        from sync.central.service import CentralService
 
         assert config.seed is not None
         seed = load_seed(config.seed)
-        emulator = CentralEmulator(where.data_dir / "central-emulator.sqlite3", token="demo",
+        emulator = CentralService(where.data_dir / "central.sqlite3", token="demo",
                                    access_list_key=seed.access_list_key)
         if emulator.created:
             apply_seed(seed, emulator)

@@ -35,8 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "devices"),
     "tag": ("hardware.rfid.tag_cli", "decode or encode library RFID tag data (ISO 28560)"),
     "lms-emulator": ("sync.lms_emulator", "run the LMS emulator, SIP2 or FBS (for tests and demos)"),
-    "central-emulator": ("sync.central.emulator_cli", "run the central system's emulator (for tests and "
-                         "demos)"),
+    "central": ("sync.central.cli", "run the municipality's central service (SQLite file or PostgreSQL)"),
     "sip2": ("sync.lms_probe", "talk SIP2 (or FBS) to an LMS: status, patron, item, checkout, ..."),
 }
 

@@ -1,3 +1,3 @@
 """The municipality's central system: its API contract (``openapi.yaml``), the terminal's HTTP
-client (:mod:`sync.central.client`) and an emulator of the central side for the demo and the tests
-(:mod:`sync.central.emulator`)."""
+client (:mod:`sync.central.client`), and the central service itself (:mod:`sync.central.server`;
+:mod:`sync.central.service` runs it in one object for the demo and the tests)."""

@@ -25,8 +25,8 @@ from kiosk.settings import (
 )
 from kiosk.simulate.build import DEMO_SEED
 from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryDoorLock, MemoryItemReader
-from sync.central.emulator import CentralEmulator
-from sync.central.emulator_seed import apply_seed, load_seed
+from sync.central.seed import apply_seed, load_seed
+from sync.central.service import CentralService
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import load_data
 from tests.conftest import isolated_settings
@@ -36,9 +36,9 @@ ANNA, MADS = 0, 1
 
 
 @pytest.fixture(scope="module")
-def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralEmulator]:
+def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralService]:
     seed = load_seed(CENTRAL_SEED)
-    emulator = CentralEmulator(tmp_path_factory.mktemp("central") / "central.sqlite3", token="t0ken",
+    emulator = CentralService(tmp_path_factory.mktemp("central") / "central.sqlite3", token="t0ken",
                                access_list_key=seed.access_list_key)
     apply_seed(seed, emulator)
     emulator.start()
@@ -53,7 +53,7 @@ def lms() -> Iterator[Sip2Emulator]:
     emulator.stop()
 
 
-def wired(tmp_path: Path, source: Path, central: CentralEmulator, lms: Sip2Emulator) -> Settings:
+def wired(tmp_path: Path, source: Path, central: CentralService, lms: Sip2Emulator) -> Settings:
     base = isolated_settings(tmp_path, source)
     account = Sip2Settings.model_validate({"host": "127.0.0.1", "port": lms.address[1], "user": "kiosk",
                                            "password": "kiosk", "keepalive_s": 0.0, "timeout_s": 2.0,
@@ -89,7 +89,7 @@ def present(kiosk: Kiosk, patron: int, pin: str | None = None) -> None:
 
 
 def test_with_the_lms_down_anna_logs_in_from_the_access_list_and_borrows_offline(
-        tmp_path: Path, central: CentralEmulator, lms: Sip2Emulator) -> None:
+        tmp_path: Path, central: CentralService, lms: Sip2Emulator) -> None:
     kiosk, clock = start(wired(tmp_path, DEMO_SETTINGS, central, lms))
     try:
         lms.stop()
@@ -117,7 +117,7 @@ def test_with_the_lms_down_anna_logs_in_from_the_access_list_and_borrows_offline
 
 
 def test_the_door_lets_anna_in_and_keeps_mads_out_from_the_access_list(
-        tmp_path: Path, central: CentralEmulator, lms: Sip2Emulator) -> None:
+        tmp_path: Path, central: CentralService, lms: Sip2Emulator) -> None:
     kiosk, clock = start(wired(tmp_path, DEMO_DOOR_SETTINGS, central, lms))
     try:
         lms.stop()
@@ -147,6 +147,6 @@ def test_the_demo_starts_its_own_central_emulator(tmp_path: Path) -> None:
         present(kiosk, ANNA)
         entry = kiosk.session.view.entry
         assert entry is not None and entry.allowed
-        assert (tmp_path / "data" / "central-emulator.sqlite3").exists()
+        assert (tmp_path / "data" / "central.sqlite3").exists()
     finally:
         kiosk.close()

@@ -1,6 +1,6 @@
 """Central sync: config, calendar and access list pulled from the central system, heartbeat sent.
 
-Real parts: the central emulator over HTTP on localhost, the real client (every exchange checked
+Real parts: the central service over HTTP on localhost, the real client (every exchange checked
 against ``sync/central/openapi.yaml``), the access-list cache in a SQLite file in ``tmp_path``.
 """
 
@@ -23,7 +23,7 @@ from kiosk.store import Journal, Store, open_store
 from kiosk.store.schema import CacheRow
 from kiosk.testing.memory import ManualClock
 from sync.central.client import CentralClient
-from sync.central.emulator import CentralEmulator
+from sync.central.service import CentralService
 from tests.central.test_outbox import CONTRACT_SPEC, TOKEN, free_port
 from tests.sync.central.conftest import Contract, access_entry
 
@@ -65,8 +65,8 @@ class RecordingClient(CentralClient):
         return [(url.split("?", 1)[1], status) for method, url, status in self.seen if "/access-list" in url]
 
 
-def seeded_central(db: Path, key: bytes, *, port: int = 0, entries: int = 250) -> CentralEmulator:
-    central = CentralEmulator(db, token=TOKEN, access_list_key=key, port=port)
+def seeded_central(db: Path, key: bytes, *, port: int = 0, entries: int = 250) -> CentralService:
+    central = CentralService(db, token=TOKEN, access_list_key=key, port=port)
     central.set_terminal_config(TERMINAL, {"heartbeat_interval_s": 60, "language": "da"})
     central.set_calendar(BRANCH, CALENDAR)
     central.bulk_load(access_entry(n, expires=EXPIRES.isoformat()) for n in range(entries))
@@ -83,7 +83,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[CentralEmulator]:
+def central(tmp_path: Path) -> Iterator[CentralService]:
     central = seeded_central(tmp_path / "central.db", KEY_A)
     yield central
     central.stop()
@@ -95,7 +95,7 @@ def make_sync(client: CentralClient, store: Store, clock: ManualClock) -> Centra
                        rng=random.Random(3))
 
 
-def synced(central: CentralEmulator, store: Store, clock: ManualClock) -> tuple[CentralSync, RecordingClient]:
+def synced(central: CentralService, store: Store, clock: ManualClock) -> tuple[CentralSync, RecordingClient]:
     client = RecordingClient(central.url)
     sync = make_sync(client, store, clock)
     assert sync.due_work() and sync.run_due() == ALL_JOBS
@@ -103,7 +103,7 @@ def synced(central: CentralEmulator, store: Store, clock: ManualClock) -> tuple[
 
 
 def test_the_first_sync_fetches_config_calendar_and_the_whole_list_in_pages(
-        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
+        central: CentralService, store: Store, clock: ManualClock) -> None:
     client = RecordingClient(central.url)
     sync = make_sync(client, store, clock)
     assert sync.access_cache() is None and sync.config() is None
@@ -122,7 +122,7 @@ def test_the_first_sync_fetches_config_calendar_and_the_whole_list_in_pages(
 
 
 def test_due_work_claims_the_run_and_each_job_waits_for_its_interval(
-        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
+        central: CentralService, store: Store, clock: ManualClock) -> None:
     sync = make_sync(RecordingClient(central.url), store, clock)
     assert sync.due_work()
     assert not sync.due_work()  # claimed until run_due is done
@@ -135,7 +135,7 @@ def test_due_work_claims_the_run_and_each_job_waits_for_its_interval(
 
 
 def test_changes_on_the_central_system_arrive_as_a_delta_and_a_new_patron_can_log_in_offline(
-        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
+        central: CentralService, store: Store, clock: ManualClock) -> None:
     sync, client = synced(central, store, clock)
     cache = sync.access_cache()
     assert cache is not None
@@ -158,7 +158,7 @@ def test_changes_on_the_central_system_arrive_as_a_delta_and_a_new_patron_can_lo
 
 
 def test_an_expired_cursor_fetches_the_whole_list_again(
-        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
+        central: CentralService, store: Store, clock: ManualClock) -> None:
     sync, client = synced(central, store, clock)
     central.delete_patron(CARD)
     central.compact()  # the deletion is forgotten: the kiosk's cursor cannot be served any more
@@ -177,7 +177,7 @@ def test_an_expired_cursor_fetches_the_whole_list_again(
 
 
 def test_a_new_key_fetches_the_whole_list_under_it_while_the_old_list_answers(
-        tmp_path: Path, central: CentralEmulator, store: Store, clock: ManualClock) -> None:
+        tmp_path: Path, central: CentralService, store: Store, clock: ManualClock) -> None:
     sync, _ = synced(central, store, clock)
     port = central.port
     central.stop()
@@ -214,7 +214,7 @@ def test_a_new_key_fetches_the_whole_list_under_it_while_the_old_list_answers(
 
 
 def test_the_heartbeat_carries_device_health_outbox_stats_and_mode(
-        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
+        central: CentralService, store: Store, clock: ManualClock) -> None:
     journal = Journal(store, now=lambda: clock.now().astimezone(dt.UTC))
     for n in range(3):
         journal.append("entry", {"decision": "allow", "n": n})
@@ -236,7 +236,7 @@ def test_the_heartbeat_carries_device_health_outbox_stats_and_mode(
 
 
 def test_without_the_central_system_the_last_state_is_kept_and_tried_later(
-        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
+        central: CentralService, store: Store, clock: ManualClock) -> None:
     sync, _ = synced(central, store, clock)
     config = sync.config()
     port = central.port
@@ -253,13 +253,13 @@ def test_without_the_central_system_the_last_state_is_kept_and_tried_later(
     clock.advance(5)
     assert sync.due_work()  # ... a few seconds at first
     assert sync.run_due() == ()
-    with CentralEmulator(central.db_path, token=TOKEN, port=port):
+    with CentralService(central.database, token=TOKEN, port=port):
         clock.advance(60)
         assert sync.due_work() and sync.run_due() == ALL_JOBS
 
 
 def test_a_restarted_kiosk_answers_from_what_it_kept_before_it_reaches_the_central_system(
-        central: CentralEmulator, store: Store, clock: ManualClock) -> None:
+        central: CentralService, store: Store, clock: ManualClock) -> None:
     synced(central, store, clock)
     nowhere = RecordingClient(f"http://127.0.0.1:{free_port()}")
 
@@ -275,7 +275,7 @@ def test_a_restarted_kiosk_answers_from_what_it_kept_before_it_reaches_the_centr
 
 
 def test_the_access_list_key_is_kept_in_the_key_folder_not_in_the_database(
-        central: CentralEmulator, store: Store, clock: ManualClock, tmp_path: Path) -> None:
+        central: CentralService, store: Store, clock: ManualClock, tmp_path: Path) -> None:
     synced(central, store, clock)
     database = b"".join(p.read_bytes() for p in tmp_path.glob("kiosk.sqlite3*"))
     assert KEY_A not in database and KEY_A.hex().encode() not in database
@@ -285,7 +285,7 @@ def test_the_access_list_key_is_kept_in_the_key_folder_not_in_the_database(
 
 
 def test_an_older_versions_keys_in_the_database_move_to_the_key_folder(
-        central: CentralEmulator, store: Store, clock: ManualClock, tmp_path: Path) -> None:
+        central: CentralService, store: Store, clock: ManualClock, tmp_path: Path) -> None:
     synced(central, store, clock)
     keys = tmp_path.parent / f"{tmp_path.name}-keys"
     for name in ("access-list.key", "access-list-live.key"):

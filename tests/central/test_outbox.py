@@ -1,6 +1,6 @@
 """The outbox: journal rows reach the central system in batches, each once, whatever happens.
 
-Real parts: the central emulator over HTTP on localhost, the real client (every exchange checked
+Real parts: the central service over HTTP on localhost, the real client (every exchange checked
 against ``sync/central/openapi.yaml``), SQLite files in ``tmp_path``; the crash test kills a real
 process with SIGKILL again and again.
 """
@@ -31,7 +31,7 @@ from kiosk.store import Journal, JournalState, Store, open_store
 from kiosk.store.journal import OUTBOX_FINAL_STATES
 from kiosk.testing.memory import ManualClock
 from sync.central.client import CentralClient
-from sync.central.emulator import CentralEmulator
+from sync.central.service import CentralService
 from tests.net import free_port
 from tests.sync.central.conftest import Contract, load_spec
 
@@ -50,7 +50,7 @@ def checked_client(url: str) -> CentralClient:
     return client
 
 
-def event_posts(central: CentralEmulator) -> list[int]:
+def event_posts(central: CentralService) -> list[int]:
     """The status of every batch of events the emulator answered."""
     return [x.status for x in central.exchanges() if x.method == "POST" and x.path.endswith("/events")]
 
@@ -73,18 +73,18 @@ def journal(store: Store, clock: ManualClock) -> Journal:
 
 
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[CentralEmulator]:
-    with CentralEmulator(tmp_path / "central.db", token=TOKEN) as central:
+def central(tmp_path: Path) -> Iterator[CentralService]:
+    with CentralService(tmp_path / "central.db", token=TOKEN) as central:
         yield central
 
 
 @pytest.fixture
-def outbox(journal: Journal, central: CentralEmulator, clock: ManualClock) -> Outbox:
+def outbox(journal: Journal, central: CentralService, clock: ManualClock) -> Outbox:
     return Outbox(journal, checked_client(central.url), TERMINAL, clock, rng=random.Random(7))
 
 
 def test_events_of_every_kind_go_out_in_batches_and_each_once(
-        journal: Journal, outbox: Outbox, central: CentralEmulator) -> None:
+        journal: Journal, outbox: Outbox, central: CentralService) -> None:
     rows = [journal.append("entry", {"decision": "allow", "n": n}) for n in range(300)]
     rows += [journal.append("door_alarm", {"alarm": "held_open", "n": n}) for n in range(100)]
     for kind, state, error in (("checkout", JournalState.DONE, None),
@@ -111,7 +111,7 @@ def test_events_of_every_kind_go_out_in_batches_and_each_once(
 
 
 def test_transactions_wait_until_their_outcome_is_known_and_never_carry_the_seal(
-        tmp_path: Path, journal: Journal, outbox: Outbox, central: CentralEmulator) -> None:
+        tmp_path: Path, journal: Journal, outbox: Outbox, central: CentralService) -> None:
     # A loan the LMS has not answered yet, one made offline (not replayed yet), a return being replayed.
     online = journal.append("checkout", {"item": "5010000001", "patron": "ab" * 16})
     offline = journal.append("checkout", {"item": "5010000002", "patron": "cd" * 16, "patron_sealed": SEALED,
@@ -143,7 +143,7 @@ def test_transactions_wait_until_their_outcome_is_known_and_never_carry_the_seal
 
 
 def test_events_sent_by_a_run_that_died_before_marking_them_are_sent_again_unchanged(
-        journal: Journal, outbox: Outbox, central: CentralEmulator) -> None:
+        journal: Journal, outbox: Outbox, central: CentralService) -> None:
     rows = [journal.append("entry", {"decision": "allow", "n": n}) for n in range(3)]
     dead_run = checked_client(central.url)
     dead_run.send_events(TERMINAL, [central_event(row) for row in rows[:2]])  # its answer was lost
@@ -177,7 +177,7 @@ def test_thousands_of_events_wait_for_hours_and_then_arrive_once_each_in_order(
     assert stats.pending == 5000
     assert stats.oldest_age_s is not None and 9990 - 1 <= stats.oldest_age_s <= 10000 + 1
 
-    with CentralEmulator(tmp_path / "central.db", token=TOKEN, port=port) as central:
+    with CentralService(tmp_path / "central.db", token=TOKEN, port=port) as central:
         clock.advance(outbox.retry_in_s)
         assert outbox.due()
         assert outbox.send_once() == 5000
@@ -202,7 +202,7 @@ def test_due_claims_the_run_until_it_is_done(outbox: Outbox, journal: Journal, c
 
 
 def test_an_event_the_central_system_refuses_is_kept_and_logged_and_the_rest_goes_on(
-        journal: Journal, outbox: Outbox, central: CentralEmulator, clock: ManualClock,
+        journal: Journal, outbox: Outbox, central: CentralService, clock: ManualClock,
         caplog: pytest.LogCaptureFixture) -> None:
     rows = [journal.append("entry", {"decision": "allow", "n": n}) for n in range(5)]
     # The central system holds the third id with another body: a bug somewhere, never to be hidden.
@@ -233,7 +233,7 @@ def test_an_event_the_central_system_refuses_is_kept_and_logged_and_the_rest_goe
 
 
 def test_kill_9_at_random_points_during_sync_loses_and_doubles_nothing(
-        tmp_path: Path, central: CentralEmulator, clock: ManualClock) -> None:
+        tmp_path: Path, central: CentralService, clock: ManualClock) -> None:
     db = tmp_path / "kiosk.sqlite3"
     open_store(db).close()
     rng = random.Random(20261125)

@@ -1,4 +1,4 @@
-"""Fixtures for the central API: the emulator on a free port, a client of it, and the contract.
+"""Fixtures for the central API: the service on a free port, a client of it, and the contract.
 
 Every exchange of the fixture client is checked against ``sync/central/openapi.yaml``: the request
 body the client sends against the request schema, the status against the operation's list, the
@@ -21,7 +21,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from sync.central.client import CentralClient
-from sync.central.emulator import CentralEmulator
+from sync.central.service import CentralService
+from tests.postgres import PostgresCluster
+from tests.postgres import postgres_cluster as postgres_cluster
 
 SPEC_PATH = Path(__file__).resolve().parents[3] / "sync" / "central" / "openapi.yaml"
 TOKEN = "test-token-7f3a"
@@ -136,17 +138,27 @@ def contract(spec: dict[str, Any]) -> Contract:
     return Contract(spec)
 
 
-EmulatorFactory = Callable[..., CentralEmulator]
+CentralFactory = Callable[..., CentralService]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central_database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the service keeps its state: every test of the API runs on an SQLite file and on a real
+    PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "central.db"
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    return cluster.database()
 
 
 @pytest.fixture
-def make_central(tmp_path: Path) -> Iterator[EmulatorFactory]:
-    """Start emulators (default database ``tmp_path/central.db``); all are stopped at the end."""
-    started: list[CentralEmulator] = []
+def make_central(central_database: Path | str) -> Iterator[CentralFactory]:
+    """Start central services (default database: :func:`central_database`); all are stopped at the end."""
+    started: list[CentralService] = []
 
-    def make(db: Path | None = None, **kwargs: Any) -> CentralEmulator:
+    def make(db: Path | str | None = None, **kwargs: Any) -> CentralService:
         kwargs.setdefault("token", TOKEN)
-        emulator = CentralEmulator(db or tmp_path / "central.db", **kwargs)
+        emulator = CentralService(db or central_database, **kwargs)
         emulator.start()
         started.append(emulator)
         return emulator
@@ -157,7 +169,7 @@ def make_central(tmp_path: Path) -> Iterator[EmulatorFactory]:
 
 
 @pytest.fixture
-def central(make_central: EmulatorFactory) -> CentralEmulator:
+def central(make_central: CentralFactory) -> CentralService:
     return make_central()
 
 
@@ -169,7 +181,7 @@ def make_client(contract: Contract) -> Iterator[ClientFactory]:
     """Clients whose every exchange is checked against the contract; quick retries."""
     clients: list[CentralClient] = []
 
-    def make(server: CentralEmulator | str, *, checked: bool = True, **kwargs: Any) -> CentralClient:
+    def make(server: CentralService | str, *, checked: bool = True, **kwargs: Any) -> CentralClient:
         """``checked=False``: for answers that break the contract on purpose."""
         kwargs.setdefault("backoff", 0.01)
         kwargs.setdefault("timeout_s", (2, 5))
@@ -187,7 +199,7 @@ def make_client(contract: Contract) -> Iterator[ClientFactory]:
 
 
 @pytest.fixture
-def client(make_client: ClientFactory, central: CentralEmulator) -> CentralClient:
+def client(make_client: ClientFactory, central: CentralService) -> CentralClient:
     return make_client(central)
 
 

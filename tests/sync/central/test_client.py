@@ -22,7 +22,7 @@ from sync.central.client import (
     CentralUnavailable,
     CursorExpired,
 )
-from sync.central.emulator import CentralEmulator
+from sync.central.service import CentralService
 from tests.net import free_port
 from tests.sync.central.conftest import TOKEN, VERIFIER, ClientFactory, access_entry
 
@@ -36,14 +36,14 @@ def event(**changes: Any) -> CentralEvent:
     return CentralEvent(**{**fields, **changes})
 
 
-def statuses(central: CentralEmulator) -> list[int]:
+def statuses(central: CentralService) -> list[int]:
     return [exchange.status for exchange in central.exchanges()]
 
 
 # -- authentication ------------------------------------------------------------------------------
 
 def test_a_wrong_token_is_refused_with_401_and_the_token_is_never_told(
-        central: CentralEmulator, make_client: ClientFactory, caplog: pytest.LogCaptureFixture) -> None:
+        central: CentralService, make_client: ClientFactory, caplog: pytest.LogCaptureFixture) -> None:
     central.set_terminal_config("demo-1", {})
     client = make_client(central, token="stolen-or-stale-token")
     with caplog.at_level(logging.DEBUG), pytest.raises(CentralRejected) as refused:
@@ -65,7 +65,7 @@ def test_tls_verification_cannot_be_turned_off() -> None:
 
 # -- conditional GETs ----------------------------------------------------------------------------
 
-def test_an_unchanged_config_comes_from_the_cache_without_a_body(central: CentralEmulator,
+def test_an_unchanged_config_comes_from_the_cache_without_a_body(central: CentralService,
                                                                 make_client: ClientFactory) -> None:
     central.set_terminal_config("demo-1", {"heartbeat_interval_s": 60})
     cache: dict[str, tuple[str, Any]] = {}
@@ -77,7 +77,7 @@ def test_an_unchanged_config_comes_from_the_cache_without_a_body(central: Centra
     assert list(cache) == [f"{central.url}/v1/terminals/demo-1/config"]
 
 
-def test_a_changed_calendar_is_fetched_again(central: CentralEmulator, client: CentralClient) -> None:
+def test_a_changed_calendar_is_fetched_again(central: CentralService, client: CentralClient) -> None:
     central.set_calendar(BRANCH, {"zone": "Europe/Copenhagen"})
     client.calendar(BRANCH)
     central.set_calendar(BRANCH, {"zone": "Europe/Copenhagen", "name": "Dokk1"})
@@ -86,7 +86,7 @@ def test_a_changed_calendar_is_fetched_again(central: CentralEmulator, client: C
     assert statuses(central) == [200, 200, 304]
 
 
-def test_a_cache_kept_by_the_caller_serves_a_new_client(central: CentralEmulator,
+def test_a_cache_kept_by_the_caller_serves_a_new_client(central: CentralService,
                                                        make_client: ClientFactory) -> None:
     central.set_calendar(BRANCH, {"zone": "Europe/Copenhagen"})
     cache: dict[str, tuple[str, Any]] = {}
@@ -97,21 +97,21 @@ def test_a_cache_kept_by_the_caller_serves_a_new_client(central: CentralEmulator
 
 # -- retries, timeouts, nobody there -------------------------------------------------------------
 
-def test_a_503_is_retried_until_it_succeeds(central: CentralEmulator, client: CentralClient) -> None:
+def test_a_503_is_retried_until_it_succeeds(central: CentralService, client: CentralClient) -> None:
     central.set_terminal_config("demo-1", {})
     central.fail_next(2)
     assert client.terminal_config("demo-1").terminal_id == "demo-1"
     assert statuses(central) == [503, 503, 200]
 
 
-def test_a_post_is_retried_too_and_stored_once(central: CentralEmulator, client: CentralClient) -> None:
+def test_a_post_is_retried_too_and_stored_once(central: CentralService, client: CentralClient) -> None:
     central.fail_next(1, 502)
     receipt = client.send_events("demo-1", [event()])
     assert len(receipt.accepted) == 1 and len(central.events()) == 1
     assert statuses(central) == [502, 200]
 
 
-def test_retry_after_is_honoured(central: CentralEmulator, client: CentralClient) -> None:
+def test_retry_after_is_honoured(central: CentralService, client: CentralClient) -> None:
     central.set_terminal_config("demo-1", {})
     central.fail_next(1, retry_after=1)
     started = time.monotonic()
@@ -119,7 +119,7 @@ def test_retry_after_is_honoured(central: CentralEmulator, client: CentralClient
     assert time.monotonic() - started >= 0.9
 
 
-def test_5xx_after_the_last_retry_is_unavailable(central: CentralEmulator,
+def test_5xx_after_the_last_retry_is_unavailable(central: CentralService,
                                                  make_client: ClientFactory) -> None:
     central.fail_next(10)
     with pytest.raises(CentralUnavailable, match="HTTP 503 unavailable"):
@@ -133,7 +133,7 @@ def test_nobody_listening_is_unavailable(make_client: ClientFactory) -> None:
         client.calendar(BRANCH)
 
 
-def test_a_stalled_server_times_out(central: CentralEmulator, make_client: ClientFactory) -> None:
+def test_a_stalled_server_times_out(central: CentralService, make_client: ClientFactory) -> None:
     central.set_calendar(BRANCH, {})
     central.delay_s = 3
     client = make_client(central, retries=0, timeout_s=(1, 0.3))
@@ -143,7 +143,7 @@ def test_a_stalled_server_times_out(central: CentralEmulator, make_client: Clien
     assert time.monotonic() - started < 2
 
 
-def test_a_body_that_is_not_json_is_a_clear_error(central: CentralEmulator,
+def test_a_body_that_is_not_json_is_a_clear_error(central: CentralService,
                                                   make_client: ClientFactory) -> None:
     client = make_client(central, checked=False)
     central.garble_next()
@@ -151,7 +151,7 @@ def test_a_body_that_is_not_json_is_a_clear_error(central: CentralEmulator,
         client.print_jobs(central.patron_token("1000000001"))
 
 
-def test_json_of_the_wrong_shape_is_a_clear_error(central: CentralEmulator,
+def test_json_of_the_wrong_shape_is_a_clear_error(central: CentralService,
                                                   make_client: ClientFactory) -> None:
     client = make_client(central, checked=False)
     central.garble_next(body=b'{"entries": "all of them", "cursor": "c-1", "more": false, "full": true}')
@@ -166,7 +166,7 @@ def test_json_of_the_wrong_shape_is_a_clear_error(central: CentralEmulator,
 
 # -- events ----------------------------------------------------------------------------------------
 
-def test_events_are_stored_once_by_id(central: CentralEmulator, client: CentralClient) -> None:
+def test_events_are_stored_once_by_id(central: CentralService, client: CentralClient) -> None:
     first, second = event(), event(kind="transaction", payload={"item": "5010000001", "outcome": "ok"})
     assert client.send_events("demo-1", [first, second]).accepted == (first.id, second.id)
     receipt = client.send_events("demo-1", [second, first])
@@ -178,7 +178,7 @@ def test_events_are_stored_once_by_id(central: CentralEmulator, client: CentralC
 
 
 def test_the_same_id_with_another_body_is_refused_and_nothing_of_the_batch_stored(
-        central: CentralEmulator, client: CentralClient) -> None:
+        central: CentralService, client: CentralClient) -> None:
     first = event()
     client.send_events("demo-1", [first])
     with pytest.raises(CentralRejected) as refused:
@@ -188,7 +188,7 @@ def test_the_same_id_with_another_body_is_refused_and_nothing_of_the_batch_store
     assert [e["id"] for e in central.events()] == [first.id]
 
 
-def test_more_than_500_events_go_in_several_batches(central: CentralEmulator, client: CentralClient) -> None:
+def test_more_than_500_events_go_in_several_batches(central: CentralService, client: CentralClient) -> None:
     events = [event() for _ in range(1001)]
     receipt = client.send_events("demo-1", events)
     assert len(receipt.accepted) == 1001 and receipt.duplicates == ()
@@ -202,7 +202,7 @@ def test_a_time_without_a_zone_is_refused_before_sending(client: CentralClient) 
 
 # -- the access list -------------------------------------------------------------------------------
 
-def test_a_full_sync_comes_in_pages_and_then_only_changes(central: CentralEmulator,
+def test_a_full_sync_comes_in_pages_and_then_only_changes(central: CentralService,
                                                           client: CentralClient) -> None:
     central.bulk_load([access_entry(n) for n in range(1, 6)])
     pages = [client.access_list(BRANCH, limit=2)]
@@ -225,7 +225,7 @@ def test_a_full_sync_comes_in_pages_and_then_only_changes(central: CentralEmulat
 
 
 def test_a_patron_changed_during_a_full_sync_comes_again_in_the_next_changes(
-        central: CentralEmulator, client: CentralClient) -> None:
+        central: CentralService, client: CentralClient) -> None:
     central.bulk_load([access_entry(n) for n in range(1, 5)])
     first = client.access_list(BRANCH, limit=2)
     central.bulk_load([access_entry(1, category="child")])
@@ -235,7 +235,7 @@ def test_a_patron_changed_during_a_full_sync_comes_again_in_the_next_changes(
     assert [(int(e.key, 16), e.category) for e in changes.entries] == [(1, "child")]
 
 
-def test_a_cursor_from_before_a_compaction_has_expired(central: CentralEmulator,
+def test_a_cursor_from_before_a_compaction_has_expired(central: CentralService,
                                                       client: CentralClient) -> None:
     central.bulk_load([access_entry(1), access_entry(2)])
     cursor = client.access_list(BRANCH).cursor
@@ -269,7 +269,7 @@ def test_cursors_far_behind_expire_with_a_retention(make_central: Any, make_clie
 
 # -- print jobs ------------------------------------------------------------------------------------
 
-def test_a_patrons_print_queue_maps_to_print_jobs(central: CentralEmulator, client: CentralClient) -> None:
+def test_a_patrons_print_queue_maps_to_print_jobs(central: CentralService, client: CentralClient) -> None:
     at = dt.datetime(2026, 11, 25, 9, 14, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     central.add_print_job("1000000001", "Ansøgning.pdf", 3, job_id="pj-1", copies=2, color=True,
                           duplex=True, price="12.00", submitted_at=at)
@@ -281,7 +281,7 @@ def test_a_patrons_print_queue_maps_to_print_jobs(central: CentralEmulator, clie
     assert (queued.duplex, queued.currency, queued.submitted_at, queued.state) == (True, "DKK", at, "held")
 
 
-def test_a_released_job_is_printed_once_and_leaves_the_queue(central: CentralEmulator,
+def test_a_released_job_is_printed_once_and_leaves_the_queue(central: CentralService,
                                                              client: CentralClient) -> None:
     central.add_print_job("1000000001", "Ansøgning.pdf", 3, job_id="pj-1")
     owner = central.patron_token("1000000001")

@@ -22,7 +22,7 @@ from sync.central.client import (
     CentralUnavailable,
     CursorExpired,
 )
-from sync.central.emulator import CentralEmulator
+from sync.central.service import CentralService
 from tests.sync.central.conftest import TOKEN, ClientFactory, Contract, access_entry
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -39,7 +39,7 @@ def seen(contract: Contract, operation_id: str) -> set[int]:
     return {status for op, status in contract.seen if op == operation_id}
 
 
-def unavailable(make_client: ClientFactory, central: CentralEmulator) -> CentralClient:
+def unavailable(make_client: ClientFactory, central: CentralService) -> CentralClient:
     """A client that does not retry, after the emulator was told to fail the next request."""
     central.fail_next(1, retry_after=0)
     return make_client(central, retries=0)
@@ -52,7 +52,7 @@ def event(**changes: Any) -> CentralEvent:
     return CentralEvent(**{**fields, **changes})
 
 
-def test_terminal_config(central: CentralEmulator, client: CentralClient, make_client: ClientFactory,
+def test_terminal_config(central: CentralService, client: CentralClient, make_client: ClientFactory,
                          raw: requests.Session, contract: Contract) -> None:
     central.set_terminal_config("demo-1", {"heartbeat_interval_s": 60})
     assert client.terminal_config("demo-1").settings == {"heartbeat_interval_s": 60}
@@ -66,7 +66,7 @@ def test_terminal_config(central: CentralEmulator, client: CentralClient, make_c
     assert seen(contract, "getTerminalConfig") == documented(contract, "getTerminalConfig")
 
 
-def test_branch_calendar(central: CentralEmulator, client: CentralClient, make_client: ClientFactory,
+def test_branch_calendar(central: CentralService, client: CentralClient, make_client: ClientFactory,
                          raw: requests.Session, contract: Contract) -> None:
     central.set_calendar("hovedbiblioteket", {"zone": "Europe/Copenhagen", "closures": [
         {"date": dt.date(2026, 11, 13), "reason": "Personaledag"}]})
@@ -81,7 +81,7 @@ def test_branch_calendar(central: CentralEmulator, client: CentralClient, make_c
     assert seen(contract, "getBranchCalendar") == documented(contract, "getBranchCalendar")
 
 
-def test_access_list(central: CentralEmulator, client: CentralClient, make_client: ClientFactory,
+def test_access_list(central: CentralService, client: CentralClient, make_client: ClientFactory,
                      raw: requests.Session, contract: Contract) -> None:
     central.bulk_load([access_entry(1), access_entry(2, birth_date=None, blocked=True)])
     page = client.access_list("hovedbiblioteket")
@@ -100,7 +100,7 @@ def test_access_list(central: CentralEmulator, client: CentralClient, make_clien
     assert seen(contract, "getAccessList") == documented(contract, "getAccessList")
 
 
-def test_events(central: CentralEmulator, client: CentralClient, make_client: ClientFactory,
+def test_events(central: CentralService, client: CentralClient, make_client: ClientFactory,
                 raw: requests.Session, contract: Contract) -> None:
     first = event()
     client.send_events("demo-1", [first, event(kind="transaction", payload={"item": "5010000001"})])
@@ -115,7 +115,7 @@ def test_events(central: CentralEmulator, client: CentralClient, make_client: Cl
     assert seen(contract, "postEvents") == documented(contract, "postEvents")
 
 
-def test_heartbeat(central: CentralEmulator, client: CentralClient, make_client: ClientFactory,
+def test_heartbeat(central: CentralService, client: CentralClient, make_client: ClientFactory,
                    raw: requests.Session, contract: Contract) -> None:
     devices = [DeviceHealth("rfid_pad", DeviceState.OK),
                DeviceHealth("receipt_printer", DeviceState.DEGRADED, "paper low")]
@@ -128,7 +128,7 @@ def test_heartbeat(central: CentralEmulator, client: CentralClient, make_client:
     assert seen(contract, "postHeartbeat") == documented(contract, "postHeartbeat")
 
 
-def test_print_jobs(central: CentralEmulator, client: CentralClient, make_client: ClientFactory,
+def test_print_jobs(central: CentralService, client: CentralClient, make_client: ClientFactory,
                     raw: requests.Session, contract: Contract) -> None:
     central.add_print_job("1000000001", "Ansøgning.pdf", 3, job_id="pj-1", price="6.00", duplex=True)
     owner = central.patron_token("1000000001")
@@ -141,7 +141,7 @@ def test_print_jobs(central: CentralEmulator, client: CentralClient, make_client
     assert seen(contract, "listPrintJobs") == documented(contract, "listPrintJobs")
 
 
-def test_print_job_state(central: CentralEmulator, client: CentralClient, make_client: ClientFactory,
+def test_print_job_state(central: CentralService, client: CentralClient, make_client: ClientFactory,
                          raw: requests.Session, contract: Contract) -> None:
     central.add_print_job("1000000001", "Ansøgning.pdf", 3, job_id="pj-1")
     assert client.set_print_job_state("pj-1", "released", "demo-1").state == "released"
@@ -180,18 +180,18 @@ EVENT = {"id": "7d1f6a52-3c1e-4f0e-9a57-2b8f5f0f9e11", "kind": "entry", "at": "2
     ("/v1/print-jobs/pj-1/state", {"state": "released"}, "body: terminal is missing"),
 ])
 def test_a_request_outside_the_contract_gets_a_400_naming_the_field(
-        central: CentralEmulator, raw: requests.Session, path: str, body: Any, named: str) -> None:
+        central: CentralService, raw: requests.Session, path: str, body: Any, named: str) -> None:
     response = raw.post(central.url + path, json=body, headers=AUTH)
     assert response.status_code == 400 and named in response.json()["message"]
     assert central.events() == [] and central.heartbeats() == []
 
 
-def test_a_body_that_is_not_json_gets_a_400(central: CentralEmulator, raw: requests.Session) -> None:
+def test_a_body_that_is_not_json_gets_a_400(central: CentralService, raw: requests.Session) -> None:
     response = raw.post(f"{central.url}/v1/terminals/demo-1/events", data=b"{events", headers=AUTH)
     assert response.status_code == 400 and response.json()["error"] == "bad_request"
 
 
-def test_header_names_are_case_insensitive(central: CentralEmulator, raw: requests.Session) -> None:
+def test_header_names_are_case_insensitive(central: CentralService, raw: requests.Session) -> None:
     central.set_calendar("hovedbiblioteket", {"zone": "Europe/Copenhagen"})
     url = f"{central.url}/v1/branches/hovedbiblioteket/calendar"
     tag = raw.get(url, headers={"authorization": f"Bearer {TOKEN}"}).headers["ETag"]

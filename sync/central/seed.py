@@ -1,4 +1,4 @@
-"""Seed data for the central emulator: a TOML file like ``config/demo/central.toml``.
+"""Seed data for the central service: a TOML file like ``config/demo/central.toml``.
 
 ::
 
@@ -33,7 +33,7 @@ from typing import Any
 
 from kiosk.domain.errors import ConfigError
 from kiosk.settings.tomlfile import read_toml
-from sync.central.emulator import CentralEmulator
+from sync.central.service import CentralService
 
 PATRON_KEYS = {"card", "pin", "category", "birth_date", "blocked", "consent", "expires"}
 JOB_KEYS = {"id", "card", "title", "pages", "copies", "color", "duplex", "price", "currency", "submitted_at",
@@ -81,8 +81,8 @@ def load_seed(path: Path) -> Seed:
     return Seed(key, calendars, terminals, patrons, jobs)
 
 
-def apply_seed(seed: Seed, central: CentralEmulator) -> None:
-    """Put the seed into the emulator's database (slow-hashing every patron's PIN)."""
+def apply_seed(seed: Seed, central: CentralService) -> None:
+    """Put the seed into the service's database (slow-hashing every patron's PIN)."""
     for branch, calendar in seed.calendars.items():
         central.set_calendar(branch, calendar)
     for terminal_id, settings in seed.terminals.items():

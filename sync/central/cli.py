@@ -1,5 +1,5 @@
-"""``library-kiosk central-emulator``: the central system's emulator as a server of its own (for
-tests and trials). Also ``python -m sync.central.emulator_cli``."""
+"""``library-kiosk central``: the municipality's central service, in the foreground until SIGINT or
+SIGTERM. Also ``python -m sync.central.cli``."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ import ssl
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from kiosk.domain.errors import ConfigError
-from sync.central.emulator import CentralEmulator
-from sync.central.emulator_seed import apply_seed, load_seed
+from sync.central.seed import apply_seed, load_seed
+from sync.central.service import CentralService
 from sync.serving import serve_until_signalled, server_tls
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, required=True, help="TCP port (0 = any free port)")
-    parser.add_argument("--db", type=Path, required=True, help="SQLite file with the state (created if new)")
+    parser.add_argument("--db", required=True, help="the database: an SQLite file (created if new) or a "
+                        "postgresql://user@host/name URL")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--token", default=os.environ.get("LIBRARY_KIOSK_CENTRAL_TOKEN", "demo"),
                         help="the bearer token terminals must send (default: $LIBRARY_KIOSK_CENTRAL_TOKEN "
@@ -35,25 +38,25 @@ def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM. 0 on a clean stop, 2 on bad seed data or arguments."""
     try:
         seed = load_seed(args.seed) if args.seed is not None else None
-        central = CentralEmulator(args.db, token=args.token, host=args.host, port=args.port,
+        central = CentralService(args.db, token=args.token, host=args.host, port=args.port,
                                   tls_context=server_tls(args.tls_cert, args.tls_key),
                                   cursor_retention=args.cursor_retention,
                                   access_list_key=seed.access_list_key if seed else None)
         if seed is not None and central.created:
             apply_seed(seed, central)
-    except (ConfigError, ValueError, OSError, ssl.SSLError) as exc:
-        print(f"central-emulator: {exc}", file=sys.stderr)
+    except (ConfigError, ValueError, OSError, ssl.SSLError, SQLAlchemyError) as exc:
+        print(f"central: {exc}", file=sys.stderr)
         return 2
 
     def start() -> str:
         central.start()
         return central.url
 
-    return serve_until_signalled("central-emulator", start, central.stop, f"{args.host}:{args.port}")
+    return serve_until_signalled("central", start, central.stop, f"{args.host}:{args.port}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="central-emulator", description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(prog="central", description=(__doc__ or "").splitlines()[0])
     add_arguments(parser)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     return run(parser.parse_args(argv))

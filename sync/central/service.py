@@ -1,22 +1,24 @@
-"""An emulator of the municipality's central system: the contract of ``openapi.yaml`` over real HTTP.
+"""The central service in one object: store, API and server, with what the demo and the tests need
+around it (seed data, recorded exchanges, faults on demand).
 
-For the demo and the tests. Everything it is told or sent is kept in one SQLite file, so it
-survives a restart. Usage::
+The same FastAPI application and store that a municipality runs; only :meth:`fail_next`,
+:meth:`garble_next` and :attr:`delay_s` are for tests, as a layer outside the API. Usage::
 
-    central = CentralEmulator(tmp_path / "central.db", token="secret")
+    central = CentralService(tmp_path / "central.db", token="secret")   # or "postgresql://..."
     central.upsert_patron("1000000001", "1234", category="adult")
     central.start()               # listening on central.url (port 0 = OS-chosen)
     central.fail_next(2)          # the next two requests are answered 503
     ...
     central.stop()
 
-``library-kiosk central-emulator --port P --db FILE [--seed config/demo/central.toml]`` runs it
-until SIGINT or SIGTERM (:mod:`sync.central.emulator_cli`) and prints ``listening on URL`` once it
-accepts connections.
+``library-kiosk central --port P --db FILE|URL [--seed config/demo/central.toml]`` runs it until
+SIGINT or SIGTERM (:mod:`sync.central.cli`) and prints ``listening on URL`` once it accepts
+connections.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -24,28 +26,47 @@ import os
 import ssl
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from kiosk.domain.pins import pin_verifier
 from kiosk.domain.privacy import Pseudonymizer
-from sync.central.emulator_api import CentralApi, Reply, Request
-from sync.central.emulator_http import EmulatorServer, Exchange
-from sync.central.emulator_store import CentralStore
+from sync.central.server.api import bearer_token, create_app
+from sync.central.server.serve import Serving
+from sync.central.server.store import CentralStore
 
-__all__ = ["CentralEmulator", "Exchange"]
+__all__ = ["CentralService", "Exchange"]
 
-log = logging.getLogger("sync.central.emulator")
+log = logging.getLogger("sync.central.server")
 
 EXCHANGE_LOG = 1000  # requests kept for ``exchanges()``, so that a demo running all night does not grow
 
 GARBLED = b'{"jobs": [{"id": "pj-1", "title": '
 
 
-class CentralEmulator:
-    """The central system on ``host:port`` with its state in ``db_path``.
+@dataclass(frozen=True)
+class Exchange:
+    """One request the service answered: what was asked, the status, and the body bytes sent."""
+
+    method: str
+    path: str
+    status: int
+    body_bytes: int
+
+
+@dataclass(frozen=True)
+class _Fault:
+    status: int
+    body: bytes
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+
+class CentralService:
+    """The central service on ``host:port`` with its state in ``database`` (an SQLite file, or a
+    ``postgresql://`` URL).
 
     ``access_list_key`` is the municipality's key for patron tokens; a new database makes one up.
     ``cursor_retention``: when set, access-list cursors more than that many changes behind are
@@ -53,43 +74,36 @@ class CentralEmulator:
     expires them.
     """
 
-    def __init__(self, db_path: Path | str, *, token: str = "demo", host: str = "127.0.0.1", port: int = 0,
+    def __init__(self, database: Path | str, *, token: str = "demo", host: str = "127.0.0.1", port: int = 0,
                  tls_context: ssl.SSLContext | None = None, access_list_key: bytes | None = None,
                  cursor_retention: int | None = None) -> None:
-        self.db_path = Path(db_path)
+        self.database = database
         self.host = host
         self.delay_s = 0.0
         self._port = port
         self._tls = tls_context
         self._retention = cursor_retention
-        self._store = CentralStore(self.db_path, access_list_key=access_list_key)
-        self._api = CentralApi(self._store, token)
+        self._store = CentralStore(database, access_list_key=access_list_key)
+        self._app = create_app(self._store, bearer_token(token))
         self._pseudonym = Pseudonymizer(self._store.access_list_key)
         self._lock = threading.Lock()
-        self._faults: deque[Reply | bytes] = deque()
+        self._faults: deque[_Fault] = deque()
         self._exchanges: deque[Exchange] = deque(maxlen=EXCHANGE_LOG)
         self._stopping = threading.Event()
-        self._server: EmulatorServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: Serving | None = None
 
     @property
     def created(self) -> bool:
-        """True if the database file was new when the emulator opened it."""
+        """True if the database was new when the service opened it."""
         return self._store.created
 
     # -- running -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        server = EmulatorServer((self.host, self._port), self)
-        if self._tls is not None:
-            # The handshake is done in the connection's thread, so a stalled client cannot block accept.
-            server.socket = self._tls.wrap_socket(server.socket, server_side=True,
-                                                  do_handshake_on_connect=False)
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="central-emulator", daemon=True)
-        self._thread.start()
-        log.info("central emulator listening on %s (database %s)", self.url, self.db_path)
+        self._serving = Serving(self._asgi, host=self.host, port=self._port, tls=self._tls,
+                                name="central-service")
+        self._serving.start()
+        log.info("central service listening on %s", self.url)
 
     def stop(self) -> None:
         """Stop serving, drop open connections and close the database. The object is done then;
@@ -97,15 +111,11 @@ class CentralEmulator:
         if self._stopping.is_set():
             return
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.drop_connections()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._serving is not None:
+            self._serving.stop()
         self._store.close()
 
-    def __enter__(self) -> CentralEmulator:
+    def __enter__(self) -> CentralService:
         self.start()
         return self
 
@@ -114,14 +124,16 @@ class CentralEmulator:
 
     @property
     def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the emulator is not started")
-        return int(self._server.server_address[1])
+        if self._serving is None:
+            raise RuntimeError("the central service is not started")
+        return self._serving.port
 
     @property
     def url(self) -> str:
         """The base URL the API's paths (``/v1/...``) go under."""
-        return f"{'https' if self._tls else 'http'}://{self.host}:{self.port}"
+        if self._serving is None:
+            raise RuntimeError("the central service is not started")
+        return self._serving.url
 
     # -- what the central system knows -----------------------------------------------------------
 
@@ -211,30 +223,48 @@ class CentralEmulator:
 
     def fail_next(self, count: int, status: int = 503, *, retry_after: int | None = None) -> None:
         """Answer the next ``count`` requests with ``status`` (and Retry-After), before anything else."""
-        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-        reply = Reply.error(status, "unavailable" if status == 503 else "internal_error",
-                            "the emulator was told to fail this request", **headers)
+        body = json.dumps({"error": "unavailable" if status == 503 else "internal_error",
+                           "message": "the service was told to fail this request"}).encode()
+        headers: tuple[tuple[bytes, bytes], ...] = ((b"content-type", b"application/json"),)
+        if retry_after is not None:
+            headers += ((b"retry-after", str(retry_after).encode()),)
         with self._lock:
-            self._faults.extend([reply] * count)
+            self._faults.extend([_Fault(status, body, headers)] * count)
 
     def garble_next(self, count: int = 1, body: bytes = GARBLED) -> None:
         """Answer the next ``count`` requests 200 with ``body`` (by default, not even JSON)."""
         with self._lock:
-            self._faults.extend([body] * count)
+            self._faults.extend([_Fault(200, body)] * count)
 
-    def answer(self, request: Request) -> Reply | bytes | None:
-        """The reply to a request (bytes: a garbled 200); None if the emulator stopped meanwhile."""
-        if self.delay_s > 0 and self._stopping.wait(self.delay_s):
-            return None
+    async def _asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The API with the faults in front and every answer recorded."""
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        waited = 0.0
+        while waited < self.delay_s:
+            if self._stopping.is_set():
+                return  # stopped meanwhile: no answer
+            await asyncio.sleep(0.05)
+            waited += 0.05
         with self._lock:
             fault = self._faults.popleft() if self._faults else None
-        if fault is not None:
-            return fault
-        try:
-            return self._api.handle(request)
-        except Exception:
-            log.exception("%s %s failed", request.method, request.target)
-            return Reply.error(500, "internal_error", "the emulator failed; see its log")
+        method, path = scope["method"], scope["path"]
+
+        async def recorded(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers", ()))
+                # Recorded before it is sent, so a client that has the answer finds it in exchanges().
+                self.record(Exchange(method, path, message["status"],
+                                     int(headers.get(b"content-length", b"0") or 0)))
+            await send(message)
+
+        if fault is None:
+            await self._app(scope, receive, recorded)
+            return
+        await recorded({"type": "http.response.start", "status": fault.status,
+                        "headers": [*fault.headers, (b"content-length", str(len(fault.body)).encode())]})
+        await send({"type": "http.response.body", "body": fault.body})
 
     def record(self, exchange: Exchange) -> None:
         with self._lock:

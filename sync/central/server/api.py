@@ -1,0 +1,180 @@
+"""The central API of ``openapi.yaml`` as a FastAPI application over a :class:`CentralStore`.
+
+Bodies are read as raw JSON and checked by :mod:`sync.central.server.validate`, not by generated
+models: the contract is the YAML document, and every error has the contract's shape
+``{"error": code, "message": text}``. The store is blocking, so each call runs in the thread pool.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from sync.central.server import validate
+from sync.central.server.store import CentralStore, CursorGone, EventConflict, TransitionRefused, etag_of
+from sync.central.server.validate import BadRequest
+
+log = logging.getLogger("sync.central.server")
+
+MAX_BODY = 8 * 1024 * 1024
+T = TypeVar("T")
+
+_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+          409: "conflict", 410: "gone", 413: "too_large", 500: "internal_error", 503: "unavailable"}
+
+
+def error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status, headers=headers)
+
+
+def create_app(store: CentralStore, authorized: Callable[[str], bool]) -> FastAPI:
+    """The API; ``authorized`` tells whether an ``Authorization`` header's value may call it."""
+    app = FastAPI(title="Library kiosk central API", openapi_url=None, docs_url=None, redoc_url=None)
+
+    def bearer(request: Request) -> None:
+        if not authorized(request.headers.get("authorization", "")):
+            raise HTTPException(401, "a valid bearer token is required",
+                                headers={"WWW-Authenticate": 'Bearer realm="central"'})
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = "no such resource"
+        return error(exc.status_code, _CODES.get(exc.status_code, "error"), message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return error(400, "bad_request", f"{where}: {first.get('msg', 'invalid')}")
+
+    @app.exception_handler(BadRequest)
+    async def bad(_: Request, exc: BadRequest) -> Response:
+        return error(400, "bad_request", str(exc))
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> Response:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return error(500, "internal_error", "the central service failed; see its log")
+
+    checked = [Depends(bearer)]
+
+    @app.get("/v1/terminals/{terminal_id}/config", dependencies=checked)
+    async def terminal_config(terminal_id: str, request: Request) -> Response:
+        config = (await _call(store.terminal_config, terminal_id)
+                  if validate.IDENTIFIER.fullmatch(terminal_id) else None)
+        if config is None:
+            return error(404, "not_found", f"no such terminal: {terminal_id}")
+        return _conditional(request, config)
+
+    @app.get("/v1/branches/{branch}/calendar", dependencies=checked)
+    async def calendar(branch: str, request: Request) -> Response:
+        found = await _call(store.calendar, branch) if validate.IDENTIFIER.fullmatch(branch) else None
+        if found is None:
+            return error(404, "not_found", f"no calendar for branch {branch}")
+        return _conditional(request, found)
+
+    @app.get("/v1/branches/{branch}/access-list", dependencies=checked)
+    async def access_list(branch: str, request: Request) -> Response:
+        # One list for the municipality, served to every branch.
+        validate.identifier(branch, "branch")
+        cursor = _one(request, "cursor")
+        if cursor is not None and not 1 <= len(cursor) <= 200:
+            raise BadRequest("cursor: 1 to 200 characters")
+        limit = validate.page_limit(_one(request, "limit"))
+        try:
+            return JSONResponse(await _call(store.access_page, cursor, limit))
+        except CursorGone:
+            return error(410, "cursor_expired", "the cursor has expired: sync the whole list again")
+
+    @app.get("/v1/print-jobs", dependencies=checked)
+    async def print_jobs(request: Request) -> Response:
+        owner = _one(request, "owner")
+        if owner is None or not validate.TOKEN.fullmatch(owner):
+            raise BadRequest("owner: a patron token (32 hex digits) is required")
+        return JSONResponse({"jobs": await _call(store.print_queue, owner)})
+
+    @app.post("/v1/terminals/{terminal_id}/events", dependencies=checked)
+    async def events(terminal_id: str, request: Request) -> Response:
+        validate.identifier(terminal_id, "terminal")
+        batch = validate.event_batch(await _json(request))
+        try:
+            accepted, duplicates = await _call(store.add_events, terminal_id, batch)
+        except EventConflict as conflict:
+            log.warning("terminal %s: event %s sent again with another body", terminal_id, conflict.event_id)
+            return error(409, "event_conflict", str(conflict))
+        return JSONResponse({"accepted": accepted, "duplicates": duplicates})
+
+    @app.post("/v1/terminals/{terminal_id}/heartbeat", dependencies=checked)
+    async def heartbeat(terminal_id: str, request: Request) -> Response:
+        validate.identifier(terminal_id, "terminal")
+        beat = validate.heartbeat(await _json(request))
+        await _call(store.add_heartbeat, terminal_id, beat)
+        return Response(status_code=204)
+
+    @app.post("/v1/print-jobs/{job_id}/state", dependencies=checked)
+    async def print_job_state(job_id: str, request: Request) -> Response:
+        change = validate.print_job_change(await _json(request))
+        try:
+            job = await _call(store.set_print_job_state, job_id, change["state"], change["terminal"])
+        except TransitionRefused as refused:
+            return error(409, "invalid_transition", str(refused))
+        if job is None:
+            return error(404, "not_found", f"no such print job: {job_id}")
+        return JSONResponse(job)
+
+    return app
+
+
+def bearer_token(token: str) -> Callable[[str], bool]:
+    """``authorized`` for one bearer token shared by every terminal."""
+    expected = f"Bearer {token}".encode()
+    return lambda given: hmac.compare_digest(given.encode(), expected)
+
+
+async def _call(function: Callable[..., T], *args: Any) -> T:
+    return await run_in_threadpool(function, *args)
+
+
+def _conditional(request: Request, body: Any) -> Response:
+    """200 with an ETag, or 304 when the terminal's If-None-Match names the current one."""
+    tag = etag_of(body)
+    wanted = request.headers.get("if-none-match", "")
+    tags = {part.strip().removeprefix("W/") for part in wanted.split(",")}
+    if tag in tags or "*" in tags:
+        return Response(status_code=304, headers={"ETag": tag})
+    return JSONResponse(body, headers={"ETag": tag})
+
+
+def _one(request: Request, name: str) -> str | None:
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    if len(values) != 1:
+        raise BadRequest(f"{name}: give it once")
+    return values[0]
+
+
+async def _json(request: Request) -> Any:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+        raise HTTPException(413, "body too large or its length unreadable")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_BODY:
+            raise HTTPException(413, "body too large")
+    try:
+        return json.loads(bytes(body))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest(f"body: not JSON ({exc})") from None

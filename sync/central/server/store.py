@@ -1,0 +1,373 @@
+"""The central service's state on SQLAlchemy: an SQLite file, or a PostgreSQL database.
+
+Every change of the access list takes the next number of one change sequence; a row keeps the
+number of its last change, and a deleted patron stays as a tombstone until the change log is
+compacted. A cursor names a point in that sequence (``c-<seq>``), or, during a full sync, the
+sequence at its start and the last key sent (``f-<seq>-<key>``). Cursors from before the last
+compaction are gone (410), because the tombstones they would need are.
+
+Writers take the sequence row first (``FOR UPDATE`` on PostgreSQL; on SQLite one writer at a time in
+this process, and the file's own lock against any other), so changes are numbered in commit order
+and a delta never skips a change that commits late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from sync.central.server.tables import access, calendars, events, heartbeats, meta, print_jobs, terminals
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+ACCESS_FIELDS = ("key", "pin_verifier", "category", "birth_date", "blocked", "consent", "expires", "deleted")
+PRINT_JOB_FIELDS = ("id", "title", "pages", "copies", "color", "duplex", "price", "currency", "submitted_at",
+                    "state")
+# Which state a print job may go to from which (a repeat of the current state is handled apart).
+TRANSITIONS = {
+    "held": {"released", "cancelled"},
+    "released": {"printed", "failed", "cancelled"},
+    "failed": {"released", "cancelled"},
+    "printed": set(),
+    "cancelled": set(),
+}
+_FULL_CURSOR = re.compile(r"f-(\d{1,18})-([0-9a-f]{32})")
+_CHANGES_CURSOR = re.compile(r"c-(\d{1,18})")
+
+
+class CursorGone(Exception):
+    """The cursor is not one of ours, or older than the last compaction."""
+
+
+class EventConflict(Exception):
+    """An event id was stored before with another body."""
+
+    def __init__(self, event_id: str) -> None:
+        super().__init__(f"event {event_id} was received before with a different body")
+        self.event_id = event_id
+
+
+class TransitionRefused(Exception):
+    """A print job cannot go to the state asked for."""
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def etag_of(body: Any) -> str:
+    return '"' + hashlib.sha256(canonical(body).encode()).hexdigest()[:32] + '"'
+
+
+def database_url(where: str | Path) -> str:
+    """A SQLAlchemy URL: ``where`` as given when it is one (``postgresql://...``), else an SQLite file."""
+    text = str(where)
+    if "://" in text:
+        return text.replace("postgresql://", "postgresql+psycopg://", 1).replace("postgres://",
+                                                                                  "postgresql+psycopg://", 1)
+    return f"sqlite:///{Path(text).resolve()}"
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                                  pool_size=4, max_overflow=4)
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-2000"):
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the newest schema (creating it when empty)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+class CentralStore:
+    """The service's tables. Values in and out are JSON-shaped (as on the wire). Thread-safe."""
+
+    def __init__(self, where: str | Path, *, access_list_key: bytes | None = None) -> None:
+        url = database_url(where)
+        if url.startswith("sqlite"):
+            path = Path(url.removeprefix("sqlite:///"))
+            path.touch(mode=0o600, exist_ok=True)
+            path.chmod(0o600)  # patrons' tokens and PIN verifiers: the owner's alone
+        self.engine = _engine(url)
+        self.dialect = self.engine.dialect.name
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        try:
+            migrate(self.engine)
+            with self._transaction() as db:
+                stored = self._meta(db, "access_list_key")
+                if stored is None:
+                    key = access_list_key or secrets.token_bytes(32)
+                    self._set_meta(db, "access_list_key", key.hex())
+                    self._set_meta(db, "seq", "0")
+                    self._set_meta(db, "compacted", "0")
+                    self.created = True
+                else:
+                    if access_list_key is not None and access_list_key.hex() != stored:
+                        raise ValueError(f"{where}: holds another access-list key than the one given")
+                    self.created = False
+                self.access_list_key = bytes.fromhex(self._meta(db, "access_list_key") or "")
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        if self._write_lock is None:
+            with self.engine.begin() as db:
+                yield db
+            return
+        with self._write_lock, self.engine.begin() as db:
+            yield db
+
+    @contextmanager
+    def _reading(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read transaction; ``snapshot``: every statement sees the same state (PostgreSQL's
+        REPEATABLE READ; an SQLite read transaction is one snapshot anyway)."""
+        with self.engine.connect() as db:
+            if snapshot and self.dialect == "postgresql":
+                db = db.execution_options(isolation_level="REPEATABLE READ")
+            with db.begin():
+                yield db
+
+    def _upsert(self, db: Connection, table: sa.Table, rows: list[dict[str, Any]], key: str) -> None:
+        if not rows:
+            return
+        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+        update = {name: insert.excluded[name] for name in rows[0] if name != key}
+        db.execute(insert.on_conflict_do_update(index_elements=[key], set_=update), rows)
+
+    @staticmethod
+    def _meta(db: Connection, name: str, *, lock: bool = False) -> str | None:
+        query = sa.select(meta.c.value).where(meta.c.name == name)
+        value = db.execute(query.with_for_update() if lock else query).scalar()
+        return None if value is None else str(value)
+
+    def _set_meta(self, db: Connection, name: str, value: str) -> None:
+        self._upsert(db, meta, [{"name": name, "value": value}], "name")
+
+    def _next_seq(self, db: Connection, count: int = 1) -> int:
+        """The first of ``count`` new sequence numbers (the sequence row stays locked until commit)."""
+        current = int(self._meta(db, "seq", lock=True) or 0)
+        self._set_meta(db, "seq", str(current + count))
+        return current + 1
+
+    # -- terminals and calendars ---------------------------------------------------------------
+
+    def set_terminal_config(self, terminal_id: str, settings: Mapping[str, Any]) -> None:
+        with self._transaction() as db:
+            self._upsert(db, terminals, [{"id": terminal_id, "settings": canonical(settings)}], "id")
+
+    def terminal_config(self, terminal_id: str) -> dict[str, Any] | None:
+        with self._reading() as db:
+            found = db.execute(sa.select(terminals.c.settings).where(terminals.c.id == terminal_id)).scalar()
+        if found is None:
+            return None
+        return {"terminal_id": terminal_id, "settings": json.loads(found),
+                "access_list_key": self.access_list_key.hex()}
+
+    def set_calendar(self, branch: str, calendar: Mapping[str, Any]) -> None:
+        with self._transaction() as db:
+            self._upsert(db, calendars, [{"branch": branch, "calendar": canonical(calendar)}], "branch")
+
+    def calendar(self, branch: str) -> dict[str, Any] | None:
+        with self._reading() as db:
+            found = db.execute(sa.select(calendars.c.calendar).where(calendars.c.branch == branch)).scalar()
+        return None if found is None else dict(json.loads(found))
+
+    # -- the access list -----------------------------------------------------------------------
+
+    def upsert_entries(self, entries: Iterable[Mapping[str, Any]]) -> int:
+        """Store entries (wire shape, ``deleted`` ignored) as changes; how many."""
+        rows = [{"key": e["key"], "pin_verifier": e["pin_verifier"], "category": e["category"],
+                 "birth_date": e.get("birth_date"), "blocked": bool(e["blocked"]),
+                 "consent": bool(e["consent"]), "expires": e["expires"], "deleted": False} for e in entries]
+        with self._transaction() as db:
+            first = self._next_seq(db, len(rows))
+            for start in range(0, len(rows), 5000):  # bounded statements for half a million rows
+                chunk = rows[start:start + 5000]
+                self._upsert(db, access, [{**row, "seq": first + start + index}
+                                          for index, row in enumerate(chunk)], "key")
+        return len(rows)
+
+    def delete_entry(self, key: str) -> bool:
+        """Make the entry a tombstone; False if there was no live entry."""
+        with self._transaction() as db:
+            seq = self._next_seq(db)  # first: the sequence row is the writers' lock
+            live = db.execute(sa.select(access.c.key).where(access.c.key == key, access.c.deleted.is_(False))
+                              .with_for_update()).first()
+            if live is None:
+                self._set_meta(db, "seq", str(seq - 1))
+                return False
+            db.execute(sa.update(access).where(access.c.key == key).values(deleted=True, seq=seq))
+        return True
+
+    def compact(self, keep_changes: int = 0) -> None:
+        """Forget tombstones older than the last ``keep_changes`` changes; older cursors are then gone."""
+        with self._transaction() as db:
+            horizon = max(0, int(self._meta(db, "seq", lock=True) or 0) - keep_changes)
+            if horizon > int(self._meta(db, "compacted") or 0):
+                db.execute(sa.delete(access).where(access.c.deleted.is_(True), access.c.seq <= horizon))
+                self._set_meta(db, "compacted", str(horizon))
+
+    def access_page(self, cursor: str | None, limit: int) -> dict[str, Any]:
+        """One page of the access list (wire shape); :class:`CursorGone` for a cursor we cannot serve."""
+        with self._reading(snapshot=True) as db:
+            now, compacted = int(self._meta(db, "seq") or 0), int(self._meta(db, "compacted") or 0)
+            if cursor is None:
+                return self._full_page(db, now, "", limit)
+            if full := _FULL_CURSOR.fullmatch(cursor):
+                snapshot, after = int(full.group(1)), full.group(2)
+            elif changes := _CHANGES_CURSOR.fullmatch(cursor):
+                snapshot, after = int(changes.group(1)), None
+            else:
+                raise CursorGone(cursor)
+            if not compacted <= snapshot <= now:
+                raise CursorGone(cursor)
+            if after is not None:
+                return self._full_page(db, snapshot, after, limit)
+            rows = db.execute(sa.select(*(access.c[name] for name in ACCESS_FIELDS), access.c.seq)
+                              .where(access.c.seq > snapshot).order_by(access.c.seq)
+                              .limit(limit + 1)).mappings().all()
+            page = rows[:limit]
+            last = page[-1]["seq"] if page else snapshot
+            return {"entries": [_entry(row) for row in page], "cursor": f"c-{last}",
+                    "more": len(rows) > limit, "full": False}
+
+    @staticmethod
+    def _full_page(db: Connection, snapshot: int, after: str, limit: int) -> dict[str, Any]:
+        rows = db.execute(sa.select(*(access.c[name] for name in ACCESS_FIELDS))
+                          .where(access.c.deleted.is_(False), access.c.key > after)
+                          .order_by(access.c.key).limit(limit + 1)).mappings().all()
+        page, more = rows[:limit], len(rows) > limit
+        # Rows changed during the full sync are sent again by the first delta after it.
+        cursor = f"f-{snapshot}-{page[-1]['key']}" if more else f"c-{snapshot}"
+        return {"entries": [_entry(row) for row in page], "cursor": cursor, "more": more, "full": True}
+
+    # -- events and heartbeats -----------------------------------------------------------------
+
+    def add_events(self, terminal: str, batch: Iterable[Mapping[str, Any]]) -> tuple[list[str], list[str]]:
+        """Store the batch at once; (accepted, duplicates). :class:`EventConflict` stores none of it."""
+        accepted: list[str] = []
+        duplicates: list[str] = []
+        received = dt.datetime.now(dt.UTC)
+        with self._transaction() as db:
+            for event in batch:
+                body = (terminal, event["kind"], event["at"], canonical(event["payload"]))
+                row = db.execute(sa.select(events.c.terminal, events.c.kind, events.c.at, events.c.payload)
+                                 .where(events.c.id == event["id"])).first()
+                if row is None:
+                    db.execute(sa.insert(events).values(
+                        id=event["id"], terminal=terminal, kind=event["kind"], at=event["at"],
+                        payload=body[3], received_at=received))
+                    accepted.append(event["id"])
+                elif tuple(row) == body:
+                    duplicates.append(event["id"])
+                else:
+                    raise EventConflict(event["id"])
+        return accepted, duplicates
+
+    def events(self) -> list[dict[str, Any]]:
+        with self._reading() as db:
+            rows = db.execute(sa.select(events.c.id, events.c.terminal, events.c.kind, events.c.at,
+                                        events.c.payload, events.c.received_at)
+                              .order_by(events.c.number)).mappings().all()
+        return [{**row, "payload": json.loads(row["payload"]), "received_at": _iso(row["received_at"])}
+                for row in rows]
+
+    def add_heartbeat(self, terminal: str, body: Mapping[str, Any]) -> None:
+        with self._transaction() as db:
+            db.execute(sa.insert(heartbeats).values(terminal=terminal, body=canonical(body),
+                                                    received_at=dt.datetime.now(dt.UTC)))
+
+    def heartbeats(self) -> list[dict[str, Any]]:
+        with self._reading() as db:
+            rows = db.execute(sa.select(heartbeats.c.terminal, heartbeats.c.body, heartbeats.c.received_at)
+                              .order_by(heartbeats.c.number)).all()
+        return [{"terminal": terminal, "received_at": _iso(at), **json.loads(body)}
+                for terminal, body, at in rows]
+
+    # -- print jobs ----------------------------------------------------------------------------
+
+    def add_print_job(self, owner: str, job: Mapping[str, Any]) -> dict[str, Any]:
+        """Queue a job (wire shape without owner); returns it as listed."""
+        submitted = dt.datetime.fromisoformat(str(job["submitted_at"]))
+        with self._transaction() as db:
+            db.execute(sa.insert(print_jobs).values(
+                owner=owner, submitted_utc=submitted.astimezone(dt.UTC),
+                **{name: job[name] for name in PRINT_JOB_FIELDS}))
+        found = self.print_job(str(job["id"]))
+        assert found is not None
+        return found
+
+    def print_job(self, job_id: str) -> dict[str, Any] | None:
+        with self._reading() as db:
+            row = db.execute(sa.select(*(print_jobs.c[name] for name in PRINT_JOB_FIELDS))
+                             .where(print_jobs.c.id == job_id)).mappings().first()
+        return None if row is None else dict(row)
+
+    def print_queue(self, owner: str) -> list[dict[str, Any]]:
+        with self._reading() as db:
+            rows = db.execute(sa.select(*(print_jobs.c[name] for name in PRINT_JOB_FIELDS))
+                              .where(print_jobs.c.owner == owner,
+                                     print_jobs.c.state.not_in(("printed", "cancelled")))
+                              .order_by(print_jobs.c.submitted_utc, print_jobs.c.number)).mappings().all()
+        return [dict(row) for row in rows]
+
+    def set_print_job_state(self, job_id: str, state: str, terminal: str) -> dict[str, Any] | None:
+        """The job in its new state; None if there is no such job; :class:`TransitionRefused`."""
+        with self._transaction() as db:
+            row = db.execute(sa.select(print_jobs.c.state, print_jobs.c.terminal)
+                             .where(print_jobs.c.id == job_id).with_for_update()).first()
+            if row is None:
+                return None
+            current, holder = row
+            if current == state and holder == terminal:
+                pass
+            elif state in TRANSITIONS[current]:
+                db.execute(sa.update(print_jobs).where(print_jobs.c.id == job_id)
+                           .values(state=state, terminal=terminal))
+            else:
+                raise TransitionRefused(f"print job {job_id} is {current}; it cannot become {state}")
+        return self.print_job(job_id)
+
+
+def _entry(row: sa.RowMapping) -> dict[str, Any]:
+    return {name: bool(row[name]) if name in ("blocked", "consent", "deleted") else row[name]
+            for name in ACCESS_FIELDS}
+
+
+def _iso(value: dt.datetime) -> str:
+    """A stored time as RFC 3339 (SQLite gives it back without its zone: it was stored in UTC)."""
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat(timespec="seconds")
+

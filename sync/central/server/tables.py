@@ -1,0 +1,97 @@
+"""The central service's tables, in SQLAlchemy Core so that one schema serves SQLite and PostgreSQL.
+
+JSON bodies are kept as canonical JSON text (sorted keys, no spaces): what was stored is what is
+served, byte for byte, so an ETag computed over it is stable across both databases.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# name -> value: the access list's change sequence ("seq"), how far it is compacted ("compacted"),
+# and the municipality's key for patron tokens ("access_list_key", hex).
+meta = Table(
+    "meta", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+terminals = Table(
+    "terminals", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("settings", Text, nullable=False),
+)
+
+calendars = Table(
+    "calendars", metadata,
+    Column("branch", String(64), primary_key=True),
+    Column("calendar", Text, nullable=False),
+)
+
+# The shared access list. A row keeps the number of its last change; a deleted entry stays as a
+# tombstone (deleted true) until the change log is compacted past it.
+access = Table(
+    "access", metadata,
+    Column("key", String(32), primary_key=True),
+    Column("pin_verifier", Text, nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("birth_date", String(10)),
+    Column("blocked", Boolean, nullable=False),
+    Column("consent", Boolean, nullable=False),
+    Column("expires", String(10), nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("seq", BigInteger, nullable=False),
+    Index("access_seq", "seq"),
+)
+
+events = Table(
+    "events", metadata,
+    Column("number", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("terminal", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+heartbeats = Table(
+    "heartbeats", metadata,
+    Column("number", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("terminal", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Index("heartbeats_terminal", "terminal", "number"),
+)
+
+print_jobs = Table(
+    "print_jobs", metadata,
+    Column("number", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("owner", String(32), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("copies", Integer, nullable=False),
+    Column("color", Boolean, nullable=False),
+    Column("duplex", Boolean, nullable=False),
+    Column("price", String(20), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("submitted_at", String(40), nullable=False),
+    Column("submitted_utc", DateTime(timezone=True), nullable=False),  # for ordering across offsets
+    Column("state", String(16), nullable=False),
+    Column("terminal", String(64)),
+    Index("print_jobs_owner", "owner"),
+)

@@ -1,0 +1,122 @@
+"""Request bodies checked as strictly as ``openapi.yaml`` says, with a message naming the field, so a
+terminal sending something the contract does not allow gets a 400 instead of a quiet success."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+MAX_EVENTS = 500
+MAX_LIMIT, DEFAULT_LIMIT = 10_000, 5000
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+TOKEN = re.compile(r"[0-9a-f]{32}")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+KIND = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+DEVICE_STATES = ("ok", "degraded", "unavailable")
+JOB_STATES = ("released", "printed", "failed", "cancelled")
+
+
+class BadRequest(ValueError):
+    """What is wrong with the request, for the 400's message."""
+
+
+def event_batch(value: Any) -> list[dict[str, Any]]:
+    batch = obj(value, "body", {"events"})
+    events = batch["events"]
+    if not isinstance(events, list) or not 1 <= len(events) <= MAX_EVENTS:
+        raise BadRequest(f"events: a list of 1 to {MAX_EVENTS} events")
+    for index, event in enumerate(events):
+        where = f"events[{index}]"
+        obj(event, where, {"id", "kind", "at", "payload"})
+        if not isinstance(event["id"], str) or not UUID.fullmatch(event["id"]):
+            raise BadRequest(f"{where}.id: a UUID in lower case is required")
+        if not isinstance(event["kind"], str) or not KIND.fullmatch(event["kind"]):
+            raise BadRequest(f"{where}.kind: a lower-case word like entry or transaction is required")
+        time(event["at"], f"{where}.at")
+        if not isinstance(event["payload"], dict):
+            raise BadRequest(f"{where}.payload: an object is required")
+    return events
+
+
+def heartbeat(value: Any) -> dict[str, Any]:
+    beat = obj(value, "body", {"at", "devices", "outbox", "mode"})
+    time(beat["at"], "at")
+    devices = beat["devices"]
+    if not isinstance(devices, list) or len(devices) > 64:
+        raise BadRequest("devices: a list of at most 64 devices")
+    for index, device in enumerate(devices):
+        where = f"devices[{index}]"
+        obj(device, where, {"device", "state", "detail"})
+        string(device["device"], f"{where}.device", 1, 64)
+        choice(device["state"], f"{where}.state", DEVICE_STATES)
+        string(device["detail"], f"{where}.detail", 0, 500)
+    outbox = obj(beat["outbox"], "outbox", {"pending", "oldest_age_s"})
+    if not _is_int(outbox["pending"]) or outbox["pending"] < 0:
+        raise BadRequest("outbox.pending: an integer >= 0")
+    age = outbox["oldest_age_s"]
+    if age is not None and (not _is_number(age) or age < 0):
+        raise BadRequest("outbox.oldest_age_s: a number >= 0 or null")
+    choice(beat["mode"], "mode", ("online", "offline"))
+    return beat
+
+
+def print_job_change(value: Any) -> dict[str, Any]:
+    change = obj(value, "body", {"state", "terminal"})
+    choice(change["state"], "state", JOB_STATES)
+    identifier(change["terminal"], "terminal")
+    return change
+
+
+def page_limit(text: str | None) -> int:
+    try:
+        limit = DEFAULT_LIMIT if text is None else int(text)
+    except ValueError:
+        raise BadRequest("limit: not an integer") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest(f"limit: 1 to {MAX_LIMIT}")
+    return limit
+
+
+def obj(value: Any, where: str, keys: set[str]) -> dict[str, Any]:
+    """``value`` as an object with exactly ``keys``."""
+    if not isinstance(value, dict):
+        raise BadRequest(f"{where}: an object is required")
+    if missing := sorted(keys - value.keys()):
+        raise BadRequest(f"{where}: {missing[0]} is missing")
+    if extra := sorted(value.keys() - keys):
+        raise BadRequest(f"{where}: {extra[0]} is not allowed")
+    return value
+
+
+def time(value: Any, where: str) -> None:
+    if not isinstance(value, str) or not RFC3339.fullmatch(value):
+        raise BadRequest(f"{where}: an RFC 3339 time with an offset is required")
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"{where}: not a valid time") from None
+
+
+def identifier(value: Any, where: str) -> None:
+    if not isinstance(value, str) or not IDENTIFIER.fullmatch(value):
+        raise BadRequest(f"{where}: letters, digits, '.', '_' or '-', at most 64")
+
+
+def string(value: Any, where: str, shortest: int, longest: int) -> None:
+    if not isinstance(value, str) or not shortest <= len(value) <= longest:
+        raise BadRequest(f"{where}: a string of {shortest} to {longest} characters")
+
+
+def choice(value: Any, where: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise BadRequest(f"{where}: one of {', '.join(choices)}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
