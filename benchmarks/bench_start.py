@@ -23,15 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks.common import Result, rss_mb
+from benchmarks.common import ROOT, Result, branch_servers, rss_mb
 
 RUNS = 7
 SETTLE_S = 3.0  # after the first frame: the devices' first health checks, the first syncs
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def probe(out: Path, what: str, config: Path | None) -> int:
@@ -77,35 +74,6 @@ def probe(out: Path, what: str, config: Path | None) -> int:
 
 
 ROLES = {"kiosk": "terminal.toml", "door": "door.toml"}
-
-
-@contextmanager
-def _servers(folder: Path) -> Iterator[tuple[str, str]]:
-    """The demo's SIP2 LMS and central system, each in a process of its own as at a branch:
-    ("host:port" of the LMS, the central system's URL)."""
-    from kiosk.settings import DEMO_SETTINGS
-
-    demo = DEMO_SETTINGS.parent
-    commands = [
-        [sys.executable, "-m", "sync.lms_emulator", "--port", "0", "--data", str(demo / "lms.toml")],
-        [sys.executable, "-m", "sync.central.cli", "--port", "0", "--db", str(folder / "central.db"),
-         "--seed", str(demo / "central.toml"), "--token", "bench"],
-    ]
-    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                  cwd=ROOT) for command in commands]
-    try:
-        addresses = []
-        for process in processes:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            if not line.startswith("listening on "):
-                raise RuntimeError(f"{process.args!r}: did not start")
-            addresses.append(line.removeprefix("listening on ").strip())
-        yield addresses[0], addresses[1]
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def _config(folder: Path, role: str, lms: str, central: str) -> Path:
@@ -159,7 +127,8 @@ def measure(runs: int = RUNS) -> dict[str, list[float]]:
         "bare", "bare_rss", "first", "restart", "rss", "settled_rss", "door", "door_rss")}
     with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
         scratch = Path(tmp)
-        with _servers(scratch) as (lms, central):
+        with branch_servers(scratch) as servers:
+            lms, central = servers.lms, servers.central
             for run in range(runs):
                 folder = scratch / f"run{run}"
                 folder.mkdir()

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 
-def rss_mb() -> float:
-    """The process's resident set size, from /proc (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+
+def rss_mb(pid: int | str = "self") -> float:
+    """A process's resident set size (this one's by default), from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS in /proc/self/status")
@@ -64,3 +69,39 @@ def paired(name: str, unit: str, ours: Callable[[], float], reference: Callable[
     return (Result(name, unit, statistics.median(mine), min(mine), max(mine), runs),
             Result(f"  reference: {name}", unit, statistics.median(theirs), min(theirs), max(theirs), runs),
             Result(f"  ratio: {name}", "x", statistics.median(ratios), min(ratios), max(ratios), runs))
+
+
+@dataclass(frozen=True)
+class BranchServers:
+    lms: str  # host:port of the SIP2 LMS
+    central: str  # the central service's URL (token "bench")
+    pids: tuple[int, int]  # of the LMS and the central service
+
+
+@contextmanager
+def branch_servers(folder: Path) -> Iterator[BranchServers]:
+    """The demo's SIP2 LMS and central service, each in a process of its own as at a branch, with
+    the central service's database in ``folder``."""
+    from kiosk.settings import DEMO_SETTINGS
+
+    demo = DEMO_SETTINGS.parent
+    commands = [
+        [sys.executable, "-m", "sync.lms_emulator", "--port", "0", "--data", str(demo / "lms.toml")],
+        [sys.executable, "-m", "sync.central.cli", "--port", "0", "--db", str(folder / "central.db"),
+         "--seed", str(demo / "central.toml"), "--token", "bench"],
+    ]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                  cwd=ROOT) for command in commands]
+    try:
+        addresses = []
+        for process in processes:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            if not line.startswith("listening on "):
+                raise RuntimeError(f"{process.args!r}: did not start")
+            addresses.append(line.removeprefix("listening on ").strip())
+        yield BranchServers(addresses[0], addresses[1], (processes[0].pid, processes[1].pid))
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)

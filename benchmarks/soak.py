@@ -1,12 +1,13 @@
 """The soak: the demo kiosk as it runs at a branch, through thousands of patron visits in one process.
 
 The real window offscreen, the real core thread and workers, the Qt bridge, the simulator panel, the
-real drivers on their byte simulators (FEIG pad, ESC/POS printer, serial scanner) and the built-in
-SIP2 LMS and central emulators of the demo configuration: what ``library-kiosk demo`` runs.
-Each visit borrows two books with card and PIN, prints a receipt, and returns the books. Every
-``--every`` visits it prints the process's resident memory (RSS), ``None``'s reference count and the
-pace; at the end, the growth per 1,000 visits after the first checkpoint (start-up and warm-up
-excluded), as a least-squares slope over the checkpoints.
+real drivers on their byte simulators (FEIG pad, ESC/POS printer, serial scanner): the demo
+terminal, but with the SIP2 LMS and the central service each in a process of its own, as at a
+branch, so that what is measured is the kiosk. Each visit borrows two books with card and PIN,
+prints a receipt, and returns the books. Every ``--every`` visits it prints the kiosk's resident
+memory (RSS), ``None``'s reference count, the pace and the two servers' RSS; at the end, the
+kiosk's growth per 1,000 visits after the first checkpoint (start-up and warm-up excluded), as a
+least-squares slope over the checkpoints.
 
     python -m benchmarks.soak [--visits 10000] [--every 1000]   (make soak)
 
@@ -30,12 +31,12 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from benchmarks.common import rss_mb
+from benchmarks.common import BranchServers, branch_servers, rss_mb
 from kiosk.bootstrap.kiosk import build
 from kiosk.bootstrap.memory import limit_malloc_arenas
 from kiosk.circulation.view import ReceiptChoice
 from kiosk.session.service import SessionView
-from kiosk.settings import DEMO_SETTINGS, Settings, load_settings
+from kiosk.settings import DEMO_SETTINGS, LmsSettings, Settings, Sip2Settings, load_settings
 from kiosk.simulate.panel import SimulatorPanel
 from kiosk.simulate.patron import borrow_and_return, hands_for
 from kiosk.testing.memory import in_memory
@@ -60,12 +61,19 @@ def _qt_message(_kind: QtMsgType, _context: QMessageLogContext, message: str) ->
         print(f"qt: {message}", file=sys.stderr)
 
 
-def soak_settings(folder: Path) -> Settings:
-    """The demo terminal with its database, logs and emulator state in ``folder``."""
+def soak_settings(folder: Path, servers: BranchServers) -> Settings:
+    """The demo terminal with its database and logs in ``folder``, on the LMS and central service of
+    ``servers``."""
     settings = load_settings(DEMO_SETTINGS)
     paths = settings.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
     logging = settings.logging.model_copy(update={"console": False})
-    return settings.model_copy(update={"paths": paths, "logging": logging})
+    host, _, port = servers.lms.rpartition(":")
+    account = Sip2Settings.model_validate({"host": host, "port": int(port), "user": "kiosk",
+                                           "password": "kiosk"})
+    return settings.model_copy(update={
+        "paths": paths, "logging": logging, "lms": LmsSettings(kind="sip2", sip2=account),
+        "central": settings.central.model_copy(update={"kind": "http", "url": servers.central,
+                                                       "token": "bench", "seed": None})})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
-    with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as tmp:
-        settings = soak_settings(Path(tmp))
+    with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as tmp, branch_servers(Path(tmp)) as servers:
+        settings = soak_settings(Path(tmp), servers)
         if args.memory:
             settings = settings.model_copy(update={"devices": in_memory(settings.devices)})
         kiosk = build(settings, profile="demo")
@@ -108,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"python {sys.version.split()[0]}, PySide6 {_pyside_version()}; {args.visits:,} visits, "
               f"each: card + PIN, 2 loans, a printed receipt, 2 returns")
-        print(f"{'visits':>8} {'RSS MB':>9} {'None refs':>10} {'visits/s':>9}")
+        print(f"{'visits':>8} {'RSS MB':>9} {'None refs':>10} {'visits/s':>9} {'LMS MB':>8} "
+              f"{'central MB':>10}")
         points: list[tuple[int, float]] = []
         started = last = time.monotonic()
         try:
@@ -121,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
                     last = now
                     if visit >= args.every:
                         points.append((visit, rss))
-                    print(f"{visit:>8,} {rss:>9.1f} {sys.getrefcount(None):>10,} {pace:>9.1f}", flush=True)
+                    lms_rss, central_rss = (rss_mb(pid) for pid in servers.pids)
+                    print(f"{visit:>8,} {rss:>9.1f} {sys.getrefcount(None):>10,} {pace:>9.1f} "
+                          f"{lms_rss:>8.1f} {central_rss:>10.1f}", flush=True)
         except (AssertionError, TimeoutError) as exc:
             print(f"visit {visit} failed: {exc}", file=sys.stderr)
             return 2

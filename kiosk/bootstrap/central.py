@@ -9,10 +9,12 @@ import os
 from collections.abc import Callable
 
 from kiosk.bootstrap.paths import Locations
+from kiosk.central.learning import AccessLearning
 from kiosk.central.outbox import Outbox
 from kiosk.central.sync import CentralSync
 from kiosk.domain.events import Core
-from kiosk.domain.ports import Clock, Devices
+from kiosk.domain.model import AuthResult, Credential, Patron
+from kiosk.domain.ports import AuthObserver, Clock, Devices
 from kiosk.offline.mode import LmsMode
 from kiosk.settings import Settings
 from kiosk.store import Journal, Store
@@ -55,3 +57,28 @@ def central_system(settings: Settings, where: Locations, store: Store, journal: 
         heartbeat_every_s=config.heartbeat_every_s)
     sync.attach(core, outbox)
     return sync
+
+
+def access_observer(settings: Settings, sync: CentralSync | None, journal: Journal, core: Core,
+                    clock: Clock) -> AuthObserver | None:
+    """What the LMS answers to cards and PINs, taught to the municipality's shared access list
+    (:mod:`kiosk.central.learning`) on a worker of its own, so the patron never waits for the slow
+    PIN verifier; None without a central system."""
+    if sync is None:
+        return None
+    rules = settings.access
+
+    def consent(patron: Patron) -> bool:
+        value = dict(patron.extra).get(rules.consent_field, "")
+        return value == "Y" or (not value and rules.consent_missing == "allow")
+
+    learning = AccessLearning(journal, sync.access_cache, consent, lambda: clock.now().astimezone().date())
+
+    def observe(credential: Credential, pin: str | None, result: AuthResult) -> None:
+        core.run_in_worker(lambda: learning.checked(credential, pin, result), _ignore)
+
+    return observe
+
+
+def _ignore(_result: object, _error: BaseException | None) -> None:
+    """AccessLearning.checked logs its own failures."""

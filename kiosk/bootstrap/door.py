@@ -9,7 +9,7 @@ from collections.abc import Callable
 from kiosk.bootstrap.check import terminal_calendar
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core
-from kiosk.domain.ports import Clock, Devices, LibrarySystem
+from kiosk.domain.ports import AuthObserver, Clock, Devices, LibrarySystem
 from kiosk.domain.privacy import Pseudonymizer
 from kiosk.door.access_rules import AccessRules
 from kiosk.door.calendar import BranchCalendar, Opening
@@ -44,7 +44,8 @@ def branch_calendar(settings: Settings) -> BranchCalendar:
 
 def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core, clock: Clock,
                   lms: LibrarySystem, devices: Devices, pseudonym: Pseudonymizer,
-                  cached: CachedAuth | None = None) -> tuple[EntryFactory, Callable[[], Opening], int]:
+                  cached: CachedAuth | None = None, observe: AuthObserver | None = None
+                  ) -> tuple[EntryFactory, Callable[[], Opening], int]:
     """The entrance panel, attached to the core; the session gets the entry controller's factory,
     the opening state to show and how many children a patron may bring in. ``cached`` answers from
     the cached access list when the LMS does not answer in time."""
@@ -67,6 +68,6 @@ def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core
     def entry(publish: Callable[[EntryView], None]) -> EntryController:
         return EntryController(core, lms, clock, rules, calendar.opening_at, supervisor, devices.door_lock,
                                pseudonym, publish=publish, budget_s=terminal_settings.lms_budget_s,
-                               pulse_s=settings.devices.door.pulse_s, cached=cached)
+                               pulse_s=settings.devices.door.pulse_s, cached=cached, observe=observe)
 
     return entry, terminal.opening_now, supervisor.max_children

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.bootstrap.central import central_system
+from kiosk.bootstrap.central import access_observer, central_system
 from kiosk.bootstrap.check import check_settings, terminal_calendar
 from kiosk.bootstrap.demo import DemoCard, demo_cards, demo_tags
 from kiosk.bootstrap.devices import build_devices, simulators_for
@@ -149,6 +149,7 @@ def build(
     mode = offline[0] if offline is not None else None
     sync = central_system(settings, where, store, journal, core, the_clock, devices, mode, closers)
     cached = sync.cached_auth if sync is not None else None
+    observe = access_observer(settings, sync, journal, core, the_clock)
     terminal, session_settings = settings.terminal, settings.session
     # Wrong PINs per card, in the database: through a restart, and shared with the other terminal here.
     pseudonyms = pseudonymizer(store)
@@ -157,7 +158,7 @@ def build(
         from kiosk.bootstrap.door import door_terminal  # a borrowing kiosk does not load the door's rules
 
         entry, opening_now, max_children = door_terminal(settings, store, journal, core, the_clock, lms,
-                                                         devices, pseudonyms, cached)
+                                                         devices, pseudonyms, cached, observe)
         session = SessionService.for_door(core, lms, the_clock, session_settings, entry=entry,
                                           opening_now=opening_now, language=terminal.language,
                                           max_children=max_children,
@@ -182,7 +183,7 @@ def build(
         session = SessionService.for_kiosk(core, service_lms, the_clock, session_settings, visits=visits,
                                            language=terminal.language,
                                            card_reader_health=devices.card_reader.health,
-                                           kiosk_hours=hours, pin_failures=pin_failures)
+                                           kiosk_hours=hours, pin_failures=pin_failures, observe=observe)
     demo = profile == "demo" and bool(seed)
     return Kiosk(
         settings=settings,

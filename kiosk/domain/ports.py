@@ -102,6 +102,8 @@ class LibrarySystem(Protocol):
 
 
 CredentialListener = Callable[[Credential], None]
+# Told, on the worker that asked, what the LMS answered to a card and PIN (the learned access list).
+AuthObserver = Callable[[Credential, "str | None", AuthResult], None]
 TagsListener = Callable[[Sequence[Tag]], None]
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from kiosk.domain.errors import DeviceError, KioskError
 from kiosk.domain.events import Core
 from kiosk.domain.model import AuthResult, Credential
-from kiosk.domain.ports import Clock, DoorLock, LibrarySystem
+from kiosk.domain.ports import AuthObserver, Clock, DoorLock, LibrarySystem
 from kiosk.door.access_model import AccessDecision, AccessReason
 from kiosk.door.access_rules import AccessRules
 from kiosk.door.calendar import OpeningKind
@@ -60,6 +60,7 @@ class EntryController:
         budget_s: float = 3.0,
         pulse_s: float = 5.0,
         cached: Callable[[Credential, str | None], AuthResult | None] | None = None,
+        observe: AuthObserver | None = None,
     ) -> None:
         self._core = core
         self._lms = lms
@@ -73,6 +74,7 @@ class EntryController:
         self._budget_s = budget_s
         self._pulse_s = pulse_s
         self._cached = cached  # the cached access list's answer, when the LMS gives none in time
+        self._observe = observe  # told what the LMS answered (the learned access list)
         self._generation = 0
         self._pending: tuple[Credential, str | None, str, int, float] | None = None
         self.view: EntryView | None = None
@@ -128,6 +130,8 @@ class EntryController:
             log.error("authentication at the door failed unexpectedly", exc_info=True)
             result = None
         if result is not None:
+            if self._observe is not None:
+                self._observe(credential, pin, result)
             return result, False
         return self._from_cache(credential, pin), True
 

@@ -22,7 +22,7 @@ from kiosk.domain.events import Core
 from kiosk.domain.inputs import TagsOnPad
 from kiosk.domain.logs import SecretRegistry
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential
-from kiosk.domain.ports import LibrarySystem
+from kiosk.domain.ports import AuthObserver, LibrarySystem
 from kiosk.session.display import Display
 from kiosk.session.identification import Identification
 from kiosk.session.idle import IdleWatch, PrivacyReset
@@ -41,8 +41,10 @@ class KioskVisit:
 
     def __init__(self, core: Core, lms: LibrarySystem, display: Display, presence: Presence,
                  identification: Identification, idle: IdleWatch, reset: PrivacyReset,
-                 secrets: SecretRegistry, visits: VisitFactory | None) -> None:
+                 secrets: SecretRegistry, visits: VisitFactory | None, observe: AuthObserver | None = None
+                 ) -> None:
         self._core, self._lms, self._display, self._presence = core, lms, display, presence
+        self._observe = observe  # told what the LMS answered (the learned access list)
         self._identification, self._idle, self._reset, self._secrets = identification, idle, reset, secrets
         self._visits = visits(self._publish_visit) if visits is not None else None
         identification.verify = self._authenticate
@@ -55,8 +57,15 @@ class KioskVisit:
     # -- the card and PIN, checked by the LMS ---------------------------------------------------
     def _authenticate(self, credential: Credential, pin: str) -> None:
         generation = self._presence.generation
-        self._core.run_in_worker(lambda: self._lms.authenticate_patron(credential, pin),
+        self._core.run_in_worker(lambda: self._ask(credential, pin),
                                  lambda result, error: self._answered(generation, result, error))
+
+    def _ask(self, credential: Credential, pin: str) -> AuthResult:
+        """On a worker: the LMS's answer (which the observer hears of before the patron sees it)."""
+        result = self._lms.authenticate_patron(credential, pin)
+        if self._observe is not None:
+            self._observe(credential, pin, result)
+        return result
 
     def _answered(self, generation: int, result: AuthResult | None, error: BaseException | None) -> None:
         display, presence = self._display, self._presence

@@ -36,7 +36,7 @@ from kiosk.domain.events import Core, Tick
 from kiosk.domain.inputs import CredentialPresented, TagsOnPad
 from kiosk.domain.logs import SECRETS, SecretRegistry
 from kiosk.domain.model import DeviceHealth, Patron
-from kiosk.domain.ports import Clock, LibrarySystem
+from kiosk.domain.ports import AuthObserver, Clock, LibrarySystem
 from kiosk.door.calendar import KioskHours, Opening
 from kiosk.offline.mode import LmsModeChanged
 from kiosk.session.display import MESSAGE_SECONDS, Display
@@ -95,7 +95,8 @@ class SessionService:
                   visits: VisitFactory | None = None, language: str = "da", secrets: SecretRegistry = SECRETS,
                   card_reader_health: Callable[[], DeviceHealth] | None = None,
                   kiosk_hours: Callable[[dt.datetime], KioskHours] | None = None,
-                  pin_failures: PinFailures | None = None) -> SessionService:
+                  pin_failures: PinFailures | None = None, observe: AuthObserver | None = None
+                  ) -> SessionService:
         """The self-service kiosk's session; ``visits`` makes the borrow/return/account flows
         (None: a kiosk without a pad, where patrons can only log in). ``kiosk_hours`` (the branch
         calendar's) stops new visits outside the kiosk's hours; the visit in progress finishes."""
@@ -103,7 +104,7 @@ class SessionService:
                       card_reader_health=card_reader_health, kiosk_hours=kiosk_hours,
                       pin_failures=pin_failures)
         session.kiosk = KioskVisit(core, lms, session.display, session.presence, session.identification,
-                                   session.idle, session.reset, secrets, visits)
+                                   session.idle, session.reset, secrets, visits, observe)
         session.attach()
         return session
 

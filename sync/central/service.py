@@ -175,6 +175,12 @@ class CentralService:
         self._retain()
         return count
 
+    def purge_access(self, unused_for: dt.timedelta, now: dt.datetime | None = None) -> int:
+        """Take entries nobody used for ``unused_for`` (and expired ones) off the list; how many."""
+        count = self._store.purge_access(unused_for, now)
+        self._retain()
+        return count
+
     def compact(self, keep_changes: int = 0) -> None:
         """Forget deletions older than the last ``keep_changes`` changes: older cursors get 410."""
         self._store.compact(keep_changes)

@@ -33,6 +33,7 @@ from tests.conftest import isolated_settings
 
 CENTRAL_SEED = DEMO_SETTINGS.parent / "central.toml"
 ANNA, MADS = 0, 1
+ANNA_CARD = "1000000001"
 
 
 @pytest.fixture(scope="module")
@@ -148,5 +149,58 @@ def test_the_demo_starts_its_own_central_emulator(tmp_path: Path) -> None:
         entry = kiosk.session.view.entry
         assert entry is not None and entry.allowed
         assert (tmp_path / "data" / "central.sqlite3").exists()
+    finally:
+        kiosk.close()
+
+
+# -- the learned access list ---------------------------------------------------------------------
+
+@pytest.fixture
+def central_without_anna(tmp_path: Path) -> Iterator[CentralService]:
+    seed = load_seed(CENTRAL_SEED)
+    central = CentralService(tmp_path / "central.sqlite3", token="t0ken", access_list_key=seed.access_list_key)
+    apply_seed(seed, central)
+    assert central.delete_patron(ANNA_CARD)
+    central.start()
+    yield central
+    central.stop()
+
+
+def test_a_patron_checked_online_at_one_door_gets_in_at_another_while_the_lms_is_down(
+        tmp_path: Path, central_without_anna: CentralService, lms: Sip2Emulator) -> None:
+    central = central_without_anna
+    first, first_clock = start(wired(tmp_path / "a", DEMO_DOOR_SETTINGS, central, lms))
+    second, second_clock = start(wired(tmp_path / "b", DEMO_DOOR_SETTINGS, central, lms))
+    try:
+        present(first, ANNA)  # the LMS answers: in, and learned
+        entry = first.session.view.entry
+        assert entry is not None and entry.allowed and not entry.from_cache
+        tick(first, first_clock, 10)  # the outbox sends what the first door learned
+        learned = [e for e in central.events() if e["kind"] == "access_learned"]
+        assert len(learned) == 1 and learned[0]["payload"]["key"] == central.patron_token(ANNA_CARD)
+        assert ANNA_CARD not in str(learned) and "pin" not in learned[0]["payload"]["pin_verifier"]
+
+        lms.stop()
+        tick(second, second_clock, 61)  # the second door's next access-list delta
+        present(second, ANNA)
+        entry = second.session.view.entry
+        assert entry is not None and entry.allowed and entry.from_cache
+        tick(second, second_clock, 30)  # the entry screen is done
+        present(second, ANNA, pin="9999")
+        assert (second.session.view.screen, second.session.view.message) == (Screen.PIN, Message.WRONG_PIN)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_patron_the_door_already_knows_is_only_confirmed_not_sent_again(
+        tmp_path: Path, central: CentralService, lms: Sip2Emulator) -> None:
+    kiosk, clock = start(wired(tmp_path, DEMO_DOOR_SETTINGS, central, lms))
+    try:
+        before = len(central.events())
+        present(kiosk, ANNA)  # on the seeded list with the same PIN and eligibility
+        tick(kiosk, clock, 10)
+        kinds = [e["kind"] for e in central.events()[before:]]
+        assert "access_used" in kinds and "access_learned" not in kinds
     finally:
         kiosk.close()

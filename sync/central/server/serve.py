@@ -15,6 +15,10 @@ import uvicorn
 log = logging.getLogger("sync.central.server")
 
 START_TIMEOUT_S = 10.0
+# uvicorn logs every request when any handler is configured, and its start and stop at INFO: in a
+# kiosk's log (the demo runs the service in the kiosk's process) that is noise; errors still show.
+logging.getLogger("uvicorn.access").propagate = False
+logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
 
 
 class Serving:

@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from sync.central.server.tables import access, calendars, events, heartbeats, meta, print_jobs, terminals
+from sync.central.server.validate import LEARNED, REVOKED, USED
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 ACCESS_FIELDS = ("key", "pin_verifier", "category", "birth_date", "blocked", "consent", "expires", "deleted")
@@ -87,7 +88,7 @@ def _engine(url: str) -> Engine:
         @sa.event.listens_for(engine, "connect")
         def _pragmas(connection: Any, _record: Any) -> None:
             cursor = connection.cursor()
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-2000"):
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-256"):
                 cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 
@@ -209,9 +210,11 @@ class CentralStore:
 
     def upsert_entries(self, entries: Iterable[Mapping[str, Any]]) -> int:
         """Store entries (wire shape, ``deleted`` ignored) as changes; how many."""
+        now = dt.datetime.now(dt.UTC)
         rows = [{"key": e["key"], "pin_verifier": e["pin_verifier"], "category": e["category"],
                  "birth_date": e.get("birth_date"), "blocked": bool(e["blocked"]),
-                 "consent": bool(e["consent"]), "expires": e["expires"], "deleted": False} for e in entries]
+                 "consent": bool(e["consent"]), "expires": e["expires"], "deleted": False,
+                 "used_at": now, "learned_at": None} for e in entries]
         with self._transaction() as db:
             first = self._next_seq(db, len(rows))
             for start in range(0, len(rows), 5000):  # bounded statements for half a million rows
@@ -291,11 +294,59 @@ class CentralStore:
                         id=event["id"], terminal=terminal, kind=event["kind"], at=event["at"],
                         payload=body[3], received_at=received))
                     accepted.append(event["id"])
+                    self._merge(db, event["kind"], event["payload"], dt.datetime.fromisoformat(event["at"]))
                 elif tuple(row) == body:
                     duplicates.append(event["id"])
                 else:
                     raise EventConflict(event["id"])
         return accepted, duplicates
+
+    def _merge(self, db: Connection, kind: str, payload: Mapping[str, Any], at: dt.datetime) -> None:
+        """What a terminal learned from the LMS, into the shared access list: an entry (new or
+        changed: a change for every terminal), a confirmation (only ``used_at``), or a card the LMS
+        no longer knows (a tombstone). A check older than the one an entry was learned from changes
+        nothing."""
+        if kind not in (LEARNED, USED, REVOKED):
+            return
+        seq = self._next_seq(db) if kind != USED else 0  # first: the sequence row is the writers' lock
+        key = payload["key"]
+        current = db.execute(sa.select(access.c.learned_at, access.c.deleted, access.c.used_at)
+                             .where(access.c.key == key).with_for_update()).first()
+        learned_at = _utc(current[0]) if current is not None and current[0] is not None else None
+        newer = learned_at is None or at >= learned_at
+        if kind == USED or not newer:
+            if current is not None and not current[1]:
+                used = _utc(current[2]) if current[2] is not None else None
+                db.execute(sa.update(access).where(access.c.key == key)
+                           .values(used_at=at if used is None else max(used, at)))
+        elif kind == LEARNED:
+            row = {name: payload[name] for name in ACCESS_FIELDS if name not in ("key", "deleted")}
+            self._upsert(db, access, [{**row, "key": key, "birth_date": payload.get("birth_date"),
+                                       "deleted": False, "seq": seq, "used_at": at, "learned_at": at}], "key")
+            return
+        elif current is not None and not current[1]:
+            db.execute(sa.update(access).where(access.c.key == key)
+                       .values(deleted=True, seq=seq, learned_at=at))
+            return
+        if kind != USED:
+            self._set_meta(db, "seq", str(seq - 1))  # nothing changed: give the number back
+
+    def purge_access(self, unused_for: dt.timedelta, now: dt.datetime | None = None) -> int:
+        """Tombstone entries nobody confirmed for ``unused_for``, and those past their ``expires``
+        day; how many."""
+        now = now or dt.datetime.now(dt.UTC)
+        cutoff, today = now - unused_for, now.date().isoformat()
+        with self._transaction() as db:
+            stale = [key for (key,) in db.execute(
+                sa.select(access.c.key).where(access.c.deleted.is_(False),
+                                              sa.or_(access.c.used_at < cutoff, access.c.expires < today)))]
+            if not stale:
+                return 0
+            first = self._next_seq(db, len(stale))
+            for index, key in enumerate(stale):
+                db.execute(sa.update(access).where(access.c.key == key)
+                           .values(deleted=True, seq=first + index))
+        return len(stale)
 
     def events(self) -> list[dict[str, Any]]:
         with self._reading() as db:
@@ -367,7 +418,12 @@ def _entry(row: sa.RowMapping) -> dict[str, Any]:
             for name in ACCESS_FIELDS}
 
 
+def _utc(value: dt.datetime) -> dt.datetime:
+    """A stored time with its zone (SQLite gives it back without one: it was stored in UTC)."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 def _iso(value: dt.datetime) -> str:
     """A stored time as RFC 3339 (SQLite gives it back without its zone: it was stored in UTC)."""
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat(timespec="seconds")
+    return _utc(value).isoformat(timespec="seconds")
 

@@ -54,7 +54,12 @@ access = Table(
     Column("expires", String(10), nullable=False),
     Column("deleted", Boolean, nullable=False, default=False),
     Column("seq", BigInteger, nullable=False),
+    # The last time a terminal confirmed the entry online (or it was loaded): unused ones are purged.
+    Column("used_at", DateTime(timezone=True)),
+    # The time of the online check the entry was learned from, if it was.
+    Column("learned_at", DateTime(timezone=True)),
     Index("access_seq", "seq"),
+    Index("access_used_at", "used_at"),
 )
 
 events = Table(

@@ -13,6 +13,8 @@ IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 TOKEN = re.compile(r"[0-9a-f]{32}")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 KIND = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
+VERIFIER = re.compile(r"scrypt\$[0-9]{4,5}\$8\$1\$(?:[0-9a-f]{2}){8,64}\$[0-9a-f]{64}")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 DEVICE_STATES = ("ok", "degraded", "unavailable")
 JOB_STATES = ("released", "printed", "failed", "cancelled")
@@ -37,7 +39,47 @@ def event_batch(value: Any) -> list[dict[str, Any]]:
         time(event["at"], f"{where}.at")
         if not isinstance(event["payload"], dict):
             raise BadRequest(f"{where}.payload: an object is required")
+        if event["kind"] == LEARNED:
+            learned(event["payload"], f"{where}.payload")
+        elif event["kind"] in (REVOKED, USED):
+            token(event["payload"].get("key"), f"{where}.payload.key")
     return events
+
+
+# Events that change the shared access list: a terminal checked a card + PIN with the LMS and learned
+# an entry, confirmed the one it has (used), or heard that the LMS does not know the card (revoked).
+LEARNED, USED, REVOKED = "access_learned", "access_used", "access_revoked"
+
+
+def learned(payload: dict[str, Any], where: str) -> None:
+    """An ``access_learned`` payload: an access-list entry as a terminal learned it (plus the
+    outbox's own fields, which are not looked at)."""
+    token(payload.get("key"), f"{where}.key")
+    verifier = payload.get("pin_verifier")
+    if not isinstance(verifier, str) or not VERIFIER.fullmatch(verifier):
+        raise BadRequest(f"{where}.pin_verifier: scrypt$N$8$1$salt$hash is required")
+    string(payload.get("category"), f"{where}.category", 0, 64)
+    birth = payload.get("birth_date")
+    if birth is not None:
+        date(birth, f"{where}.birth_date")
+    for flag in ("blocked", "consent"):
+        if not isinstance(payload.get(flag), bool):
+            raise BadRequest(f"{where}.{flag}: true or false")
+    date(payload.get("expires"), f"{where}.expires")
+
+
+def token(value: Any, where: str) -> None:
+    if not isinstance(value, str) or not TOKEN.fullmatch(value):
+        raise BadRequest(f"{where}: a patron token (32 hex digits) is required")
+
+
+def date(value: Any, where: str) -> None:
+    if not isinstance(value, str) or not DATE.fullmatch(value):
+        raise BadRequest(f"{where}: a date YYYY-MM-DD is required")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"{where}: not a valid date") from None
 
 
 def heartbeat(value: Any) -> dict[str, Any]:
