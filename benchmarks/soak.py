@@ -32,6 +32,7 @@ from PySide6.QtCore import QEventLoop, QMessageLogContext, QtMsgType, qInstallMe
 from PySide6.QtWidgets import QApplication
 
 from benchmarks.common import BranchServers, branch_servers, rss_mb
+from kiosk.bootstrap.demo import demo_cards, demo_tags, read_seed
 from kiosk.bootstrap.kiosk import build
 from kiosk.bootstrap.memory import limit_malloc_arenas
 from kiosk.circulation.view import ReceiptChoice
@@ -94,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.memory:
             settings = settings.model_copy(update={"devices": in_memory(settings.devices)})
         kiosk = build(settings, profile="demo")
+        seed = read_seed(DEMO_SETTINGS.parent / "lms.toml")  # the patrons and tags the LMS process has
+        kiosk.demo_cards, kiosk.demo_tags = demo_cards(seed), tuple(demo_tags(seed))
+        kiosk.demo_titles = {str(i["id"]): str(i.get("title", "")) for i in seed.get("items", [])}
         window = KioskWindow(kiosk.session, title="Soak", languages=kiosk.settings.terminal.languages,
                              now=kiosk.clock.now, sounds=Sounds(audible=False))
         bridge = CoreBridge(kiosk.core)

@@ -1,16 +1,18 @@
-"""``library-kiosk doctor [--config FILE]``: the state of the database, the LMS and every configured
-device; exit status 1 if one is not OK."""
+"""``library-kiosk doctor [--config FILE]``: the state of the database, the LMS, the central system
+and every configured device; exit status 1 if one is not OK (no central system at all is not a
+fault, but it is said)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from hardware.doctor import examine
 from hardware.door.watchdog import HEARTBEAT_S, MARGIN_S
 from kiosk.bootstrap.kiosk import build
 from kiosk.domain.errors import KioskError
-from kiosk.settings import DEMO_SETTINGS, load_settings
+from kiosk.settings import DEMO_SETTINGS, Settings, load_settings
 from kiosk.store import current_revision
 
 
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
                          f"{settings.lms.kind}: {status.library_name or status.institution}".rstrip(": ")))
         except KioskError as exc:
             rows.append(("lms", "unavailable", str(exc)))
+        rows.append(central_row(settings))
         for health in examine(kiosk.devices):
             rows.append((health.device, health.state.value, health.detail))
     finally:
@@ -60,4 +63,25 @@ def run(args: argparse.Namespace) -> int:
     door = settings.devices.door
     if door.kind not in ("none", "memory"):
         print(watchdog_note(door.watchdog, door.pulse_s))
-    return 0 if all(state == "ok" for _, state, _ in rows) else 1
+    return 0 if all(state in ("ok", "off") for _, state, _ in rows) else 1
+
+
+def central_row(settings: Settings) -> tuple[str, str, str]:
+    """The central system: not configured ("off", said plainly), built in (the demo), or asked for
+    this terminal's configuration."""
+    central = settings.central
+    if central.kind == "none":
+        return ("central", "off", 'no central system configured ([central] kind = "none"): events stay in '
+                "this terminal's journal, no shared access list, no alarms reach anyone")
+    if central.kind == "emulator":
+        return ("central", "ok", "built in (the demo's)")
+    from sync.central.client import CentralClient
+
+    token = central.token or os.environ.get("LIBRARY_KIOSK_CENTRAL_TOKEN", "")
+    try:
+        with CentralClient(central.url, token, retries=0, verify=central.ca_file or True,
+                           timeout_s=(3, 5)) as client:
+            client.terminal_config(settings.terminal.id)
+    except KioskError as exc:
+        return ("central", "unavailable", f"{central.url}: {exc}")
+    return ("central", "ok", central.url)

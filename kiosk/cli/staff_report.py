@@ -1,7 +1,8 @@
 """``library-kiosk staff-report``: what staff must see after unstaffed hours, from the terminal's
 own journal: offline transactions the LMS refused on replay, those still waiting for it,
 transactions that need a person (a tag and the LMS disagree), and the outbox towards the central
-system (how many events wait, and how old the oldest is). Tokens only, never who."""
+system (how many events wait, and how old the oldest is; or, with no central system configured,
+that they are kept here and never sent). Tokens only, never who."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
-def report(store: Store, now: dt.datetime) -> dict[str, Any]:
+def report(store: Store, now: dt.datetime, *, central: bool = True) -> dict[str, Any]:
+    """``central``: whether a central system is configured (else the outbox is never sent)."""
     journal = Journal(store)
     rejected, waiting = staff_report(journal)
     attention = records(journal, (JournalOutcome.NEEDS_ATTENTION,))
@@ -36,7 +38,8 @@ def report(store: Store, now: dt.datetime) -> dict[str, Any]:
     age = (now - oldest).total_seconds() if oldest is not None else None
     return {"rejected_replays": [vars(r) for r in rejected], "waiting_replays": [vars(r) for r in waiting],
             "needs_attention": [vars(r) for r in attention], "in_doubt": doubtful,
-            "outbox": {"pending": pending, "oldest_age_s": round(age, 1) if age is not None else None}}
+            "outbox": {"pending": pending, "oldest_age_s": round(age, 1) if age is not None else None,
+                       "central_configured": central}}
 
 
 def text(data: dict[str, Any]) -> str:
@@ -53,8 +56,12 @@ def text(data: dict[str, Any]) -> str:
                   for r in rows]
     outbox = data["outbox"]
     age = outbox["oldest_age_s"]
-    lines.append(f"Outbox to the central system: {outbox['pending']} waiting"
-                 + (f", the oldest for {_duration(age)}" if age is not None else ""))
+    if not outbox["central_configured"]:
+        lines.append(f"No central system is configured ([central] kind = \"none\"): {outbox['pending']} "
+                     "events are kept in this terminal's journal and never sent")
+    else:
+        lines.append(f"Outbox to the central system: {outbox['pending']} waiting"
+                     + (f", the oldest for {_duration(age)}" if age is not None else ""))
     return "\n".join(lines)
 
 
@@ -74,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(locations(settings, "run" if args.config else "demo").database,
                        key_dir=settings.paths.key_dir)
     try:
-        data = report(store, dt.datetime.now(dt.UTC))
+        data = report(store, dt.datetime.now(dt.UTC), central=settings.central.kind != "none")
     finally:
         store.close()
     print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else text(data))

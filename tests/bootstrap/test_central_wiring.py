@@ -158,7 +158,8 @@ def test_the_demo_starts_its_own_central_emulator(tmp_path: Path) -> None:
 @pytest.fixture
 def central_without_anna(tmp_path: Path) -> Iterator[CentralService]:
     seed = load_seed(CENTRAL_SEED)
-    central = CentralService(tmp_path / "central.sqlite3", token="t0ken", access_list_key=seed.access_list_key)
+    central = CentralService(tmp_path / "central.sqlite3", token="t0ken",
+                             access_list_key=seed.access_list_key)
     apply_seed(seed, central)
     assert central.delete_patron(ANNA_CARD)
     central.start()

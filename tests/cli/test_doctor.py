@@ -85,3 +85,23 @@ def test_real_devices_that_are_not_there_are_named_with_their_problem(
         line = next(line for line in out.splitlines() if line.strip().startswith(role))
         assert "unavailable" in line and "no-such-tty" in line, line
     assert "door watchdog: off" in out and "stays unlocked" in out
+
+
+MEMORY_LMS = f'[lms]\nkind = "memory"\nseed = "{DEMO_SETTINGS.parent / "lms.toml"}"\n'
+
+
+def test_no_central_system_is_said_plainly_and_is_not_a_fault(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--config", str(settings_file(tmp_path, MEMORY_LMS))]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("central"))
+    assert " off " in line and "no central system configured" in line
+
+
+def test_an_unreachable_central_system_is_reported_and_fails_the_check(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    port = free_port()
+    path = settings_file(tmp_path, MEMORY_LMS + f'[central]\nkind = "http"\n'
+                                   f'url = "http://127.0.0.1:{port}"\ntoken = "t"\n')
+    assert main(["doctor", "--config", str(path)]) == 1
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("central"))
+    assert "unavailable" in line and f"127.0.0.1:{port}" in line

@@ -84,3 +84,17 @@ def test_a_transaction_left_in_doubt_is_listed_with_its_age_and_calls_for_staff(
     assert main(["staff-report", "--config", str(path), "--json"]) == 1
     [row] = json.loads(capsys.readouterr().out)["in_doubt"]
     assert row["item"] == "5010000001" and 3590 <= row["age_s"] <= 3700
+
+
+def test_without_a_central_system_the_report_says_the_events_are_never_sent(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "terminal.toml"
+    path.write_text(settings_file(tmp_path).read_text().replace(
+        f'kind = "emulator"\nseed = "{DEMO_SETTINGS.parent}/central.toml"', 'kind = "none"'))
+    store = open_store(tmp_path / "d" / "kiosk.sqlite3")
+    Journal(store).append("entry", {"token": "f00d", "decision": "allowed"})
+    store.close()
+    assert main(["staff-report", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert 'No central system is configured ([central] kind = "none"): 1 events are kept' in out
+    assert "Outbox to the central system" not in out

@@ -22,7 +22,8 @@ KEY = "0123456789abcdef0123456789abcdef"
 
 
 def event(kind: str, at: dt.datetime, **payload: Any) -> CentralEvent:
-    return CentralEvent(str(uuid.uuid4()), kind, at, {"type": kind, "state": "done", "error": None, **payload})
+    outbox = {"type": kind, "state": "done", "error": None}  # what every outbox event carries
+    return CentralEvent(str(uuid.uuid4()), kind, at, {**outbox, **payload})
 
 
 def learned(at: dt.datetime, pin: str = "1234", **changes: Any) -> CentralEvent:
@@ -40,7 +41,8 @@ def test_a_learned_entry_reaches_every_terminal_in_the_next_delta(
     cursor = client.access_list(BRANCH).cursor
     client.send_events("door-a", [learned(T0)])
     delta = client.access_list(BRANCH, cursor)
-    assert [(e.key, e.category, e.blocked, e.deleted) for e in delta.entries] == [(KEY, "adult", False, False)]
+    assert [(e.key, e.category, e.blocked, e.deleted)
+            for e in delta.entries] == [(KEY, "adult", False, False)]
     assert verify_pin("1234", delta.entries[0].pin_verifier)
 
 
