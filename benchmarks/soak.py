@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QApplication
 from benchmarks.common import BranchServers, branch_servers, rss_mb
 from kiosk.bootstrap.demo import demo_cards, demo_tags, read_seed
 from kiosk.bootstrap.kiosk import build
-from kiosk.bootstrap.memory import limit_malloc_arenas
+from kiosk.bootstrap.memory import tune_malloc
 from kiosk.circulation.view import ReceiptChoice
 from kiosk.session.service import SessionView
 from kiosk.settings import DEMO_SETTINGS, LmsSettings, Settings, Sip2Settings, load_settings
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                         "drivers on their simulators (faster; to look for what grows)")
     args = parser.parse_args(argv)
 
-    limit_malloc_arenas()  # as library-kiosk does, before any thread starts
+    tune_malloc()  # as library-kiosk does, before any thread starts
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)

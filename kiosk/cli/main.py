@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from kiosk.bootstrap.memory import limit_malloc_arenas
+from kiosk.bootstrap.memory import tune_malloc
 from kiosk.domain.errors import KioskError
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -63,7 +63,7 @@ def parser(argv: Sequence[str] = ()) -> tuple[argparse.ArgumentParser, ModuleTyp
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    limit_malloc_arenas()  # before any thread starts: the kiosk runs all night
+    tune_malloc()  # before any thread starts: the kiosk runs all night
     if argv is None:  # the command itself (not a test calling in): everything it makes is its user's alone
         os.umask(0o077)
     words = list(sys.argv[1:] if argv is None else argv)
