@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import ROOT, Result, branch_servers, rss_mb
+from benchmarks.common import DEMO_TERMINALS, ROOT, BranchServers, Result, branch_servers, rss_mb
 
 RUNS = 7
 SETTLE_S = 3.0  # after the first frame: the devices' first health checks, the first syncs
@@ -76,7 +76,7 @@ def probe(out: Path, what: str, config: Path | None) -> int:
 ROLES = {"kiosk": "terminal.toml", "door": "door.toml"}
 
 
-def _config(folder: Path, role: str, lms: str, central: str) -> Path:
+def _config(folder: Path, role: str, servers: BranchServers) -> Path:
     """The demo terminal's (or door's) settings as a branch would write them: SIP2 to the LMS and
     HTTP to the central system in other processes, the devices on their simulators, the data, keys
     and logs in ``folder``, no console log."""
@@ -86,12 +86,13 @@ def _config(folder: Path, role: str, lms: str, central: str) -> Path:
     text = (demo / ROLES[role]).read_text(encoding="utf-8")
     for name in ("calendar.toml", "access.toml"):
         text = text.replace(f'"{name}"', json.dumps(str(demo / name)))
-    host, _, port = lms.rpartition(":")
+    host, _, port = servers.lms.rpartition(":")
+    credential = servers.credentials[DEMO_TERMINALS[0 if role == "kiosk" else 1]]
     text = text.replace('[lms]\nkind = "emulator"\nseed = "lms.toml"\n',
                         f'[lms]\nkind = "sip2"\n[lms.sip2]\nhost = "{host}"\nport = {port}\nuser = "kiosk"\n'
                         f'password = "kiosk"\n')
     text = text.replace('kind = "emulator"\nseed = "central.toml"\n',
-                        f'kind = "http"\nurl = "{central}"\ntoken = "bench"\n')
+                        f'kind = "http"\nurl = "{servers.central}"\ntoken = "{credential}"\n')
     assert '"emulator"' not in text, "the demo settings changed: update the benchmark"
     text = text.replace('level = "INFO"', 'level = "WARNING"\nconsole = false')
     text += (f'\n[paths]\ndata_dir = {json.dumps(str(folder / "data"))}\n'
@@ -128,11 +129,10 @@ def measure(runs: int = RUNS) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
         scratch = Path(tmp)
         with branch_servers(scratch) as servers:
-            lms, central = servers.lms, servers.central
             for run in range(runs):
                 folder = scratch / f"run{run}"
                 folder.mkdir()
-                kiosk, door = _config(folder, "kiosk", lms, central), _config(folder, "door", lms, central)
+                kiosk, door = _config(folder, "kiosk", servers), _config(folder, "door", servers)
                 seconds, _rss, _settled = start_once("kiosk", kiosk, scratch)
                 figures["first"].append(seconds)
                 start_once("kiosk", door, scratch)  # the door's first start (its own database)

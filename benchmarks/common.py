@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+DEMO_TERMINALS = ("demo-1", "demo-door")  # the ids of config/demo/terminal.toml and door.toml
 
 
 def rss_mb(pid: int | str = "self") -> float:
@@ -74,8 +75,9 @@ def paired(name: str, unit: str, ours: Callable[[], float], reference: Callable[
 @dataclass(frozen=True)
 class BranchServers:
     lms: str  # host:port of the SIP2 LMS
-    central: str  # the central service's URL (token "bench")
+    central: str  # the central service's URL
     pids: tuple[int, int]  # of the LMS and the central service
+    credentials: dict[str, str]  # the demo terminals' credentials with the central service, by id
 
 
 @contextmanager
@@ -88,7 +90,7 @@ def branch_servers(folder: Path) -> Iterator[BranchServers]:
     commands = [
         [sys.executable, "-m", "sync.lms_emulator", "--port", "0", "--data", str(demo / "lms.toml")],
         [sys.executable, "-m", "sync.central.cli", "--port", "0", "--db", str(folder / "central.db"),
-         "--seed", str(demo / "central.toml"), "--token", "bench"],
+         "--seed", str(demo / "central.toml")],
     ]
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                   cwd=ROOT) for command in commands]
@@ -100,7 +102,12 @@ def branch_servers(folder: Path) -> Iterator[BranchServers]:
             if not line.startswith("listening on "):
                 raise RuntimeError(f"{process.args!r}: did not start")
             addresses.append(line.removeprefix("listening on ").strip())
-        yield BranchServers(addresses[0], addresses[1], (processes[0].pid, processes[1].pid))
+        admin = [sys.executable, "-m", "sync.central.admin_cli", "--db", str(folder / "central.db"),
+                 "credential"]
+        credentials = {terminal: subprocess.run(
+            [*admin, "--terminal", terminal, "--branch", "hovedbiblioteket"], check=True, capture_output=True,
+            text=True, cwd=ROOT).stdout.strip() for terminal in DEMO_TERMINALS}
+        yield BranchServers(addresses[0], addresses[1], (processes[0].pid, processes[1].pid), credentials)
     finally:
         for process in processes:
             process.terminate()

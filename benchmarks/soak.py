@@ -74,7 +74,8 @@ def soak_settings(folder: Path, servers: BranchServers) -> Settings:
     return settings.model_copy(update={
         "paths": paths, "logging": logging, "lms": LmsSettings(kind="sip2", sip2=account),
         "central": settings.central.model_copy(update={"kind": "http", "url": servers.central,
-                                                       "token": "bench", "seed": None})})
+                                                       "token": servers.credentials[settings.terminal.id],
+                                                       "seed": None})})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,10 +16,13 @@ from kiosk.domain.events import Core
 from kiosk.domain.model import AuthResult, Credential, Patron
 from kiosk.domain.ports import AuthObserver, Clock, Devices
 from kiosk.offline.mode import LmsMode
-from kiosk.settings import Settings
+from kiosk.settings import CentralSettings, Settings
 from kiosk.store import Journal, Store
+from kiosk.store.keys import read_key
 
 log = logging.getLogger(__name__)
+
+CREDENTIAL_KEY = "central.credential"  # the terminal's credential, in the key folder (library-kiosk enrol)
 
 
 def central_system(settings: Settings, where: Locations, store: Store, journal: Journal, core: Core,
@@ -31,21 +34,22 @@ def central_system(settings: Settings, where: Locations, store: Store, journal: 
         return None
     from sync.central.client import CentralClient
 
-    url, token = config.url, config.token or os.environ.get("LIBRARY_KIOSK_CENTRAL_TOKEN", "")
+    url = config.url
     if config.kind == "emulator":
         from sync.central.seed import apply_seed, load_seed
         from sync.central.service import CentralService
 
         assert config.seed is not None
         seed = load_seed(config.seed)
-        emulator = CentralService(where.data_dir / "central.sqlite3", token="demo",
-                                   access_list_key=seed.access_list_key)
+        emulator = CentralService(where.data_dir / "central.sqlite3", access_list_key=seed.access_list_key)
         if emulator.created:
             apply_seed(seed, emulator)
         closers.append(emulator.stop)
         emulator.start()
-        url, token = emulator.url, "demo"
-        log.info("built-in central system emulator at %s", url)
+        url, token = emulator.url, emulator.enrol(settings.terminal.id, settings.terminal.branch)
+        log.info("built-in central service at %s", url)
+    else:
+        token = terminal_credential(config, store)
     client = CentralClient(url, token, retries=1, verify=config.ca_file or True)
     closers.append(client.close)
     outbox = Outbox(journal, client, settings.terminal.id, clock, batch=config.outbox_batch)
@@ -57,6 +61,19 @@ def central_system(settings: Settings, where: Locations, store: Store, journal: 
         heartbeat_every_s=config.heartbeat_every_s)
     sync.attach(core, outbox)
     return sync
+
+
+def terminal_credential(config: CentralSettings, store: Store) -> str:
+    """This terminal's credential with the central service: ``[central] token`` if set, else
+    $LIBRARY_KIOSK_CENTRAL_TOKEN, else what ``library-kiosk enrol`` kept in the key folder ("": not
+    enrolled; every call is then refused, and the log says why)."""
+    if config.token or os.environ.get("LIBRARY_KIOSK_CENTRAL_TOKEN"):
+        return config.token or os.environ["LIBRARY_KIOSK_CENTRAL_TOKEN"]
+    kept = read_key(store, CREDENTIAL_KEY)
+    if kept is None:
+        log.error("this terminal is not enrolled with the central service: run library-kiosk enrol")
+        return ""
+    return kept.decode()
 
 
 def access_observer(settings: Settings, sync: CentralSync | None, journal: Journal, core: Core,

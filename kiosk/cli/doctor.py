@@ -5,15 +5,15 @@ fault, but it is said)."""
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from hardware.doctor import examine
 from hardware.door.watchdog import HEARTBEAT_S, MARGIN_S
+from kiosk.bootstrap.central import terminal_credential
 from kiosk.bootstrap.kiosk import build
 from kiosk.domain.errors import KioskError
 from kiosk.settings import DEMO_SETTINGS, Settings, load_settings
-from kiosk.store import current_revision
+from kiosk.store import Store, current_revision
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
                          f"{settings.lms.kind}: {status.library_name or status.institution}".rstrip(": ")))
         except KioskError as exc:
             rows.append(("lms", "unavailable", str(exc)))
-        rows.append(central_row(settings))
+        rows.append(central_row(settings, kiosk.store))
         for health in examine(kiosk.devices):
             rows.append((health.device, health.state.value, health.detail))
     finally:
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(state in ("ok", "off") for _, state, _ in rows) else 1
 
 
-def central_row(settings: Settings) -> tuple[str, str, str]:
+def central_row(settings: Settings, store: Store) -> tuple[str, str, str]:
     """The central system: not configured ("off", said plainly), built in (the demo), or asked for
     this terminal's configuration."""
     central = settings.central
@@ -77,7 +77,10 @@ def central_row(settings: Settings) -> tuple[str, str, str]:
         return ("central", "ok", "built in (the demo's)")
     from sync.central.client import CentralClient
 
-    token = central.token or os.environ.get("LIBRARY_KIOSK_CENTRAL_TOKEN", "")
+    token = terminal_credential(central, store)
+    if not token:
+        return ("central", "unavailable",
+                f"{central.url}: this terminal is not enrolled (library-kiosk enrol)")
     try:
         with CentralClient(central.url, token, retries=0, verify=central.ca_file or True,
                            timeout_s=(3, 5)) as client:

@@ -1,11 +1,11 @@
 """``library-kiosk central``: the municipality's central service, in the foreground until SIGINT or
-SIGTERM. Also ``python -m sync.central.cli``."""
+SIGTERM. Also ``python -m sync.central.cli``. Terminals enrol with a one-time token from
+``library-kiosk central-admin`` (:mod:`sync.central.admin_cli`)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import ssl
 import sys
 from pathlib import Path
@@ -23,9 +23,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, help="the database: an SQLite file (created if new) or a "
                         "postgresql://user@host/name URL")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--token", default=os.environ.get("LIBRARY_KIOSK_CENTRAL_TOKEN", "demo"),
-                        help="the bearer token terminals must send (default: $LIBRARY_KIOSK_CENTRAL_TOKEN "
-                        "or 'demo')")
     parser.add_argument("--seed", type=Path, help="seed data (TOML, see config/demo/central.toml), loaded "
                         "into a new database only")
     parser.add_argument("--cursor-retention", type=int, help="access-list cursors more than N changes "
@@ -38,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM. 0 on a clean stop, 2 on bad seed data or arguments."""
     try:
         seed = load_seed(args.seed) if args.seed is not None else None
-        central = CentralService(args.db, token=args.token, host=args.host, port=args.port,
+        central = CentralService(args.db, host=args.host, port=args.port,
                                   tls_context=server_tls(args.tls_cert, args.tls_key),
                                   cursor_retention=args.cursor_retention,
                                   access_list_key=seed.access_list_key if seed else None)

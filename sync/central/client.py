@@ -116,6 +116,16 @@ class CentralClient:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    # -- enrolment -----------------------------------------------------------------------------
+
+    def enrol(self, terminal_id: str, token: str) -> tuple[str, str]:
+        """Trade a one-time enrolment token for the terminal's own credential: (its branch, the
+        credential). :class:`CentralRejected` (401) when the token is not valid for this terminal."""
+        what = "enrolment"
+        body = _object(self._request("POST", "/v1/enrol", json_body={"terminal_id": terminal_id,
+                                                                     "token": token}), what)
+        return _field(body, "branch", str, what), _field(body, "credential", str, what)
+
     # -- pull ----------------------------------------------------------------------------------
 
     def terminal_config(self, terminal_id: str) -> TerminalConfig:

@@ -4,7 +4,8 @@ around it (seed data, recorded exchanges, faults on demand).
 The same FastAPI application and store that a municipality runs; only :meth:`fail_next`,
 :meth:`garble_next` and :attr:`delay_s` are for tests, as a layer outside the API. Usage::
 
-    central = CentralService(tmp_path / "central.db", token="secret")   # or "postgresql://..."
+    central = CentralService(tmp_path / "central.db")   # or "postgresql://..."
+    credential = central.enrol("kiosk-1", "hovedbiblioteket")   # the terminal's bearer token
     central.upsert_patron("1000000001", "1234", category="adult")
     central.start()               # listening on central.url (port 0 = OS-chosen)
     central.fail_next(2)          # the next two requests are answered 503
@@ -34,7 +35,7 @@ from typing import Any
 
 from kiosk.domain.pins import pin_verifier
 from kiosk.domain.privacy import Pseudonymizer
-from sync.central.server.api import bearer_token, create_app
+from sync.central.server.api import create_app
 from sync.central.server.serve import Serving
 from sync.central.server.store import CentralStore
 
@@ -74,7 +75,7 @@ class CentralService:
     expires them.
     """
 
-    def __init__(self, database: Path | str, *, token: str = "demo", host: str = "127.0.0.1", port: int = 0,
+    def __init__(self, database: Path | str, *, host: str = "127.0.0.1", port: int = 0,
                  tls_context: ssl.SSLContext | None = None, access_list_key: bytes | None = None,
                  cursor_retention: int | None = None) -> None:
         self.database = database
@@ -84,7 +85,7 @@ class CentralService:
         self._tls = tls_context
         self._retention = cursor_retention
         self._store = CentralStore(database, access_list_key=access_list_key)
-        self._app = create_app(self._store, bearer_token(token))
+        self._app = create_app(self._store)
         self._pseudonym = Pseudonymizer(self._store.access_list_key)
         self._lock = threading.Lock()
         self._faults: deque[_Fault] = deque()
@@ -188,6 +189,20 @@ class CentralService:
     def _retain(self) -> None:
         if self._retention is not None:
             self._store.compact(self._retention)
+
+    def enrol(self, terminal_id: str, branch: str, credential: str | None = None) -> str:
+        """The terminal's credential (its bearer token), made here without an enrolment token (the
+        built-in demo service, tests); ``credential``: this one instead of a random one."""
+        return self._store.issue_credential(terminal_id, branch, credential)
+
+    def enrolment_token(self, terminal_id: str, branch: str,
+                        valid_for: dt.timedelta = dt.timedelta(hours=24)) -> str:
+        """A one-time token with which the terminal enrols (``library-kiosk enrol``)."""
+        return self._store.enrolment_token(terminal_id, branch, valid_for)
+
+    def revoke(self, terminal_id: str) -> bool:
+        """The terminal's credential stops working (it must enrol again); False if it had none."""
+        return self._store.revoke(terminal_id)
 
     def set_terminal_config(self, terminal_id: str, settings: Mapping[str, Any]) -> None:
         self._store.set_terminal_config(terminal_id, settings)

@@ -39,8 +39,8 @@ ANNA_CARD = "1000000001"
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralService]:
     seed = load_seed(CENTRAL_SEED)
-    emulator = CentralService(tmp_path_factory.mktemp("central") / "central.sqlite3", token="t0ken",
-                               access_list_key=seed.access_list_key)
+    emulator = CentralService(tmp_path_factory.mktemp("central") / "central.sqlite3",
+                              access_list_key=seed.access_list_key)
     apply_seed(seed, emulator)
     emulator.start()
     yield emulator
@@ -54,14 +54,21 @@ def lms() -> Iterator[Sip2Emulator]:
     emulator.stop()
 
 
-def wired(tmp_path: Path, source: Path, central: CentralService, lms: Sip2Emulator) -> Settings:
+def wired(tmp_path: Path, source: Path, central: CentralService, lms: Sip2Emulator,
+          terminal_id: str | None = None) -> Settings:
+    """The terminal of ``source`` (as ``terminal_id``), enrolled with ``central``, on ``lms``."""
     base = isolated_settings(tmp_path, source)
+    terminal = base.terminal.model_copy(update={"id": terminal_id or base.terminal.id})
+    credential = central.enrol(terminal.id, terminal.branch)
+    if terminal_id is not None:  # a terminal the seed does not configure
+        central.set_terminal_config(terminal_id, {"heartbeat_interval_s": 30})
     account = Sip2Settings.model_validate({"host": "127.0.0.1", "port": lms.address[1], "user": "kiosk",
                                            "password": "kiosk", "keepalive_s": 0.0, "timeout_s": 2.0,
                                            "retries": 0})
     return base.model_copy(update={
         "lms": LmsSettings(kind="sip2", sip2=account),
-        "central": CentralSettings(kind="http", url=central.url, token="t0ken")})
+        "terminal": terminal,
+        "central": CentralSettings(kind="http", url=central.url, token=credential)})
 
 
 def start(settings: Settings) -> tuple[Kiosk, ManualClock]:
@@ -158,8 +165,7 @@ def test_the_demo_starts_its_own_central_emulator(tmp_path: Path) -> None:
 @pytest.fixture
 def central_without_anna(tmp_path: Path) -> Iterator[CentralService]:
     seed = load_seed(CENTRAL_SEED)
-    central = CentralService(tmp_path / "central.sqlite3", token="t0ken",
-                             access_list_key=seed.access_list_key)
+    central = CentralService(tmp_path / "central.sqlite3", access_list_key=seed.access_list_key)
     apply_seed(seed, central)
     assert central.delete_patron(ANNA_CARD)
     central.start()
@@ -170,8 +176,8 @@ def central_without_anna(tmp_path: Path) -> Iterator[CentralService]:
 def test_a_patron_checked_online_at_one_door_gets_in_at_another_while_the_lms_is_down(
         tmp_path: Path, central_without_anna: CentralService, lms: Sip2Emulator) -> None:
     central = central_without_anna
-    first, first_clock = start(wired(tmp_path / "a", DEMO_DOOR_SETTINGS, central, lms))
-    second, second_clock = start(wired(tmp_path / "b", DEMO_DOOR_SETTINGS, central, lms))
+    first, first_clock = start(wired(tmp_path / "a", DEMO_DOOR_SETTINGS, central, lms, "door-a"))
+    second, second_clock = start(wired(tmp_path / "b", DEMO_DOOR_SETTINGS, central, lms, "door-b"))
     try:
         present(first, ANNA)  # the LMS answers: in, and learned
         entry = first.session.view.entry

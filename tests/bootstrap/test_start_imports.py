@@ -16,7 +16,9 @@ import pytest
 
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS
 
-NEVER_AT_START = ("sqlalchemy", "alembic", "escpos", "PySide6.QtMultimedia")
+# A terminal's central service is another machine's: its server stack is never loaded either.
+NEVER_AT_START = ("sqlalchemy", "alembic", "escpos", "PySide6.QtMultimedia", "fastapi", "uvicorn",
+                  "sync.central.server")
 ROLES = {"kiosk": (DEMO_SETTINGS, ("kiosk.bootstrap.door",)), "door": (DEMO_DOOR_SETTINGS, ())}
 
 CHILD = """
@@ -32,7 +34,11 @@ print(json.dumps(sorted(sys.modules)))
 
 
 def _settings(tmp_path: Path, source: Path) -> Path:
-    text = source.read_text(encoding="utf-8")
+    """The demo terminal, but with its central service elsewhere (as at a branch; nobody listens)."""
+    text = source.read_text(encoding="utf-8").replace(
+        'kind = "emulator"\nseed = "central.toml"\n',
+        'kind = "http"\nurl = "http://127.0.0.1:9"\ntoken = "t"\n')
+    assert 'url = "http://127.0.0.1:9"' in text
     for name in ("calendar.toml", "lms.toml", "central.toml", "access.toml"):
         text = text.replace(f'"{name}"', json.dumps(str(source.parent / name)))
     text += (f'\n[paths]\ndata_dir = {json.dumps(str(tmp_path / "data"))}\n'

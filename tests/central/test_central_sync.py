@@ -24,7 +24,7 @@ from kiosk.store.schema import CacheRow
 from kiosk.testing.memory import ManualClock
 from sync.central.client import CentralClient
 from sync.central.service import CentralService
-from tests.central.test_outbox import CONTRACT_SPEC, TOKEN, free_port
+from tests.central.test_outbox import CONTRACT_SPEC, TOKEN, enrolled_central, free_port
 from tests.sync.central.conftest import Contract, access_entry
 
 TERMINAL, BRANCH = "kiosk-7", "hovedbiblioteket"
@@ -66,7 +66,7 @@ class RecordingClient(CentralClient):
 
 
 def seeded_central(db: Path, key: bytes, *, port: int = 0, entries: int = 250) -> CentralService:
-    central = CentralService(db, token=TOKEN, access_list_key=key, port=port)
+    central = enrolled_central(db, access_list_key=key, port=port)
     central.set_terminal_config(TERMINAL, {"heartbeat_interval_s": 60, "language": "da"})
     central.set_calendar(BRANCH, CALENDAR)
     central.bulk_load(access_entry(n, expires=EXPIRES.isoformat()) for n in range(entries))
@@ -253,7 +253,7 @@ def test_without_the_central_system_the_last_state_is_kept_and_tried_later(
     clock.advance(5)
     assert sync.due_work()  # ... a few seconds at first
     assert sync.run_due() == ()
-    with CentralService(central.database, token=TOKEN, port=port):
+    with CentralService(central.database, port=port):
         clock.advance(60)
         assert sync.due_work() and sync.run_due() == ALL_JOBS
 

@@ -37,7 +37,14 @@ from tests.sync.central.conftest import Contract, load_spec
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "outbox-test-token"
-TERMINAL = "kiosk-7"
+TERMINAL, BRANCH = "kiosk-7", "hovedbiblioteket"
+
+
+def enrolled_central(db: Path, **kwargs: Any) -> CentralService:
+    """A central service on ``db`` that knows TERMINAL by the credential TOKEN (not started)."""
+    central = CentralService(db, **kwargs)
+    central.enrol(TERMINAL, BRANCH, TOKEN)
+    return central
 SEALED = "gAAAAB-sealed-patron-identifier"
 CONTRACT_SPEC = load_spec()
 
@@ -74,7 +81,7 @@ def journal(store: Store, clock: ManualClock) -> Journal:
 
 @pytest.fixture
 def central(tmp_path: Path) -> Iterator[CentralService]:
-    with CentralService(tmp_path / "central.db", token=TOKEN) as central:
+    with enrolled_central(tmp_path / "central.db") as central:
         yield central
 
 
@@ -177,7 +184,7 @@ def test_thousands_of_events_wait_for_hours_and_then_arrive_once_each_in_order(
     assert stats.pending == 5000
     assert stats.oldest_age_s is not None and 9990 - 1 <= stats.oldest_age_s <= 10000 + 1
 
-    with CentralService(tmp_path / "central.db", token=TOKEN, port=port) as central:
+    with enrolled_central(tmp_path / "central.db", port=port) as central:
         clock.advance(outbox.retry_in_s)
         assert outbox.due()
         assert outbox.send_once() == 5000

@@ -7,7 +7,6 @@ models: the contract is the YAML document, and every error has the contract's sh
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -20,7 +19,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from sync.central.server import validate
-from sync.central.server.store import CentralStore, CursorGone, EventConflict, TransitionRefused, etag_of
+from sync.central.server.store import (
+    Caller,
+    CentralStore,
+    CursorGone,
+    EventConflict,
+    TransitionRefused,
+    etag_of,
+)
 from sync.central.server.validate import BadRequest
 
 log = logging.getLogger("sync.central.server")
@@ -28,22 +34,36 @@ log = logging.getLogger("sync.central.server")
 MAX_BODY = 8 * 1024 * 1024
 T = TypeVar("T")
 
-_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 410: "gone", 413: "too_large", 500: "internal_error", 503: "unavailable"}
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "too_large", 500: "internal_error",
+          503: "unavailable"}
 
 
 def error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status, headers=headers)
 
 
-def create_app(store: CentralStore, authorized: Callable[[str], bool]) -> FastAPI:
-    """The API; ``authorized`` tells whether an ``Authorization`` header's value may call it."""
+def create_app(store: CentralStore) -> FastAPI:
+    """The API over ``store``. Every call but the enrolment names its terminal by its credential
+    (``Authorization: Bearer``), and may act only for that terminal and its branch (else 403)."""
     app = FastAPI(title="Library kiosk central API", openapi_url=None, docs_url=None, redoc_url=None)
 
-    def bearer(request: Request) -> None:
-        if not authorized(request.headers.get("authorization", "")):
+    async def bearer(request: Request) -> Caller:
+        scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+        found = (await _call(store.caller, credential.strip())
+                 if scheme.lower() == "bearer" and credential.strip() else None)
+        if found is None:
             raise HTTPException(401, "a valid bearer token is required",
                                 headers={"WWW-Authenticate": 'Bearer realm="central"'})
+        return found
+
+    def terminal_of(caller: Caller, terminal_id: str) -> None:
+        if caller.terminal != terminal_id:
+            raise HTTPException(403, f"this credential is terminal {caller.terminal}'s, not {terminal_id}'s")
+
+    def branch_of(caller: Caller, branch: str) -> None:
+        if caller.branch != branch:
+            raise HTTPException(403, f"terminal {caller.terminal} is of branch {caller.branch}, not {branch}")
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> Response:
@@ -67,27 +87,45 @@ def create_app(store: CentralStore, authorized: Callable[[str], bool]) -> FastAP
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return error(500, "internal_error", "the central service failed; see its log")
 
-    checked = [Depends(bearer)]
+    @app.post("/v1/enrol")
+    async def enrol(request: Request) -> Response:
+        body = validate.obj(await _json(request), "body", {"terminal_id", "token"})
+        validate.identifier(body["terminal_id"], "terminal_id")
+        validate.string(body["token"], "token", 1, 200)
+        enrolled = await _call(store.enrol, body["terminal_id"], body["token"])
+        if enrolled is None:
+            log.warning("enrolment of terminal %s refused", body["terminal_id"])
+            return error(401, "enrolment_refused",
+                         "the token is not valid for this terminal, used or expired")
+        caller, credential = enrolled
+        log.info("terminal %s of branch %s enrolled", caller.terminal, caller.branch)
+        return JSONResponse({"terminal_id": caller.terminal, "branch": caller.branch,
+                             "credential": credential})
 
-    @app.get("/v1/terminals/{terminal_id}/config", dependencies=checked)
-    async def terminal_config(terminal_id: str, request: Request) -> Response:
+    checked = Depends(bearer)
+
+    @app.get("/v1/terminals/{terminal_id}/config")
+    async def terminal_config(terminal_id: str, request: Request, caller: Caller = checked) -> Response:
+        terminal_of(caller, terminal_id)
         config = (await _call(store.terminal_config, terminal_id)
                   if validate.IDENTIFIER.fullmatch(terminal_id) else None)
         if config is None:
             return error(404, "not_found", f"no such terminal: {terminal_id}")
         return _conditional(request, config)
 
-    @app.get("/v1/branches/{branch}/calendar", dependencies=checked)
-    async def calendar(branch: str, request: Request) -> Response:
+    @app.get("/v1/branches/{branch}/calendar")
+    async def calendar(branch: str, request: Request, caller: Caller = checked) -> Response:
+        branch_of(caller, branch)
         found = await _call(store.calendar, branch) if validate.IDENTIFIER.fullmatch(branch) else None
         if found is None:
             return error(404, "not_found", f"no calendar for branch {branch}")
         return _conditional(request, found)
 
-    @app.get("/v1/branches/{branch}/access-list", dependencies=checked)
-    async def access_list(branch: str, request: Request) -> Response:
+    @app.get("/v1/branches/{branch}/access-list")
+    async def access_list(branch: str, request: Request, caller: Caller = checked) -> Response:
         # One list for the municipality, served to every branch.
         validate.identifier(branch, "branch")
+        branch_of(caller, branch)
         cursor = _one(request, "cursor")
         if cursor is not None and not 1 <= len(cursor) <= 200:
             raise BadRequest("cursor: 1 to 200 characters")
@@ -97,16 +135,17 @@ def create_app(store: CentralStore, authorized: Callable[[str], bool]) -> FastAP
         except CursorGone:
             return error(410, "cursor_expired", "the cursor has expired: sync the whole list again")
 
-    @app.get("/v1/print-jobs", dependencies=checked)
+    @app.get("/v1/print-jobs", dependencies=[checked])
     async def print_jobs(request: Request) -> Response:
         owner = _one(request, "owner")
         if owner is None or not validate.TOKEN.fullmatch(owner):
             raise BadRequest("owner: a patron token (32 hex digits) is required")
         return JSONResponse({"jobs": await _call(store.print_queue, owner)})
 
-    @app.post("/v1/terminals/{terminal_id}/events", dependencies=checked)
-    async def events(terminal_id: str, request: Request) -> Response:
+    @app.post("/v1/terminals/{terminal_id}/events")
+    async def events(terminal_id: str, request: Request, caller: Caller = checked) -> Response:
         validate.identifier(terminal_id, "terminal")
+        terminal_of(caller, terminal_id)
         batch = validate.event_batch(await _json(request))
         try:
             accepted, duplicates = await _call(store.add_events, terminal_id, batch)
@@ -115,16 +154,18 @@ def create_app(store: CentralStore, authorized: Callable[[str], bool]) -> FastAP
             return error(409, "event_conflict", str(conflict))
         return JSONResponse({"accepted": accepted, "duplicates": duplicates})
 
-    @app.post("/v1/terminals/{terminal_id}/heartbeat", dependencies=checked)
-    async def heartbeat(terminal_id: str, request: Request) -> Response:
+    @app.post("/v1/terminals/{terminal_id}/heartbeat")
+    async def heartbeat(terminal_id: str, request: Request, caller: Caller = checked) -> Response:
         validate.identifier(terminal_id, "terminal")
+        terminal_of(caller, terminal_id)
         beat = validate.heartbeat(await _json(request))
         await _call(store.add_heartbeat, terminal_id, beat)
         return Response(status_code=204)
 
-    @app.post("/v1/print-jobs/{job_id}/state", dependencies=checked)
-    async def print_job_state(job_id: str, request: Request) -> Response:
+    @app.post("/v1/print-jobs/{job_id}/state")
+    async def print_job_state(job_id: str, request: Request, caller: Caller = checked) -> Response:
         change = validate.print_job_change(await _json(request))
+        terminal_of(caller, change["terminal"])
         try:
             job = await _call(store.set_print_job_state, job_id, change["state"], change["terminal"])
         except TransitionRefused as refused:
@@ -134,12 +175,6 @@ def create_app(store: CentralStore, authorized: Callable[[str], bool]) -> FastAP
         return JSONResponse(job)
 
     return app
-
-
-def bearer_token(token: str) -> Callable[[str], bool]:
-    """``authorized`` for one bearer token shared by every terminal."""
-    expected = f"Bearer {token}".encode()
-    return lambda given: hmac.compare_digest(given.encode(), expected)
 
 
 async def _call(function: Callable[..., T], *args: Any) -> T:

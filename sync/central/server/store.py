@@ -21,6 +21,7 @@ import secrets
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from sync.central.server.tables import access, calendars, events, heartbeats, meta, print_jobs, terminals
+from sync.central.server.tables import (
+    access,
+    calendars,
+    credentials,
+    enrolments,
+    events,
+    heartbeats,
+    meta,
+    print_jobs,
+    terminals,
+)
 from sync.central.server.validate import LEARNED, REVOKED, USED
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -61,6 +72,18 @@ class EventConflict(Exception):
 
 class TransitionRefused(Exception):
     """A print job cannot go to the state asked for."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The terminal a request came from, and the branch it acts for."""
+
+    terminal: str
+    branch: str
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def canonical(value: Any) -> str:
@@ -182,6 +205,62 @@ class CentralStore:
         current = int(self._meta(db, "seq", lock=True) or 0)
         self._set_meta(db, "seq", str(current + count))
         return current + 1
+
+    # -- terminals: enrolment and credentials ----------------------------------------------------
+
+    def enrolment_token(self, terminal: str, branch: str, valid_for: dt.timedelta) -> str:
+        """A one-time token with which ``terminal`` (of ``branch``) can enrol until it expires."""
+        token = secrets.token_urlsafe(24)
+        with self._transaction() as db:
+            db.execute(sa.insert(enrolments).values(token_hash=_digest(token), terminal=terminal,
+                                                    branch=branch,
+                                                    expires_at=dt.datetime.now(dt.UTC) + valid_for))
+        return token
+
+    def enrol(self, terminal: str, token: str) -> tuple[Caller, str] | None:
+        """The terminal's new credential for an unused, unexpired token made for it (any credential it
+        had before stops working); None otherwise."""
+        now, key = dt.datetime.now(dt.UTC), _digest(token)
+        with self._transaction() as db:
+            row = db.execute(sa.select(enrolments.c.terminal, enrolments.c.branch, enrolments.c.expires_at,
+                                       enrolments.c.used_at)
+                             .where(enrolments.c.token_hash == key).with_for_update()).first()
+            if (row is None or row.terminal != terminal or row.used_at is not None
+                    or _utc(row.expires_at) <= now):
+                return None
+            db.execute(sa.update(enrolments).where(enrolments.c.token_hash == key).values(used_at=now))
+            credential = self._issue(db, terminal, row.branch, now)
+        return Caller(terminal, row.branch), credential
+
+    def issue_credential(self, terminal: str, branch: str, credential: str | None = None) -> str:
+        """A credential for ``terminal`` without an enrolment (the built-in demo service, tests);
+        ``credential``: this one instead of a new random one."""
+        with self._transaction() as db:
+            return self._issue(db, terminal, branch, dt.datetime.now(dt.UTC), credential)
+
+    def _issue(self, db: Connection, terminal: str, branch: str, now: dt.datetime,
+               credential: str | None = None) -> str:
+        credential = credential or secrets.token_urlsafe(32)
+        row = {"terminal": terminal, "branch": branch, "secret_hash": _digest(credential), "created_at": now,
+               "revoked_at": None}
+        self._upsert(db, credentials, [row], "terminal")
+        return credential
+
+    def revoke(self, terminal: str) -> bool:
+        """The terminal's credential stops working; False if it had none that worked."""
+        with self._transaction() as db:
+            done = db.execute(sa.update(credentials).where(credentials.c.terminal == terminal,
+                                                           credentials.c.revoked_at.is_(None))
+                              .values(revoked_at=dt.datetime.now(dt.UTC)))
+        return bool(done.rowcount)
+
+    def caller(self, credential: str) -> Caller | None:
+        """The terminal a credential belongs to, if it is one and not revoked."""
+        with self._reading() as db:
+            row = db.execute(sa.select(credentials.c.terminal, credentials.c.branch)
+                             .where(credentials.c.secret_hash == _digest(credential),
+                                    credentials.c.revoked_at.is_(None))).first()
+        return None if row is None else Caller(row.terminal, row.branch)
 
     # -- terminals and calendars ---------------------------------------------------------------
 

@@ -100,3 +100,23 @@ print_jobs = Table(
     Column("terminal", String(64)),
     Index("print_jobs_owner", "owner"),
 )
+
+# A terminal's own credential (SHA-256 of 256 random bits) and the branch it may act for.
+credentials = Table(
+    "credentials", metadata,
+    Column("terminal", String(64), primary_key=True),
+    Column("branch", String(64), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+# One-time enrolment tokens (SHA-256), each for one terminal of one branch, until it expires.
+enrolments = Table(
+    "enrolments", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("terminal", String(64), nullable=False),
+    Column("branch", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)

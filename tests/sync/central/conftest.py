@@ -26,7 +26,8 @@ from tests.postgres import PostgresCluster
 from tests.postgres import postgres_cluster as postgres_cluster
 
 SPEC_PATH = Path(__file__).resolve().parents[3] / "sync" / "central" / "openapi.yaml"
-TOKEN = "test-token-7f3a"
+TOKEN = "test-token-7f3a"  # the credential of the terminal TERMINAL of BRANCH on every test service
+TERMINAL, BRANCH = "demo-1", "hovedbiblioteket"
 BASE = "urn:central-api"
 VERIFIER = "scrypt$16384$8$1$" + "ab" * 16 + "$" + "cd" * 32
 
@@ -153,12 +154,13 @@ def central_database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | s
 
 @pytest.fixture
 def make_central(central_database: Path | str) -> Iterator[CentralFactory]:
-    """Start central services (default database: :func:`central_database`); all are stopped at the end."""
+    """Start central services (default database: :func:`central_database`) with the terminal
+    TERMINAL of BRANCH enrolled under the credential TOKEN; all are stopped at the end."""
     started: list[CentralService] = []
 
     def make(db: Path | str | None = None, **kwargs: Any) -> CentralService:
-        kwargs.setdefault("token", TOKEN)
         emulator = CentralService(db or central_database, **kwargs)
+        emulator.enrol(TERMINAL, BRANCH, TOKEN)
         emulator.start()
         started.append(emulator)
         return emulator
@@ -182,7 +184,8 @@ def make_client(contract: Contract) -> Iterator[ClientFactory]:
     clients: list[CentralClient] = []
 
     def make(server: CentralService | str, *, checked: bool = True, **kwargs: Any) -> CentralClient:
-        """``checked=False``: for answers that break the contract on purpose."""
+        """``checked=False``: for answers that break the contract on purpose; ``token``: another
+        terminal's credential (default: TERMINAL's)."""
         kwargs.setdefault("backoff", 0.01)
         kwargs.setdefault("timeout_s", (2, 5))
         token = kwargs.pop("token", TOKEN)

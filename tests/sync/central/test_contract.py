@@ -23,7 +23,7 @@ from sync.central.client import (
     CursorExpired,
 )
 from sync.central.service import CentralService
-from tests.sync.central.conftest import TOKEN, ClientFactory, Contract, access_entry
+from tests.sync.central.conftest import BRANCH, TOKEN, ClientFactory, Contract, access_entry
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -58,7 +58,11 @@ def test_terminal_config(central: CentralService, client: CentralClient, make_cl
     assert client.terminal_config("demo-1").settings == {"heartbeat_interval_s": 60}
     assert client.terminal_config("demo-1").terminal_id == "demo-1"  # 304
     with pytest.raises(CentralRejected) as refused:
-        client.terminal_config("no-such-terminal")
+        client.terminal_config("demo-2")  # another terminal's
+    assert (refused.value.status, refused.value.code) == (403, "forbidden")
+    bare = make_client(central, token=central.enrol("bare-1", BRANCH))
+    with pytest.raises(CentralRejected) as refused:
+        bare.terminal_config("bare-1")  # enrolled, not configured yet
     assert (refused.value.status, refused.value.code) == (404, "not_found")
     raw.get(f"{central.url}/v1/terminals/demo-1/config")
     with pytest.raises(CentralUnavailable):
@@ -73,8 +77,13 @@ def test_branch_calendar(central: CentralService, client: CentralClient, make_cl
     closures = client.calendar("hovedbiblioteket")["closures"]
     assert closures == [{"date": "2026-11-13", "reason": "Personaledag"}]
     client.calendar("hovedbiblioteket")
-    with pytest.raises(CentralRejected):
-        client.calendar("risskov")
+    with pytest.raises(CentralRejected) as refused:
+        client.calendar("risskov")  # not this terminal's branch
+    assert refused.value.status == 403
+    risskov = make_client(central, token=central.enrol("risskov-1", "risskov"))
+    with pytest.raises(CentralRejected) as refused:
+        risskov.calendar("risskov")  # no calendar for the branch yet
+    assert refused.value.status == 404
     raw.get(f"{central.url}/v1/branches/hovedbiblioteket/calendar", headers={"Authorization": "Bearer wrong"})
     with pytest.raises(CentralUnavailable):
         unavailable(make_client, central).calendar("hovedbiblioteket")
@@ -95,6 +104,8 @@ def test_access_list(central: CentralService, client: CentralClient, make_client
     raw.get(f"{central.url}/v1/branches/hovedbiblioteket/access-list")
     with pytest.raises(CursorExpired):
         client.access_list("hovedbiblioteket", "c-999999")
+    with pytest.raises(CentralRejected, match="403"):
+        client.access_list("risskov")
     with pytest.raises(CentralUnavailable):
         unavailable(make_client, central).access_list("hovedbiblioteket")
     assert seen(contract, "getAccessList") == documented(contract, "getAccessList")
@@ -108,6 +119,8 @@ def test_events(central: CentralService, client: CentralClient, make_client: Cli
     with pytest.raises(CentralRejected) as refused:
         client.send_events("demo-1", [event(id=first.id, kind="alarm")])
     assert (refused.value.status, refused.value.code) == (409, "event_conflict")
+    with pytest.raises(CentralRejected, match="403"):
+        client.send_events("demo-2", [event()])
     raw.post(f"{central.url}/v1/terminals/demo-1/events", json={"events": []}, headers=AUTH)
     raw.post(f"{central.url}/v1/terminals/demo-1/events", json={"events": [first.id]})
     with pytest.raises(CentralUnavailable):
@@ -121,6 +134,8 @@ def test_heartbeat(central: CentralService, client: CentralClient, make_client: 
                DeviceHealth("receipt_printer", DeviceState.DEGRADED, "paper low")]
     client.heartbeat("demo-1", devices, pending=3, oldest_age_s=12.5, mode="offline")
     client.heartbeat("demo-1", [], pending=0, oldest_age_s=None, mode="online")
+    with pytest.raises(CentralRejected, match="403"):
+        client.heartbeat("demo-2", [], pending=0, oldest_age_s=None, mode="online")
     raw.post(f"{central.url}/v1/terminals/demo-1/heartbeat", json={"at": "yesterday"}, headers=AUTH)
     raw.post(f"{central.url}/v1/terminals/demo-1/heartbeat", json={})
     with pytest.raises(CentralUnavailable):
@@ -145,9 +160,13 @@ def test_print_job_state(central: CentralService, client: CentralClient, make_cl
                          raw: requests.Session, contract: Contract) -> None:
     central.add_print_job("1000000001", "Ansøgning.pdf", 3, job_id="pj-1")
     assert client.set_print_job_state("pj-1", "released", "demo-1").state == "released"
+    other = make_client(central, token=central.enrol("demo-2", BRANCH))
     with pytest.raises(CentralRejected) as refused:
-        client.set_print_job_state("pj-1", "released", "demo-2")
+        other.set_print_job_state("pj-1", "released", "demo-2")  # released at demo-1 already
     assert (refused.value.status, refused.value.code) == (409, "invalid_transition")
+    with pytest.raises(CentralRejected) as refused:
+        client.set_print_job_state("pj-1", "cancelled", "demo-2")  # in another terminal's name
+    assert (refused.value.status, refused.value.code) == (403, "forbidden")
     with pytest.raises(CentralRejected):
         client.set_print_job_state("pj-404", "released", "demo-1")
     raw.post(f"{central.url}/v1/print-jobs/pj-1/state", json={"state": "lost", "terminal": "demo-1"},
@@ -156,6 +175,23 @@ def test_print_job_state(central: CentralService, client: CentralClient, make_cl
     with pytest.raises(CentralUnavailable):
         unavailable(make_client, central).set_print_job_state("pj-1", "printed", "demo-1")
     assert seen(contract, "setPrintJobState") == documented(contract, "setPrintJobState")
+
+
+def test_enrol(central: CentralService, make_client: ClientFactory, raw: requests.Session,
+               contract: Contract) -> None:
+    token = central.enrolment_token("demo-3", BRANCH)
+    newcomer = make_client(central, token="", retries=0)
+    branch, credential = newcomer.enrol("demo-3", token)
+    assert branch == BRANCH
+    make_client(central, token=credential).heartbeat("demo-3", [], pending=0, oldest_age_s=None,
+                                                     mode="online")
+    with pytest.raises(CentralRejected) as refused:
+        newcomer.enrol("demo-3", token)  # once only
+    assert (refused.value.status, refused.value.code) == (401, "enrolment_refused")
+    raw.post(f"{central.url}/v1/enrol", json={"terminal_id": "demo 3", "token": token})
+    with pytest.raises(CentralUnavailable):
+        unavailable(make_client, central).enrol("demo-4", central.enrolment_token("demo-4", BRANCH))
+    assert seen(contract, "enrol") == documented(contract, "enrol")
 
 
 def test_the_check_itself_catches_a_body_outside_the_contract(contract: Contract) -> None:

@@ -27,6 +27,7 @@ from tests.sync.central.conftest import ClientFactory, access_entry
 REPO = Path(__file__).resolve().parents[3]
 DEMO_SEED = REPO / "config" / "demo" / "central.toml"
 BRANCH = "hovedbiblioteket"
+DOOR_CREDENTIAL = "the-demo-doors-credential-for-these-tests"
 
 
 def an_event() -> CentralEvent:
@@ -83,16 +84,17 @@ def test_a_bulk_load_of_many_entries_is_served_in_pages(central: CentralService,
 @pytest.fixture(scope="module")
 def demo_central(tmp_path_factory: pytest.TempPathFactory) -> Any:
     seed = load_seed(DEMO_SEED)
-    central = CentralService(tmp_path_factory.mktemp("central") / "central.db", token="demo",
-                              access_list_key=seed.access_list_key)
+    central = CentralService(tmp_path_factory.mktemp("central") / "central.db",
+                             access_list_key=seed.access_list_key)
     apply_seed(seed, central)
+    central.enrol("demo-door", BRANCH, DOOR_CREDENTIAL)
     central.start()
     yield central
     central.stop()
 
 
 def test_the_demo_seed_has_the_lms_patrons_under_their_tokens(demo_central: CentralService) -> None:
-    with CentralClient(demo_central.url, "demo") as client:
+    with CentralClient(demo_central.url, DOOR_CREDENTIAL) as client:
         page = client.access_list(BRANCH)
     tokens = Pseudonymizer(demo_central.access_list_key)
     entries = {entry.key: entry for entry in page.entries}
@@ -105,7 +107,7 @@ def test_the_demo_seed_has_the_lms_patrons_under_their_tokens(demo_central: Cent
 
 
 def test_the_demo_seed_has_print_jobs_and_terminals(demo_central: CentralService) -> None:
-    with CentralClient(demo_central.url, "demo") as client:
+    with CentralClient(demo_central.url, DOOR_CREDENTIAL) as client:
         jobs = client.print_jobs(demo_central.patron_token("1000000001"))
         config = client.terminal_config("demo-door")
     assert [(j.job.job_id, j.job.cost, j.state) for j in jobs] == [
@@ -115,7 +117,7 @@ def test_the_demo_seed_has_print_jobs_and_terminals(demo_central: CentralService
 
 
 def test_the_demo_calendar_over_the_wire_is_one_the_kiosk_accepts(demo_central: CentralService) -> None:
-    with CentralClient(demo_central.url, "demo") as client:
+    with CentralClient(demo_central.url, DOOR_CREDENTIAL) as client:
         calendar = client.calendar(BRANCH)
     branch = BranchSettings.model_validate_json(json.dumps(calendar))
     assert branch.zone == "Europe/Copenhagen" and branch.closures[0].reason == "Personaledag"
@@ -133,7 +135,7 @@ def test_a_seed_error_names_the_file_and_the_key(tmp_path: Path) -> None:
 def test_the_command_serves_the_seed_until_sigterm(tmp_path: Path) -> None:
     db = tmp_path / "central.db"
     command = [sys.executable, "-m", "kiosk.cli", "central", "--port", "0", "--db", str(db),
-               "--seed", str(DEMO_SEED), "--token", "cli-token"]
+               "--seed", str(DEMO_SEED)]
     with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO)}) as process:
         try:
@@ -142,7 +144,12 @@ def test_the_command_serves_the_seed_until_sigterm(tmp_path: Path) -> None:
             assert ready, "the central service did not start"
             line = process.stdout.readline().strip()
             assert line.startswith("listening on http://127.0.0.1:"), line
-            with CentralClient(line.removeprefix("listening on "), "cli-token") as client:
+            admin = subprocess.run([sys.executable, "-m", "kiosk.cli", "central-admin", "--db", str(db),
+                                    "credential", "--terminal", "demo-1", "--branch", BRANCH], cwd=REPO,
+                                   capture_output=True, text=True, timeout=60, check=True,
+                                   env={**os.environ, "PYTHONPATH": str(REPO)})
+            credential = admin.stdout.strip()
+            with CentralClient(line.removeprefix("listening on "), credential) as client:
                 assert client.terminal_config("demo-1").settings["outbox_batch_size"] == 200
                 client.send_events("demo-1", [an_event()])
             os.kill(process.pid, signal.SIGTERM)

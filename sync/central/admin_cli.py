@@ -1,0 +1,78 @@
+"""``library-kiosk central-admin --db FILE|URL ACTION``: look after the terminals the central service
+knows, on its database (the service may be running).
+
+* ``enrolment --terminal T --branch B [--valid-hours 24]``: a one-time token; on the terminal,
+  ``library-kiosk enrol --config FILE --token TOKEN`` trades it for the terminal's own credential.
+* ``credential --terminal T --branch B``: a credential made at once, for provisioning tools that put
+  it in the terminal's settings or environment themselves (it is printed once, kept only hashed).
+* ``revoke --terminal T``: the terminal's credential stops working at once; it must enrol again.
+
+Also ``python -m sync.central.admin_cli``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from sync.central.server.store import CentralStore
+from sync.central.server.validate import IDENTIFIER
+
+
+def _identifier(text: str) -> str:
+    if not IDENTIFIER.fullmatch(text):
+        raise argparse.ArgumentTypeError("letters, digits, '.', '_' or '-', at most 64")
+    return text
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", required=True, help="the service's database: an SQLite file or a "
+                        "postgresql://user@host/name URL")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    enrolment = actions.add_parser("enrolment", help="a one-time enrolment token for a terminal")
+    credential = actions.add_parser("credential", help="a terminal's credential, made at once")
+    for sub in (enrolment, credential):
+        sub.add_argument("--terminal", type=_identifier, required=True, help="the terminal's id")
+        sub.add_argument("--branch", type=_identifier, required=True, help="the branch it belongs to")
+    enrolment.add_argument("--valid-hours", type=float, default=24.0, help="how long the token works "
+                           "(default 24)")
+    revoke = actions.add_parser("revoke", help="a terminal's credential stops working")
+    revoke.add_argument("--terminal", type=_identifier, required=True, help="the terminal's id")
+
+
+def run(args: argparse.Namespace) -> int:
+    """0 when done, 1 when there was nothing to revoke, 2 when the database cannot be used."""
+    try:
+        store = CentralStore(args.db)
+    except (SQLAlchemyError, ValueError, OSError) as exc:
+        print(f"central-admin: {args.db}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "enrolment":
+            hours = args.valid_hours
+            token = store.enrolment_token(args.terminal, args.branch, dt.timedelta(hours=hours))
+            print(f"enrolment token for terminal {args.terminal} ({args.branch}), valid {hours:g} h, once:")
+            print(token)
+        elif args.action == "credential":
+            print(store.issue_credential(args.terminal, args.branch))
+        elif store.revoke(args.terminal):
+            print(f"terminal {args.terminal}: credential revoked")
+        else:
+            print(f"terminal {args.terminal} has no credential to revoke", file=sys.stderr)
+            return 1
+    finally:
+        store.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="central-admin", description=(__doc__ or "").splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Enrolment: the operator makes a one-time token on the central service, the terminal trades it for a
+credential of its own (kept in its key folder), and a revocation ends it."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli.main import main
+from kiosk.settings import DEMO_SETTINGS
+from sync.central.service import CentralService
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[CentralService]:
+    service = CentralService(tmp_path / "central.db")
+    service.set_terminal_config("t1", {"heartbeat_interval_s": 60})
+    service.start()
+    yield service
+    service.stop()
+
+
+def settings_file(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "terminal.toml"
+    path.write_text(
+        '[terminal]\nid = "t1"\nbranch = "viby"\n'
+        f'[lms]\nkind = "memory"\nseed = "{DEMO_SETTINGS.parent / "lms.toml"}"\n'
+        f'[central]\nkind = "http"\nurl = "{url}"\n'
+        f'[paths]\ndata_dir = "{tmp_path}/data"\nlog_dir = "{tmp_path}/log"\nkey_dir = "{tmp_path}/keys"\n'
+        "[logging]\nconsole = false\n", encoding="utf-8")
+    return path
+
+
+def admin(capsys: pytest.CaptureFixture[str], central: CentralService, *args: str) -> tuple[int, str]:
+    code = main(["central-admin", "--db", str(central.database), *args])
+    return code, capsys.readouterr().out.strip().splitlines()[-1] if code == 0 else ""
+
+
+def central_line(capsys: pytest.CaptureFixture[str], settings: Path) -> str:
+    main(["doctor", "--config", str(settings)])
+    return next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("central"))
+
+
+def test_a_terminal_enrols_once_calls_with_its_own_credential_and_is_shut_out_when_revoked(
+        tmp_path: Path, central: CentralService, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = settings_file(tmp_path, central.url)
+    assert " unavailable " in central_line(capsys, settings)  # not enrolled yet
+    _, token = admin(capsys, central, "enrolment", "--terminal", "t1", "--branch", "viby")
+
+    assert main(["enrol", "--config", str(settings), "--token", token]) == 0
+    assert "terminal t1 enrolled" in capsys.readouterr().out
+    kept = tmp_path / "keys" / "central.credential"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and token.encode() not in kept.read_bytes()
+    assert " ok " in central_line(capsys, settings)
+
+    assert main(["enrol", "--config", str(settings), "--token", token]) == 1  # a token works once
+    assert "refused" in capsys.readouterr().err
+    assert admin(capsys, central, "revoke", "--terminal", "t1")[0] == 0
+    line = central_line(capsys, settings)
+    assert " unavailable " in line and "401" in line
+
+
+def test_a_token_made_for_another_terminal_is_refused(
+        tmp_path: Path, central: CentralService, capsys: pytest.CaptureFixture[str]) -> None:
+    _, token = admin(capsys, central, "enrolment", "--terminal", "t2", "--branch", "viby")
+    assert main(["enrol", "--config", str(settings_file(tmp_path, central.url)), "--token", token]) == 1
+    assert not (tmp_path / "keys" / "central.credential").exists()
