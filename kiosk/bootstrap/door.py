@@ -4,9 +4,14 @@ Part of the composition root (with :mod:`kiosk.bootstrap.kiosk`): it builds, the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
 
 from kiosk.bootstrap.check import terminal_calendar
+from kiosk.domain.central import CalendarReceived
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core
 from kiosk.domain.ports import AuthObserver, Clock, Devices, LibrarySystem
@@ -20,9 +25,12 @@ from kiosk.door.terminal import DailyPurge, DoorTerminal, RelayOutputs, Speaker
 from kiosk.offline.mode import CachedAuth
 from kiosk.session.door_visit import EntryFactory
 from kiosk.settings import AccessSettings, Settings
+from kiosk.settings.calendar import BranchSettings
 from kiosk.store import Journal, Store
 from kiosk.store.access_lists import load_revocations, load_staff_list
 from kiosk.store.entry_log import EntryLog
+
+log = logging.getLogger(__name__)
 
 
 def access_rules(settings: AccessSettings, pseudonym: Callable[[str], str] | None) -> AccessRules:
@@ -34,8 +42,15 @@ def access_rules(settings: AccessSettings, pseudonym: Callable[[str], str] | Non
     return AccessRules(settings, pseudonym=pseudonym, revoked=revoked, staff=staff)
 
 
-def branch_calendar(settings: Settings) -> BranchCalendar:
-    """The opening calendar of the terminal's branch, from the calendar file the settings name."""
+def branch_calendar(settings: Settings, central: Mapping[str, Any] | None = None) -> BranchCalendar:
+    """The opening calendar of the terminal's branch: the central system's, when it has sent one
+    (kept from the last sync), else the calendar file the settings name."""
+    if central is not None:
+        try:
+            return BranchCalendar(BranchSettings.model_validate(central), settings.terminal.language)
+        except ValidationError as exc:
+            log.error("the central system's calendar is not usable (%s): the calendar file instead",
+                      exc.errors()[0]["msg"] if exc.errors() else exc)
     branch = terminal_calendar(settings)
     if branch is None:
         raise ConfigError("calendar.file: this terminal needs the branch's opening calendar")
@@ -44,12 +59,15 @@ def branch_calendar(settings: Settings) -> BranchCalendar:
 
 def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core, clock: Clock,
                   lms: LibrarySystem, devices: Devices, pseudonym: Pseudonymizer,
-                  cached: CachedAuth | None = None, observe: AuthObserver | None = None
+                  cached: CachedAuth | None = None, observe: AuthObserver | None = None,
+                  central_calendar: Mapping[str, Any] | None = None
                   ) -> tuple[EntryFactory, Callable[[], Opening], int]:
     """The entrance panel, attached to the core; the session gets the entry controller's factory,
     the opening state to show and how many children a patron may bring in. ``cached`` answers from
-    the cached access list when the LMS does not answer in time."""
-    calendar = branch_calendar(settings)
+    the cached access list when the LMS does not answer in time. ``central_calendar``: the central
+    system's calendar for the branch, if it sent one; a new one (:class:`CalendarReceived`) is in
+    force at once."""
+    calendar = branch_calendar(settings, central_calendar)
     rules = access_rules(settings.access, pseudonym)
     entry_log = EntryLog.from_settings(store, clock.now, settings.entry_log)
     terminal_settings = settings.terminal
@@ -64,9 +82,12 @@ def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core
     terminal = DoorTerminal(calendar, supervisor, schedule, DailyPurge(entry_log, clock.now, calendar.zone),
                             clock)
     terminal.attach(core)
+    language = terminal_settings.language
+    core.on(CalendarReceived, lambda event: terminal.replace_calendar(
+        BranchCalendar(BranchSettings.model_validate(event.calendar), language)))
 
     def entry(publish: Callable[[EntryView], None]) -> EntryController:
-        return EntryController(core, lms, clock, rules, calendar.opening_at, supervisor, devices.door_lock,
+        return EntryController(core, lms, clock, rules, terminal.opening_at, supervisor, devices.door_lock,
                                pseudonym, publish=publish, budget_s=terminal_settings.lms_budget_s,
                                pulse_s=settings.devices.door.pulse_s, cached=cached, observe=observe)
 

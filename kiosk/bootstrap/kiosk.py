@@ -158,7 +158,8 @@ def build(
         from kiosk.bootstrap.door import door_terminal  # a borrowing kiosk does not load the door's rules
 
         entry, opening_now, max_children = door_terminal(settings, store, journal, core, the_clock, lms,
-                                                         devices, pseudonyms, cached, observe)
+                                                         devices, pseudonyms, cached, observe,
+                                                         sync.calendar() if sync is not None else None)
         session = SessionService.for_door(core, lms, the_clock, session_settings, entry=entry,
                                           opening_now=opening_now, language=terminal.language,
                                           max_children=max_children,

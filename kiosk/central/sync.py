@@ -27,12 +27,15 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from kiosk.central.outbox import Backoff, Outbox, OutboxStats
-from kiosk.domain.central import AccessEntry, AccessPage, TerminalConfig
+from kiosk.domain.central import AccessEntry, AccessPage, CalendarReceived, TerminalConfig
 from kiosk.domain.errors import CentralRejected, CentralUnavailable, CursorExpired, KioskError, StoreError
 from kiosk.domain.events import Core, Tick
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential, DeviceHealth
 from kiosk.domain.ports import CentralService, Clock
+from kiosk.settings.calendar import BranchSettings
 from kiosk.store import Store
 from kiosk.store.access_cache import DEFAULT_CONSENT_FIELD, AccessCache
 from kiosk.store.access_page import AccessListError
@@ -107,6 +110,8 @@ class CentralSync:
         self._in_flight = False
         self._config = self._load_config()
         self._calendar: dict[str, Any] | None = self._load(CALENDAR_KEY)
+        self._refused_calendar: dict[str, Any] | None = None
+        self._core: Core | None = None
         # The cache that answers (made with the live list's key) and the one that receives pages
         # (made with the config's key): the same but while a list under a new key comes in.
         self._live_key = self._load_list_key()
@@ -123,7 +128,8 @@ class CentralSync:
         return self._config
 
     def calendar(self) -> dict[str, Any] | None:
-        """The branch's calendar as last received (a branch table of a calendar file, unvalidated)."""
+        """The branch's calendar as last received and accepted (a branch table of a calendar file);
+        None before the first. A new one is also posted to the core as :class:`CalendarReceived`."""
         return self._calendar
 
     def access_cache(self) -> AccessCache | None:
@@ -141,7 +147,8 @@ class CentralSync:
 
     def attach(self, core: Core, outbox: Outbox) -> None:
         """Send the outbox and run the sync's due jobs on the core's workers, as the ticks find
-        them due; one run of each at a time."""
+        them due; one run of each at a time. A new calendar is posted to ``core``."""
+        self._core = core
 
         def report(what: str) -> Callable[[object, BaseException | None], None]:
             def done(_result: object, error: BaseException | None) -> None:
@@ -253,10 +260,21 @@ class CentralSync:
                 raise
             log.info("central sync: the central system has no calendar for branch %s", self._branch)
             return
-        if calendar != self._calendar:
-            self._save(CALENDAR_KEY, calendar)
-            self._calendar = calendar
-            log.info("central sync: new calendar for branch %s", self._branch)
+        if calendar == self._calendar or calendar == self._refused_calendar:
+            return
+        try:
+            BranchSettings.model_validate(calendar)
+        except ValidationError as exc:
+            self._refused_calendar = calendar
+            problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
+            log.error("central sync: the calendar for branch %s is not one this kiosk can use, the one "
+                      "before stays (%s)", self._branch, problem)
+            return
+        self._save(CALENDAR_KEY, calendar)
+        self._calendar = calendar
+        log.info("central sync: new calendar for branch %s", self._branch)
+        if self._core is not None:
+            self._core.post(CalendarReceived(calendar))
 
     def _sync_access_list(self) -> None:
         config = self._config

@@ -13,6 +13,14 @@ from kiosk.domain.model import PrintJob
 PrintJobState = Literal["held", "released", "printed", "failed", "cancelled"]
 
 @dataclass(frozen=True)
+class CalendarReceived:
+    """A core event: the central system's calendar for this terminal's branch changed, and the kiosk's
+    calendar model accepted it (a branch table of a calendar file)."""
+
+    calendar: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class TerminalConfig:
     terminal_id: str
     settings: Mapping[str, Any]

@@ -39,14 +39,19 @@ class OpeningSchedule:
                  announce: Callable[[str, str], None], now: Callable[[], dt.datetime],
                  languages: tuple[str, ...] = ("da",), *, outputs: Iterable[str] = (),
                  switch: Callable[[str, bool], None] = lambda _name, _on: None) -> None:
-        self._calendar = calendar
         self._supervisor = supervisor
         self._announce = announce
         self._now = now
         self._languages = languages
         self._switch = switch
         self._outputs = frozenset(outputs)
-        self._last = now()
+        self.replace(calendar)
+
+    def replace(self, calendar: BranchCalendar) -> None:
+        """Go by ``calendar`` from now on: the outputs as it wants them now, free passage and the
+        closing check as its hours say (what the calendar before announced is not repeated)."""
+        self._calendar = calendar
+        self._last = self._now()
         self._kind: PeriodKind | None = None
         self.wanted: dict[str, bool] = {}  # what each output should be now, as the calendar says
         for event in calendar.events_between(self._last - _LOOK_BACK, self._last):

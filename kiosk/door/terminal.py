@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from kiosk.domain.events import Core, Tick
 from kiosk.domain.inputs import DoorChanged, ExitPressed
 from kiosk.domain.ports import Announcer, Clock, RelayOutput
-from kiosk.door.calendar import BranchCalendar, Opening
+from kiosk.door.calendar import BranchCalendar, Opening, OpeningKind
 from kiosk.door.schedule import OpeningSchedule
 from kiosk.door.supervision import DoorAlarmEvent, DoorSupervisor
 from kiosk.store.entry_log import EntryLog
@@ -100,6 +100,16 @@ class DoorTerminal:
     def opening_now(self) -> Opening:
         """What the panel shows: the kind of hours now and until when."""
         return self.calendar.opening(self._clock.now())
+
+    def opening_at(self, when: dt.datetime) -> OpeningKind:
+        """The kind of hours at ``when``, by the calendar in force (the access rules ask)."""
+        return self.calendar.opening_at(when)
+
+    def replace_calendar(self, calendar: BranchCalendar) -> None:
+        """A new calendar for the branch (from the central system), in force at once, no restart."""
+        self.calendar = calendar
+        self.schedule.replace(calendar)
+        log.info("door: a new opening calendar is in force")
 
     def attach(self, core: Core) -> None:
         core.on(Tick, self._tick)

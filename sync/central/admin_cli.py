@@ -6,6 +6,9 @@ knows, on its database (the service may be running).
 * ``credential --terminal T --branch B``: a credential made at once, for provisioning tools that put
   it in the terminal's settings or environment themselves (it is printed once, kept only hashed).
 * ``revoke --terminal T``: the terminal's credential stops working at once; it must enrol again.
+* ``calendar --branch B --file calendar.toml``: the branch's opening calendar (the branch's table of
+  a calendar file, checked as the kiosks read it); the branch's doors go by it from their next sync,
+  without a restart.
 
 Also ``python -m sync.central.admin_cli``.
 """
@@ -15,9 +18,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
+from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from kiosk.domain.errors import ConfigError
+from kiosk.settings.calendar import BranchSettings
+from kiosk.settings.tomlfile import read_toml
 from sync.central.server.store import CentralStore
 from sync.central.server.validate import IDENTIFIER
 
@@ -41,10 +50,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "(default 24)")
     revoke = actions.add_parser("revoke", help="a terminal's credential stops working")
     revoke.add_argument("--terminal", type=_identifier, required=True, help="the terminal's id")
+    calendar = actions.add_parser("calendar", help="a branch's opening calendar, from a calendar file")
+    calendar.add_argument("--branch", type=_identifier, required=True,
+                          help="the branch (its table in the file)")
+    calendar.add_argument("--file", type=Path, required=True,
+                          help="a calendar file (like config/demo/calendar.toml)")
 
 
 def run(args: argparse.Namespace) -> int:
-    """0 when done, 1 when there was nothing to revoke, 2 when the database cannot be used."""
+    """0 when done, 1 when there was nothing to revoke, 2 when the database cannot be used or the
+    calendar is not one the kiosks can use."""
+    if args.action == "calendar":
+        try:
+            branch = calendar_of(args.file, args.branch)
+        except ConfigError as exc:
+            print(f"central-admin: {exc}", file=sys.stderr)
+            return 2
     try:
         store = CentralStore(args.db)
     except (SQLAlchemyError, ValueError, OSError) as exc:
@@ -58,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
             print(token)
         elif args.action == "credential":
             print(store.issue_credential(args.terminal, args.branch))
+        elif args.action == "calendar":
+            store.set_calendar(args.branch, branch)
+            print(f"branch {args.branch}: calendar from {args.file} served from now on")
         elif store.revoke(args.terminal):
             print(f"terminal {args.terminal}: credential revoked")
         else:
@@ -66,6 +90,21 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def calendar_of(path: Path, branch: str) -> dict[str, Any]:
+    """The branch's table of a calendar file, checked with the kiosk's own calendar model;
+    :class:`ConfigError` naming what is wrong."""
+    table = read_toml(path, "calendar").get("branches", {}).get(branch)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: no [branches.{branch}] table")
+    try:
+        BranchSettings.model_validate(table)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        raise ConfigError(f"{path}: branches.{branch}.{where}: {first['msg']}") from None
+    return dict(table)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -209,7 +209,11 @@ class CentralService:
 
     def set_calendar(self, branch: str, calendar: Mapping[str, Any]) -> None:
         """The branch's calendar: a branch table of a calendar file; dates become ISO strings."""
-        self._store.set_calendar(branch, json.loads(json.dumps(calendar, default=_iso)))
+        self._store.set_calendar(branch, calendar)
+
+    def calendar_of(self, branch: str) -> dict[str, Any] | None:
+        """The branch's calendar as served (dates as ISO strings); None if it has none."""
+        return self._store.calendar(branch)
 
     def add_print_job(self, card_number: str, title: str, pages: int, *, copies: int = 1,
                       color: bool = False, duplex: bool = False, price: Decimal | str = "0.00",
@@ -291,8 +295,3 @@ class CentralService:
         with self._lock:
             self._exchanges.append(exchange)
 
-
-def _iso(value: object) -> str:
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__} in a calendar")

@@ -163,14 +163,20 @@ def test_the_demo_starts_its_own_central_emulator(tmp_path: Path) -> None:
 # -- the learned access list ---------------------------------------------------------------------
 
 @pytest.fixture
-def central_without_anna(tmp_path: Path) -> Iterator[CentralService]:
+def own_central(tmp_path: Path) -> Iterator[CentralService]:
+    """A central service with the demo seed for this test alone."""
     seed = load_seed(CENTRAL_SEED)
     central = CentralService(tmp_path / "central.sqlite3", access_list_key=seed.access_list_key)
     apply_seed(seed, central)
-    assert central.delete_patron(ANNA_CARD)
     central.start()
     yield central
     central.stop()
+
+
+@pytest.fixture
+def central_without_anna(own_central: CentralService) -> CentralService:
+    assert own_central.delete_patron(ANNA_CARD)
+    return own_central
 
 
 def test_a_patron_checked_online_at_one_door_gets_in_at_another_while_the_lms_is_down(
@@ -211,3 +217,43 @@ def test_a_patron_the_door_already_knows_is_only_confirmed_not_sent_again(
         assert "access_used" in kinds and "access_learned" not in kinds
     finally:
         kiosk.close()
+
+
+# -- the calendar from the central system ------------------------------------------------------------
+
+def test_a_calendar_changed_centrally_changes_what_the_door_does_without_a_restart(
+        tmp_path: Path, own_central: CentralService, lms: Sip2Emulator) -> None:
+    central = own_central
+    door, clock = start(wired(tmp_path, DEMO_DOOR_SETTINGS, central, lms))  # Wednesday 20.15: open
+    try:
+        present(door, ANNA)
+        entry = door.session.view.entry
+        assert entry is not None and entry.allowed
+        tick(door, clock, 30)
+
+        calendar = central.calendar_of("hovedbiblioteket")
+        evenings_closed = dict(calendar, week={day: ["07:00-19:00 unstaffed"] for day in calendar["week"]})
+        central.set_calendar("hovedbiblioteket", evenings_closed)
+        tick(door, clock, 301)  # the next calendar sync
+        present(door, ANNA)
+        entry = door.session.view.entry
+        assert entry is not None and not entry.allowed and entry.reason == "closed"
+    finally:
+        door.close()
+
+
+def test_a_calendar_the_kiosk_cannot_use_is_refused_and_the_one_before_stays(
+        tmp_path: Path, own_central: CentralService, lms: Sip2Emulator,
+        caplog: pytest.LogCaptureFixture) -> None:
+    central = own_central
+    door, clock = start(wired(tmp_path, DEMO_DOOR_SETTINGS, central, lms))
+    try:
+        broken = dict(central.calendar_of("hovedbiblioteket"), zone="Europe/Atlantis")
+        central.set_calendar("hovedbiblioteket", broken)
+        tick(door, clock, 301)
+        assert "the calendar for branch hovedbiblioteket is not one this kiosk can use" in caplog.text
+        present(door, ANNA)  # still Wednesday evening, still open
+        entry = door.session.view.entry
+        assert entry is not None and entry.allowed
+    finally:
+        door.close()

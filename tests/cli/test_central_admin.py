@@ -1,5 +1,6 @@
-"""Enrolment: the operator makes a one-time token on the central service, the terminal trades it for a
-credential of its own (kept in its key folder), and a revocation ends it."""
+"""`library-kiosk central-admin` and `enrol`: the operator makes a one-time token on the central
+service, the terminal trades it for a credential of its own (kept in its key folder), and a
+revocation ends it; a branch's calendar is served from a calendar file, checked as kiosks read it."""
 
 from __future__ import annotations
 
@@ -68,3 +69,23 @@ def test_a_token_made_for_another_terminal_is_refused(
     _, token = admin(capsys, central, "enrolment", "--terminal", "t2", "--branch", "viby")
     assert main(["enrol", "--config", str(settings_file(tmp_path, central.url)), "--token", token]) == 1
     assert not (tmp_path / "keys" / "central.credential").exists()
+
+
+def test_a_branch_calendar_is_served_from_a_calendar_file(
+        central: CentralService, capsys: pytest.CaptureFixture[str]) -> None:
+    calendar = DEMO_SETTINGS.parent / "calendar.toml"
+    code, said = admin(capsys, central, "calendar", "--branch", "hovedbiblioteket", "--file", str(calendar))
+    assert code == 0 and "served from now on" in said
+    served = central.calendar_of("hovedbiblioteket")
+    assert served is not None and served["zone"] == "Europe/Copenhagen"
+    assert served["special"][0]["date"] == "2026-12-24"
+
+
+def test_a_calendar_the_kiosks_could_not_use_is_not_served(
+        tmp_path: Path, central: CentralService, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "calendar.toml"
+    broken.write_text('[branches.viby]\nzone = "Europe/Atlantis"\n', encoding="utf-8")
+    assert main(["central-admin", "--db", str(central.database), "calendar", "--branch", "viby",
+                 "--file", str(broken)]) == 2
+    assert "branches.viby.zone" in capsys.readouterr().err
+    assert central.calendar_of("viby") is None
