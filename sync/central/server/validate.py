@@ -157,7 +157,9 @@ def choice(value: Any, where: str, choices: tuple[str, ...]) -> None:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An integer as JSON Schema means it: 35143.0 is one too."""
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, float) and value.is_integer())
 
 
 def _is_number(value: Any) -> bool:
