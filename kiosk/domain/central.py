@@ -23,8 +23,9 @@ class CalendarReceived:
 @dataclass(frozen=True)
 class TerminalConfig:
     terminal_id: str
-    settings: Mapping[str, Any]
+    settings: Mapping[str, Any]  # tables of a settings file, over the terminal's own
     access_list_key: bytes  # the municipality's HMAC key for patron tokens
+    revision: str = ""  # names the layers merged (d3.m0.b12.t40)
 
 
 @dataclass(frozen=True)

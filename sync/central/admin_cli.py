@@ -6,6 +6,9 @@ knows, on its database (the service may be running).
 * ``credential --terminal T --branch B``: a credential made at once, for provisioning tools that put
   it in the terminal's settings or environment themselves (it is printed once, kept only hashed).
 * ``revoke --terminal T``: the terminal's credential stops working at once; it must enrol again.
+* ``config --level defaults|municipality|branch|terminal [--scope B|T] --file layer.toml --author A
+  --reason R``: a new configuration revision of a layer (tables of a settings file), refused in
+  words when any terminal it reaches could not run it; ``history --level L [--scope S]`` lists them.
 * ``calendar --branch B --file calendar.toml``: the branch's opening calendar (the branch's table of
   a calendar file, checked as the kiosks read it); the branch's doors go by it from their next sync,
   without a restart.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kiosk.domain.errors import ConfigError
 from kiosk.settings.calendar import BranchSettings
 from kiosk.settings.tomlfile import read_toml
+from sync.central.server.config import LEVELS, ConfigRefused
 from sync.central.server.store import CentralStore
 from sync.central.server.validate import IDENTIFIER
 
@@ -50,6 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "(default 24)")
     revoke = actions.add_parser("revoke", help="a terminal's credential stops working")
     revoke.add_argument("--terminal", type=_identifier, required=True, help="the terminal's id")
+    layer = actions.add_parser("config", help="a new configuration revision of a layer")
+    history = actions.add_parser("history", help="a configuration layer's revisions, newest first")
+    for sub in (layer, history):
+        sub.add_argument("--level", choices=LEVELS, required=True)
+        sub.add_argument("--scope", default="", help="the branch or terminal (for those levels)")
+    layer.add_argument("--file", type=Path, required=True, help="the layer: tables of a settings file")
+    layer.add_argument("--author", required=True, help="who makes the change")
+    layer.add_argument("--reason", default="", help="why")
     calendar = actions.add_parser("calendar", help="a branch's opening calendar, from a calendar file")
     calendar.add_argument("--branch", type=_identifier, required=True,
                           help="the branch (its table in the file)")
@@ -60,12 +73,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """0 when done, 1 when there was nothing to revoke, 2 when the database cannot be used or the
     calendar is not one the kiosks can use."""
-    if args.action == "calendar":
-        try:
+    try:
+        if args.action == "calendar":
             branch = calendar_of(args.file, args.branch)
-        except ConfigError as exc:
-            print(f"central-admin: {exc}", file=sys.stderr)
-            return 2
+        elif args.action == "config":
+            layer = read_toml(args.file, "configuration layer")
+    except ConfigError as exc:
+        print(f"central-admin: {exc}", file=sys.stderr)
+        return 2
     try:
         store = CentralStore(args.db)
     except (SQLAlchemyError, ValueError, OSError) as exc:
@@ -79,6 +94,18 @@ def run(args: argparse.Namespace) -> int:
             print(token)
         elif args.action == "credential":
             print(store.issue_credential(args.terminal, args.branch))
+        elif args.action == "config":
+            try:
+                number = store.add_revision(args.level, args.scope, layer, author=args.author,
+                                            reason=args.reason)
+            except ConfigRefused as exc:
+                print(f"central-admin: {args.file}: refused: {exc}", file=sys.stderr)
+                return 2
+            print(f"{args.level} {args.scope}: revision {number} saved".replace("  ", " "))
+        elif args.action == "history":
+            for revision in store.revisions(args.level, args.scope):
+                print(f"{revision['number']:>6}  {revision['created_at']}  {revision['author']}: "
+                      f"{revision['reason'] or '-'}  {json.dumps(revision['settings'], ensure_ascii=False)}")
         elif args.action == "calendar":
             store.set_calendar(args.branch, branch)
             print(f"branch {args.branch}: calendar from {args.file} served from now on")

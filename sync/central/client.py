@@ -137,8 +137,9 @@ class CentralClient:
             key = bytes.fromhex(key_hex)
         except ValueError:
             raise CentralUnavailable(f"{what}: access_list_key is not hex") from None
+        revision = body.get("revision", "")
         return TerminalConfig(_field(body, "terminal_id", str, what), _field(body, "settings", dict, what),
-                              key)
+                              key, revision if isinstance(revision, str) else "")
 
     def calendar(self, branch: str) -> dict[str, Any]:
         """The branch's calendar: a branch table of a calendar file, dates as ISO strings."""

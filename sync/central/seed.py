@@ -8,7 +8,7 @@
 
     [[terminals]]                         # id and free-form settings
     id = "demo-1"
-    settings = { heartbeat_interval_s = 60 }
+    settings = { central = { heartbeat_every_s = 60 } }  # a terminal-level configuration revision
 
     [[patrons]]                           # card, pin; category, birth_date, blocked, consent, expires
     card = "1000000001"

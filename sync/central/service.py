@@ -204,8 +204,18 @@ class CentralService:
         """The terminal's credential stops working (it must enrol again); False if it had none."""
         return self._store.revoke(terminal_id)
 
-    def set_terminal_config(self, terminal_id: str, settings: Mapping[str, Any]) -> None:
-        self._store.set_terminal_config(terminal_id, settings)
+    def set_terminal_config(self, terminal_id: str, settings: Mapping[str, Any]) -> int:
+        """A terminal-level configuration revision (checked: :class:`ConfigRefused`); its number."""
+        return self._store.set_terminal_config(terminal_id, settings)
+
+    def revisions(self, level: str, scope: str = "") -> list[dict[str, Any]]:
+        """A configuration layer's revisions, newest first."""
+        return self._store.revisions(level, scope)
+
+    def add_revision(self, level: str, scope: str, settings: Mapping[str, Any], *, author: str,
+                     reason: str = "") -> int:
+        """A new revision of a configuration layer, once checked (:class:`ConfigRefused`)."""
+        return self._store.add_revision(level, scope, settings, author=author, reason=reason)
 
     def set_calendar(self, branch: str, calendar: Mapping[str, Any]) -> None:
         """The branch's calendar: a branch table of a calendar file; dates become ISO strings."""

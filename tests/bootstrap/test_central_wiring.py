@@ -61,7 +61,7 @@ def wired(tmp_path: Path, source: Path, central: CentralService, lms: Sip2Emulat
     terminal = base.terminal.model_copy(update={"id": terminal_id or base.terminal.id})
     credential = central.enrol(terminal.id, terminal.branch)
     if terminal_id is not None:  # a terminal the seed does not configure
-        central.set_terminal_config(terminal_id, {"heartbeat_interval_s": 30})
+        central.set_terminal_config(terminal_id, {"central": {"heartbeat_every_s": 30}})
     account = Sip2Settings.model_validate({"host": "127.0.0.1", "port": lms.address[1], "user": "kiosk",
                                            "password": "kiosk", "keepalive_s": 0.0, "timeout_s": 2.0,
                                            "retries": 0})

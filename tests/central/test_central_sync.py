@@ -32,7 +32,8 @@ CARD, PIN = "2400123456789012", "73918264"
 NEW_CARD, NEW_PIN = "2400999988887777", "51736284"
 EXPIRES = dt.date(2030, 12, 31)
 KEY_A, KEY_B = bytes.fromhex("a1" * 32), bytes.fromhex("b2" * 32)
-CALENDAR = {"name": "Hovedbiblioteket", "week": {"monday": ["08:00-22:00"]}}
+CALENDAR = {"name": "Hovedbiblioteket", "zone": "Europe/Copenhagen",
+            "week": {"monday": ["08:00-22:00 unstaffed"]}}
 HEALTH = [DeviceHealth("card_reader", DeviceState.OK),
           DeviceHealth("door_lock", DeviceState.UNAVAILABLE, "no answer on /dev/ttyUSB1 " + "x" * 600)]
 ALL_JOBS = (SyncJob.CONFIG, SyncJob.CALENDAR, SyncJob.ACCESS_LIST, SyncJob.HEARTBEAT)
@@ -67,7 +68,8 @@ class RecordingClient(CentralClient):
 
 def seeded_central(db: Path, key: bytes, *, port: int = 0, entries: int = 250) -> CentralService:
     central = enrolled_central(db, access_list_key=key, port=port)
-    central.set_terminal_config(TERMINAL, {"heartbeat_interval_s": 60, "language": "da"})
+    central.set_terminal_config(TERMINAL, {"central": {"heartbeat_every_s": 60},
+                                           "terminal": {"language": "da"}})
     central.set_calendar(BRANCH, CALENDAR)
     central.bulk_load(access_entry(n, expires=EXPIRES.isoformat()) for n in range(entries))
     central.upsert_patron(CARD, PIN, expires=EXPIRES)
@@ -112,7 +114,8 @@ def test_the_first_sync_fetches_config_calendar_and_the_whole_list_in_pages(
     assert sync.run_due() == ALL_JOBS
 
     config = sync.config()
-    assert config is not None and config.access_list_key == KEY_A and config.settings["language"] == "da"
+    assert config is not None and config.access_list_key == KEY_A
+    assert config.settings["terminal"]["language"] == "da" and config.revision == "d0.m0.b0.t1"
     assert sync.calendar() == CALENDAR
     assert ["cursor=" in query for query, _ in client.access_requests()] == [False, True, True]
     cache = sync.access_cache()

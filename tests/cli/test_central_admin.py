@@ -18,7 +18,7 @@ from sync.central.service import CentralService
 @pytest.fixture
 def central(tmp_path: Path) -> Iterator[CentralService]:
     service = CentralService(tmp_path / "central.db")
-    service.set_terminal_config("t1", {"heartbeat_interval_s": 60})
+    service.set_terminal_config("t1", {"central": {"heartbeat_every_s": 60}})
     service.start()
     yield service
     service.stop()
@@ -89,3 +89,18 @@ def test_a_calendar_the_kiosks_could_not_use_is_not_served(
                  "--file", str(broken)]) == 2
     assert "branches.viby.zone" in capsys.readouterr().err
     assert central.calendar_of("viby") is None
+
+
+def test_a_configuration_layer_is_saved_from_a_file_or_refused_in_words(
+        tmp_path: Path, central: CentralService, capsys: pytest.CaptureFixture[str]) -> None:
+    layer = tmp_path / "layer.toml"
+    layer.write_text("[session]\nidle_timeout_s = 45\n", encoding="utf-8")
+    code, said = admin(capsys, central, "config", "--level", "branch", "--scope", "viby",
+                       "--file", str(layer), "--author", "viby@aarhus.dk", "--reason", "slower patrons")
+    assert code == 0 and said.startswith("branch viby: revision ")
+    assert admin(capsys, central, "history", "--level", "branch", "--scope", "viby")[1].endswith(
+        '{"session": {"idle_timeout_s": 45}}')
+    layer.write_text("[session]\nidle_timeout_s = -1\n", encoding="utf-8")
+    assert main(["central-admin", "--db", str(central.database), "config", "--level", "branch", "--scope",
+                 "viby", "--file", str(layer), "--author", "x"]) == 2
+    assert "refused" in capsys.readouterr().err and len(central.revisions("branch", "viby")) == 1

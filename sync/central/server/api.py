@@ -107,7 +107,7 @@ def create_app(store: CentralStore) -> FastAPI:
     @app.get("/v1/terminals/{terminal_id}/config")
     async def terminal_config(terminal_id: str, request: Request, caller: Caller = checked) -> Response:
         terminal_of(caller, terminal_id)
-        config = (await _call(store.terminal_config, terminal_id)
+        config = (await _call(store.terminal_config, terminal_id, caller.branch)
                   if validate.IDENTIFIER.fullmatch(terminal_id) else None)
         if config is None:
             return error(404, "not_found", f"no such terminal: {terminal_id}")

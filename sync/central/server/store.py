@@ -29,16 +29,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from sync.central.server import config
 from sync.central.server.tables import (
     access,
     calendars,
+    config_revisions,
     credentials,
     enrolments,
     events,
     heartbeats,
     meta,
     print_jobs,
-    terminals,
 )
 from sync.central.server.validate import LEARNED, REVOKED, USED
 
@@ -269,19 +270,94 @@ class CentralStore:
                                     credentials.c.revoked_at.is_(None))).first()
         return None if row is None else Caller(row.terminal, row.branch)
 
-    # -- terminals and calendars ---------------------------------------------------------------
+    # -- configuration -------------------------------------------------------------------------
 
-    def set_terminal_config(self, terminal_id: str, settings: Mapping[str, Any]) -> None:
+    def add_revision(self, level: str, scope: str, settings: Mapping[str, Any], *, author: str,
+                     reason: str = "") -> int:
+        """Save a new revision of a layer once it is checked (:class:`ConfigRefused` says what is
+        wrong): the layer alone, and what it makes of every terminal it reaches. Its number."""
+        config.check_scope(level, scope)
+        config.check_layer(settings)
+        if not 1 <= len(author) <= 128:
+            raise config.ConfigRefused("author: who made the change (1 to 128 characters)")
         with self._transaction() as db:
-            self._upsert(db, terminals, [{"id": terminal_id, "settings": canonical(settings)}], "id")
+            parent = self._newest(db, level, scope)
+            for terminal, branch in self._reached(db, level, scope):
+                layers = self._layers(db, terminal, branch, replacing=(level, scope, dict(settings)))
+                config.check_terminal(config.effective(layer for _, layer in layers), terminal, branch)
+            saved = db.execute(sa.insert(config_revisions).values(
+                level=level, scope=scope, settings=canonical(settings), author=author, reason=reason,
+                parent=parent[0] if parent else None, created_at=dt.datetime.now(dt.UTC)))
+            assert saved.inserted_primary_key is not None
+            return int(saved.inserted_primary_key[0])
 
-    def terminal_config(self, terminal_id: str) -> dict[str, Any] | None:
+    def revisions(self, level: str, scope: str = "") -> list[dict[str, Any]]:
+        """A layer's revisions, newest first: number, settings, author, reason, parent, created_at."""
         with self._reading() as db:
-            found = db.execute(sa.select(terminals.c.settings).where(terminals.c.id == terminal_id)).scalar()
-        if found is None:
+            rows = db.execute(sa.select(config_revisions).where(config_revisions.c.level == level,
+                                                                config_revisions.c.scope == scope)
+                              .order_by(config_revisions.c.number.desc())).mappings().all()
+        return [{"number": row["number"], "settings": json.loads(row["settings"]), "author": row["author"],
+                 "reason": row["reason"], "parent": row["parent"], "created_at": _iso(row["created_at"])}
+                for row in rows]
+
+    def set_terminal_config(self, terminal_id: str, settings: Mapping[str, Any], *,
+                            author: str = "seed") -> int:
+        """A terminal-level revision (the seed's and the tests' way)."""
+        return self.add_revision("terminal", terminal_id, settings, author=author)
+
+    def terminal_config(self, terminal_id: str, branch: str | None = None) -> dict[str, Any] | None:
+        """The terminal's configuration (its layers merged) and the revision that names it
+        ("d<n>.m<n>.b<n>.t<n>", 0 for a layer without one); None when no layer applies."""
+        with self._reading() as db:
+            branch = branch if branch is not None else self._branch_of(db, terminal_id)
+            layers = self._layers(db, terminal_id, branch)
+        if not any(number for number, _ in layers):
             return None
-        return {"terminal_id": terminal_id, "settings": json.loads(found),
-                "access_list_key": self.access_list_key.hex()}
+        revision = ".".join(f"{level[0]}{number}"
+                            for level, (number, _) in zip(config.LEVELS, layers, strict=True))
+        return {"terminal_id": terminal_id, "settings": config.effective(layer for _, layer in layers),
+                "access_list_key": self.access_list_key.hex(), "revision": revision}
+
+    def _newest(self, db: Connection, level: str, scope: str) -> tuple[int, dict[str, Any]] | None:
+        row = db.execute(sa.select(config_revisions.c.number, config_revisions.c.settings)
+                         .where(config_revisions.c.level == level, config_revisions.c.scope == scope)
+                         .order_by(config_revisions.c.number.desc()).limit(1)).first()
+        return None if row is None else (int(row[0]), json.loads(row[1]))
+
+    def _layers(self, db: Connection, terminal: str, branch: str | None,
+                replacing: tuple[str, str, dict[str, Any]] | None = None) -> list[tuple[int, dict[str, Any]]]:
+        """(number, settings) of each level's newest revision for the terminal; (0, {}) where none."""
+        scopes = {"defaults": "", "municipality": "", "branch": branch, "terminal": terminal}
+        layers = []
+        for level in config.LEVELS:
+            scope = scopes[level]
+            if replacing is not None and (level, scope) == replacing[:2]:
+                layers.append((-1, replacing[2]))
+                continue
+            found = self._newest(db, level, scope) if scope is not None else None
+            layers.append(found or (0, {}))
+        return layers
+
+    def _reached(self, db: Connection, level: str, scope: str) -> list[tuple[str, str]]:
+        """(terminal, branch) of the known terminals a layer reaches; a made-up one where none is
+        known yet, so the layer is still checked as a terminal would run it."""
+        known = {row[0]: row[1]
+                 for row in db.execute(sa.select(credentials.c.terminal, credentials.c.branch))}
+        configured = sa.select(config_revisions.c.scope).where(config_revisions.c.level == "terminal")
+        for row in db.execute(configured.distinct()):
+            known.setdefault(row[0], "")
+        if level == "terminal":
+            return [(scope, known.get(scope) or "unknown-branch")]
+        reached = [(t, b or "unknown-branch") for t, b in known.items() if level != "branch" or b == scope]
+        return reached or [("any-terminal", scope if level == "branch" else "any-branch")]
+
+    @staticmethod
+    def _branch_of(db: Connection, terminal: str) -> str | None:
+        found = db.execute(sa.select(credentials.c.branch).where(credentials.c.terminal == terminal)).scalar()
+        return None if found is None else str(found)
+
+    # -- calendars -----------------------------------------------------------------------------
 
     def set_calendar(self, branch: str, calendar: Mapping[str, Any]) -> None:
         with self._transaction() as db:

@@ -29,10 +29,19 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
-terminals = Table(
-    "terminals", metadata,
-    Column("id", String(64), primary_key=True),
-    Column("settings", Text, nullable=False),
+# Configuration revisions: never changed once written. A terminal's configuration is the newest
+# revision of each layer that applies to it, merged: defaults, municipality, its branch, itself.
+config_revisions = Table(
+    "config_revisions", metadata,
+    Column("number", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("level", String(16), nullable=False),  # defaults, municipality, branch, terminal
+    Column("scope", String(64), nullable=False),  # "" for defaults and municipality; a branch; a terminal
+    Column("settings", Text, nullable=False),  # this layer's part, canonical JSON
+    Column("author", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("parent", BigInteger),  # the revision of the same layer it replaced
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("config_revisions_layer", "level", "scope", "number"),
 )
 
 calendars = Table(

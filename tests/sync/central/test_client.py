@@ -67,7 +67,7 @@ def test_tls_verification_cannot_be_turned_off() -> None:
 
 def test_an_unchanged_config_comes_from_the_cache_without_a_body(central: CentralService,
                                                                 make_client: ClientFactory) -> None:
-    central.set_terminal_config("demo-1", {"heartbeat_interval_s": 60})
+    central.set_terminal_config("demo-1", {"central": {"heartbeat_every_s": 60}})
     cache: dict[str, tuple[str, Any]] = {}
     client = make_client(central, etags=cache)
     first = client.terminal_config("demo-1")

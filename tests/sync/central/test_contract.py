@@ -54,8 +54,8 @@ def event(**changes: Any) -> CentralEvent:
 
 def test_terminal_config(central: CentralService, client: CentralClient, make_client: ClientFactory,
                          raw: requests.Session, contract: Contract) -> None:
-    central.set_terminal_config("demo-1", {"heartbeat_interval_s": 60})
-    assert client.terminal_config("demo-1").settings == {"heartbeat_interval_s": 60}
+    central.set_terminal_config("demo-1", {"central": {"heartbeat_every_s": 60}})
+    assert client.terminal_config("demo-1").settings == {"central": {"heartbeat_every_s": 60}}
     assert client.terminal_config("demo-1").terminal_id == "demo-1"  # 304
     with pytest.raises(CentralRejected) as refused:
         client.terminal_config("demo-2")  # another terminal's

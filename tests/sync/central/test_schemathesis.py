@@ -26,7 +26,7 @@ schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE])
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralService]:
     central = CentralService(Path(tmp_path_factory.mktemp("central")) / "central.db")
     central.enrol(TERMINAL, BRANCH, TOKEN)
-    central.set_terminal_config(TERMINAL, {"heartbeat_interval_s": 60})
+    central.set_terminal_config(TERMINAL, {"central": {"heartbeat_every_s": 60}})
     central.set_calendar(BRANCH, {"zone": "Europe/Copenhagen"})
     central.bulk_load([access_entry(n) for n in range(3)])
     central.add_print_job("1000000001", "Ansøgning.pdf", 2, job_id="pj-1")

@@ -38,7 +38,7 @@ def an_event() -> CentralEvent:
 def test_everything_survives_a_restart_on_the_same_database(make_central: Any,
                                                             make_client: ClientFactory) -> None:
     first = make_central()
-    first.set_terminal_config("demo-1", {"heartbeat_interval_s": 60})
+    first.set_terminal_config("demo-1", {"central": {"heartbeat_every_s": 60}})
     first.bulk_load([access_entry(1), access_entry(2)])
     first.add_print_job("1000000001", "Ansøgning.pdf", 2, job_id="pj-1")
     cache: dict[str, tuple[str, Any]] = {}
@@ -112,7 +112,7 @@ def test_the_demo_seed_has_print_jobs_and_terminals(demo_central: CentralService
         config = client.terminal_config("demo-door")
     assert [(j.job.job_id, j.job.cost, j.state) for j in jobs] == [
         ("pj-1001", 6, "held"), ("pj-1002", 5, "held")]
-    assert config.settings["heartbeat_interval_s"] == 30
+    assert config.settings["central"]["heartbeat_every_s"] == 30
     assert config.access_list_key == demo_central.access_list_key
 
 
@@ -150,7 +150,7 @@ def test_the_command_serves_the_seed_until_sigterm(tmp_path: Path) -> None:
                                    env={**os.environ, "PYTHONPATH": str(REPO)})
             credential = admin.stdout.strip()
             with CentralClient(line.removeprefix("listening on "), credential) as client:
-                assert client.terminal_config("demo-1").settings["outbox_batch_size"] == 200
+                assert client.terminal_config("demo-1").settings["central"]["outbox_batch"] == 200
                 client.send_events("demo-1", [an_event()])
             os.kill(process.pid, signal.SIGTERM)
             assert process.wait(timeout=10) == 0

@@ -25,7 +25,7 @@ def tls_central(make_central: Any, certificate: tuple[Path, Path]) -> CentralSer
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     central: CentralService = make_central(tls_context=context)
-    central.set_terminal_config("demo-1", {"heartbeat_interval_s": 60})
+    central.set_terminal_config("demo-1", {"central": {"heartbeat_every_s": 60}})
     return central
 
 
@@ -40,7 +40,7 @@ def test_the_private_ca_given_as_verify_is_trusted(tls_central: CentralService, 
                                                   certificate: tuple[Path, Path]) -> None:
     cert, _ = certificate
     client = make_client(tls_central, verify=cert)
-    assert client.terminal_config("demo-1").settings == {"heartbeat_interval_s": 60}
+    assert client.terminal_config("demo-1").settings == {"central": {"heartbeat_every_s": 60}}
     assert client.terminal_config("demo-1").terminal_id == "demo-1"
     assert [e.status for e in tls_central.exchanges()] == [200, 304]
 

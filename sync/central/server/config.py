@@ -1,0 +1,84 @@
+"""Terminal configuration in layers: defaults, then the municipality's, the branch's and the
+terminal's own, each a partial settings file (TOML tables as JSON) that overrides the ones before,
+table by table. Before a layer is saved, what it makes of every terminal it reaches is checked with
+the kiosk's own settings model, so a mistake is refused here, in words, not found at a door at night.
+
+What only the terminal itself may say is not set centrally: its id and branch (its enrolment says
+them), its folders, and how it reaches the central service (the intervals and batch size of its
+sync may be set).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from kiosk.settings import Settings
+
+LEVELS = ("defaults", "municipality", "branch", "terminal")
+# Section -> keys only the terminal's own file sets (None: the whole section), and why.
+LOCAL_ONLY: dict[str, tuple[frozenset[str] | None, str]] = {
+    "paths": (None, "its folders"),
+    "terminal": (frozenset({"id", "branch"}), "which terminal it is"),
+    "central": (frozenset({"kind", "url", "token", "ca_file", "seed"}), "how it reaches the central service"),
+}
+SCOPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class ConfigRefused(ValueError):
+    """What is wrong with a configuration layer, for the person who wrote it."""
+
+
+def merge(base: Mapping[str, Any], layer: Mapping[str, Any]) -> dict[str, Any]:
+    """``layer`` over ``base``: tables merged key by key, anything else replaced."""
+    merged = dict(base)
+    for key, value in layer.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def effective(layers: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for layer in layers:
+        result = merge(result, layer)
+    return result
+
+
+def check_scope(level: str, scope: str) -> None:
+    if level not in LEVELS:
+        raise ConfigRefused(f"level: one of {', '.join(LEVELS)}, not {level!r}")
+    if level in ("defaults", "municipality") and scope:
+        raise ConfigRefused(f"{level}: no branch or terminal goes with this level")
+    if level in ("branch", "terminal") and not SCOPE.fullmatch(scope):
+        raise ConfigRefused(f"{level}: name the {level} (letters, digits, '.', '_' or '-')")
+
+
+def check_layer(layer: Any) -> None:
+    """The layer alone: a table, of settings the central service may set."""
+    if not isinstance(layer, Mapping):
+        raise ConfigRefused("the settings must be a table")
+    for section, (keys, what) in LOCAL_ONLY.items():
+        table = layer.get(section)
+        if table is None:
+            continue
+        if keys is None:
+            raise ConfigRefused(f"{section}: only the terminal's own settings file says {what}")
+        local = sorted(keys & set(table)) if isinstance(table, Mapping) else []
+        if local:
+            raise ConfigRefused(f"{section}.{local[0]}: only the terminal's own settings file says {what}")
+
+
+def check_terminal(settings: Mapping[str, Any], terminal: str, branch: str) -> None:
+    """What a terminal would run with (its layers merged): valid for the kiosk's settings model."""
+    candidate = merge(settings, {"terminal": {"id": terminal, "branch": branch}})
+    try:
+        Settings.model_validate(candidate)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors()[:3]]
+        raise ConfigRefused(f"terminal {terminal} ({branch}): " + "; ".join(problems)) from None
