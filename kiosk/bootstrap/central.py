@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from kiosk.bootstrap.check import check_settings
 from kiosk.bootstrap.paths import Locations
+from kiosk.central.config import TerminalConfiguration
 from kiosk.central.learning import AccessLearning
 from kiosk.central.outbox import Outbox
 from kiosk.central.sync import CentralSync
+from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core
 from kiosk.domain.model import AuthResult, Credential, Patron
 from kiosk.domain.ports import AuthObserver, Clock, Devices
 from kiosk.offline.mode import LmsMode
-from kiosk.settings import CentralSettings, Settings
+from kiosk.settings import CentralSettings, Settings, parse_settings
+from kiosk.settings.layers import merge_tables
 from kiosk.store import Journal, Store
 from kiosk.store.keys import read_key
 
@@ -26,8 +31,8 @@ CREDENTIAL_KEY = "central.credential"  # the terminal's credential, in the key f
 
 
 def central_system(settings: Settings, where: Locations, store: Store, journal: Journal, core: Core,
-                   clock: Clock, devices: Devices, mode: LmsMode | None, closers: list[Callable[[], None]]
-                   ) -> CentralSync | None:
+                   clock: Clock, devices: Devices, mode: LmsMode | None, closers: list[Callable[[], None]],
+                   configuration: TerminalConfiguration | None = None) -> CentralSync | None:
     """The outbox and the sync (config, access list, heartbeat) on the ticks; None without one."""
     config = settings.central
     if config.kind == "none":
@@ -58,9 +63,32 @@ def central_system(settings: Settings, where: Locations, store: Store, journal: 
         health=devices.health, outbox_stats=outbox.stats,
         mode=lambda: "online" if mode is None or mode.online else "offline",
         config_every_s=config.config_every_s, access_every_s=config.access_every_s,
-        heartbeat_every_s=config.heartbeat_every_s)
+        heartbeat_every_s=config.heartbeat_every_s, configuration=configuration)
     sync.attach(core, outbox)
     return sync
+
+
+def with_central(settings: Settings, layer: Mapping[str, Any]) -> Settings:
+    """The terminal's settings with the central system's tables laid over them (:class:`ConfigError`
+    when the result is not valid, or not one this terminal can start with)."""
+    merged = merge_tables(settings.model_dump(mode="json", exclude={"source"}), layer)
+    try:
+        result = parse_settings(merged).model_copy(update={"source": settings.source})
+    except ConfigError as exc:
+        raise ConfigError(str(exc).removeprefix("<settings>: ")) from None
+    if (result.terminal.id, result.terminal.branch) != (settings.terminal.id, settings.terminal.branch):
+        raise ConfigError("terminal.id and terminal.branch come from the terminal's own settings file")
+    check_settings(result)
+    return result
+
+
+def central_settings_problem(settings: Settings, layer: Mapping[str, Any]) -> str | None:
+    """What is wrong with ``layer`` over ``settings`` (None: nothing)."""
+    try:
+        with_central(settings, layer)
+    except ConfigError as exc:
+        return str(exc)
+    return None
 
 
 def terminal_credential(config: CentralSettings, store: Store) -> str:

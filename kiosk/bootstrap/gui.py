@@ -7,8 +7,11 @@ starts, and decides nothing.
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import signal
+import sys
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
@@ -16,6 +19,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from hardware.scanner.wedge_source import KeyboardWedgeScanner
 from kiosk.bootstrap.kiosk import Kiosk
+from kiosk.domain.central import RestartWanted
+from kiosk.session.view import Screen
 from ui.bridge import CoreBridge
 from ui.main_window import ActivityFilter, KioskWindow
 from ui.sounds import Sounds
@@ -23,6 +28,7 @@ from ui.sounds import Sounds
 log = logging.getLogger(__name__)
 
 EXIT_CORE_FAILED = 70  # EX_SOFTWARE: the core thread died or hangs; the service manager restarts us
+EXIT_RESTART = 75  # EX_TEMPFAIL: start again (a new configuration): the command starts itself again
 
 
 def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Callable[[Kiosk], QWidget] | None = None) -> int:
@@ -49,6 +55,13 @@ def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Callable[[Kiosk], QWidget
         wedge = WedgeFilter()
         wedge.scanned.connect(scanner.feed)
         app.installEventFilter(wedge)
+    restart = threading.Event()
+
+    def restart_wanted(event: RestartWanted) -> None:
+        log.info("restart wanted when nobody uses the kiosk: %s", event.reason)
+        restart.set()
+
+    kiosk.core.on(RestartWanted, restart_wanted)  # before the core thread runs
     other = beside(kiosk) if beside is not None else None
     kiosk.start()
     if fullscreen and other is None:
@@ -66,11 +79,17 @@ def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Callable[[Kiosk], QWidget
     wake.timeout.connect(lambda: None)  # lets Python run its signal handlers while Qt waits
     wake.start(250)
 
-    def check_core() -> None:
+    def check_failure() -> None:
         why = kiosk.core.failure()
         if why is not None:  # the window would show a kiosk that no longer answers: end, to be restarted
             log.critical("%s: stopping the kiosk (exit status %d)", why, EXIT_CORE_FAILED)
             app.exit(EXIT_CORE_FAILED)
+
+    def check_core() -> None:
+        if restart.is_set() and kiosk.session.view.screen is Screen.START:  # nobody is using it
+            log.info("restarting (exit status %d)", EXIT_RESTART)
+            app.exit(EXIT_RESTART)
+        check_failure()
 
     watch = QTimer()
     watch.timeout.connect(check_core)
@@ -88,3 +107,11 @@ def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Callable[[Kiosk], QWidget
         window.deleteLater()
         if other is not None:
             other.deleteLater()
+
+
+def start_again() -> None:
+    """Replace this process with the same command (after :data:`EXIT_RESTART`): the same process id,
+    so a service manager sees no stop."""
+    log.info("starting again: %s", " ".join(sys.argv))
+    logging.shutdown()
+    os.execv(sys.executable, [sys.executable, "-m", "kiosk.cli", *sys.argv[1:]])

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.bootstrap.central import access_observer, central_system
+from kiosk.bootstrap.central import access_observer, central_settings_problem, central_system, with_central
 from kiosk.bootstrap.check import check_settings, terminal_calendar
 from kiosk.bootstrap.demo import DemoCard, demo_cards, demo_tags
 from kiosk.bootstrap.devices import build_devices, simulators_for
@@ -21,12 +21,15 @@ from kiosk.bootstrap.lms import library_system, receipt_mailer
 from kiosk.bootstrap.log_files import setup_logging
 from kiosk.bootstrap.offline import circulation, lms_mode
 from kiosk.bootstrap.paths import Locations, locations
+from kiosk.central.config import TerminalConfiguration
 from kiosk.circulation.reconcile import Reconciler
 from kiosk.circulation.visit import VisitController
+from kiosk.domain.central import RestartWanted
 from kiosk.domain.clock import SystemClock
+from kiosk.domain.errors import ConfigError, KioskError
 from kiosk.domain.events import Core, Tick, Workers
 from kiosk.domain.inputs import CredentialPresented, DoorChanged, ExitPressed, TagsOnPad
-from kiosk.domain.model import Tag
+from kiosk.domain.model import DeviceState, Tag
 from kiosk.domain.ports import CardReader, Clock, Devices, LibrarySystem
 from kiosk.door.calendar import BranchCalendar
 from kiosk.offline.mode import LmsMode
@@ -59,6 +62,7 @@ class Kiosk:
     demo_titles: dict[str, str] = field(default_factory=dict)
     simulators: Any = None  # hardware.simulated.Simulators behind the "simulated" devices, if any
     closers: list[Callable[[], None]] = field(default_factory=list)
+    configuration: TerminalConfiguration | None = None  # the central system's, when there is one
 
     @property
     def card_reader(self) -> CardReader:
@@ -81,6 +85,32 @@ class Kiosk:
         self.core.start()
         self.session.publish()
         log.info("kiosk started (branch %s)", self.settings.terminal.branch)
+        self.try_configuration()
+
+    def try_configuration(self) -> None:
+        """With a configuration revision on trial: ask the LMS and the devices (on a worker); it is
+        kept if they answer, rolled back (and the kiosk restarts) if not."""
+        configuration = self.configuration
+        if configuration is None or configuration.on_trial is None:
+            return
+        lms, devices = self.lms, self.devices
+
+        def trial() -> str | None:
+            try:
+                lms.status()
+            except KioskError as exc:
+                return f"the LMS did not answer: {exc}"
+            failing = [h for h in devices.health() if h.state is DeviceState.UNAVAILABLE]
+            return f"{failing[0].device}: {failing[0].detail}" if failing else None
+
+        def done(problem: str | None, error: BaseException | None) -> None:
+            if error is None and problem is None:
+                configuration.confirm()
+                return
+            configuration.fail(problem or f"the check failed: {error}")
+            self.core.post(RestartWanted("configuration rolled back"))
+
+        self.core.run_in_worker(trial, done)
 
     def stop(self) -> None:
         self.card_reader.stop()
@@ -127,6 +157,7 @@ def build(
         console=settings.logging.console if log_to_console is None else log_to_console,
     )
     store = open_store(where.database, key_dir=settings.paths.key_dir)
+    settings, configuration = central_configuration(settings, store)
     the_clock: Clock = clock or SystemClock(settings.terminal.zone)
     journal = Journal(store, now=lambda: the_clock.now().astimezone(dt.UTC))  # the one journal
     core = Core(workers)
@@ -147,7 +178,8 @@ def build(
     pad = devices.item_reader if settings.terminal.role is Role.KIOSK else None
     offline = lms_mode(settings, where, journal, core, the_clock, lms) if pad is not None else None
     mode = offline[0] if offline is not None else None
-    sync = central_system(settings, where, store, journal, core, the_clock, devices, mode, closers)
+    sync = central_system(settings, where, store, journal, core, the_clock, devices, mode, closers,
+                          configuration)
     cached = sync.cached_auth if sync is not None else None
     observe = access_observer(settings, sync, journal, core, the_clock)
     terminal, session_settings = settings.terminal, settings.session
@@ -204,4 +236,24 @@ def build(
         if demo else {},
         closers=closers,
         simulators=simulators,
+        configuration=configuration,
     )
+
+
+def central_configuration(settings: Settings, store: Store) -> tuple[Settings, TerminalConfiguration | None]:
+    """The settings to start with: the terminal's file with the central system's configuration
+    over it (a pending revision on trial, else the last good one), and the configuration's state."""
+    if settings.central.kind == "none":
+        return settings, None
+    own = settings
+    configuration = TerminalConfiguration(store, lambda layer: central_settings_problem(own, layer))
+    layer = configuration.for_start()
+    if layer is None:
+        return settings, configuration
+    try:
+        return with_central(own, layer), configuration
+    except ConfigError as exc:
+        configuration.fail(str(exc))
+        log.error("the central configuration does not fit this terminal's settings (%s): starting "
+                  "with the terminal's own", exc)
+        return own, configuration

@@ -29,8 +29,9 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from kiosk.central.config import TerminalConfiguration
 from kiosk.central.outbox import Backoff, Outbox, OutboxStats
-from kiosk.domain.central import AccessEntry, AccessPage, CalendarReceived, TerminalConfig
+from kiosk.domain.central import AccessEntry, AccessPage, CalendarReceived, RestartWanted, TerminalConfig
 from kiosk.domain.errors import CentralRejected, CentralUnavailable, CursorExpired, KioskError, StoreError
 from kiosk.domain.events import Core, Tick
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential, DeviceHealth
@@ -95,11 +96,13 @@ class CentralSync:
                  *, health: Callable[[], Sequence[DeviceHealth]], outbox_stats: Callable[[], OutboxStats],
                  mode: Callable[[], Mode], config_every_s: float = 300.0, access_every_s: float = 60.0,
                  heartbeat_every_s: float = 60.0, page_size: int = 5000,
-                 consent_field: str = DEFAULT_CONSENT_FIELD, rng: random.Random | None = None) -> None:
+                 consent_field: str = DEFAULT_CONSENT_FIELD, rng: random.Random | None = None,
+                 configuration: TerminalConfiguration | None = None) -> None:
         self._central, self._store, self._clock = central, store, clock
         self._terminal, self._branch = terminal_id, branch
         self._health, self._outbox_stats, self._mode = health, outbox_stats, mode
         self._page_size, self._consent_field = page_size, consent_field
+        self._configuration = configuration
         rng = rng or random.Random()
         start = clock.monotonic()
         intervals = {SyncJob.CONFIG: config_every_s, SyncJob.CALENDAR: config_every_s,
@@ -240,6 +243,9 @@ class CentralSync:
         if len(config.access_list_key) < 16:
             raise CentralUnavailable("terminal config: the access-list key is shorter than 16 bytes")
         previous = self._config
+        if self._configuration is not None and config.revision and self._configuration.offer(
+                config.revision, config.settings) and self._core is not None:
+            self._core.post(RestartWanted(f"configuration revision {config.revision}"))
         if previous == config:
             return
         keep_key(self._store, CONFIG_KEY_FILE, config.access_list_key)  # in the key folder, not the database
@@ -324,7 +330,8 @@ class CentralSync:
         devices = [replace(device, device=device.device[:MAX_DEVICE_NAME] or "device",
                            detail=device.detail[:MAX_DETAIL]) for device in self._health()][:MAX_DEVICES]
         self._central.heartbeat(self._terminal, devices, pending=stats.pending,
-                                oldest_age_s=stats.oldest_age_s, mode=self._mode(), at=self._clock.now())
+                                oldest_age_s=stats.oldest_age_s, mode=self._mode(), at=self._clock.now(),
+                                config=self._configuration.report() if self._configuration else None)
 
     # -- the store ---------------------------------------------------------------------------------
     def _open_cache(self, key: bytes) -> AccessCache:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.bootstrap.gui import run_gui
+from kiosk.bootstrap.gui import EXIT_RESTART, run_gui, start_again
 from kiosk.bootstrap.kiosk import build
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, load_settings
 from kiosk.simulate.panel import SimulatorPanel
@@ -17,4 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     kiosk = build(load_settings(DEMO_DOOR_SETTINGS if args.door else DEMO_SETTINGS), profile="demo")
-    return run_gui(kiosk, fullscreen=False, beside=SimulatorPanel.beside)
+    code = run_gui(kiosk, fullscreen=False, beside=SimulatorPanel.beside)
+    if code == EXIT_RESTART:
+        start_again()
+    return code

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.bootstrap.gui import run_gui
+from kiosk.bootstrap.gui import EXIT_RESTART, run_gui, start_again
 from kiosk.bootstrap.kiosk import build
 from kiosk.settings import load_settings
 
@@ -16,4 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    return run_gui(build(settings, profile="run"), fullscreen=settings.terminal.fullscreen)
+    code = run_gui(build(settings, profile="run"), fullscreen=settings.terminal.fullscreen)
+    if code == EXIT_RESTART:
+        start_again()
+    return code

@@ -21,6 +21,13 @@ class CalendarReceived:
 
 
 @dataclass(frozen=True)
+class RestartWanted:
+    """A core event: the kiosk should restart when nobody is using it (a new configuration waits)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class TerminalConfig:
     terminal_id: str
     settings: Mapping[str, Any]  # tables of a settings file, over the terminal's own

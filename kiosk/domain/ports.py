@@ -8,7 +8,7 @@ from worker threads, never from the GUI thread.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Literal, Protocol
@@ -239,7 +239,7 @@ class CentralService(Protocol):
 
     def heartbeat(self, terminal_id: str, devices: Sequence[DeviceHealth], *, pending: int,
                   oldest_age_s: float | None, mode: Literal["online", "offline"],
-                  at: dt.datetime | None = None) -> None: ...
+                  at: dt.datetime | None = None, config: Mapping[str, Any] | None = None) -> None: ...
 
 
 @dataclass

@@ -180,13 +180,20 @@ class CentralClient:
 
     def heartbeat(self, terminal_id: str, devices: Sequence[DeviceHealth], *, pending: int,
                   oldest_age_s: float | None, mode: Literal["online", "offline"],
-                  at: dt.datetime | None = None) -> None:
-        """Tell the central system the terminal is alive, how its devices and its outbox are."""
+                  at: dt.datetime | None = None, config: Mapping[str, Any] | None = None) -> None:
+        """Tell the central system the terminal is alive, how its devices and its outbox are, and
+        (``config``) which configuration revision it runs, waits to apply or refused and why."""
         when = at or dt.datetime.now(dt.UTC)
-        self._request("POST", f"/v1/terminals/{_segment(terminal_id)}/heartbeat", json_body={
+        body: dict[str, Any] = {
             "at": _rfc3339(when), "mode": mode,
             "devices": [{"device": d.device, "state": d.state.value, "detail": d.detail} for d in devices],
-            "outbox": {"pending": pending, "oldest_age_s": oldest_age_s}})
+            "outbox": {"pending": pending, "oldest_age_s": oldest_age_s}}
+        if config is not None:
+            refused = config.get("refused")
+            body["config"] = {"applied": config.get("applied"), "pending": config.get("pending"),
+                              "refused": None if not refused else {
+                                  "revision": refused["revision"], "error": str(refused["error"])[:500]}}
+        self._request("POST", f"/v1/terminals/{_segment(terminal_id)}/heartbeat", json_body=body)
 
     def set_print_job_state(self, job_id: str, state: PrintJobState, terminal_id: str, *,
                             owner: str = "") -> CentralPrintJob:

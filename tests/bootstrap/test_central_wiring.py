@@ -13,6 +13,7 @@ from kiosk.bootstrap.demo import demo_cards, demo_tags, read_seed
 from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose
+from kiosk.domain.central import RestartWanted
 from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.session.service import Message, Screen
 from kiosk.settings import (
@@ -30,6 +31,7 @@ from sync.central.service import CentralService
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import load_data
 from tests.conftest import isolated_settings
+from tests.net import free_port
 
 CENTRAL_SEED = DEMO_SETTINGS.parent / "central.toml"
 ANNA, MADS = 0, 1
@@ -255,5 +257,94 @@ def test_a_calendar_the_kiosk_cannot_use_is_refused_and_the_one_before_stays(
         present(door, ANNA)  # still Wednesday evening, still open
         entry = door.session.view.entry
         assert entry is not None and entry.allowed
+    finally:
+        door.close()
+
+
+# -- configuration revisions ------------------------------------------------------------------------
+
+def restarts_wanted(kiosk: Kiosk) -> list[str]:
+    wanted: list[str] = []
+    kiosk.core.on(RestartWanted, lambda event: wanted.append(event.reason))
+    return wanted
+
+
+def test_a_new_configuration_is_checked_applied_at_the_restart_and_kept_when_the_start_answers(
+        tmp_path: Path, own_central: CentralService, lms: Sip2Emulator) -> None:
+    central = own_central
+    settings = wired(tmp_path, DEMO_DOOR_SETTINGS, central, lms)
+    door, clock = start(settings)
+    try:
+        wanted = restarts_wanted(door)
+        number = central.add_revision("branch", "hovedbiblioteket", {"session": {"idle_timeout_s": 45}},
+                                      author="dokk1@aarhus.dk", reason="longer for the evening")
+        tick(door, clock, 301)  # the next configuration sync
+        own = central.revisions("terminal", "demo-door")[0]["number"]  # the seed's
+        assert wanted == [f"configuration revision d0.m0.b{number}.t{own}"]
+        beat = central.heartbeats()[-1]["config"]
+        assert beat["pending"] is not None and beat["applied"] is None
+    finally:
+        door.close()
+
+    restarted, clock = start(settings)  # what the restart does
+    try:
+        assert restarted.settings.session.idle_timeout_s == 45
+        restarted.try_configuration()  # the LMS and the devices answer
+        restarted.core.drain()
+        tick(restarted, clock, 61)
+        beat = central.heartbeats()[-1]["config"]
+        assert beat["applied"] is not None and beat["pending"] is None and beat["refused"] is None
+    finally:
+        restarted.close()
+
+
+def test_a_configuration_the_terminal_cannot_start_with_is_rolled_back_and_shown_as_such(
+        tmp_path: Path, own_central: CentralService, lms: Sip2Emulator) -> None:
+    central = own_central
+    settings = wired(tmp_path, DEMO_DOOR_SETTINGS, central, lms)
+    door, clock = start(settings)
+    try:
+        central.add_revision("terminal", "demo-door", {"lms": {"sip2": {"port": free_port(), "retries": 0,
+                                                                        "timeout_s": 1.0}}},
+                             author="anne", reason="the new LMS server")  # valid, but nobody answers there
+        tick(door, clock, 301)
+    finally:
+        door.close()
+
+    trial, clock = start(settings)
+    try:
+        wanted = restarts_wanted(trial)
+        trial.try_configuration()
+        trial.core.drain()
+        assert wanted == ["configuration rolled back"]
+        tick(trial, clock, 61)
+        refused = central.heartbeats()[-1]["config"]["refused"]
+        assert refused is not None and refused["error"].startswith("rolled back: the LMS did not answer")
+    finally:
+        trial.close()
+
+    again, _clock = start(settings)  # the restart after the rollback: the terminal's own settings
+    try:
+        assert again.settings.lms.sip2.port == lms.address[1]
+        assert again.configuration is not None and again.configuration.on_trial is None
+    finally:
+        again.close()
+
+
+def test_a_configuration_the_terminal_refuses_is_never_tried(
+        tmp_path: Path, own_central: CentralService, lms: Sip2Emulator) -> None:
+    central = own_central
+    settings = wired(tmp_path, DEMO_DOOR_SETTINGS, central, lms)
+    door, clock = start(settings)
+    try:
+        wanted = restarts_wanted(door)
+        # Valid for the service's check, but this door's calendar file is not where the layer says.
+        central.add_revision("terminal", "demo-door", {"calendar": {"file": "/nowhere/calendar.toml"}},
+                             author="anne")
+        tick(door, clock, 301)
+        tick(door, clock, 61)
+        assert wanted == []
+        refused = central.heartbeats()[-1]["config"]["refused"]
+        assert refused is not None and "calendar" in refused["error"]
     finally:
         door.close()

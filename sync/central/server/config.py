@@ -10,13 +10,14 @@ sync may be set).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import ValidationError
-
-from kiosk.settings import Settings
+from kiosk.domain.errors import ConfigError
+from kiosk.settings import parse_settings
+from kiosk.settings.layers import merge_tables
 
 LEVELS = ("defaults", "municipality", "branch", "terminal")
 # Section -> keys only the terminal's own file sets (None: the whole section), and why.
@@ -32,21 +33,10 @@ class ConfigRefused(ValueError):
     """What is wrong with a configuration layer, for the person who wrote it."""
 
 
-def merge(base: Mapping[str, Any], layer: Mapping[str, Any]) -> dict[str, Any]:
-    """``layer`` over ``base``: tables merged key by key, anything else replaced."""
-    merged = dict(base)
-    for key, value in layer.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def effective(layers: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for layer in layers:
-        result = merge(result, layer)
+        result = merge_tables(result, layer)
     return result
 
 
@@ -76,9 +66,9 @@ def check_layer(layer: Any) -> None:
 
 def check_terminal(settings: Mapping[str, Any], terminal: str, branch: str) -> None:
     """What a terminal would run with (its layers merged): valid for the kiosk's settings model."""
-    candidate = merge(settings, {"terminal": {"id": terminal, "branch": branch}})
+    candidate = merge_tables(settings, {"terminal": {"id": terminal, "branch": branch}})
     try:
-        Settings.model_validate(candidate)
-    except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors()[:3]]
-        raise ConfigRefused(f"terminal {terminal} ({branch}): " + "; ".join(problems)) from None
+        parse_settings(json.loads(json.dumps(candidate)))  # a copy: the parser turns paths into Paths
+    except ConfigError as exc:
+        problem = str(exc).removeprefix("<settings>: ")
+        raise ConfigRefused(f"terminal {terminal} ({branch}): {problem}") from None

@@ -83,6 +83,18 @@ def date(value: Any, where: str) -> None:
 
 
 def heartbeat(value: Any) -> dict[str, Any]:
+    """The heartbeat, checked; its ``config`` (which revision the terminal runs) is optional."""
+    revisions: dict[str, Any] | None = None
+    if isinstance(value, dict) and "config" in value:
+        revisions = obj(value["config"], "config", {"applied", "pending", "refused"})
+        for name in ("applied", "pending"):
+            if revisions[name] is not None:
+                string(revisions[name], f"config.{name}", 1, 64)
+        if revisions["refused"] is not None:
+            refused = obj(revisions["refused"], "config.refused", {"revision", "error"})
+            string(refused["revision"], "config.refused.revision", 1, 64)
+            string(refused["error"], "config.refused.error", 0, 500)
+        value = {key: item for key, item in value.items() if key != "config"}
     beat = obj(value, "body", {"at", "devices", "outbox", "mode"})
     time(beat["at"], "at")
     devices = beat["devices"]
@@ -101,7 +113,7 @@ def heartbeat(value: Any) -> dict[str, Any]:
     if age is not None and (not _is_number(age) or age < 0):
         raise BadRequest("outbox.oldest_age_s: a number >= 0 or null")
     choice(beat["mode"], "mode", ("online", "offline"))
-    return beat
+    return beat if revisions is None else {**beat, "config": revisions}
 
 
 def print_job_change(value: Any) -> dict[str, Any]:
