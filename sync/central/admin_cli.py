@@ -9,6 +9,7 @@ knows, on its database (the service may be running).
 * ``config --level defaults|municipality|branch|terminal [--scope B|T] --file layer.toml --author A
   --reason R``: a new configuration revision of a layer (tables of a settings file), refused in
   words when any terminal it reaches could not run it; ``history --level L [--scope S]`` lists them.
+* ``alarms``: the open alarms; ``ack --alarm N --by NAME``: acknowledge one (its repeats stop).
 * ``calendar --branch B --file calendar.toml``: the branch's opening calendar (the branch's table of
   a calendar file, checked as the kiosks read it); the branch's doors go by it from their next sync,
   without a restart.
@@ -31,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kiosk.domain.errors import ConfigError
 from kiosk.settings.calendar import BranchSettings
 from kiosk.settings.tomlfile import read_toml
+from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.config import LEVELS, ConfigRefused
 from sync.central.server.store import CentralStore
 from sync.central.server.validate import IDENTIFIER
@@ -63,6 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     layer.add_argument("--file", type=Path, required=True, help="the layer: tables of a settings file")
     layer.add_argument("--author", required=True, help="who makes the change")
     layer.add_argument("--reason", default="", help="why")
+    actions.add_parser("alarms", help="the open alarms")
+    ack = actions.add_parser("ack", help="acknowledge an alarm: its repeats stop")
+    ack.add_argument("--alarm", type=int, required=True, help="the alarm's number")
+    ack.add_argument("--by", required=True, help="who acknowledges it")
     calendar = actions.add_parser("calendar", help="a branch's opening calendar, from a calendar file")
     calendar.add_argument("--branch", type=_identifier, required=True,
                           help="the branch (its table in the file)")
@@ -106,6 +112,16 @@ def run(args: argparse.Namespace) -> int:
             for revision in store.revisions(args.level, args.scope):
                 print(f"{revision['number']:>6}  {revision['created_at']}  {revision['author']}: "
                       f"{revision['reason'] or '-'}  {json.dumps(revision['settings'], ensure_ascii=False)}")
+        elif args.action == "alarms":
+            for alarm in AlarmStore(store).open_alarms():
+                level = "URGENT" if alarm.urgent else "notice"
+                print(f"{alarm.number:>6}  {level}  {alarm.branch}/{alarm.terminal}  {alarm.kind}  "
+                      f"x{alarm.count}  last {alarm.last_at:%Y-%m-%d %H:%M} UTC  {alarm.detail}")
+        elif args.action == "ack":
+            if not AlarmStore(store).acknowledge(args.alarm, args.by, dt.datetime.now(dt.UTC)):
+                print(f"central-admin: alarm {args.alarm} is not open", file=sys.stderr)
+                return 1
+            print(f"alarm {args.alarm} acknowledged by {args.by}")
         elif args.action == "calendar":
             store.set_calendar(args.branch, branch)
             print(f"branch {args.branch}: calendar from {args.file} served from now on")

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.domain.errors import ConfigError
 from sync.central.seed import apply_seed, load_seed
+from sync.central.server.alarms import load_alarm_settings
 from sync.central.service import CentralService
 from sync.serving import serve_until_signalled, server_tls
 
@@ -27,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "into a new database only")
     parser.add_argument("--cursor-retention", type=int, help="access-list cursors more than N changes "
                         "behind expire (410)")
+    parser.add_argument("--alarms", type=Path, help="who hears of alarms, and how (TOML: SMTP, SMS "
+                        "gateway, recipients per branch, quiet hours; README, \"Alarms\")")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key): serve HTTPS")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
 
@@ -35,10 +38,11 @@ def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM. 0 on a clean stop, 2 on bad seed data or arguments."""
     try:
         seed = load_seed(args.seed) if args.seed is not None else None
+        alarms = load_alarm_settings(args.alarms) if args.alarms is not None else None
         central = CentralService(args.db, host=args.host, port=args.port,
                                   tls_context=server_tls(args.tls_cert, args.tls_key),
                                   cursor_retention=args.cursor_retention,
-                                  access_list_key=seed.access_list_key if seed else None)
+                                  access_list_key=seed.access_list_key if seed else None, alarms=alarms)
         if seed is not None and central.created:
             apply_seed(seed, central)
     except (ConfigError, ValueError, OSError, ssl.SSLError, SQLAlchemyError) as exc:

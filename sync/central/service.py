@@ -27,7 +27,7 @@ import os
 import ssl
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -35,7 +35,10 @@ from typing import Any
 
 from kiosk.domain.pins import pin_verifier
 from kiosk.domain.privacy import Pseudonymizer
+from sync.central.server.alarm_store import Alarm, AlarmStore
+from sync.central.server.alarms import AlarmEngine, AlarmSettings, Channel
 from sync.central.server.api import create_app
+from sync.central.server.notify import default_channels
 from sync.central.server.serve import Serving
 from sync.central.server.store import CentralStore
 
@@ -77,21 +80,27 @@ class CentralService:
 
     def __init__(self, database: Path | str, *, host: str = "127.0.0.1", port: int = 0,
                  tls_context: ssl.SSLContext | None = None, access_list_key: bytes | None = None,
-                 cursor_retention: int | None = None) -> None:
+                 cursor_retention: int | None = None, alarms: AlarmSettings | None = None,
+                 channels: Sequence[Channel] | None = None, alarm_tick_s: float = 15.0,
+                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.database = database
         self.host = host
         self.delay_s = 0.0
         self._port = port
         self._tls = tls_context
         self._retention = cursor_retention
-        self._store = CentralStore(database, access_list_key=access_list_key)
-        self._app = create_app(self._store)
+        self._store = CentralStore(database, access_list_key=access_list_key, now=now)
+        self._alarms = AlarmEngine(AlarmStore(self._store), alarms or AlarmSettings(),
+                                   channels if channels is not None else default_channels(alarms), now)
+        self._alarm_tick_s = alarm_tick_s
+        self._app = create_app(self._store, self._alarms)
         self._pseudonym = Pseudonymizer(self._store.access_list_key)
         self._lock = threading.Lock()
         self._faults: deque[_Fault] = deque()
         self._exchanges: deque[Exchange] = deque(maxlen=EXCHANGE_LOG)
         self._stopping = threading.Event()
         self._serving: Serving | None = None
+        self._maintenance: threading.Thread | None = None
 
     @property
     def created(self) -> bool:
@@ -104,7 +113,17 @@ class CentralService:
         self._serving = Serving(self._asgi, host=self.host, port=self._port, tls=self._tls,
                                 name="central-service")
         self._serving.start()
+        self._maintenance = threading.Thread(target=self._maintain, name="central-maintenance", daemon=True)
+        self._maintenance.start()
         log.info("central service listening on %s", self.url)
+
+    def _maintain(self) -> None:
+        """Every few seconds: the alarms' sweep and sending."""
+        while not self._stopping.wait(self._alarm_tick_s):
+            try:
+                self._alarms.tick()
+            except Exception:
+                log.exception("the alarms' round failed")
 
     def stop(self) -> None:
         """Stop serving, drop open connections and close the database. The object is done then;
@@ -114,6 +133,8 @@ class CentralService:
         self._stopping.set()
         if self._serving is not None:
             self._serving.stop()
+        if self._maintenance is not None:
+            self._maintenance.join(timeout=10)
         self._store.close()
 
     def __enter__(self) -> CentralService:
@@ -189,6 +210,20 @@ class CentralService:
     def _retain(self) -> None:
         if self._retention is not None:
             self._store.compact(self._retention)
+
+    # -- alarms --------------------------------------------------------------------------------
+
+    def alarms(self) -> list[Alarm]:
+        """Every alarm, open or acknowledged, oldest first."""
+        return AlarmStore(self._store).all_alarms()
+
+    def tick_alarms(self) -> None:
+        """The alarms' round now (the maintenance thread makes one every ``alarm_tick_s``)."""
+        self._alarms.tick()
+
+    def acknowledge(self, number: int, by: str) -> bool:
+        """Stop an alarm's repeats; False if it is not open."""
+        return self._alarms.acknowledge(number, by)
 
     def enrol(self, terminal_id: str, branch: str, credential: str | None = None) -> str:
         """The terminal's credential (its bearer token), made here without an enrolment token (the

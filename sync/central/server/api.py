@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from sync.central.server import validate
+from sync.central.server.alarms import AlarmEngine
 from sync.central.server.store import (
     Caller,
     CentralStore,
@@ -43,9 +44,19 @@ def error(status: int, code: str, message: str, headers: Mapping[str, str] | Non
     return JSONResponse({"error": code, "message": message}, status, headers=headers)
 
 
-def create_app(store: CentralStore) -> FastAPI:
+def create_app(store: CentralStore, alarms: AlarmEngine | None = None) -> FastAPI:
     """The API over ``store``. Every call but the enrolment names its terminal by its credential
-    (``Authorization: Bearer``), and may act only for that terminal and its branch (else 403)."""
+    (``Authorization: Bearer``), and may act only for that terminal and its branch (else 403).
+    ``alarms`` hears of the events and heartbeats stored (a failure there fails no request)."""
+
+    async def tell_alarms(what: str, *args: Any) -> None:
+        if alarms is None:
+            return
+        try:
+            await _call(getattr(alarms, what), *args)
+        except Exception:
+            log.exception("the alarm rules failed")
+
     app = FastAPI(title="Library kiosk central API", openapi_url=None, docs_url=None, redoc_url=None)
 
     async def bearer(request: Request) -> Caller:
@@ -152,6 +163,9 @@ def create_app(store: CentralStore) -> FastAPI:
         except EventConflict as conflict:
             log.warning("terminal %s: event %s sent again with another body", terminal_id, conflict.event_id)
             return error(409, "event_conflict", str(conflict))
+        new = set(accepted)
+        await tell_alarms("on_events", caller.terminal, caller.branch,
+                          [event for event in batch if event["id"] in new])
         return JSONResponse({"accepted": accepted, "duplicates": duplicates})
 
     @app.post("/v1/terminals/{terminal_id}/heartbeat")
@@ -160,6 +174,7 @@ def create_app(store: CentralStore) -> FastAPI:
         terminal_of(caller, terminal_id)
         beat = validate.heartbeat(await _json(request))
         await _call(store.add_heartbeat, terminal_id, beat)
+        await tell_alarms("on_heartbeat", caller.terminal, caller.branch, beat)
         return Response(status_code=204)
 
     @app.post("/v1/print-jobs/{job_id}/state")

@@ -19,8 +19,8 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,7 +142,9 @@ def migrate(engine: Engine) -> None:
 class CentralStore:
     """The service's tables. Values in and out are JSON-shaped (as on the wire). Thread-safe."""
 
-    def __init__(self, where: str | Path, *, access_list_key: bytes | None = None) -> None:
+    def __init__(self, where: str | Path, *, access_list_key: bytes | None = None,
+                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+        self._now = now
         url = database_url(where)
         if url.startswith("sqlite"):
             path = Path(url.removeprefix("sqlite:///"))
@@ -181,6 +183,14 @@ class CentralStore:
             return
         with self._write_lock, self.engine.begin() as db:
             yield db
+
+    def writing(self) -> AbstractContextManager[Connection]:
+        """A write transaction (one writer at a time on SQLite)."""
+        return self._transaction()
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        """A read transaction."""
+        return self._reading()
 
     @contextmanager
     def _reading(self, *, snapshot: bool = False) -> Iterator[Connection]:
@@ -222,13 +232,13 @@ class CentralStore:
         with self._transaction() as db:
             db.execute(sa.insert(enrolments).values(token_hash=_digest(token), terminal=terminal,
                                                     branch=branch,
-                                                    expires_at=dt.datetime.now(dt.UTC) + valid_for))
+                                                    expires_at=self._now() + valid_for))
         return token
 
     def enrol(self, terminal: str, token: str) -> tuple[Caller, str] | None:
         """The terminal's new credential for an unused, unexpired token made for it (any credential it
         had before stops working); None otherwise."""
-        now, key = dt.datetime.now(dt.UTC), _digest(token)
+        now, key = self._now(), _digest(token)
         with self._transaction() as db:
             row = db.execute(sa.select(enrolments.c.terminal, enrolments.c.branch, enrolments.c.expires_at,
                                        enrolments.c.used_at)
@@ -244,7 +254,7 @@ class CentralStore:
         """A credential for ``terminal`` without an enrolment (the built-in demo service, tests);
         ``credential``: this one instead of a new random one."""
         with self._transaction() as db:
-            return self._issue(db, terminal, branch, dt.datetime.now(dt.UTC), credential)
+            return self._issue(db, terminal, branch, self._now(), credential)
 
     def _issue(self, db: Connection, terminal: str, branch: str, now: dt.datetime,
                credential: str | None = None) -> str:
@@ -259,7 +269,7 @@ class CentralStore:
         with self._transaction() as db:
             done = db.execute(sa.update(credentials).where(credentials.c.terminal == terminal,
                                                            credentials.c.revoked_at.is_(None))
-                              .values(revoked_at=dt.datetime.now(dt.UTC)))
+                              .values(revoked_at=self._now()))
         return bool(done.rowcount)
 
     def caller(self, credential: str) -> Caller | None:
@@ -287,7 +297,7 @@ class CentralStore:
                 config.check_terminal(config.effective(layer for _, layer in layers), terminal, branch)
             saved = db.execute(sa.insert(config_revisions).values(
                 level=level, scope=scope, settings=canonical(settings), author=author, reason=reason,
-                parent=parent[0] if parent else None, created_at=dt.datetime.now(dt.UTC)))
+                parent=parent[0] if parent else None, created_at=self._now()))
             assert saved.inserted_primary_key is not None
             return int(saved.inserted_primary_key[0])
 
@@ -372,7 +382,7 @@ class CentralStore:
 
     def upsert_entries(self, entries: Iterable[Mapping[str, Any]]) -> int:
         """Store entries (wire shape, ``deleted`` ignored) as changes; how many."""
-        now = dt.datetime.now(dt.UTC)
+        now = self._now()
         rows = [{"key": e["key"], "pin_verifier": e["pin_verifier"], "category": e["category"],
                  "birth_date": e.get("birth_date"), "blocked": bool(e["blocked"]),
                  "consent": bool(e["consent"]), "expires": e["expires"], "deleted": False,
@@ -445,7 +455,7 @@ class CentralStore:
         """Store the batch at once; (accepted, duplicates). :class:`EventConflict` stores none of it."""
         accepted: list[str] = []
         duplicates: list[str] = []
-        received = dt.datetime.now(dt.UTC)
+        received = self._now()
         with self._transaction() as db:
             for event in batch:
                 body = (terminal, event["kind"], event["at"], canonical(event["payload"]))
@@ -496,7 +506,7 @@ class CentralStore:
     def purge_access(self, unused_for: dt.timedelta, now: dt.datetime | None = None) -> int:
         """Tombstone entries nobody confirmed for ``unused_for``, and those past their ``expires``
         day; how many."""
-        now = now or dt.datetime.now(dt.UTC)
+        now = now or self._now()
         cutoff, today = now - unused_for, now.date().isoformat()
         with self._transaction() as db:
             stale = [key for (key,) in db.execute(
@@ -521,7 +531,7 @@ class CentralStore:
     def add_heartbeat(self, terminal: str, body: Mapping[str, Any]) -> None:
         with self._transaction() as db:
             db.execute(sa.insert(heartbeats).values(terminal=terminal, body=canonical(body),
-                                                    received_at=dt.datetime.now(dt.UTC)))
+                                                    received_at=self._now()))
 
     def heartbeats(self) -> list[dict[str, Any]]:
         with self._reading() as db:

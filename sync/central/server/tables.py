@@ -6,6 +6,8 @@ served, byte for byte, so an ETag computed over it is stable across both databas
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -17,9 +19,31 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
 
 metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A point in time: written in UTC, read back with its zone, on SQLite (which keeps no zone and
+    would store the local clock time of whatever offset it is given) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a time without a zone cannot be stored")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 # name -> value: the access list's change sequence ("seq"), how far it is compacted ("compacted"),
 # and the municipality's key for patron tokens ("access_list_key", hex).
@@ -40,7 +64,7 @@ config_revisions = Table(
     Column("author", String(128), nullable=False),
     Column("reason", Text, nullable=False),
     Column("parent", BigInteger),  # the revision of the same layer it replaced
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("config_revisions_layer", "level", "scope", "number"),
 )
 
@@ -64,9 +88,9 @@ access = Table(
     Column("deleted", Boolean, nullable=False, default=False),
     Column("seq", BigInteger, nullable=False),
     # The last time a terminal confirmed the entry online (or it was loaded): unused ones are purged.
-    Column("used_at", DateTime(timezone=True)),
+    Column("used_at", UtcDateTime()),
     # The time of the online check the entry was learned from, if it was.
-    Column("learned_at", DateTime(timezone=True)),
+    Column("learned_at", UtcDateTime()),
     Index("access_seq", "seq"),
     Index("access_used_at", "used_at"),
 )
@@ -79,7 +103,7 @@ events = Table(
     Column("kind", String(64), nullable=False),
     Column("at", String(40), nullable=False),
     Column("payload", Text, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
 )
 
 heartbeats = Table(
@@ -87,7 +111,7 @@ heartbeats = Table(
     Column("number", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("terminal", String(64), nullable=False),
     Column("body", Text, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
     Index("heartbeats_terminal", "terminal", "number"),
 )
 
@@ -104,7 +128,7 @@ print_jobs = Table(
     Column("price", String(20), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("submitted_at", String(40), nullable=False),
-    Column("submitted_utc", DateTime(timezone=True), nullable=False),  # for ordering across offsets
+    Column("submitted_utc", UtcDateTime(), nullable=False),  # for ordering across offsets
     Column("state", String(16), nullable=False),
     Column("terminal", String(64)),
     Index("print_jobs_owner", "owner"),
@@ -116,8 +140,8 @@ credentials = Table(
     Column("terminal", String(64), primary_key=True),
     Column("branch", String(64), nullable=False),
     Column("secret_hash", String(64), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
 )
 
 # One-time enrolment tokens (SHA-256), each for one terminal of one branch, until it expires.
@@ -126,6 +150,24 @@ enrolments = Table(
     Column("token_hash", String(64), primary_key=True),
     Column("terminal", String(64), nullable=False),
     Column("branch", String(64), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("used_at", DateTime(timezone=True)),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
+)
+
+# Alarms for people: one row per terminal and kind while it is open (not acknowledged).
+alarms = Table(
+    "alarms", metadata,
+    Column("number", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("terminal", String(64), nullable=False),
+    Column("branch", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("urgent", Boolean, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("first_at", UtcDateTime(), nullable=False),
+    Column("last_at", UtcDateTime(), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("notified_at", UtcDateTime()),
+    Column("acknowledged_at", UtcDateTime()),
+    Column("acknowledged_by", String(128)),
+    Index("alarms_open", "terminal", "kind", "acknowledged_at"),
 )
