@@ -5,6 +5,7 @@ SIGTERM. Also ``python -m sync.central.cli``. Terminals enrol with a one-time to
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import ssl
 import sys
@@ -30,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "behind expire (410)")
     parser.add_argument("--alarms", type=Path, help="who hears of alarms, and how (TOML: SMTP, SMS "
                         "gateway, recipients per branch, quiet hours; README, \"Alarms\")")
+    parser.add_argument("--retention-days", type=int, default=90, help="events and heartbeats are kept "
+                        "this long (default 90)")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key): serve HTTPS")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
 
@@ -42,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         central = CentralService(args.db, host=args.host, port=args.port,
                                   tls_context=server_tls(args.tls_cert, args.tls_key),
                                   cursor_retention=args.cursor_retention,
-                                  access_list_key=seed.access_list_key if seed else None, alarms=alarms)
+                                  access_list_key=seed.access_list_key if seed else None, alarms=alarms,
+                                  retention=dt.timedelta(days=args.retention_days))
         if seed is not None and central.created:
             apply_seed(seed, central)
     except (ConfigError, ValueError, OSError, ssl.SSLError, SQLAlchemyError) as exc:

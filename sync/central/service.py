@@ -82,6 +82,7 @@ class CentralService:
                  tls_context: ssl.SSLContext | None = None, access_list_key: bytes | None = None,
                  cursor_retention: int | None = None, alarms: AlarmSettings | None = None,
                  channels: Sequence[Channel] | None = None, alarm_tick_s: float = 15.0,
+                 retention: dt.timedelta = dt.timedelta(days=90),
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.database = database
         self.host = host
@@ -93,6 +94,9 @@ class CentralService:
         self._alarms = AlarmEngine(AlarmStore(self._store), alarms or AlarmSettings(),
                                    channels if channels is not None else default_channels(alarms), now)
         self._alarm_tick_s = alarm_tick_s
+        self._history_retention = retention
+        self._purged_on: dt.date | None = None
+        self._now = now
         self._app = create_app(self._store, self._alarms)
         self._pseudonym = Pseudonymizer(self._store.access_list_key)
         self._lock = threading.Lock()
@@ -118,12 +122,23 @@ class CentralService:
         log.info("central service listening on %s", self.url)
 
     def _maintain(self) -> None:
-        """Every few seconds: the alarms' sweep and sending."""
+        """Every few seconds the alarms' sweep and sending; once a day the purge of old history."""
         while not self._stopping.wait(self._alarm_tick_s):
             try:
                 self._alarms.tick()
+                if self._purged_on != self._now().date():
+                    self.purge_history()
             except Exception:
-                log.exception("the alarms' round failed")
+                log.exception("the maintenance round failed")
+
+    def purge_history(self) -> tuple[int, int]:
+        """Events and heartbeats older than the retention go (each terminal's last heartbeat stays)."""
+        self._purged_on = self._now().date()
+        gone = self._store.purge_history(self._history_retention)
+        if any(gone):
+            log.info("purged %d events and %d heartbeats older than %d days", *gone,
+                     self._history_retention.days)
+        return gone
 
     def stop(self) -> None:
         """Stop serving, drop open connections and close the database. The object is done then;

@@ -520,6 +520,17 @@ class CentralStore:
                            .values(deleted=True, seq=first + index))
         return len(stale)
 
+    def purge_history(self, older_than: dt.timedelta) -> tuple[int, int]:
+        """Delete events and heartbeats received longer ago than ``older_than`` (each terminal's last
+        heartbeat stays: it says when the terminal was last heard of); (events, heartbeats) deleted."""
+        cutoff = self._now() - older_than
+        with self._transaction() as db:
+            latest = sa.select(sa.func.max(heartbeats.c.number)).group_by(heartbeats.c.terminal)
+            gone_events = db.execute(sa.delete(events).where(events.c.received_at < cutoff)).rowcount
+            gone_beats = db.execute(sa.delete(heartbeats).where(heartbeats.c.received_at < cutoff,
+                                                                heartbeats.c.number.not_in(latest))).rowcount
+        return int(gone_events or 0), int(gone_beats or 0)
+
     def events(self) -> list[dict[str, Any]]:
         with self._reading() as db:
             rows = db.execute(sa.select(events.c.id, events.c.terminal, events.c.kind, events.c.at,

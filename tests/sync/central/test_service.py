@@ -172,3 +172,22 @@ def test_the_command_reports_a_bad_seed_and_exits_2(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 2
     assert "central.toml: central.access_list_key: not hex digits" in result.stderr
+
+
+def test_history_past_the_retention_is_purged_but_each_terminals_last_heartbeat_stays(
+        central_database: Path | str, make_client: ClientFactory) -> None:
+    clock = [dt.datetime(2026, 9, 1, 12, 0, tzinfo=dt.UTC)]
+    central = CentralService(central_database, now=lambda: clock[0], retention=dt.timedelta(days=90))
+    central.enrol("demo-1", BRANCH, "the-credential-of-demo-1-for-this-test")
+    central.start()
+    try:
+        client = make_client(central, token="the-credential-of-demo-1-for-this-test")
+        client.send_events("demo-1", [an_event()])
+        client.heartbeat("demo-1", [], pending=0, oldest_age_s=None, mode="online")
+        client.heartbeat("demo-1", [], pending=0, oldest_age_s=None, mode="online")
+        clock[0] += dt.timedelta(days=91)
+        client.send_events("demo-1", [an_event()])
+        assert central.purge_history() == (1, 1)
+        assert len(central.events()) == 1 and len(central.heartbeats()) == 1
+    finally:
+        central.stop()
