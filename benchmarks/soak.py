@@ -22,6 +22,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import argparse
 import gc
+import signal
 import sys
 import tempfile
 import time
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     tune_malloc()  # as library-kiosk does, before any thread starts
+    # Stopped from outside: end through the finally blocks, so the LMS and central processes end too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
