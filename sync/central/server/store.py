@@ -44,6 +44,9 @@ from sync.central.server.tables import (
 from sync.central.server.validate import LEARNED, REVOKED, USED
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# A heartbeat every 30 s from 200 terminals is half a million rows a day: a week of them is enough
+# to see how a terminal has been (events are kept for the retention asked for).
+HEARTBEATS_KEPT = dt.timedelta(days=7)
 ACCESS_FIELDS = ("key", "pin_verifier", "category", "birth_date", "blocked", "consent", "expires", "deleted")
 PRINT_JOB_FIELDS = ("id", "title", "pages", "copies", "color", "duplex", "price", "currency", "submitted_at",
                     "state")
@@ -520,14 +523,16 @@ class CentralStore:
                            .values(deleted=True, seq=first + index))
         return len(stale)
 
-    def purge_history(self, older_than: dt.timedelta) -> tuple[int, int]:
-        """Delete events and heartbeats received longer ago than ``older_than`` (each terminal's last
-        heartbeat stays: it says when the terminal was last heard of); (events, heartbeats) deleted."""
-        cutoff = self._now() - older_than
+    def purge_history(self, older_than: dt.timedelta,
+                      heartbeats_older_than: dt.timedelta = HEARTBEATS_KEPT) -> tuple[int, int]:
+        """Delete events received longer ago than ``older_than`` and heartbeats than
+        ``heartbeats_older_than`` (each terminal's last heartbeat stays: it says when the terminal
+        was last heard of); (events, heartbeats) deleted."""
+        cutoff, beats_cutoff = self._now() - older_than, self._now() - min(older_than, heartbeats_older_than)
         with self._transaction() as db:
             latest = sa.select(sa.func.max(heartbeats.c.number)).group_by(heartbeats.c.terminal)
             gone_events = db.execute(sa.delete(events).where(events.c.received_at < cutoff)).rowcount
-            gone_beats = db.execute(sa.delete(heartbeats).where(heartbeats.c.received_at < cutoff,
+            gone_beats = db.execute(sa.delete(heartbeats).where(heartbeats.c.received_at < beats_cutoff,
                                                                 heartbeats.c.number.not_in(latest))).rowcount
         return int(gone_events or 0), int(gone_beats or 0)
 
