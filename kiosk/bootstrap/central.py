@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -63,7 +64,8 @@ def central_system(settings: Settings, where: Locations, store: Store, journal: 
         health=devices.health, outbox_stats=outbox.stats,
         mode=lambda: "online" if mode is None or mode.online else "offline",
         config_every_s=config.config_every_s, access_every_s=config.access_every_s,
-        heartbeat_every_s=config.heartbeat_every_s, configuration=configuration)
+        heartbeat_every_s=config.heartbeat_every_s, configuration=configuration,
+        disk_free_mb=lambda: shutil.disk_usage(where.data_dir).free / 1e6)
     sync.attach(core, outbox)
     return sync
 

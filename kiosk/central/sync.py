@@ -97,12 +97,14 @@ class CentralSync:
                  mode: Callable[[], Mode], config_every_s: float = 300.0, access_every_s: float = 60.0,
                  heartbeat_every_s: float = 60.0, page_size: int = 5000,
                  consent_field: str = DEFAULT_CONSENT_FIELD, rng: random.Random | None = None,
-                 configuration: TerminalConfiguration | None = None) -> None:
+                 configuration: TerminalConfiguration | None = None,
+                 disk_free_mb: Callable[[], float] | None = None) -> None:
         self._central, self._store, self._clock = central, store, clock
         self._terminal, self._branch = terminal_id, branch
         self._health, self._outbox_stats, self._mode = health, outbox_stats, mode
         self._page_size, self._consent_field = page_size, consent_field
         self._configuration = configuration
+        self._disk_free_mb = disk_free_mb
         rng = rng or random.Random()
         start = clock.monotonic()
         intervals = {SyncJob.CONFIG: config_every_s, SyncJob.CALENDAR: config_every_s,
@@ -331,7 +333,15 @@ class CentralSync:
                            detail=device.detail[:MAX_DETAIL]) for device in self._health()][:MAX_DEVICES]
         self._central.heartbeat(self._terminal, devices, pending=stats.pending,
                                 oldest_age_s=stats.oldest_age_s, mode=self._mode(), at=self._clock.now(),
-                                config=self._configuration.report() if self._configuration else None)
+                                config=self._configuration.report() if self._configuration else None,
+                                disk_free_mb=self._disk_free() if self._disk_free_mb else None)
+
+    def _disk_free(self) -> float | None:
+        assert self._disk_free_mb is not None
+        try:
+            return self._disk_free_mb()
+        except OSError:
+            return None
 
     # -- the store ---------------------------------------------------------------------------------
     def _open_cache(self, key: bytes) -> AccessCache:

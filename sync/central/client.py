@@ -180,9 +180,11 @@ class CentralClient:
 
     def heartbeat(self, terminal_id: str, devices: Sequence[DeviceHealth], *, pending: int,
                   oldest_age_s: float | None, mode: Literal["online", "offline"],
-                  at: dt.datetime | None = None, config: Mapping[str, Any] | None = None) -> None:
+                  at: dt.datetime | None = None, config: Mapping[str, Any] | None = None,
+                  disk_free_mb: float | None = None) -> None:
         """Tell the central system the terminal is alive, how its devices and its outbox are, and
-        (``config``) which configuration revision it runs, waits to apply or refused and why."""
+        (``config``) which configuration revision it runs, waits to apply or refused and why, and how
+        much room its data folder's disk has left."""
         when = at or dt.datetime.now(dt.UTC)
         body: dict[str, Any] = {
             "at": _rfc3339(when), "mode": mode,
@@ -193,6 +195,8 @@ class CentralClient:
             body["config"] = {"applied": config.get("applied"), "pending": config.get("pending"),
                               "refused": None if not refused else {
                                   "revision": refused["revision"], "error": str(refused["error"])[:500]}}
+        if disk_free_mb is not None:
+            body["disk"] = {"free_mb": max(0, int(disk_free_mb))}
         self._request("POST", f"/v1/terminals/{_segment(terminal_id)}/heartbeat", json_body=body)
 
     def set_print_job_state(self, job_id: str, state: PrintJobState, terminal_id: str, *,

@@ -4,7 +4,8 @@ stops the repeats.
 
 Urgent alarms (a door forced or held open, people inside at closing, a terminal silent) are sent at
 once at any hour and again every ``repeat_min`` until someone acknowledges them. The others (a
-device down, a transaction that needs staff, an outbox that does not empty) are sent once, and
+device down, a transaction that needs staff, an outbox that does not empty, a disk filling up) are
+sent once, and
 within quiet hours only when they end. One alarm per terminal and kind stays open until it is
 acknowledged; what happens again meanwhile is counted on it, not sent again. No patron data is in
 a message: the terminal, the branch, what happened and when.
@@ -63,6 +64,7 @@ class Rules(_Section):
     zone: str = "Europe/Copenhagen"
     outbox_pending_max: int = Field(default=1000, ge=1)
     outbox_oldest_max_s: float = Field(default=3600, gt=0)
+    disk_free_min_mb: int = Field(default=500, ge=0)
 
 
 class AlarmSettings(_Section):
@@ -117,6 +119,9 @@ class AlarmEngine:
             if device.get("state") == "unavailable":
                 self._raise(terminal, branch, f"device_{device['device']}"[:64], False,
                             f"{device['device']} unavailable: {device.get('detail', '')}".rstrip(": "), at)
+        free = beat.get("disk", {}).get("free_mb")
+        if free is not None and free < rules.disk_free_min_mb:
+            self._raise(terminal, branch, "disk_low", False, f"{free} MB free on the data disk", at)
         outbox = beat.get("outbox", {})
         oldest = outbox.get("oldest_age_s")
         if outbox.get("pending", 0) > rules.outbox_pending_max or (oldest or 0) > rules.outbox_oldest_max_s:

@@ -85,6 +85,12 @@ def date(value: Any, where: str) -> None:
 def heartbeat(value: Any) -> dict[str, Any]:
     """The heartbeat, checked; its ``config`` (which revision the terminal runs) is optional."""
     revisions: dict[str, Any] | None = None
+    disk: dict[str, Any] | None = None
+    if isinstance(value, dict) and "disk" in value:
+        disk = obj(value["disk"], "disk", {"free_mb"})
+        if not _is_int(disk["free_mb"]) or disk["free_mb"] < 0:
+            raise BadRequest("disk.free_mb: an integer >= 0")
+        value = {key: item for key, item in value.items() if key != "disk"}
     if isinstance(value, dict) and "config" in value:
         revisions = obj(value["config"], "config", {"applied", "pending", "refused"})
         for name in ("applied", "pending"):
@@ -113,7 +119,8 @@ def heartbeat(value: Any) -> dict[str, Any]:
     if age is not None and (not _is_number(age) or age < 0):
         raise BadRequest("outbox.oldest_age_s: a number >= 0 or null")
     choice(beat["mode"], "mode", ("online", "offline"))
-    return beat if revisions is None else {**beat, "config": revisions}
+    extra = {name: part for name, part in (("config", revisions), ("disk", disk)) if part is not None}
+    return {**beat, **extra}
 
 
 def print_job_change(value: Any) -> dict[str, Any]:

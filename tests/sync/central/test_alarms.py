@@ -207,3 +207,12 @@ def test_an_alarms_file_with_a_mistake_is_refused_naming_it(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match=r"alarms\.toml: rules\.quiet_hours"):
         load_alarm_settings(path)
     assert AlarmSettings().recipients == ()
+
+
+def test_a_disk_filling_up_is_a_notice(world: World) -> None:
+    central, client, clock, inbox, _gateway = world
+    clock.at = clock.at.replace(hour=10) + dt.timedelta(days=1)  # daytime: no quiet hours
+    client.heartbeat(TERMINAL, [], pending=0, oldest_age_s=None, mode="online", at=clock.at, disk_free_mb=120)
+    central.tick_alarms()
+    [(to, raw)] = inbox.messages
+    assert to == ["vagt@aarhus.example"] and b"120 MB free on the data disk" in raw
