@@ -134,6 +134,7 @@ class CentralService:
     def purge_history(self) -> tuple[int, int]:
         """Events and heartbeats older than the retention go (each terminal's last heartbeat stays)."""
         self._purged_on = self._now().date()
+        self._store.make_partitions()
         gone = self._store.purge_history(self._history_retention)
         if any(gone):
             log.info("purged %d events and %d heartbeats older than %d days", *gone,

@@ -158,6 +158,7 @@ class CentralStore:
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
         try:
             migrate(self.engine)
+            self.make_partitions()
             with self._transaction() as db:
                 stored = self._meta(db, "access_list_key")
                 if stored is None:
@@ -461,6 +462,8 @@ class CentralStore:
         received = self._now()
         with self._transaction() as db:
             for event in batch:
+                if self.dialect == "postgresql":  # the id's uniqueness is this check's (partitioned table)
+                    db.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:id))"), {"id": event["id"]})
                 body = (terminal, event["kind"], event["at"], canonical(event["payload"]))
                 row = db.execute(sa.select(events.c.terminal, events.c.kind, events.c.at, events.c.payload)
                                  .where(events.c.id == event["id"])).first()
@@ -522,6 +525,18 @@ class CentralStore:
                 db.execute(sa.update(access).where(access.c.key == key)
                            .values(deleted=True, seq=first + index))
         return len(stale)
+
+    def make_partitions(self) -> None:
+        """On PostgreSQL: the events partitions of this month and the next (made ahead, so that no
+        event lands in the default partition)."""
+        if self.dialect != "postgresql":
+            return
+        month = self._now().date().replace(day=1)
+        with self._transaction() as db:
+            for first in (month, (month + dt.timedelta(days=32)).replace(day=1)):
+                following = (first + dt.timedelta(days=32)).replace(day=1)
+                db.execute(sa.text(f"CREATE TABLE IF NOT EXISTS events_{first:%Y_%m} PARTITION OF events "
+                                   f"FOR VALUES FROM ('{first.isoformat()}') TO ('{following.isoformat()}')"))
 
     def purge_history(self, older_than: dt.timedelta,
                       heartbeats_older_than: dt.timedelta = HEARTBEATS_KEPT) -> tuple[int, int]:

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from kiosk.domain.errors import ConfigError
@@ -22,6 +23,7 @@ from kiosk.settings.calendar import BranchSettings
 from sync.central.client import CentralClient, CentralEvent
 from sync.central.seed import apply_seed, load_seed
 from sync.central.service import CentralService
+from tests.postgres import PostgresCluster
 from tests.sync.central.conftest import ClientFactory, access_entry
 
 REPO = Path(__file__).resolve().parents[3]
@@ -191,3 +193,23 @@ def test_history_past_the_retention_is_purged_but_each_terminals_last_heartbeat_
         assert len(central.events()) == 1 and len(central.heartbeats()) == 1
     finally:
         central.stop()
+
+
+def test_on_postgresql_events_land_in_their_months_partition(
+        postgres_cluster: PostgresCluster, make_client: ClientFactory) -> None:
+    url = postgres_cluster.database()
+    central = CentralService(url)
+    central.enrol("demo-1", BRANCH, "the-credential-of-demo-1-for-this-test")
+    central.start()
+    try:
+        client = make_client(central, token="the-credential-of-demo-1-for-this-test")
+        sent = an_event()
+        client.send_events("demo-1", [sent, sent])  # the same id twice: stored once
+        assert client.send_events("demo-1", [sent]).duplicates == (sent.id,)
+    finally:
+        central.stop()
+    month = dt.datetime.now(dt.UTC)
+    with psycopg.connect(url) as conn:
+        kind = conn.execute("SELECT relkind FROM pg_class WHERE relname = 'events'").fetchone()
+        rows = conn.execute("SELECT tableoid::regclass::text FROM events").fetchall()
+    assert kind == ("p",) and rows == [(f"events_{month:%Y_%m}",)]
