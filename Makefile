@@ -1,5 +1,5 @@
 # Set-up and everyday commands. See README.md.
-#   make demo   - install everything and run the kiosk in a window with simulated devices
+#   make demo   - install everything and run a demo branch: the kiosk and the door, simulated devices
 #   make test   - install everything the tests need and run the whole suite
 #   make lint   - ruff, mypy and the import rules (lint-imports)
 
@@ -31,7 +31,7 @@ APT_TEST_PACKAGES := socat vsmartcard-vpcd printer-driver-cups-pdf poppler-utils
 .PHONY: demo test lint screenshots texts bench soak crash fuzz system-deps clean
 
 demo: $(VENV)/.installed
-	$(BIN)/library-kiosk demo
+	$(BIN)/library-kiosk demo --branch
 
 test: $(VENV)/.installed
 	@$(MAKE) --no-print-directory system-deps PACKAGES="$(APT_PACKAGES) $(APT_TEST_PACKAGES)"

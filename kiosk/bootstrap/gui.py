@@ -1,6 +1,7 @@
 """The kiosk with its window: the Qt application, the bridge from the core, the event filters.
 
-``beside`` adds a window next to the kiosk's (the demo's simulator panel); this module builds and
+``beside`` adds a window next to the kiosk's (the demo's simulator panel); :func:`run_windows` shows
+several terminals at once (the demo branch: the kiosk and the entrance door). This module builds and
 starts, and decides nothing.
 """
 
@@ -12,9 +13,10 @@ import shlex
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from hardware.scanner.wedge_source import KeyboardWedgeScanner
@@ -30,13 +32,88 @@ log = logging.getLogger(__name__)
 EXIT_CORE_FAILED = 70  # EX_SOFTWARE: the core thread died or hangs; the service manager restarts us
 EXIT_RESTART = 75  # EX_TEMPFAIL: start again (a new configuration): the command starts itself again
 
+Beside = Callable[[Kiosk], QWidget]
 
-def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Callable[[Kiosk], QWidget] | None = None) -> int:
+
+@dataclass
+class _Terminal:
+    """One terminal on the screen: its window, the bridge to it, what watches it."""
+
+    kiosk: Kiosk
+    window: KioskWindow
+    bridge: CoreBridge
+    other: QWidget | None
+    restart: threading.Event = field(default_factory=threading.Event)
+    filters: list[QObject] = field(default_factory=list)
+
+
+def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Beside | None = None) -> int:
     """Show the kiosk's window (fullscreen, or in a window with ``beside`` next to it) and run
     until the window is closed or the process is told to stop; the kiosk is stopped after."""
-    settings = kiosk.settings
+    return run_windows([(kiosk, beside)], fullscreen=fullscreen)
+
+
+def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bool) -> int:
+    """:func:`run_gui` for several terminals side by side (fullscreen only for one without a
+    window beside it); they are all stopped after."""
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
+    terminals = [_terminal(app, kiosk, beside) for kiosk, beside in kiosks]
+    x = 0
+    for terminal in terminals:
+        terminal.kiosk.start()
+        if fullscreen and terminal.other is None and len(terminals) == 1:
+            terminal.window.showFullScreen()
+            continue
+        terminal.window.resize(720, 1100)
+        terminal.window.move(x, 0)
+        terminal.window.show()
+        x += terminal.window.width() + 20
+        if terminal.other is not None:
+            terminal.other.move(x, 0)
+            terminal.other.show()
+            x += terminal.other.width() + 20
+    # SIGTERM (systemd) and Ctrl+C end the event loop, so that stop() runs: relay off, LMS closed.
+    previous = {number: signal.signal(number, lambda *_: app.quit())
+                for number in (signal.SIGINT, signal.SIGTERM)}
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)  # lets Python run its signal handlers while Qt waits
+    wake.start(250)
+
+    def check() -> None:
+        for terminal in terminals:
+            kiosk = terminal.kiosk
+            if terminal.restart.is_set() and kiosk.session.view.screen is Screen.START:  # nobody uses it
+                log.info("restarting (exit status %d)", EXIT_RESTART)
+                app.exit(EXIT_RESTART)
+            why = kiosk.core.failure()
+            if why is not None:  # the window would show a kiosk that no longer answers: end, to be restarted
+                log.critical("%s: stopping the kiosk (exit status %d)", why, EXIT_CORE_FAILED)
+                app.exit(EXIT_CORE_FAILED)
+
+    watch = QTimer()
+    watch.timeout.connect(check)
+    watch.start(1000)
+    try:
+        return app.exec()
+    finally:
+        wake.stop()
+        watch.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for terminal in terminals:
+            # No core notification may reach a widget while Qt tears the windows down.
+            terminal.bridge.notified.disconnect(terminal.window.show_view)
+            for event_filter in terminal.filters:
+                app.removeEventFilter(event_filter)
+            terminal.kiosk.stop()
+            terminal.window.deleteLater()
+            if terminal.other is not None:
+                terminal.other.deleteLater()
+
+
+def _terminal(app: QApplication, kiosk: Kiosk, beside: Beside | None) -> _Terminal:
+    settings = kiosk.settings
     window = KioskWindow(
         kiosk.session,
         title=settings.terminal.name or settings.terminal.branch,
@@ -46,8 +123,10 @@ def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Callable[[Kiosk], QWidget
     )
     bridge = CoreBridge(kiosk.core)
     bridge.notified.connect(window.show_view)
+    terminal = _Terminal(kiosk, window, bridge, beside(kiosk) if beside is not None else None)
     activity = ActivityFilter(kiosk.session.activity)
     app.installEventFilter(activity)
+    terminal.filters.append(activity)
     scanner = kiosk.devices.barcode_scanner
     if isinstance(scanner, KeyboardWedgeScanner):
         from ui.wedge import WedgeFilter
@@ -55,58 +134,14 @@ def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Callable[[Kiosk], QWidget
         wedge = WedgeFilter()
         wedge.scanned.connect(scanner.feed)
         app.installEventFilter(wedge)
-    restart = threading.Event()
+        terminal.filters.append(wedge)
 
     def restart_wanted(event: RestartWanted) -> None:
         log.info("restart wanted when nobody uses the kiosk: %s", event.reason)
-        restart.set()
+        terminal.restart.set()
 
     kiosk.core.on(RestartWanted, restart_wanted)  # before the core thread runs
-    other = beside(kiosk) if beside is not None else None
-    kiosk.start()
-    if fullscreen and other is None:
-        window.showFullScreen()
-    else:
-        window.resize(720, 1100)
-        window.show()
-    if other is not None:
-        other.move(window.x() + window.width() + 20, window.y())
-        other.show()
-    # SIGTERM (systemd) and Ctrl+C end the event loop, so that stop() runs: relay off, LMS closed.
-    previous = {number: signal.signal(number, lambda *_: app.quit())
-                for number in (signal.SIGINT, signal.SIGTERM)}
-    wake = QTimer()
-    wake.timeout.connect(lambda: None)  # lets Python run its signal handlers while Qt waits
-    wake.start(250)
-
-    def check_failure() -> None:
-        why = kiosk.core.failure()
-        if why is not None:  # the window would show a kiosk that no longer answers: end, to be restarted
-            log.critical("%s: stopping the kiosk (exit status %d)", why, EXIT_CORE_FAILED)
-            app.exit(EXIT_CORE_FAILED)
-
-    def check_core() -> None:
-        if restart.is_set() and kiosk.session.view.screen is Screen.START:  # nobody is using it
-            log.info("restarting (exit status %d)", EXIT_RESTART)
-            app.exit(EXIT_RESTART)
-        check_failure()
-
-    watch = QTimer()
-    watch.timeout.connect(check_core)
-    watch.start(1000)
-    try:
-        return app.exec()
-    finally:
-        # No core notification may reach a widget while Qt tears the windows down.
-        bridge.notified.disconnect(window.show_view)
-        wake.stop()
-        watch.stop()
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        kiosk.stop()
-        window.deleteLater()
-        if other is not None:
-            other.deleteLater()
+    return terminal
 
 
 def start_again() -> None:

@@ -1,23 +1,40 @@
-"""``library-kiosk demo [--door]``: the kiosk (or the entrance panel) in a window, on the demo
-terminal's settings, with the simulator panel beside it standing in for the person at the devices."""
+"""``library-kiosk demo [--door | --branch]``: the kiosk (or the entrance panel) in a window, on the
+demo terminal's settings, with the simulator panel beside it standing in for the person at the
+devices. ``--branch`` (what ``make demo`` runs): the kiosk and the entrance door of one branch side
+by side, sharing the LMS and the municipality's central service, with a box on the panels that
+stops the LMS."""
 
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
-from kiosk.bootstrap.gui import EXIT_RESTART, run_gui, start_again
+from kiosk.bootstrap.gui import EXIT_RESTART, run_gui, run_windows, start_again
 from kiosk.bootstrap.kiosk import build
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, load_settings
 from kiosk.simulate.panel import SimulatorPanel
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--door", action="store_true", help="the entrance panel for unstaffed hours instead")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--door", action="store_true", help="the entrance panel for unstaffed hours instead")
+    which.add_argument("--branch", action="store_true", help="the kiosk and the door of one branch, with "
+                       "the LMS and the central service they share")
 
 
 def run(args: argparse.Namespace) -> int:
-    kiosk = build(load_settings(DEMO_DOOR_SETTINGS if args.door else DEMO_SETTINGS), profile="demo")
-    code = run_gui(kiosk, fullscreen=False, beside=SimulatorPanel.beside)
+    if args.branch:
+        from kiosk.simulate.branch import DemoBranch
+
+        branch = DemoBranch.open()
+        try:
+            beside = partial(SimulatorPanel.beside, lms_down=branch.lms_down)
+            code = run_windows([(branch.kiosk, beside), (branch.door, beside)], fullscreen=False)
+        finally:
+            branch.close()
+    else:
+        kiosk = build(load_settings(DEMO_DOOR_SETTINGS if args.door else DEMO_SETTINGS), profile="demo")
+        code = run_gui(kiosk, fullscreen=False, beside=SimulatorPanel.beside)
     if code == EXIT_RESTART:
         start_again()
     return code

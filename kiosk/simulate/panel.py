@@ -57,8 +57,11 @@ class SimulatorPanel(QWidget):
 
     def __init__(self, card_reader: object, simulators: Simulators, settings: DeviceSettings,
                  cards: tuple[DemoCard, ...], tags: tuple[Tag, ...], *, institution: str,
-                 titles: Mapping[str, str] | None = None, scanner: object = None) -> None:
+                 titles: Mapping[str, str] | None = None, scanner: object = None,
+                 lms_down: Callable[[bool], None] | None = None) -> None:
+        """``lms_down``: a box that stops the LMS (True) and starts it again (the demo branch's)."""
         super().__init__()
+        self._lms_down = lms_down
         self.setWindowTitle("Simulator (demo)")
         self._simulators = simulators
         self._settings = settings
@@ -83,14 +86,14 @@ class SimulatorPanel(QWidget):
         self._timer.start(300)
 
     @classmethod
-    def beside(cls, kiosk: Kiosk) -> SimulatorPanel:
+    def beside(cls, kiosk: Kiosk, lms_down: Callable[[bool], None] | None = None) -> SimulatorPanel:
         """The panel for a kiosk built on the demo's settings (its simulated devices)."""
         if kiosk.simulators is None:
             raise ConfigError("the simulator panel needs simulated devices (config/demo/*.toml)")
         devices = kiosk.devices
         return cls(devices.card_reader, kiosk.simulators, kiosk.settings.devices, kiosk.demo_cards,
                    kiosk.demo_tags, institution=kiosk.institution, titles=kiosk.demo_titles,
-                   scanner=devices.barcode_scanner)
+                   scanner=devices.barcode_scanner, lms_down=lms_down)
 
     # -- cards ------------------------------------------------------------------------------------
     def _card_box(self, cards: tuple[DemoCard, ...]) -> QGroupBox:
@@ -222,6 +225,10 @@ class SimulatorPanel(QWidget):
             check.toggled.connect(lambda off, u=unplug, r=replug: u() if off else r())
             grid.addWidget(check, len(self.unplug_boxes) // 2, len(self.unplug_boxes) % 2)
             self.unplug_boxes[role] = check
+        if self._lms_down is not None:
+            self.lms_down = QCheckBox("Biblioteksystemet svarer ikke / the LMS is down")
+            self.lms_down.toggled.connect(self._lms_down)
+            grid.addWidget(self.lms_down, (len(self.unplug_boxes) + 1) // 2 + 1, 0, 1, 2)
         return box
 
     # -- state shown ------------------------------------------------------------------------------

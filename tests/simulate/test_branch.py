@@ -1,0 +1,68 @@
+"""The demo branch (`make demo`): the kiosk and the door share the LMS and the central service, and
+a patron checked online at the kiosk gets in at the door from the shared list while the LMS is down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.circulation.view import Purpose
+from kiosk.domain.events import InlineWorkers, Tick
+from kiosk.session.service import Screen
+from kiosk.simulate.branch import DemoBranch
+from kiosk.testing.memory import ManualClock, MemoryCardReader
+
+ANNA = 0
+
+
+@pytest.fixture
+def branch(tmp_path: Path) -> Iterator[tuple[DemoBranch, ManualClock]]:
+    clock = ManualClock()
+    demo = DemoBranch.open(tmp_path, clock=lambda: clock, workers=InlineWorkers, log_to_console=False)
+    for terminal in (demo.kiosk, demo.door):
+        terminal.connect_devices()
+    yield demo, clock
+    demo.close()
+
+
+def tick(demo: DemoBranch, clock: ManualClock, seconds: float) -> None:
+    clock.advance(seconds)
+    for terminal in (demo.kiosk, demo.door):
+        terminal.core.post(Tick())
+        terminal.core.drain()
+
+
+def test_anna_logs_in_at_the_kiosk_and_with_the_lms_down_the_door_lets_her_in_from_the_shared_list(
+        branch: tuple[DemoBranch, ManualClock]) -> None:
+    demo, clock = branch
+    tick(demo, clock, 1)  # the first syncs
+    anna = demo.kiosk.demo_cards[ANNA]
+    token = demo.central.patron_token(anna.credential.value)
+    assert demo.central.delete_entry(token)  # not on the list the municipality loaded
+    tick(demo, clock, 61)
+
+    kiosk = demo.kiosk
+    kiosk.session.start_visit(Purpose.ACCOUNT)
+    kiosk.core.drain()
+    reader = kiosk.card_reader
+    assert isinstance(reader, MemoryCardReader)
+    reader.present(anna.credential)
+    kiosk.core.drain()
+    kiosk.session.submit_pin(anna.pin)
+    kiosk.core.drain()
+    assert kiosk.session.view.screen is not Screen.PIN  # the LMS said yes
+    tick(demo, clock, 10)  # the kiosk's outbox sends what it learned
+    assert [e["kind"] for e in demo.central.events()].count("access_learned") == 1
+
+    demo.lms_running(False)
+    tick(demo, clock, 61)  # the door's next access-list delta
+    door_reader = demo.door.card_reader
+    assert isinstance(door_reader, MemoryCardReader)
+    door_reader.present(demo.door.demo_cards[ANNA].credential)
+    demo.door.core.drain()
+    demo.door.session.submit_pin(anna.pin)
+    demo.door.core.drain()
+    entry = demo.door.session.view.entry
+    assert entry is not None and entry.allowed and entry.from_cache
