@@ -16,6 +16,7 @@ from kiosk.central.config import TerminalConfiguration
 from kiosk.central.learning import AccessLearning
 from kiosk.central.outbox import Outbox
 from kiosk.central.sync import CentralSync
+from kiosk.domain.central import ConfigApplied
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core
 from kiosk.domain.model import AuthResult, Credential, Patron
@@ -28,13 +29,21 @@ from kiosk.store.keys import read_key
 
 log = logging.getLogger(__name__)
 
+# What only the terminal's own settings file says (None: the whole section); the central service
+# refuses such layers too.
+LOCAL_ONLY: dict[str, frozenset[str] | None] = {
+    "paths": None, "terminal": frozenset({"id", "branch"}),
+    "central": frozenset({"kind", "url", "token", "ca_file", "seed"})}
 CREDENTIAL_KEY = "central.credential"  # the terminal's credential, in the key folder (library-kiosk enrol)
 
 
 def central_system(settings: Settings, where: Locations, store: Store, journal: Journal, core: Core,
                    clock: Clock, devices: Devices, mode: LmsMode | None, closers: list[Callable[[], None]],
-                   configuration: TerminalConfiguration | None = None) -> CentralSync | None:
-    """The outbox and the sync (config, access list, heartbeat) on the ticks; None without one."""
+                   configuration: TerminalConfiguration | None = None, own: Settings | None = None
+                   ) -> CentralSync | None:
+    """The outbox and the sync (config, access list, heartbeat) on the ticks; None without one.
+    ``own``: the terminal's settings before the central configuration, over which a revision that
+    is in force at once (:class:`ConfigApplied`) is laid."""
     config = settings.central
     if config.kind == "none":
         return None
@@ -67,12 +76,26 @@ def central_system(settings: Settings, where: Locations, store: Store, journal: 
         heartbeat_every_s=config.heartbeat_every_s, configuration=configuration,
         disk_free_mb=lambda: shutil.disk_usage(where.data_dir).free / 1e6)
     sync.attach(core, outbox)
+    if own is not None:
+        core.on(ConfigApplied, lambda event: _take_on(own, event, sync, outbox))
     return sync
+
+
+def _take_on(own: Settings, event: ConfigApplied, sync: CentralSync, outbox: Outbox) -> None:
+    """A revision in force without a restart: the sync's intervals and the outbox's batch."""
+    central = with_central(own, event.settings).central
+    sync.set_intervals(config_every_s=central.config_every_s, access_every_s=central.access_every_s,
+                       heartbeat_every_s=central.heartbeat_every_s)
+    outbox.batch = central.outbox_batch
 
 
 def with_central(settings: Settings, layer: Mapping[str, Any]) -> Settings:
     """The terminal's settings with the central system's tables laid over them (:class:`ConfigError`
     when the result is not valid, or not one this terminal can start with)."""
+    for section, keys in LOCAL_ONLY.items():
+        table = layer.get(section)
+        if isinstance(table, Mapping) and (keys is None or keys & set(table)):
+            raise ConfigError(f"{section}: the central system may not set what this terminal's own file says")
     merged = merge_tables(settings.model_dump(mode="json", exclude={"source"}), layer)
     try:
         result = parse_settings(merged).model_copy(update={"source": settings.source})

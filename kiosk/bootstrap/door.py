@@ -10,8 +10,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kiosk.bootstrap.central import with_central
 from kiosk.bootstrap.check import terminal_calendar
-from kiosk.domain.central import CalendarReceived
+from kiosk.domain.central import CalendarReceived, ConfigApplied
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core
 from kiosk.domain.ports import AuthObserver, Clock, Devices, LibrarySystem
@@ -60,15 +61,23 @@ def branch_calendar(settings: Settings, central: Mapping[str, Any] | None = None
 def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core, clock: Clock,
                   lms: LibrarySystem, devices: Devices, pseudonym: Pseudonymizer,
                   cached: CachedAuth | None = None, observe: AuthObserver | None = None,
-                  central_calendar: Mapping[str, Any] | None = None
+                  central_calendar: Mapping[str, Any] | None = None, own: Settings | None = None
                   ) -> tuple[EntryFactory, Callable[[], Opening], int]:
     """The entrance panel, attached to the core; the session gets the entry controller's factory,
     the opening state to show and how many children a patron may bring in. ``cached`` answers from
     the cached access list when the LMS does not answer in time. ``central_calendar``: the central
     system's calendar for the branch, if it sent one; a new one (:class:`CalendarReceived`) is in
-    force at once."""
+    force at once, and so are new access rules in a configuration revision (:class:`ConfigApplied`,
+    laid over ``own``, the terminal's file)."""
     calendar = branch_calendar(settings, central_calendar)
-    rules = access_rules(settings.access, pseudonym)
+    rules = [access_rules(settings.access, pseudonym)]  # the rules in force; a revision replaces them
+
+    def new_rules(event: ConfigApplied) -> None:
+        if own is not None:
+            rules[0] = access_rules(with_central(own, event.settings).access, pseudonym)
+            log.info("door: the access rules of configuration revision %s are in force", event.revision)
+
+    core.on(ConfigApplied, new_rules)
     entry_log = EntryLog.from_settings(store, clock.now, settings.entry_log)
     terminal_settings = settings.terminal
     speaker = Speaker(core, devices.announcer, terminal_settings.language)
@@ -87,7 +96,8 @@ def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core
         BranchCalendar(BranchSettings.model_validate(event.calendar), language)))
 
     def entry(publish: Callable[[EntryView], None]) -> EntryController:
-        return EntryController(core, lms, clock, rules, terminal.opening_at, supervisor, devices.door_lock,
+        return EntryController(core, lms, clock, lambda: rules[0], terminal.opening_at, supervisor,
+                               devices.door_lock,
                                pseudonym, publish=publish, budget_s=terminal_settings.lms_budget_s,
                                pulse_s=settings.devices.door.pulse_s, cached=cached, observe=observe)
 

@@ -157,6 +157,7 @@ def build(
         console=settings.logging.console if log_to_console is None else log_to_console,
     )
     store = open_store(where.database, key_dir=settings.paths.key_dir)
+    own = settings  # the terminal's file; the central configuration is laid over it
     settings, configuration = central_configuration(settings, store)
     the_clock: Clock = clock or SystemClock(settings.terminal.zone)
     journal = Journal(store, now=lambda: the_clock.now().astimezone(dt.UTC))  # the one journal
@@ -179,7 +180,7 @@ def build(
     offline = lms_mode(settings, where, journal, core, the_clock, lms) if pad is not None else None
     mode = offline[0] if offline is not None else None
     sync = central_system(settings, where, store, journal, core, the_clock, devices, mode, closers,
-                          configuration)
+                          configuration, own)
     cached = sync.cached_auth if sync is not None else None
     observe = access_observer(settings, sync, journal, core, the_clock)
     terminal, session_settings = settings.terminal, settings.session
@@ -191,7 +192,8 @@ def build(
 
         entry, opening_now, max_children = door_terminal(settings, store, journal, core, the_clock, lms,
                                                          devices, pseudonyms, cached, observe,
-                                                         sync.calendar() if sync is not None else None)
+                                                         sync.calendar() if sync is not None else None,
+                                                         own)
         session = SessionService.for_door(core, lms, the_clock, session_settings, entry=entry,
                                           opening_now=opening_now, language=terminal.language,
                                           max_children=max_children,

@@ -9,6 +9,9 @@ not, or the process dies before it could tell, the revision is *bad*: the next s
 last good one again, and the bad one is never tried again. The state is kept in the store, so a
 crash in the middle of a trial is a failed trial.
 
+What changes only sections the kiosk can take on while it runs (:data:`LIVE_SECTIONS`: the access
+rules) is in force at once, without a restart, once it passed the check: :meth:`offer` says so.
+
 The heartbeat reports it all (:meth:`TerminalConfiguration.report`).
 """
 
@@ -20,6 +23,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any
 
 from kiosk.domain.errors import StoreError
@@ -29,6 +33,15 @@ from kiosk.store.db import from_sql_json, sql_time
 log = logging.getLogger(__name__)
 
 STATE_KEY = "central.config.state"
+# What the running kiosk takes on without a restart: the door's access rules, and how often it syncs.
+LIVE_SECTIONS = frozenset({"access", "central"})
+
+
+class Offer(StrEnum):
+    KNOWN = "known"  # in force, waiting, refused or rolled back before: nothing to do
+    REFUSED = "refused"  # failed the check: reported, never tried
+    LIVE = "live"  # in force now (only live sections changed)
+    RESTART = "restart"  # waits for a restart when nobody uses the kiosk
 BAD_KEPT = 20  # revisions remembered as bad
 
 
@@ -90,24 +103,33 @@ class TerminalConfiguration:
 
     # -- from the central sync (a worker) --------------------------------------------------------
 
-    def offer(self, revision: str, settings: Mapping[str, Any]) -> bool:
-        """A revision from the central system; True when it passed the check and waits for a restart."""
+    def offer(self, revision: str, settings: Mapping[str, Any]) -> Offer:
+        """A revision from the central system: known already, refused, in force now, or waiting for
+        a restart."""
         with self._lock:
             state = self._state
             seen = (state["good"], state["pending"], state["refused"])
             known = {entry["revision"] for entry in seen if entry}
             if revision in known or revision in state["bad"]:
-                return False
+                return Offer.KNOWN
             error = self._check(settings)
             if error is not None:
                 log.error("configuration: revision %s refused: %s", revision, error)
                 state["refused"] = {"revision": revision, "error": error}
                 self._save()
-                return False
+                return Offer.REFUSED
+            running = state["good"]["settings"] if state["good"] else {}
+            changed = {name for name in {*running, *settings} if running.get(name) != settings.get(name)}
+            if state["trial"] is None and state["pending"] is None and changed <= LIVE_SECTIONS:
+                state["good"] = {"revision": revision, "settings": dict(settings)}
+                self._save()
+                log.info("configuration: revision %s is in force (%s, without a restart)", revision,
+                         ", ".join(sorted(changed)) or "nothing the kiosk uses changed")
+                return Offer.LIVE
             state["pending"] = {"revision": revision, "settings": dict(settings)}
             self._save()
             log.info("configuration: revision %s passed the check; it applies at the next restart", revision)
-            return True
+            return Offer.RESTART
 
     def report(self) -> dict[str, Any]:
         """For the heartbeat: the revision in force, the one waiting, the last one refused and why."""

@@ -106,6 +106,17 @@ class Outbox:
         self._refused: dict[str, float] = {}  # event id -> monotonic time to try it again
         self._floor = 0  # every row below this seq is sent
 
+    @property
+    def batch(self) -> int:
+        return self._batch
+
+    @batch.setter
+    def batch(self, events: int) -> None:
+        """How many events go in one request (a configuration revision in force)."""
+        if not 1 <= events <= MAX_BATCH:
+            raise ValueError(f"outbox batch: 1 to {MAX_BATCH} events")
+        self._batch = events
+
     # -- the core thread ---------------------------------------------------------------------------
     def due(self) -> bool:
         """Time for a try and none in flight; True claims the run (see the class)."""

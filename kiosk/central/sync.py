@@ -29,9 +29,16 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from kiosk.central.config import TerminalConfiguration
+from kiosk.central.config import Offer, TerminalConfiguration
 from kiosk.central.outbox import Backoff, Outbox, OutboxStats
-from kiosk.domain.central import AccessEntry, AccessPage, CalendarReceived, RestartWanted, TerminalConfig
+from kiosk.domain.central import (
+    AccessEntry,
+    AccessPage,
+    CalendarReceived,
+    ConfigApplied,
+    RestartWanted,
+    TerminalConfig,
+)
 from kiosk.domain.errors import CentralRejected, CentralUnavailable, CursorExpired, KioskError, StoreError
 from kiosk.domain.events import Core, Tick
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential, DeviceHealth
@@ -126,6 +133,18 @@ class CentralSync:
         key = self._live_key or (self._config.access_list_key if self._config else None)
         if key is not None:
             self._live = self._writer = self._open_cache(key)
+
+    def set_intervals(self, *, config_every_s: float, access_every_s: float,
+                      heartbeat_every_s: float) -> None:
+        """New intervals (a configuration revision in force): each job's next run moves with them."""
+        intervals = {SyncJob.CONFIG: config_every_s, SyncJob.CALENDAR: config_every_s,
+                     SyncJob.ACCESS_LIST: access_every_s, SyncJob.HEARTBEAT: heartbeat_every_s}
+        with self._lock:
+            for job, every in intervals.items():
+                timer = self._timers[job]
+                timer.next_at = min(timer.next_at, self._clock.monotonic() + every)
+                timer.every_s = every
+                timer.backoff.cap_s = max(every, timer.backoff.base_s)
 
     # -- what the kiosk reads (any thread) -----------------------------------------------------------
     def config(self) -> TerminalConfig | None:
@@ -245,9 +264,12 @@ class CentralSync:
         if len(config.access_list_key) < 16:
             raise CentralUnavailable("terminal config: the access-list key is shorter than 16 bytes")
         previous = self._config
-        if self._configuration is not None and config.revision and self._configuration.offer(
-                config.revision, config.settings) and self._core is not None:
-            self._core.post(RestartWanted(f"configuration revision {config.revision}"))
+        if self._configuration is not None and config.revision:
+            offer = self._configuration.offer(config.revision, config.settings)
+            if offer is Offer.RESTART and self._core is not None:
+                self._core.post(RestartWanted(f"configuration revision {config.revision}"))
+            elif offer is Offer.LIVE and self._core is not None:
+                self._core.post(ConfigApplied(config.revision, dict(config.settings)))
         if previous == config:
             return
         keep_key(self._store, CONFIG_KEY_FILE, config.access_list_key)  # in the key folder, not the database

@@ -21,6 +21,15 @@ class CalendarReceived:
 
 
 @dataclass(frozen=True)
+class ConfigApplied:
+    """A core event: a configuration revision that changes only what the running kiosk can take on
+    (its tables of a settings file, over the terminal's own) is in force now."""
+
+    revision: str
+    settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class RestartWanted:
     """A core event: the kiosk should restart when nobody is using it (a new configuration waits)."""
 

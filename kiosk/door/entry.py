@@ -50,7 +50,7 @@ class EntryController:
         core: Core,
         lms: LibrarySystem,
         clock: Clock,
-        rules: AccessRules,
+        rules: Callable[[], AccessRules],
         opening: Callable[[dt.datetime], OpeningKind],
         supervisor: DoorSupervisor,
         door_lock: DoorLock | None,
@@ -160,7 +160,7 @@ class EntryController:
     def _decide(self, credential: Credential, auth: AuthResult | None, pin: str | None, language: str,
                 children: int, *, from_cache: bool) -> None:
         self._pending = None
-        decision: AccessDecision = self._rules.decide(
+        decision: AccessDecision = self._rules().decide(
             credential, auth, self._opening(self._clock.now()), self._clock.now(), language,
             pin=pin, from_cache=from_cache)
         token = self._pseudonym(credential.value)

@@ -282,7 +282,7 @@ def test_a_new_configuration_is_checked_applied_at_the_restart_and_kept_when_the
         own = central.revisions("terminal", "demo-door")[0]["number"]  # the seed's
         assert wanted == [f"configuration revision d0.m0.b{number}.t{own}"]
         beat = central.heartbeats()[-1]["config"]
-        assert beat["pending"] is not None and beat["applied"] is None
+        assert beat["pending"] == f"d0.m0.b{number}.t{own}" and beat["applied"] == f"d0.m0.b0.t{own}"
     finally:
         door.close()
 
@@ -346,5 +346,27 @@ def test_a_configuration_the_terminal_refuses_is_never_tried(
         assert wanted == []
         refused = central.heartbeats()[-1]["config"]["refused"]
         assert refused is not None and "calendar" in refused["error"]
+    finally:
+        door.close()
+
+
+def test_new_access_rules_are_in_force_at_once_without_a_restart(
+        tmp_path: Path, own_central: CentralService, lms: Sip2Emulator) -> None:
+    central = own_central
+    door, clock = start(wired(tmp_path, DEMO_DOOR_SETTINGS, central, lms))  # the seed's layer: live too
+    try:
+        wanted = restarts_wanted(door)
+        present(door, ANNA)
+        entry = door.session.view.entry
+        assert entry is not None and entry.allowed
+        tick(door, clock, 30)
+        central.add_revision("branch", "hovedbiblioteket", {"access": {"categories": ["child"]}},
+                             author="dokk1@aarhus.dk", reason="children's evening")
+        tick(door, clock, 301)
+        present(door, ANNA)  # an adult
+        entry = door.session.view.entry
+        assert entry is not None and not entry.allowed and wanted == []
+        tick(door, clock, 61)
+        assert central.heartbeats()[-1]["config"]["pending"] is None
     finally:
         door.close()

@@ -60,9 +60,9 @@ class Door:
         seed = tomllib.loads((CONFIG_DIR / "demo" / "lms.toml").read_text(encoding="utf-8"))
         self.lock = MemoryDoorLock(self.clock.now)
         self.views: list[EntryView] = []
+        rules = access_rules(load_access_settings(CONFIG_DIR / "demo" / "access.toml"), None)
         self.entry = EntryController(
-            self.core, lms or seeded_lms(seed), self.clock,
-            access_rules(load_access_settings(CONFIG_DIR / "demo" / "access.toml"), None),
+            self.core, lms or seeded_lms(seed), self.clock, lambda: rules,
             calendar.opening_at, self.supervisor, self.lock,
             Pseudonymizer(b"k" * 32), publish=self.views.append, budget_s=3.0, pulse_s=5.0, cached=cached)
 

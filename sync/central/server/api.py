@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from sync.central.server import validate
 from sync.central.server.alarms import AlarmEngine
@@ -33,6 +34,7 @@ from sync.central.server.validate import BadRequest
 log = logging.getLogger("sync.central.server")
 
 MAX_BODY = 8 * 1024 * 1024
+CLIENT_GONE = 499
 T = TypeVar("T")
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -92,6 +94,14 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None) -> FastAP
     @app.exception_handler(BadRequest)
     async def bad(_: Request, exc: BadRequest) -> Response:
         return error(400, "bad_request", str(exc))
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, _: ClientDisconnect) -> Response:
+        # The terminal went away in the middle of its request (killed, cable pulled): nothing was
+        # stored and nobody hears the answer; 499 as nginx says it, for the logs.
+        log.info("%s %s: the terminal went away before its request was read", request.method,
+                 request.url.path)
+        return Response(status_code=CLIENT_GONE)
 
     @app.exception_handler(Exception)
     async def failed(request: Request, exc: Exception) -> Response:
