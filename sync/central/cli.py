@@ -33,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "gateway, recipients per branch, quiet hours; README, \"Alarms\")")
     parser.add_argument("--retention-days", type=int, default=90, help="events and heartbeats are kept "
                         "this long (default 90)")
+    parser.add_argument("--access-unused-days", type=int, default=180, help="access-list entries no "
+                        "terminal confirmed for this long are taken off (default 180)")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key): serve HTTPS")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
 
@@ -46,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
                                   tls_context=server_tls(args.tls_cert, args.tls_key),
                                   cursor_retention=args.cursor_retention,
                                   access_list_key=seed.access_list_key if seed else None, alarms=alarms,
-                                  retention=dt.timedelta(days=args.retention_days))
+                                  retention=dt.timedelta(days=args.retention_days),
+                                  access_unused=dt.timedelta(days=args.access_unused_days))
         if seed is not None and central.created:
             apply_seed(seed, central)
     except (ConfigError, ValueError, OSError, ssl.SSLError, SQLAlchemyError) as exc:

@@ -83,6 +83,7 @@ class CentralService:
                  cursor_retention: int | None = None, alarms: AlarmSettings | None = None,
                  channels: Sequence[Channel] | None = None, alarm_tick_s: float = 15.0,
                  retention: dt.timedelta = dt.timedelta(days=90),
+                 access_unused: dt.timedelta = dt.timedelta(days=180),
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.database = database
         self.host = host
@@ -95,6 +96,7 @@ class CentralService:
                                    channels if channels is not None else default_channels(alarms), now)
         self._alarm_tick_s = alarm_tick_s
         self._history_retention = retention
+        self._access_unused = access_unused
         self._purged_on: dt.date | None = None
         self._now = now
         self._app = create_app(self._store, self._alarms)
@@ -132,9 +134,14 @@ class CentralService:
                 log.exception("the maintenance round failed")
 
     def purge_history(self) -> tuple[int, int]:
-        """Events and heartbeats older than the retention go (each terminal's last heartbeat stays)."""
+        """The daily round: events and heartbeats older than the retention go (each terminal's last
+        heartbeat stays), and so do access-list entries nobody used for ``access_unused``."""
         self._purged_on = self._now().date()
         self._store.make_partitions()
+        unused = self.purge_access(self._access_unused)
+        if unused:
+            log.info("took %d access-list entries nobody used for %d days off the list", unused,
+                     self._access_unused.days)
         gone = self._store.purge_history(self._history_retention)
         if any(gone):
             log.info("purged %d events and %d heartbeats older than %d days", *gone,

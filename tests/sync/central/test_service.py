@@ -187,10 +187,15 @@ def test_history_past_the_retention_is_purged_but_each_terminals_last_heartbeat_
         client.send_events("demo-1", [an_event()])
         client.heartbeat("demo-1", [], pending=0, oldest_age_s=None, mode="online")
         client.heartbeat("demo-1", [], pending=0, oldest_age_s=None, mode="online")
+        central.bulk_load([access_entry(1)])  # loaded once, then never confirmed by a terminal
         clock[0] += dt.timedelta(days=91)
         client.send_events("demo-1", [an_event()])
         assert central.purge_history() == (1, 1)
         assert len(central.events()) == 1 and len(central.heartbeats()) == 1
+        assert len(client.access_list(BRANCH).entries) == 1
+        clock[0] += dt.timedelta(days=90)
+        central.purge_history()
+        assert client.access_list(BRANCH).entries == ()
     finally:
         central.stop()
 
