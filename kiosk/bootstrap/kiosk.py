@@ -19,6 +19,7 @@ from kiosk.bootstrap.demo import DemoCard, demo_cards, demo_tags
 from kiosk.bootstrap.devices import build_devices, simulators_for
 from kiosk.bootstrap.lms import library_system, receipt_mailer
 from kiosk.bootstrap.log_files import setup_logging
+from kiosk.bootstrap.memory import MallocTrim
 from kiosk.bootstrap.offline import circulation, lms_mode
 from kiosk.bootstrap.paths import Locations, locations
 from kiosk.central.config import TerminalConfiguration
@@ -172,6 +173,7 @@ def build(
             closer()
         store.close()
         raise
+    core.on(Tick, MallocTrim(the_clock.monotonic).tick)  # a kiosk runs all night
     door_lock = devices.door_lock
     if door_lock is not None:  # the core's heartbeat, to the door's crash watchdog
         core.on(Tick, lambda _tick: door_lock.core_alive())
