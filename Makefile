@@ -24,9 +24,9 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite
 # Only for the tests: serial pty pairs, a virtual PC/SC reader (never install it on a kiosk: it
 # listens on the network), a PDF printer, certificates, tools to read back PDFs and audio, and a
 # PostgreSQL server (the central service's tests start their own cluster; util-linux's setpriv runs
-# it as nobody when the tests run as root).
+# it as nobody when the tests run as root), and Chromium with its driver for the administration web.
 APT_TEST_PACKAGES := socat vsmartcard-vpcd printer-driver-cups-pdf poppler-utils openssl sox \
-	postgresql util-linux
+	postgresql util-linux chromium chromium-driver
 
 .PHONY: demo test lint screenshots texts bench soak crash fuzz system-deps clean
 

@@ -9,6 +9,8 @@ knows, on its database (the service may be running).
 * ``config --level defaults|municipality|branch|terminal [--scope B|T] --file layer.toml --author A
   --reason R``: a new configuration revision of a layer (tables of a settings file), refused in
   words when any terminal it reaches could not run it; ``history --level L [--scope S]`` lists them.
+* ``account --user U --role administrator|technician|staff [--branches B ...]``: a staff account for
+  the administration web (``/admin/``); the password is read from standard input.
 * ``alarms``: the open alarms; ``ack --alarm N --by NAME``: acknowledge one (its repeats stop).
 * ``calendar --branch B --file calendar.toml``: the branch's opening calendar (the branch's table of
   a calendar file, checked as the kiosks read it); the branch's doors go by it from their next sync,
@@ -36,6 +38,7 @@ from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.config import LEVELS, ConfigRefused
 from sync.central.server.store import CentralStore
 from sync.central.server.validate import IDENTIFIER
+from sync.central.server.web.accounts import ROLES, Accounts
 
 
 def _identifier(text: str) -> str:
@@ -65,6 +68,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     layer.add_argument("--file", type=Path, required=True, help="the layer: tables of a settings file")
     layer.add_argument("--author", required=True, help="who makes the change")
     layer.add_argument("--reason", default="", help="why")
+    account = actions.add_parser("account", help="a staff account for the administration web (password "
+                                 "on standard input)")
+    account.add_argument("--user", required=True)
+    account.add_argument("--role", choices=ROLES, required=True)
+    account.add_argument("--branches", nargs="+", default=["*"], help="the branches it sees (default: all)")
     actions.add_parser("alarms", help="the open alarms")
     ack = actions.add_parser("ack", help="acknowledge an alarm: its repeats stop")
     ack.add_argument("--alarm", type=int, required=True, help="the alarm's number")
@@ -112,6 +120,14 @@ def run(args: argparse.Namespace) -> int:
             for revision in store.revisions(args.level, args.scope):
                 print(f"{revision['number']:>6}  {revision['created_at']}  {revision['author']}: "
                       f"{revision['reason'] or '-'}  {json.dumps(revision['settings'], ensure_ascii=False)}")
+        elif args.action == "account":
+            password = sys.stdin.readline().rstrip("\n")
+            try:
+                Accounts(store).set(args.user, password, args.role, tuple(args.branches))
+            except ValueError as exc:
+                print(f"central-admin: {exc}", file=sys.stderr)
+                return 2
+            print(f"account {args.user} ({args.role}, branches {', '.join(args.branches)}) saved")
         elif args.action == "alarms":
             for alarm in AlarmStore(store).open_alarms():
                 level = "URGENT" if alarm.urgent else "notice"

@@ -99,7 +99,7 @@ class CentralService:
         self._access_unused = access_unused
         self._purged_on: dt.date | None = None
         self._now = now
-        self._app = create_app(self._store, self._alarms)
+        self._app = create_app(self._store, self._alarms, admin_web=True)
         self._pseudonym = Pseudonymizer(self._store.access_list_key)
         self._lock = threading.Lock()
         self._faults: deque[_Fault] = deque()
@@ -247,6 +247,13 @@ class CentralService:
     def acknowledge(self, number: int, by: str) -> bool:
         """Stop an alarm's repeats; False if it is not open."""
         return self._alarms.acknowledge(number, by)
+
+    def add_account(self, username: str, password: str, role: str = "administrator",
+                    branches: tuple[str, ...] = ("*",)) -> None:
+        """A staff account for the administration web (``/admin/``)."""
+        from sync.central.server.web.accounts import Accounts
+
+        Accounts(self._store).set(username, password, role, branches)
 
     def enrol(self, terminal_id: str, branch: str, credential: str | None = None) -> str:
         """The terminal's credential (its bearer token), made here without an enrolment token (the

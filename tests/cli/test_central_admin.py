@@ -4,6 +4,7 @@ revocation ends it; a branch's calendar is served from a calendar file, checked 
 
 from __future__ import annotations
 
+import io
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,3 +105,15 @@ def test_a_configuration_layer_is_saved_from_a_file_or_refused_in_words(
     assert main(["central-admin", "--db", str(central.database), "config", "--level", "branch", "--scope",
                  "viby", "--file", str(layer), "--author", "x"]) == 2
     assert "refused" in capsys.readouterr().err and len(central.revisions("branch", "viby")) == 1
+
+
+def test_a_staff_account_is_made_with_the_password_from_standard_input(
+        central: CentralService, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    code, said = admin(capsys, central, "account", "--user", "vibeke", "--role", "staff",
+                       "--branches", "viby")
+    assert code == 0 and said == "account vibeke (staff, branches viby) saved"
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["central-admin", "--db", str(central.database), "account", "--user", "x", "--role",
+                 "staff"]) == 2
+    assert "at least 10 characters" in capsys.readouterr().err

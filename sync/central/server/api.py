@@ -46,7 +46,7 @@ def error(status: int, code: str, message: str, headers: Mapping[str, str] | Non
     return JSONResponse({"error": code, "message": message}, status, headers=headers)
 
 
-def create_app(store: CentralStore, alarms: AlarmEngine | None = None) -> FastAPI:
+def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_web: bool = False) -> FastAPI:
     """The API over ``store``. Every call but the enrolment names its terminal by its credential
     (``Authorization: Bearer``), and may act only for that terminal and its branch (else 403).
     ``alarms`` hears of the events and heartbeats stored (a failure there fails no request)."""
@@ -60,6 +60,10 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None) -> FastAP
             log.exception("the alarm rules failed")
 
     app = FastAPI(title="Library kiosk central API", openapi_url=None, docs_url=None, redoc_url=None)
+    if admin_web and alarms is not None:
+        from sync.central.server.web.app import add_admin_web
+
+        add_admin_web(app, store, alarms, store.secret("admin_session"))
 
     async def bearer(request: Request) -> Caller:
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")

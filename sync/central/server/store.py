@@ -179,6 +179,15 @@ class CentralStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def secret(self, name: str) -> str:
+        """A secret of the service (hex), made the first time it is asked for and kept."""
+        with self._transaction() as db:
+            found = self._meta(db, f"secret.{name}", lock=True)
+            if found is None:
+                found = secrets.token_hex(32)
+                self._set_meta(db, f"secret.{name}", found)
+        return found
+
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
         if self._write_lock is None:

@@ -171,3 +171,14 @@ alarms = Table(
     Column("acknowledged_by", String(128)),
     Index("alarms_open", "terminal", "kind", "acknowledged_at"),
 )
+
+# Staff accounts of the administration web (local ones; argon2 hashes).
+accounts = Table(
+    "accounts", metadata,
+    Column("username", String(128), primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),  # administrator, technician, staff
+    Column("branches", Text, nullable=False),  # JSON list of branches; ["*"]: every branch
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("disabled", Boolean, nullable=False),
+)

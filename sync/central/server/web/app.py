@@ -1,0 +1,169 @@
+"""The administration web's pages: log in, the fleet of terminals, the open alarms (acknowledge).
+
+Server-rendered (Jinja2), Danish or English (``?lang=``, remembered in the session), usable on a
+tablet. A session cookie (signed, HTTP-only, SameSite=Lax) carries the user name; every form carries
+the session's CSRF token. A staff member sees the branches of their account only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
+
+from sync.central.server.alarm_store import AlarmStore
+from sync.central.server.alarms import AlarmEngine
+from sync.central.server.store import CentralStore
+from sync.central.server.tables import credentials, heartbeats
+from sync.central.server.web.accounts import Account, Accounts
+from sync.central.server.web.texts import LANGUAGES, translate
+
+log = logging.getLogger("sync.central.web")
+
+ZONE = ZoneInfo("Europe/Copenhagen")
+_templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+                         autoescape=select_autoescape(["html"]))
+
+
+def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, session_key: str) -> None:
+    """The pages under ``/admin/`` on the service's application."""
+    app.add_middleware(SessionMiddleware, secret_key=session_key, session_cookie="admin_session",
+                       same_site="lax", https_only=False, max_age=12 * 3600)
+    accounts = Accounts(store)
+
+    def language(request: Request) -> str:
+        asked = request.query_params.get("lang")
+        if asked in LANGUAGES:
+            request.session["lang"] = asked
+        return str(request.session.get("lang", "da"))
+
+    def csrf(request: Request) -> str:
+        token = request.session.get("csrf")
+        if not token:
+            token = request.session["csrf"] = secrets.token_urlsafe(24)
+        return str(token)
+
+    async def form(request: Request) -> dict[str, str]:
+        fields = parse_qs((await request.body()).decode("utf-8", "replace"))
+        values = {name: values[0] for name, values in fields.items()}
+        if not secrets.compare_digest(values.get("csrf", ""), csrf(request)):
+            raise PermissionError("the form is not from this session")
+        return values
+
+    async def user(request: Request) -> Account | None:
+        name = request.session.get("user")
+        return None if not name else await run_in_threadpool(accounts.get, str(name))
+
+    def page(request: Request, template: str, account: Account | None, **values: Any) -> HTMLResponse:
+        lang = language(request)
+        html = _templates.get_template(template).render(
+            lang=lang, languages=LANGUAGES, account=account, csrf=csrf(request),
+            t=lambda key, **more: translate(key, lang, **more), **values)
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+    def to_login(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"/admin/login?lang={language(request)}", status_code=303)
+
+    @app.get("/admin/login", include_in_schema=False)
+    async def login_page(request: Request) -> Response:
+        return page(request, "login.html", None, failed=False)
+
+    @app.post("/admin/login", include_in_schema=False)
+    async def login(request: Request) -> Response:
+        try:
+            values = await form(request)
+        except PermissionError:
+            return page(request, "login.html", None, failed=True)
+        account = await run_in_threadpool(accounts.login, values.get("username", ""),
+                                          values.get("password", ""))
+        if account is None:
+            log.warning("admin web: a failed login for %r", values.get("username", "")[:64])
+            return page(request, "login.html", None, failed=True)
+        request.session.update(user=account.username, csrf=secrets.token_urlsafe(24))
+        log.info("admin web: %s logged in", account.username)
+        return RedirectResponse(f"/admin/?lang={language(request)}", status_code=303)
+
+    @app.post("/admin/logout", include_in_schema=False)
+    async def logout(request: Request) -> Response:
+        lang = language(request)
+        request.session.clear()
+        return RedirectResponse(f"/admin/login?lang={lang}", status_code=303)
+
+    @app.get("/admin/", include_in_schema=False)
+    async def fleet(request: Request) -> Response:
+        account = await user(request)
+        if account is None:
+            return to_login(request)
+        rows = await run_in_threadpool(_fleet, store, account)
+        return page(request, "fleet.html", account, terminals=rows)
+
+    @app.get("/admin/alarms", include_in_schema=False)
+    async def alarm_list(request: Request) -> Response:
+        account = await user(request)
+        if account is None:
+            return to_login(request)
+        open_alarms = await run_in_threadpool(AlarmStore(store).open_alarms)
+        shown = [{"number": a.number, "urgent": a.urgent, "detail": a.detail, "branch": a.branch,
+                  "terminal": a.terminal, "count": a.count, "when": _local(a.last_at)}
+                 for a in open_alarms if account.sees(a.branch)]
+        return page(request, "alarms.html", account, alarms=shown, done=request.query_params.get("done"))
+
+    @app.post("/admin/alarms/{number}/ack", include_in_schema=False)
+    async def acknowledge(number: int, request: Request) -> Response:
+        account = await user(request)
+        if account is None:
+            return to_login(request)
+        try:
+            await form(request)
+        except PermissionError:
+            return Response("the form is not from this session", status_code=403)
+        visible = {a.number for a in await run_in_threadpool(AlarmStore(store).open_alarms)
+                   if account.sees(a.branch)}
+        if number in visible and await run_in_threadpool(alarms.acknowledge, number, account.username):
+            log.info("admin web: alarm %d acknowledged by %s", number, account.username)
+        return RedirectResponse(f"/admin/alarms?lang={language(request)}&done={number}", status_code=303)
+
+
+def _local(at: dt.datetime) -> str:
+    return at.astimezone(ZONE).strftime("%d.%m.%Y %H.%M")
+
+
+def _fleet(store: CentralStore, account: Account) -> list[dict[str, Any]]:
+    """Each enrolled terminal the account sees, with what its last heartbeat said."""
+    with store.reading() as db:
+        known = db.execute(sa.select(credentials.c.terminal, credentials.c.branch)
+                           .where(credentials.c.revoked_at.is_(None)).order_by(credentials.c.branch,
+                                                                                credentials.c.terminal)).all()
+        latest = sa.select(sa.func.max(heartbeats.c.number)).group_by(heartbeats.c.terminal)
+        beats = {row.terminal: (json.loads(row.body), row.received_at) for row in db.execute(
+            sa.select(heartbeats.c.terminal, heartbeats.c.body, heartbeats.c.received_at)
+            .where(heartbeats.c.number.in_(latest)))}
+    rows = []
+    for terminal, branch in known:
+        if not account.sees(branch):
+            continue
+        beat, received = beats.get(terminal, ({}, None))
+        config = beat.get("config") or {}
+        refused = config.get("refused") or {}
+        rows.append({
+            "terminal": terminal, "branch": branch, "heard": _local(received) if received else None,
+            "mode": beat.get("mode"),
+            "devices_down": [f"{d['device']}: {d.get('detail') or d['state']}"
+                             for d in beat.get("devices", ()) if d.get("state") != "ok"],
+            "free_mb": (beat.get("disk") or {}).get("free_mb"),
+            "applied": config.get("applied"), "pending": config.get("pending"),
+            "pending_events": (beat.get("outbox") or {}).get("pending"),
+            "problem": f"{refused.get('revision')}: {refused.get('error')}" if refused else None})
+    return rows

@@ -1,0 +1,43 @@
+"""The administration web's words, in Danish and English."""
+
+from __future__ import annotations
+
+LANGUAGES = ("da", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "title": {"da": "Selvbetjening – administration", "en": "Self-service – administration"},
+    "login": {"da": "Log ind", "en": "Log in"},
+    "logout": {"da": "Log ud", "en": "Log out"},
+    "username": {"da": "Brugernavn", "en": "User name"},
+    "password": {"da": "Adgangskode", "en": "Password"},
+    "login_failed": {"da": "Forkert brugernavn eller adgangskode.", "en": "Wrong user name or password."},
+    "fleet": {"da": "Terminaler", "en": "Terminals"},
+    "alarms": {"da": "Alarmer", "en": "Alarms"},
+    "terminal": {"da": "Terminal", "en": "Terminal"},
+    "branch": {"da": "Filial", "en": "Branch"},
+    "last_heard": {"da": "Sidst hørt", "en": "Last heard"},
+    "never": {"da": "aldrig", "en": "never"},
+    "mode": {"da": "Biblioteks-system", "en": "LMS"},
+    "online": {"da": "forbundet", "en": "online"},
+    "offline": {"da": "offline", "en": "offline"},
+    "devices": {"da": "Enheder", "en": "Devices"},
+    "all_ok": {"da": "alle i orden", "en": "all fine"},
+    "revision": {"da": "Konfiguration", "en": "Configuration"},
+    "outbox": {"da": "Venter på at blive sendt", "en": "Waiting to be sent"},
+    "problem": {"da": "Seneste fejl", "en": "Last error"},
+    "no_terminals": {"da": "Ingen terminaler er tilmeldt endnu.", "en": "No terminal is enrolled yet."},
+    "no_alarms": {"da": "Ingen åbne alarmer.", "en": "No open alarms."},
+    "what": {"da": "Hvad", "en": "What"},
+    "when": {"da": "Hvornår", "en": "When"},
+    "times": {"da": "Gange", "en": "Times"},
+    "urgent": {"da": "akut", "en": "urgent"},
+    "notice": {"da": "besked", "en": "notice"},
+    "acknowledge": {"da": "Kvittér", "en": "Acknowledge"},
+    "acknowledged": {"da": "Alarm {number} er kvitteret.", "en": "Alarm {number} acknowledged."},
+    "free_mb": {"da": "MB fri", "en": "MB free"},
+}
+
+
+def translate(key: str, language: str, **values: object) -> str:
+    text = TEXTS[key].get(language) or TEXTS[key]["en"]
+    return text.format(**values) if values else text

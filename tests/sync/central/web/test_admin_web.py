@@ -1,0 +1,109 @@
+"""The administration web in a real browser (Debian's Chromium, headless, driven by Selenium): log
+in, see the fleet as the terminals' heartbeats describe it, acknowledge an alarm; in Danish and
+English. Screenshots of the pages go to the test's folder (and are looked at when they change)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from kiosk.domain.central import CentralEvent
+from kiosk.domain.model import DeviceHealth, DeviceState
+from sync.central.client import CentralClient
+from sync.central.service import CentralService
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[tuple[CentralService, str]]:
+    service = CentralService(tmp_path / "central.db")
+    credential = service.enrol("kiosk-7", "viby")
+    service.enrol("door-3", "tilst")
+    service.add_account("anne", PASSWORD, "administrator")
+    service.add_account("vibeke", PASSWORD, "staff", ("viby",))
+    service.start()
+    yield service, credential
+    service.stop()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        pytest.fail("Debian's chromium and chromium-driver are needed (make test installs them)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1024,768", f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(flag)
+    chrome = webdriver.Chrome(service=Service(driver), options=options)
+    yield chrome
+    chrome.quit()
+
+
+def log_in(browser: webdriver.Chrome, url: str, user: str, password: str) -> None:
+    browser.find_element(By.ID, "username").send_keys(user)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+def test_staff_log_in_see_the_fleet_and_acknowledge_an_alarm(
+        central: tuple[CentralService, str], browser: webdriver.Chrome, tmp_path: Path) -> None:
+    service, credential = central
+    with CentralClient(service.url, credential) as terminal:
+        printer = DeviceHealth("receipt_printer", DeviceState.UNAVAILABLE, "paper out")
+        terminal.heartbeat("kiosk-7", [printer], pending=3, oldest_age_s=12.0, mode="offline",
+                           disk_free_mb=4200)
+        forced = {"alarm": "forced_open", "detail": "no entry granted"}
+        now = dt.datetime.now(dt.UTC)
+        terminal.send_events("kiosk-7", [CentralEvent(str(uuid.uuid4()), "alarm", now, forced)])
+
+    browser.get(f"{service.url}/admin/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Log ind"  # Danish first
+    browser.find_element(By.LINK_TEXT, "EN").click()
+    log_in(browser, service.url, "anne", "not the password")
+    assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text == "Wrong user name or password."
+    log_in(browser, service.url, "anne", PASSWORD)
+
+    row = browser.find_element(By.ID, "terminal-kiosk-7").text
+    assert "viby" in row and "offline" in row and "receipt_printer: paper out" in row
+    assert "4200 MB free" in row
+    assert "never" in browser.find_element(By.ID, "terminal-door-3").text
+    browser.save_screenshot(str(tmp_path / "fleet-en.png"))
+
+    browser.find_element(By.LINK_TEXT, "Alarms").click()
+    [door] = [a for a in service.alarms() if a.kind == "door_forced_open"]
+    row = f"alarm-{door.number}"
+    assert "urgent: door forced open: no entry granted" in browser.find_element(By.ID, row).text
+    browser.save_screenshot(str(tmp_path / "alarms-en.png"))
+    browser.find_element(By.CSS_SELECTOR, f"#{row} button").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == f"Alarm {door.number} acknowledged."
+    assert browser.find_elements(By.ID, row) == []
+    assert [(a.kind, a.acknowledged_by) for a in service.alarms()] == [
+        ("device_receipt_printer", None), ("door_forced_open", "anne")]
+
+    browser.find_element(By.LINK_TEXT, "DA").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Alarmer"
+    browser.save_screenshot(str(tmp_path / "alarms-da.png"))
+
+
+def test_a_staff_member_sees_only_their_branch_and_a_logged_out_browser_sees_nothing(
+        central: tuple[CentralService, str], browser: webdriver.Chrome) -> None:
+    service, _credential = central
+    browser.get(f"{service.url}/admin/login?lang=en")
+    log_in(browser, service.url, "vibeke", PASSWORD)
+    table = browser.find_element(By.TAG_NAME, "table").text
+    assert "kiosk-7" in table and "door-3" not in table
+    browser.find_element(By.CSS_SELECTOR, "header button").click()  # log out
+    browser.get(f"{service.url}/admin/alarms")
+    assert browser.find_element(By.TAG_NAME, "h1").text in ("Log in", "Log ind")
