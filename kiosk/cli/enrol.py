@@ -6,6 +6,7 @@ credential of that name) and used for every call after. Enrolling again replaces
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -27,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from sync.central.client import CentralClient
 
     settings = load_settings(args.config)
+    logging.getLogger("sync.central.client").setLevel(logging.ERROR)  # this command says it itself
     central, terminal = settings.central, settings.terminal
     if central.kind != "http":
         print(f'enrol: [central] kind is "{central.kind}"; enrolment is for kind "http" (the service\'s url)',

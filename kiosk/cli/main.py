@@ -36,8 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tag": ("hardware.rfid.tag_cli", "decode or encode library RFID tag data (ISO 28560)"),
     "lms-emulator": ("sync.lms_emulator", "run the LMS emulator, SIP2 or FBS (for tests and demos)"),
     "central": ("sync.central.cli", "run the municipality's central service (SQLite file or PostgreSQL)"),
-    "central-admin": ("sync.central.admin_cli", "the central service's terminals: enrolment tokens, "
-                      "credentials, revocation"),
+    "central-admin": ("sync.central.admin_cli", "the central service's terminals (enrolment, credentials, "
+                      "revocation), configuration, calendars, alarms and staff accounts"),
     "enrol": ("kiosk.cli.enrol", "enrol this terminal with the central service (a one-time token)"),
     "sip2": ("sync.lms_probe", "talk SIP2 (or FBS) to an LMS: status, patron, item, checkout, ..."),
 }

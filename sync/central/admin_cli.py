@@ -95,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"central-admin: {exc}", file=sys.stderr)
         return 2
+    if "://" not in args.db and not Path(args.db).exists():
+        print(f"central-admin: {args.db}: no such database (the service makes it: library-kiosk central "
+              f"--db {args.db})", file=sys.stderr)
+        return 2
     try:
         store = CentralStore(args.db)
     except (SQLAlchemyError, ValueError, OSError) as exc:
@@ -117,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             print(f"{args.level} {args.scope}: revision {number} saved".replace("  ", " "))
         elif args.action == "history":
+            if not store.revisions(args.level, args.scope):
+                print(f"{args.level} {args.scope}: no revisions".replace("  ", " "))
             for revision in store.revisions(args.level, args.scope):
                 print(f"{revision['number']:>6}  {revision['created_at']}  {revision['author']}: "
                       f"{revision['reason'] or '-'}  {json.dumps(revision['settings'], ensure_ascii=False)}")
@@ -129,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             print(f"account {args.user} ({args.role}, branches {', '.join(args.branches)}) saved")
         elif args.action == "alarms":
+            if not AlarmStore(store).open_alarms():
+                print("no open alarms")
             for alarm in AlarmStore(store).open_alarms():
                 level = "URGENT" if alarm.urgent else "notice"
                 print(f"{alarm.number:>6}  {level}  {alarm.branch}/{alarm.terminal}  {alarm.kind}  "

@@ -30,7 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cursor-retention", type=int, help="access-list cursors more than N changes "
                         "behind expire (410)")
     parser.add_argument("--alarms", type=Path, help="who hears of alarms, and how (TOML: SMTP, SMS "
-                        "gateway, recipients per branch, quiet hours; README, \"Alarms\")")
+                        "gateway, recipients per branch, quiet hours; README, \"The central service: "
+                        "configuration, calendars, alarms\")")
     parser.add_argument("--retention-days", type=int, default=90, help="events and heartbeats are kept "
                         "this long (default 90)")
     parser.add_argument("--access-unused-days", type=int, default=180, help="access-list entries no "

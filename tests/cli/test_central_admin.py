@@ -117,3 +117,9 @@ def test_a_staff_account_is_made_with_the_password_from_standard_input(
     assert main(["central-admin", "--db", str(central.database), "account", "--user", "x", "--role",
                  "staff"]) == 2
     assert "at least 10 characters" in capsys.readouterr().err
+
+
+def test_a_database_that_is_not_there_is_not_made_by_a_typo(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["central-admin", "--db", str(tmp_path / "centrl.db"), "alarms"]) == 2
+    assert "no such database" in capsys.readouterr().err and not (tmp_path / "centrl.db").exists()

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, field_validator
 
-from kiosk.domain.errors import ConfigError
+from kiosk.settings.base import Section, validate
 from kiosk.settings.tomlfile import read_toml
 from sync.central.server.alarm_store import Alarm, AlarmStore
 
@@ -32,8 +33,8 @@ log = logging.getLogger("sync.central.alarms")
 DOOR_ALARMS = {"forced_open": True, "held_open": True, "still_inside": True, "tailgating_hint": False}
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Section(Section):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
 class SmtpSettings(_Section):
@@ -60,11 +61,27 @@ class Recipient(_Section):
 class Rules(_Section):
     silent_after_min: float = Field(default=10, gt=0)
     repeat_min: float = Field(default=15, gt=0)
-    quiet_hours: str = Field(default="", pattern=r"^$|^\d{2}:\d{2}-\d{2}:\d{2}$")  # e.g. 22:00-07:00
+    quiet_hours: str = ""  # e.g. 22:00-07:00
     zone: str = "Europe/Copenhagen"
     outbox_pending_max: int = Field(default=1000, ge=1)
     outbox_oldest_max_s: float = Field(default=3600, gt=0)
     disk_free_min_mb: int = Field(default=500, ge=0)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        if value and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError("write the quiet hours as HH:MM-HH:MM, e.g. 22:00-07:00")
+        return value
+
+    @field_validator("zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a known time zone (e.g. Europe/Copenhagen)") from None
+        return value
 
 
 class AlarmSettings(_Section):
@@ -76,11 +93,7 @@ class AlarmSettings(_Section):
 
 def load_alarm_settings(path: Path) -> AlarmSettings:
     """An alarms file (TOML): who hears of what, and how. :class:`ConfigError` names what is wrong."""
-    try:
-        return AlarmSettings.model_validate(read_toml(path, "alarms"))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    return validate(AlarmSettings, read_toml(path, "alarms"), path)
 
 
 class Channel(Protocol):

@@ -64,6 +64,9 @@ def check_layer(layer: Any) -> None:
             raise ConfigRefused(f"{section}.{local[0]}: only the terminal's own settings file says {what}")
 
 
+ANY_TERMINAL = "any-terminal"  # a layer is checked as this one when no terminal it reaches is known
+
+
 def check_terminal(settings: Mapping[str, Any], terminal: str, branch: str) -> None:
     """What a terminal would run with (its layers merged): valid for the kiosk's settings model."""
     candidate = merge_tables(settings, {"terminal": {"id": terminal, "branch": branch}})
@@ -71,4 +74,5 @@ def check_terminal(settings: Mapping[str, Any], terminal: str, branch: str) -> N
         parse_settings(json.loads(json.dumps(candidate)))  # a copy: the parser turns paths into Paths
     except ConfigError as exc:
         problem = str(exc).removeprefix("<settings>: ")
-        raise ConfigRefused(f"terminal {terminal} ({branch}): {problem}") from None
+        who = f"terminal {terminal} ({branch})" if terminal != ANY_TERMINAL else "a terminal"
+        raise ConfigRefused(f"{who}: {problem}") from None

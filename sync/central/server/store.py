@@ -365,15 +365,15 @@ class CentralStore:
     def _reached(self, db: Connection, level: str, scope: str) -> list[tuple[str, str]]:
         """(terminal, branch) of the known terminals a layer reaches; a made-up one where none is
         known yet, so the layer is still checked as a terminal would run it."""
-        known = {row[0]: row[1]
-                 for row in db.execute(sa.select(credentials.c.terminal, credentials.c.branch))}
+        known = {row[0]: row[1] for row in db.execute(sa.select(credentials.c.terminal, credentials.c.branch)
+                                                      .where(credentials.c.revoked_at.is_(None)))}
         configured = sa.select(config_revisions.c.scope).where(config_revisions.c.level == "terminal")
         for row in db.execute(configured.distinct()):
             known.setdefault(row[0], "")
         if level == "terminal":
             return [(scope, known.get(scope) or "unknown-branch")]
         reached = [(t, b or "unknown-branch") for t, b in known.items() if level != "branch" or b == scope]
-        return reached or [("any-terminal", scope if level == "branch" else "any-branch")]
+        return reached or [(config.ANY_TERMINAL, scope if level == "branch" else "any-branch")]
 
     @staticmethod
     def _branch_of(db: Connection, terminal: str) -> str | None:

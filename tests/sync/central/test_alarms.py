@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -216,3 +217,15 @@ def test_a_disk_filling_up_is_a_notice(world: World) -> None:
     central.tick_alarms()
     [(to, raw)] = inbox.messages
     assert to == ["vagt@aarhus.example"] and b"120 MB free on the data disk" in raw
+
+
+@pytest.mark.parametrize(("rules", "said"), [
+    ('zone = "Europe/Copenhagn"', "rules.zone: not a known time zone"),
+    ('quiet_hours = "22-7"', "rules.quiet_hours: write the quiet hours as HH:MM-HH:MM"),
+    ('repeat = 5', "rules.repeat: unknown setting"),
+])
+def test_an_alarms_file_mistake_is_said_in_words(tmp_path: Path, rules: str, said: str) -> None:
+    path = tmp_path / "alarms.toml"
+    path.write_text(f"[rules]\n{rules}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(said)):
+        load_alarm_settings(path)
