@@ -5,11 +5,20 @@ connected to; a problem is a :class:`~kiosk.domain.errors.ConfigError` naming th
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
 from kiosk.domain.errors import ConfigError
+from kiosk.door.calendar import BranchCalendar
 from kiosk.settings import Role, Settings
 from kiosk.settings.calendar import BranchSettings, load_calendar
 from kiosk.settings.tomlfile import read_toml
 from kiosk.store.access_lists import load_revocations, load_staff_list
+
+log = logging.getLogger(__name__)
 
 
 def terminal_calendar(settings: Settings) -> BranchSettings | None:
@@ -37,3 +46,18 @@ def check_settings(settings: Settings) -> None:
         load_revocations(settings.access.revocation_list)
     if settings.access.staff_list is not None:
         load_staff_list(settings.access.staff_list)
+
+
+def branch_calendar(settings: Settings, central: Mapping[str, Any] | None = None) -> BranchCalendar:
+    """The opening calendar of the terminal's branch: the central system's, when it has sent one
+    (kept from the last sync), else the calendar file the settings name."""
+    if central is not None:
+        try:
+            return BranchCalendar(BranchSettings.model_validate(central), settings.terminal.language)
+        except ValidationError as exc:
+            log.error("the central system's calendar is not usable (%s): the calendar file instead",
+                      exc.errors()[0]["msg"] if exc.errors() else exc)
+    branch = terminal_calendar(settings)
+    if branch is None:
+        raise ConfigError("calendar.file: this terminal needs the branch's opening calendar")
+    return BranchCalendar(branch, settings.terminal.language)

@@ -8,10 +8,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import ValidationError
-
 from kiosk.bootstrap.central import with_central
-from kiosk.bootstrap.check import terminal_calendar
+from kiosk.bootstrap.check import branch_calendar
 from kiosk.domain.central import CalendarReceived, ConfigApplied
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core
@@ -41,21 +39,6 @@ def access_rules(settings: AccessSettings, pseudonym: Callable[[str], str] | Non
     revoked = load_revocations(settings.revocation_list) if settings.revocation_list else frozenset()
     staff = load_staff_list(settings.staff_list) if settings.staff_list else ()
     return AccessRules(settings, pseudonym=pseudonym, revoked=revoked, staff=staff)
-
-
-def branch_calendar(settings: Settings, central: Mapping[str, Any] | None = None) -> BranchCalendar:
-    """The opening calendar of the terminal's branch: the central system's, when it has sent one
-    (kept from the last sync), else the calendar file the settings name."""
-    if central is not None:
-        try:
-            return BranchCalendar(BranchSettings.model_validate(central), settings.terminal.language)
-        except ValidationError as exc:
-            log.error("the central system's calendar is not usable (%s): the calendar file instead",
-                      exc.errors()[0]["msg"] if exc.errors() else exc)
-    branch = terminal_calendar(settings)
-    if branch is None:
-        raise ConfigError("calendar.file: this terminal needs the branch's opening calendar")
-    return BranchCalendar(branch, settings.terminal.language)
 
 
 def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core, clock: Clock,

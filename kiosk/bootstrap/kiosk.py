@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.bootstrap.central import access_observer, central_settings_problem, central_system, with_central
-from kiosk.bootstrap.check import check_settings, terminal_calendar
+from kiosk.bootstrap.check import branch_calendar, check_settings
 from kiosk.bootstrap.demo import DemoCard, demo_cards, demo_tags
 from kiosk.bootstrap.devices import build_devices, simulators_for
 from kiosk.bootstrap.lms import library_system, receipt_mailer
@@ -25,17 +25,18 @@ from kiosk.bootstrap.paths import Locations, locations
 from kiosk.central.config import TerminalConfiguration
 from kiosk.circulation.reconcile import Reconciler
 from kiosk.circulation.visit import VisitController
-from kiosk.domain.central import RestartWanted
+from kiosk.domain.central import CalendarReceived, RestartWanted
 from kiosk.domain.clock import SystemClock
 from kiosk.domain.errors import ConfigError, KioskError
 from kiosk.domain.events import Core, Tick, Workers
 from kiosk.domain.inputs import CredentialPresented, DoorChanged, ExitPressed, TagsOnPad
 from kiosk.domain.model import DeviceState, Tag
 from kiosk.domain.ports import CardReader, Clock, Devices, LibrarySystem
-from kiosk.door.calendar import BranchCalendar
+from kiosk.door.calendar import BranchCalendar, KioskHours
 from kiosk.offline.mode import LmsMode
 from kiosk.session.service import SessionService
 from kiosk.settings import Role, Settings
+from kiosk.settings.calendar import BranchSettings
 from kiosk.store import Journal, Store, open_store
 from kiosk.store.keys import pseudonymizer
 from kiosk.store.pin_failures import StoredPinFailures
@@ -215,8 +216,7 @@ def build(
                                        now=the_clock.now, library_name=terminal.name or terminal.branch)
 
         # The branch calendar, when the terminal names one, says when the kiosk takes new visits.
-        branch = terminal_calendar(settings) if settings.calendar.kiosk_hours else None
-        hours = BranchCalendar(branch, terminal.language).kiosk_hours if branch is not None else None
+        hours = kiosk_hours(settings, core, sync.calendar() if sync is not None else None)
         session = SessionService.for_kiosk(core, service_lms, the_clock, session_settings, visits=visits,
                                            language=terminal.language,
                                            card_reader_health=devices.card_reader.health,
@@ -242,6 +242,23 @@ def build(
         simulators=simulators,
         configuration=configuration,
     )
+
+
+def kiosk_hours(settings: Settings, core: Core, central: Mapping[str, Any] | None
+                ) -> Callable[[dt.datetime], KioskHours] | None:
+    """When the kiosk takes new visits, by the branch's calendar (the central system's when it sent
+    one, and a new one at once); None when the settings do not ask for kiosk hours."""
+    if not settings.calendar.kiosk_hours:
+        return None
+    language = settings.terminal.language
+    current = [branch_calendar(settings, central)]
+
+    def received(event: CalendarReceived) -> None:
+        current[0] = BranchCalendar(BranchSettings.model_validate(event.calendar), language)
+        log.info("kiosk: a new opening calendar is in force")
+
+    core.on(CalendarReceived, received)
+    return lambda when: current[0].kiosk_hours(when)
 
 
 def central_configuration(settings: Settings, store: Store) -> tuple[Settings, TerminalConfiguration | None]:

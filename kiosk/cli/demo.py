@@ -12,6 +12,7 @@ from functools import partial
 from kiosk.bootstrap.gui import EXIT_RESTART, run_gui, run_windows, start_again
 from kiosk.bootstrap.kiosk import build
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, load_settings
+from kiosk.simulate.branch import DemoBranch
 from kiosk.simulate.panel import SimulatorPanel
 
 
@@ -22,11 +23,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "the LMS and the central service they share")
 
 
+ADMIN_PORT = 8480  # the demo's administration web, where README says it is (any free port if taken)
+
+
+def _open_branch() -> DemoBranch:
+    try:
+        return DemoBranch.open(port=ADMIN_PORT)
+    except OSError:
+        return DemoBranch.open()
+
+
 def run(args: argparse.Namespace) -> int:
     if args.branch:
-        from kiosk.simulate.branch import DemoBranch
-
-        branch = DemoBranch.open()
+        branch = _open_branch()
+        print(f"The administration web: {branch.central.url}/admin/ (user admin, password demo-admin-2026)",
+              flush=True)
         try:
             beside = partial(SimulatorPanel.beside, lms_down=branch.lms_down)
             code = run_windows([(branch.kiosk, beside), (branch.door, beside)], fullscreen=False)

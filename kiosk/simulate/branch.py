@@ -36,10 +36,10 @@ class DemoBranch:
 
     @classmethod
     def open(cls, folder: Path | None = None, *, clock: Callable[[], Clock | None] = lambda: None,
-             workers: Callable[[], Workers | None] = lambda: None, log_to_console: bool | None = None
-             ) -> DemoBranch:
+             workers: Callable[[], Workers | None] = lambda: None, log_to_console: bool | None = None,
+             port: int = 0) -> DemoBranch:
         """The branch with its state in ``folder`` (default: the demo's data folder); ``clock`` and
-        ``workers`` make each terminal's (tests)."""
+        ``workers`` make each terminal's (tests); ``port``: the central service's (0: any free one)."""
         base = load_settings(DEMO_SETTINGS)
         folder = folder or locations(base, "demo").data_dir / "branch"
         folder.mkdir(parents=True, exist_ok=True)
@@ -48,7 +48,8 @@ class DemoBranch:
         password = secrets.token_hex(8)
         lms = Sip2Emulator(load_data(lms_seed), user="kiosk", password=password).start()
         seed = load_seed(central_seed)
-        central = CentralService(folder / "central.sqlite3", access_list_key=seed.access_list_key)
+        central = CentralService(folder / "central.sqlite3", access_list_key=seed.access_list_key,
+                                 port=port)
         try:
             if central.created:
                 apply_seed(seed, central)

@@ -14,6 +14,11 @@
     card = "1000000001"
     pin = "1234"
 
+    [[accounts]]                          # staff of the administration web: user, password, role
+    user = "admin"                        # (and branches; default all)
+    password = "demo-admin-2026"
+    role = "administrator"
+
     [[print_jobs]]                        # id, card, title, pages; copies, color, duplex, price, ...
     id = "pj-1001"
     card = "1000000001"
@@ -47,11 +52,12 @@ class Seed:
     terminals: dict[str, dict[str, Any]]
     patrons: tuple[dict[str, Any], ...]
     print_jobs: tuple[dict[str, Any], ...]
+    accounts: tuple[dict[str, Any], ...] = ()
 
 
 def load_seed(path: Path) -> Seed:
     data = read_toml(path, "central seed")
-    unknown = sorted(data.keys() - {"central", "terminals", "patrons", "print_jobs"})
+    unknown = sorted(data.keys() - {"central", "terminals", "patrons", "print_jobs", "accounts"})
     if unknown:
         raise ConfigError(f"{path}: {unknown[0]}: unknown table")
     central = _table(data.get("central", {}), path, "central", {"access_list_key", "calendar"})
@@ -78,7 +84,17 @@ def load_seed(path: Path) -> Seed:
                     for index, patron in enumerate(_list(data, "patrons", path)))
     jobs = tuple(_job(job, path, f"print_jobs[{index}]")
                  for index, job in enumerate(_list(data, "print_jobs", path)))
-    return Seed(key, calendars, terminals, patrons, jobs)
+    accounts = []
+    for index, account in enumerate(_list(data, "accounts", path)):
+        where = f"accounts[{index}]"
+        account = _table(account, path, where, {"user", "password", "role", "branches"},
+                         required={"user", "password", "role"})
+        accounts.append({"username": _typed(account["user"], str, path, f"{where}.user"),
+                         "password": _typed(account["password"], str, path, f"{where}.password"),
+                         "role": _typed(account["role"], str, path, f"{where}.role"),
+                         "branches": tuple(_typed(account.get("branches", ["*"]), list, path,
+                                                  f"{where}.branches"))})
+    return Seed(key, calendars, terminals, patrons, jobs, tuple(accounts))
 
 
 def apply_seed(seed: Seed, central: CentralService) -> None:
@@ -89,6 +105,8 @@ def apply_seed(seed: Seed, central: CentralService) -> None:
         central.set_terminal_config(terminal_id, settings)
     for patron in seed.patrons:
         central.upsert_patron(**patron)
+    for account in seed.accounts:
+        central.add_account(**account)
     for job in seed.print_jobs:
         job = dict(job)
         central.add_print_job(job.pop("card"), job.pop("title"), job.pop("pages"), job_id=job.pop("id"),

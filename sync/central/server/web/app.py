@@ -1,4 +1,5 @@
-"""The administration web's pages: log in, the fleet of terminals, the open alarms (acknowledge).
+"""The administration web's pages: log in, the fleet of terminals, the open alarms (acknowledge), a
+branch's opening hours (the week, checked as the kiosks read it, with the next seven days shown).
 
 Server-rendered (Jinja2), Danish or English (``?lang=``, remembered in the session), usable on a
 tablet. A session cookie (signed, HTTP-only, SameSite=Lax) carries the user name; every form carries
@@ -20,19 +21,25 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
+from kiosk.door.calendar import BranchCalendar
+from kiosk.door.calendar_text import week_text
+from kiosk.settings.base import describe_error
+from kiosk.settings.calendar import BranchSettings
 from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.alarms import AlarmEngine
 from sync.central.server.store import CentralStore
-from sync.central.server.tables import credentials, heartbeats
+from sync.central.server.tables import calendars, credentials, heartbeats
 from sync.central.server.web.accounts import Account, Accounts
 from sync.central.server.web.texts import LANGUAGES, translate
 
 log = logging.getLogger("sync.central.web")
 
 ZONE = ZoneInfo("Europe/Copenhagen")
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                          autoescape=select_autoescape(["html"]))
 
@@ -134,6 +141,72 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         if number in visible and await run_in_threadpool(alarms.acknowledge, number, account.username):
             log.info("admin web: alarm %d acknowledged by %s", number, account.username)
         return RedirectResponse(f"/admin/alarms?lang={language(request)}&done={number}", status_code=303)
+
+
+    @app.get("/admin/calendars", include_in_schema=False)
+    async def calendar_list(request: Request) -> Response:
+        account = await user(request)
+        if account is None:
+            return to_login(request)
+        branches = await run_in_threadpool(_branches, store, account)
+        return page(request, "calendars.html", account, branches=branches)
+
+    @app.get("/admin/calendars/{branch}", include_in_schema=False)
+    async def calendar_page(branch: str, request: Request) -> Response:
+        account = await user(request)
+        if account is None:
+            return to_login(request)
+        calendar = await run_in_threadpool(store.calendar, branch)
+        if calendar is None or not account.sees(branch):
+            return Response("no such branch", status_code=404)
+        saved = bool(request.query_params.get("saved"))
+        return _calendar_page(request, account, branch, calendar, saved=saved)
+
+    @app.post("/admin/calendars/{branch}", include_in_schema=False)
+    async def calendar_save(branch: str, request: Request) -> Response:
+        account = await user(request)
+        if account is None:
+            return to_login(request)
+        try:
+            values = await form(request)
+        except PermissionError:
+            return Response("the form is not from this session", status_code=403)
+        calendar = await run_in_threadpool(store.calendar, branch)
+        if calendar is None or not account.sees(branch):
+            return Response("no such branch", status_code=404)
+        week = {day: [part.strip() for part in values.get(day, "").split(",") if part.strip()]
+                for day in DAYS}
+        changed = {**calendar, "week": week}
+        try:
+            BranchSettings.model_validate(changed)
+        except ValidationError as exc:
+            error = "; ".join(describe_error(dict(e)) for e in exc.errors()[:3])
+            return _calendar_page(request, account, branch, changed, error=error)
+        await run_in_threadpool(store.set_calendar, branch, changed)
+        log.info("admin web: %s changed the opening hours of %s", account.username, branch)
+        return RedirectResponse(f"/admin/calendars/{branch}?lang={language(request)}&saved=1",
+                                status_code=303)
+
+    def _calendar_page(request: Request, account: Account, branch: str, calendar: dict[str, Any], *,
+                       saved: bool = False, error: str = "") -> HTMLResponse:
+        lang = language(request)
+        try:
+            model = BranchCalendar(BranchSettings.model_validate(calendar), "da" if lang == "da" else "en")
+            today = dt.datetime.now(model.zone).date()
+            preview = week_text(model, branch, model.week(today), lang)
+        except (ValidationError, ValueError):
+            preview = ""
+        week = calendar.get("week", {})
+        return page(request, "calendar.html", account, branch=branch, name=calendar.get("name", ""),
+                    days=DAYS, week={day: ", ".join(week.get(day, [])) for day in DAYS}, preview=preview,
+                    saved=saved, error=error)
+
+
+def _branches(store: CentralStore, account: Account) -> list[tuple[str, str]]:
+    with store.reading() as db:
+        rows = db.execute(sa.select(calendars.c.branch, calendars.c.calendar)
+                          .order_by(calendars.c.branch)).all()
+    return [(branch, json.loads(text).get("name", "")) for branch, text in rows if account.sees(branch)]
 
 
 def _local(at: dt.datetime) -> str:

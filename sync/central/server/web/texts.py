@@ -35,6 +35,23 @@ TEXTS: dict[str, dict[str, str]] = {
     "acknowledge": {"da": "Kvittér", "en": "Acknowledge"},
     "acknowledged": {"da": "Alarm {number} er kvitteret.", "en": "Alarm {number} acknowledged."},
     "free_mb": {"da": "MB fri", "en": "MB free"},
+    "calendars": {"da": "Åbningstider", "en": "Opening hours"},
+    "no_calendars": {"da": "Ingen filialer har åbningstider her endnu.",
+                     "en": "No branch has opening hours here yet."},
+    "week": {"da": "Ugen", "en": "The week"},
+    "week_help": {"da": "Perioder som 07:00-10:00 unstaffed, adskilt af komma (staffed = betjent, "
+                        "unstaffed = selvbetjent, closed = lukket). Tom: lukket hele dagen.",
+                  "en": "Periods like 07:00-10:00 unstaffed, separated by commas (staffed, unstaffed, "
+                        "closed). Empty: closed all day."},
+    "save": {"da": "Gem", "en": "Save"},
+    "saved": {"da": "Gemt. Dørene og kioskerne i filialen følger de nye tider inden for fem minutter.",
+              "en": "Saved. The branch's doors and kiosks follow the new hours within five minutes."},
+    "not_saved": {"da": "Ikke gemt", "en": "Not saved"},
+    "preview": {"da": "De næste syv dage", "en": "The next seven days"},
+    "monday": {"da": "Mandag", "en": "Monday"}, "tuesday": {"da": "Tirsdag", "en": "Tuesday"},
+    "wednesday": {"da": "Onsdag", "en": "Wednesday"}, "thursday": {"da": "Torsdag", "en": "Thursday"},
+    "friday": {"da": "Fredag", "en": "Friday"}, "saturday": {"da": "Lørdag", "en": "Saturday"},
+    "sunday": {"da": "Søndag", "en": "Sunday"},
 }
 
 

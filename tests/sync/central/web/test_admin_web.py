@@ -21,6 +21,7 @@ from sync.central.client import CentralClient
 from sync.central.service import CentralService
 
 PASSWORD = "correct horse battery"
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
                  "--window-size=1024,768", f"--user-data-dir={tmp_path / 'chromium'}"):
         options.add_argument(flag)
     chrome = webdriver.Chrome(service=Service(driver), options=options)
+    chrome.implicitly_wait(5)  # a page after a click may still be on its way
     yield chrome
     chrome.quit()
 
@@ -107,3 +109,32 @@ def test_a_staff_member_sees_only_their_branch_and_a_logged_out_browser_sees_not
     browser.find_element(By.CSS_SELECTOR, "header button").click()  # log out
     browser.get(f"{service.url}/admin/alarms")
     assert browser.find_element(By.TAG_NAME, "h1").text in ("Log in", "Log ind")
+
+
+def test_a_branchs_opening_hours_are_changed_in_words_and_a_mistake_is_refused(
+        central: tuple[CentralService, str], browser: webdriver.Chrome, tmp_path: Path) -> None:
+    service, _credential = central
+    service.set_calendar("viby", {"name": "Viby Bibliotek", "zone": "Europe/Copenhagen",
+                                  "week": {day: ["08:00-20:00 unstaffed"] for day in DAYS}})
+    browser.get(f"{service.url}/admin/login?lang=en")
+    log_in(browser, service.url, "vibeke", PASSWORD)
+    browser.find_element(By.LINK_TEXT, "Opening hours").click()
+    browser.find_element(By.LINK_TEXT, "Viby Bibliotek").click()
+    assert "08.00–20.00  unstaffed" in browser.find_element(By.ID, "preview").text
+
+    wednesday = browser.find_element(By.ID, "day-wednesday")
+    wednesday.clear()
+    wednesday.send_keys("08:00-10:00 staffed, 10:00-18:00 unstaffed")
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text.startswith("Saved.")
+    calendar = service.calendar_of("viby")
+    assert calendar is not None and calendar["week"]["wednesday"] == ["08:00-10:00 staffed",
+                                                                      "10:00-18:00 unstaffed"]
+    browser.save_screenshot(str(tmp_path / "calendar-en.png"))
+
+    friday = browser.find_element(By.ID, "day-friday")
+    friday.clear()
+    friday.send_keys("08:00-25:00 unstaffed")
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text.startswith("Not saved: week.friday")
+    assert service.calendar_of("viby")["week"]["friday"] == ["08:00-20:00 unstaffed"]  # type: ignore[index]
