@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.bootstrap.central import access_observer, central_settings_problem, central_system, with_central
-from kiosk.bootstrap.check import branch_calendar, check_settings
+from kiosk.bootstrap.check import branch_calendar, check_settings, terminal_calendar
 from kiosk.bootstrap.demo import DemoCard, demo_cards, demo_tags
 from kiosk.bootstrap.devices import build_devices, simulators_for
 from kiosk.bootstrap.lms import library_system, receipt_mailer
@@ -247,8 +247,9 @@ def build(
 def kiosk_hours(settings: Settings, core: Core, central: Mapping[str, Any] | None
                 ) -> Callable[[dt.datetime], KioskHours] | None:
     """When the kiosk takes new visits, by the branch's calendar (the central system's when it sent
-    one, and a new one at once); None when the settings do not ask for kiosk hours."""
-    if not settings.calendar.kiosk_hours:
+    one, and a new one at once); None when the settings do not ask for kiosk hours or the terminal
+    has no calendar yet."""
+    if not settings.calendar.kiosk_hours or (central is None and terminal_calendar(settings) is None):
         return None
     language = settings.terminal.language
     current = [branch_calendar(settings, central)]

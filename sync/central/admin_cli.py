@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -104,14 +105,17 @@ def run(args: argparse.Namespace) -> int:
     except (SQLAlchemyError, ValueError, OSError) as exc:
         print(f"central-admin: {args.db}: {exc}", file=sys.stderr)
         return 2
+    operator = f"central-admin ({getpass.getuser()})"
     try:
         if args.action == "enrolment":
             hours = args.valid_hours
             token = store.enrolment_token(args.terminal, args.branch, dt.timedelta(hours=hours))
+            store.audit(operator, "enrolment_token_made", args.terminal, f"branch {args.branch}, {hours:g} h")
             print(f"enrolment token for terminal {args.terminal} ({args.branch}), valid {hours:g} h, once:")
             print(token)
         elif args.action == "credential":
             print(store.issue_credential(args.terminal, args.branch))
+            store.audit(operator, "credential_made", args.terminal, f"branch {args.branch}")
         elif args.action == "config":
             try:
                 number = store.add_revision(args.level, args.scope, layer, author=args.author,
@@ -120,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"central-admin: {args.file}: refused: {exc}", file=sys.stderr)
                 return 2
             print(f"{args.level} {args.scope}: revision {number} saved".replace("  ", " "))
+            store.audit(operator, "configuration_saved", f"{args.level} {args.scope}".strip(),
+                        f"revision {number}: {args.reason}")
         elif args.action == "history":
             if not store.revisions(args.level, args.scope):
                 print(f"{args.level} {args.scope}: no revisions".replace("  ", " "))
@@ -130,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
             password = sys.stdin.readline().rstrip("\n")
             try:
                 Accounts(store).set(args.user, password, args.role, tuple(args.branches))
+                store.audit(operator, "account_saved", args.user, f"{args.role}, {', '.join(args.branches)}")
             except ValueError as exc:
                 print(f"central-admin: {exc}", file=sys.stderr)
                 return 2
@@ -146,11 +153,14 @@ def run(args: argparse.Namespace) -> int:
                 print(f"central-admin: alarm {args.alarm} is not open", file=sys.stderr)
                 return 1
             print(f"alarm {args.alarm} acknowledged by {args.by}")
+            store.audit(args.by, "alarm_acknowledged", f"alarm {args.alarm}", f"with {operator}")
         elif args.action == "calendar":
             store.set_calendar(args.branch, branch)
+            store.audit(operator, "opening_hours_changed", args.branch, f"from {args.file}")
             print(f"branch {args.branch}: calendar from {args.file} served from now on")
         elif store.revoke(args.terminal):
             print(f"terminal {args.terminal}: credential revoked")
+            store.audit(operator, "credential_revoked", args.terminal)
         else:
             print(f"terminal {args.terminal} has no credential to revoke", file=sys.stderr)
             return 1

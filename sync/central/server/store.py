@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from sync.central.server import config
 from sync.central.server.tables import (
     access,
+    audit,
     calendars,
     config_revisions,
     credentials,
@@ -178,6 +179,18 @@ class CentralStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def audit(self, who: str, action: str, target: str, detail: str = "") -> None:
+        """Write down who did what to what (the audit log)."""
+        with self._transaction() as db:
+            db.execute(sa.insert(audit).values(at=self._now(), who=who[:128], action=action[:64],
+                                               target=target[:128], detail=detail[:2000]))
+
+    def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The newest entries of the audit log first."""
+        with self._reading() as db:
+            rows = db.execute(sa.select(audit).order_by(audit.c.number.desc()).limit(limit)).mappings().all()
+        return [dict(row) for row in rows]
 
     def secret(self, name: str) -> str:
         """A secret of the service (hex), made the first time it is asked for and kept."""

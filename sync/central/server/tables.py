@@ -182,3 +182,14 @@ accounts = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("disabled", Boolean, nullable=False),
 )
+
+# The audit log: who did what, and when.
+audit = Table(
+    "audit", metadata,
+    Column("number", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("who", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(128), nullable=False),
+    Column("detail", Text, nullable=False),
+)

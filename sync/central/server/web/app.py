@@ -97,9 +97,12 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
                                           values.get("password", ""))
         if account is None:
             log.warning("admin web: a failed login for %r", values.get("username", "")[:64])
+            who = values.get("username", "")[:64] or "?"
+            await run_in_threadpool(store.audit, who, "login_failed", "web")
             return page(request, "login.html", None, failed=True)
         request.session.update(user=account.username, csrf=secrets.token_urlsafe(24))
         log.info("admin web: %s logged in", account.username)
+        await run_in_threadpool(store.audit, account.username, "login", "web")
         return RedirectResponse(f"/admin/?lang={language(request)}", status_code=303)
 
     @app.post("/admin/logout", include_in_schema=False)
@@ -140,6 +143,7 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
                    if account.sees(a.branch)}
         if number in visible and await run_in_threadpool(alarms.acknowledge, number, account.username):
             log.info("admin web: alarm %d acknowledged by %s", number, account.username)
+            await run_in_threadpool(store.audit, account.username, "alarm_acknowledged", f"alarm {number}")
         return RedirectResponse(f"/admin/alarms?lang={language(request)}&done={number}", status_code=303)
 
 
@@ -184,8 +188,22 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
             return _calendar_page(request, account, branch, changed, error=error)
         await run_in_threadpool(store.set_calendar, branch, changed)
         log.info("admin web: %s changed the opening hours of %s", account.username, branch)
+        before = calendar.get("week", {})
+        changes = "; ".join(f"{day}: {', '.join(week[day]) or '-'}" for day in DAYS
+                            if before.get(day, []) != week[day])
+        await run_in_threadpool(store.audit, account.username, "opening_hours_changed", branch, changes)
         return RedirectResponse(f"/admin/calendars/{branch}?lang={language(request)}&saved=1",
                                 status_code=303)
+
+    @app.get("/admin/audit", include_in_schema=False)
+    async def audit_page(request: Request) -> Response:
+        account = await user(request)
+        if account is None:
+            return to_login(request)
+        if account.role != "administrator":
+            return Response("for administrators", status_code=403)
+        entries = [{**entry, "at": _local(entry["at"])} for entry in await run_in_threadpool(store.audit_log)]
+        return page(request, "audit.html", account, entries=entries)
 
     def _calendar_page(request: Request, account: Account, branch: str, calendar: dict[str, Any], *,
                        saved: bool = False, error: str = "") -> HTMLResponse:

@@ -98,6 +98,11 @@ def test_staff_log_in_see_the_fleet_and_acknowledge_an_alarm(
     assert browser.find_element(By.TAG_NAME, "h1").text == "Alarmer"
     browser.save_screenshot(str(tmp_path / "alarms-da.png"))
 
+    browser.find_element(By.LINK_TEXT, "Log over handlinger").click()  # an administrator's page
+    rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    assert [row.split()[2:4] for row in rows] == [["anne", "alarm_acknowledged"], ["anne", "login"],
+                                                  ["anne", "login_failed"]]
+
 
 def test_a_staff_member_sees_only_their_branch_and_a_logged_out_browser_sees_nothing(
         central: tuple[CentralService, str], browser: webdriver.Chrome) -> None:
@@ -118,6 +123,7 @@ def test_a_branchs_opening_hours_are_changed_in_words_and_a_mistake_is_refused(
                                   "week": {day: ["08:00-20:00 unstaffed"] for day in DAYS}})
     browser.get(f"{service.url}/admin/login?lang=en")
     log_in(browser, service.url, "vibeke", PASSWORD)
+    assert browser.find_elements(By.LINK_TEXT, "Audit log") == []  # for administrators
     browser.find_element(By.LINK_TEXT, "Opening hours").click()
     browser.find_element(By.LINK_TEXT, "Viby Bibliotek").click()
     assert "08.00–20.00  unstaffed" in browser.find_element(By.ID, "preview").text
