@@ -146,7 +146,6 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
             await run_in_threadpool(store.audit, account.username, "alarm_acknowledged", f"alarm {number}")
         return RedirectResponse(f"/admin/alarms?lang={language(request)}&done={number}", status_code=303)
 
-
     @app.get("/admin/calendars", include_in_schema=False)
     async def calendar_list(request: Request) -> Response:
         account = await user(request)
