@@ -9,6 +9,7 @@ the session's CSRF token. A staff member sees the branches of their account only
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import logging
 import secrets
@@ -31,6 +32,7 @@ from kiosk.settings.base import describe_error
 from kiosk.settings.calendar import BranchSettings
 from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.alarms import AlarmEngine
+from sync.central.server.config import LEVELS, ConfigRefused
 from sync.central.server.store import CentralStore
 from sync.central.server.tables import calendars, credentials, heartbeats
 from sync.central.server.web.accounts import Account, Accounts
@@ -194,6 +196,64 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         return RedirectResponse(f"/admin/calendars/{branch}?lang={language(request)}&saved=1",
                                 status_code=303)
 
+    @app.get("/admin/config", include_in_schema=False)
+    async def config_page(request: Request) -> Response:
+        account = await user(request)
+        if account is None:
+            return to_login(request)
+        level = request.query_params.get("level", "defaults")
+        scope = request.query_params.get("scope", "")
+        saved = request.query_params.get("saved", "")
+        return await _config_page(request, account, level, scope, saved=saved)
+
+    @app.post("/admin/config", include_in_schema=False)
+    async def config_save(request: Request) -> Response:
+        account = await user(request)
+        if account is None:
+            return to_login(request)
+        try:
+            values = await form(request)
+        except PermissionError:
+            return Response("the form is not from this session", status_code=403)
+        level, scope = values.get("level", ""), values.get("scope", "").strip()
+        if not _may_edit(account, level, scope):
+            return Response("not for this account", status_code=403)
+        lang = language(request)
+        try:
+            layer = json.loads(values.get("settings", ""))
+        except json.JSONDecodeError as exc:
+            where = f"{exc.msg}, {exc.lineno}:{exc.colno}"
+            return await _config_page(request, account, level, scope, text=values.get("settings", ""),
+                                      error=f"{translate('not_json', lang)} ({where})")
+        reason = values.get("reason", "")
+        try:
+            number = await run_in_threadpool(
+                lambda: store.add_revision(level, scope, layer, author=account.username, reason=reason))
+        except ConfigRefused as exc:
+            return await _config_page(request, account, level, scope, text=values.get("settings", ""),
+                                      error=str(exc))
+        await run_in_threadpool(store.audit, account.username, "configuration_saved",
+                                f"{level} {scope}".strip(), f"revision {number}: {reason}")
+        return RedirectResponse(f"/admin/config?lang={lang}&level={level}&scope={scope}&saved={number}",
+                                status_code=303)
+
+    async def _config_page(request: Request, account: Account, level: str, scope: str, *, saved: str = "",
+                           text: str | None = None, error: str = "") -> HTMLResponse:
+        history = await run_in_threadpool(store.revisions, level, scope) if level in LEVELS else []
+        shown = []
+        for index, revision in enumerate(history):
+            parent = history[index + 1]["settings"] if index + 1 < len(history) else {}
+            shown.append({"number": revision["number"], "author": revision["author"],
+                          "reason": revision["reason"], "text": _pretty(revision["settings"]),
+                          "when": _local(dt.datetime.fromisoformat(revision["created_at"])),
+                          "diff": _diff(parent, revision["settings"])})
+        current = _pretty(history[0]["settings"]) if history else "{}"
+        levels = [(name, {"branch": "branch_level", "terminal": "terminal_level"}.get(name, name))
+                  for name in LEVELS]
+        return page(request, "config.html", account, level=level, scope=scope, levels=levels, history=shown,
+                    text=current if text is None else text, saved=saved, error=error,
+                    editable=_may_edit(account, level, scope))
+
     @app.get("/admin/audit", include_in_schema=False)
     async def audit_page(request: Request) -> Response:
         account = await user(request)
@@ -217,6 +277,25 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         return page(request, "calendar.html", account, branch=branch, name=calendar.get("name", ""),
                     days=DAYS, week={day: ", ".join(week.get(day, [])) for day in DAYS}, preview=preview,
                     saved=saved, error=error)
+
+
+def _may_edit(account: Account, level: str, scope: str) -> bool:
+    """Administrators and technicians edit configuration; a branch's only if they see the branch;
+    the municipality's and the defaults only with every branch."""
+    if account.role not in ("administrator", "technician") or level not in LEVELS:
+        return False
+    if level == "branch":
+        return account.sees(scope)
+    return "*" in account.branches
+
+
+def _pretty(settings: Any) -> str:
+    return json.dumps(settings, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def _diff(before: Any, after: Any) -> str:
+    lines = difflib.unified_diff(_pretty(before).splitlines(), _pretty(after).splitlines(), lineterm="", n=2)
+    return "\n".join(list(lines)[2:]) or _pretty(after)
 
 
 def _branches(store: CentralStore, account: Account) -> list[tuple[str, str]]:

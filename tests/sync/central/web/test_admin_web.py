@@ -14,6 +14,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from kiosk.domain.central import CentralEvent
 from kiosk.domain.model import DeviceHealth, DeviceState
@@ -144,3 +145,35 @@ def test_a_branchs_opening_hours_are_changed_in_words_and_a_mistake_is_refused(
     browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
     assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text.startswith("Not saved: week.friday")
     assert service.calendar_of("viby")["week"]["friday"] == ["08:00-20:00 unstaffed"]  # type: ignore[index]
+
+
+def test_a_configuration_layer_is_edited_refused_in_words_and_restored(
+        central: tuple[CentralService, str], browser: webdriver.Chrome, tmp_path: Path) -> None:
+    service, _credential = central
+    browser.get(f"{service.url}/admin/login?lang=en")
+    log_in(browser, service.url, "anne", PASSWORD)
+    browser.get(f"{service.url}/admin/config?level=branch&scope=viby")
+    settings = browser.find_element(By.ID, "settings")
+    settings.clear()
+    settings.send_keys('{"session": {"idle_timeout_s": 45}}')
+    browser.find_element(By.ID, "reason").send_keys("slower patrons")
+    browser.find_element(By.CSS_SELECTOR, "form[method=post] button.primary").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text.startswith("Revision")
+    first = service.revisions("branch", "viby")[0]["number"]
+
+    settings = browser.find_element(By.ID, "settings")
+    settings.clear()
+    settings.send_keys('{"session": {"idle_timeout_s": "soon"}}')
+    browser.find_element(By.CSS_SELECTOR, "form[method=post] button.primary").click()
+    alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    assert alert.startswith("Not saved: terminal kiosk-7 (viby): session.idle_timeout_s")
+
+    settings = browser.find_element(By.ID, "settings")
+    settings.clear()
+    settings.send_keys('{"session": {"idle_timeout_s": 90}}')
+    browser.find_element(By.CSS_SELECTOR, "form[method=post] button.primary").click()
+    assert "+    \"idle_timeout_s\": 90" in browser.find_element(By.CSS_SELECTOR, "section pre").text
+    browser.save_screenshot(str(tmp_path / "config-en.png"))
+    browser.find_element(By.CSS_SELECTOR, f"#revision-{first} button").click()  # back to 45
+    WebDriverWait(browser, 5).until(lambda _: len(service.revisions("branch", "viby")) == 3)
+    assert service.revisions("branch", "viby")[0]["settings"] == {"session": {"idle_timeout_s": 45}}
