@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
@@ -54,10 +55,19 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     chrome.quit()
 
 
+def heading_becomes(browser: webdriver.Chrome, text: str) -> None:
+    """Wait for the page after a click (its heading), so that nothing is read from the one before."""
+    WebDriverWait(browser, 5, ignored_exceptions=(WebDriverException,)).until(
+        lambda page: page.find_element(By.TAG_NAME, "h1").text == text)
+
+
 def log_in(browser: webdriver.Chrome, url: str, user: str, password: str) -> None:
+    """Fill in the login form and send it; with the right password, wait until the fleet shows."""
     browser.find_element(By.ID, "username").send_keys(user)
     browser.find_element(By.ID, "password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    if password == PASSWORD:
+        WebDriverWait(browser, 5).until(lambda page: "/admin/login" not in page.current_url)
 
 
 def test_staff_log_in_see_the_fleet_and_acknowledge_an_alarm(
@@ -74,6 +84,7 @@ def test_staff_log_in_see_the_fleet_and_acknowledge_an_alarm(
     browser.get(f"{service.url}/admin/")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Log ind"  # Danish first
     browser.find_element(By.LINK_TEXT, "EN").click()
+    heading_becomes(browser, "Log in")
     log_in(browser, service.url, "anne", "not the password")
     assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text == "Wrong user name or password."
     log_in(browser, service.url, "anne", PASSWORD)
@@ -96,10 +107,11 @@ def test_staff_log_in_see_the_fleet_and_acknowledge_an_alarm(
         ("device_receipt_printer", None), ("door_forced_open", "anne")]
 
     browser.find_element(By.LINK_TEXT, "DA").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Alarmer"
+    heading_becomes(browser, "Alarmer")
     browser.save_screenshot(str(tmp_path / "alarms-da.png"))
 
     browser.find_element(By.LINK_TEXT, "Log over handlinger").click()  # an administrator's page
+    heading_becomes(browser, "Log over handlinger")
     rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "tbody tr")]
     assert [row.split()[2:4] for row in rows] == [["anne", "alarm_acknowledged"], ["anne", "login"],
                                                   ["anne", "login_failed"]]
@@ -113,6 +125,7 @@ def test_a_staff_member_sees_only_their_branch_and_a_logged_out_browser_sees_not
     table = browser.find_element(By.TAG_NAME, "table").text
     assert "kiosk-7" in table and "door-3" not in table
     browser.find_element(By.CSS_SELECTOR, "header button").click()  # log out
+    WebDriverWait(browser, 5).until(lambda page: "/admin/login" in page.current_url)
     browser.get(f"{service.url}/admin/alarms")
     assert browser.find_element(By.TAG_NAME, "h1").text in ("Log in", "Log ind")
 
@@ -172,7 +185,8 @@ def test_a_configuration_layer_is_edited_refused_in_words_and_restored(
     settings.clear()
     settings.send_keys('{"session": {"idle_timeout_s": 90}}')
     browser.find_element(By.CSS_SELECTOR, "form[method=post] button.primary").click()
-    assert "+    \"idle_timeout_s\": 90" in browser.find_element(By.CSS_SELECTOR, "section pre").text
+    WebDriverWait(browser, 5, ignored_exceptions=(WebDriverException,)).until(  # the page after the save
+        lambda page: '+    "idle_timeout_s": 90' in page.find_element(By.CSS_SELECTOR, "section pre").text)
     browser.save_screenshot(str(tmp_path / "config-en.png"))
     browser.find_element(By.CSS_SELECTOR, f"#revision-{first} button").click()  # back to 45
     WebDriverWait(browser, 5).until(lambda _: len(service.revisions("branch", "viby")) == 3)
