@@ -27,18 +27,8 @@ class Alarm:
     acknowledged_by: str | None
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored time with its zone (SQLite gives it back without one: it was stored in UTC)."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def _alarm(row: sa.RowMapping) -> Alarm:
-    values = dict(row)
-    for name in ("first_at", "last_at", "notified_at", "acknowledged_at"):
-        values[name] = _utc(values[name])
-    return Alarm(**values)
+    return Alarm(**row)
 
 
 class AlarmStore:
@@ -96,5 +86,4 @@ class AlarmStore:
                               .join(credentials, credentials.c.terminal == heartbeats.c.terminal)
                               .where(credentials.c.revoked_at.is_(None))
                               .group_by(heartbeats.c.terminal, credentials.c.branch)).all()
-        return {terminal: (branch, _utc(at) or dt.datetime.min.replace(tzinfo=dt.UTC))
-                for terminal, at, branch in rows}
+        return {terminal: (branch, at) for terminal, at, branch in rows}

@@ -270,7 +270,7 @@ class CentralStore:
                                        enrolments.c.used_at)
                              .where(enrolments.c.token_hash == key).with_for_update()).first()
             if (row is None or row.terminal != terminal or row.used_at is not None
-                    or _utc(row.expires_at) <= now):
+                    or row.expires_at <= now):
                 return None
             db.execute(sa.update(enrolments).where(enrolments.c.token_hash == key).values(used_at=now))
             credential = self._issue(db, terminal, row.branch, now)
@@ -512,11 +512,11 @@ class CentralStore:
         key = payload["key"]
         current = db.execute(sa.select(access.c.learned_at, access.c.deleted, access.c.used_at)
                              .where(access.c.key == key).with_for_update()).first()
-        learned_at = _utc(current[0]) if current is not None and current[0] is not None else None
+        learned_at = current[0] if current is not None else None
         newer = learned_at is None or at >= learned_at
         if kind == USED or not newer:
             if current is not None and not current[1]:
-                used = _utc(current[2]) if current[2] is not None else None
+                used = current[2]
                 db.execute(sa.update(access).where(access.c.key == key)
                            .values(used_at=at if used is None else max(used, at)))
         elif kind == LEARNED:
@@ -643,12 +643,7 @@ def _entry(row: sa.RowMapping) -> dict[str, Any]:
             for name in ACCESS_FIELDS}
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    """A stored time with its zone (SQLite gives it back without one: it was stored in UTC)."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def _iso(value: dt.datetime) -> str:
-    """A stored time as RFC 3339 (SQLite gives it back without its zone: it was stored in UTC)."""
-    return _utc(value).isoformat(timespec="seconds")
+    """A stored time as RFC 3339 (the UtcDateTime columns give it back with its zone)."""
+    return value.isoformat(timespec="seconds")
 
