@@ -23,17 +23,12 @@ from kiosk.domain.model import AuthResult, Credential, Patron
 from kiosk.domain.ports import AuthObserver, Clock, Devices
 from kiosk.offline.mode import LmsMode
 from kiosk.settings import CentralSettings, Settings, parse_settings
-from kiosk.settings.layers import merge_tables
+from kiosk.settings.layers import local_only, merge_tables
 from kiosk.store import Journal, Store
 from kiosk.store.keys import read_key
 
 log = logging.getLogger(__name__)
 
-# What only the terminal's own settings file says (None: the whole section); the central service
-# refuses such layers too.
-LOCAL_ONLY: dict[str, frozenset[str] | None] = {
-    "paths": None, "terminal": frozenset({"id", "branch"}),
-    "central": frozenset({"kind", "url", "token", "ca_file", "seed"})}
 CREDENTIAL_KEY = "central.credential"  # the terminal's credential, in the key folder (library-kiosk enrol)
 
 
@@ -92,10 +87,9 @@ def _take_on(own: Settings, event: ConfigApplied, sync: CentralSync, outbox: Out
 def with_central(settings: Settings, layer: Mapping[str, Any]) -> Settings:
     """The terminal's settings with the central system's tables laid over them (:class:`ConfigError`
     when the result is not valid, or not one this terminal can start with)."""
-    for section, keys in LOCAL_ONLY.items():
-        table = layer.get(section)
-        if isinstance(table, Mapping) and (keys is None or keys & set(table)):
-            raise ConfigError(f"{section}: the central system may not set what this terminal's own file says")
+    problem = local_only(layer)
+    if problem is not None:
+        raise ConfigError(problem)
     merged = merge_tables(settings.model_dump(mode="json", exclude={"source"}), layer)
     try:
         result = parse_settings(merged).model_copy(update={"source": settings.source})

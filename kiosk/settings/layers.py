@@ -17,3 +17,26 @@ def merge_tables(base: Mapping[str, Any], layer: Mapping[str, Any]) -> dict[str,
         else:
             merged[key] = value
     return merged
+
+
+# Section -> keys only a terminal's own settings file sets (None: the whole section), and why: the
+# central system's configuration never sets them (its service refuses such a layer, the terminal too).
+LOCAL_ONLY: dict[str, tuple[frozenset[str] | None, str]] = {
+    "paths": (None, "its folders"),
+    "terminal": (frozenset({"id", "branch"}), "which terminal it is"),
+    "central": (frozenset({"kind", "url", "token", "ca_file", "seed"}), "how it reaches the central service"),
+}
+
+
+def local_only(layer: Mapping[str, Any]) -> str | None:
+    """What in ``layer`` only a terminal's own settings file may say, in words; None: nothing."""
+    for section, (keys, what) in LOCAL_ONLY.items():
+        table = layer.get(section)
+        if table is None:
+            continue
+        if keys is None:
+            return f"{section}: only the terminal's own settings file says {what}"
+        local = sorted(keys & set(table)) if isinstance(table, Mapping) else []
+        if local:
+            return f"{section}.{local[0]}: only the terminal's own settings file says {what}"
+    return None

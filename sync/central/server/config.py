@@ -17,15 +17,9 @@ from typing import Any
 
 from kiosk.domain.errors import ConfigError
 from kiosk.settings import parse_settings
-from kiosk.settings.layers import merge_tables
+from kiosk.settings.layers import local_only, merge_tables
 
 LEVELS = ("defaults", "municipality", "branch", "terminal")
-# Section -> keys only the terminal's own file sets (None: the whole section), and why.
-LOCAL_ONLY: dict[str, tuple[frozenset[str] | None, str]] = {
-    "paths": (None, "its folders"),
-    "terminal": (frozenset({"id", "branch"}), "which terminal it is"),
-    "central": (frozenset({"kind", "url", "token", "ca_file", "seed"}), "how it reaches the central service"),
-}
 SCOPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -53,15 +47,9 @@ def check_layer(layer: Any) -> None:
     """The layer alone: a table, of settings the central service may set."""
     if not isinstance(layer, Mapping):
         raise ConfigRefused("the settings must be a table")
-    for section, (keys, what) in LOCAL_ONLY.items():
-        table = layer.get(section)
-        if table is None:
-            continue
-        if keys is None:
-            raise ConfigRefused(f"{section}: only the terminal's own settings file says {what}")
-        local = sorted(keys & set(table)) if isinstance(table, Mapping) else []
-        if local:
-            raise ConfigRefused(f"{section}.{local[0]}: only the terminal's own settings file says {what}")
+    problem = local_only(layer)
+    if problem is not None:
+        raise ConfigRefused(problem)
 
 
 ANY_TERMINAL = "any-terminal"  # a layer is checked as this one when no terminal it reaches is known
