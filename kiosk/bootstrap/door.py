@@ -16,7 +16,7 @@ from kiosk.domain.events import Core
 from kiosk.domain.ports import AuthObserver, Clock, Devices, LibrarySystem
 from kiosk.domain.privacy import Pseudonymizer
 from kiosk.door.access_rules import AccessRules
-from kiosk.door.calendar import BranchCalendar, Opening
+from kiosk.door.calendar import Opening
 from kiosk.door.entry import EntryController, EntryView
 from kiosk.door.schedule import OpeningSchedule
 from kiosk.door.supervision import DoorSupervisor
@@ -24,7 +24,6 @@ from kiosk.door.terminal import DailyPurge, DoorTerminal, RelayOutputs, Speaker
 from kiosk.offline.mode import CachedAuth
 from kiosk.session.door_visit import EntryFactory
 from kiosk.settings import AccessSettings, Settings
-from kiosk.settings.calendar import BranchSettings
 from kiosk.store import Journal, Store
 from kiosk.store.access_lists import load_revocations, load_staff_list
 from kiosk.store.entry_log import EntryLog
@@ -74,9 +73,7 @@ def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core
     terminal = DoorTerminal(calendar, supervisor, schedule, DailyPurge(entry_log, clock.now, calendar.zone),
                             clock)
     terminal.attach(core)
-    language = terminal_settings.language
-    core.on(CalendarReceived, lambda event: terminal.replace_calendar(
-        BranchCalendar(BranchSettings.model_validate(event.calendar), language)))
+    core.on(CalendarReceived, lambda event: terminal.replace_calendar(branch_calendar(settings, event.calendar)))
 
     def entry(publish: Callable[[EntryView], None]) -> EntryController:
         return EntryController(core, lms, clock, lambda: rules[0], terminal.opening_at, supervisor,

@@ -32,11 +32,10 @@ from kiosk.domain.events import Core, Tick, Workers
 from kiosk.domain.inputs import CredentialPresented, DoorChanged, ExitPressed, TagsOnPad
 from kiosk.domain.model import DeviceState, Tag
 from kiosk.domain.ports import CardReader, Clock, Devices, LibrarySystem
-from kiosk.door.calendar import BranchCalendar, KioskHours
+from kiosk.door.calendar import KioskHours
 from kiosk.offline.mode import LmsMode
 from kiosk.session.service import SessionService
 from kiosk.settings import Role, Settings
-from kiosk.settings.calendar import BranchSettings
 from kiosk.store import Journal, Store, open_store
 from kiosk.store.keys import pseudonymizer
 from kiosk.store.pin_failures import StoredPinFailures
@@ -251,11 +250,10 @@ def kiosk_hours(settings: Settings, core: Core, central: Mapping[str, Any] | Non
     has no calendar yet."""
     if not settings.calendar.kiosk_hours or (central is None and terminal_calendar(settings) is None):
         return None
-    language = settings.terminal.language
     current = [branch_calendar(settings, central)]
 
     def received(event: CalendarReceived) -> None:
-        current[0] = BranchCalendar(BranchSettings.model_validate(event.calendar), language)
+        current[0] = branch_calendar(settings, event.calendar)
         log.info("kiosk: a new opening calendar is in force")
 
     core.on(CalendarReceived, received)
