@@ -73,7 +73,8 @@ def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core
     terminal = DoorTerminal(calendar, supervisor, schedule, DailyPurge(entry_log, clock.now, calendar.zone),
                             clock)
     terminal.attach(core)
-    core.on(CalendarReceived, lambda event: terminal.replace_calendar(branch_calendar(settings, event.calendar)))
+    core.on(CalendarReceived,
+            lambda event: terminal.replace_calendar(branch_calendar(settings, event.calendar)))
 
     def entry(publish: Callable[[EntryView], None]) -> EntryController:
         return EntryController(core, lms, clock, lambda: rules[0], terminal.opening_at, supervisor,
