@@ -46,6 +46,14 @@ _templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templ
                          autoescape=select_autoescape(["html"]))
 
 
+class _SignIn(Exception):
+    """No one is signed in on this session: the login page."""
+
+
+class _ForeignForm(Exception):
+    """A form without this session's CSRF token."""
+
+
 def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, session_key: str) -> None:
     """The pages under ``/admin/`` on the service's application."""
     app.add_middleware(SessionMiddleware, secret_key=session_key, session_cookie="admin_session",
@@ -68,12 +76,24 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         fields = parse_qs((await request.body()).decode("utf-8", "replace"))
         values = {name: values[0] for name, values in fields.items()}
         if not secrets.compare_digest(values.get("csrf", ""), csrf(request)):
-            raise PermissionError("the form is not from this session")
+            raise _ForeignForm
         return values
 
-    async def user(request: Request) -> Account | None:
+    async def signed_in(request: Request) -> Account:
+        """The account of the session; without one, the login page (:class:`_SignIn`)."""
         name = request.session.get("user")
-        return None if not name else await run_in_threadpool(accounts.get, str(name))
+        account = None if not name else await run_in_threadpool(accounts.get, str(name))
+        if account is None:
+            raise _SignIn
+        return account
+
+    @app.exception_handler(_SignIn)
+    async def sign_in_first(request: Request, _: _SignIn) -> Response:
+        return RedirectResponse(f"/admin/login?lang={language(request)}", status_code=303)
+
+    @app.exception_handler(_ForeignForm)
+    async def foreign_form(_request: Request, _: _ForeignForm) -> Response:
+        return Response("the form is not from this session", status_code=403)
 
     def page(request: Request, template: str, account: Account | None, **values: Any) -> HTMLResponse:
         lang = language(request)
@@ -81,9 +101,6 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
             lang=lang, languages=LANGUAGES, account=account, csrf=csrf(request),
             t=lambda key, **more: translate(key, lang, **more), **values)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
-
-    def to_login(request: Request) -> RedirectResponse:
-        return RedirectResponse(f"/admin/login?lang={language(request)}", status_code=303)
 
     @app.get("/admin/login", include_in_schema=False)
     async def login_page(request: Request) -> Response:
@@ -93,7 +110,7 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
     async def login(request: Request) -> Response:
         try:
             values = await form(request)
-        except PermissionError:
+        except _ForeignForm:
             return page(request, "login.html", None, failed=True)
         account = await run_in_threadpool(accounts.login, values.get("username", ""),
                                           values.get("password", ""))
@@ -115,17 +132,13 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
 
     @app.get("/admin/", include_in_schema=False)
     async def fleet(request: Request) -> Response:
-        account = await user(request)
-        if account is None:
-            return to_login(request)
+        account = await signed_in(request)
         rows = await run_in_threadpool(_fleet, store, account)
         return page(request, "fleet.html", account, terminals=rows)
 
     @app.get("/admin/alarms", include_in_schema=False)
     async def alarm_list(request: Request) -> Response:
-        account = await user(request)
-        if account is None:
-            return to_login(request)
+        account = await signed_in(request)
         open_alarms = await run_in_threadpool(AlarmStore(store).open_alarms)
         shown = [{"number": a.number, "urgent": a.urgent, "detail": a.detail, "branch": a.branch,
                   "terminal": a.terminal, "count": a.count, "when": _local(a.last_at)}
@@ -134,13 +147,8 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
 
     @app.post("/admin/alarms/{number}/ack", include_in_schema=False)
     async def acknowledge(number: int, request: Request) -> Response:
-        account = await user(request)
-        if account is None:
-            return to_login(request)
-        try:
-            await form(request)
-        except PermissionError:
-            return Response("the form is not from this session", status_code=403)
+        account = await signed_in(request)
+        await form(request)
         visible = {a.number for a in await run_in_threadpool(AlarmStore(store).open_alarms)
                    if account.sees(a.branch)}
         if number in visible and await run_in_threadpool(alarms.acknowledge, number, account.username):
@@ -150,17 +158,13 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
 
     @app.get("/admin/calendars", include_in_schema=False)
     async def calendar_list(request: Request) -> Response:
-        account = await user(request)
-        if account is None:
-            return to_login(request)
+        account = await signed_in(request)
         branches = await run_in_threadpool(_branches, store, account)
         return page(request, "calendars.html", account, branches=branches)
 
     @app.get("/admin/calendars/{branch}", include_in_schema=False)
     async def calendar_page(branch: str, request: Request) -> Response:
-        account = await user(request)
-        if account is None:
-            return to_login(request)
+        account = await signed_in(request)
         calendar = await run_in_threadpool(store.calendar, branch)
         if calendar is None or not account.sees(branch):
             return Response("no such branch", status_code=404)
@@ -169,13 +173,8 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
 
     @app.post("/admin/calendars/{branch}", include_in_schema=False)
     async def calendar_save(branch: str, request: Request) -> Response:
-        account = await user(request)
-        if account is None:
-            return to_login(request)
-        try:
-            values = await form(request)
-        except PermissionError:
-            return Response("the form is not from this session", status_code=403)
+        account = await signed_in(request)
+        values = await form(request)
         calendar = await run_in_threadpool(store.calendar, branch)
         if calendar is None or not account.sees(branch):
             return Response("no such branch", status_code=404)
@@ -198,9 +197,7 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
 
     @app.get("/admin/config", include_in_schema=False)
     async def config_page(request: Request) -> Response:
-        account = await user(request)
-        if account is None:
-            return to_login(request)
+        account = await signed_in(request)
         level = request.query_params.get("level", "defaults")
         scope = request.query_params.get("scope", "")
         saved = request.query_params.get("saved", "")
@@ -208,13 +205,8 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
 
     @app.post("/admin/config", include_in_schema=False)
     async def config_save(request: Request) -> Response:
-        account = await user(request)
-        if account is None:
-            return to_login(request)
-        try:
-            values = await form(request)
-        except PermissionError:
-            return Response("the form is not from this session", status_code=403)
+        account = await signed_in(request)
+        values = await form(request)
         level, scope = values.get("level", ""), values.get("scope", "").strip()
         if not _may_edit(account, level, scope):
             return Response("not for this account", status_code=403)
@@ -256,9 +248,7 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
 
     @app.get("/admin/audit", include_in_schema=False)
     async def audit_page(request: Request) -> Response:
-        account = await user(request)
-        if account is None:
-            return to_login(request)
+        account = await signed_in(request)
         if account.role != "administrator":
             return Response("for administrators", status_code=403)
         entries = [{**entry, "at": _local(entry["at"])} for entry in await run_in_threadpool(store.audit_log)]
