@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from kiosk.bootstrap.check import check_settings
@@ -19,8 +20,9 @@ from kiosk.central.sync import CentralSync
 from kiosk.domain.central import ConfigApplied
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core
-from kiosk.domain.model import AuthResult, Credential, Patron
+from kiosk.domain.model import AuthResult, Credential
 from kiosk.domain.ports import AuthObserver, Clock, Devices
+from kiosk.door.access_rules import consented
 from kiosk.offline.mode import LmsMode
 from kiosk.settings import CentralSettings, Settings, parse_settings
 from kiosk.settings.layers import local_only, merge_tables
@@ -130,13 +132,8 @@ def access_observer(settings: Settings, sync: CentralSync | None, journal: Journ
     PIN verifier; None without a central system."""
     if sync is None:
         return None
-    rules = settings.access
-
-    def consent(patron: Patron) -> bool:
-        value = dict(patron.extra).get(rules.consent_field, "")
-        return value == "Y" or (not value and rules.consent_missing == "allow")
-
-    learning = AccessLearning(journal, sync.access_cache, consent, lambda: clock.now().astimezone().date())
+    learning = AccessLearning(journal, sync.access_cache, partial(consented, settings.access),
+                              lambda: clock.now().astimezone().date())
 
     def observe(credential: Credential, pin: str | None, result: AuthResult) -> None:
         core.run_in_worker(lambda: learning.checked(credential, pin, result), _ignore)

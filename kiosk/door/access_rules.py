@@ -215,8 +215,8 @@ class AccessRules:
         if patron is None:
             return _no_patron("consent")
         field = self.settings.consent_field
-        value = dict(patron.extra).get(field, "").strip().upper()
-        if value == "Y" or (not value and self.settings.consent_missing == "allow"):
+        value = consent_value(self.settings, patron)
+        if consented(self.settings, patron):
             return RuleResult("consent", Verdict.PASS, detail=f"{field}={value or 'missing (allowed)'}")
         return RuleResult("consent", Verdict.REFUSE, AccessReason.NO_CONSENT,
                           f"{field}={value}: not signed up" if value else f"{field} missing: not signed up")
@@ -285,3 +285,14 @@ def band_words(band: AgeBand, language: str) -> str:
     if band.end == "24:00":
         return text("access.band.after", language, start=band.start)
     return text("access.band.between", language, start=band.start, end=band.end)
+
+
+def consent_value(settings: AccessSettings, patron: Patron) -> str:
+    """What the LMS says about the patron's consent (``Y``, ``N``; "" when it says nothing)."""
+    return dict(patron.extra).get(settings.consent_field, "").strip().upper()
+
+
+def consented(settings: AccessSettings, patron: Patron) -> bool:
+    """Whether the consent rule lets the patron in: ``Y``, or nothing said where that is allowed."""
+    value = consent_value(settings, patron)
+    return value == "Y" or (not value and settings.consent_missing == "allow")
