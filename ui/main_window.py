@@ -28,6 +28,7 @@ from ui.screens.session import (
     PinScreen,
     StartScreen,
 )
+from ui.screens.staff import StaffScreen
 from ui.sounds import Sounds
 from ui.widgets import Header, MessageLabel
 
@@ -60,6 +61,7 @@ class KioskWindow(QWidget):
             ScreenName.ACCOUNT: AccountScreen(actions),
             ScreenName.RECEIPT: ReceiptScreen(actions),
             ScreenName.DOOR: DoorScreen(),
+            ScreenName.STAFF: StaffScreen(actions),
         }
         self.sounds = sounds if sounds is not None else Sounds()
         for screen in self.screens.values():

@@ -142,6 +142,19 @@ def stylesheet(scale: Scale) -> str:
     QScrollBar::handle:vertical {{ background: {KEY_BORDER}; border-radius: {px(9)}px;
                                    min-height: {px(80)}px; }}
     QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
+    QPushButton#PageTab {{
+        background: {SURFACE}; color: {PRIMARY}; border: {px(3)}px solid {PRIMARY};
+        border-radius: {px(14)}px; font-size: {px(28)}px; font-weight: 600;
+        padding: {px(14)}px {px(16)}px; min-height: {px(96)}px;
+    }}
+    QPushButton#PageTab[selected="true"] {{ background: {PRIMARY}; color: {ON_PRIMARY}; }}
+    QPushButton#RowButton {{
+        background: {SURFACE}; color: {PRIMARY}; border: {px(3)}px solid {PRIMARY};
+        border-radius: {px(14)}px; font-size: {px(28)}px; font-weight: 600;
+        padding: {px(10)}px {px(26)}px; min-height: {px(92)}px; min-width: {px(160)}px;
+    }}
+    QPushButton#RowButton:pressed {{ background: {INFO_BG}; }}
+    QPushButton#RowButton:disabled {{ color: {MUTED}; border-color: {KEY_BORDER}; }}
     QWidget#Overlay {{ background: {OVERLAY}; }}
     QFrame#Card {{ background: {SURFACE}; border-radius: {px(28)}px; }}
     """

@@ -22,6 +22,7 @@ from kiosk.bootstrap.log_files import setup_logging
 from kiosk.bootstrap.memory import MallocTrim
 from kiosk.bootstrap.offline import circulation, lms_mode
 from kiosk.bootstrap.paths import Locations, locations
+from kiosk.bootstrap.staff import demo_staff, staff_mode
 from kiosk.central.config import TerminalConfiguration
 from kiosk.circulation.reconcile import Reconciler
 from kiosk.circulation.visit import VisitController
@@ -37,6 +38,7 @@ from kiosk.offline.mode import LmsMode
 from kiosk.session.service import SessionService
 from kiosk.settings import Role, Settings
 from kiosk.store import Journal, Store, open_store
+from kiosk.store.access_lists import StaffEntry
 from kiosk.store.keys import pseudonymizer
 from kiosk.store.pin_failures import StoredPinFailures
 
@@ -189,6 +191,7 @@ def build(
     # Wrong PINs per card, in the database: through a restart, and shared with the other terminal here.
     pseudonyms = pseudonymizer(store)
     pin_failures = StoredPinFailures(store, pseudonyms, the_clock.now)
+    staff_cards: tuple[DemoCard, ...] = ()  # the demo's staff cards, for the simulator panel
     if terminal.role is Role.DOOR:
         from kiosk.bootstrap.door import door_terminal  # a borrowing kiosk does not load the door's rules
 
@@ -216,10 +219,16 @@ def build(
 
         # The branch calendar, when the terminal names one, says when the kiosk takes new visits.
         hours = kiosk_hours(settings, core, sync.calendar() if sync is not None else None)
+        staff_entries: tuple[StaffEntry, ...] = ()
+        if profile == "demo" and seed:
+            staff_entries, staff_cards = demo_staff(pseudonyms)
+        staff = staff_mode(settings, core, the_clock, journal, lms, devices, pseudonyms, where.data_dir,
+                           lms_mode=mode, configuration=configuration, demo=staff_entries)
         session = SessionService.for_kiosk(core, service_lms, the_clock, session_settings, visits=visits,
                                            language=terminal.language,
                                            card_reader_health=devices.card_reader.health,
-                                           kiosk_hours=hours, pin_failures=pin_failures, observe=observe)
+                                           kiosk_hours=hours, pin_failures=pin_failures, observe=observe,
+                                           staff=staff)
     demo = profile == "demo" and bool(seed)
     return Kiosk(
         settings=settings,
@@ -233,7 +242,7 @@ def build(
         session=session,
         mode=mode,
         institution=institution,
-        demo_cards=demo_cards(seed) if demo else (),
+        demo_cards=(*demo_cards(seed), *staff_cards) if demo else (),
         demo_tags=tuple(demo_tags(seed)) if demo else (),
         demo_titles={str(i["id"]): str(i.get("title", "")) for i in seed.get("items", [])}
         if demo else {},

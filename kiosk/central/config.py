@@ -92,6 +92,21 @@ class TerminalConfiguration:
             if self._state["trial"] is not None:
                 self._failed(why)
 
+    def discard_pending(self, why: str) -> str | None:
+        """Staff do not want the revision that waits for a restart: it is never tried (as a bad
+        one) and the terminal goes on as it is; the revision, or None when none waited."""
+        with self._lock:
+            state = self._state
+            if state["pending"] is None or state["trial"] is not None:
+                return None
+            revision = str(state["pending"]["revision"])
+            log.warning("configuration: revision %s discarded (%s)", revision, why)
+            state["bad"] = [*state["bad"], revision][-BAD_KEPT:]
+            state["refused"] = {"revision": revision, "error": f"rolled back: {why}"}
+            state["pending"] = None
+            self._save()
+            return revision
+
     def _failed(self, why: str) -> None:
         state = self._state
         revision = state["trial"]

@@ -72,6 +72,13 @@ class LmsMode:
         with self._lock:
             return self._online
 
+    def replay_soon(self) -> None:
+        """There is something to replay again (staff sent a refused transaction back): on the next
+        tick, probe and replay, as at start."""
+        with self._lock:
+            self._replay_due = True
+            self._next_probe = 0.0
+
     def failed(self, error: BaseException) -> None:
         """A call to the LMS failed (any thread). Unreachable: offline from now on."""
         if not isinstance(error, LmsUnavailable):

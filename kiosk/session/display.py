@@ -31,6 +31,8 @@ class Display:
             view = replace(view, greeting_name="")
         if view.screen is not Screen.DOOR:
             view = replace(view, entry=None)
+        if view.screen is not Screen.STAFF:
+            view = replace(view, staff=None)
         if not view.idle_warning or view.screen is Screen.START:
             view = replace(view, idle_warning=False, seconds_left=0)
         self.view = view

@@ -5,6 +5,7 @@
   and the reset that leaves nothing of the patron behind;
 * :class:`~kiosk.session.kiosk_visit.KioskVisit` (borrow, return, account, receipt) or
   :class:`~kiosk.session.door_visit.DoorVisit` (the door's decision), by the terminal's role;
+* :class:`~kiosk.session.staff_visit.StaffVisit`: a staff card and PIN open staff mode instead;
 * :class:`~kiosk.session.status.TerminalStatus`: card reader, opening hours, LMS online.
 
 Runs on the core thread only. Inputs are events (a card presented, a PIN submitted, a button, a
@@ -53,9 +54,13 @@ from kiosk.session.identification import Identification, PinFailures
 from kiosk.session.idle import IdleWatch, PrivacyReset
 from kiosk.session.kiosk_visit import KioskVisit, VisitFactory
 from kiosk.session.presence import Presence
+from kiosk.session.staff_visit import ModeFactory, StaffVisit
 from kiosk.session.status import TerminalStatus
 from kiosk.session.view import Message, Screen, SessionView
 from kiosk.settings import Role, SessionSettings
+from kiosk.staff.directory import StaffDirectory
+from kiosk.staff.events import StaffActionChosen, StaffPageChosen, StaffTaskResolved, StaffTestRequested
+from kiosk.staff.view import Resolution, StaffPage, TerminalAction
 
 __all__ = ["MESSAGE_SECONDS", "Message", "Screen", "SessionService", "SessionView"]
 
@@ -89,22 +94,27 @@ class SessionService:
                                      hours_now)
         self.kiosk: KioskVisit | None = None
         self.door: DoorVisit | None = None
+        self.staff: StaffVisit | None = None
 
     @classmethod
     def for_kiosk(cls, core: Core, lms: LibrarySystem, clock: Clock, settings: SessionSettings, *,
                   visits: VisitFactory | None = None, language: str = "da", secrets: SecretRegistry = SECRETS,
                   card_reader_health: Callable[[], DeviceHealth] | None = None,
                   kiosk_hours: Callable[[dt.datetime], KioskHours] | None = None,
-                  pin_failures: PinFailures | None = None, observe: AuthObserver | None = None
-                  ) -> SessionService:
+                  pin_failures: PinFailures | None = None, observe: AuthObserver | None = None,
+                  staff: tuple[StaffDirectory, ModeFactory] | None = None) -> SessionService:
         """The self-service kiosk's session; ``visits`` makes the borrow/return/account flows
         (None: a kiosk without a pad, where patrons can only log in). ``kiosk_hours`` (the branch
-        calendar's) stops new visits outside the kiosk's hours; the visit in progress finishes."""
+        calendar's) stops new visits outside the kiosk's hours; the visit in progress finishes.
+        ``staff``: the staff lists and staff mode (a staff card and PIN open the staff screens)."""
         session = cls(core, lms, clock, settings, language=language, secrets=secrets,
                       card_reader_health=card_reader_health, kiosk_hours=kiosk_hours,
                       pin_failures=pin_failures)
         session.kiosk = KioskVisit(core, lms, session.display, session.presence, session.identification,
                                    session.idle, session.reset, secrets, visits, observe)
+        if staff is not None:
+            session.staff = StaffVisit(core, session.display, session.presence, session.identification,
+                                       session.reset, *staff)
         session.attach()
         return session
 
@@ -149,10 +159,25 @@ class SessionService:
             }
         if door is not None:
             handlers[ChildrenChanged] = door.on_children
+        if self.staff is not None:
+            mode = self.staff.mode
+            handlers |= {
+                StaffPageChosen: lambda event: mode.choose(event.page),
+                StaffTestRequested: lambda event: mode.run_test(event.test, self.display.view.language),
+                StaffTaskResolved: lambda event: mode.resolve(event.entry_id, event.resolution),
+                StaffActionChosen: lambda event: mode.act(event.action),
+            }
         for event_type, handler in handlers.items():
             self._core.on(event_type, handler)
 
     def _on_credential(self, event: CredentialPresented) -> None:
+        staff = self.staff
+        if staff is not None and staff.mode.active:
+            staff.mode.on_card(event.credential)  # the card test's card; never a patron's session
+            return
+        if staff is not None and self.display.view.screen is Screen.START and staff.knows(event.credential):
+            self.identification.on_credential(event)  # staff may log in when the kiosk is closed
+            return
         if self.kiosk is not None and self.display.view.screen is Screen.START:
             self._new_visit(event, self.identification.on_credential)  # a card on the start screen
         else:
@@ -175,6 +200,8 @@ class SessionService:
         self.status.tick()
         if self.door is not None:
             self.door.tick()
+        if self.staff is not None:
+            self.staff.mode.tick()
         self.idle.tick()
 
     # -- what the rest of the kiosk reads -------------------------------------------------------
@@ -233,3 +260,15 @@ class SessionService:
 
     def back_to_menu(self) -> None:
         self._core.post(BackToMenu())
+
+    def staff_page(self, page: StaffPage) -> None:
+        self._core.post(StaffPageChosen(page))
+
+    def staff_test(self, test: str) -> None:
+        self._core.post(StaffTestRequested(test))
+
+    def staff_resolve(self, entry_id: str, resolution: Resolution) -> None:
+        self._core.post(StaffTaskResolved(entry_id, resolution))
+
+    def staff_action(self, action: TerminalAction) -> None:
+        self._core.post(StaffActionChosen(action))

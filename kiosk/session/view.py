@@ -9,6 +9,7 @@ from kiosk.circulation.view import VisitView
 from kiosk.door.calendar import KioskHours, Opening
 from kiosk.door.entry import EntryView
 from kiosk.settings import Role
+from kiosk.staff.view import StaffView
 
 
 class Screen(StrEnum):
@@ -22,6 +23,7 @@ class Screen(StrEnum):
     ACCOUNT = "account"  # loans (overdue first), holds, fees; renew chosen or all
     RECEIPT = "receipt"  # print / e-mail / no receipt
     DOOR = "door"  # the door terminal's answer: unlocked, or refused and why
+    STAFF = "staff"  # staff mode: status, device tests, tasks, the terminal (kiosk.staff)
 
 
 class Message(StrEnum):
@@ -67,3 +69,4 @@ class SessionView:
     finishing: bool = False  # the patron is done, an item of theirs is still being handled: a moment
     hours: KioskHours | None = None  # the kiosk's hours from the branch calendar; None: no calendar
     closing_soon: bool = False  # the kiosk stops taking visits within CLOSING_WARNING: finish up
+    staff: StaffView | None = None  # staff mode's pages, on the staff screen only

@@ -18,6 +18,8 @@ from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.session.service import Screen
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, CentralSettings, Settings, load_settings
+from kiosk.staff.view import StaffPage
+from kiosk.store import JournalState
 from kiosk.testing.memory import COPENHAGEN, ManualClock, MemoryCardReader, MemoryItemReader, in_memory
 from ui.main_window import KioskWindow
 from ui.screens.session import PinScreen
@@ -45,6 +47,10 @@ SCREENS = (
     "door-refused",
     "closing-soon",
     "closed",
+    "staff-status",
+    "staff-tests",
+    "staff-tasks",
+    "staff-terminal",
 )
 # The entrance panel's screens are rendered from the demo door terminal, on a Wednesday evening.
 DOOR_SCREENS = {"door-start", "door-pin", "door-open", "door-refused"}
@@ -117,6 +123,31 @@ def _drive_visit(kiosk: Kiosk, screen: str) -> None:
 
 
 VISIT_SCREENS = {"identify", "borrow", "borrow-fee", "return", "account", "receipt"}
+STAFF_ADMINISTRATOR = "9900000001"  # config/demo/staff.toml
+
+
+def _drive_staff(kiosk: Kiosk, screen: str) -> None:
+    """The demo administrator's card and PIN, then the page; on the tasks page, an offline loan the
+    LMS refused on replay (a journal row as the replay leaves it); on the tests page, the pad and
+    the receipt printer tried, and the card test waiting for a card."""
+    index = next(i for i, card in enumerate(kiosk.demo_cards) if card.credential.value == STAFF_ADMINISTRATOR)
+    if screen == "staff-tasks":
+        kiosk.journal.append("checkout", {"item": BOOK, "patron": "3f9a1c7e0b2d",  # a token
+                                          "at": "2026-11-25T20:41:00+01:00"},
+                             state=JournalState.REPLAY_REJECTED)
+        row = kiosk.journal.in_states((JournalState.REPLAY_REJECTED,))[0]
+        kiosk.journal.mark(row.id, JournalState.REPLAY_REJECTED, error="Patron blocked")
+    _present(kiosk, index)
+    _type_pin(kiosk, kiosk.demo_cards[index].pin)
+    session = kiosk.session
+    page = {"staff-tests": StaffPage.TESTS, "staff-tasks": StaffPage.TASKS,
+            "staff-terminal": StaffPage.TERMINAL}.get(screen)
+    if page is not None:
+        _act(kiosk, lambda: session.staff_page(page))
+    if screen == "staff-tests":
+        _act(kiosk, lambda: session.staff_test("pad"))
+        _act(kiosk, lambda: session.staff_test("receipt"))
+        _act(kiosk, lambda: session.staff_test("card"))
 
 
 def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
@@ -144,6 +175,9 @@ def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
         return
     if screen in VISIT_SCREENS:
         _drive_visit(kiosk, screen)
+        return
+    if screen.startswith("staff-"):
+        _drive_staff(kiosk, screen)
         return
     if screen == "refused":
         _present(kiosk, 2)

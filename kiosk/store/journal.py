@@ -32,6 +32,8 @@ class JournalState:
     REPLAYING = "replaying"  # sent to the LMS for replay; its answer not yet recorded
     REPLAY_REJECTED = "replay_rejected"  # the LMS refused the replay: in the staff report
     IN_DOUBT = "in_doubt"  # sent to the LMS, no usable answer: whether it was applied is settled later
+    RESOLVED = "resolved"  # needed staff; staff put it right by hand (staff mode)
+    CLEARED = "cleared"  # needed staff; staff took it off the list, nothing to do (staff mode)
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,7 @@ class OutboxCounts:
 # a transaction once its outcome is known. The last two are circulation's JournalOutcome values.
 OUTBOX_TRANSACTION_KINDS = ("checkout", "checkin")
 OUTBOX_FINAL_STATES = (JournalState.DONE, JournalState.FAILED, JournalState.REPLAY_REJECTED, "compensated",
-                       "needs_attention")
+                       "needs_attention", JournalState.RESOLVED, JournalState.CLEARED)
 # What the outbox may send, as SQL (with its parameters).
 _SENDABLE = (f"(kind NOT IN ({_marks(OUTBOX_TRANSACTION_KINDS)}) "
              f"OR state IN ({_marks(OUTBOX_FINAL_STATES)}))")

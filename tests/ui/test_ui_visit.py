@@ -28,6 +28,7 @@ from kiosk.circulation.view import (
     VisitView,
 )
 from kiosk.session.service import Message, Screen, SessionView
+from kiosk.staff.view import Resolution, StaffPage, TerminalAction
 from kiosk.testing.memory import MemoryCardReader, MemoryItemReader
 from kiosk.texts.formats import day_and_month as format_date
 from kiosk.texts.formats import money as format_money
@@ -61,6 +62,11 @@ class RecordingActions:
     def renew_selected(self) -> None: self._record("renew_selected")
     def renew_all(self) -> None: self._record("renew_all")
     def back_to_menu(self) -> None: self._record("back_to_menu")
+    def staff_page(self, page: StaffPage) -> None: self._record("staff_page", page)
+    def staff_test(self, test: str) -> None: self._record("staff_test", test)
+    def staff_resolve(self, entry_id: str, resolution: Resolution) -> None:
+        self._record("staff_resolve", (entry_id, resolution))
+    def staff_action(self, action: TerminalAction) -> None: self._record("staff_action", action)
 
 
 @pytest.fixture

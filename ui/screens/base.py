@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.circulation.view import Purpose, ReceiptChoice
 from kiosk.session.service import SessionView
+from kiosk.staff.view import Resolution, StaffPage, TerminalAction
 from ui import style
 
 
@@ -42,6 +43,14 @@ class SessionActions(Protocol):
     def renew_all(self) -> None: ...
 
     def back_to_menu(self) -> None: ...
+
+    def staff_page(self, page: StaffPage) -> None: ...
+
+    def staff_test(self, test: str) -> None: ...
+
+    def staff_resolve(self, entry_id: str, resolution: Resolution) -> None: ...
+
+    def staff_action(self, action: TerminalAction) -> None: ...
 
 
 class Screen(QWidget):

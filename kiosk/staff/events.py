@@ -1,0 +1,28 @@
+"""What the staff screens post to the core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.staff.view import Resolution, StaffPage, TerminalAction
+
+
+@dataclass(frozen=True)
+class StaffPageChosen:
+    page: StaffPage
+
+
+@dataclass(frozen=True)
+class StaffTestRequested:
+    test: str  # a name of kiosk.staff.device_tests.TESTS
+
+
+@dataclass(frozen=True)
+class StaffTaskResolved:
+    entry_id: str
+    resolution: Resolution
+
+
+@dataclass(frozen=True)
+class StaffActionChosen:
+    action: TerminalAction

@@ -1,0 +1,95 @@
+"""What the staff screens show: plain data, built by :class:`kiosk.staff.mode.StaffMode`, drawn by
+the UI. No patron's name, card number or PIN is ever in it: tasks carry item numbers and tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kiosk.staff.roles import StaffRole
+
+
+class StaffPage(StrEnum):
+    STATUS = "status"
+    TESTS = "tests"
+    TASKS = "tasks"
+    TERMINAL = "terminal"
+
+
+PAGE_ROLES = {StaffPage.STATUS: StaffRole.STAFF, StaffPage.TASKS: StaffRole.STAFF,
+              StaffPage.TESTS: StaffRole.TECHNICIAN, StaffPage.TERMINAL: StaffRole.TECHNICIAN}
+
+
+class Check(StrEnum):
+    """How a line of the status or a device test stands."""
+
+    OK = "ok"
+    WARNING = "warning"
+    FAILED = "failed"
+    RUNNING = "running"
+    NOT_RUN = "not_run"
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """One line of the status page. ``what``: lms, central, config, disk, tasks, or a device's role
+    (card_reader, item_reader, ...); ``key`` and ``values``: a text key and what fills it in, said
+    in the staff member's language; ``error``: a device's or a server's own words."""
+
+    what: str
+    check: Check
+    key: str = ""
+    values: tuple[tuple[str, object], ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class DeviceTest:
+    """A device test that can be run here, and how its last run went (as a :class:`StatusLine`)."""
+
+    name: str  # card, pad, receipt, page, door, announcement
+    check: Check = Check.NOT_RUN
+    key: str = ""
+    values: tuple[tuple[str, object], ...] = ()
+    error: str = ""
+
+
+class Resolution(StrEnum):
+    DONE = "done"  # staff put it right by hand (at the LMS, at the shelf)
+    RETRY = "retry"  # try it again with the LMS (a refused offline replay)
+    CLEAR = "clear"  # nothing to do: take it off the list
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A transaction that needs staff: the journal row's id, what and which item, when, why."""
+
+    entry_id: str
+    kind: str  # checkout, checkin
+    state: str  # replay_rejected, needs_attention, in_doubt
+    item: str
+    at: str  # local time, "2026-12-05 21:14"
+    error: str
+    resolutions: tuple[Resolution, ...]
+
+
+class TerminalAction(StrEnum):
+    RESTART = "restart"
+    APPLY_CONFIG = "apply_config"  # the pending configuration revision: restart onto it now
+    ROLLBACK_CONFIG = "rollback_config"  # back to the revision before the one in force
+
+
+@dataclass(frozen=True)
+class StaffView:
+    role: StaffRole
+    page: StaffPage = StaffPage.STATUS
+    pages: tuple[StaffPage, ...] = ()  # those this role may open
+    status: tuple[StatusLine, ...] = ()
+    tests: tuple[DeviceTest, ...] = ()
+    waiting_for_card: bool = False  # the card test: present a card (or scan a barcode) now
+    tasks: tuple[TaskRow, ...] = ()
+    actions: tuple[TerminalAction, ...] = ()  # those this role may take here, now
+    revision: str = ""  # the configuration revision in force ("" without a central system)
+    pending_revision: str = ""  # one that waits for the kiosk's restart
+    notice: str = ""  # a text key: what the last action did (staff.notice.restarting, ...)
+    notice_check: Check = Check.OK

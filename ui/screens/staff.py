@@ -1,0 +1,232 @@
+"""Staff mode: a row of pages (status, device tests, tasks, the terminal), each a list of rows with
+a coloured icon, and the log-out button. Every line is said in words and by its icon's colour and
+shape, as the patron's screens do; nothing of a patron is on it (item numbers only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Protocol
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.session.service import SessionView
+from kiosk.staff.view import (
+    Check,
+    DeviceTest,
+    Resolution,
+    StaffPage,
+    StaffView,
+    StatusLine,
+    TaskRow,
+    TerminalAction,
+)
+from kiosk.texts import has
+from kiosk.texts import text as t
+from ui import style
+from ui.rows import InfoRow, RowPool, scroll_area
+from ui.screens.base import Screen
+from ui.visit_text import ATTENTION, BUSY, ERROR, NEUTRAL, OK, RowText
+from ui.widgets import MessageLabel, button, label, set_tone
+
+TONES = {Check.OK: OK, Check.WARNING: ATTENTION, Check.FAILED: ERROR, Check.RUNNING: BUSY,
+         Check.NOT_RUN: NEUTRAL}
+
+
+class StaffActions(Protocol):
+    def logout(self) -> None: ...
+
+    def staff_page(self, page: StaffPage) -> None: ...
+
+    def staff_test(self, test: str) -> None: ...
+
+    def staff_resolve(self, entry_id: str, resolution: Resolution) -> None: ...
+
+    def staff_action(self, action: TerminalAction) -> None: ...
+
+
+def said(key: str, values: tuple[tuple[str, object], ...], error: str, language: str) -> str:
+    """A line's words: its text key filled in (a credential kind said in words), or the device's
+    own error, or both."""
+    filled = {name: (t(f"staff.kind.{value}", language) if name == "kind" else value)
+              for name, value in values}
+    words = t(key, language, **filled) if key else ""
+    return " · ".join(part for part in (words, error) if part)
+
+
+def line_text(what: str, check: Check, key: str, values: tuple[tuple[str, object], ...], error: str,
+              language: str) -> RowText:
+    name = next((t(k, language) for k in (f"staff.what.{what}", f"staff.device.{what}", f"staff.test.{what}")
+                 if has(k, language)), what)
+    status = said(key, values, error, language) or t(f"staff.check.{check.value}", language)
+    if check is Check.FAILED and key:
+        status = f"{t('staff.check.failed', language)}: {status}"
+    return RowText(name, status, TONES[check])
+
+
+class ActionRow(InfoRow):
+    """A row with buttons: on its right (run a test), or in a line under its text (resolve a task)."""
+
+    def __init__(self, *, below: bool = False) -> None:
+        super().__init__()
+        self.buttons: list[QPushButton] = []
+        self.button_box = QHBoxLayout() if below else QVBoxLayout()
+        if below:
+            self.button_box.addStretch(1)
+            self.text_column.addLayout(self.button_box)
+        else:
+            self.row.addLayout(self.button_box)
+        self._key: object = None
+
+    def set_buttons(self, labels: list[tuple[str, Callable[[], None]]], key: object = None) -> None:
+        """Buttons with these labels; made again only when ``key`` (what they act on) changed."""
+        if key is not None and key == self._key:
+            return
+        self._key = key
+        for old in self.buttons:
+            old.deleteLater()
+        self.buttons = [button("RowButton", text, on_click) for text, on_click in labels]
+        for widget in self.buttons:
+            widget.setAccessibleName(f"{widget.text()}: {self.title.text()}")
+            self.button_box.addWidget(widget)
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        super().apply_scale(scale)
+        self.button_box.setSpacing(scale.px(12))
+
+
+def _listed(pool: QWidget) -> QWidget:
+    """A list of rows at the top of a scrolling area (rows keep their height when there are few)."""
+    holder = QWidget()
+    holder.setObjectName("RowPool")
+    column = QVBoxLayout(holder)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(pool)
+    column.addStretch(1)
+    return scroll_area(holder)
+
+
+class StaffScreen(Screen):
+    def __init__(self, actions: StaffActions) -> None:
+        super().__init__()
+        self._actions = actions
+        self.title = label("Title")
+        self.who = label("Hint")
+        self.tabs = {page: button("PageTab", page.value, partial(actions.staff_page, page))
+                     for page in StaffPage}
+        tab_row = QHBoxLayout()
+        for tab in self.tabs.values():
+            tab_row.addWidget(tab, 1)
+        self.tab_row = tab_row
+        self.notice = MessageLabel()
+        self.status = RowPool(InfoRow)
+        self.tests = RowPool(ActionRow)
+        self.card_wait = MessageLabel()
+        self.tasks = RowPool(partial(ActionRow, below=True))
+        self.no_tasks = label("Hint")
+        self.revision = label("Subtitle", center=False)
+        self.pending = label("Hint", center=False)
+        self.action_buttons = {action: button("Secondary", action.value,
+                                              partial(actions.staff_action, action))
+                               for action in TerminalAction}
+        self.pages = QStackedWidget()
+        self.page_widgets = {
+            StaffPage.STATUS: self._page(_listed(self.status)),
+            StaffPage.TESTS: self._page(self.card_wait, _listed(self.tests)),
+            StaffPage.TASKS: self._page(self.no_tasks, _listed(self.tasks)),
+            StaffPage.TERMINAL: self._page(self.revision, self.pending, *self.action_buttons.values(),
+                                           stretch=True),
+        }
+        for widget in self.page_widgets.values():
+            self.pages.addWidget(widget)
+        self.logout = button("Primary", "", actions.logout)
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.who)
+        self.column.addLayout(tab_row)
+        self.column.addWidget(self.notice)
+        self.column.addWidget(self.pages, 1)
+        self.column.addWidget(self.logout)
+        self._view: StaffView | None = None
+
+    @staticmethod
+    def _page(*widgets: QWidget, stretch: bool = False) -> QWidget:
+        page = QWidget()
+        page.setObjectName("RowPool")
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        for widget in widgets:
+            column.addWidget(widget, 1 if widget.objectName() == "" else 0)  # the lists take the height
+        if stretch:
+            column.addStretch(1)
+        return page
+
+    def show_view(self, view: SessionView) -> None:
+        staff, lang = view.staff, view.language
+        if staff is None:
+            return
+        self._view = staff
+        self.title.setText(t("staff.title", lang))
+        self.who.setText(t("staff.logged_in", lang, role=t(f"staff.role.{staff.role.value}", lang)))
+        for page, tab in self.tabs.items():
+            tab.setText(t(f"staff.page.{page.value}", lang))
+            tab.setVisible(page in staff.pages)
+            set_tone(tab, "selected", "true" if page is staff.page else "false")
+        self.notice.show_message(t(staff.notice, lang) if staff.notice else "",
+                                 TONES[staff.notice_check] or "info")
+        self.pages.setCurrentWidget(self.page_widgets[staff.page])
+        self._show_status(staff.status, lang)
+        self._show_tests(staff, lang)
+        self._show_tasks(staff.tasks, lang)
+        self._show_terminal(staff, lang)
+        self.logout.setText(t("staff.logout", lang))
+
+    def _show_status(self, lines: tuple[StatusLine, ...], lang: str) -> None:
+        for row, line in zip(self.status.show_count(len(lines)), lines, strict=True):
+            row.show_text(line_text(line.what, line.check, line.key, line.values, line.error, lang))
+
+    def _show_tests(self, staff: StaffView, lang: str) -> None:
+        self.card_wait.show_message(t("staff.test.card.waiting", lang) if staff.waiting_for_card else "",
+                                    "attention")
+        running = any(test.check is Check.RUNNING for test in staff.tests)
+        for row, test in zip(self.tests.show_count(len(staff.tests)), staff.tests, strict=True):
+            row.show_text(self._test_text(test, lang))
+            row.set_buttons([(t("staff.test.run", lang), partial(self._actions.staff_test, test.name))],
+                            key=(test.name, lang))
+            for widget in row.buttons:
+                widget.setEnabled(not running)
+
+    @staticmethod
+    def _test_text(test: DeviceTest, lang: str) -> RowText:
+        return line_text(test.name, test.check, test.key, test.values, test.error, lang)
+
+    def _show_tasks(self, tasks: tuple[TaskRow, ...], lang: str) -> None:
+        self.no_tasks.setText(t("staff.tasks.none", lang) if not tasks else "")
+        self.no_tasks.setVisible(not tasks)
+        for row, task in zip(self.tasks.show_count(len(tasks)), tasks, strict=True):
+            title = t("staff.task.title", lang, kind=t(f"staff.task.kind.{task.kind}", lang), item=task.item)
+            why = t(f"staff.task.state.{task.state}", lang)
+            status = " · ".join(part for part in (task.at, why, task.error) if part)
+            row.show_text(RowText(title, status, ERROR if task.state == "replay_rejected" else ATTENTION))
+            row.set_buttons([(t(f"staff.resolution.{r.value}", lang),
+                              partial(self._actions.staff_resolve, task.entry_id, r))
+                             for r in task.resolutions], key=(task.entry_id, task.resolutions, lang))
+
+    def _show_terminal(self, staff: StaffView, lang: str) -> None:
+        self.revision.setText(t("staff.terminal.revision", lang, revision=staff.revision) if staff.revision
+                              else t("staff.terminal.none", lang))
+        self.pending.setText(t("staff.terminal.pending", lang, pending=staff.pending_revision)
+                             if staff.pending_revision else t("staff.terminal.no_pending", lang))
+        for action, widget in self.action_buttons.items():
+            widget.setText(t(f"staff.action.{action.value}", lang))
+            widget.setVisible(action in staff.actions)
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        super().apply_scale(scale)
+        side = scale.px(40) if scale.portrait else scale.px(120)
+        self.column.setContentsMargins(side, scale.px(30), side, scale.px(30))
+        self.column.setSpacing(scale.px(20))
+        self.tab_row.setSpacing(scale.px(12))
+        for pool in (self.status, self.tests, self.tasks):
+            pool.apply_scale(scale)
+        for message in (self.notice, self.card_wait):
+            message.apply_scale(scale)
