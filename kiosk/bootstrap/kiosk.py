@@ -220,7 +220,7 @@ def build(
         # The branch calendar, when the terminal names one, says when the kiosk takes new visits.
         hours = kiosk_hours(settings, core, sync.calendar() if sync is not None else None)
         staff_entries: tuple[StaffEntry, ...] = ()
-        if profile == "demo" and seed:
+        if profile == "demo":  # the demo's staff cards (config/demo/staff.toml)
             staff_entries, staff_cards = demo_staff(pseudonyms)
         staff = staff_mode(settings, core, the_clock, journal, lms, devices, pseudonyms, where.data_dir,
                            lms_mode=mode, configuration=configuration, demo=staff_entries)

@@ -310,6 +310,11 @@ class CentralService:
         """Stored events in arrival order: id, terminal, kind, at, payload, received_at."""
         return self._store.events()
 
+    def audit_log(self) -> list[dict[str, Any]]:
+        """The audit log, the newest first (the web's and central-admin's actions, and staff mode's
+        at the terminals)."""
+        return self._store.audit_log()
+
     def heartbeats(self) -> list[dict[str, Any]]:
         """Heartbeats in arrival order: terminal, received_at and the body's fields."""
         return self._store.heartbeats()

@@ -15,6 +15,7 @@ from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose
 from kiosk.domain.central import RestartWanted
 from kiosk.domain.events import InlineWorkers, Tick
+from kiosk.domain.model import Credential, CredentialKind
 from kiosk.session.service import Message, Screen
 from kiosk.settings import (
     DEMO_DOOR_SETTINGS,
@@ -25,6 +26,7 @@ from kiosk.settings import (
     Sip2Settings,
 )
 from kiosk.simulate.build import DEMO_SEED
+from kiosk.staff.view import StaffPage, TerminalAction
 from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryDoorLock, MemoryItemReader
 from sync.central.seed import apply_seed, load_seed
 from sync.central.service import CentralService
@@ -370,3 +372,43 @@ def test_new_access_rules_are_in_force_at_once_without_a_restart(
         assert central.heartbeats()[-1]["config"]["pending"] is None
     finally:
         door.close()
+
+
+def test_staff_at_the_kiosk_roll_back_a_waiting_configuration_and_the_audit_log_says_who_did_what(
+        tmp_path: Path, own_central: CentralService, lms: Sip2Emulator) -> None:
+    central = own_central
+    kiosk, clock = start(wired(tmp_path, DEMO_SETTINGS, central, lms))
+    try:
+        number = central.add_revision("branch", "hovedbiblioteket", {"session": {"idle_timeout_s": 45}},
+                                      author="dokk1@aarhus.dk", reason="longer for the evening")
+        tick(kiosk, clock, 301)  # the next configuration sync: it waits for a restart
+        reader = kiosk.card_reader
+        assert isinstance(reader, MemoryCardReader)
+        reader.present(Credential(CredentialKind.CARD_UID, "9900000001"))  # config/demo/staff.toml
+        kiosk.core.drain()
+        kiosk.session.submit_pin("1357")
+        kiosk.core.drain()
+        kiosk.session.staff_page(StaffPage.TERMINAL)
+        kiosk.core.drain()
+        staff = kiosk.session.view.staff
+        assert staff is not None and staff.pending_revision.startswith(f"d0.m0.b{number}.")
+        assert staff.actions == (TerminalAction.RESTART, TerminalAction.APPLY_CONFIG,
+                                 TerminalAction.ROLLBACK_CONFIG)
+        kiosk.session.staff_action(TerminalAction.ROLLBACK_CONFIG)
+        kiosk.core.drain()
+        staff = kiosk.session.view.staff
+        assert staff is not None
+        assert (staff.pending_revision, staff.notice) == ("", "staff.notice.rolled_back")
+        kiosk.session.logout()
+        tick(kiosk, clock, 61)  # the outbox and the heartbeat
+        beat = central.heartbeats()[-1]["config"]
+        assert beat["pending"] is None and beat["refused"]["error"] == "rolled back: rolled back by staff"
+        lines = [(line["who"], line["action"], line["target"]) for line in central.audit_log()]
+        staff_lines = [(action, target) for who, action, target in lines
+                       if who.startswith("terminal demo-1: administrator ")]
+        assert [action for action, _ in staff_lines][::-1] == [
+            "terminal.staff_login", "terminal.config_rollback", "terminal.staff_logout"]
+        assert dict(staff_lines)["terminal.config_rollback"].startswith(f"d0.m0.b{number}.")
+        assert "9900000001" not in str(lines)
+    finally:
+        kiosk.close()

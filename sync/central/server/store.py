@@ -42,7 +42,7 @@ from sync.central.server.tables import (
     meta,
     print_jobs,
 )
-from sync.central.server.validate import LEARNED, REVOKED, USED
+from sync.central.server.validate import LEARNED, REVOKED, STAFF_ACTION, USED
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # A heartbeat every 30 s from 200 terminals is half a million rows a day: a week of them is enough
@@ -494,7 +494,10 @@ class CentralStore:
                         id=event["id"], terminal=terminal, kind=event["kind"], at=event["at"],
                         payload=body[3], received_at=received))
                     accepted.append(event["id"])
-                    self._merge(db, event["kind"], event["payload"], dt.datetime.fromisoformat(event["at"]))
+                    at = dt.datetime.fromisoformat(event["at"])
+                    if event["kind"] == STAFF_ACTION:
+                        db.execute(sa.insert(audit).values(at=at, **_staff_audit(terminal, event["payload"])))
+                    self._merge(db, event["kind"], event["payload"], at)
                 elif tuple(row) == body:
                     duplicates.append(event["id"])
                 else:
@@ -647,3 +650,10 @@ def _iso(value: dt.datetime) -> str:
     """A stored time as RFC 3339 (the UtcDateTime columns give it back with its zone)."""
     return value.isoformat(timespec="seconds")
 
+
+def _staff_audit(terminal: str, payload: Mapping[str, Any]) -> dict[str, str]:
+    """The audit log's line for what staff did in staff mode at a terminal: the terminal, the role
+    and the start of the staff card's token (never a name)."""
+    who = f"terminal {terminal}: {payload.get('role', '?')} {str(payload.get('staff', ''))[:8]}"
+    return {"who": who[:128], "action": f"terminal.{payload.get('action', '?')}"[:64],
+            "target": str(payload.get("target", ""))[:128], "detail": str(payload.get("detail", ""))[:2000]}

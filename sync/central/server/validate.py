@@ -49,6 +49,7 @@ def event_batch(value: Any) -> list[dict[str, Any]]:
 # Events that change the shared access list: a terminal checked a card + PIN with the LMS and learned
 # an entry, confirmed the one it has (used), or heard that the LMS does not know the card (revoked).
 LEARNED, USED, REVOKED = "access_learned", "access_used", "access_revoked"
+STAFF_ACTION = "staff_action"  # done in staff mode at a terminal: also a line of the audit log
 
 
 def learned(payload: dict[str, Any], where: str) -> None:
