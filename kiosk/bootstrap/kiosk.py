@@ -242,7 +242,7 @@ def build(
         session=session,
         mode=mode,
         institution=institution,
-        demo_cards=(*demo_cards(seed), *staff_cards) if demo else (),
+        demo_cards=(*demo_cards(seed), *staff_cards) if demo else staff_cards,
         demo_tags=tuple(demo_tags(seed)) if demo else (),
         demo_titles={str(i["id"]): str(i.get("title", "")) for i in seed.get("items", [])}
         if demo else {},

@@ -60,7 +60,9 @@ class DemoBranch:
                 terminal = build(settings, profile="demo", clock=clock(), workers=workers(),
                                  log_to_console=log_to_console)
                 data = read_seed(lms_seed)
-                terminal.demo_cards, terminal.demo_tags = demo_cards(data), tuple(demo_tags(data))
+                staff_cards = terminal.demo_cards  # the demo's staff cards, at the kiosk
+                terminal.demo_cards = (*demo_cards(data), *staff_cards)
+                terminal.demo_tags = tuple(demo_tags(data))
                 terminal.demo_titles = {str(i["id"]): str(i.get("title", "")) for i in data.get("items", [])}
                 terminals.append(terminal)
         except BaseException:
@@ -92,7 +94,9 @@ class DemoBranch:
 
 def _at_the_branch(settings: Settings, folder: Path, lms: Sip2Emulator, password: str,
                    central: CentralService) -> Settings:
-    """A demo terminal's settings, on the branch's LMS and central service, in a folder of its own."""
+    """A demo terminal's settings, on the branch's LMS and central service, in a folder of its own;
+    the kiosk goes by the branch calendar as a real one does (the kiosk alone, ``library-kiosk
+    demo``, lends at any hour)."""
     host, port = lms.address
     account = settings.lms.sip2.model_copy(update={
         "host": host, "port": port, "user": "kiosk", "password": password, "tls": False, "telnet": False,
@@ -105,4 +109,5 @@ def _at_the_branch(settings: Settings, folder: Path, lms: Sip2Emulator, password
         "lms": LmsSettings(kind="sip2", sip2=account),
         "central": settings.central.model_copy(update={"kind": "http", "url": central.url,
                                                        "token": credential, "seed": None}),
+        "calendar": settings.calendar.model_copy(update={"kiosk_hours": True}),
         "paths": paths})

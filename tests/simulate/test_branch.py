@@ -66,3 +66,36 @@ def test_anna_logs_in_at_the_kiosk_and_with_the_lms_down_the_door_lets_her_in_fr
     demo.door.core.drain()
     entry = demo.door.session.view.entry
     assert entry is not None and entry.allowed and entry.from_cache
+
+
+def test_a_closing_time_changed_centrally_closes_the_kiosk_and_the_door_and_staff_still_get_in(
+        branch: tuple[DemoBranch, ManualClock]) -> None:
+    """The issue's walk-through, with the central service's calendar set as the web sets it: the
+    branch closes at 20:00 today instead of 22:00 (it is 20:15 on a Wednesday), so the kiosk takes
+    no new visit and the door is closed; the demo staff card still opens staff mode."""
+    demo, clock = branch
+    tick(demo, clock, 1)
+    kiosk, door = demo.kiosk, demo.door
+    assert kiosk.session.view.hours is not None and kiosk.session.view.hours.open
+    calendar = demo.central.calendar_of("hovedbiblioteket")
+    assert calendar is not None
+    week = dict(calendar["week"])
+    week["wednesday"] = ["07:00-10:00 unstaffed", "10:00-19:00 staffed", "19:00-20:00 unstaffed"]
+    demo.central.set_calendar("hovedbiblioteket", {**calendar, "week": week})
+    tick(demo, clock, 301)  # the calendars' next sync
+    tick(demo, clock, 21)  # the next look at the opening state
+    hours = kiosk.session.view.hours
+    assert hours is not None and not hours.open
+    opening = door.session.view.opening
+    assert opening is not None and opening.kind.value == "closed"
+    reader = kiosk.card_reader
+    assert isinstance(reader, MemoryCardReader)
+    reader.present(kiosk.demo_cards[ANNA].credential)
+    kiosk.core.drain()
+    assert kiosk.session.view.message is not None and kiosk.session.view.message.value == "kiosk_closed"
+    staff = next(card for card in kiosk.demo_cards if card.credential.value == "9900000001")
+    reader.present(staff.credential)
+    kiosk.core.drain()
+    kiosk.session.submit_pin(staff.pin)
+    kiosk.core.drain()
+    assert kiosk.session.view.screen is Screen.STAFF

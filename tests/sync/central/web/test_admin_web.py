@@ -18,7 +18,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 from kiosk.domain.central import CentralEvent
+from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.domain.model import DeviceHealth, DeviceState
+from kiosk.simulate.branch import DemoBranch
+from kiosk.testing.memory import ManualClock
 from sync.central.client import CentralClient
 from sync.central.service import CentralService
 
@@ -191,3 +194,42 @@ def test_a_configuration_layer_is_edited_refused_in_words_and_restored(
     browser.find_element(By.CSS_SELECTOR, f"#revision-{first} button").click()  # back to 45
     WebDriverWait(browser, 5).until(lambda _: len(service.revisions("branch", "viby")) == 3)
     assert service.revisions("branch", "viby")[0]["settings"] == {"session": {"idle_timeout_s": 45}}
+
+
+def test_the_demo_administrator_closes_the_branch_early_and_the_door_and_the_kiosk_follow(
+        browser: webdriver.Chrome, tmp_path: Path) -> None:
+    """The issue's walk-through on the demo branch (`make demo`), its terminals on a manual clock at
+    20:15 on a Wednesday: the demo administrator closes the branch at 20:00 instead of 22:00."""
+    clock = ManualClock()
+    demo = DemoBranch.open(tmp_path / "branch", clock=lambda: clock, workers=InlineWorkers,
+                           log_to_console=False)
+    terminals = (demo.kiosk, demo.door)
+    try:
+        for terminal in terminals:
+            terminal.connect_devices()
+
+        def tick(seconds: float) -> None:
+            clock.advance(seconds)
+            for terminal in terminals:
+                terminal.core.post(Tick())
+                terminal.core.drain()
+
+        tick(1)
+        hours, opening = demo.kiosk.session.view.hours, demo.door.session.view.opening
+        assert hours is not None and hours.open and opening is not None and opening.kind.value == "unstaffed"
+        browser.get(f"{demo.central.url}/admin/login?lang=en")
+        log_in(browser, demo.central.url, "admin", "demo-admin-2026")
+        browser.find_element(By.LINK_TEXT, "Opening hours").click()
+        browser.find_element(By.PARTIAL_LINK_TEXT, "Dokk1").click()
+        wednesday = browser.find_element(By.ID, "day-wednesday")
+        wednesday.clear()
+        wednesday.send_keys("07:00-10:00 unstaffed, 10:00-19:00 staffed, 19:00-20:00 unstaffed")
+        browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+        assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text.startswith("Saved.")
+        tick(301)  # the terminals' next calendar sync
+        tick(21)  # and their next look at the opening state
+        hours, opening = demo.kiosk.session.view.hours, demo.door.session.view.opening
+        assert hours is not None and not hours.open
+        assert opening is not None and opening.kind.value == "closed"
+    finally:
+        demo.close()
