@@ -226,6 +226,7 @@ class StaffScreen(Screen):
         self.column.setContentsMargins(side, scale.px(30), side, scale.px(30))
         self.column.setSpacing(scale.px(20))
         self.tab_row.setSpacing(scale.px(12))
+        self.title.setVisible(scale.portrait)  # landscape: the height is for the list
         for pool in (self.status, self.tests, self.tasks):
             pool.apply_scale(scale)
         for message in (self.notice, self.card_wait):
