@@ -223,7 +223,7 @@ def build(
         if profile == "demo":  # the demo's staff cards (config/demo/staff.toml)
             staff_entries, staff_cards = demo_staff(pseudonyms)
         staff = staff_mode(settings, core, the_clock, journal, lms, devices, pseudonyms, where.data_dir,
-                           lms_mode=mode, configuration=configuration, demo=staff_entries)
+                           lms_mode=mode, configuration=configuration, central=sync, demo=staff_entries)
         session = SessionService.for_kiosk(core, service_lms, the_clock, session_settings, visits=visits,
                                            language=terminal.language,
                                            card_reader_health=devices.card_reader.health,

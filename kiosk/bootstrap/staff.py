@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kiosk.bootstrap.demo import DemoCard
 from kiosk.central.config import TerminalConfiguration
+from kiosk.central.sync import CentralSync
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.events import Core
 from kiosk.domain.model import Credential, CredentialKind
@@ -18,7 +19,7 @@ from kiosk.offline.mode import LmsMode
 from kiosk.session.staff_visit import ModeFactory
 from kiosk.settings import CONFIG_DIR, Settings
 from kiosk.staff.device_tests import DeviceTests
-from kiosk.staff.directory import Source, StaffDirectory, StaffListFile
+from kiosk.staff.directory import CentralStaffList, FixedStaffList, Source, StaffDirectory, StaffListFile
 from kiosk.staff.mode import StaffMode, StaffParts
 from kiosk.staff.view import StaffView
 from kiosk.store import Journal
@@ -32,14 +33,17 @@ DEMO_STAFF = CONFIG_DIR / "demo" / "staff.toml"
 def staff_mode(settings: Settings, core: Core, clock: Clock, journal: Journal, lms: LibrarySystem,
                devices: Devices, pseudonym: Callable[[str], str], data_dir: Path, *,
                lms_mode: LmsMode | None, configuration: TerminalConfiguration | None,
-               demo: tuple[StaffEntry, ...] = ()) -> tuple[StaffDirectory, ModeFactory] | None:
-    """The staff lists (the settings' ``access.staff_list``; the demo's cards) and staff mode; None
-    when the terminal has no staff list at all."""
+               central: CentralSync | None = None, demo: tuple[StaffEntry, ...] = ()
+               ) -> tuple[StaffDirectory, ModeFactory] | None:
+    """The staff lists (the settings' ``access.staff_list``, the central service's for the branch,
+    the demo's cards) and staff mode; None when the terminal has no staff list at all."""
     sources: list[Source] = []
     if settings.access.staff_list is not None:
-        sources.append(StaffListFile(settings.access.staff_list))
+        sources.append(StaffListFile(settings.access.staff_list, pseudonym))
+    if central is not None:
+        sources.append(CentralStaffList(central.staff_list))
     if demo:
-        sources.append(lambda: demo)
+        sources.append(FixedStaffList(demo, pseudonym))
     if not sources:
         return None
     tests = DeviceTests(devices, pulse_s=settings.devices.door.pulse_s, now=clock.now,
@@ -50,7 +54,7 @@ def staff_mode(settings: Settings, core: Core, clock: Clock, journal: Journal, l
     def mode(show: Callable[[StaffView | None], None]) -> StaffMode:
         return StaffMode(core, clock, parts, show)
 
-    return StaffDirectory(pseudonym, sources), mode
+    return StaffDirectory(sources), mode
 
 
 def demo_staff(pseudonym: Callable[[str], str], path: Path = DEMO_STAFF

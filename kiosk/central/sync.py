@@ -17,6 +17,7 @@ it when its last page is in. The key the live list was made with is kept beside 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import random
@@ -37,6 +38,7 @@ from kiosk.domain.central import (
     CalendarReceived,
     ConfigApplied,
     RestartWanted,
+    StaffMember,
     TerminalConfig,
 )
 from kiosk.domain.errors import CentralRejected, CentralUnavailable, CursorExpired, KioskError, StoreError
@@ -54,6 +56,8 @@ log = logging.getLogger(__name__)
 
 CONFIG_KEY = "central.config"
 CALENDAR_KEY = "central.calendar"
+STAFF_KEY = "central.staff"  # the branch's staff list as last received, and when
+STAFF_KEPT = dt.timedelta(days=3)  # the staff list is used this long after the last fetch, no longer
 LIST_KEY = "central.access_list"  # where an older version kept the live list's key ({"key": hex})
 CONFIG_KEY_FILE = "access-list.key"  # the access-list key of the terminal config, in the key folder
 LIST_KEY_FILE = "access-list-live.key"  # the key the live access list is hashed with
@@ -68,6 +72,7 @@ class SyncJob(StrEnum):
     CONFIG = "config"
     CALENDAR = "calendar"
     ACCESS_LIST = "access_list"
+    STAFF = "staff"
     HEARTBEAT = "heartbeat"
 
 
@@ -115,7 +120,8 @@ class CentralSync:
         rng = rng or random.Random()
         start = clock.monotonic()
         intervals = {SyncJob.CONFIG: config_every_s, SyncJob.CALENDAR: config_every_s,
-                     SyncJob.ACCESS_LIST: access_every_s, SyncJob.HEARTBEAT: heartbeat_every_s}
+                     SyncJob.ACCESS_LIST: access_every_s, SyncJob.STAFF: config_every_s,
+                     SyncJob.HEARTBEAT: heartbeat_every_s}
         self._timers = {job: _Timer(every, Backoff(min(FIRST_RETRY_S, every), every, rng), start)
                         for job, every in intervals.items()}
         self._lock = threading.Lock()
@@ -123,6 +129,7 @@ class CentralSync:
         self._config = self._load_config()
         self._calendar: dict[str, Any] | None = self._load(CALENDAR_KEY)
         self._refused_calendar: dict[str, Any] | None = None
+        self._staff = self._load_staff()
         self._core: Core | None = None
         # The cache that answers (made with the live list's key) and the one that receives pages
         # (made with the config's key): the same but while a list under a new key comes in.
@@ -138,7 +145,8 @@ class CentralSync:
                       heartbeat_every_s: float) -> None:
         """New intervals (a configuration revision in force): each job's next run moves with them."""
         intervals = {SyncJob.CONFIG: config_every_s, SyncJob.CALENDAR: config_every_s,
-                     SyncJob.ACCESS_LIST: access_every_s, SyncJob.HEARTBEAT: heartbeat_every_s}
+                     SyncJob.ACCESS_LIST: access_every_s, SyncJob.STAFF: config_every_s,
+                     SyncJob.HEARTBEAT: heartbeat_every_s}
         with self._lock:
             for job, every in intervals.items():
                 timer = self._timers[job]
@@ -159,6 +167,19 @@ class CentralSync:
     def access_cache(self) -> AccessCache | None:
         """The access list for offline logins and door decisions; None before the first config."""
         return self._live
+
+    def staff_list(self) -> tuple[bytes, tuple[StaffMember, ...]] | None:
+        """The branch's staff list and the key its tokens are made with, while it is fresh (received
+        within :data:`STAFF_KEPT`); None before the first, and once it is older: a card taken off the
+        list centrally must stop working even if this terminal cannot hear of it."""
+        staff, config = self._staff, self._config
+        if staff is None or config is None:
+            return None
+        received, members = staff
+        if self._clock.now() - received > STAFF_KEPT:
+            return None
+        today = self._clock.now().date()
+        return config.access_list_key, tuple(m for m in members if m.expires is None or today <= m.expires)
 
     def cached_auth(self, credential: Credential, pin: str | None) -> AuthResult | None:
         """The cached access list's answer for a card and PIN, when the LMS gives none; None when
@@ -223,7 +244,8 @@ class CentralSync:
         error: Exception | None = None
         try:
             {SyncJob.CONFIG: self._sync_config, SyncJob.CALENDAR: self._sync_calendar,
-             SyncJob.ACCESS_LIST: self._sync_access_list, SyncJob.HEARTBEAT: self._send_heartbeat}[job]()
+             SyncJob.ACCESS_LIST: self._sync_access_list, SyncJob.STAFF: self._sync_staff,
+             SyncJob.HEARTBEAT: self._send_heartbeat}[job]()
         except CentralUnavailable as exc:
             log.info("central sync: %s: central system unreachable: %s", job.value, exc)
             error = exc
@@ -305,6 +327,31 @@ class CentralSync:
         log.info("central sync: new calendar for branch %s", self._branch)
         if self._core is not None:
             self._core.post(CalendarReceived(calendar))
+
+    def _sync_staff(self) -> None:
+        if self._config is None:
+            return  # the tokens are made with the config's key: the config comes first
+        members = self._central.staff_list(self._branch)
+        now = self._clock.now()
+        self._save(STAFF_KEY, {"received": now.isoformat(), "staff": [
+            {"token": m.token, "role": m.role, "pin_verifier": m.pin_verifier,
+             "expires": m.expires.isoformat() if m.expires else None} for m in members]})
+        if self._staff is None or self._staff[1] != members:
+            log.info("central sync: staff list of branch %s: %d cards", self._branch, len(members))
+        self._staff = (now, members)
+
+    def _load_staff(self) -> tuple[dt.datetime, tuple[StaffMember, ...]] | None:
+        value = self._load(STAFF_KEY)
+        try:
+            if not isinstance(value, dict):
+                return None
+            return dt.datetime.fromisoformat(value["received"]), tuple(
+                StaffMember(str(m["token"]), str(m["role"]), str(m["pin_verifier"]),
+                            dt.date.fromisoformat(m["expires"]) if m.get("expires") else None)
+                for m in value["staff"])
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("central sync: the kept staff list is not readable (%s): none until the next", exc)
+            return None
 
     def _sync_access_list(self) -> None:
         config = self._config

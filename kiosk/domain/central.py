@@ -45,6 +45,17 @@ class TerminalConfig:
 
 
 @dataclass(frozen=True)
+class StaffMember:
+    """A card on the central staff list: its token under the access-list key, a role (staff,
+    technician, administrator), its PIN as a slow verifier, and the last day it is valid."""
+
+    token: str
+    role: str
+    pin_verifier: str
+    expires: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class AccessEntry:
     """One patron on the access list, known by token only; ``deleted`` only in changes."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from kiosk.domain.central import AccessPage, CentralEvent, EventReceipt, TerminalConfig
+from kiosk.domain.central import AccessPage, CentralEvent, EventReceipt, StaffMember, TerminalConfig
 from kiosk.domain.model import (
     Account,
     AuthResult,
@@ -228,6 +228,10 @@ class CentralService(Protocol):
     def terminal_config(self, terminal_id: str) -> TerminalConfig: ...
 
     def calendar(self, branch: str) -> dict[str, Any]: ...
+
+    def staff_list(self, branch: str) -> tuple[StaffMember, ...]:
+        """The cards that open staff mode at the branch's terminals today."""
+        ...
 
     def access_list(self, branch: str, cursor: str | None = None, limit: int = 5000) -> AccessPage:
         """A page of the access list; :class:`CursorExpired` when ``cursor`` is too old."""

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from kiosk.domain.central import StaffMember
 from kiosk.domain.errors import DeviceUnavailable
 from kiosk.domain.model import (
     Credential,
@@ -295,9 +296,13 @@ class MemoryCentralService:
         self.heartbeats: list[tuple[str, tuple[DeviceHealth, ...]]] = []
         self.access: list[dict[str, object]] = []
         self.jobs: list[PrintJob] = []
+        self.staff: tuple[StaffMember, ...] = ()
 
     def terminal_config(self, terminal_id: str) -> dict[str, object]:
         return {"terminal_id": terminal_id}
+
+    def staff_list(self, branch: str) -> tuple[StaffMember, ...]:
+        return self.staff
 
     def calendar(self, branch: str) -> dict[str, object]:
         return {"branch": branch, "periods": []}

@@ -11,6 +11,10 @@ knows, on its database (the service may be running).
   words when any terminal it reaches could not run it; ``history --level L [--scope S]`` lists them.
 * ``account --user U --role administrator|technician|staff [--branches B ...]``: a staff account for
   the administration web (``/admin/``); the password is read from standard input.
+* ``staff --card N --role staff|technician|administrator [--branches B ...] [--expires DATE]``: a
+  card that opens staff mode at the terminals (the PIN is read from standard input; the service
+  keeps the card's token and a PIN verifier only); ``staff-remove --card N|--token T``;
+  ``staff-list``.
 * ``alarms``: the open alarms; ``ack --alarm N --by NAME``: acknowledge one (its repeats stop).
 * ``calendar --branch B --file calendar.toml``: the branch's opening calendar (the branch's table of
   a calendar file, checked as the kiosks read it); the branch's doors go by it from their next sync,
@@ -37,6 +41,8 @@ from kiosk.settings.calendar import BranchSettings
 from kiosk.settings.tomlfile import read_toml
 from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.config import LEVELS, ConfigRefused
+from sync.central.server.staff_list import ROLES as STAFF_ROLES
+from sync.central.server.staff_list import StaffList
 from sync.central.server.store import CentralStore
 from sync.central.server.validate import IDENTIFIER
 from sync.central.server.web.accounts import ROLES, Accounts
@@ -74,6 +80,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     account.add_argument("--user", required=True)
     account.add_argument("--role", choices=ROLES, required=True)
     account.add_argument("--branches", nargs="+", default=["*"], help="the branches it sees (default: all)")
+    staff = actions.add_parser("staff", help="a card that opens staff mode at the terminals (PIN on "
+                               "standard input)")
+    staff.add_argument("--card", required=True, help="the card number (kept only as a token)")
+    staff.add_argument("--role", choices=STAFF_ROLES, required=True)
+    staff.add_argument("--branches", nargs="+", default=["*"], help="where it works (default: everywhere)")
+    staff.add_argument("--expires", type=dt.date.fromisoformat, help="the last day it works (YYYY-MM-DD)")
+    unstaff = actions.add_parser("staff-remove", help="a staff card stops opening staff mode")
+    which = unstaff.add_mutually_exclusive_group(required=True)
+    which.add_argument("--card", help="the card number")
+    which.add_argument("--token", help="the card's token, or its first 8 characters or more")
+    actions.add_parser("staff-list", help="the staff cards, by token")
     actions.add_parser("alarms", help="the open alarms")
     ack = actions.add_parser("ack", help="acknowledge an alarm: its repeats stop")
     ack.add_argument("--alarm", type=int, required=True, help="the alarm's number")
@@ -141,6 +158,30 @@ def run(args: argparse.Namespace) -> int:
                 print(f"central-admin: {exc}", file=sys.stderr)
                 return 2
             print(f"account {args.user} ({args.role}, branches {', '.join(args.branches)}) saved")
+        elif args.action == "staff":
+            pin = sys.stdin.readline().strip()
+            try:
+                token = StaffList(store).add(args.card, pin, args.role, tuple(args.branches),
+                                             expires=args.expires, by=operator)
+            except ValueError as exc:
+                print(f"central-admin: {exc}", file=sys.stderr)
+                return 2
+            print(f"staff card {token[:12]} ({args.role}, branches {', '.join(args.branches)}"
+                  + (f", until {args.expires.isoformat()}" if args.expires else "") + ") saved")
+        elif args.action == "staff-remove":
+            if not StaffList(store).remove(args.card or args.token, by=operator):
+                print("central-admin: no such staff card (or the token's start is not unique)",
+                      file=sys.stderr)
+                return 1
+            print("staff card removed: the terminals drop it at their next sync")
+        elif args.action == "staff-list":
+            cards = StaffList(store).cards()
+            if not cards:
+                print("no staff cards")
+            for card in cards:
+                print(f"{card.token[:12]}  {card.role:<13}  {', '.join(card.branches):<20}  "
+                      f"until {card.expires.isoformat() if card.expires else '-':<10}  "
+                      f"added {card.added_at:%Y-%m-%d} by {card.added_by}")
         elif args.action == "alarms":
             if not AlarmStore(store).open_alarms():
                 print("no open alarms")

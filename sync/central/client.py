@@ -41,12 +41,14 @@ from kiosk.domain.central import (
     CentralPrintJob,
     EventReceipt,
     PrintJobState,
+    StaffMember,
     TerminalConfig,
 )
 from kiosk.domain.errors import CentralError, CentralRejected, CentralUnavailable, CursorExpired
 from kiosk.domain.model import DeviceHealth, PrintJob
 
 log = logging.getLogger("sync.central.client")
+STAFF_ROLES = ("staff", "technician", "administrator")
 
 MAX_EVENTS_PER_BATCH = 500
 MAX_RETRY_AFTER_S = 30.0
@@ -145,6 +147,31 @@ class CentralClient:
         """The branch's calendar: a branch table of a calendar file, dates as ISO strings."""
         path = f"/v1/branches/{_segment(branch)}/calendar"
         return _object(self._request("GET", path, conditional=True), "calendar")
+
+    def staff_list(self, branch: str) -> tuple[StaffMember, ...]:
+        """The branch's staff list; an entry that is not one is refused with the whole list (the
+        terminal keeps the one it had)."""
+        what = "staff list"
+        body = _object(self._request("GET", f"/v1/branches/{_segment(branch)}/staff", conditional=True), what)
+        cards = _field(body, "staff", list, what)
+        members = []
+        for number, card in enumerate(cards):
+            where = f"{what}: entry {number}"
+            if not isinstance(card, dict):
+                raise CentralUnavailable(f"{where} is not an object")
+            token, role = _field(card, "token", str, where), _field(card, "role", str, where)
+            verifier, expires = _field(card, "pin_verifier", str, where), card.get("expires")
+            if not re.fullmatch(r"[0-9a-f]{32}", token) or role not in STAFF_ROLES:
+                raise CentralUnavailable(f"{where}: not a staff card (token {token[:8]!r}, "
+                                         f"role {role[:20]!r})")
+            if not verifier.startswith("scrypt$"):
+                raise CentralUnavailable(f"{where}: the PIN verifier is not one the kiosk checks")
+            try:
+                day = dt.date.fromisoformat(expires) if isinstance(expires, str) else None
+            except ValueError:
+                raise CentralUnavailable(f"{where}: expires is not a date") from None
+            members.append(StaffMember(token, role, verifier, day))
+        return tuple(members)
 
     def access_list(self, branch: str, cursor: str | None = None, limit: int = 5000) -> AccessPage:
         """One page of the access list: from the start without ``cursor``, else what follows it."""

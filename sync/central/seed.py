@@ -14,6 +14,11 @@
     card = "1000000001"
     pin = "1234"
 
+    [[staff]]                             # cards that open staff mode: card, pin, role (branches)
+    card = "9900000003"
+    pin = "8642"
+    role = "technician"
+
     [[accounts]]                          # staff of the administration web: user, password, role
     user = "admin"                        # (and branches; default all)
     password = "demo-admin-2026"
@@ -53,11 +58,13 @@ class Seed:
     patrons: tuple[dict[str, Any], ...]
     print_jobs: tuple[dict[str, Any], ...]
     accounts: tuple[dict[str, Any], ...] = ()
+    staff: tuple[dict[str, Any], ...] = ()
 
 
 def load_seed(path: Path) -> Seed:
     data = read_toml(path, "central seed")
-    unknown = sorted(data.keys() - {"central", "terminals", "patrons", "print_jobs", "accounts"})
+    unknown = sorted(data.keys() - {"central", "terminals", "patrons", "print_jobs", "accounts",
+                                  "staff"})
     if unknown:
         raise ConfigError(f"{path}: {unknown[0]}: unknown table")
     central = _table(data.get("central", {}), path, "central", {"access_list_key", "calendar"})
@@ -94,7 +101,17 @@ def load_seed(path: Path) -> Seed:
                          "role": _typed(account["role"], str, path, f"{where}.role"),
                          "branches": tuple(_typed(account.get("branches", ["*"]), list, path,
                                                   f"{where}.branches"))})
-    return Seed(key, calendars, terminals, patrons, jobs, tuple(accounts))
+    staff = []
+    for index, card in enumerate(_list(data, "staff", path)):
+        where = f"staff[{index}]"
+        card = _table(card, path, where, {"card", "pin", "role", "branches"},
+                      required={"card", "pin", "role"})
+        staff.append({"card_number": _typed(card["card"], str, path, f"{where}.card"),
+                      "pin": _typed(card["pin"], str, path, f"{where}.pin"),
+                      "role": _typed(card["role"], str, path, f"{where}.role"),
+                      "branches": tuple(_typed(card.get("branches", ["*"]), list, path,
+                                               f"{where}.branches"))})
+    return Seed(key, calendars, terminals, patrons, jobs, tuple(accounts), tuple(staff))
 
 
 def apply_seed(seed: Seed, central: CentralService) -> None:
@@ -107,6 +124,8 @@ def apply_seed(seed: Seed, central: CentralService) -> None:
         central.upsert_patron(**patron)
     for account in seed.accounts:
         central.add_account(**account)
+    for card in seed.staff:
+        central.add_staff(**card, by="seed")
     for job in seed.print_jobs:
         job = dict(job)
         central.add_print_job(job.pop("card"), job.pop("title"), job.pop("pages"), job_id=job.pop("id"),

@@ -40,6 +40,7 @@ from sync.central.server.alarms import AlarmEngine, AlarmSettings, Channel
 from sync.central.server.api import create_app
 from sync.central.server.notify import default_channels
 from sync.central.server.serve import Serving
+from sync.central.server.staff_list import StaffList
 from sync.central.server.store import CentralStore
 
 __all__ = ["CentralService", "Exchange"]
@@ -309,6 +310,18 @@ class CentralService:
     def events(self) -> list[dict[str, Any]]:
         """Stored events in arrival order: id, terminal, kind, at, payload, received_at."""
         return self._store.events()
+
+    def add_staff(self, card_number: str, pin: str, role: str, branches: tuple[str, ...] = ("*",), *,
+                  expires: dt.date | None = None, by: str = "central-admin") -> str:
+        """Put a card on the staff list (its token and a PIN verifier, never the number or the PIN)."""
+        return StaffList(self._store).add(card_number, pin, role, branches, expires=expires, by=by)
+
+    def remove_staff(self, token_or_card: str, *, by: str = "central-admin") -> bool:
+        return StaffList(self._store).remove(token_or_card, by=by)
+
+    def entries_since(self, since: dt.datetime) -> list[tuple[str, dt.datetime]]:
+        """(branch, when) of each entry the doors let in since ``since`` (the entries chart's)."""
+        return self._store.entries_since(since)
 
     def audit_log(self) -> list[dict[str, Any]]:
         """The audit log, the newest first (the web's and central-admin's actions, and staff mode's

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.bootstrap.kiosk import Kiosk
 from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers, Tick
+from kiosk.domain.model import Credential, CredentialKind
 from kiosk.session.service import Screen
 from kiosk.simulate.branch import DemoBranch
 from kiosk.testing.memory import ManualClock, MemoryCardReader
@@ -99,3 +101,38 @@ def test_a_closing_time_changed_centrally_closes_the_kiosk_and_the_door_and_staf
     kiosk.session.submit_pin(staff.pin)
     kiosk.core.drain()
     assert kiosk.session.view.screen is Screen.STAFF
+
+
+def staff_log_in(kiosk: Kiosk, card: str, pin: str) -> Screen:
+    reader = kiosk.card_reader
+    assert isinstance(reader, MemoryCardReader)
+    reader.present(Credential(CredentialKind.CARD_UID, card))
+    kiosk.core.drain()
+    kiosk.session.submit_pin(pin)
+    kiosk.core.drain()
+    screen = kiosk.session.view.screen
+    kiosk.session.logout()
+    kiosk.core.drain()
+    return screen
+
+
+def test_a_card_on_the_central_staff_list_opens_staff_mode_until_it_is_taken_off_or_too_old(
+        branch: tuple[DemoBranch, ManualClock]) -> None:
+    demo, clock = branch
+    tick(demo, clock, 1)  # the first syncs, the staff list among them
+    card, pin = "9900000003", "8642"  # config/demo/central.toml: a technician
+    assert staff_log_in(demo.kiosk, card, pin) is Screen.STAFF
+    staff = demo.kiosk.session.view  # logged out again
+    assert staff.staff is None
+    assert demo.central.remove_staff(card, by="test")
+    tick(demo, clock, 301)  # the next staff-list sync
+    assert staff_log_in(demo.kiosk, card, pin) is not Screen.STAFF
+
+    demo.central.add_staff(card, pin, "technician", ("hovedbiblioteket",))
+    tick(demo, clock, 301)
+    assert staff_log_in(demo.kiosk, card, pin) is Screen.STAFF
+    demo.central.stop()  # the service is away: the list as last received is used ...
+    tick(demo, clock, 2 * 24 * 3600)
+    assert staff_log_in(demo.kiosk, card, pin) is Screen.STAFF
+    tick(demo, clock, 2 * 24 * 3600)  # ... for three days, no longer
+    assert staff_log_in(demo.kiosk, card, pin) is not Screen.STAFF

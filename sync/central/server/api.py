@@ -7,6 +7,7 @@ models: the contract is the YAML document, and every error has the contract's sh
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from sync.central.server import validate
 from sync.central.server.alarms import AlarmEngine
+from sync.central.server.staff_list import StaffList
 from sync.central.server.store import (
     Caller,
     CentralStore,
@@ -145,6 +147,15 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
         if found is None:
             return error(404, "not_found", f"no calendar for branch {branch}")
         return _conditional(request, found)
+
+    staff_list = StaffList(store)
+
+    @app.get("/v1/branches/{branch}/staff")
+    async def staff(branch: str, request: Request, caller: Caller = checked) -> Response:
+        validate.identifier(branch, "branch")
+        branch_of(caller, branch)
+        today = dt.datetime.now(dt.UTC).date()
+        return _conditional(request, await _call(staff_list.for_branch, branch, today))
 
     @app.get("/v1/branches/{branch}/access-list")
     async def access_list(branch: str, request: Request, caller: Caller = checked) -> Response:

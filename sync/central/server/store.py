@@ -584,6 +584,21 @@ class CentralStore:
         return [{**row, "payload": json.loads(row["payload"]), "received_at": _iso(row["received_at"])}
                 for row in rows]
 
+    def entries_since(self, since: dt.datetime) -> list[tuple[str, dt.datetime]]:
+        """(branch, when) of every entry a door let in since ``since``: counts only, from the
+        pseudonymous events (no token is read). Chosen by arrival (the events' partition key; an
+        entry arrives after it happened) and then by the door's own time."""
+        with self._reading() as db:
+            rows = db.execute(sa.select(credentials.c.branch, events.c.at, events.c.payload)
+                              .join(credentials, credentials.c.terminal == events.c.terminal)
+                              .where(events.c.kind == "entry", events.c.received_at >= since)).all()
+        found = []
+        for branch, at, payload in rows:
+            when = dt.datetime.fromisoformat(at)
+            if when >= since and json.loads(payload).get("decision") == "allowed":
+                found.append((str(branch), when))
+        return found
+
     def add_heartbeat(self, terminal: str, body: Mapping[str, Any]) -> None:
         with self._transaction() as db:
             db.execute(sa.insert(heartbeats).values(terminal=terminal, body=canonical(body),

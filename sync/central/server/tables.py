@@ -183,6 +183,18 @@ accounts = Table(
     Column("disabled", Boolean, nullable=False),
 )
 
+# The staff list: cards that open staff mode at the terminals (tokens under the access-list key).
+staff_cards = Table(
+    "staff_cards", metadata,
+    Column("token", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # staff, technician, administrator
+    Column("pin_verifier", String(200), nullable=False),
+    Column("branches", Text, nullable=False),  # JSON list of branches; ["*"]: every branch
+    Column("expires", String(10)),  # ISO date; after it the card no longer opens staff mode
+    Column("added_at", UtcDateTime(), nullable=False),
+    Column("added_by", String(128), nullable=False),
+)
+
 # The audit log: who did what, and when.
 audit = Table(
     "audit", metadata,

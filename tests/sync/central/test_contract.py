@@ -90,6 +90,41 @@ def test_branch_calendar(central: CentralService, client: CentralClient, make_cl
     assert seen(contract, "getBranchCalendar") == documented(contract, "getBranchCalendar")
 
 
+def test_branch_staff(central: CentralService, client: CentralClient, make_client: ClientFactory,
+                      raw: requests.Session, contract: Contract) -> None:
+    everywhere = central.add_staff("9900000001", "1357", "administrator")
+    central.add_staff("9900000002", "2468", "staff", ("risskov",))  # another branch's
+    central.add_staff("9900000003", "8642", "technician", (BRANCH,), expires=dt.date(2020, 1, 1))  # gone
+    (member,) = client.staff_list(BRANCH)
+    assert (member.token, member.role, member.expires) == (everywhere, "administrator", None)
+    assert everywhere == central.patron_token("9900000001")  # the access list's token for the card
+    assert member.pin_verifier.startswith("scrypt$16384$") and "1357" not in member.pin_verifier
+    assert client.staff_list(BRANCH) == (member,)  # 304
+    with pytest.raises(CentralRejected) as refused:
+        client.staff_list("risskov")  # not this terminal's branch
+    assert refused.value.status == 403
+    raw.get(f"{central.url}/v1/branches/no%20such/staff", headers=AUTH)
+    raw.get(f"{central.url}/v1/branches/{BRANCH}/staff")
+    with pytest.raises(CentralUnavailable):
+        unavailable(make_client, central).staff_list(BRANCH)
+    assert seen(contract, "getBranchStaff") == documented(contract, "getBranchStaff")
+    assert central.remove_staff(everywhere[:8]) and client.staff_list(BRANCH) == ()
+    lines = [(line["action"], line["target"]) for line in central.audit_log()]
+    assert ("staff_card.remove", everywhere[:12]) in lines and ("staff_card.add", everywhere[:12]) in lines
+
+
+def test_entries_are_counted_by_the_doors_time_and_only_those_let_in(central: CentralService,
+                                                                       client: CentralClient) -> None:
+    at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    copenhagen = dt.timezone(dt.timedelta(hours=1))
+    client.send_events("demo-1", [
+        event(at=at.astimezone(copenhagen), payload={"decision": "allowed", "token": "ab" * 16}),
+        event(at=at - dt.timedelta(hours=1), payload={"decision": "refused", "token": "ab" * 16}),
+        event(at=at - dt.timedelta(days=9), payload={"decision": "allowed", "token": "ab" * 16}),
+        event(kind="alarm", at=at, payload={"decision": "allowed"})])
+    assert central.entries_since(at - dt.timedelta(days=7)) == [(BRANCH, at.astimezone(copenhagen))]
+
+
 def test_access_list(central: CentralService, client: CentralClient, make_client: ClientFactory,
                      raw: requests.Session, contract: Contract) -> None:
     central.bulk_load([access_entry(1), access_entry(2, birth_date=None, blocked=True)])

@@ -33,6 +33,8 @@ from kiosk.settings.calendar import BranchSettings
 from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.alarms import AlarmEngine
 from sync.central.server.config import LEVELS, ConfigRefused
+from sync.central.server.staff_list import ROLES as STAFF_ROLES
+from sync.central.server.staff_list import StaffList
 from sync.central.server.store import CentralStore
 from sync.central.server.tables import calendars, credentials, heartbeats
 from sync.central.server.web.accounts import Account, Accounts
@@ -41,6 +43,8 @@ from sync.central.server.web.texts import LANGUAGES, translate
 log = logging.getLogger("sync.central.web")
 
 ZONE = ZoneInfo("Europe/Copenhagen")
+ENTRY_DAYS, MAX_ENTRY_DAYS = 7, 92  # the entries page counts this many days back (?days=N)
+_DONE = {"added": "staff_card_added", "removed": "staff_card_removed"}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                          autoescape=select_autoescape(["html"]))
@@ -246,6 +250,72 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
                     text=current if text is None else text, saved=saved, error=error,
                     editable=_may_edit(account, level, scope))
 
+    staff_list = StaffList(store)
+
+    @app.get("/admin/staff", include_in_schema=False)
+    async def staff_page(request: Request) -> Response:
+        account = await signed_in(request)
+        done = _DONE.get(request.query_params.get("done", ""), "")
+        return await _staff_page(request, account, done=done)
+
+    @app.post("/admin/staff", include_in_schema=False)
+    async def staff_add(request: Request) -> Response:
+        account = await signed_in(request)
+        values = await form(request)
+        if account.role != "administrator":
+            return Response("for administrators", status_code=403)
+        lang = language(request)
+        try:
+            day = values.get("expires", "").strip()
+            expires = dt.date.fromisoformat(day) if day else None
+            branches = tuple(b.strip() for b in values.get("branches", "").split(",") if b.strip()) or ("*",)
+            token = await run_in_threadpool(staff_list.add, values.get("card", ""), values.get("pin", ""),
+                                            values.get("role", ""), branches, expires=expires,
+                                            by=account.username)
+        except ValueError as exc:
+            refused = translate("staff_card_refused", lang, error=str(exc))
+            return await _staff_page(request, account, error=refused)
+        log.info("admin web: staff card %s added by %s", token[:12], account.username)
+        return RedirectResponse(f"/admin/staff?lang={lang}&done=added&token={token[:12]}", status_code=303)
+
+    @app.post("/admin/staff/{token}/remove", include_in_schema=False)
+    async def staff_remove(token: str, request: Request) -> Response:
+        account = await signed_in(request)
+        await form(request)
+        if account.role != "administrator":
+            return Response("for administrators", status_code=403)
+        if len(token) >= 8 and await run_in_threadpool(staff_list.remove, token, by=account.username):
+            log.info("admin web: staff card %s removed by %s", token, account.username)
+        return RedirectResponse(f"/admin/staff?lang={language(request)}&done=removed", status_code=303)
+
+    async def _staff_page(request: Request, account: Account, *, done: str = "", error: str = "") -> Response:
+        lang = language(request)
+        cards = [{"short": card.token[:12], "role": card.role, "branches": card.branches,
+                  "expires": card.expires.isoformat() if card.expires else "",
+                  "added": _local(card.added_at), "added_by": card.added_by}
+                 for card in await run_in_threadpool(staff_list.cards)
+                 if "*" in account.branches or any(account.sees(b) for b in card.branches)]
+        if done:
+            done = translate(done, lang, token=request.query_params.get("token", "")[:12])
+        return page(request, "staff.html", account, cards=cards, roles=STAFF_ROLES, done=done, error=error,
+                    editable=account.role == "administrator")
+
+    @app.get("/admin/entries", include_in_schema=False)
+    async def entries_page(request: Request) -> Response:
+        account = await signed_in(request)
+        asked = request.query_params.get("days", "")
+        days = int(asked) if asked.isdigit() and 1 <= int(asked) <= MAX_ENTRY_DAYS else ENTRY_DAYS
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+        rows = await run_in_threadpool(store.entries_since, since)
+        names = dict(await run_in_threadpool(_branches, store, account))
+        per_branch: dict[str, list[int]] = {}
+        for branch, at in rows:
+            if account.sees(branch):
+                per_branch.setdefault(branch, [0] * 24)[_local_time(at).hour] += 1
+        branches = [{"id": branch, "name": names.get(branch, branch), "hours": hours, "total": sum(hours),
+                     "peak": max(hours)} for branch, hours in sorted(per_branch.items())]
+        return page(request, "entries.html", account, branches=branches, days=days)
+
     @app.get("/admin/audit", include_in_schema=False)
     async def audit_page(request: Request) -> Response:
         account = await signed_in(request)
@@ -295,8 +365,12 @@ def _branches(store: CentralStore, account: Account) -> list[tuple[str, str]]:
     return [(branch, json.loads(text).get("name", "")) for branch, text in rows if account.sees(branch)]
 
 
+def _local_time(at: dt.datetime) -> dt.datetime:
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(ZONE)
+
+
 def _local(at: dt.datetime) -> str:
-    return at.astimezone(ZONE).strftime("%d.%m.%Y %H.%M")
+    return _local_time(at).strftime("%d.%m.%Y %H.%M")
 
 
 def _fleet(store: CentralStore, account: Account) -> list[dict[str, Any]]:

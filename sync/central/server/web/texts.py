@@ -37,6 +37,43 @@ TEXTS: dict[str, dict[str, str]] = {
     "free_mb": {"da": "MB fri", "en": "MB free"},
     "calendars": {"da": "Åbningstider", "en": "Opening hours"},
     "audit": {"da": "Log over handlinger", "en": "Audit log"},
+    "staff_cards": {"da": "Personalekort", "en": "Staff cards"},
+    "staff_cards_intro": {"da": "Kort, der åbner personaletilstanden på terminalerne. Tjenesten gemmer "
+                                "kun kortets token og en langsom kontrolværdi af PIN-koden, aldrig "
+                                "kortnummeret eller PIN-koden. Terminalerne henter listen inden for fem "
+                                "minutter og bruger den i højst tre dage uden forbindelse.",
+                          "en": "Cards that open staff mode at the terminals. The service keeps the "
+                                "card's token and a slow check value of the PIN only, never the card "
+                                "number or the PIN. Terminals fetch the list within five minutes and use "
+                                "it for three days at most without a connection."},
+    "no_staff_cards": {"da": "Ingen personalekort endnu.", "en": "No staff cards yet."},
+    "token": {"da": "Token", "en": "Token"},
+    "role": {"da": "Rolle", "en": "Role"},
+    "branches": {"da": "Filialer", "en": "Branches"},
+    "all_branches": {"da": "alle", "en": "all"},
+    "expires": {"da": "Udløber", "en": "Expires"},
+    "added": {"da": "Tilføjet", "en": "Added"},
+    "remove": {"da": "Fjern", "en": "Remove"},
+    "add_staff_card": {"da": "Tilføj et personalekort", "en": "Add a staff card"},
+    "card_number": {"da": "Kortnummer", "en": "Card number"},
+    "pin": {"da": "PIN-kode", "en": "PIN"},
+    "branches_hint": {"da": "Filialer, adskilt af komma (tomt: alle)", "en": "Branches, separated by commas "
+                      "(empty: all)"},
+    "expires_hint": {"da": "Sidste gyldige dag, ÅÅÅÅ-MM-DD (tomt: ingen)", "en": "Last valid day, YYYY-MM-DD "
+                     "(empty: none)"},
+    "add": {"da": "Tilføj", "en": "Add"},
+    "staff_card_added": {"da": "Kortet er tilføjet som {token}.", "en": "The card was added as {token}."},
+    "staff_card_removed": {"da": "Kortet er fjernet.", "en": "The card was removed."},
+    "staff_card_refused": {"da": "Ikke tilføjet: {error}", "en": "Not added: {error}"},
+    "role_staff": {"da": "bibliotekar", "en": "librarian"},
+    "role_technician": {"da": "tekniker", "en": "technician"},
+    "role_administrator": {"da": "administrator", "en": "administrator"},
+    "entries": {"da": "Indgange", "en": "Entries"},
+    "entries_intro": {"da": "Indgange pr. time de seneste {days} dage (kun antal).",
+                      "en": "Entries per hour over the last {days} days (counts only)."},
+    "no_entries": {"da": "Ingen indgange i perioden.", "en": "No entries in the period."},
+    "entries_total": {"da": "{count} indgange i alt", "en": "{count} entries in all"},
+    "hour": {"da": "Time", "en": "Hour"},
     "configuration": {"da": "Konfiguration", "en": "Configuration"},
     "level": {"da": "Niveau", "en": "Level"},
     "scope": {"da": "Filial eller terminal", "en": "Branch or terminal"},

@@ -17,11 +17,12 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
+from kiosk.bootstrap.kiosk import Kiosk
 from kiosk.domain.central import CentralEvent
 from kiosk.domain.events import InlineWorkers, Tick
-from kiosk.domain.model import DeviceHealth, DeviceState
+from kiosk.domain.model import Credential, CredentialKind, DeviceHealth, DeviceState
 from kiosk.simulate.branch import DemoBranch
-from kiosk.testing.memory import ManualClock
+from kiosk.testing.memory import ManualClock, MemoryCardReader
 from sync.central.client import CentralClient
 from sync.central.service import CentralService
 
@@ -231,5 +232,68 @@ def test_the_demo_administrator_closes_the_branch_early_and_the_door_and_the_kio
         hours, opening = demo.kiosk.session.view.hours, demo.door.session.view.opening
         assert hours is not None and not hours.open
         assert opening is not None and opening.kind.value == "closed"
+    finally:
+        demo.close()
+
+
+def test_an_administrator_adds_a_staff_card_the_kiosk_takes_it_and_the_entries_show_by_hour(
+        browser: webdriver.Chrome, tmp_path: Path) -> None:
+    clock = ManualClock()  # 20:15 on Wednesday 25 November 2026: unstaffed hours
+    demo = DemoBranch.open(tmp_path / "branch", clock=lambda: clock, workers=InlineWorkers,
+                           log_to_console=False)
+    terminals = (demo.kiosk, demo.door)
+    try:
+        for terminal in terminals:
+            terminal.connect_devices()
+
+        def tick(seconds: float) -> None:
+            clock.advance(seconds)
+            for terminal in terminals:
+                terminal.core.post(Tick())
+                terminal.core.drain()
+
+        def present(terminal: Kiosk, card: str, pin: str) -> None:
+            reader = terminal.card_reader
+            assert isinstance(reader, MemoryCardReader)
+            reader.present(Credential(CredentialKind.CARD_UID, card))
+            terminal.core.drain()
+            terminal.session.submit_pin(pin)
+            terminal.core.drain()
+
+        tick(1)
+        browser.get(f"{demo.central.url}/admin/login?lang=en")
+        log_in(browser, demo.central.url, "admin", "demo-admin-2026")
+        browser.find_element(By.LINK_TEXT, "Staff cards").click()
+        browser.find_element(By.ID, "card").send_keys("7700000042")
+        browser.find_element(By.ID, "pin").send_keys("9753")
+        browser.find_element(By.ID, "role").send_keys("technician")
+        browser.find_element(By.ID, "branches").send_keys("hovedbiblioteket")
+        browser.find_element(By.CSS_SELECTOR, "main button.primary[type=submit]").click()
+        status = browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+        token = demo.central.patron_token("7700000042")
+        assert status == f"The card was added as {token[:12]}."
+        row = browser.find_element(By.ID, f"card-{token[:12]}").text
+        assert "technician" in row and "hovedbiblioteket" in row and "7700000042" not in browser.page_source
+        browser.save_screenshot(str(tmp_path / "staff-cards-en.png"))
+
+        tick(301)  # the kiosk's next staff-list sync
+        present(demo.kiosk, "7700000042", "9753")
+        staff = demo.kiosk.session.view.staff
+        assert staff is not None and staff.role.value == "technician"
+        demo.kiosk.session.logout()
+        present(demo.door, "1000000001", "1234")  # Anna comes in at 20.15
+        tick(61)  # the door's outbox
+        browser.get(f"{demo.central.url}/admin/entries?days=30")
+        section = browser.find_element(By.ID, "entries-hovedbiblioteket").text
+        assert "1 entries in all" in section
+        cells = browser.find_elements(By.CSS_SELECTOR, "#entries-hovedbiblioteket table.counts td")
+        assert [cell.text for cell in cells][20] == "1" and sum(int(c.text) for c in cells) == 1
+        browser.save_screenshot(str(tmp_path / "entries-en.png"))
+
+        browser.get(f"{demo.central.url}/admin/staff")
+        browser.find_element(By.CSS_SELECTOR, f"#card-{token[:12]} button").click()
+        assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "The card was removed."
+        actions = [line["action"] for line in demo.central.audit_log()]
+        assert "staff_card.add" in actions and "staff_card.remove" in actions
     finally:
         demo.close()
