@@ -1,5 +1,5 @@
-"""Central sync: pull the terminal's config, the branch's calendar and the access list; send the
-heartbeat (DESIGN.md §4). The outbox (:mod:`kiosk.central.outbox`) pushes the events.
+"""Central sync: pull the terminal's config, the branch's calendar, the access list and the branch's
+staff list; send the heartbeat (DESIGN.md §4). The outbox (:mod:`kiosk.central.outbox`) pushes the events.
 
 Each job runs on its own interval. On the core thread :meth:`CentralSync.due_work` says whether one
 is due (and claims the run); :meth:`CentralSync.run_due` runs them on a worker, config first, so
@@ -8,7 +8,8 @@ tried again after a backoff (exponential with jitter, at most its interval); whe
 is unreachable the jobs after it wait too. Nothing here raises into the kiosk.
 
 What was received is kept in the store, so a restart works offline at once: the config (with the
-access-list key, hex) and the calendar in the cache table, the access list in its
+access-list key, hex), the calendar and the staff list (with when it came: it is used for
+:data:`STAFF_KEPT` at most) in the cache table, the access list in its
 :class:`AccessCache`. The cache's keys are HMACs under the municipality's key, so a new key needs
 a new list: it is fetched whole under the new key while the old list keeps answering, and replaces
 it when its last page is in. The key the live list was made with is kept beside it.
