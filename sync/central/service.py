@@ -42,6 +42,7 @@ from sync.central.server.notify import default_channels
 from sync.central.server.serve import Serving
 from sync.central.server.staff_list import StaffList
 from sync.central.server.store import CentralStore
+from sync.central.server.web.oidc import OidcSettings
 
 __all__ = ["CentralService", "Exchange"]
 
@@ -85,7 +86,8 @@ class CentralService:
                  channels: Sequence[Channel] | None = None, alarm_tick_s: float = 15.0,
                  retention: dt.timedelta = dt.timedelta(days=90),
                  access_unused: dt.timedelta = dt.timedelta(days=180),
-                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+                 oidc: OidcSettings | None = None) -> None:
         self.database = database
         self.host = host
         self.delay_s = 0.0
@@ -100,7 +102,7 @@ class CentralService:
         self._access_unused = access_unused
         self._purged_on: dt.date | None = None
         self._now = now
-        self._app = create_app(self._store, self._alarms, admin_web=True)
+        self._app = create_app(self._store, self._alarms, admin_web=True, oidc=oidc)
         self._pseudonym = Pseudonymizer(self._store.access_list_key)
         self._lock = threading.Lock()
         self._faults: deque[_Fault] = deque()

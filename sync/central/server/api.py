@@ -32,6 +32,7 @@ from sync.central.server.store import (
     etag_of,
 )
 from sync.central.server.validate import BadRequest
+from sync.central.server.web.oidc import OidcSettings
 
 log = logging.getLogger("sync.central.server")
 
@@ -48,7 +49,8 @@ def error(status: int, code: str, message: str, headers: Mapping[str, str] | Non
     return JSONResponse({"error": code, "message": message}, status, headers=headers)
 
 
-def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_web: bool = False) -> FastAPI:
+def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_web: bool = False,
+               oidc: OidcSettings | None = None) -> FastAPI:
     """The API over ``store``. Every call but the enrolment names its terminal by its credential
     (``Authorization: Bearer``), and may act only for that terminal and its branch (else 403).
     ``alarms`` hears of the events and heartbeats stored (a failure there fails no request)."""
@@ -65,7 +67,7 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
     if admin_web and alarms is not None:
         from sync.central.server.web.app import add_admin_web
 
-        add_admin_web(app, store, alarms, store.secret("admin_session"))
+        add_admin_web(app, store, alarms, store.secret("admin_session"), oidc)
 
     async def bearer(request: Request) -> Caller:
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")

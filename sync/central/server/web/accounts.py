@@ -17,6 +17,7 @@ ROLES = ("administrator", "technician", "staff")
 _hasher = PasswordHasher()
 # Checked when the user does not exist, so that a wrong name takes as long as a wrong password.
 _DUMMY = _hasher.hash("not a password anyone has")
+EXTERNAL = "!external"  # the password of an account the municipality's sign-in vouches for: none
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,19 @@ class Accounts:
         with self._store.writing() as db:
             db.execute(sa.delete(accounts).where(accounts.c.username == username))
             db.execute(sa.insert(accounts).values(**row))
+
+    def set_external(self, username: str, role: str, branches: tuple[str, ...]) -> Account:
+        """Write down an account the municipality's sign-in vouched for (no password: it cannot log
+        in locally), with the role and branches its claims give now."""
+        if role not in ROLES or not 1 <= len(username) <= 128:
+            raise ValueError(f"role: one of {', '.join(ROLES)}; a user name")
+        row = {"username": username, "password_hash": EXTERNAL, "role": role,
+               "branches": json.dumps(list(branches)), "created_at": dt.datetime.now(dt.UTC),
+               "disabled": False}
+        with self._store.writing() as db:
+            db.execute(sa.delete(accounts).where(accounts.c.username == username))
+            db.execute(sa.insert(accounts).values(**row))
+        return Account(username, role, branches)
 
     def login(self, username: str, password: str) -> Account | None:
         """The account, if the password is its own; None otherwise (the same time either way)."""

@@ -38,6 +38,7 @@ from sync.central.server.staff_list import StaffList
 from sync.central.server.store import CentralStore
 from sync.central.server.tables import calendars, credentials, heartbeats
 from sync.central.server.web.accounts import Account, Accounts
+from sync.central.server.web.oidc import OidcSettings, role_of, who
 from sync.central.server.web.texts import LANGUAGES, translate
 
 log = logging.getLogger("sync.central.web")
@@ -58,11 +59,21 @@ class _ForeignForm(Exception):
     """A form without this session's CSRF token."""
 
 
-def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, session_key: str) -> None:
-    """The pages under ``/admin/`` on the service's application."""
+def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, session_key: str,
+                  oidc: OidcSettings | None = None) -> None:
+    """The pages under ``/admin/`` on the service's application; with ``oidc``, sign-in through the
+    municipality's provider as well as with local accounts."""
     app.add_middleware(SessionMiddleware, secret_key=session_key, session_cookie="admin_session",
                        same_site="lax", https_only=False, max_age=12 * 3600)
     accounts = Accounts(store)
+    provider = None
+    if oidc is not None:
+        from authlib.integrations.starlette_client import OAuth
+
+        registry = OAuth()
+        registry.register("municipality", client_id=oidc.client_id, client_secret=oidc.client_secret or None,
+                          server_metadata_url=oidc.metadata_url, client_kwargs={"scope": oidc.scope})
+        provider = registry.create_client("municipality")
 
     def language(request: Request) -> str:
         asked = request.query_params.get("lang")
@@ -108,7 +119,46 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
 
     @app.get("/admin/login", include_in_schema=False)
     async def login_page(request: Request) -> Response:
-        return page(request, "login.html", None, failed=False)
+        return page(request, "login.html", None, failed=False, oidc=oidc.name if oidc else None)
+
+    @app.get("/admin/oidc/login", include_in_schema=False)
+    async def oidc_login(request: Request) -> Response:
+        language(request)
+        if provider is None:
+            return Response("no OpenID Connect provider is configured", status_code=404)
+        try:
+            return await provider.authorize_redirect(request, str(request.url_for("oidc_callback")))  # type: ignore[no-any-return]
+        except Exception as exc:  # the provider cannot be reached, or its metadata is broken
+            log.error("admin web: the OpenID Connect provider's metadata: %s", exc)
+            return page(request, "login.html", None, failed=False, oidc=oidc.name if oidc else None,
+                        problem=translate("oidc_unreachable", language(request)))
+
+    @app.get("/admin/oidc/callback", include_in_schema=False, name="oidc_callback")
+    async def oidc_callback(request: Request) -> Response:
+        lang = language(request)
+        if provider is None or oidc is None:
+            return Response("no OpenID Connect provider is configured", status_code=404)
+        try:
+            token = await provider.authorize_access_token(request)
+        except Exception as exc:  # a refusal, a forged or stale answer, an unreachable provider
+            log.warning("admin web: an OpenID Connect sign-in failed: %s", exc)
+            await run_in_threadpool(store.audit, "?", "login_failed", "oidc", str(exc)[:200])
+            return page(request, "login.html", None, failed=False, oidc=oidc.name,
+                        problem=translate("oidc_failed", lang))
+        claims = dict(token.get("userinfo") or {})
+        name, granted = who(claims), role_of(oidc, claims)
+        if not name or granted is None:
+            log.warning("admin web: %r signed in through OpenID Connect with no role here", name)
+            await run_in_threadpool(store.audit, name or "?", "login_refused", "oidc",
+                                    "no role in the claims")
+            return page(request, "login.html", None, failed=False, oidc=oidc.name,
+                        problem=translate("oidc_no_role", lang))
+        account = await run_in_threadpool(accounts.set_external, name, *granted)
+        request.session.update(user=account.username, csrf=secrets.token_urlsafe(24))
+        log.info("admin web: %s logged in through OpenID Connect (%s)", account.username, account.role)
+        await run_in_threadpool(store.audit, account.username, "login", "oidc",
+                                f"{account.role}, {', '.join(account.branches)}")
+        return RedirectResponse(f"/admin/?lang={lang}", status_code=303)
 
     @app.post("/admin/login", include_in_schema=False)
     async def login(request: Request) -> Response:

@@ -10,6 +10,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "logout": {"da": "Log ud", "en": "Log out"},
     "username": {"da": "Brugernavn", "en": "User name"},
     "password": {"da": "Adgangskode", "en": "Password"},
+    "login_with": {"da": "Log ind med {name}", "en": "Log in with {name}"},
+    "or_local": {"da": "Eller med en lokal konto:", "en": "Or with a local account:"},
+    "oidc_failed": {"da": "Log-ind gennem kommunen lykkedes ikke. Prøv igen.",
+                    "en": "Signing in through the municipality did not work. Try again."},
+    "oidc_unreachable": {"da": "Kommunens log-ind svarer ikke lige nu. Brug en lokal konto, eller prøv igen "
+                               "om lidt.",
+                         "en": "The municipality's sign-in does not answer just now. Use a local account, "
+                               "or try again in a moment."},
+    "oidc_no_role": {"da": "Du er logget ind hos kommunen, men har ingen rolle her. Spørg en administrator.",
+                     "en": "You are signed in at the municipality, but have no role here. Ask an "
+                           "administrator."},
     "login_failed": {"da": "Forkert brugernavn eller adgangskode.", "en": "Wrong user name or password."},
     "fleet": {"da": "Terminaler", "en": "Terminals"},
     "alarms": {"da": "Alarmer", "en": "Alarms"},

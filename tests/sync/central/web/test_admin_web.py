@@ -24,7 +24,10 @@ from kiosk.domain.model import Credential, CredentialKind, DeviceHealth, DeviceS
 from kiosk.simulate.branch import DemoBranch
 from kiosk.testing.memory import ManualClock, MemoryCardReader
 from sync.central.client import CentralClient
+from sync.central.server.web.oidc import OidcSettings
 from sync.central.service import CentralService
+from tests.net import free_port
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 
 PASSWORD = "correct horse battery"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -297,3 +300,78 @@ def test_an_administrator_adds_a_staff_card_the_kiosk_takes_it_and_the_entries_s
         assert "staff_card.add" in actions and "staff_card.remove" in actions
     finally:
         demo.close()
+
+
+@pytest.fixture
+def provider() -> Iterator[OidcProvider]:
+    idp = OidcProvider().start()
+    yield idp
+    idp.stop()
+
+
+def oidc_settings(provider: OidcProvider) -> OidcSettings:
+    return OidcSettings.model_validate({
+        "name": "Aarhus Kommune", "metadata_url": provider.metadata_url, "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET, "claim": "roles",
+        "roles": [{"value": "Selvbetjening.Administrator", "role": "administrator"},
+                  {"value": "Viby.Personale", "role": "staff", "branches": ["viby"]}]})
+
+
+def test_staff_sign_in_through_the_municipality_and_get_the_role_their_claims_give(
+        provider: OidcProvider, browser: webdriver.Chrome, tmp_path: Path) -> None:
+    service = CentralService(tmp_path / "central.db", oidc=oidc_settings(provider))
+    service.enrol("kiosk-7", "viby")
+    service.enrol("door-3", "tilst")
+    service.start()
+    try:
+        browser.get(f"{service.url}/admin/login?lang=en")
+        browser.save_screenshot(str(tmp_path / "login-oidc-en.png"))
+        browser.find_element(By.ID, "oidc").click()  # to the provider and back
+        heading_becomes(browser, "Terminals")
+        assert "Log out (anne@aarhus.dk)" in browser.find_element(By.TAG_NAME, "header").text
+        assert browser.find_elements(By.LINK_TEXT, "Audit log")  # an administrator
+        browser.find_element(By.CSS_SELECTOR, "header form button").click()  # log out
+
+        provider.person = {"sub": "u-2", "preferred_username": "vibeke@aarhus.dk",
+                           "roles": ["Viby.Personale", "Something.Else"]}
+        browser.find_element(By.ID, "oidc").click()
+        heading_becomes(browser, "Terminals")
+        table = browser.find_element(By.TAG_NAME, "table").text
+        assert "kiosk-7" in table and "door-3" not in table  # her branch only
+        assert browser.find_elements(By.LINK_TEXT, "Audit log") == []
+        browser.find_element(By.CSS_SELECTOR, "header form button").click()
+
+        provider.person = {"sub": "u-3", "preferred_username": "ole@aarhus.dk", "roles": ["Skole.Lærer"]}
+        browser.find_element(By.ID, "oidc").click()
+        alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+        assert alert.startswith("You are signed in at the municipality, but have no role here.")
+        browser.find_element(By.ID, "username").send_keys("ole@aarhus.dk")  # no local way in either
+        browser.find_element(By.ID, "password").send_keys("!external")
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(browser, 5, ignored_exceptions=(WebDriverException,)).until(
+            lambda page: page.find_element(By.CSS_SELECTOR, "[role=alert]").text
+            == "Wrong user name or password.")
+
+        lines = [(line["who"], line["action"], line["target"]) for line in service.audit_log()]
+        assert ("anne@aarhus.dk", "login", "oidc") in lines
+        assert ("ole@aarhus.dk", "login_refused", "oidc") in lines
+    finally:
+        service.stop()
+
+
+def test_a_provider_that_does_not_answer_is_said_in_words_and_local_accounts_still_work(
+        browser: webdriver.Chrome, tmp_path: Path) -> None:
+    away = OidcSettings.model_validate({
+        "name": "Aarhus Kommune", "metadata_url": f"http://127.0.0.1:{free_port()}/.well-known/openid-configuration",
+        "client_id": CLIENT_ID, "roles": [{"value": "x", "role": "staff"}]})
+    service = CentralService(tmp_path / "central.db", oidc=away)
+    service.add_account("anne", PASSWORD, "administrator")
+    service.start()
+    try:
+        browser.get(f"{service.url}/admin/login?lang=en")
+        browser.find_element(By.ID, "oidc").click()
+        assert "does not answer just now" in browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+        log_in(browser, service.url, "anne", PASSWORD)
+        heading_becomes(browser, "Terminals")
+    finally:
+        service.stop()
