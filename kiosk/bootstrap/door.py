@@ -24,6 +24,7 @@ from kiosk.door.terminal import DailyPurge, DoorTerminal, RelayOutputs, Speaker
 from kiosk.offline.mode import CachedAuth
 from kiosk.session.door_visit import EntryFactory
 from kiosk.settings import AccessSettings, Settings
+from kiosk.staff.door import DoorControl
 from kiosk.store import Journal, Store
 from kiosk.store.access_lists import load_revocations, load_staff_list
 from kiosk.store.entry_log import EntryLog
@@ -44,13 +45,13 @@ def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core
                   lms: LibrarySystem, devices: Devices, pseudonym: Pseudonymizer,
                   cached: CachedAuth | None = None, observe: AuthObserver | None = None,
                   central_calendar: Mapping[str, Any] | None = None, own: Settings | None = None
-                  ) -> tuple[EntryFactory, Callable[[], Opening], int]:
+                  ) -> tuple[EntryFactory, Callable[[], Opening], int, DoorControl]:
     """The entrance panel, attached to the core; the session gets the entry controller's factory,
     the opening state to show and how many children a patron may bring in. ``cached`` answers from
     the cached access list when the LMS does not answer in time. ``central_calendar``: the central
     system's calendar for the branch, if it sent one; a new one (:class:`CalendarReceived`) is in
     force at once, and so are new access rules in a configuration revision (:class:`ConfigApplied`,
-    laid over ``own``, the terminal's file)."""
+    laid over ``own``, the terminal's file). The door's controls for staff mode come last."""
     calendar = branch_calendar(settings, central_calendar)
     rules = [access_rules(settings.access, pseudonym)]  # the rules in force; a revision replaces them
 
@@ -82,4 +83,6 @@ def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core
                                pseudonym, publish=publish, budget_s=terminal_settings.lms_budget_s,
                                pulse_s=settings.devices.door.pulse_s, cached=cached, observe=observe)
 
-    return entry, terminal.opening_now, supervisor.max_children
+    control = DoorControl(terminal, entry_log, journal, devices.door_lock,
+                          pulse_s=settings.devices.door.pulse_s, zone=terminal_settings.zone)
+    return entry, terminal.opening_now, supervisor.max_children, control

@@ -192,18 +192,24 @@ def build(
     pseudonyms = pseudonymizer(store)
     pin_failures = StoredPinFailures(store, pseudonyms, the_clock.now)
     staff_cards: tuple[DemoCard, ...] = ()  # the demo's staff cards, for the simulator panel
+    staff_entries: tuple[StaffEntry, ...] = ()
+    if profile == "demo":  # the demo's staff cards (config/demo/staff.toml)
+        staff_entries, staff_cards = demo_staff(pseudonyms)
     if terminal.role is Role.DOOR:
         from kiosk.bootstrap.door import door_terminal  # a borrowing kiosk does not load the door's rules
 
-        entry, opening_now, max_children = door_terminal(settings, store, journal, core, the_clock, lms,
-                                                         devices, pseudonyms, cached, observe,
-                                                         sync.calendar() if sync is not None else None,
-                                                         own)
+        entry, opening_now, max_children, door = door_terminal(settings, store, journal, core, the_clock, lms,
+                                                               devices, pseudonyms, cached, observe,
+                                                               sync.calendar() if sync is not None else None,
+                                                               own)
+        staff = staff_mode(settings, core, the_clock, journal, lms, devices, pseudonyms, where.data_dir,
+                           lms_mode=None, configuration=configuration, central=sync, demo=staff_entries,
+                           door=door)
         session = SessionService.for_door(core, lms, the_clock, session_settings, entry=entry,
                                           opening_now=opening_now, language=terminal.language,
                                           max_children=max_children,
                                           card_reader_health=devices.card_reader.health,
-                                          pin_failures=pin_failures)
+                                          pin_failures=pin_failures, staff=staff)
     else:
         service_lms, visits = lms, None
         if pad is not None and offline is not None:
@@ -219,9 +225,6 @@ def build(
 
         # The branch calendar, when the terminal names one, says when the kiosk takes new visits.
         hours = kiosk_hours(settings, core, sync.calendar() if sync is not None else None)
-        staff_entries: tuple[StaffEntry, ...] = ()
-        if profile == "demo":  # the demo's staff cards (config/demo/staff.toml)
-            staff_entries, staff_cards = demo_staff(pseudonyms)
         staff = staff_mode(settings, core, the_clock, journal, lms, devices, pseudonyms, where.data_dir,
                            lms_mode=mode, configuration=configuration, central=sync, demo=staff_entries)
         session = SessionService.for_kiosk(core, service_lms, the_clock, session_settings, visits=visits,

@@ -20,6 +20,7 @@ from kiosk.session.staff_visit import ModeFactory
 from kiosk.settings import CONFIG_DIR, Settings
 from kiosk.staff.device_tests import DeviceTests
 from kiosk.staff.directory import CentralStaffList, FixedStaffList, Source, StaffDirectory, StaffListFile
+from kiosk.staff.door import DoorControl
 from kiosk.staff.mode import StaffMode, StaffParts
 from kiosk.staff.view import StaffView
 from kiosk.store import Journal
@@ -33,8 +34,8 @@ DEMO_STAFF = CONFIG_DIR / "demo" / "staff.toml"
 def staff_mode(settings: Settings, core: Core, clock: Clock, journal: Journal, lms: LibrarySystem,
                devices: Devices, pseudonym: Callable[[str], str], data_dir: Path, *,
                lms_mode: LmsMode | None, configuration: TerminalConfiguration | None,
-               central: CentralSync | None = None, demo: tuple[StaffEntry, ...] = ()
-               ) -> tuple[StaffDirectory, ModeFactory] | None:
+               central: CentralSync | None = None, demo: tuple[StaffEntry, ...] = (),
+               door: DoorControl | None = None) -> tuple[StaffDirectory, ModeFactory] | None:
     """The staff lists (the settings' ``access.staff_list``, the central service's for the branch,
     the demo's cards) and staff mode; None when the terminal has no staff list at all."""
     sources: list[Source] = []
@@ -49,7 +50,7 @@ def staff_mode(settings: Settings, core: Core, clock: Clock, journal: Journal, l
     tests = DeviceTests(devices, pulse_s=settings.devices.door.pulse_s, now=clock.now,
                         terminal=settings.terminal.id)
     parts = StaffParts(journal, devices, tests, lms, settings.terminal.zone, data_dir, lms_mode,
-                       configuration, central=settings.central.kind != "none")
+                       configuration, central=settings.central.kind != "none", door=door)
 
     def mode(show: Callable[[StaffView | None], None]) -> StaffMode:
         return StaffMode(core, clock, parts, show)

@@ -18,6 +18,7 @@ from kiosk.domain.ports import Announcer, Clock, RelayOutput
 from kiosk.door.calendar import BranchCalendar, Opening, OpeningKind
 from kiosk.door.schedule import OpeningSchedule
 from kiosk.door.supervision import DoorAlarmEvent, DoorSupervisor
+from kiosk.settings.calendar import PeriodKind
 from kiosk.store.entry_log import EntryLog
 from kiosk.texts import text
 
@@ -90,20 +91,45 @@ class Speaker:
 
 
 class DoorTerminal:
-    """The door's parts that act on the core's ticks and the door contact."""
+    """The door's parts that act on the core's ticks and the door contact; and the staffed event
+    staff start from staff mode (:meth:`staffed_for`): staffed hours from now for some minutes,
+    whatever the calendar says, until it runs out or staff end it."""
 
     def __init__(self, calendar: BranchCalendar, supervisor: DoorSupervisor, schedule: OpeningSchedule,
                  purge: DailyPurge, clock: Clock) -> None:
         self.calendar, self.supervisor, self.schedule, self.purge = calendar, supervisor, schedule, purge
         self._clock = clock
+        self.staffed_until: dt.datetime | None = None
 
     def opening_now(self) -> Opening:
         """What the panel shows: the kind of hours now and until when."""
-        return self.calendar.opening(self._clock.now())
+        now = self._clock.now()
+        if self.staffed_until is not None and now < self.staffed_until:
+            return Opening(PeriodKind.STAFFED, self.staffed_until.astimezone(self.calendar.zone))
+        return self.calendar.opening(now)
 
     def opening_at(self, when: dt.datetime) -> OpeningKind:
         """The kind of hours at ``when``, by the calendar in force (the access rules ask)."""
+        if self.staffed_until is not None and when < self.staffed_until:
+            return OpeningKind.STAFFED
         return self.calendar.opening_at(when)
+
+    def staffed_for(self, minutes: int) -> dt.datetime:
+        """A staffed event: staffed hours (the door open to everyone, no door alarms) from now for
+        ``minutes``; when it ends."""
+        self.staffed_until = self._clock.now() + dt.timedelta(minutes=minutes)
+        self.supervisor.set_free_passage(True)
+        log.info("door: staffed for %d minutes (staff mode)", minutes)
+        return self.staffed_until
+
+    def end_staffed(self) -> None:
+        """The staffed event ends (staff locked up, or its time ran out): the calendar again."""
+        if self.staffed_until is None:
+            return
+        self.staffed_until = None
+        state = self.calendar.state_at(self._clock.now())
+        self.supervisor.set_free_passage(state.kind is PeriodKind.STAFFED)
+        log.info("door: the staffed event ended; %s by the calendar", state.kind.value)
 
     def replace_calendar(self, calendar: BranchCalendar) -> None:
         """A new calendar for the branch (from the central system), in force at once, no restart."""
@@ -117,7 +143,11 @@ class DoorTerminal:
         core.on(ExitPressed, lambda _event: self.supervisor.exited())
 
     def _tick(self, _event: Tick) -> None:
+        if self.staffed_until is not None and self._clock.now() >= self.staffed_until:
+            self.end_staffed()
         self.supervisor.tick()
         self.schedule.tick()
+        if self.staffed_until is not None:
+            self.supervisor.set_free_passage(True)  # whatever the calendar's hours turned into
         self.purge.tick()
 

@@ -59,8 +59,14 @@ from kiosk.session.status import TerminalStatus
 from kiosk.session.view import Message, Screen, SessionView
 from kiosk.settings import Role, SessionSettings
 from kiosk.staff.directory import StaffDirectory
-from kiosk.staff.events import StaffActionChosen, StaffPageChosen, StaffTaskResolved, StaffTestRequested
-from kiosk.staff.view import Resolution, StaffPage, TerminalAction
+from kiosk.staff.events import (
+    StaffActionChosen,
+    StaffDoorAction,
+    StaffPageChosen,
+    StaffTaskResolved,
+    StaffTestRequested,
+)
+from kiosk.staff.view import DoorAction, Resolution, StaffPage, TerminalAction
 
 __all__ = ["MESSAGE_SECONDS", "Message", "Screen", "SessionService", "SessionView"]
 
@@ -123,12 +129,17 @@ class SessionService:
                  entry: EntryFactory, opening_now: Callable[[], Opening], language: str = "da",
                  secrets: SecretRegistry = SECRETS, max_children: int = 0,
                  card_reader_health: Callable[[], DeviceHealth] | None = None,
-                 pin_failures: PinFailures | None = None) -> SessionService:
-        """The entrance panel's session: card and PIN, then the door's decision."""
+                 pin_failures: PinFailures | None = None,
+                 staff: tuple[StaffDirectory, ModeFactory] | None = None) -> SessionService:
+        """The entrance panel's session: card and PIN, then the door's decision; a card on a staff
+        list (with a staff-mode role) opens staff mode instead, whose first page is the door's."""
         session = cls(core, lms, clock, settings, language=language, secrets=secrets, role=Role.DOOR,
                       max_children=max_children, card_reader_health=card_reader_health,
                       opening_now=opening_now, pin_failures=pin_failures)
         session.door = DoorVisit(clock, session.display, session.identification, session.reset, entry)
+        if staff is not None:
+            session.staff = StaffVisit(core, session.display, session.presence, session.identification,
+                                       session.reset, *staff)
         session.attach()
         return session
 
@@ -166,6 +177,7 @@ class SessionService:
                 StaffTestRequested: lambda event: mode.run_test(event.test, self.display.view.language),
                 StaffTaskResolved: lambda event: mode.resolve(event.entry_id, event.resolution),
                 StaffActionChosen: lambda event: mode.act(event.action),
+                StaffDoorAction: lambda event: mode.door_action(event.action),
             }
         for event_type, handler in handlers.items():
             self._core.on(event_type, handler)
@@ -272,3 +284,6 @@ class SessionService:
 
     def staff_action(self, action: TerminalAction) -> None:
         self._core.post(StaffActionChosen(action))
+
+    def staff_door(self, action: DoorAction) -> None:
+        self._core.post(StaffDoorAction(action))

@@ -18,7 +18,7 @@ from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.session.service import Screen
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, CentralSettings, Settings, load_settings
-from kiosk.staff.view import StaffPage
+from kiosk.staff.view import DoorAction, StaffPage
 from kiosk.store import JournalState
 from kiosk.testing.memory import COPENHAGEN, ManualClock, MemoryCardReader, MemoryItemReader, in_memory
 from ui.main_window import KioskWindow
@@ -51,9 +51,10 @@ SCREENS = (
     "staff-tests",
     "staff-tasks",
     "staff-terminal",
+    "staff-door",
 )
 # The entrance panel's screens are rendered from the demo door terminal, on a Wednesday evening.
-DOOR_SCREENS = {"door-start", "door-pin", "door-open", "door-refused"}
+DOOR_SCREENS = {"door-start", "door-pin", "door-open", "door-refused", "staff-door"}
 BOOK, SET, NOT_FOR_LOAN, RENTAL = "5010000001", "5010000002", "5010000004", "5010000008"
 HELD, OTHER_LIBRARY, ON_LOAN = "5010000007", "5010000006", "5010000009"
 SOFIE = 3  # the demo patron with a hold ready for pickup
@@ -129,7 +130,17 @@ STAFF_ADMINISTRATOR = "9900000001"  # config/demo/staff.toml
 def _drive_staff(kiosk: Kiosk, screen: str) -> None:
     """The demo administrator's card and PIN, then the page; on the tasks page, an offline loan the
     LMS refused on replay (a journal row as the replay leaves it); on the tests page, the pad and
-    the receipt printer tried, and the card test waiting for a card."""
+    the receipt printer tried, and the card test waiting for a card; at the door, Anna has come in
+    and staff open the door to everyone for 30 minutes."""
+    if screen == "staff-door":
+        language = kiosk.session.view.language
+        _present(kiosk, 0)
+        _type_pin(kiosk, kiosk.demo_cards[0].pin)
+        clock = kiosk.clock
+        assert isinstance(clock, ManualClock)
+        clock.advance(60)  # she has gone in; the panel is back at its start
+        kiosk.core.post(Tick())
+        _act(kiosk, lambda: kiosk.session.choose_language(language))
     index = next(i for i, card in enumerate(kiosk.demo_cards) if card.credential.value == STAFF_ADMINISTRATOR)
     if screen == "staff-tasks":
         kiosk.journal.append("checkout", {"item": BOOK, "patron": "3f9a1c7e0b2d",  # a token
@@ -144,6 +155,8 @@ def _drive_staff(kiosk: Kiosk, screen: str) -> None:
             "staff-terminal": StaffPage.TERMINAL}.get(screen)
     if page is not None:
         _act(kiosk, lambda: session.staff_page(page))
+    if screen == "staff-door":
+        _act(kiosk, lambda: session.staff_door(DoorAction.STAFFED_30))
     if screen == "staff-tests":
         _act(kiosk, lambda: session.staff_test("pad"))
         _act(kiosk, lambda: session.staff_test("receipt"))
@@ -154,6 +167,9 @@ def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
     """Do what a patron does to reach ``screen``."""
     anna, _child, blocked = kiosk.demo_cards[0], kiosk.demo_cards[1], kiosk.demo_cards[2]
     if screen in ("start", "door-start", "closed"):
+        return
+    if screen.startswith("staff-"):
+        _drive_staff(kiosk, screen)
         return
     if screen == "closing-soon":
         _drive_visit(kiosk, "borrow")
@@ -175,9 +191,6 @@ def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
         return
     if screen in VISIT_SCREENS:
         _drive_visit(kiosk, screen)
-        return
-    if screen.startswith("staff-"):
-        _drive_staff(kiosk, screen)
         return
     if screen == "refused":
         _present(kiosk, 2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.staff.view import Resolution, StaffPage, TerminalAction
+from kiosk.staff.view import DoorAction, Resolution, StaffPage, TerminalAction
 
 
 @dataclass(frozen=True)
@@ -26,3 +26,8 @@ class StaffTaskResolved:
 @dataclass(frozen=True)
 class StaffActionChosen:
     action: TerminalAction
+
+
+@dataclass(frozen=True)
+class StaffDoorAction:
+    action: DoorAction

@@ -26,11 +26,13 @@ from kiosk.offline.mode import LmsMode
 from kiosk.staff import device_tests, tasks
 from kiosk.staff.device_tests import CARD_WAIT_S, DeviceTests, Outcome
 from kiosk.staff.directory import StaffCard
+from kiosk.staff.door import DoorControl
 from kiosk.staff.roles import StaffRole
 from kiosk.staff.view import (
     PAGE_ROLES,
     Check,
     DeviceTest,
+    DoorAction,
     Resolution,
     StaffPage,
     StaffView,
@@ -62,6 +64,7 @@ class StaffParts:
     lms_mode: LmsMode | None = None
     configuration: TerminalConfiguration | None = None
     central: bool = False  # a central system is configured
+    door: DoorControl | None = None  # a door terminal's door
 
 
 class StaffMode:
@@ -87,12 +90,16 @@ class StaffMode:
         """The staff card's PIN was right: the status page."""
         self._generation += 1
         self._card = card
-        pages = tuple(page for page in StaffPage if card.role.may(PAGE_ROLES[page]))
+        door = self._parts.door
+        pages = tuple(page for page in StaffPage if card.role.may(PAGE_ROLES[page])
+                      and (page is not StaffPage.DOOR or door is not None))
         tests = tuple(DeviceTest(name) for name in device_tests.available(self._parts.devices))
-        self._view = StaffView(card.role, pages=pages, tests=tests if StaffPage.TESTS in pages else ())
+        self._view = StaffView(card.role, page=pages[0], pages=pages,
+                               tests=tests if StaffPage.TESTS in pages else ())
         log.info("staff mode: logged in (%s)", card.role.value)
         self._audit("staff_login", "", "")
         self._refresh_status()
+        self._refresh_door()
         self._publish()
 
     def end(self) -> None:
@@ -109,9 +116,11 @@ class StaffMode:
         view = self._view
         if view is None or page not in view.pages:
             return
-        self._update(page=page, notice="")
+        self._update(page=page, notice="", notice_values=())
         if page is StaffPage.STATUS:
             self._refresh_status()
+        elif page is StaffPage.DOOR:
+            self._refresh_door()
         elif page is StaffPage.TASKS:
             self._refresh_tasks()
         elif page is StaffPage.TERMINAL:
@@ -129,6 +138,8 @@ class StaffMode:
             self._update(waiting_for_card=True)
             return
         generation = self._generation
+        if name == "door" and self._parts.door is not None and self._card is not None:
+            self._parts.door.grant(self._card.token)  # door supervision expects the test's opening
         self._core.run_in_worker(lambda: self._parts.tests.run(name, language),
                                  lambda outcome, error: self._tested(generation, name, outcome, error))
 
@@ -152,12 +163,13 @@ class StaffMode:
             return
         state = tasks.resolve(self._parts.journal, entry_id, resolution, by=card.token)
         if state is None:
-            self._update(notice="staff.notice.task_gone", notice_check=Check.WARNING)
+            self._update(notice="staff.notice.task_gone", notice_values=(), notice_check=Check.WARNING)
         else:
             self._audit(f"task_{resolution.value}", entry_id, state)
             if resolution is Resolution.RETRY and self._parts.lms_mode is not None:
                 self._parts.lms_mode.replay_soon()
-            self._update(notice=f"staff.notice.task_{resolution.value}", notice_check=Check.OK)
+            self._update(notice=f"staff.notice.task_{resolution.value}", notice_values=(),
+                         notice_check=Check.OK)
         self._refresh_tasks()
 
     def act(self, action: TerminalAction) -> None:
@@ -168,13 +180,43 @@ class StaffMode:
         if action is TerminalAction.ROLLBACK_CONFIG and configuration is not None:
             revision = configuration.discard_pending("rolled back by staff")
             self._audit("config_rollback", revision or "", "")
-            self._update(notice="staff.notice.rolled_back", notice_check=Check.OK)
+            self._update(notice="staff.notice.rolled_back", notice_values=(), notice_check=Check.OK)
             self._refresh_terminal()
             return
         reason = "staff: restart" if action is TerminalAction.RESTART else "staff: apply the configuration"
         self._audit(action.value, view.pending_revision if action is TerminalAction.APPLY_CONFIG else "", "")
         self._core.post(RestartWanted(reason))
-        self._update(notice="staff.notice.restarting", notice_check=Check.OK)
+        self._update(notice="staff.notice.restarting", notice_values=(), notice_check=Check.OK)
+
+    def door_action(self, action: DoorAction) -> None:
+        view, card, door = self._view, self._card, self._parts.door
+        if view is None or card is None or door is None or StaffPage.DOOR not in view.pages:
+            return
+        self._audit(f"door_{action.value}", "", "")
+        generation = self._generation
+        if action is DoorAction.UNLOCK:
+            door.grant(card.token)  # journal and entry log before the relay
+            self._core.run_in_worker(door.pulse, lambda seconds, error: self._door_done(
+                generation, "staff.notice.door_unlocked", (("seconds", round(seconds or 0)),), error))
+        elif action is DoorAction.LOCK:
+            door.end_staffed()
+            self._core.run_in_worker(door.lock, lambda _r, error: self._door_done(
+                generation, "staff.notice.door_locked", (), error))
+        else:
+            until = door.staffed_for(action.minutes).astimezone(self._parts.zone)
+            self._door_done(generation, "staff.notice.door_staffed", (("until", f"{until:%H.%M}"),), None)
+
+    def _door_done(self, generation: int, notice: str, values: tuple[tuple[str, object], ...],
+                   error: BaseException | None) -> None:
+        if generation != self._generation:
+            return
+        if error is not None:  # a relay that fails: said on the screen, staff mode goes on
+            log.error("staff mode: the door did not do it: %s", error)
+            self._update(notice="staff.notice.door_failed", notice_values=(("error", str(error)),),
+                         notice_check=Check.FAILED)
+        else:
+            self._update(notice=notice, notice_values=values, notice_check=Check.OK)
+        self._refresh_door()
 
     def tick(self) -> None:
         view = self._view
@@ -187,6 +229,9 @@ class StaffMode:
                                       (("seconds", round(CARD_WAIT_S)),)))
         if view.page is StaffPage.STATUS and now >= self._next_status:
             self._refresh_status()
+        if view.page is StaffPage.DOOR and now >= self._next_status:
+            self._next_status = now + STATUS_EVERY_S
+            self._refresh_door()
 
     # -- the pages' contents -----------------------------------------------------------------------
     def _refresh_status(self) -> None:
@@ -247,12 +292,23 @@ class StaffMode:
             lines = (StatusLine("status", Check.FAILED, error=str(error)),)
         self._update(status=lines)
 
+    def _refresh_door(self) -> None:
+        door = self._parts.door
+        if door is None or self._view is None:
+            return
+        try:
+            self._update(door=door.info(self._clock.now()))
+        except Exception as exc:  # a store error: said on the screen, staff mode goes on
+            log.error("staff mode: the door's day could not be read: %s", exc)
+            self._update(notice="staff.notice.store_error", notice_values=(), notice_check=Check.FAILED)
+
     def _refresh_tasks(self) -> None:
         try:
             rows = tasks.open_tasks(self._parts.journal, self._parts.zone)
         except Exception as exc:  # a store error: said on the screen, staff mode goes on
             log.error("staff mode: the tasks could not be read: %s", exc)
-            self._update(tasks=(), notice="staff.notice.store_error", notice_check=Check.FAILED)
+            self._update(tasks=(), notice="staff.notice.store_error", notice_values=(),
+                         notice_check=Check.FAILED)
             return
         self._update(tasks=rows)
 

@@ -6,18 +6,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kiosk.staff.door import DoorInfo
 from kiosk.staff.roles import StaffRole
 
 
 class StaffPage(StrEnum):
+    DOOR = "door"  # a door terminal's: unlock, a staffed event, lock up; the day's entries
     STATUS = "status"
     TESTS = "tests"
     TASKS = "tasks"
     TERMINAL = "terminal"
 
 
-PAGE_ROLES = {StaffPage.STATUS: StaffRole.STAFF, StaffPage.TASKS: StaffRole.STAFF,
-              StaffPage.TESTS: StaffRole.TECHNICIAN, StaffPage.TERMINAL: StaffRole.TECHNICIAN}
+PAGE_ROLES = {StaffPage.DOOR: StaffRole.STAFF, StaffPage.STATUS: StaffRole.STAFF,
+              StaffPage.TASKS: StaffRole.STAFF, StaffPage.TESTS: StaffRole.TECHNICIAN,
+              StaffPage.TERMINAL: StaffRole.TECHNICIAN}
+
+
+class DoorAction(StrEnum):
+    UNLOCK = "unlock"  # once, as a staff entry
+    STAFFED_15 = "staffed_15"  # a staffed event: the door open to everyone for 15 minutes
+    STAFFED_30 = "staffed_30"
+    STAFFED_60 = "staffed_60"
+    LOCK = "lock"  # end a staffed event, lock at once
+
+    @property
+    def minutes(self) -> int:
+        return int(self.value.rpartition("_")[2]) if self.value.startswith("staffed_") else 0
 
 
 class Check(StrEnum):
@@ -92,4 +107,6 @@ class StaffView:
     revision: str = ""  # the configuration revision in force ("" without a central system)
     pending_revision: str = ""  # one that waits for the kiosk's restart
     notice: str = ""  # a text key: what the last action did (staff.notice.restarting, ...)
+    notice_values: tuple[tuple[str, object], ...] = ()
     notice_check: Check = Check.OK
+    door: DoorInfo | None = None  # a door terminal's, on the door page

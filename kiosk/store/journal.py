@@ -190,6 +190,11 @@ class Journal:
             f"SELECT count(*) FROM journal WHERE kind = ? AND state IN ({_marks(states)}) "
             "AND json_extract(payload, '$.patron') = ?", (kind, *states, token)))
 
+    def count_since(self, kind: str, since: dt.datetime) -> int:
+        """Rows of ``kind`` written at or after ``since`` (UTC)."""
+        return int(self._scalar("SELECT COUNT(*) FROM journal WHERE kind = ? AND created_at >= ?",
+                                (kind, sql_time(since))))
+
     def count(self, state: str) -> int:
         return int(self._scalar("SELECT count(*) FROM journal WHERE state = ?", (state,)))
 

@@ -28,7 +28,7 @@ from kiosk.circulation.view import (
     VisitView,
 )
 from kiosk.session.service import Message, Screen, SessionView
-from kiosk.staff.view import Resolution, StaffPage, TerminalAction
+from kiosk.staff.view import DoorAction, Resolution, StaffPage, TerminalAction
 from kiosk.testing.memory import MemoryCardReader, MemoryItemReader
 from kiosk.texts.formats import day_and_month as format_date
 from kiosk.texts.formats import money as format_money
@@ -67,6 +67,7 @@ class RecordingActions:
     def staff_resolve(self, entry_id: str, resolution: Resolution) -> None:
         self._record("staff_resolve", (entry_id, resolution))
     def staff_action(self, action: TerminalAction) -> None: self._record("staff_action", action)
+    def staff_door(self, action: DoorAction) -> None: self._record("staff_door", action)
 
 
 @pytest.fixture

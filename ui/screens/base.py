@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.circulation.view import Purpose, ReceiptChoice
 from kiosk.session.service import SessionView
-from kiosk.staff.view import Resolution, StaffPage, TerminalAction
+from kiosk.staff.view import DoorAction, Resolution, StaffPage, TerminalAction
 from ui import style
 
 
@@ -51,6 +51,8 @@ class SessionActions(Protocol):
     def staff_resolve(self, entry_id: str, resolution: Resolution) -> None: ...
 
     def staff_action(self, action: TerminalAction) -> None: ...
+
+    def staff_door(self, action: DoorAction) -> None: ...
 
 
 class Screen(QWidget):

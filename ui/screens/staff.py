@@ -8,12 +8,13 @@ from collections.abc import Callable
 from functools import partial
 from typing import Protocol
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.session.service import SessionView
 from kiosk.staff.view import (
     Check,
     DeviceTest,
+    DoorAction,
     Resolution,
     StaffPage,
     StaffView,
@@ -43,6 +44,8 @@ class StaffActions(Protocol):
     def staff_resolve(self, entry_id: str, resolution: Resolution) -> None: ...
 
     def staff_action(self, action: TerminalAction) -> None: ...
+
+    def staff_door(self, action: DoorAction) -> None: ...
 
 
 def said(key: str, values: tuple[tuple[str, object], ...], error: str, language: str) -> str:
@@ -129,8 +132,14 @@ class StaffScreen(Screen):
         self.action_buttons = {action: button("Secondary", action.value,
                                               partial(actions.staff_action, action))
                                for action in TerminalAction}
+        self.door_state = label("Subtitle", center=False)
+        self.door_counts = label("Hint", center=False)
+        self.door_buttons = {action: button("Primary" if action is DoorAction.UNLOCK else "Secondary",
+                                            action.value, partial(actions.staff_door, action))
+                             for action in DoorAction}
         self.pages = QStackedWidget()
         self.page_widgets = {
+            StaffPage.DOOR: self._door_page(),
             StaffPage.STATUS: self._page(_listed(self.status)),
             StaffPage.TESTS: self._page(self.card_wait, _listed(self.tests)),
             StaffPage.TASKS: self._page(self.no_tasks, _listed(self.tasks)),
@@ -147,6 +156,26 @@ class StaffScreen(Screen):
         self.column.addWidget(self.pages, 1)
         self.column.addWidget(self.logout)
         self._view: StaffView | None = None
+
+    def _door_page(self) -> QWidget:
+        """The state and the day's counts; "unlock now" and "lock now" side by side, the staffed
+        events in a row under them; all of it scrolls when the screen is short."""
+        holder = QWidget()
+        holder.setObjectName("RowPool")
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.door_state)
+        column.addWidget(self.door_counts)
+        grid = QGridLayout()
+        self.door_grid = grid
+        buttons = self.door_buttons
+        grid.addWidget(buttons[DoorAction.UNLOCK], 0, 0, 1, 2)
+        grid.addWidget(buttons[DoorAction.LOCK], 0, 2)
+        for index, action in enumerate((DoorAction.STAFFED_15, DoorAction.STAFFED_30, DoorAction.STAFFED_60)):
+            grid.addWidget(buttons[action], 1, index)
+        column.addLayout(grid)
+        column.addStretch(1)
+        return scroll_area(holder)
 
     @staticmethod
     def _page(*widgets: QWidget, stretch: bool = False) -> QWidget:
@@ -171,14 +200,27 @@ class StaffScreen(Screen):
             tab.setText(t(f"staff.page.{page.value}", lang))
             tab.setVisible(page in staff.pages)
             set_tone(tab, "selected", "true" if page is staff.page else "false")
-        self.notice.show_message(t(staff.notice, lang) if staff.notice else "",
+        self.notice.show_message(t(staff.notice, lang, **dict(staff.notice_values)) if staff.notice else "",
                                  TONES[staff.notice_check] or "info")
+        self._show_door(staff, lang)
         self.pages.setCurrentWidget(self.page_widgets[staff.page])
         self._show_status(staff.status, lang)
         self._show_tests(staff, lang)
         self._show_tasks(staff.tasks, lang)
         self._show_terminal(staff, lang)
         self.logout.setText(t("staff.logout", lang))
+
+    def _show_door(self, staff: StaffView, lang: str) -> None:
+        door = staff.door
+        if door is None:
+            return
+        state = (t("staff.door.staffed_until", lang, until=door.staffed_until) if door.staffed_until
+                 else t(f"staff.door.opening.{door.opening}", lang))
+        self.door_state.setText(state)
+        self.door_counts.setText(t("staff.door.today", lang, entries=door.entries_today,
+                                   refused=door.refused_today, alarms=door.alarms_today))
+        for action, widget in self.door_buttons.items():
+            widget.setText(t(f"staff.door.{action.value}", lang))
 
     def _show_status(self, lines: tuple[StatusLine, ...], lang: str) -> None:
         for row, line in zip(self.status.show_count(len(lines)), lines, strict=True):
@@ -226,6 +268,7 @@ class StaffScreen(Screen):
         self.column.setContentsMargins(side, scale.px(30), side, scale.px(30))
         self.column.setSpacing(scale.px(20))
         self.tab_row.setSpacing(scale.px(12))
+        self.door_grid.setSpacing(scale.px(16))
         self.title.setVisible(scale.portrait)  # landscape: the height is for the list
         for pool in (self.status, self.tests, self.tasks):
             pool.apply_scale(scale)
