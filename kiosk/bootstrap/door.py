@@ -32,19 +32,23 @@ from kiosk.store.entry_log import EntryLog
 log = logging.getLogger(__name__)
 
 
-def access_rules(settings: AccessSettings, pseudonym: Callable[[str], str] | None) -> AccessRules:
-    """The rules, with the revocation and staff lists read from the files the settings name."""
+def access_rules(settings: AccessSettings, pseudonym: Callable[[str], str] | None,
+                 central_revoked: Callable[[str], bool] | None = None) -> AccessRules:
+    """The rules, with the revocation and staff lists read from the files the settings name, and
+    the municipality's revocation list (``central_revoked``) when there is a central service."""
     if (settings.revocation_list or settings.staff_list) and pseudonym is None:
         raise ConfigError("access: the revocation and staff lists need the installation's pseudonym key")
     revoked = load_revocations(settings.revocation_list) if settings.revocation_list else frozenset()
     staff = load_staff_list(settings.staff_list) if settings.staff_list else ()
-    return AccessRules(settings, pseudonym=pseudonym, revoked=revoked, staff=staff)
+    return AccessRules(settings, pseudonym=pseudonym, revoked=revoked, staff=staff,
+                       central_revoked=central_revoked)
 
 
 def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core, clock: Clock,
                   lms: LibrarySystem, devices: Devices, pseudonym: Pseudonymizer,
                   cached: CachedAuth | None = None, observe: AuthObserver | None = None,
-                  central_calendar: Mapping[str, Any] | None = None, own: Settings | None = None
+                  central_calendar: Mapping[str, Any] | None = None, own: Settings | None = None,
+                  central_revoked: Callable[[str], bool] | None = None
                   ) -> tuple[EntryFactory, Callable[[], Opening], int, DoorControl]:
     """The entrance panel, attached to the core; the session gets the entry controller's factory,
     the opening state to show and how many children a patron may bring in. ``cached`` answers from
@@ -53,11 +57,11 @@ def door_terminal(settings: Settings, store: Store, journal: Journal, core: Core
     force at once, and so are new access rules in a configuration revision (:class:`ConfigApplied`,
     laid over ``own``, the terminal's file). The door's controls for staff mode come last."""
     calendar = branch_calendar(settings, central_calendar)
-    rules = [access_rules(settings.access, pseudonym)]  # the rules in force; a revision replaces them
+    rules = [access_rules(settings.access, pseudonym, central_revoked)]  # in force; a revision replaces them
 
     def new_rules(event: ConfigApplied) -> None:
         if own is not None:
-            rules[0] = access_rules(with_central(own, event.settings).access, pseudonym)
+            rules[0] = access_rules(with_central(own, event.settings).access, pseudonym, central_revoked)
             log.info("door: the access rules of configuration revision %s are in force", event.revision)
 
     core.on(ConfigApplied, new_rules)

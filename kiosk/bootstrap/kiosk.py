@@ -198,10 +198,10 @@ def build(
     if terminal.role is Role.DOOR:
         from kiosk.bootstrap.door import door_terminal  # a borrowing kiosk does not load the door's rules
 
+        central_calendar, revoked = (sync.calendar(), sync.revoked) if sync is not None else (None, None)
         entry, opening_now, max_children, door = door_terminal(settings, store, journal, core, the_clock, lms,
                                                                devices, pseudonyms, cached, observe,
-                                                               sync.calendar() if sync is not None else None,
-                                                               own)
+                                                               central_calendar, own, revoked)
         staff = staff_mode(settings, core, the_clock, journal, lms, devices, pseudonyms, where.data_dir,
                            lms_mode=None, configuration=configuration, central=sync, demo=staff_entries,
                            door=door)

@@ -1,5 +1,6 @@
 """Central sync: pull the terminal's config, the branch's calendar, the access list and the branch's
-staff list; send the heartbeat (DESIGN.md §4). The outbox (:mod:`kiosk.central.outbox`) pushes the events.
+staff and revocation lists; send the heartbeat (DESIGN.md §4). The outbox
+(:mod:`kiosk.central.outbox`) pushes the events.
 
 Each job runs on its own interval. On the core thread :meth:`CentralSync.due_work` says whether one
 is due (and claims the run); :meth:`CentralSync.run_due` runs them on a worker, config first, so
@@ -46,6 +47,7 @@ from kiosk.domain.errors import CentralRejected, CentralUnavailable, CursorExpir
 from kiosk.domain.events import Core, Tick
 from kiosk.domain.model import AuthOutcome, AuthResult, Credential, DeviceHealth
 from kiosk.domain.ports import CentralService, Clock
+from kiosk.domain.privacy import Pseudonymizer
 from kiosk.settings.calendar import BranchSettings
 from kiosk.store import Store
 from kiosk.store.access_cache import DEFAULT_CONSENT_FIELD, AccessCache
@@ -58,6 +60,7 @@ log = logging.getLogger(__name__)
 CONFIG_KEY = "central.config"
 CALENDAR_KEY = "central.calendar"
 STAFF_KEY = "central.staff"  # the branch's staff list as last received, and when
+REVOKED_KEY = "central.revocations"  # the revocation list as last received (kept however old)
 STAFF_KEPT = dt.timedelta(days=3)  # the staff list is used this long after the last fetch, no longer
 LIST_KEY = "central.access_list"  # where an older version kept the live list's key ({"key": hex})
 CONFIG_KEY_FILE = "access-list.key"  # the access-list key of the terminal config, in the key folder
@@ -73,7 +76,7 @@ class SyncJob(StrEnum):
     CONFIG = "config"
     CALENDAR = "calendar"
     ACCESS_LIST = "access_list"
-    STAFF = "staff"
+    LISTS = "lists"  # the branch's staff list and revocation list
     HEARTBEAT = "heartbeat"
 
 
@@ -121,7 +124,7 @@ class CentralSync:
         rng = rng or random.Random()
         start = clock.monotonic()
         intervals = {SyncJob.CONFIG: config_every_s, SyncJob.CALENDAR: config_every_s,
-                     SyncJob.ACCESS_LIST: access_every_s, SyncJob.STAFF: config_every_s,
+                     SyncJob.ACCESS_LIST: access_every_s, SyncJob.LISTS: config_every_s,
                      SyncJob.HEARTBEAT: heartbeat_every_s}
         self._timers = {job: _Timer(every, Backoff(min(FIRST_RETRY_S, every), every, rng), start)
                         for job, every in intervals.items()}
@@ -131,6 +134,7 @@ class CentralSync:
         self._calendar: dict[str, Any] | None = self._load(CALENDAR_KEY)
         self._refused_calendar: dict[str, Any] | None = None
         self._staff = self._load_staff()
+        self._revoked = self._load_revoked()
         self._core: Core | None = None
         # The cache that answers (made with the live list's key) and the one that receives pages
         # (made with the config's key): the same but while a list under a new key comes in.
@@ -146,7 +150,7 @@ class CentralSync:
                       heartbeat_every_s: float) -> None:
         """New intervals (a configuration revision in force): each job's next run moves with them."""
         intervals = {SyncJob.CONFIG: config_every_s, SyncJob.CALENDAR: config_every_s,
-                     SyncJob.ACCESS_LIST: access_every_s, SyncJob.STAFF: config_every_s,
+                     SyncJob.ACCESS_LIST: access_every_s, SyncJob.LISTS: config_every_s,
                      SyncJob.HEARTBEAT: heartbeat_every_s}
         with self._lock:
             for job, every in intervals.items():
@@ -245,7 +249,7 @@ class CentralSync:
         error: Exception | None = None
         try:
             {SyncJob.CONFIG: self._sync_config, SyncJob.CALENDAR: self._sync_calendar,
-             SyncJob.ACCESS_LIST: self._sync_access_list, SyncJob.STAFF: self._sync_staff,
+             SyncJob.ACCESS_LIST: self._sync_access_list, SyncJob.LISTS: self._sync_lists,
              SyncJob.HEARTBEAT: self._send_heartbeat}[job]()
         except CentralUnavailable as exc:
             log.info("central sync: %s: central system unreachable: %s", job.value, exc)
@@ -329,9 +333,37 @@ class CentralSync:
         if self._core is not None:
             self._core.post(CalendarReceived(calendar))
 
-    def _sync_staff(self) -> None:
+    def revoked(self, card_number: str) -> bool:
+        """Is this card (or patron identifier) on the central revocation list today? The list as
+        last received, however old: a revocation must not lapse because the network did."""
+        config = self._config
+        if config is None or not self._revoked:
+            return False
+        token = Pseudonymizer(config.access_list_key)(card_number)
+        if token not in self._revoked:
+            return False
+        until = self._revoked[token]
+        return until is None or self._clock.now().date() <= until
+
+    def _sync_lists(self) -> None:
         if self._config is None:
             return  # the tokens are made with the config's key: the config comes first
+        revoked = {entry.token: entry.until for entry in self._central.revocations(self._branch)}
+        if revoked != self._revoked:
+            self._save(REVOKED_KEY, {t: u.isoformat() if u else None for t, u in revoked.items()})
+            log.info("central sync: revocation list of branch %s: %d cards", self._branch, len(revoked))
+            self._revoked = revoked
+        self._sync_staff()
+
+    def _load_revoked(self) -> dict[str, dt.date | None]:
+        value = self._load(REVOKED_KEY)
+        try:
+            return {str(t): dt.date.fromisoformat(u) if u else None for t, u in (value or {}).items()}
+        except (AttributeError, TypeError, ValueError) as exc:
+            log.error("central sync: the kept revocation list is not readable (%s): none until the next", exc)
+            return {}
+
+    def _sync_staff(self) -> None:
         members = self._central.staff_list(self._branch)
         now = self._clock.now()
         self._save(STAFF_KEY, {"received": now.isoformat(), "staff": [

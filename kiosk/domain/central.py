@@ -56,6 +56,14 @@ class StaffMember:
 
 
 @dataclass(frozen=True)
+class Revoked:
+    """A card on the central revocation list: its token under the access-list key, and the last day."""
+
+    token: str
+    until: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class AccessEntry:
     """One patron on the access list, known by token only; ``deleted`` only in changes."""
 

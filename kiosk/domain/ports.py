@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from kiosk.domain.central import AccessPage, CentralEvent, EventReceipt, StaffMember, TerminalConfig
+from kiosk.domain.central import AccessPage, CentralEvent, EventReceipt, Revoked, StaffMember, TerminalConfig
 from kiosk.domain.model import (
     Account,
     AuthResult,
@@ -231,6 +231,10 @@ class CentralService(Protocol):
 
     def staff_list(self, branch: str) -> tuple[StaffMember, ...]:
         """The cards that open staff mode at the branch's terminals today."""
+        ...
+
+    def revocations(self, branch: str) -> tuple[Revoked, ...]:
+        """The cards the branch's doors keep out in unstaffed hours, whatever the LMS says."""
         ...
 
     def access_list(self, branch: str, cursor: str | None = None, limit: int = 5000) -> AccessPage:

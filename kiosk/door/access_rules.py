@@ -53,6 +53,7 @@ class _Case:
     local: dt.datetime
     pin_given: bool
     tokens: frozenset[str]
+    centrally_revoked: bool = False  # on the municipality's revocation list
 
     @property
     def patron(self) -> Patron | None:
@@ -67,12 +68,16 @@ class AccessRules:
     """The configured rule set of one branch. Pure: same inputs, same decision."""
 
     def __init__(self, settings: AccessSettings, *, pseudonym: Pseudonym | None = None,
-                 revoked: frozenset[str] = frozenset(), staff: tuple[StaffEntry, ...] = ()) -> None:
+                 revoked: frozenset[str] = frozenset(), staff: tuple[StaffEntry, ...] = (),
+                 central_revoked: Callable[[str], bool] | None = None) -> None:
+        """``central_revoked``: is a card number or patron identifier on the municipality's
+        revocation list (the central service's, as last received)?"""
         if (revoked or staff) and pseudonym is None:
             raise ValueError("a revocation list or staff list needs the pseudonym key")
         self.settings = settings
         self._pseudonym = pseudonym
         self._revoked = revoked
+        self._central_revoked = central_revoked
         self._staff = {entry.token: entry for entry in staff}
 
     def check_staff(self, credential: Credential, pin: str | None
@@ -100,8 +105,10 @@ class AccessRules:
         if at.tzinfo is None:
             raise ValueError("decide() needs a timezone-aware time")
         tokens = {credential.value} | ({auth.patron.patron_id} if auth and auth.patron else set())
+        central = self._central_revoked
         case = _Case(credential, auth, at.astimezone(self.settings.zone), pin is not None,
-                     frozenset(self._pseudonym(t) for t in tokens) if self._pseudonym else frozenset())
+                     frozenset(self._pseudonym(t) for t in tokens) if self._pseudonym else frozenset(),
+                     central is not None and any(central(t) for t in tokens))
         trace = [self._staff_rule(credential, pin, opening), self._opening_rule(opening),
                  self._lms_rule(auth, from_cache)]
         trace += [self._rule(name, case) for name in self.settings.rules]
@@ -192,6 +199,9 @@ class AccessRules:
         return RuleResult("not_blocked", Verdict.PASS, detail="not blocked")
 
     def _revocation(self, case: _Case) -> RuleResult:
+        if case.centrally_revoked:
+            return RuleResult("revocation", Verdict.REFUSE, AccessReason.REVOKED,
+                              "on the municipality's revocation list")
         if not self._revoked:
             return RuleResult("revocation", Verdict.PASS, detail="no card is revoked")
         hits = case.tokens & self._revoked

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from kiosk.domain.central import StaffMember
+from kiosk.domain.central import Revoked, StaffMember
 from kiosk.domain.errors import DeviceUnavailable
 from kiosk.domain.model import (
     Credential,
@@ -297,12 +297,16 @@ class MemoryCentralService:
         self.access: list[dict[str, object]] = []
         self.jobs: list[PrintJob] = []
         self.staff: tuple[StaffMember, ...] = ()
+        self.revoked: tuple[Revoked, ...] = ()
 
     def terminal_config(self, terminal_id: str) -> dict[str, object]:
         return {"terminal_id": terminal_id}
 
     def staff_list(self, branch: str) -> tuple[StaffMember, ...]:
         return self.staff
+
+    def revocations(self, branch: str) -> tuple[Revoked, ...]:
+        return self.revoked
 
     def calendar(self, branch: str) -> dict[str, object]:
         return {"branch": branch, "periods": []}

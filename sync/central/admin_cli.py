@@ -15,6 +15,8 @@ knows, on its database (the service may be running).
   card that opens staff mode at the terminals (the PIN is read from standard input; the service
   keeps the card's token and a PIN verifier only); ``staff-remove --card N|--token T``;
   ``staff-list``.
+* ``revoke-card --card N --reason WORDS [--until DATE]``: the doors keep the card out in unstaffed
+  hours whatever the LMS says; ``revoke-card-end --card N|--token T``; ``revoked``.
 * ``alarms``: the open alarms; ``ack --alarm N --by NAME``: acknowledge one (its repeats stop).
 * ``calendar --branch B --file calendar.toml``: the branch's opening calendar (the branch's table of
   a calendar file, checked as the kiosks read it); the branch's doors go by it from their next sync,
@@ -41,6 +43,7 @@ from kiosk.settings.calendar import BranchSettings
 from kiosk.settings.tomlfile import read_toml
 from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.config import LEVELS, ConfigRefused
+from sync.central.server.revocations import Revocations
 from sync.central.server.staff_list import ROLES as STAFF_ROLES
 from sync.central.server.staff_list import StaffList
 from sync.central.server.store import CentralStore
@@ -91,6 +94,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--card", help="the card number")
     which.add_argument("--token", help="the card's token, or its first 8 characters or more")
     actions.add_parser("staff-list", help="the staff cards, by token")
+    banned = actions.add_parser("revoke-card", help="the doors keep a card out in unstaffed hours")
+    banned.add_argument("--card", required=True, help="the card number (kept only as a token)")
+    banned.add_argument("--reason", required=True, help="a few words, never a name")
+    banned.add_argument("--until", type=dt.date.fromisoformat, help="the last day (YYYY-MM-DD)")
+    unbanned = actions.add_parser("revoke-card-end", help="a card's revocation ends now")
+    which = unbanned.add_mutually_exclusive_group(required=True)
+    which.add_argument("--card", help="the card number")
+    which.add_argument("--token", help="the card's token, or its first 8 characters or more")
+    actions.add_parser("revoked", help="the revoked cards, by token")
     actions.add_parser("alarms", help="the open alarms")
     ack = actions.add_parser("ack", help="acknowledge an alarm: its repeats stop")
     ack.add_argument("--alarm", type=int, required=True, help="the alarm's number")
@@ -182,6 +194,27 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{card.token[:12]}  {card.role:<13}  {', '.join(card.branches):<20}  "
                       f"until {card.expires.isoformat() if card.expires else '-':<10}  "
                       f"added {card.added_at:%Y-%m-%d} by {card.added_by}")
+        elif args.action == "revoke-card":
+            try:
+                token = Revocations(store).add(args.card, args.reason, until=args.until, by=operator)
+            except ValueError as exc:
+                print(f"central-admin: {exc}", file=sys.stderr)
+                return 2
+            print(f"card {token[:12]} revoked" + (f" until {args.until.isoformat()}" if args.until else "")
+                  + ": the doors keep it out from their next sync")
+        elif args.action == "revoke-card-end":
+            if not Revocations(store).remove(args.card or args.token, by=operator):
+                print("central-admin: no such revoked card (or the token's start is not unique)",
+                      file=sys.stderr)
+                return 1
+            print("revocation ended: the doors let the card in again from their next sync")
+        elif args.action == "revoked":
+            listed = Revocations(store).listed()
+            if not listed:
+                print("no revoked cards")
+            for entry in listed:
+                print(f"{entry.token[:12]}  until {entry.until.isoformat() if entry.until else '-':<10}  "
+                      f"{entry.reason}  (added {entry.added_at:%Y-%m-%d} by {entry.added_by})")
         elif args.action == "alarms":
             if not AlarmStore(store).open_alarms():
                 print("no open alarms")

@@ -41,6 +41,7 @@ from kiosk.domain.central import (
     CentralPrintJob,
     EventReceipt,
     PrintJobState,
+    Revoked,
     StaffMember,
     TerminalConfig,
 )
@@ -172,6 +173,27 @@ class CentralClient:
                 raise CentralUnavailable(f"{where}: expires is not a date") from None
             members.append(StaffMember(token, role, verifier, day))
         return tuple(members)
+
+    def revocations(self, branch: str) -> tuple[Revoked, ...]:
+        """The cards the branch's doors keep out; a list with an entry that is not one is refused
+        whole (the terminal keeps the one it had)."""
+        what = "revocation list"
+        body = _object(self._request("GET", f"/v1/branches/{_segment(branch)}/revocations", conditional=True),
+                       what)
+        revoked = []
+        for number, entry in enumerate(_field(body, "revoked", list, what)):
+            where = f"{what}: entry {number}"
+            if not isinstance(entry, dict):
+                raise CentralUnavailable(f"{where} is not an object")
+            token, until = _field(entry, "token", str, where), entry.get("until")
+            if not re.fullmatch(r"[0-9a-f]{32}", token):
+                raise CentralUnavailable(f"{where}: not a token")
+            try:
+                day = dt.date.fromisoformat(until) if isinstance(until, str) else None
+            except ValueError:
+                raise CentralUnavailable(f"{where}: until is not a date") from None
+            revoked.append(Revoked(token, day))
+        return tuple(revoked)
 
     def access_list(self, branch: str, cursor: str | None = None, limit: int = 5000) -> AccessPage:
         """One page of the access list: from the start without ``cursor``, else what follows it."""

@@ -39,6 +39,7 @@ from sync.central.server.alarm_store import Alarm, AlarmStore
 from sync.central.server.alarms import AlarmEngine, AlarmSettings, Channel
 from sync.central.server.api import create_app
 from sync.central.server.notify import default_channels
+from sync.central.server.revocations import Revocations
 from sync.central.server.serve import Serving
 from sync.central.server.staff_list import StaffList
 from sync.central.server.store import CentralStore
@@ -320,6 +321,14 @@ class CentralService:
 
     def remove_staff(self, token_or_card: str, *, by: str = "central-admin") -> bool:
         return StaffList(self._store).remove(token_or_card, by=by)
+
+    def revoke_card(self, card_number: str, reason: str, *, until: dt.date | None = None,
+                    by: str = "central-admin") -> str:
+        """Put a card on the revocation list (by its token); the token."""
+        return Revocations(self._store).add(card_number, reason, until=until, by=by)
+
+    def end_revocation(self, token_or_card: str, *, by: str = "central-admin") -> bool:
+        return Revocations(self._store).remove(token_or_card, by=by)
 
     def entries_since(self, since: dt.datetime) -> list[tuple[str, dt.datetime]]:
         """(branch, when) of each entry the doors let in since ``since`` (the entries chart's)."""

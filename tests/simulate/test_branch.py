@@ -136,3 +136,36 @@ def test_a_card_on_the_central_staff_list_opens_staff_mode_until_it_is_taken_off
     assert staff_log_in(demo.kiosk, card, pin) is Screen.STAFF
     tick(demo, clock, 2 * 24 * 3600)  # ... for three days, no longer
     assert staff_log_in(demo.kiosk, card, pin) is not Screen.STAFF
+
+
+def test_a_card_revoked_centrally_is_kept_out_by_the_door_even_while_the_service_is_away(
+        branch: tuple[DemoBranch, ManualClock]) -> None:
+    demo, clock = branch
+    tick(demo, clock, 1)
+    door = demo.door
+    anna = door.demo_cards[ANNA]
+
+    def comes_in() -> bool:
+        reader = door.card_reader
+        assert isinstance(reader, MemoryCardReader)
+        reader.present(anna.credential)
+        door.core.drain()
+        door.session.submit_pin(anna.pin)
+        door.core.drain()
+        entry = door.session.view.entry
+        assert entry is not None
+        tick(demo, clock, 10)  # the answer leaves the panel
+        return entry.allowed
+
+    assert comes_in()
+    token = demo.central.revoke_card(anna.credential.value, "threats to staff", by="test")
+    tick(demo, clock, 301)  # the doors' next list sync
+    assert not comes_in()
+    assert demo.central.end_revocation(token[:12], by="test")
+    tick(demo, clock, 301)
+    assert comes_in()
+    demo.central.revoke_card(anna.credential.value, "threats to staff", by="test")
+    tick(demo, clock, 301)
+    demo.central.stop()  # the service is away: the revocation stays in force
+    tick(demo, clock, 7 * 24 * 3600)
+    assert not comes_in()

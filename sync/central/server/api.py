@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from sync.central.server import validate
 from sync.central.server.alarms import AlarmEngine
+from sync.central.server.revocations import Revocations
 from sync.central.server.staff_list import StaffList
 from sync.central.server.store import (
     Caller,
@@ -158,6 +159,14 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
         branch_of(caller, branch)
         today = dt.datetime.now(dt.UTC).date()
         return _conditional(request, await _call(staff_list.for_branch, branch, today))
+
+    revoked = Revocations(store)
+
+    @app.get("/v1/branches/{branch}/revocations")
+    async def revocation_list(branch: str, request: Request, caller: Caller = checked) -> Response:
+        validate.identifier(branch, "branch")
+        branch_of(caller, branch)
+        return _conditional(request, await _call(revoked.in_force, dt.datetime.now(dt.UTC).date()))
 
     @app.get("/v1/branches/{branch}/access-list")
     async def access_list(branch: str, request: Request, caller: Caller = checked) -> Response:

@@ -195,6 +195,16 @@ staff_cards = Table(
     Column("added_by", String(128), nullable=False),
 )
 
+# The revocation list: cards kept out in unstaffed hours whatever the LMS says (tokens, as above).
+revocations = Table(
+    "revocations", metadata,
+    Column("token", String(64), primary_key=True),
+    Column("until", String(10)),  # ISO date, the last day; None: until taken off
+    Column("reason", String(200), nullable=False),  # a word or two, never a name
+    Column("added_at", UtcDateTime(), nullable=False),
+    Column("added_by", String(128), nullable=False),
+)
+
 # The audit log: who did what, and when.
 audit = Table(
     "audit", metadata,

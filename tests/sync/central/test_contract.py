@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from kiosk.domain.central import Revoked
 from kiosk.domain.model import DeviceHealth, DeviceState
 from sync.central.client import (
     CentralClient,
@@ -111,6 +112,26 @@ def test_branch_staff(central: CentralService, client: CentralClient, make_clien
     assert central.remove_staff(everywhere[:8]) and client.staff_list(BRANCH) == ()
     lines = [(line["action"], line["target"]) for line in central.audit_log()]
     assert ("staff_card.remove", everywhere[:12]) in lines and ("staff_card.add", everywhere[:12]) in lines
+
+
+def test_branch_revocations(central: CentralService, client: CentralClient, make_client: ClientFactory,
+                            raw: requests.Session, contract: Contract) -> None:
+    banned = central.revoke_card("1000000001", "threats to staff", by="anne")
+    central.revoke_card("1000000002", "damage", until=dt.date(2020, 1, 31))  # over
+    week = central.revoke_card("1000000003", "noise", until=dt.date(2099, 1, 1))
+    assert set(client.revocations(BRANCH)) == {Revoked(banned), Revoked(week, dt.date(2099, 1, 1))}
+    assert client.revocations(BRANCH)  # 304
+    with pytest.raises(CentralRejected) as refused:
+        client.revocations("risskov")
+    assert refused.value.status == 403
+    raw.get(f"{central.url}/v1/branches/no%20such/revocations", headers=AUTH)
+    raw.get(f"{central.url}/v1/branches/{BRANCH}/revocations")
+    with pytest.raises(CentralUnavailable):
+        unavailable(make_client, central).revocations(BRANCH)
+    assert seen(contract, "getBranchRevocations") == documented(contract, "getBranchRevocations")
+    assert central.end_revocation("1000000001") and {r.token for r in client.revocations(BRANCH)} == {week}
+    lines = [(line["who"], line["action"], line["target"]) for line in central.audit_log()]
+    assert ("anne", "card_revoked", banned[:12]) in lines
 
 
 def test_entries_are_counted_by_the_doors_time_and_only_those_let_in(central: CentralService,

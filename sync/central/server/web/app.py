@@ -33,6 +33,7 @@ from kiosk.settings.calendar import BranchSettings
 from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.alarms import AlarmEngine
 from sync.central.server.config import LEVELS, ConfigRefused
+from sync.central.server.revocations import Revocations
 from sync.central.server.staff_list import ROLES as STAFF_ROLES
 from sync.central.server.staff_list import StaffList
 from sync.central.server.store import CentralStore
@@ -45,7 +46,8 @@ log = logging.getLogger("sync.central.web")
 
 ZONE = ZoneInfo("Europe/Copenhagen")
 ENTRY_DAYS, MAX_ENTRY_DAYS = 7, 92  # the entries page counts this many days back (?days=N)
-_DONE = {"added": "staff_card_added", "removed": "staff_card_removed"}
+_DONE = {"added": "staff_card_added", "removed": "staff_card_removed", "revoked": "card_revoked",
+         "ended": "revocation_ended"}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                          autoescape=select_autoescape(["html"]))
@@ -350,6 +352,55 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         return page(request, "staff.html", account, cards=cards, roles=STAFF_ROLES, done=done, error=error,
                     editable=account.role == "administrator")
 
+    revoked = Revocations(store)
+
+    @app.get("/admin/revocations", include_in_schema=False)
+    async def revocations_page(request: Request) -> Response:
+        account = await signed_in(request)
+        done = _DONE.get(request.query_params.get("done", ""), "")
+        return await _revocations_page(request, account, done=done)
+
+    @app.post("/admin/revocations", include_in_schema=False)
+    async def revoke(request: Request) -> Response:
+        account = await signed_in(request)
+        values = await form(request)
+        if not _may_revoke(account):
+            return Response("for staff of every branch and administrators", status_code=403)
+        lang = language(request)
+        try:
+            day = values.get("until", "").strip()
+            token = await run_in_threadpool(revoked.add, values.get("card", ""), values.get("reason", ""),
+                                            until=dt.date.fromisoformat(day) if day else None,
+                                            by=account.username)
+        except ValueError as exc:
+            refused = translate("revocation_refused", lang, error=str(exc))
+            return await _revocations_page(request, account, error=refused)
+        log.info("admin web: card %s revoked by %s", token[:12], account.username)
+        return RedirectResponse(f"/admin/revocations?lang={lang}&done=revoked&token={token[:12]}",
+                                status_code=303)
+
+    @app.post("/admin/revocations/{token}/end", include_in_schema=False)
+    async def end_revocation(token: str, request: Request) -> Response:
+        account = await signed_in(request)
+        await form(request)
+        if not _may_revoke(account):
+            return Response("for staff of every branch and administrators", status_code=403)
+        if len(token) >= 8 and await run_in_threadpool(revoked.remove, token, by=account.username):
+            log.info("admin web: the revocation of %s ended by %s", token, account.username)
+        return RedirectResponse(f"/admin/revocations?lang={language(request)}&done=ended", status_code=303)
+
+    async def _revocations_page(request: Request, account: Account, *, done: str = "",
+                                error: str = "") -> Response:
+        lang = language(request)
+        entries = [{"short": r.token[:12], "reason": r.reason,
+                    "until": r.until.isoformat() if r.until else "", "added": _local(r.added_at),
+                    "added_by": r.added_by}
+                   for r in await run_in_threadpool(revoked.listed)]
+        if done:
+            done = translate(done, lang, token=request.query_params.get("token", "")[:12])
+        return page(request, "revocations.html", account, entries=entries, done=done, error=error,
+                    editable=_may_revoke(account))
+
     @app.get("/admin/entries", include_in_schema=False)
     async def entries_page(request: Request) -> Response:
         account = await signed_in(request)
@@ -387,6 +438,11 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         return page(request, "calendar.html", account, branch=branch, name=calendar.get("name", ""),
                     days=DAYS, week={day: ", ".join(week.get(day, [])) for day in DAYS}, preview=preview,
                     saved=saved, error=error)
+
+
+def _may_revoke(account: Account) -> bool:
+    """The revocation list is the municipality's: administrators, and staff who see every branch."""
+    return account.role == "administrator" or "*" in account.branches
 
 
 def _may_edit(account: Account, level: str, scope: str) -> bool:

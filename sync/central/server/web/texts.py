@@ -79,6 +79,26 @@ TEXTS: dict[str, dict[str, str]] = {
     "role_staff": {"da": "bibliotekar", "en": "librarian"},
     "role_technician": {"da": "tekniker", "en": "technician"},
     "role_administrator": {"da": "administrator", "en": "administrator"},
+    "revocations": {"da": "Spærrede kort", "en": "Revoked cards"},
+    "revocations_intro": {"da": "Kort, som dørene holder ude i den selvbetjente åbningstid, uanset hvad "
+                                "biblioteksystemet siger. Tjenesten gemmer kun kortets token. Dørene henter "
+                                "listen inden for fem minutter og beholder den, også uden forbindelse.",
+                          "en": "Cards the doors keep out in unstaffed hours, whatever the library system "
+                                "says. The service keeps the card's token only. The doors fetch the list "
+                                "within five minutes and keep it, also without a connection."},
+    "no_revocations": {"da": "Ingen spærrede kort.", "en": "No revoked cards."},
+    "revocation_reason": {"da": "Begrundelse", "en": "Reason"},
+    "until": {"da": "Til og med", "en": "Until"},
+    "until_taken_off": {"da": "til den fjernes", "en": "until taken off"},
+    "end_revocation": {"da": "Ophæv", "en": "End"},
+    "revoke_a_card": {"da": "Spær et kort", "en": "Revoke a card"},
+    "reason_hint": {"da": "Begrundelse, få ord (aldrig et navn)", "en": "Reason, a few words (never a name)"},
+    "until_hint": {"da": "Sidste dag, ÅÅÅÅ-MM-DD (tomt: til den fjernes)",
+                   "en": "Last day, YYYY-MM-DD (empty: until taken off)"},
+    "revoke": {"da": "Spær", "en": "Revoke"},
+    "card_revoked": {"da": "Kortet er spærret som {token}.", "en": "The card was revoked as {token}."},
+    "revocation_ended": {"da": "Spærringen er ophævet.", "en": "The revocation was ended."},
+    "revocation_refused": {"da": "Ikke spærret: {error}", "en": "Not revoked: {error}"},
     "entries": {"da": "Indgange", "en": "Entries"},
     "entries_intro": {"da": "Indgange pr. time de seneste {days} dage (kun antal).",
                       "en": "Entries per hour over the last {days} days (counts only)."},

@@ -375,3 +375,32 @@ def test_a_provider_that_does_not_answer_is_said_in_words_and_local_accounts_sti
         heading_becomes(browser, "Terminals")
     finally:
         service.stop()
+
+
+def test_a_card_is_revoked_and_the_revocation_ended_on_the_web(
+        central: tuple[CentralService, str], browser: webdriver.Chrome, tmp_path: Path) -> None:
+    service, credential = central
+    browser.get(f"{service.url}/admin/login?lang=da")
+    log_in(browser, service.url, "anne", PASSWORD)
+    browser.find_element(By.LINK_TEXT, "Spærrede kort").click()
+    assert browser.find_element(By.TAG_NAME, "main").text.count("Ingen spærrede kort.") == 1
+    browser.find_element(By.ID, "card").send_keys("1000000001")
+    browser.find_element(By.ID, "reason").send_keys("trusler mod personalet")
+    browser.find_element(By.ID, "until").send_keys("2099-02-01")
+    browser.find_element(By.CSS_SELECTOR, "main button.primary[type=submit]").click()
+    token = service.patron_token("1000000001")
+    status = browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+    assert status == f"Kortet er spærret som {token[:12]}."
+    assert "2099-02-01" in browser.find_element(By.ID, f"revoked-{token[:12]}").text
+    browser.save_screenshot(str(tmp_path / "revocations-da.png"))
+    with CentralClient(service.url, credential) as terminal:
+        assert [r.token for r in terminal.revocations("viby")] == [token]
+    browser.find_element(By.ID, "until").send_keys("1. februar")  # a mistake, said in words
+    browser.find_element(By.ID, "card").send_keys("1000000002")
+    browser.find_element(By.ID, "reason").send_keys("larm")
+    browser.find_element(By.CSS_SELECTOR, "main button.primary[type=submit]").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text.startswith("Ikke spærret:")
+    browser.find_element(By.CSS_SELECTOR, f"#revoked-{token[:12]} button").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Spærringen er ophævet."
+    with CentralClient(service.url, credential) as terminal:
+        assert terminal.revocations("viby") == ()
