@@ -192,6 +192,27 @@ class CentralStore:
             rows = db.execute(sa.select(audit).order_by(audit.c.number.desc()).limit(limit)).mappings().all()
         return [dict(row) for row in rows]
 
+    def note(self, name: str) -> str | None:
+        """A small value the service keeps about itself (a configuration on trial, ...)."""
+        with self._reading() as db:
+            return self._meta(db, f"note.{name}")
+
+    def set_note(self, name: str, value: str | None) -> None:
+        with self._transaction() as db:
+            if value is None:
+                db.execute(sa.delete(meta).where(meta.c.name == f"note.{name}"))
+            else:
+                self._set_meta(db, f"note.{name}", value)
+
+    def terminals(self, branch: str | None = None) -> list[tuple[str, str]]:
+        """(terminal, branch) of the enrolled terminals (of ``branch``), by name."""
+        with self._reading() as db:
+            query = sa.select(credentials.c.terminal, credentials.c.branch).where(
+                credentials.c.revoked_at.is_(None)).order_by(credentials.c.terminal)
+            if branch is not None:
+                query = query.where(credentials.c.branch == branch)
+            return [(str(t), str(b)) for t, b in db.execute(query)]
+
     def secret(self, name: str) -> str:
         """A secret of the service (hex), made the first time it is asked for and kept."""
         with self._transaction() as db:

@@ -4,6 +4,8 @@ on PostgreSQL)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sync.central.client import CentralClient
@@ -62,3 +64,28 @@ def test_a_layer_is_checked_with_every_terminal_it_reaches(central: CentralServi
     # Alone fine, but with demo-1's own layer the warning would come after the timeout.
     with pytest.raises(ConfigRefused, match=f"terminal {TERMINAL}"):
         central.add_revision("defaults", "", {"session": {"idle_warning_s": 30}}, author="it")
+
+
+def test_a_trial_abandoned_leaves_the_branch_as_it_was_and_the_terminal_as_before(tmp_path: Path) -> None:
+    from sync.central.server.rollout import Rollout
+    from sync.central.server.store import CentralStore
+
+    store = CentralStore(tmp_path / "central.db")
+    try:
+        store.issue_credential("viby-1", "viby")
+        store.add_revision("terminal", "viby-1", {"session": {"idle_warning_s": 15}}, author="seed")
+        rollout = Rollout(store)
+        trial = rollout.try_on("branch", "viby", "viby-1", {"session": {"idle_timeout_s": 45}},
+                               author="anne", reason="evening")
+        assert store.terminal_config("viby-1")["settings"] == {
+            "session": {"idle_timeout_s": 45, "idle_warning_s": 15}}  # the trial, under its own settings
+        with pytest.raises(ValueError, match="under way"):
+            rollout.try_on("branch", "viby", "viby-1", {}, author="anne", reason="again")
+        rollout.abandon("branch", "viby", author="anne")
+        assert store.revisions("branch", "viby") == [] and rollout.trial("branch", "viby") is None
+        assert store.terminal_config("viby-1")["settings"] == {"session": {"idle_warning_s": 15}}
+        assert trial.revision == store.revisions("terminal", "viby-1")[1]["number"]
+        with pytest.raises(ValueError, match="no trial"):
+            rollout.roll_out("branch", "viby", author="anne")
+    finally:
+        store.close()

@@ -34,6 +34,7 @@ from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.alarms import AlarmEngine
 from sync.central.server.config import LEVELS, ConfigRefused
 from sync.central.server.revocations import Revocations
+from sync.central.server.rollout import Rollout
 from sync.central.server.staff_list import ROLES as STAFF_ROLES
 from sync.central.server.staff_list import StaffList
 from sync.central.server.store import CentralStore
@@ -274,16 +275,43 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
             return await _config_page(request, account, level, scope, text=values.get("settings", ""),
                                       error=f"{translate('not_json', lang)} ({where})")
         reason = values.get("reason", "")
+        trial_on = values.get("terminal", "") if values.get("action") == "try" else ""
         try:
+            if trial_on:
+                if trial_on not in {t for t, _ in await run_in_threadpool(_reachable, store, level, scope)}:
+                    raise ConfigRefused(f"terminal {trial_on}: not one this layer reaches")
+                await run_in_threadpool(lambda: rollout.try_on(level, scope, trial_on, layer,
+                                                               author=account.username, reason=reason))
+                return RedirectResponse(f"/admin/config?lang={lang}&level={level}&scope={scope}",
+                                        status_code=303)
             number = await run_in_threadpool(
                 lambda: store.add_revision(level, scope, layer, author=account.username, reason=reason))
-        except ConfigRefused as exc:
+        except (ConfigRefused, ValueError) as exc:
             return await _config_page(request, account, level, scope, text=values.get("settings", ""),
                                       error=str(exc))
         await run_in_threadpool(store.audit, account.username, "configuration_saved",
                                 f"{level} {scope}".strip(), f"revision {number}: {reason}")
         return RedirectResponse(f"/admin/config?lang={lang}&level={level}&scope={scope}&saved={number}",
                                 status_code=303)
+
+    @app.post("/admin/config/trial", include_in_schema=False)
+    async def config_trial(request: Request) -> Response:
+        account = await signed_in(request)
+        values = await form(request)
+        level, scope = values.get("level", ""), values.get("scope", "").strip()
+        if not _may_edit(account, level, scope):
+            return Response("not for this account", status_code=403)
+        lang = language(request)
+        try:
+            if values.get("action") == "roll_out":
+                number = await run_in_threadpool(
+                    lambda: rollout.roll_out(level, scope, author=account.username))
+                return RedirectResponse(
+                    f"/admin/config?lang={lang}&level={level}&scope={scope}&saved={number}", status_code=303)
+            await run_in_threadpool(lambda: rollout.abandon(level, scope, author=account.username))
+        except (ConfigRefused, ValueError) as exc:
+            return await _config_page(request, account, level, scope, error=str(exc))
+        return RedirectResponse(f"/admin/config?lang={lang}&level={level}&scope={scope}", status_code=303)
 
     async def _config_page(request: Request, account: Account, level: str, scope: str, *, saved: str = "",
                            text: str | None = None, error: str = "") -> HTMLResponse:
@@ -298,11 +326,23 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         current = _pretty(history[0]["settings"]) if history else "{}"
         levels = [(name, {"branch": "branch_level", "terminal": "terminal_level"}.get(name, name))
                   for name in LEVELS]
+        trial = await run_in_threadpool(rollout.trial, level, scope) if level in LEVELS else None
+        terminals = await run_in_threadpool(_reachable, store, level, scope) if level != "terminal" else []
+        trial_state = None
+        if trial is not None:
+            beat = next((row for row in await run_in_threadpool(_fleet, store, account)
+                         if row["terminal"] == trial.terminal), {})
+            carried = f".t{trial.revision}"
+            trial_state = ("running" if str(beat.get("applied") or "").endswith(carried) else
+                           "waiting_restart" if str(beat.get("pending") or "").endswith(carried) else
+                           "refused" if carried in str(beat.get("problem") or "") else "not_yet")
         return page(request, "config.html", account, level=level, scope=scope, levels=levels, history=shown,
                     text=current if text is None else text, saved=saved, error=error,
-                    editable=_may_edit(account, level, scope))
+                    editable=_may_edit(account, level, scope), trial=trial, trial_state=trial_state,
+                    trial_text=_pretty(trial.proposed) if trial else "", terminals=[t for t, _ in terminals])
 
     staff_list = StaffList(store)
+    rollout = Rollout(store)
 
     @app.get("/admin/staff", include_in_schema=False)
     async def staff_page(request: Request) -> Response:
@@ -438,6 +478,11 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         return page(request, "calendar.html", account, branch=branch, name=calendar.get("name", ""),
                     days=DAYS, week={day: ", ".join(week.get(day, [])) for day in DAYS}, preview=preview,
                     saved=saved, error=error)
+
+
+def _reachable(store: CentralStore, level: str, scope: str) -> list[tuple[str, str]]:
+    """The enrolled terminals a layer reaches (a trial is run on one of them)."""
+    return store.terminals(scope if level == "branch" else None)
 
 
 def _may_revoke(account: Account) -> bool:

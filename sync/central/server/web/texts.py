@@ -79,6 +79,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "role_staff": {"da": "bibliotekar", "en": "librarian"},
     "role_technician": {"da": "tekniker", "en": "technician"},
     "role_administrator": {"da": "administrator", "en": "administrator"},
+    "try_on_help": {"da": "Eller prøv ændringen på én terminal først:", "en": "Or try the change on one "
+                     "terminal first:"},
+    "try_on": {"da": "Prøv på denne terminal", "en": "Try on this terminal"},
+    "trial_under_way": {"da": "Afprøves på {terminal} (revision t{revision}).",
+                        "en": "On trial at {terminal} (revision t{revision})."},
+    "trial_state_not_yet": {"da": "Terminalen har ikke hentet den endnu.",
+                            "en": "The terminal has not fetched it yet."},
+    "trial_state_waiting_restart": {"da": "Terminalen har godkendt den og tager den i brug ved næste "
+                                          "genstart, når ingen bruger den.",
+                                    "en": "The terminal checked it and takes it on at its next restart, "
+                                          "when nobody is using it."},
+    "trial_state_running": {"da": "Terminalen kører med den.", "en": "The terminal runs with it."},
+    "trial_state_refused": {"da": "Terminalen afviste den eller rullede den tilbage (se Terminaler).",
+                            "en": "The terminal refused it or rolled it back (see Terminals)."},
+    "roll_out": {"da": "Rul ud til alle", "en": "Roll out to all"},
+    "abandon_trial": {"da": "Opgiv afprøvningen", "en": "Abandon the trial"},
     "revocations": {"da": "Spærrede kort", "en": "Revoked cards"},
     "revocations_intro": {"da": "Kort, som dørene holder ude i den selvbetjente åbningstid, uanset hvad "
                                 "biblioteksystemet siger. Tjenesten gemmer kun kortets token. Dørene henter "

@@ -9,6 +9,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from selenium import webdriver
@@ -404,3 +405,58 @@ def test_a_card_is_revoked_and_the_revocation_ended_on_the_web(
     assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Spærringen er ophævet."
     with CentralClient(service.url, credential) as terminal:
         assert terminal.revocations("viby") == ()
+
+
+def test_a_branch_change_is_tried_on_one_terminal_then_rolled_out(browser: webdriver.Chrome,
+                                                                  tmp_path: Path) -> None:
+    clock = ManualClock()
+    demo = DemoBranch.open(tmp_path / "branch", clock=lambda: clock, workers=InlineWorkers,
+                           log_to_console=False)
+    terminals = (demo.kiosk, demo.door)
+    try:
+        for terminal in terminals:
+            terminal.connect_devices()
+
+        def tick(seconds: float) -> None:
+            clock.advance(seconds)
+            for terminal in terminals:
+                terminal.core.post(Tick())
+                terminal.core.drain()
+
+        def beat(terminal: str) -> dict[str, Any]:
+            return next(b for b in reversed(demo.central.heartbeats()) if b["terminal"] == terminal)["config"]
+
+        tick(1)
+        browser.get(f"{demo.central.url}/admin/login?lang=en")
+        log_in(browser, demo.central.url, "admin", "demo-admin-2026")
+        heading_becomes(browser, "Terminals")
+        browser.get(f"{demo.central.url}/admin/config?level=branch&scope=hovedbiblioteket")
+        settings = browser.find_element(By.ID, "settings")
+        settings.clear()
+        settings.send_keys('{"session": {"idle_timeout_s": 45}}')
+        browser.find_element(By.ID, "reason").send_keys("longer for the evening")
+        browser.find_element(By.ID, "terminal").send_keys("demo-1")
+        browser.find_element(By.CSS_SELECTOR, "button[value=try]").click()
+        trial = browser.find_element(By.ID, "trial").text
+        assert "On trial at demo-1" in trial and "has not fetched it yet" in trial
+        assert demo.central.revisions("branch", "hovedbiblioteket") == []  # not for the branch yet
+
+        tick(301)  # the terminals' next configuration sync
+        assert beat("demo-1")["pending"] is not None and beat("demo-door")["pending"] is None
+        browser.refresh()
+        assert "takes it on at its next restart" in browser.find_element(By.ID, "trial").text
+        browser.save_screenshot(str(tmp_path / "config-trial-en.png"))
+
+        browser.find_element(By.CSS_SELECTOR, "#trial button[value=roll_out]").click()
+        status = browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+        assert status.startswith("Revision") and browser.find_elements(By.ID, "trial") == []
+        (branch,) = demo.central.revisions("branch", "hovedbiblioteket")
+        assert branch["settings"] == {"session": {"idle_timeout_s": 45}}
+        own = demo.central.revisions("terminal", "demo-1")
+        assert own[0]["settings"] == own[2]["settings"]  # the terminal's own layer, as before the trial
+        tick(301)
+        assert beat("demo-door")["pending"] is not None  # now the whole branch
+        actions = [line["action"] for line in demo.central.audit_log()]
+        assert "configuration_trial" in actions and "configuration_rolled_out" in actions
+    finally:
+        demo.close()
