@@ -26,7 +26,7 @@ from kiosk.bootstrap.staff import demo_staff, staff_mode
 from kiosk.central.config import TerminalConfiguration
 from kiosk.circulation.reconcile import Reconciler
 from kiosk.circulation.visit import VisitController
-from kiosk.domain.central import CalendarReceived, RestartWanted
+from kiosk.domain.central import CalendarReceived, DefaultLanguageChosen, RestartWanted
 from kiosk.domain.clock import SystemClock
 from kiosk.domain.errors import ConfigError, KioskError
 from kiosk.domain.events import Core, Tick, Workers
@@ -41,6 +41,7 @@ from kiosk.store import Journal, Store, open_store
 from kiosk.store.access_lists import StaffEntry
 from kiosk.store.keys import pseudonymizer
 from kiosk.store.pin_failures import StoredPinFailures
+from kiosk.store.terminal_state import keep_language, kept_language
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,10 @@ def build(
     # Wrong PINs per card, in the database: through a restart, and shared with the other terminal here.
     pseudonyms = pseudonymizer(store)
     pin_failures = StoredPinFailures(store, pseudonyms, the_clock.now)
+    # The language each visit starts in: the settings', or the one staff chose here (staff mode).
+    kept = kept_language(store)
+    language = kept if kept in terminal.languages else terminal.language
+    core.on(DefaultLanguageChosen, lambda event: keep_language(store, event.language))
     staff_cards: tuple[DemoCard, ...] = ()  # the demo's staff cards, for the simulator panel
     staff_entries: tuple[StaffEntry, ...] = ()
     if profile == "demo":  # the demo's staff cards (config/demo/staff.toml)
@@ -204,9 +209,9 @@ def build(
                                                                central_calendar, own, revoked)
         staff = staff_mode(settings, core, the_clock, journal, lms, devices, pseudonyms, where.data_dir,
                            lms_mode=None, configuration=configuration, central=sync, demo=staff_entries,
-                           door=door)
+                           door=door, language=language)
         session = SessionService.for_door(core, lms, the_clock, session_settings, entry=entry,
-                                          opening_now=opening_now, language=terminal.language,
+                                          opening_now=opening_now, language=language,
                                           max_children=max_children,
                                           card_reader_health=devices.card_reader.health,
                                           pin_failures=pin_failures, staff=staff)
@@ -226,9 +231,10 @@ def build(
         # The branch calendar, when the terminal names one, says when the kiosk takes new visits.
         hours = kiosk_hours(settings, core, sync.calendar() if sync is not None else None)
         staff = staff_mode(settings, core, the_clock, journal, lms, devices, pseudonyms, where.data_dir,
-                           lms_mode=mode, configuration=configuration, central=sync, demo=staff_entries)
+                           lms_mode=mode, configuration=configuration, central=sync, demo=staff_entries,
+                           language=language)
         session = SessionService.for_kiosk(core, service_lms, the_clock, session_settings, visits=visits,
-                                           language=terminal.language,
+                                           language=language,
                                            card_reader_health=devices.card_reader.health,
                                            kiosk_hours=hours, pin_failures=pin_failures, observe=observe,
                                            staff=staff)

@@ -35,7 +35,8 @@ def staff_mode(settings: Settings, core: Core, clock: Clock, journal: Journal, l
                devices: Devices, pseudonym: Callable[[str], str], data_dir: Path, *,
                lms_mode: LmsMode | None, configuration: TerminalConfiguration | None,
                central: CentralSync | None = None, demo: tuple[StaffEntry, ...] = (),
-               door: DoorControl | None = None) -> tuple[StaffDirectory, ModeFactory] | None:
+               door: DoorControl | None = None, language: str = "da"
+               ) -> tuple[StaffDirectory, ModeFactory] | None:
     """The staff lists (the settings' ``access.staff_list``, the central service's for the branch,
     the demo's cards) and staff mode; None when the terminal has no staff list at all."""
     sources: list[Source] = []
@@ -50,7 +51,8 @@ def staff_mode(settings: Settings, core: Core, clock: Clock, journal: Journal, l
     tests = DeviceTests(devices, pulse_s=settings.devices.door.pulse_s, now=clock.now,
                         terminal=settings.terminal.id)
     parts = StaffParts(journal, devices, tests, lms, settings.terminal.zone, data_dir, lms_mode,
-                       configuration, central=settings.central.kind != "none", door=door)
+                       configuration, central=settings.central.kind != "none", door=door,
+                       languages=tuple(settings.terminal.languages), default_language=language)
 
     def mode(show: Callable[[StaffView | None], None]) -> StaffMode:
         return StaffMode(core, clock, parts, show)

@@ -113,3 +113,10 @@ class CentralPrintJob:
     currency: str
     submitted_at: dt.datetime
     state: PrintJobState
+
+
+@dataclass(frozen=True)
+class DefaultLanguageChosen:
+    """Staff chose the language the terminal starts each visit in (kept through a restart)."""
+
+    language: str

@@ -38,6 +38,9 @@ class Display:
         self.view = view
         self._core.publish(view)
 
+    def set_default_language(self, language: str) -> None:
+        self._blank = replace(self._blank, language=language)
+
     def hold_message(self) -> None:
         """Keep what the screen says now for :data:`MESSAGE_SECONDS`."""
         self.message_until = self._clock.monotonic() + MESSAGE_SECONDS

@@ -105,6 +105,10 @@ class IdleWatch:
         self._default_language, self._reset = default_language, reset
         self._last_activity = clock.monotonic()
 
+    def set_default_language(self, language: str) -> None:
+        """The language the next person starts in, from now on."""
+        self._default_language = language
+
     def touch(self) -> None:
         self._last_activity = self._clock.monotonic()
         if self._display.view.idle_warning:

@@ -33,6 +33,7 @@ from kiosk.circulation.view import (
     StartVisit,
     ToggleRenewal,
 )
+from kiosk.domain.central import DefaultLanguageChosen
 from kiosk.domain.events import Core, Tick
 from kiosk.domain.inputs import CredentialPresented, TagsOnPad
 from kiosk.domain.logs import SECRETS, SecretRegistry
@@ -62,6 +63,7 @@ from kiosk.staff.directory import StaffDirectory
 from kiosk.staff.events import (
     StaffActionChosen,
     StaffDoorAction,
+    StaffLanguageChosen,
     StaffPageChosen,
     StaffTaskResolved,
     StaffTestRequested,
@@ -153,6 +155,7 @@ class SessionService:
             LogoutPressed: lambda _e: self.reset(Message.GOODBYE, "logout"),
             UserActivity: lambda _e: self.idle.touch(),
             LanguageChosen: self._on_language,
+            DefaultLanguageChosen: self._on_default_language,
             LmsModeChanged: self.status.on_lms_mode,
             Tick: self._on_tick,
         }
@@ -178,6 +181,7 @@ class SessionService:
                 StaffTaskResolved: lambda event: mode.resolve(event.entry_id, event.resolution),
                 StaffActionChosen: lambda event: mode.act(event.action),
                 StaffDoorAction: lambda event: mode.door_action(event.action),
+                StaffLanguageChosen: lambda event: mode.choose_language(event.language),
             }
         for event_type, handler in handlers.items():
             self._core.on(event_type, handler)
@@ -203,6 +207,11 @@ class SessionService:
         log.info("no new visit: the kiosk is closed (calendar)")
         self.display.show(message=Message.KIOSK_CLOSED, lms_messages=())
         self.display.hold_message()
+
+    def _on_default_language(self, event: DefaultLanguageChosen) -> None:
+        self.idle.set_default_language(event.language)
+        self.display.set_default_language(event.language)
+        log.info("default language: %s", event.language)
 
     def _on_language(self, event: LanguageChosen) -> None:
         self.idle.touch()
@@ -287,3 +296,7 @@ class SessionService:
 
     def staff_door(self, action: DoorAction) -> None:
         self._core.post(StaffDoorAction(action))
+
+    def staff_language(self, language: str) -> None:
+        """Staff mode: the language each visit starts in."""
+        self._core.post(StaffLanguageChosen(language))

@@ -31,3 +31,8 @@ class StaffActionChosen:
 @dataclass(frozen=True)
 class StaffDoorAction:
     action: DoorAction
+
+
+@dataclass(frozen=True)
+class StaffLanguageChosen:
+    language: str

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.central.config import TerminalConfiguration
-from kiosk.domain.central import RestartWanted
+from kiosk.domain.central import DefaultLanguageChosen, RestartWanted
 from kiosk.domain.events import Core
 from kiosk.domain.model import Credential, DeviceState
 from kiosk.domain.ports import Clock, Devices, LibrarySystem
@@ -65,6 +65,8 @@ class StaffParts:
     configuration: TerminalConfiguration | None = None
     central: bool = False  # a central system is configured
     door: DoorControl | None = None  # a door terminal's door
+    languages: tuple[str, ...] = ()  # those the terminal offers
+    default_language: str = "da"  # the one each visit starts in, at start
 
 
 class StaffMode:
@@ -76,6 +78,7 @@ class StaffMode:
         self._generation = 0  # bumped at each login and logout: late answers for someone gone are dropped
         self._card_deadline = 0.0
         self._next_status = 0.0
+        self._default_language = parts.default_language
 
     @property
     def active(self) -> bool:
@@ -187,6 +190,17 @@ class StaffMode:
         self._audit(action.value, view.pending_revision if action is TerminalAction.APPLY_CONFIG else "", "")
         self._core.post(RestartWanted(reason))
         self._update(notice="staff.notice.restarting", notice_values=(), notice_check=Check.OK)
+
+    def choose_language(self, language: str) -> None:
+        """The language each visit starts in (technicians and administrators, the terminal page)."""
+        view = self._view
+        if view is None or StaffPage.TERMINAL not in view.pages or language not in self._parts.languages:
+            return
+        self._default_language = language
+        self._core.post(DefaultLanguageChosen(language))
+        self._audit("default_language", language, "")
+        self._update(default_language=language, notice="staff.notice.language", notice_values=(),
+                     notice_check=Check.OK)
 
     def door_action(self, action: DoorAction) -> None:
         view, card, door = self._view, self._card, self._parts.door
@@ -320,7 +334,8 @@ class StaffMode:
         pending = report.get("pending") or ""
         actions = tuple(action for action in TerminalAction if view.role.may(ACTION_ROLES[action])
                         and (action is TerminalAction.RESTART or pending))
-        self._update(actions=actions, revision=report.get("applied") or "", pending_revision=pending)
+        self._update(actions=actions, revision=report.get("applied") or "", pending_revision=pending,
+                     languages=self._parts.languages, default_language=self._default_language)
 
     # -- tests -------------------------------------------------------------------------------------
     def _tested(self, generation: int, name: str, outcome: Outcome | None,

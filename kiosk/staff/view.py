@@ -110,3 +110,5 @@ class StaffView:
     notice_values: tuple[tuple[str, object], ...] = ()
     notice_check: Check = Check.OK
     door: DoorInfo | None = None  # a door terminal's, on the door page
+    languages: tuple[str, ...] = ()  # those the terminal offers (the terminal page)
+    default_language: str = ""  # the one each visit starts in

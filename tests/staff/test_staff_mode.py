@@ -17,7 +17,7 @@ from kiosk.domain.model import Credential, CredentialKind
 from kiosk.domain.pins import pin_verifier, verify_pin
 from kiosk.offline.sealing import Sealer
 from kiosk.session.service import Message, Screen
-from kiosk.settings import CalendarSettings
+from kiosk.settings import CalendarSettings, Settings
 from kiosk.staff.device_tests import CARD_WAIT_S, printer_test_page
 from kiosk.staff.roles import StaffRole
 from kiosk.staff.view import Check, Resolution, StaffPage, StaffView, TerminalAction
@@ -304,3 +304,31 @@ def test_the_test_page_is_a_pdf_with_one_page() -> None:
     assert pdf.count(b"/Type /Page ") == 1 and b"(demo-1 2026-12-05 x  )" in pdf
     xref = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
     assert pdf[xref:].startswith(b"xref")
+
+
+def test_the_default_language_chosen_in_staff_mode_holds_for_the_next_visits_and_a_restart(
+        demo_settings: Settings, clock: ManualClock) -> None:
+    kiosk = build(demo_settings, profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
+    try:
+        kiosk.connect_devices()
+        log_in(kiosk)
+        kiosk.session.staff_page(StaffPage.TERMINAL)
+        staff = settled(kiosk)
+        assert (staff.languages, staff.default_language) == (("da", "en"), "da")
+        kiosk.session.staff_language("en")
+        kiosk.session.staff_language("xx")  # not one the terminal offers: nothing happens
+        staff = settled(kiosk)
+        assert staff.default_language == "en" and staff.notice == "staff.notice.language"
+        kiosk.session.logout()
+        kiosk.core.drain()
+        clock.advance(kiosk.settings.session.idle_timeout_s + 1)
+        kiosk.core.post(Tick())
+        kiosk.core.drain()
+        assert kiosk.session.view.language == "en"
+    finally:
+        kiosk.close()
+    again = build(demo_settings, profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
+    try:
+        assert again.session.view.language == "en"
+    finally:
+        again.close()

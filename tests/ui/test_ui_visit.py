@@ -68,6 +68,7 @@ class RecordingActions:
         self._record("staff_resolve", (entry_id, resolution))
     def staff_action(self, action: TerminalAction) -> None: self._record("staff_action", action)
     def staff_door(self, action: DoorAction) -> None: self._record("staff_door", action)
+    def staff_language(self, language: str) -> None: self._record("staff_language", language)
 
 
 @pytest.fixture

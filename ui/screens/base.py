@@ -54,6 +54,8 @@ class SessionActions(Protocol):
 
     def staff_door(self, action: DoorAction) -> None: ...
 
+    def staff_language(self, language: str) -> None: ...
+
 
 class Screen(QWidget):
     """Base: a centred column with margins that follow the screen's size."""

@@ -22,7 +22,7 @@ from kiosk.staff.view import (
     TaskRow,
     TerminalAction,
 )
-from kiosk.texts import has
+from kiosk.texts import LANGUAGE_NAMES, has
 from kiosk.texts import text as t
 from ui import style
 from ui.rows import InfoRow, RowPool, scroll_area
@@ -46,6 +46,8 @@ class StaffActions(Protocol):
     def staff_action(self, action: TerminalAction) -> None: ...
 
     def staff_door(self, action: DoorAction) -> None: ...
+
+    def staff_language(self, language: str) -> None: ...
 
 
 def said(key: str, values: tuple[tuple[str, object], ...], error: str, language: str) -> str:
@@ -132,6 +134,13 @@ class StaffScreen(Screen):
         self.action_buttons = {action: button("Secondary", action.value,
                                               partial(actions.staff_action, action))
                                for action in TerminalAction}
+        self.language_title = label("Hint", center=False)
+        self.language_buttons = {language: button("PageTab", LANGUAGE_NAMES.get(language, language),
+                                                  partial(actions.staff_language, language))
+                                 for language in LANGUAGE_NAMES}
+        self.language_row = QHBoxLayout()
+        for widget in self.language_buttons.values():
+            self.language_row.addWidget(widget, 1)
         self.door_state = label("Subtitle", center=False)
         self.door_counts = label("Hint", center=False)
         self.door_buttons = {action: button("Primary" if action is DoorAction.UNLOCK else "Secondary",
@@ -143,11 +152,10 @@ class StaffScreen(Screen):
             StaffPage.STATUS: self._page(_listed(self.status)),
             StaffPage.TESTS: self._page(self.card_wait, _listed(self.tests)),
             StaffPage.TASKS: self._page(self.no_tasks, _listed(self.tasks)),
-            StaffPage.TERMINAL: self._page(self.revision, self.pending, *self.action_buttons.values(),
-                                           stretch=True),
+            StaffPage.TERMINAL: self._terminal_page(),
         }
-        for widget in self.page_widgets.values():
-            self.pages.addWidget(widget)
+        for page_widget in self.page_widgets.values():
+            self.pages.addWidget(page_widget)
         self.logout = button("Primary", "", actions.logout)
         self.column.addWidget(self.title)
         self.column.addWidget(self.who)
@@ -156,6 +164,14 @@ class StaffScreen(Screen):
         self.column.addWidget(self.pages, 1)
         self.column.addWidget(self.logout)
         self._view: StaffView | None = None
+
+    def _terminal_page(self) -> QWidget:
+        page = self._page(self.revision, self.pending, *self.action_buttons.values(), self.language_title,
+                          stretch=True)
+        column = page.layout()
+        assert isinstance(column, QVBoxLayout)
+        column.insertLayout(column.count() - 1, self.language_row)
+        return page
 
     def _door_page(self) -> QWidget:
         """The state and the day's counts; "unlock now" and "lock now" side by side, the staffed
@@ -261,6 +277,11 @@ class StaffScreen(Screen):
         for action, widget in self.action_buttons.items():
             widget.setText(t(f"staff.action.{action.value}", lang))
             widget.setVisible(action in staff.actions)
+        self.language_title.setText(t("staff.terminal.language", lang))
+        self.language_title.setVisible(bool(staff.languages))
+        for language, widget in self.language_buttons.items():
+            widget.setVisible(language in staff.languages)
+            set_tone(widget, "selected", "true" if language == staff.default_language else "false")
 
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
