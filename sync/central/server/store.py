@@ -376,6 +376,14 @@ class CentralStore:
         return {"terminal_id": terminal_id, "settings": config.effective(layer for _, layer in layers),
                 "access_list_key": self.access_list_key.hex(), "revision": revision}
 
+    def branch_settings(self, branch: str) -> dict[str, Any]:
+        """What the defaults, the municipality's and the branch's layers make together (a terminal's
+        own file and layer come over it)."""
+        with self._reading() as db:
+            layers = [self._newest(db, level, scope) for level, scope in
+                      (("defaults", ""), ("municipality", ""), ("branch", branch))]
+        return config.effective(layer for _, layer in (found or (0, {}) for found in layers))
+
     def _newest(self, db: Connection, level: str, scope: str) -> tuple[int, dict[str, Any]] | None:
         row = db.execute(sa.select(config_revisions.c.number, config_revisions.c.settings)
                          .where(config_revisions.c.level == level, config_revisions.c.scope == scope)

@@ -28,6 +28,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from kiosk.door.calendar import BranchCalendar
 from kiosk.door.calendar_text import week_text
+from kiosk.settings import AccessSettings
 from kiosk.settings.base import describe_error
 from kiosk.settings.calendar import BranchSettings
 from sync.central.server.alarm_store import AlarmStore
@@ -441,6 +442,25 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         return page(request, "revocations.html", account, entries=entries, done=done, error=error,
                     editable=_may_revoke(account))
 
+    @app.get("/admin/access", include_in_schema=False)
+    async def access_page(request: Request) -> Response:
+        account = await signed_in(request)
+        lang = language(request)
+        shown: list[dict[str, Any]] = []
+        for branch, name in await run_in_threadpool(_all_branches, store, account):
+            effective = await run_in_threadpool(store.branch_settings, branch)
+            try:
+                rules = AccessSettings.model_validate(effective.get("access", {}))
+            except ValidationError as exc:
+                problem = "; ".join(describe_error(dict(e), "access.") for e in exc.errors()[:3])
+                shown.append({"id": branch, "name": name, "error": problem})
+                continue
+            bands = [translate("age_band", lang, age=band.min_age, days=", ".join(band.days),
+                               start=band.start, end=band.end) for band in rules.age_bands]
+            shown.append({"id": branch, "name": name, "bands": bands,
+                          "rules": [_rule_text(rule, rules, lang) for rule in rules.rules]})
+        return page(request, "access.html", account, branches=shown)
+
     @app.get("/admin/entries", include_in_schema=False)
     async def entries_page(request: Request) -> Response:
         account = await signed_in(request)
@@ -480,6 +500,15 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
                     saved=saved, error=error)
 
 
+def _rule_text(rule: str, rules: AccessSettings, lang: str) -> str:
+    """One access rule in words, with its limits."""
+    values: dict[str, object] = {
+        "limit": f"{rules.fee_limit:.2f}", "field": rules.consent_field,
+        "missing": translate(rules.consent_missing, lang), "unknown": translate(rules.unknown_age, lang),
+        "categories": ", ".join(rules.categories) or translate("any_category", lang)}
+    return translate(f"rule_{rule}", lang, **values)
+
+
 def _reachable(store: CentralStore, level: str, scope: str) -> list[tuple[str, str]]:
     """The enrolled terminals a layer reaches (a trial is run on one of them)."""
     return store.terminals(scope if level == "branch" else None)
@@ -514,6 +543,15 @@ def _branches(store: CentralStore, account: Account) -> list[tuple[str, str]]:
         rows = db.execute(sa.select(calendars.c.branch, calendars.c.calendar)
                           .order_by(calendars.c.branch)).all()
     return [(branch, json.loads(text).get("name", "")) for branch, text in rows if account.sees(branch)]
+
+
+def _all_branches(store: CentralStore, account: Account) -> list[tuple[str, str]]:
+    """Every branch the account sees that has a calendar or an enrolled terminal, with its name."""
+    named = dict(_branches(store, account))
+    for _terminal, branch in store.terminals():
+        if account.sees(branch):
+            named.setdefault(branch, "")
+    return [(branch, named[branch] or branch) for branch in sorted(named)]
 
 
 def _local_time(at: dt.datetime) -> dt.datetime:

@@ -95,6 +95,34 @@ TEXTS: dict[str, dict[str, str]] = {
                             "en": "The terminal refused it or rolled it back (see Terminals)."},
     "roll_out": {"da": "Rul ud til alle", "en": "Roll out to all"},
     "abandon_trial": {"da": "Opgiv afprøvningen", "en": "Abandon the trial"},
+    "access_rules": {"da": "Adgangsregler", "en": "Access rules"},
+    "access_intro": {"da": "Reglerne for den selvbetjente åbningstid, som den centrale konfiguration sætter "
+                           "dem for hver filial, i den rækkefølge dørene prøver dem. Før dem altid: "
+                           "personalelisten, åbningstiden og om biblioteksystemet svarer.",
+                     "en": "The rules for unstaffed hours as the central configuration sets them for each "
+                           "branch, in the order the doors check them. Before them, always: the staff list, "
+                           "the opening hours and whether the library system answers."},
+    "rule_valid_card": {"da": "Kortet er gyldigt i biblioteksystemet.", "en": "The card is valid in the "
+                        "library system."},
+    "rule_correct_pin": {"da": "PIN-koden er rigtig.", "en": "The PIN is right."},
+    "rule_not_blocked": {"da": "Låneren er ikke spærret.", "en": "The patron is not blocked."},
+    "rule_revocation": {"da": "Kortet er ikke på en spærreliste (kommunens eller terminalens).",
+                        "en": "The card is on no revocation list (the municipality's or the terminal's)."},
+    "rule_fee_limit": {"da": "Gebyrer under {limit} kr.", "en": "Fees below DKK {limit}."},
+    "rule_consent": {"da": "Låneren har tilmeldt sig selvbetjent åbningstid (feltet {field}; mangler det: "
+                           "{missing}).",
+                     "en": "The patron signed up for unstaffed hours (field {field}; when it is missing: "
+                           "{missing})."},
+    "rule_category": {"da": "Lånerkategori: {categories}.", "en": "Patron category: {categories}."},
+    "rule_age": {"da": "Alder efter aldersgrænserne nedenfor (ukendt alder: {unknown}).",
+                 "en": "Age by the bands below (unknown age: {unknown})."},
+    "any_category": {"da": "alle", "en": "any"},
+    "refuse": {"da": "afvis", "en": "refuse"},
+    "allow": {"da": "lad komme ind", "en": "let in"},
+    "age_bands": {"da": "Aldersgrænser:", "en": "Age bands:"},
+    "age_band": {"da": "Mindst {age} år: {days}, {start}–{end}",
+                 "en": "At least {age}: {days}, {start}–{end}"},
+    "change_in_configuration": {"da": "Ret i konfigurationen", "en": "Change in the configuration"},
     "revocations": {"da": "Spærrede kort", "en": "Revoked cards"},
     "revocations_intro": {"da": "Kort, som dørene holder ude i den selvbetjente åbningstid, uanset hvad "
                                 "biblioteksystemet siger. Tjenesten gemmer kun kortets token. Dørene henter "

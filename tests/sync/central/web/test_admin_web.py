@@ -460,3 +460,22 @@ def test_a_branch_change_is_tried_on_one_terminal_then_rolled_out(browser: webdr
         assert "configuration_trial" in actions and "configuration_rolled_out" in actions
     finally:
         demo.close()
+
+
+def test_the_access_rules_of_each_branch_are_said_in_words_in_the_order_the_doors_check_them(
+        central: tuple[CentralService, str], browser: webdriver.Chrome) -> None:
+    service, _credential = central
+    service.add_revision("branch", "viby", {"access": {
+        "rules": ["valid_card", "correct_pin", "revocation", "fee_limit", "age"], "fee_limit": "100.00",
+        "age_bands": [{"min_age": 15, "days": ["mon", "tue"], "start": "20:00", "end": "24:00"}]}},
+        author="anne", reason="evenings")
+    browser.get(f"{service.url}/admin/login?lang=en")
+    log_in(browser, service.url, "vibeke", PASSWORD)  # staff of Viby: Viby only
+    browser.find_element(By.LINK_TEXT, "Access rules").click()
+    heading_becomes(browser, "Access rules")
+    assert browser.find_elements(By.ID, "access-tilst") == []
+    rules = [item.text for item in browser.find_elements(By.CSS_SELECTOR, "#access-viby ol li")]
+    assert rules == ["The card is valid in the library system.", "The PIN is right.",
+                     "The card is on no revocation list (the municipality's or the terminal's).",
+                     "Fees below DKK 100.00.", "Age by the bands below (unknown age: refuse)."]
+    assert "At least 15: mon, tue, 20:00–24:00" in browser.find_element(By.ID, "access-viby").text
