@@ -36,7 +36,7 @@ CALENDAR = {"name": "Hovedbiblioteket", "zone": "Europe/Copenhagen",
             "week": {"monday": ["08:00-22:00 unstaffed"]}}
 HEALTH = [DeviceHealth("card_reader", DeviceState.OK),
           DeviceHealth("door_lock", DeviceState.UNAVAILABLE, "no answer on /dev/ttyUSB1 " + "x" * 600)]
-ALL_JOBS = (SyncJob.CONFIG, SyncJob.CALENDAR, SyncJob.ACCESS_LIST, SyncJob.HEARTBEAT)
+ALL_JOBS = (SyncJob.CONFIG, SyncJob.CALENDAR, SyncJob.ACCESS_LIST, SyncJob.LISTS, SyncJob.HEARTBEAT)
 
 
 class RecordingClient(CentralClient):

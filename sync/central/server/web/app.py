@@ -240,15 +240,27 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
                 for day in DAYS}
         changed = {**calendar, "week": week}
         try:
+            changed["closures"] = _closures(values.get("closures", ""))
+            changed["special"] = _special_days(values.get("special", ""))
+            holidays = dict(calendar.get("holidays") or {})
+            holidays["periods"] = [p.strip() for p in values.get("holiday_hours", "").split(",") if p.strip()]
+            changed["holidays"] = holidays
             BranchSettings.model_validate(changed)
-        except ValidationError as exc:
-            error = "; ".join(describe_error(dict(e)) for e in exc.errors()[:3])
-            return _calendar_page(request, account, branch, changed, error=error)
+        except ValueError as exc:  # ValidationError is one
+            error = ("; ".join(describe_error(dict(e)) for e in exc.errors()[:3])
+                     if isinstance(exc, ValidationError) else str(exc))
+            return _calendar_page(request, account, branch, changed, error=error,
+                                  texts={"closures": values.get("closures", ""),
+                                         "special": values.get("special", ""),
+                                         "holiday_hours": values.get("holiday_hours", "")})
         await run_in_threadpool(store.set_calendar, branch, changed)
         log.info("admin web: %s changed the opening hours of %s", account.username, branch)
         before = calendar.get("week", {})
-        changes = "; ".join(f"{day}: {', '.join(week[day]) or '-'}" for day in DAYS
-                            if before.get(day, []) != week[day])
+        changed_days = [f"{day}: {', '.join(week[day]) or '-'}" for day in DAYS
+                        if before.get(day, []) != week[day]]
+        changed_dates = [f"{part}: {values.get(part, '').strip() or '-'}" for part in ("closures", "special")
+                         if calendar.get(part, []) != changed[part]]
+        changes = "; ".join(changed_days + changed_dates)
         await run_in_threadpool(store.audit, account.username, "opening_hours_changed", branch, changes)
         return RedirectResponse(f"/admin/calendars/{branch}?lang={language(request)}&saved=1",
                                 status_code=303)
@@ -486,7 +498,8 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         return page(request, "audit.html", account, entries=entries)
 
     def _calendar_page(request: Request, account: Account, branch: str, calendar: dict[str, Any], *,
-                       saved: bool = False, error: str = "") -> HTMLResponse:
+                       saved: bool = False, error: str = "", texts: dict[str, str] | None = None
+                       ) -> HTMLResponse:
         lang = language(request)
         try:
             model = BranchCalendar(BranchSettings.model_validate(calendar), "da" if lang == "da" else "en")
@@ -495,9 +508,60 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         except (ValidationError, ValueError):
             preview = ""
         week = calendar.get("week", {})
+        texts = texts or {
+            "closures": "\n".join(_closure_line(c) for c in calendar.get("closures", [])),
+            "special": "\n".join(_special_line(d) for d in calendar.get("special", [])),
+            "holiday_hours": ", ".join((calendar.get("holidays") or {}).get("periods", []))}
         return page(request, "calendar.html", account, branch=branch, name=calendar.get("name", ""),
                     days=DAYS, week={day: ", ".join(week.get(day, [])) for day in DAYS}, preview=preview,
-                    saved=saved, error=error)
+                    saved=saved, error=error, texts=texts)
+
+
+def _closure_line(closure: dict[str, Any]) -> str:
+    span = str(closure["date"]) if closure.get("date") else f"{closure.get('start')}..{closure.get('end')}"
+    return f"{span} {closure.get('reason', '')}".strip()
+
+
+def _special_line(day: dict[str, Any]) -> str:
+    name = f" ({day['name']})" if day.get("name") else ""
+    return f"{day['date']}: {', '.join(day.get('periods', [])) or 'closed'}{name}"
+
+
+def _closures(text: str) -> list[dict[str, Any]]:
+    """``2026-12-24 Juleaften`` or ``2026-07-06..2026-07-31 Summer`` per line."""
+    closures: list[dict[str, Any]] = []
+    for number, line in enumerate(filter(None, (line.strip() for line in text.splitlines())), start=1):
+        span, _, reason = line.partition(" ")
+        first, dots, last = span.partition("..")
+        try:
+            days = [dt.date.fromisoformat(first)] + ([dt.date.fromisoformat(last)] if dots else [])
+        except ValueError:
+            raise ValueError(f"closures, line {number}: begin with a date (2026-12-24) or two "
+                             f"(2026-07-06..2026-07-31)") from None
+        closure: dict[str, Any] = ({"date": days[0].isoformat()} if len(days) == 1
+                                   else {"start": days[0].isoformat(), "end": days[1].isoformat()})
+        closures.append({**closure, "reason": reason.strip()})
+    return closures
+
+
+def _special_days(text: str) -> list[dict[str, Any]]:
+    """``2026-12-31: 07:00-14:00 unstaffed (Nytårsaften)`` per line; ``closed`` for no hours."""
+    special: list[dict[str, Any]] = []
+    for number, line in enumerate(filter(None, (line.strip() for line in text.splitlines())), start=1):
+        day, colon, rest = line.partition(":")
+        name = ""
+        if rest.rstrip().endswith(")") and "(" in rest:
+            rest, _, name = rest.rstrip()[:-1].rpartition("(")
+        try:
+            date = dt.date.fromisoformat(day.strip())
+        except ValueError:
+            raise ValueError(f"special days, line {number}: begin with a date and a colon "
+                             f"(2026-12-31: 07:00-14:00 unstaffed)") from None
+        if not colon:
+            raise ValueError(f"special days, line {number}: a colon after the date")
+        periods = [p.strip() for p in rest.split(",") if p.strip() and p.strip() != "closed"]
+        special.append({"date": date.isoformat(), "name": name.strip(), "periods": periods})
+    return special
 
 
 def _rule_text(rule: str, rules: AccessSettings, lang: str) -> str:

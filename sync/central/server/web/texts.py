@@ -95,6 +95,17 @@ TEXTS: dict[str, dict[str, str]] = {
                             "en": "The terminal refused it or rolled it back (see Terminals)."},
     "roll_out": {"da": "Rul ud til alle", "en": "Roll out to all"},
     "abandon_trial": {"da": "Opgiv afprøvningen", "en": "Abandon the trial"},
+    "special_days": {"da": "Særlige dage", "en": "Special days"},
+    "special_help": {"da": "Én dag pr. linje: 2026-12-31: 07:00-14:00 unstaffed (Nytårsaften); "
+                           "\"closed\" for lukket.",
+                     "en": "One day a line: 2026-12-31: 07:00-14:00 unstaffed (New Year's Eve); "
+                           "\"closed\" for closed."},
+    "closures": {"da": "Lukkedage", "en": "Closures"},
+    "closures_help": {"da": "Én pr. linje: 2026-12-24 Juleaften, eller 2026-07-06..2026-07-31 Sommerferie.",
+                      "en": "One a line: 2026-12-24 Christmas Eve, or 2026-07-06..2026-07-31 Summer."},
+    "holidays": {"da": "Helligdage", "en": "Public holidays"},
+    "holidays_help": {"da": "Åbningstid på helligdage (tomt: lukket), fx 10:00-16:00 unstaffed",
+                      "en": "Hours on public holidays (empty: closed), e.g. 10:00-16:00 unstaffed"},
     "access_rules": {"da": "Adgangsregler", "en": "Access rules"},
     "access_intro": {"da": "Reglerne for den selvbetjente åbningstid, som den centrale konfiguration sætter "
                            "dem for hver filial, i den rækkefølge dørene prøver dem. Før dem altid: "

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from selenium import webdriver
@@ -479,3 +480,38 @@ def test_the_access_rules_of_each_branch_are_said_in_words_in_the_order_the_door
                      "The card is on no revocation list (the municipality's or the terminal's).",
                      "Fees below DKK 100.00.", "Age by the bands below (unknown age: refuse)."]
     assert "At least 15: mon, tue, 20:00–24:00" in browser.find_element(By.ID, "access-viby").text
+
+
+def test_closures_special_days_and_holiday_hours_are_set_and_shown_in_the_preview(
+        central: tuple[CentralService, str], browser: webdriver.Chrome, tmp_path: Path) -> None:
+    service, _credential = central
+    service.set_calendar("viby", {"name": "Viby Bibliotek", "zone": "Europe/Copenhagen",
+                                  "week": {day: ["08:00-20:00 unstaffed"] for day in DAYS}})
+    today = dt.datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+    closed, short = today + dt.timedelta(days=2), today + dt.timedelta(days=3)
+    browser.get(f"{service.url}/admin/login?lang=en")
+    log_in(browser, service.url, "anne", PASSWORD)
+    browser.get(f"{service.url}/admin/calendars/viby?lang=en")
+    browser.find_element(By.ID, "closures").send_keys(f"{closed.isoformat()} Staff day")
+    special = f"{short.isoformat()}: 08:00-12:00 unstaffed (Short day)"
+    browser.find_element(By.ID, "special").send_keys(special)
+    browser.find_element(By.ID, "holiday_hours").send_keys("10:00-16:00 unstaffed")
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text.startswith("Saved.")
+    calendar = service.calendar_of("viby")
+    assert calendar is not None
+    assert calendar["closures"] == [{"date": closed.isoformat(), "reason": "Staff day"}]
+    assert calendar["special"] == [{"date": short.isoformat(), "name": "Short day",
+                                    "periods": ["08:00-12:00 unstaffed"]}]
+    assert calendar["holidays"]["periods"] == ["10:00-16:00 unstaffed"]
+    preview = browser.find_element(By.ID, "preview").text
+    assert "Staff day" in preview and "08.00–12.00" in preview
+    browser.save_screenshot(str(tmp_path / "calendar-dates-en.png"))
+
+    closures = browser.find_element(By.ID, "closures")
+    closures.clear()
+    closures.send_keys("24 December Christmas")
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    assert "closures, line 1: begin with a date" in alert
+    assert service.calendar_of("viby")["closures"] == calendar["closures"]  # type: ignore[index]
