@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from kiosk.domain.privacy import Pseudonymizer
+from sync.central.server.staff_list import one_token
 from sync.central.server.store import CentralStore
 from sync.central.server.tables import revocations
 
@@ -49,15 +50,13 @@ class Revocations:
 
     def remove(self, token_or_card: str, *, by: str) -> bool:
         """Take a card off the list by its token (8 characters of it at least) or number."""
-        wanted = token_or_card.strip()
-        card_token = self._token(wanted)
         with self._store.writing() as db:
             tokens = [row[0] for row in db.execute(sa.select(revocations.c.token))]
-            matches = [t for t in tokens if t == card_token or (len(wanted) >= 8 and t.startswith(wanted))]
-            if len(matches) != 1:
+            token = one_token(tokens, token_or_card, self._token)
+            if token is None:
                 return False
-            db.execute(sa.delete(revocations).where(revocations.c.token == matches[0]))
-        self._store.audit(by, "card_revocation_ended", matches[0][:12])
+            db.execute(sa.delete(revocations).where(revocations.c.token == token))
+        self._store.audit(by, "card_revocation_ended", token[:12])
         return True
 
     def listed(self) -> list[Revocation]:

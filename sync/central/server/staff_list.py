@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,15 +66,13 @@ class StaffList:
     def remove(self, token_or_card: str, *, by: str) -> bool:
         """Take a card off the list, by its token (or the start of it, 8 characters at least) or
         its number; True if it was on it."""
-        wanted = token_or_card.strip()
         with self._store.writing() as db:
             tokens = [row[0] for row in db.execute(sa.select(staff_cards.c.token))]
-            card_token = self._token(wanted)
-            matches = [t for t in tokens if t == card_token or (len(wanted) >= 8 and t.startswith(wanted))]
-            if len(matches) != 1:
+            token = one_token(tokens, token_or_card, self._token)
+            if token is None:
                 return False
-            db.execute(sa.delete(staff_cards).where(staff_cards.c.token == matches[0]))
-        self._store.audit(by, "staff_card.remove", matches[0][:12])
+            db.execute(sa.delete(staff_cards).where(staff_cards.c.token == token))
+        self._store.audit(by, "staff_card.remove", token[:12])
         return True
 
     def cards(self) -> list[StaffCard]:
@@ -88,6 +87,15 @@ class StaffList:
         cards = [{"token": row["token"], "role": row["role"], "pin_verifier": row["pin_verifier"],
                   "expires": row["expires"]} for row in rows if _card(row).for_branch(branch, today)]
         return {"staff": cards}
+
+
+def one_token(tokens: Iterable[str], wanted: str, token_of: Callable[[str], str]) -> str | None:
+    """The one token ``wanted`` names: a card number (its token), a token, or the start of one (8
+    characters at least); None when it names none, or more than one."""
+    wanted = wanted.strip()
+    card_token = token_of(wanted)
+    matches = [t for t in tokens if t == card_token or (len(wanted) >= 8 and t.startswith(wanted))]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _card(row: sa.RowMapping) -> StaffCard:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,6 +62,30 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     chrome.implicitly_wait(5)  # a page after a click may still be on its way
     yield chrome
     chrome.quit()
+
+
+Branch = tuple[DemoBranch, Callable[[float], None]]
+
+
+@pytest.fixture
+def branch(tmp_path: Path) -> Iterator[Branch]:
+    """The demo branch (`make demo`), its terminals on a manual clock at 20:15 on Wednesday
+    25 November 2026 (unstaffed hours), and a tick that moves the clock and runs both."""
+    clock = ManualClock()
+    demo = DemoBranch.open(tmp_path / "branch", clock=lambda: clock, workers=InlineWorkers,
+                           log_to_console=False)
+    terminals = (demo.kiosk, demo.door)
+    for terminal in terminals:
+        terminal.connect_devices()
+
+    def tick(seconds: float) -> None:
+        clock.advance(seconds)
+        for terminal in terminals:
+            terminal.core.post(Tick())
+            terminal.core.drain()
+
+    yield demo, tick
+    demo.close()
 
 
 def heading_becomes(browser: webdriver.Chrome, text: str) -> None:
@@ -203,105 +227,75 @@ def test_a_configuration_layer_is_edited_refused_in_words_and_restored(
 
 
 def test_the_demo_administrator_closes_the_branch_early_and_the_door_and_the_kiosk_follow(
-        browser: webdriver.Chrome, tmp_path: Path) -> None:
+        branch: Branch, browser: webdriver.Chrome, tmp_path: Path) -> None:
     """The issue's walk-through on the demo branch (`make demo`), its terminals on a manual clock at
     20:15 on a Wednesday: the demo administrator closes the branch at 20:00 instead of 22:00."""
-    clock = ManualClock()
-    demo = DemoBranch.open(tmp_path / "branch", clock=lambda: clock, workers=InlineWorkers,
-                           log_to_console=False)
-    terminals = (demo.kiosk, demo.door)
-    try:
-        for terminal in terminals:
-            terminal.connect_devices()
-
-        def tick(seconds: float) -> None:
-            clock.advance(seconds)
-            for terminal in terminals:
-                terminal.core.post(Tick())
-                terminal.core.drain()
-
-        tick(1)
-        hours, opening = demo.kiosk.session.view.hours, demo.door.session.view.opening
-        assert hours is not None and hours.open and opening is not None and opening.kind.value == "unstaffed"
-        browser.get(f"{demo.central.url}/admin/login?lang=en")
-        log_in(browser, demo.central.url, "admin", "demo-admin-2026")
-        browser.find_element(By.LINK_TEXT, "Opening hours").click()
-        browser.find_element(By.PARTIAL_LINK_TEXT, "Dokk1").click()
-        wednesday = browser.find_element(By.ID, "day-wednesday")
-        wednesday.clear()
-        wednesday.send_keys("07:00-10:00 unstaffed, 10:00-19:00 staffed, 19:00-20:00 unstaffed")
-        browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-        assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text.startswith("Saved.")
-        tick(301)  # the terminals' next calendar sync
-        tick(21)  # and their next look at the opening state
-        hours, opening = demo.kiosk.session.view.hours, demo.door.session.view.opening
-        assert hours is not None and not hours.open
-        assert opening is not None and opening.kind.value == "closed"
-    finally:
-        demo.close()
+    demo, tick = branch
+    tick(1)
+    hours, opening = demo.kiosk.session.view.hours, demo.door.session.view.opening
+    assert hours is not None and hours.open and opening is not None and opening.kind.value == "unstaffed"
+    browser.get(f"{demo.central.url}/admin/login?lang=en")
+    log_in(browser, demo.central.url, "admin", "demo-admin-2026")
+    browser.find_element(By.LINK_TEXT, "Opening hours").click()
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Dokk1").click()
+    wednesday = browser.find_element(By.ID, "day-wednesday")
+    wednesday.clear()
+    wednesday.send_keys("07:00-10:00 unstaffed, 10:00-19:00 staffed, 19:00-20:00 unstaffed")
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text.startswith("Saved.")
+    tick(301)  # the terminals' next calendar sync
+    tick(21)  # and their next look at the opening state
+    hours, opening = demo.kiosk.session.view.hours, demo.door.session.view.opening
+    assert hours is not None and not hours.open
+    assert opening is not None and opening.kind.value == "closed"
 
 
 def test_an_administrator_adds_a_staff_card_the_kiosk_takes_it_and_the_entries_show_by_hour(
-        browser: webdriver.Chrome, tmp_path: Path) -> None:
-    clock = ManualClock()  # 20:15 on Wednesday 25 November 2026: unstaffed hours
-    demo = DemoBranch.open(tmp_path / "branch", clock=lambda: clock, workers=InlineWorkers,
-                           log_to_console=False)
-    terminals = (demo.kiosk, demo.door)
-    try:
-        for terminal in terminals:
-            terminal.connect_devices()
+        branch: Branch, browser: webdriver.Chrome, tmp_path: Path) -> None:
+    demo, tick = branch
+    def present(terminal: Kiosk, card: str, pin: str) -> None:
+        reader = terminal.card_reader
+        assert isinstance(reader, MemoryCardReader)
+        reader.present(Credential(CredentialKind.CARD_UID, card))
+        terminal.core.drain()
+        terminal.session.submit_pin(pin)
+        terminal.core.drain()
 
-        def tick(seconds: float) -> None:
-            clock.advance(seconds)
-            for terminal in terminals:
-                terminal.core.post(Tick())
-                terminal.core.drain()
+    tick(1)
+    browser.get(f"{demo.central.url}/admin/login?lang=en")
+    log_in(browser, demo.central.url, "admin", "demo-admin-2026")
+    browser.find_element(By.LINK_TEXT, "Staff cards").click()
+    browser.find_element(By.ID, "card").send_keys("7700000042")
+    browser.find_element(By.ID, "pin").send_keys("9753")
+    browser.find_element(By.ID, "role").send_keys("technician")
+    browser.find_element(By.ID, "branches").send_keys("hovedbiblioteket")
+    browser.find_element(By.CSS_SELECTOR, "main button.primary[type=submit]").click()
+    status = browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+    token = demo.central.patron_token("7700000042")
+    assert status == f"The card was added as {token[:12]}."
+    row = browser.find_element(By.ID, f"card-{token[:12]}").text
+    assert "technician" in row and "hovedbiblioteket" in row and "7700000042" not in browser.page_source
+    browser.save_screenshot(str(tmp_path / "staff-cards-en.png"))
 
-        def present(terminal: Kiosk, card: str, pin: str) -> None:
-            reader = terminal.card_reader
-            assert isinstance(reader, MemoryCardReader)
-            reader.present(Credential(CredentialKind.CARD_UID, card))
-            terminal.core.drain()
-            terminal.session.submit_pin(pin)
-            terminal.core.drain()
+    tick(301)  # the kiosk's next staff-list sync
+    present(demo.kiosk, "7700000042", "9753")
+    staff = demo.kiosk.session.view.staff
+    assert staff is not None and staff.role.value == "technician"
+    demo.kiosk.session.logout()
+    present(demo.door, "1000000001", "1234")  # Anna comes in at 20.15
+    tick(61)  # the door's outbox
+    browser.get(f"{demo.central.url}/admin/entries?days=30")
+    section = browser.find_element(By.ID, "entries-hovedbiblioteket").text
+    assert "1 entries in all" in section
+    cells = browser.find_elements(By.CSS_SELECTOR, "#entries-hovedbiblioteket table.counts td")
+    assert [cell.text for cell in cells][20] == "1" and sum(int(c.text) for c in cells) == 1
+    browser.save_screenshot(str(tmp_path / "entries-en.png"))
 
-        tick(1)
-        browser.get(f"{demo.central.url}/admin/login?lang=en")
-        log_in(browser, demo.central.url, "admin", "demo-admin-2026")
-        browser.find_element(By.LINK_TEXT, "Staff cards").click()
-        browser.find_element(By.ID, "card").send_keys("7700000042")
-        browser.find_element(By.ID, "pin").send_keys("9753")
-        browser.find_element(By.ID, "role").send_keys("technician")
-        browser.find_element(By.ID, "branches").send_keys("hovedbiblioteket")
-        browser.find_element(By.CSS_SELECTOR, "main button.primary[type=submit]").click()
-        status = browser.find_element(By.CSS_SELECTOR, "[role=status]").text
-        token = demo.central.patron_token("7700000042")
-        assert status == f"The card was added as {token[:12]}."
-        row = browser.find_element(By.ID, f"card-{token[:12]}").text
-        assert "technician" in row and "hovedbiblioteket" in row and "7700000042" not in browser.page_source
-        browser.save_screenshot(str(tmp_path / "staff-cards-en.png"))
-
-        tick(301)  # the kiosk's next staff-list sync
-        present(demo.kiosk, "7700000042", "9753")
-        staff = demo.kiosk.session.view.staff
-        assert staff is not None and staff.role.value == "technician"
-        demo.kiosk.session.logout()
-        present(demo.door, "1000000001", "1234")  # Anna comes in at 20.15
-        tick(61)  # the door's outbox
-        browser.get(f"{demo.central.url}/admin/entries?days=30")
-        section = browser.find_element(By.ID, "entries-hovedbiblioteket").text
-        assert "1 entries in all" in section
-        cells = browser.find_elements(By.CSS_SELECTOR, "#entries-hovedbiblioteket table.counts td")
-        assert [cell.text for cell in cells][20] == "1" and sum(int(c.text) for c in cells) == 1
-        browser.save_screenshot(str(tmp_path / "entries-en.png"))
-
-        browser.get(f"{demo.central.url}/admin/staff")
-        browser.find_element(By.CSS_SELECTOR, f"#card-{token[:12]} button").click()
-        assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "The card was removed."
-        actions = [line["action"] for line in demo.central.audit_log()]
-        assert "staff_card.add" in actions and "staff_card.remove" in actions
-    finally:
-        demo.close()
+    browser.get(f"{demo.central.url}/admin/staff")
+    browser.find_element(By.CSS_SELECTOR, f"#card-{token[:12]} button").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "The card was removed."
+    actions = [line["action"] for line in demo.central.audit_log()]
+    assert "staff_card.add" in actions and "staff_card.remove" in actions
 
 
 @pytest.fixture
@@ -408,59 +402,44 @@ def test_a_card_is_revoked_and_the_revocation_ended_on_the_web(
         assert terminal.revocations("viby") == ()
 
 
-def test_a_branch_change_is_tried_on_one_terminal_then_rolled_out(browser: webdriver.Chrome,
+def test_a_branch_change_is_tried_on_one_terminal_then_rolled_out(branch: Branch, browser: webdriver.Chrome,
                                                                   tmp_path: Path) -> None:
-    clock = ManualClock()
-    demo = DemoBranch.open(tmp_path / "branch", clock=lambda: clock, workers=InlineWorkers,
-                           log_to_console=False)
-    terminals = (demo.kiosk, demo.door)
-    try:
-        for terminal in terminals:
-            terminal.connect_devices()
+    demo, tick = branch
+    def beat(terminal: str) -> dict[str, Any]:
+        return next(b for b in reversed(demo.central.heartbeats()) if b["terminal"] == terminal)["config"]
 
-        def tick(seconds: float) -> None:
-            clock.advance(seconds)
-            for terminal in terminals:
-                terminal.core.post(Tick())
-                terminal.core.drain()
+    tick(1)
+    browser.get(f"{demo.central.url}/admin/login?lang=en")
+    log_in(browser, demo.central.url, "admin", "demo-admin-2026")
+    heading_becomes(browser, "Terminals")
+    browser.get(f"{demo.central.url}/admin/config?level=branch&scope=hovedbiblioteket")
+    settings = browser.find_element(By.ID, "settings")
+    settings.clear()
+    settings.send_keys('{"session": {"idle_timeout_s": 45}}')
+    browser.find_element(By.ID, "reason").send_keys("longer for the evening")
+    browser.find_element(By.ID, "terminal").send_keys("demo-1")
+    browser.find_element(By.CSS_SELECTOR, "button[value=try]").click()
+    trial = browser.find_element(By.ID, "trial").text
+    assert "On trial at demo-1" in trial and "has not fetched it yet" in trial
+    assert demo.central.revisions("branch", "hovedbiblioteket") == []  # not for the branch yet
 
-        def beat(terminal: str) -> dict[str, Any]:
-            return next(b for b in reversed(demo.central.heartbeats()) if b["terminal"] == terminal)["config"]
+    tick(301)  # the terminals' next configuration sync
+    assert beat("demo-1")["pending"] is not None and beat("demo-door")["pending"] is None
+    browser.refresh()
+    assert "takes it on at its next restart" in browser.find_element(By.ID, "trial").text
+    browser.save_screenshot(str(tmp_path / "config-trial-en.png"))
 
-        tick(1)
-        browser.get(f"{demo.central.url}/admin/login?lang=en")
-        log_in(browser, demo.central.url, "admin", "demo-admin-2026")
-        heading_becomes(browser, "Terminals")
-        browser.get(f"{demo.central.url}/admin/config?level=branch&scope=hovedbiblioteket")
-        settings = browser.find_element(By.ID, "settings")
-        settings.clear()
-        settings.send_keys('{"session": {"idle_timeout_s": 45}}')
-        browser.find_element(By.ID, "reason").send_keys("longer for the evening")
-        browser.find_element(By.ID, "terminal").send_keys("demo-1")
-        browser.find_element(By.CSS_SELECTOR, "button[value=try]").click()
-        trial = browser.find_element(By.ID, "trial").text
-        assert "On trial at demo-1" in trial and "has not fetched it yet" in trial
-        assert demo.central.revisions("branch", "hovedbiblioteket") == []  # not for the branch yet
-
-        tick(301)  # the terminals' next configuration sync
-        assert beat("demo-1")["pending"] is not None and beat("demo-door")["pending"] is None
-        browser.refresh()
-        assert "takes it on at its next restart" in browser.find_element(By.ID, "trial").text
-        browser.save_screenshot(str(tmp_path / "config-trial-en.png"))
-
-        browser.find_element(By.CSS_SELECTOR, "#trial button[value=roll_out]").click()
-        status = browser.find_element(By.CSS_SELECTOR, "[role=status]").text
-        assert status.startswith("Revision") and browser.find_elements(By.ID, "trial") == []
-        (branch,) = demo.central.revisions("branch", "hovedbiblioteket")
-        assert branch["settings"] == {"session": {"idle_timeout_s": 45}}
-        own = demo.central.revisions("terminal", "demo-1")
-        assert own[0]["settings"] == own[2]["settings"]  # the terminal's own layer, as before the trial
-        tick(301)
-        assert beat("demo-door")["pending"] is not None  # now the whole branch
-        actions = [line["action"] for line in demo.central.audit_log()]
-        assert "configuration_trial" in actions and "configuration_rolled_out" in actions
-    finally:
-        demo.close()
+    browser.find_element(By.CSS_SELECTOR, "#trial button[value=roll_out]").click()
+    status = browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+    assert status.startswith("Revision") and browser.find_elements(By.ID, "trial") == []
+    (branch,) = demo.central.revisions("branch", "hovedbiblioteket")
+    assert branch["settings"] == {"session": {"idle_timeout_s": 45}}
+    own = demo.central.revisions("terminal", "demo-1")
+    assert own[0]["settings"] == own[2]["settings"]  # the terminal's own layer, as before the trial
+    tick(301)
+    assert beat("demo-door")["pending"] is not None  # now the whole branch
+    actions = [line["action"] for line in demo.central.audit_log()]
+    assert "configuration_trial" in actions and "configuration_rolled_out" in actions
 
 
 def test_the_access_rules_of_each_branch_are_said_in_words_in_the_order_the_doors_check_them(
