@@ -91,45 +91,65 @@ class Speaker:
 
 
 class DoorTerminal:
-    """The door's parts that act on the core's ticks and the door contact; and the staffed event
-    staff start from staff mode (:meth:`staffed_for`): staffed hours from now for some minutes,
-    whatever the calendar says, until it runs out or staff end it."""
+    """The door's parts that act on the core's ticks and the door contact; and what staff set from
+    staff mode over the calendar: a staffed event (:meth:`staffed_for`, staffed hours from now for
+    some minutes) or unstaffed hours now (:meth:`unstaffed_now`, staff leave before the calendar's
+    staffed hours end), each until it runs out or staff end it (:meth:`end_override`)."""
 
     def __init__(self, calendar: BranchCalendar, supervisor: DoorSupervisor, schedule: OpeningSchedule,
                  purge: DailyPurge, clock: Clock) -> None:
         self.calendar, self.supervisor, self.schedule, self.purge = calendar, supervisor, schedule, purge
         self._clock = clock
-        self.staffed_until: dt.datetime | None = None
+        self.override: tuple[PeriodKind, dt.datetime] | None = None
+
+    @property
+    def staffed_until(self) -> dt.datetime | None:
+        """When a staffed event from staff mode ends; None without one."""
+        override = self.override
+        return override[1] if override is not None and override[0] is PeriodKind.STAFFED else None
 
     def opening_now(self) -> Opening:
         """What the panel shows: the kind of hours now and until when."""
         now = self._clock.now()
-        if self.staffed_until is not None and now < self.staffed_until:
-            return Opening(PeriodKind.STAFFED, self.staffed_until.astimezone(self.calendar.zone))
+        if self.override is not None and now < self.override[1]:
+            return Opening(self.override[0], self.override[1].astimezone(self.calendar.zone))
         return self.calendar.opening(now)
 
     def opening_at(self, when: dt.datetime) -> OpeningKind:
         """The kind of hours at ``when``, by the calendar in force (the access rules ask)."""
-        if self.staffed_until is not None and when < self.staffed_until:
-            return OpeningKind.STAFFED
+        if self.override is not None and when < self.override[1]:
+            return OpeningKind(self.override[0].value)
         return self.calendar.opening_at(when)
 
     def staffed_for(self, minutes: int) -> dt.datetime:
         """A staffed event: staffed hours (the door open to everyone, no door alarms) from now for
         ``minutes``; when it ends."""
-        self.staffed_until = self._clock.now() + dt.timedelta(minutes=minutes)
+        until = self._clock.now() + dt.timedelta(minutes=minutes)
+        self.override = (PeriodKind.STAFFED, until)
         self.supervisor.set_free_passage(True)
         log.info("door: staffed for %d minutes (staff mode)", minutes)
-        return self.staffed_until
+        return until
 
-    def end_staffed(self) -> None:
-        """The staffed event ends (staff locked up, or its time ran out): the calendar again."""
-        if self.staffed_until is None:
+    def unstaffed_now(self) -> dt.datetime | None:
+        """Staff leave before the calendar's staffed hours end: unstaffed hours (card and PIN, door
+        alarms) until they would have ended; when that is. None when the calendar does not say
+        staffed now (nothing to change)."""
+        state = self.calendar.state_at(self._clock.now())
+        if state.kind is not PeriodKind.STAFFED:
+            return None
+        self.override = (PeriodKind.UNSTAFFED, state.period.end)
+        self.supervisor.set_free_passage(False)
+        log.info("door: unstaffed until %s (staff mode)", state.period.end.isoformat(timespec="minutes"))
+        return state.period.end
+
+    def end_override(self) -> None:
+        """What staff set ends (they locked up, or its time ran out): the calendar again."""
+        if self.override is None:
             return
-        self.staffed_until = None
+        self.override = None
         state = self.calendar.state_at(self._clock.now())
         self.supervisor.set_free_passage(state.kind is PeriodKind.STAFFED)
-        log.info("door: the staffed event ended; %s by the calendar", state.kind.value)
+        log.info("door: back to the calendar: %s", state.kind.value)
 
     def replace_calendar(self, calendar: BranchCalendar) -> None:
         """A new calendar for the branch (from the central system), in force at once, no restart."""
@@ -143,11 +163,11 @@ class DoorTerminal:
         core.on(ExitPressed, lambda _event: self.supervisor.exited())
 
     def _tick(self, _event: Tick) -> None:
-        if self.staffed_until is not None and self._clock.now() >= self.staffed_until:
-            self.end_staffed()
+        if self.override is not None and self._clock.now() >= self.override[1]:
+            self.end_override()
         self.supervisor.tick()
         self.schedule.tick()
-        if self.staffed_until is not None:
-            self.supervisor.set_free_passage(True)  # whatever the calendar's hours turned into
+        if self.override is not None:  # whatever the calendar's hours turned into meanwhile
+            self.supervisor.set_free_passage(self.override[0] is PeriodKind.STAFFED)
         self.purge.tick()
 

@@ -28,6 +28,7 @@ class DoorInfo:
     alarms_today: int
     staffed_until: str  # "HH.MM" while a staffed event runs, else ""
     opening: str  # staffed, unstaffed, closed (what the door goes by now)
+    unstaffed_until: str = ""  # "HH.MM" while staff have made it unstaffed early, else ""
 
 
 class DoorControl:
@@ -50,9 +51,12 @@ class DoorControl:
     def staffed_for(self, minutes: int) -> dt.datetime:
         return self._terminal.staffed_for(minutes)
 
+    def unstaffed_now(self) -> dt.datetime | None:
+        return self._terminal.unstaffed_now()
+
     def end_staffed(self) -> None:
-        """End a staffed event (on the core thread); :meth:`lock` then locks the door."""
-        self._terminal.end_staffed()
+        """End what staff set (on the core thread); :meth:`lock` then locks the door."""
+        self._terminal.end_override()
         self._terminal.supervisor.locked()
 
     def lock(self) -> None:
@@ -64,9 +68,12 @@ class DoorControl:
         local = now.astimezone(self._zone)
         midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
         until = self._terminal.staffed_until
+        override = self._terminal.override
+        early = override[1] if override is not None and override[0].value == "unstaffed" else None
         return DoorInfo(
             self._entry_log.count(start=midnight, decision=EntryDecision.ALLOWED),
             self._entry_log.count(start=midnight, decision=EntryDecision.REFUSED),
             self._journal.count_since(ALARM_KIND, midnight.astimezone(dt.UTC)),
             until.astimezone(self._zone).strftime("%H.%M") if until is not None and until > now else "",
-            self._terminal.opening_now().kind.value)
+            self._terminal.opening_now().kind.value,
+            early.astimezone(self._zone).strftime("%H.%M") if early is not None and early > now else "")

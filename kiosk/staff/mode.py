@@ -216,6 +216,14 @@ class StaffMode:
             door.end_staffed()
             self._core.run_in_worker(door.lock, lambda _r, error: self._door_done(
                 generation, "staff.notice.door_locked", (), error))
+        elif action is DoorAction.UNSTAFFED:
+            ends = door.unstaffed_now()
+            if ends is None:
+                self._door_done(generation, "staff.notice.not_staffed", (), None)
+            else:
+                until = ends.astimezone(self._parts.zone)
+                self._door_done(generation, "staff.notice.door_unstaffed",
+                                (("until", f"{until:%H.%M}"),), None)
         else:
             until = door.staffed_for(action.minutes).astimezone(self._parts.zone)
             self._door_done(generation, "staff.notice.door_staffed", (("until", f"{until:%H.%M}"),), None)

@@ -29,6 +29,7 @@ class DoorAction(StrEnum):
     STAFFED_30 = "staffed_30"
     STAFFED_60 = "staffed_60"
     LOCK = "lock"  # end a staffed event, lock at once
+    UNSTAFFED = "unstaffed"  # staff leave early: unstaffed hours until the calendar's staffed hours end
 
     @property
     def minutes(self) -> int:

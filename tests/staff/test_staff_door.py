@@ -6,6 +6,7 @@ memory, the real journal and entry log."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from kiosk.settings import DEMO_DOOR_SETTINGS
 from kiosk.staff.view import DoorAction, StaffPage, StaffView
 from kiosk.store import JournalState
 from kiosk.store.entry_log import EntryDecision
-from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryDoorLock, MemoryDoorSensor
+from kiosk.testing.memory import COPENHAGEN, ManualClock, MemoryCardReader, MemoryDoorLock, MemoryDoorSensor
 from tests.conftest import isolated_settings
 
 ADMIN, ADMIN_PIN = "9900000001", "1357"  # config/demo/staff.toml
@@ -157,3 +158,34 @@ def test_the_door_test_is_a_staff_entry_too(door: Kiosk, clock: ManualClock) -> 
     tick(door, clock, 2)
     sensor.set_open(False)
     assert alarms(door) == [] and door_count(door, EntryDecision.ALLOWED) == 1
+
+
+def test_staff_leaving_early_make_it_unstaffed_until_the_calendars_staffed_hours_end(tmp_path: Path) -> None:
+    clock = ManualClock(dt.datetime(2026, 11, 25, 17, 0, tzinfo=COPENHAGEN))  # staffed until 19.00
+    door = build(isolated_settings(tmp_path, DEMO_DOOR_SETTINGS), profile="demo", clock=clock,
+                 workers=InlineWorkers(), log_to_console=False)
+    try:
+        door.connect_devices()
+        tick(door, clock, 1)
+        opening = door.session.view.opening
+        assert opening is not None and opening.kind.value == "staffed"
+        present(door, LIBRARIAN, LIBRARIAN_PIN)
+        door.session.staff_door(DoorAction.UNSTAFFED)
+        staff = staff_view(door)
+        assert staff.door is not None and staff.door.unstaffed_until == "19.00"
+        assert staff.notice == "staff.notice.door_unstaffed"
+        door.session.logout()
+        tick(door, clock, 21)
+        opening = door.session.view.opening
+        assert opening is not None and opening.kind.value == "unstaffed"
+        sensor = door.devices.door_sensor
+        assert isinstance(sensor, MemoryDoorSensor)
+        sensor.set_open(True)  # no grant: in unstaffed hours an alarm, as it should be
+        tick(door, clock, 2)
+        sensor.set_open(False)
+        assert [payload["alarm"] for payload in alarms(door)] == ["forced_open"]
+        tick(door, clock, 2 * 3600)  # past 19.00: the calendar's own unstaffed hours go on
+        opening = door.session.view.opening
+        assert opening is not None and opening.kind.value == "unstaffed" and door.session.view.opening
+    finally:
+        door.close()

@@ -189,6 +189,7 @@ class StaffScreen(Screen):
         grid.addWidget(buttons[DoorAction.LOCK], 0, 2)
         for index, action in enumerate((DoorAction.STAFFED_15, DoorAction.STAFFED_30, DoorAction.STAFFED_60)):
             grid.addWidget(buttons[action], 1, index)
+        grid.addWidget(buttons[DoorAction.UNSTAFFED], 2, 0, 1, 3)
         column.addLayout(grid)
         column.addStretch(1)
         return scroll_area(holder)
@@ -230,8 +231,12 @@ class StaffScreen(Screen):
         door = staff.door
         if door is None:
             return
-        state = (t("staff.door.staffed_until", lang, until=door.staffed_until) if door.staffed_until
-                 else t(f"staff.door.opening.{door.opening}", lang))
+        if door.staffed_until:
+            state = t("staff.door.staffed_until", lang, until=door.staffed_until)
+        elif door.unstaffed_until:
+            state = t("staff.door.unstaffed_until", lang, until=door.unstaffed_until)
+        else:
+            state = t(f"staff.door.opening.{door.opening}", lang)
         self.door_state.setText(state)
         self.door_counts.setText(t("staff.door.today", lang, entries=door.entries_today,
                                    refused=door.refused_today, alarms=door.alarms_today))
