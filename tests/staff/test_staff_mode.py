@@ -332,3 +332,16 @@ def test_the_default_language_chosen_in_staff_mode_holds_for_the_next_visits_and
         assert again.session.view.language == "en"
     finally:
         again.close()
+
+
+def test_a_staff_barcode_opens_staff_mode_as_the_card_does_and_a_health_card_never(kiosk: Kiosk) -> None:
+    present(kiosk, ADMIN, CredentialKind.BARCODE)  # the scanner reads the card's barcode
+    kiosk.session.submit_pin(ADMIN_PIN)
+    kiosk.core.drain()
+    assert kiosk.session.view.screen is Screen.STAFF
+    kiosk.session.logout()
+    kiosk.core.drain()
+    present(kiosk, ADMIN, CredentialKind.HEALTH_CARD)  # a CPR number that happens to match: the LMS asks
+    kiosk.session.submit_pin(ADMIN_PIN)
+    kiosk.core.drain()
+    assert kiosk.session.view.screen is not Screen.STAFF and kiosk.session.view.staff is None
