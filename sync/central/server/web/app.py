@@ -371,8 +371,7 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
             return Response("for administrators", status_code=403)
         lang = language(request)
         try:
-            day = values.get("expires", "").strip()
-            expires = dt.date.fromisoformat(day) if day else None
+            expires = _day(values.get("expires", ""), translate("expires_hint", lang))
             branches = tuple(b.strip() for b in values.get("branches", "").split(",") if b.strip()) or ("*",)
             token = await run_in_threadpool(staff_list.add, values.get("card", ""), values.get("pin", ""),
                                             values.get("role", ""), branches, expires=expires,
@@ -421,10 +420,9 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
             return Response("for staff of every branch and administrators", status_code=403)
         lang = language(request)
         try:
-            day = values.get("until", "").strip()
+            until = _day(values.get("until", ""), translate("until_hint", lang))
             token = await run_in_threadpool(revoked.add, values.get("card", ""), values.get("reason", ""),
-                                            until=dt.date.fromisoformat(day) if day else None,
-                                            by=account.username)
+                                            until=until, by=account.username)
         except ValueError as exc:
             refused = translate("revocation_refused", lang, error=str(exc))
             return await _revocations_page(request, account, error=refused)
@@ -515,6 +513,15 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
         return page(request, "calendar.html", account, branch=branch, name=calendar.get("name", ""),
                     days=DAYS, week={day: ", ".join(week.get(day, [])) for day in DAYS}, preview=preview,
                     saved=saved, error=error, texts=texts)
+
+
+def _day(text: str, what: str) -> dt.date | None:
+    """A date typed in a form (None when empty); ValueError naming the field's own hint."""
+    text = text.strip()
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ValueError(f"{what}: {text!r}") from None
 
 
 def _closure_line(closure: dict[str, Any]) -> str:

@@ -395,7 +395,8 @@ def test_a_card_is_revoked_and_the_revocation_ended_on_the_web(
     browser.find_element(By.ID, "card").send_keys("1000000002")
     browser.find_element(By.ID, "reason").send_keys("larm")
     browser.find_element(By.CSS_SELECTOR, "main button.primary[type=submit]").click()
-    assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text.startswith("Ikke spærret:")
+    alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    assert alert == "Ikke spærret: Sidste dag, ÅÅÅÅ-MM-DD (tomt: til den fjernes): '1. februar'"
     browser.find_element(By.CSS_SELECTOR, f"#revoked-{token[:12]} button").click()
     assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Spærringen er ophævet."
     with CentralClient(service.url, credential) as terminal:
