@@ -79,6 +79,7 @@ class StaffMode:
         self._card_deadline = 0.0
         self._next_status = 0.0
         self._default_language = parts.default_language
+        self._status_asked = False  # a status question is on a worker
 
     @property
     def active(self) -> bool:
@@ -258,6 +259,9 @@ class StaffMode:
     # -- the pages' contents -----------------------------------------------------------------------
     def _refresh_status(self) -> None:
         self._next_status = self._clock.monotonic() + STATUS_EVERY_S
+        if self._status_asked:
+            return  # an LMS that hangs must not gather a queue of questions
+        self._status_asked = True
         generation = self._generation
         self._core.run_in_worker(self._status_lines,
                                  lambda lines, error: self._status_known(generation, lines, error))
@@ -307,6 +311,7 @@ class StaffMode:
                           "staff.status.lms_ok" if status.online else "staff.status.lms_down")
 
     def _status_known(self, generation: int, lines: Any, error: BaseException | None) -> None:
+        self._status_asked = False
         if generation != self._generation or self._view is None:
             return
         if error is not None:
