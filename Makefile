@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 # (libcups2-dev), the PC/SC daemon, CUPS, speech and tones (espeak-ng, aplay), USB printers, fonts,
 # and the libraries Qt needs to draw (offscreen and on an X11/Wayland desktop).
 APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite-dev pcscd \
-	cups cups-client cups-bsd libcups2-dev libusb-1.0-0 espeak-ng alsa-utils \
+	cups cups-client cups-bsd libcups2-dev libusb-1.0-0 espeak-ng alsa-utils ghostscript \
 	fonts-noto-core fonts-dejavu-core libegl1 libgl1 libopengl0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1

@@ -43,6 +43,7 @@ from kiosk.settings.door import (
     load_access_settings,
 )
 from kiosk.settings.lms import FbsSettings, LmsSettings, OfflineSettings, Sip2Settings
+from kiosk.settings.printing import PrintingSettings
 from kiosk.settings.terminal import (
     Language,
     LoggingSettings,
@@ -120,6 +121,7 @@ class Settings(Section):
     entry_log: EntryLogSettings = EntryLogSettings()
     offline: OfflineSettings = OfflineSettings()
     central: CentralSettings = CentralSettings()
+    printing: PrintingSettings = PrintingSettings()
 
     source: Path | None = Field(default=None, exclude=True)
 
