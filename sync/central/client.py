@@ -47,6 +47,7 @@ from kiosk.domain.central import (
 )
 from kiosk.domain.errors import CentralError, CentralRejected, CentralUnavailable, CursorExpired
 from kiosk.domain.model import DeviceHealth, PrintJob
+from kiosk.printing.pricing import PageInk
 
 log = logging.getLogger("sync.central.client")
 STAFF_ROLES = ("staff", "technician", "administrator")
@@ -247,6 +248,18 @@ class CentralClient:
         if disk_free_mb is not None:
             body["disk"] = {"free_mb": max(0, int(disk_free_mb))}
         self._request("POST", f"/v1/terminals/{_segment(terminal_id)}/heartbeat", json_body=body)
+
+    def print_pages(self, job_id: str) -> tuple[PageInk, ...]:
+        """Each page of a job's document (colour, paper size), as its price was made from them."""
+        what = "print job pages"
+        body = _object(self._request("GET", f"/v1/print-jobs/{_segment(job_id)}/pages"), what)
+        pages = []
+        for number, page in enumerate(_field(body, "pages", list, what)):
+            if not isinstance(page, dict) or not isinstance(page.get("colour"), bool) \
+                    or not isinstance(page.get("size"), str):
+                raise CentralUnavailable(f"{what}: page {number + 1} is not a page")
+            pages.append(PageInk(page["colour"], page["size"]))
+        return tuple(pages)
 
     def set_print_job_state(self, job_id: str, state: PrintJobState, terminal_id: str, *,
                             owner: str = "") -> CentralPrintJob:

@@ -39,6 +39,7 @@ from sync.central.server.alarm_store import Alarm, AlarmStore
 from sync.central.server.alarms import AlarmEngine, AlarmSettings, Channel
 from sync.central.server.api import create_app
 from sync.central.server.notify import default_channels
+from sync.central.server.print_inbox import PrintInbox
 from sync.central.server.revocations import Revocations
 from sync.central.server.serve import Serving
 from sync.central.server.staff_list import StaffList
@@ -134,6 +135,7 @@ class CentralService:
                 self._alarms.tick()
                 if self._purged_on != self._now().date():
                     self.purge_history()
+                PrintInbox(self._store).purge(self._now())  # expired print jobs: their documents go
             except Exception:
                 log.exception("the maintenance round failed")
 
@@ -329,6 +331,18 @@ class CentralService:
 
     def end_revocation(self, token_or_card: str, *, by: str = "central-admin") -> bool:
         return Revocations(self._store).remove(token_or_card, by=by)
+
+    def send_to_print(self, data: bytes, name: str, *, card: str = "",
+                      now: dt.datetime | None = None) -> Any:
+        """What the print upload page does with a document (the tests' way in)."""
+        return PrintInbox(self._store).send(data, name, card=card, now=now)
+
+    def print_code_owner(self, code: str) -> str:
+        """The queue a release code opens."""
+        return PrintInbox(self._store).code_owner(code)
+
+    def purge_print_jobs(self, now: dt.datetime | None = None) -> int:
+        return PrintInbox(self._store).purge(now)
 
     def entries_since(self, since: dt.datetime) -> list[tuple[str, dt.datetime]]:
         """(branch, when) of each entry the doors let in since ``since`` (the entries chart's)."""

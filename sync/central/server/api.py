@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from sync.central.server import validate
 from sync.central.server.alarms import AlarmEngine
+from sync.central.server.print_inbox import PrintInbox
 from sync.central.server.revocations import Revocations
 from sync.central.server.staff_list import StaffList
 from sync.central.server.store import (
@@ -65,10 +66,15 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
             log.exception("the alarm rules failed")
 
     app = FastAPI(title="Library kiosk central API", openapi_url=None, docs_url=None, redoc_url=None)
+    inbox = PrintInbox(store)
     if admin_web and alarms is not None:
         from sync.central.server.web.app import add_admin_web
 
         add_admin_web(app, store, alarms, store.secret("admin_session"), oidc)
+        from sync.central.server.web.app import templates
+        from sync.central.server.web.print_page import add_print_page
+
+        add_print_page(app, inbox, templates)
 
     async def bearer(request: Request) -> Caller:
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")
@@ -212,6 +218,20 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
         await _call(store.add_heartbeat, terminal_id, beat)
         await tell_alarms("on_heartbeat", caller.terminal, caller.branch, beat)
         return Response(status_code=204)
+
+    @app.get("/v1/print-jobs/{job_id}/document", dependencies=[checked])
+    async def print_document(job_id: str) -> Response:
+        found = await _call(inbox.document, job_id)
+        if found is None:
+            return error(404, "not_found", f"no document for print job {job_id} (expired, or no such job)")
+        return Response(found[0], media_type="application/pdf")
+
+    @app.get("/v1/print-jobs/{job_id}/pages", dependencies=[checked])
+    async def print_pages(job_id: str) -> Response:
+        found = await _call(inbox.document, job_id)
+        if found is None:
+            return error(404, "not_found", f"no document for print job {job_id} (expired, or no such job)")
+        return JSONResponse({"pages": [{"colour": page.colour, "size": page.size} for page in found[1]]})
 
     @app.post("/v1/print-jobs/{job_id}/state")
     async def print_job_state(job_id: str, request: Request, caller: Caller = checked) -> Response:

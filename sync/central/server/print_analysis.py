@@ -19,7 +19,8 @@ import pikepdf
 from kiosk.printing.pricing import PageInk
 
 GS_TIMEOUT_S = 120.0
-COLOUR_SPREAD = 0.0005  # of the page's area: below this, C, M and Y count as equal (a grey)
+COLOUR_SPREAD = 0.05  # percent of the page's area in ink: below it, C, M and Y count as equal
+COLOUR_RATIO = 0.25  # ... and below this share of the largest of them (a grey)
 # (width, height) in points, either way round, 6 pt tolerance
 SIZES = {"A4": (595, 842), "A3": (842, 1191), "A5": (420, 595), "Letter": (612, 792), "Legal": (612, 1008)}
 _INKCOV = re.compile(r"^\s*([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+CMYK OK", re.MULTILINE)
@@ -58,8 +59,8 @@ def _colours(pdf: bytes) -> list[bool]:
         source = Path(folder) / "job.pdf"
         source.write_bytes(pdf)
         try:
-            done = subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=inkcov",
-                                   "-r36", "-o", "-", str(source)], capture_output=True, text=True,
+            done = subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=ink_cov",
+                                   "-r72", "-o", "-", str(source)], capture_output=True, text=True,
                                   timeout=GS_TIMEOUT_S, check=False)
         except subprocess.TimeoutExpired:
             raise NotAPrintableDocument(f"the pages took more than {GS_TIMEOUT_S:.0f} s to look at") from None
@@ -67,6 +68,9 @@ def _colours(pdf: bytes) -> list[bool]:
             raise NotAPrintableDocument("Ghostscript (gs) is not installed on the service") from None
     if done.returncode != 0:
         raise NotAPrintableDocument("Ghostscript could not render it")
-    return [max(c, m, y) - min(c, m, y) > COLOUR_SPREAD
-            for c, m, y, _k in ((float(a), float(b), float(d), float(e))
-                                for a, b, d, e in _INKCOV.findall(done.stdout))]
+    return [_colourful(float(c), float(m), float(y)) for c, m, y, _k in _INKCOV.findall(done.stdout)]
+
+
+def _colourful(c: float, m: float, y: float) -> bool:
+    spread = max(c, m, y) - min(c, m, y)
+    return spread >= COLOUR_SPREAD and spread >= COLOUR_RATIO * max(c, m, y)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -132,6 +133,16 @@ print_jobs = Table(
     Column("state", String(16), nullable=False),
     Column("terminal", String(64)),
     Index("print_jobs_owner", "owner"),
+)
+
+# The documents of print jobs patrons sent (print release), with each page's colour and size.
+print_documents = Table(
+    "print_documents", metadata,
+    Column("job_id", String(64), primary_key=True),
+    Column("document", LargeBinary, nullable=False),  # the normalised PDF
+    Column("pages", Text, nullable=False),  # JSON: [[colour, size], ...]
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("print_documents_expires", "expires_at"),
 )
 
 # A terminal's own credential (SHA-256 of 256 random bits) and the branch it may act for.

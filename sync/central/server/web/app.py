@@ -51,7 +51,7 @@ ENTRY_DAYS, MAX_ENTRY_DAYS = 7, 92  # the entries page counts this many days bac
 _DONE = {"added": "staff_card_added", "removed": "staff_card_removed", "revoked": "card_revoked",
          "ended": "revocation_ended"}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+templates = _templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                          autoescape=select_autoescape(["html"]))
 
 

@@ -106,6 +106,28 @@ TEXTS: dict[str, dict[str, str]] = {
     "holidays": {"da": "Helligdage", "en": "Public holidays"},
     "holidays_help": {"da": "Åbningstid på helligdage (tomt: lukket), fx 10:00-16:00 unstaffed",
                       "en": "Hours on public holidays (empty: closed), e.g. 10:00-16:00 unstaffed"},
+    "print_title": {"da": "Send til print", "en": "Send to print"},
+    "print_intro": {"da": "Send en PDF eller et billede (JPEG, PNG). Du ser prisen her og igen ved kiosken, "
+                          "før du betaler; du vælger antal og sort-hvid ved kiosken.",
+                    "en": "Send a PDF or a picture (JPEG, PNG). You see the price here and again at the "
+                          "kiosk before you pay; you choose copies and black-and-white at the kiosk."},
+    "print_file": {"da": "Dokument", "en": "Document"},
+    "print_card": {"da": "Dit lånerkort (valgfrit: så henter du med kort og PIN-kode, ellers med en kode)",
+                   "en": "Your library card (optional: then you collect with card and PIN, else with a "
+                         "code)"},
+    "print_send": {"da": "Send", "en": "Send"},
+    "print_no_file": {"da": "Vælg et dokument først.", "en": "Choose a document first."},
+    "print_refused": {"da": "Kan ikke printes: {why}", "en": "Cannot be printed: {why}"},
+    "print_sent_title": {"da": "Sendt til print", "en": "Sent to print"},
+    "print_sent_pages": {"da": "Sider: {pages}, heraf i farver: {colour}. Pris for ét eksemplar: {price}",
+                         "en": "Pages: {pages}, in colour: {colour}. Price for one copy: {price}"},
+    "print_code": {"da": "Din kode til at hente udskriften ved kiosken (den vises kun nu):",
+                   "en": "Your code to collect the print at the kiosk (shown only now):"},
+    "print_with_card": {"da": "Hent udskriften ved kiosken med dit lånerkort og din PIN-kode.",
+                        "en": "Collect the print at the kiosk with your library card and PIN."},
+    "print_keep": {"da": "Udskriften venter i {hours} timer på et hvilket som helst bibliotek i kommunen.",
+                   "en": "The print waits {hours} hours, at any library in the municipality."},
+    "print_another": {"da": "Send et dokument mere", "en": "Send another document"},
     "access_rules": {"da": "Adgangsregler", "en": "Access rules"},
     "access_intro": {"da": "Reglerne for den selvbetjente åbningstid, som den centrale konfiguration sætter "
                            "dem for hver filial, i den rækkefølge dørene prøver dem. Før dem altid: "

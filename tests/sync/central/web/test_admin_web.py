@@ -8,6 +8,7 @@ import datetime as dt
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from sync.central.server.web.oidc import OidcSettings
 from sync.central.service import CentralService
 from tests.net import free_port
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+from tests.printing.test_pricing import A4, BLACK_TEXT, pdf, png
 
 PASSWORD = "correct horse battery"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -495,3 +497,39 @@ def test_closures_special_days_and_holiday_hours_are_set_and_shown_in_the_previe
     alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
     assert "closures, line 1: begin with a date" in alert
     assert service.calendar_of("viby")["closures"] == calendar["closures"]  # type: ignore[index]
+
+
+def test_a_patron_sends_a_photo_and_a_pdf_to_print_from_the_upload_page(
+        central: tuple[CentralService, str], browser: webdriver.Chrome, tmp_path: Path) -> None:
+    service, credential = central
+    photo, letter, notes = tmp_path / "kat.png", tmp_path / "Ansøgning.pdf", tmp_path / "noter.txt"
+    photo.write_bytes(png(rgb=(200, 30, 30)))
+    letter.write_bytes(pdf((A4, BLACK_TEXT), (A4, BLACK_TEXT)))
+    notes.write_text("husk mælk", encoding="utf-8")
+
+    browser.get(f"{service.url}/print")  # Danish first, no login
+    browser.find_element(By.ID, "document").send_keys(str(photo))
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    sent = browser.find_element(By.ID, "sent").text
+    assert sent == "Sider: 1, heraf i farver: 1. Pris for ét eksemplar: 1,00 kr."
+    code = browser.find_element(By.ID, "code").text.replace(" ", "")
+    browser.save_screenshot(str(tmp_path / "print-sent-da.png"))
+    with CentralClient(service.url, credential) as kiosk:
+        (job,) = kiosk.print_jobs(service.print_code_owner(code))
+        assert (job.job.document_name, job.job.cost, job.state) == ("kat.png", Decimal("1.00"), "held")
+
+    browser.get(f"{service.url}/print?lang=en")
+    browser.find_element(By.ID, "document").send_keys(str(letter))
+    browser.find_element(By.ID, "card").send_keys("1000000001")
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    assert browser.find_element(By.ID, "sent").text == "Pages: 2, in colour: 0. Price for one copy: DKK 1.10"
+    assert browser.find_elements(By.ID, "code") == []  # collected with the card and its PIN
+    with CentralClient(service.url, credential) as kiosk:
+        assert [j.job.document_name for j in kiosk.print_jobs(service.patron_token("1000000001"))] == [
+            "Ansøgning.pdf"]
+
+    browser.get(f"{service.url}/print?lang=en")
+    browser.find_element(By.ID, "document").send_keys(str(notes))
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text == (
+        "Cannot be printed: send a PDF, a JPEG or a PNG (save other documents as PDF first)")
