@@ -40,6 +40,7 @@ from sync.central.server.alarms import AlarmEngine, AlarmSettings, Channel
 from sync.central.server.api import create_app
 from sync.central.server.notify import default_channels
 from sync.central.server.print_inbox import PrintInbox
+from sync.central.server.print_queue import PrintQueue
 from sync.central.server.revocations import Revocations
 from sync.central.server.serve import Serving
 from sync.central.server.staff_list import StaffList
@@ -305,10 +306,10 @@ class CentralService:
         job = {"id": job_id or f"pj-{os.urandom(4).hex()}", "title": title, "pages": pages, "copies": copies,
                "color": color, "duplex": duplex, "price": f"{Decimal(price):.2f}", "currency": currency,
                "submitted_at": when.isoformat(), "state": state}
-        return self._store.add_print_job(self.patron_token(card_number), job)
+        return PrintQueue(self._store).add_print_job(self.patron_token(card_number), job)
 
     def print_job(self, job_id: str) -> dict[str, Any] | None:
-        return self._store.print_job(job_id)
+        return PrintQueue(self._store).print_job(job_id)
 
     # -- what it was sent ------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from starlette.requests import ClientDisconnect
 from sync.central.server import validate
 from sync.central.server.alarms import AlarmEngine
 from sync.central.server.print_inbox import PrintInbox
+from sync.central.server.print_queue import PrintQueue, TransitionRefused
 from sync.central.server.revocations import Revocations
 from sync.central.server.staff_list import StaffList
 from sync.central.server.store import (
@@ -30,7 +31,6 @@ from sync.central.server.store import (
     CentralStore,
     CursorGone,
     EventConflict,
-    TransitionRefused,
     etag_of,
 )
 from sync.central.server.validate import BadRequest
@@ -66,7 +66,7 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
             log.exception("the alarm rules failed")
 
     app = FastAPI(title="Library kiosk central API", openapi_url=None, docs_url=None, redoc_url=None)
-    inbox = PrintInbox(store)
+    inbox, queue = PrintInbox(store), PrintQueue(store)
     if admin_web and alarms is not None:
         from sync.central.server.web.app import add_admin_web
 
@@ -193,7 +193,7 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
         owner = _one(request, "owner")
         if owner is None or not validate.TOKEN.fullmatch(owner):
             raise BadRequest("owner: a patron token (32 hex digits) is required")
-        return JSONResponse({"jobs": await _call(store.print_queue, owner)})
+        return JSONResponse({"jobs": await _call(queue.print_queue, owner)})
 
     @app.post("/v1/terminals/{terminal_id}/events")
     async def events(terminal_id: str, request: Request, caller: Caller = checked) -> Response:
@@ -238,7 +238,7 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
         change = validate.print_job_change(await _json(request))
         terminal_of(caller, change["terminal"])
         try:
-            job = await _call(store.set_print_job_state, job_id, change["state"], change["terminal"])
+            job = await _call(queue.set_print_job_state, job_id, change["state"], change["terminal"])
         except TransitionRefused as refused:
             return error(409, "invalid_transition", str(refused))
         if job is None:

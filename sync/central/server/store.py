@@ -40,7 +40,6 @@ from sync.central.server.tables import (
     events,
     heartbeats,
     meta,
-    print_jobs,
 )
 from sync.central.server.validate import LEARNED, REVOKED, STAFF_ACTION, USED
 
@@ -49,16 +48,6 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # to see how a terminal has been (events are kept for the retention asked for).
 HEARTBEATS_KEPT = dt.timedelta(days=7)
 ACCESS_FIELDS = ("key", "pin_verifier", "category", "birth_date", "blocked", "consent", "expires", "deleted")
-PRINT_JOB_FIELDS = ("id", "title", "pages", "copies", "color", "duplex", "price", "currency", "submitted_at",
-                    "state")
-# Which state a print job may go to from which (a repeat of the current state is handled apart).
-TRANSITIONS = {
-    "held": {"released", "cancelled"},
-    "released": {"printed", "failed", "cancelled"},
-    "failed": {"released", "cancelled"},
-    "printed": set(),
-    "cancelled": set(),
-}
 _FULL_CURSOR = re.compile(r"f-(\d{1,18})-([0-9a-f]{32})")
 _CHANGES_CURSOR = re.compile(r"c-(\d{1,18})")
 
@@ -73,10 +62,6 @@ class EventConflict(Exception):
     def __init__(self, event_id: str) -> None:
         super().__init__(f"event {event_id} was received before with a different body")
         self.event_id = event_id
-
-
-class TransitionRefused(Exception):
-    """A print job cannot go to the state asked for."""
 
 
 @dataclass(frozen=True)
@@ -639,51 +624,6 @@ class CentralStore:
                               .order_by(heartbeats.c.number)).all()
         return [{"terminal": terminal, "received_at": _iso(at), **json.loads(body)}
                 for terminal, body, at in rows]
-
-    # -- print jobs ----------------------------------------------------------------------------
-
-    def add_print_job(self, owner: str, job: Mapping[str, Any]) -> dict[str, Any]:
-        """Queue a job (wire shape without owner); returns it as listed."""
-        submitted = dt.datetime.fromisoformat(str(job["submitted_at"]))
-        with self._transaction() as db:
-            db.execute(sa.insert(print_jobs).values(
-                owner=owner, submitted_utc=submitted.astimezone(dt.UTC),
-                **{name: job[name] for name in PRINT_JOB_FIELDS}))
-        found = self.print_job(str(job["id"]))
-        assert found is not None
-        return found
-
-    def print_job(self, job_id: str) -> dict[str, Any] | None:
-        with self._reading() as db:
-            row = db.execute(sa.select(*(print_jobs.c[name] for name in PRINT_JOB_FIELDS))
-                             .where(print_jobs.c.id == job_id)).mappings().first()
-        return None if row is None else dict(row)
-
-    def print_queue(self, owner: str) -> list[dict[str, Any]]:
-        with self._reading() as db:
-            rows = db.execute(sa.select(*(print_jobs.c[name] for name in PRINT_JOB_FIELDS))
-                              .where(print_jobs.c.owner == owner,
-                                     print_jobs.c.state.not_in(("printed", "cancelled")))
-                              .order_by(print_jobs.c.submitted_utc, print_jobs.c.number)).mappings().all()
-        return [dict(row) for row in rows]
-
-    def set_print_job_state(self, job_id: str, state: str, terminal: str) -> dict[str, Any] | None:
-        """The job in its new state; None if there is no such job; :class:`TransitionRefused`."""
-        with self._transaction() as db:
-            row = db.execute(sa.select(print_jobs.c.state, print_jobs.c.terminal)
-                             .where(print_jobs.c.id == job_id).with_for_update()).first()
-            if row is None:
-                return None
-            current, holder = row
-            if current == state and holder == terminal:
-                pass
-            elif state in TRANSITIONS[current]:
-                db.execute(sa.update(print_jobs).where(print_jobs.c.id == job_id)
-                           .values(state=state, terminal=terminal))
-            else:
-                raise TransitionRefused(f"print job {job_id} is {current}; it cannot become {state}")
-        return self.print_job(job_id)
-
 
 def _entry(row: sa.RowMapping) -> dict[str, Any]:
     return {name: bool(row[name]) if name in ("blocked", "consent", "deleted") else row[name]
