@@ -36,8 +36,8 @@ def _open_branch() -> DemoBranch:
 def run(args: argparse.Namespace) -> int:
     if args.branch:
         branch = _open_branch()
-        print(f"The administration web: {branch.central.url}/admin/ (user admin, password demo-admin-2026)",
-              flush=True)
+        print(f"The administration web: {branch.central.url}/admin/ (user admin, password demo-admin-2026)\n"
+              f"Send a document to print: {branch.central.url}/print", flush=True)
         try:
             beside = partial(SimulatorPanel.beside, lms_down=branch.lms_down)
             code = run_windows([(branch.kiosk, beside), (branch.door, beside)], fullscreen=False)
