@@ -19,8 +19,9 @@ from typing import Any
 
 from kiosk.central.config import TerminalConfiguration
 from kiosk.domain.central import DefaultLanguageChosen, RestartWanted
+from kiosk.domain.errors import StoreError
 from kiosk.domain.events import Core
-from kiosk.domain.model import Credential, DeviceState
+from kiosk.domain.model import Credential, CredentialKind, DeviceState
 from kiosk.domain.ports import Clock, Devices, LibrarySystem
 from kiosk.offline.mode import LmsMode
 from kiosk.staff import device_tests, tasks
@@ -91,7 +92,8 @@ class StaffMode:
 
     # -- logging in and out ------------------------------------------------------------------------
     def begin(self, card: StaffCard) -> None:
-        """The staff card's PIN was right: the status page."""
+        """The staff card's PIN was right: the first page this role may open (a door terminal's
+        door page, else the status)."""
         self._generation += 1
         self._card = card
         door = self._parts.door
@@ -154,7 +156,10 @@ class StaffMode:
         if view is None:
             return False
         if view.waiting_for_card:
-            masked = "•" * 4 + credential.value[-4:] if len(credential.value) > 4 else "•" * 4
+            # The end of a card number tells staff which card it was; of a CPR number it is the
+            # part that identifies the person: a health card shows none of it.
+            shown = credential.kind is not CredentialKind.HEALTH_CARD and len(credential.value) > 4
+            masked = "•" * 4 + (credential.value[-4:] if shown else "")
             self._update(waiting_for_card=False)
             self._tested(self._generation, "card", Outcome(Check.OK, "staff.test.card.ok",
                                                            (("kind", credential.kind.value),
@@ -165,7 +170,12 @@ class StaffMode:
         view, card = self._view, self._card
         if view is None or card is None or StaffPage.TASKS not in view.pages:
             return
-        state = tasks.resolve(self._parts.journal, entry_id, resolution, by=card.token)
+        try:
+            state = tasks.resolve(self._parts.journal, entry_id, resolution, by=card.token)
+        except StoreError as exc:  # said on the screen; the row stays as it was
+            log.error("staff mode: a task could not be resolved: %s", exc)
+            self._update(notice="staff.notice.store_error", notice_values=(), notice_check=Check.FAILED)
+            return
         if state is None:
             self._update(notice="staff.notice.task_gone", notice_values=(), notice_check=Check.WARNING)
         else:

@@ -345,3 +345,13 @@ def test_a_staff_barcode_opens_staff_mode_as_the_card_does_and_a_health_card_nev
     kiosk.session.submit_pin(ADMIN_PIN)
     kiosk.core.drain()
     assert kiosk.session.view.screen is not Screen.STAFF and kiosk.session.view.staff is None
+
+
+def test_the_card_test_shows_no_part_of_a_cpr_number(kiosk: Kiosk) -> None:
+    log_in(kiosk)
+    kiosk.session.staff_page(StaffPage.TESTS)
+    kiosk.session.staff_test("card")
+    kiosk.core.drain()
+    present(kiosk, "0101901234", CredentialKind.HEALTH_CARD)
+    card = next(test for test in settled(kiosk).tests if test.name == "card")
+    assert card.values == (("kind", "health_card"), ("number", "••••"))
