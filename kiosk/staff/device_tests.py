@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from kiosk.domain.errors import KioskError
 from kiosk.domain.model import PrintJob, Receipt, ReceiptLine
 from kiosk.domain.ports import Devices
+from kiosk.printing.pdf import A4, write_pdf
 from kiosk.staff.view import Check
 from kiosk.texts import text
 
@@ -96,22 +97,7 @@ class DeviceTests:
 
 
 def printer_test_page(caption: str) -> bytes:
-    """A one-page A4 PDF with a frame and ``caption`` (ASCII), made by hand: nothing to install."""
+    """A one-page A4 PDF with a frame and ``caption`` (ASCII)."""
     safe = "".join(c for c in caption if 32 <= ord(c) < 127 and c not in "()\\")
-    stream = (f"4 w 36 36 523 770 re S BT /F1 28 Tf 72 740 Td (library-kiosk test page) Tj ET "
-              f"BT /F1 14 Tf 72 700 Td ({safe}) Tj ET").encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return write_pdf([(A4, "4 w 36 36 523 770 re S BT /F1 28 Tf 72 740 Td (library-kiosk test page) Tj ET "
+                           f"BT /F1 14 Tf 72 700 Td ({safe}) Tj ET")])

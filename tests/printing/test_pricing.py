@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from kiosk.printing.pdf import write_pdf
 from kiosk.printing.pricing import CannotPrice, PageInk, quote
 from kiosk.settings.printing import PrintingSettings
 from sync.central.server.print_analysis import NotAPrintableDocument, analyse
@@ -23,25 +24,7 @@ PHOTO_BLUE = "0.2 0.3 0.9 rg 72 72 400 400 re f"
 
 
 def pdf(*pages: tuple[tuple[int, int], str]) -> bytes:
-    """A PDF whose pages have these media boxes and content streams (made by hand: nothing to install)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-                   b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(len(pages))), len(pages)),
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    for index, ((width, height), content) in enumerate(pages):
-        stream = content.encode()
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R "
-                       b"/Resources << /Font << /F1 3 0 R >> >> >>" % (width, height, 5 + 2 * index))
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return write_pdf(pages)
 
 
 def test_colour_and_paper_size_are_read_from_each_page() -> None:
