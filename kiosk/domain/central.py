@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 from kiosk.domain.model import PrintJob
@@ -113,6 +114,18 @@ class CentralPrintJob:
     currency: str
     submitted_at: dt.datetime
     state: PrintJobState
+
+
+@dataclass(frozen=True)
+class PaymentHold:
+    """A payment for a print job: the amount held (``authorized``), taken (``captured``) or given
+    back (``voided``, ``refunded``)."""
+
+    payment_id: str
+    job_id: str
+    amount: Decimal
+    currency: str
+    state: Literal["authorized", "captured", "voided", "refunded"]
 
 
 @dataclass(frozen=True)

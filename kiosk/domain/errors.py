@@ -70,3 +70,11 @@ class CentralRejected(CentralError):
 
 class CursorExpired(CentralRejected):
     """The access-list cursor is unknown or expired (410): sync the whole list again."""
+
+
+class PaymentError(KioskError):
+    """A payment for a print job could not be made or settled."""
+
+
+class InsufficientBalance(PaymentError):
+    """The patron's prepaid balance does not cover the price."""

@@ -13,7 +13,15 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from kiosk.domain.central import AccessPage, CentralEvent, EventReceipt, Revoked, StaffMember, TerminalConfig
+from kiosk.domain.central import (
+    AccessPage,
+    CentralEvent,
+    EventReceipt,
+    PaymentHold,
+    Revoked,
+    StaffMember,
+    TerminalConfig,
+)
 from kiosk.domain.model import (
     Account,
     AuthResult,
@@ -249,6 +257,23 @@ class CentralService(Protocol):
                   oldest_age_s: float | None, mode: Literal["online", "offline"],
                   at: dt.datetime | None = None, config: Mapping[str, Any] | None = None,
                   disk_free_mb: float | None = None) -> None: ...
+
+
+class Payment(Protocol):
+    """Paying for a print job (never through the LMS's fees): hold the price before printing,
+    take it once the printer's own job completed, give it back when the job failed."""
+
+    def balance(self, owner: str) -> Decimal:
+        """The patron's prepaid balance (``owner``: their token)."""
+        ...
+
+    def authorize(self, owner: str, job_id: str, amount: Decimal, terminal: str) -> PaymentHold:
+        """Hold ``amount``; :class:`~kiosk.domain.errors.InsufficientBalance` when it is not there."""
+        ...
+
+    def capture(self, payment_id: str, terminal: str) -> PaymentHold: ...
+
+    def void(self, payment_id: str, terminal: str, reason: str) -> PaymentHold: ...
 
 
 @dataclass

@@ -40,12 +40,19 @@ from kiosk.domain.central import (
     CentralEvent,
     CentralPrintJob,
     EventReceipt,
+    PaymentHold,
     PrintJobState,
     Revoked,
     StaffMember,
     TerminalConfig,
 )
-from kiosk.domain.errors import CentralError, CentralRejected, CentralUnavailable, CursorExpired
+from kiosk.domain.errors import (
+    CentralError,
+    CentralRejected,
+    CentralUnavailable,
+    CursorExpired,
+    InsufficientBalance,
+)
 from kiosk.domain.model import DeviceHealth, PrintJob
 from kiosk.printing.pricing import PageInk
 
@@ -261,6 +268,30 @@ class CentralClient:
             pages.append(PageInk(page["colour"], page["size"]))
         return tuple(pages)
 
+    # -- paying for print jobs (the kiosk's Payment port, on the prepaid balances) --------------
+
+    def balance(self, owner: str) -> Decimal:
+        body = _object(self._request("GET", f"/v1/balances/{_segment(owner)}"), "balance")
+        return _money(_field(body, "balance", str, "balance"), "balance")
+
+    def authorize(self, owner: str, job_id: str, amount: Decimal, terminal: str) -> PaymentHold:
+        try:
+            body = self._request("POST", "/v1/payments", json_body={
+                "owner": owner, "job_id": job_id, "amount": f"{amount:.2f}", "terminal": terminal})
+        except CentralRejected as refused:
+            if refused.status == 402:
+                raise InsufficientBalance(refused.message) from None
+            raise
+        return _payment(body)
+
+    def capture(self, payment_id: str, terminal: str) -> PaymentHold:
+        return _payment(self._request("POST", f"/v1/payments/{_segment(payment_id)}/capture",
+                                      json_body={"terminal": terminal}))
+
+    def void(self, payment_id: str, terminal: str, reason: str) -> PaymentHold:
+        return _payment(self._request("POST", f"/v1/payments/{_segment(payment_id)}/void",
+                                      json_body={"terminal": terminal, "reason": reason[:500]}))
+
     def set_print_job_state(self, job_id: str, state: PrintJobState, terminal_id: str, *,
                             owner: str = "") -> CentralPrintJob:
         """Release, print, fail or cancel a job; the job as it is now (:class:`CentralRejected` 409 if
@@ -451,3 +482,24 @@ def _event_json(event: CentralEvent) -> dict[str, Any]:
 __all__ = ["AccessEntry", "AccessPage", "CentralClient", "CentralError", "CentralEvent", "CentralPrintJob",
            "CentralRejected", "CentralUnavailable", "CursorExpired", "EventReceipt", "PrintJobState",
            "TerminalConfig"]
+
+
+def _money(text: str, what: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise CentralUnavailable(f"{what}: {text[:20]!r} is not an amount") from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        raise CentralUnavailable(f"{what}: {text[:20]!r} is not an amount")
+    return value
+
+
+def _payment(body: Any) -> PaymentHold:
+    what = "payment"
+    payment = _object(body, what)
+    state = _field(payment, "state", str, what)
+    if state not in ("authorized", "captured", "voided", "refunded"):
+        raise CentralUnavailable(f"{what}: state {state[:20]!r} is none the kiosk knows")
+    money = _money(_field(payment, "amount", str, what), what)
+    return PaymentHold(_field(payment, "id", str, what), _field(payment, "job_id", str, what), money,
+                       _field(payment, "currency", str, what), state)  # type: ignore[arg-type]

@@ -38,6 +38,7 @@ from kiosk.domain.privacy import Pseudonymizer
 from sync.central.server.alarm_store import Alarm, AlarmStore
 from sync.central.server.alarms import AlarmEngine, AlarmSettings, Channel
 from sync.central.server.api import create_app
+from sync.central.server.ledger import Ledger
 from sync.central.server.notify import default_channels
 from sync.central.server.print_inbox import PrintInbox
 from sync.central.server.print_queue import PrintQueue
@@ -341,6 +342,13 @@ class CentralService:
     def print_code_owner(self, code: str) -> str:
         """The queue a release code opens."""
         return PrintInbox(self._store).code_owner(code)
+
+    def top_up(self, card_number: str, amount: str, *, by: str = "staff", reason: str = "") -> str:
+        """Add to a patron's prepaid print balance (by their card's token); the new balance."""
+        return Ledger(self._store).top_up(self.patron_token(card_number), amount, by=by, reason=reason)
+
+    def refund(self, payment_id: str, *, by: str, reason: str) -> dict[str, Any]:
+        return Ledger(self._store).step(payment_id, "refunded", by=by, reason=reason)
 
     def purge_print_jobs(self, now: dt.datetime | None = None) -> int:
         return PrintInbox(self._store).purge(now)

@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from sync.central.server import validate
 from sync.central.server.alarms import AlarmEngine
+from sync.central.server.ledger import InsufficientFunds, Ledger, StepRefused
 from sync.central.server.print_inbox import PrintInbox
 from sync.central.server.print_queue import PrintQueue, TransitionRefused
 from sync.central.server.revocations import Revocations
@@ -232,6 +233,46 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
         if found is None:
             return error(404, "not_found", f"no document for print job {job_id} (expired, or no such job)")
         return JSONResponse({"pages": [{"colour": page.colour, "size": page.size} for page in found[1]]})
+
+    ledger = Ledger(store)
+
+    @app.get("/v1/balances/{owner}", dependencies=[checked])
+    async def balance(owner: str) -> Response:
+        if not validate.TOKEN.fullmatch(owner):
+            raise BadRequest("owner: a patron token (32 hex digits) is required")
+        left = await _call(ledger.balance, owner)
+        return JSONResponse({"owner": owner, "balance": left, "currency": "DKK"})
+
+    @app.post("/v1/payments")
+    async def authorize_payment(request: Request, caller: Caller = checked) -> Response:
+        body = validate.payment_request(await _json(request))
+        terminal_of(caller, body["terminal"])
+        try:
+            payment = await _call(ledger.authorize, body["owner"], body["job_id"], body["amount"],
+                                  body["terminal"])
+        except InsufficientFunds as exc:
+            return error(402, "insufficient_funds", str(exc))
+        return JSONResponse(payment, status_code=201)
+
+    @app.post("/v1/payments/{payment_id}/capture")
+    async def capture_payment(payment_id: str, request: Request, caller: Caller = checked) -> Response:
+        return await payment_step(payment_id, "captured", request, caller)
+
+    @app.post("/v1/payments/{payment_id}/void")
+    async def void_payment(payment_id: str, request: Request, caller: Caller = checked) -> Response:
+        return await payment_step(payment_id, "voided", request, caller)
+
+    async def payment_step(payment_id: str, state: str, request: Request, caller: Caller) -> Response:
+        body = validate.payment_change(await _json(request))
+        terminal_of(caller, body["terminal"])
+        try:
+            payment = await _call(lambda: ledger.step(payment_id, state, by=f"terminal {body['terminal']}",
+                                                      reason=body.get("reason", "")))
+        except KeyError:
+            return error(404, "not_found", f"no such payment: {payment_id}")
+        except StepRefused as refused:
+            return error(409, "invalid_transition", str(refused))
+        return JSONResponse(payment)
 
     @app.post("/v1/print-jobs/{job_id}/state")
     async def print_job_state(job_id: str, request: Request, caller: Caller = checked) -> Response:

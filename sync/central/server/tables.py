@@ -145,6 +145,28 @@ print_documents = Table(
     Index("print_documents_expires", "expires_at"),
 )
 
+# Print release's money: prepaid balances (øre) and the payments made from them.
+balances = Table(
+    "balances", metadata,
+    Column("owner", String(32), primary_key=True),  # the patron's token
+    Column("ore", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+)
+payments = Table(
+    "payments", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("owner", String(32), nullable=False),
+    Column("job_id", String(64), nullable=False),
+    Column("ore", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("state", String(12), nullable=False),  # authorized, captured, voided, refunded
+    Column("terminal", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("payments_owner", "owner"),
+)
+
 # A terminal's own credential (SHA-256 of 256 random bits) and the branch it may act for.
 credentials = Table(
     "credentials", metadata,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from typing import Any
 
 MAX_EVENTS = 500
 MAX_LIMIT, DEFAULT_LIMIT = 10_000, 5000
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 TOKEN = re.compile(r"[0-9a-f]{32}")
+AMOUNT = re.compile(r"[0-9]{1,7}\.[0-9]{2}")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 KIND = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 VERIFIER = re.compile(r"scrypt\$[0-9]{4,5}\$8\$1\$(?:[0-9a-f]{2}){8,64}\$[0-9a-f]{64}")
@@ -141,13 +143,13 @@ def page_limit(text: str | None) -> int:
     return limit
 
 
-def obj(value: Any, where: str, keys: set[str]) -> dict[str, Any]:
-    """``value`` as an object with exactly ``keys``."""
+def obj(value: Any, where: str, keys: set[str], optional: Collection[str] = ()) -> dict[str, Any]:
+    """``value`` as an object with exactly ``keys`` (and perhaps some of ``optional``)."""
     if not isinstance(value, dict):
         raise BadRequest(f"{where}: an object is required")
     if missing := sorted(keys - value.keys()):
         raise BadRequest(f"{where}: {missing[0]} is missing")
-    if extra := sorted(value.keys() - keys):
+    if extra := sorted(value.keys() - keys - set(optional)):
         raise BadRequest(f"{where}: {extra[0]} is not allowed")
     return value
 
@@ -184,3 +186,24 @@ def _is_int(value: Any) -> bool:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def payment_request(value: Any) -> dict[str, Any]:
+    """A kiosk asks to hold the price of a print job: owner, job, amount ("2.10"), terminal."""
+    body = obj(value, "body", {"owner", "job_id", "amount", "terminal"})
+    if not isinstance(body["owner"], str) or not TOKEN.fullmatch(body["owner"]):
+        raise BadRequest("owner: a patron token (32 hex digits) is required")
+    string(body["job_id"], "job_id", 1, 64)
+    identifier(body["terminal"], "terminal")
+    if not isinstance(body["amount"], str) or not AMOUNT.fullmatch(body["amount"]):
+        raise BadRequest("amount: a string like \"2.10\" is required")
+    return body
+
+
+def payment_change(value: Any) -> dict[str, Any]:
+    """A kiosk captures or voids a payment: its terminal, and for a void why (in a few words)."""
+    body = obj(value, "body", {"terminal"}, optional={"reason"})
+    identifier(body["terminal"], "terminal")
+    if "reason" in body:
+        string(body["reason"], "reason", 0, 500)
+    return body

@@ -3,6 +3,7 @@ access rules in words, and the entries per hour."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from typing import Any
@@ -12,8 +13,10 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from kiosk.domain.privacy import Pseudonymizer
 from kiosk.settings import AccessSettings
 from kiosk.settings.base import describe_error
+from sync.central.server.ledger import Ledger, StepRefused
 from sync.central.server.revocations import Revocations
 from sync.central.server.staff_list import ROLES as STAFF_ROLES
 from sync.central.server.staff_list import StaffList
@@ -147,6 +150,47 @@ def add_list_pages(app: FastAPI, web: Web) -> None:
             shown.append({"id": branch, "name": name, "bands": bands,
                           "rules": [_rule_text(rule, rules, lang) for rule in rules.rules]})
         return page(request, "access.html", account, branches=shown)
+
+    ledger = Ledger(store)
+    patron_token = Pseudonymizer(store.access_list_key)
+
+    @app.get("/admin/prints", include_in_schema=False)
+    async def prints_page(request: Request) -> Response:
+        account = await signed_in(request)
+        lang = language(request)
+        done = request.query_params.get("done", "")
+        message = (translate("topped_up", lang, balance=request.query_params.get("balance", "")[:12])
+                   if done == "topped_up" else translate("refunded", lang) if done == "refunded" else "")
+        return page(request, "prints.html", account, payments=await run_in_threadpool(ledger.recent),
+                    done=message, error="")
+
+    @app.post("/admin/prints/top-up", include_in_schema=False)
+    async def top_up(request: Request) -> Response:
+        account = await signed_in(request)
+        values = await form(request)
+        lang = language(request)
+        card, reason = values.get("card", "").strip(), values.get("reason", "").strip()
+        try:
+            if not 4 <= len(card) <= 64 or not reason:
+                raise ValueError("a card number and why")
+            left = await run_in_threadpool(lambda: ledger.top_up(patron_token(card), values.get("amount", "")
+                                                                 .strip().replace(",", "."),
+                                                                 by=account.username, reason=reason))
+        except ValueError as exc:
+            return page(request, "prints.html", account, payments=await run_in_threadpool(ledger.recent),
+                        done="", error=translate("top_up_refused", lang, error=str(exc)))
+        return RedirectResponse(f"/admin/prints?lang={lang}&done=topped_up&balance={left}", status_code=303)
+
+    @app.post("/admin/prints/{payment_id}/refund", include_in_schema=False)
+    async def refund(payment_id: str, request: Request) -> Response:
+        account = await signed_in(request)
+        values = await form(request)
+        reason = values.get("reason", "").strip()
+        if reason:
+            with contextlib.suppress(KeyError, StepRefused):  # the page shows the payment as it is
+                await run_in_threadpool(lambda: ledger.step(payment_id, "refunded", by=account.username,
+                                                            reason=reason))
+        return RedirectResponse(f"/admin/prints?lang={language(request)}&done=refunded", status_code=303)
 
     @app.get("/admin/entries", include_in_schema=False)
     async def entries_page(request: Request) -> Response:

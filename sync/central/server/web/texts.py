@@ -128,6 +128,30 @@ TEXTS: dict[str, dict[str, str]] = {
     "print_keep": {"da": "Udskriften venter i {hours} timer på et hvilket som helst bibliotek i kommunen.",
                    "en": "The print waits {hours} hours, at any library in the municipality."},
     "print_another": {"da": "Send et dokument mere", "en": "Send another document"},
+    "prints": {"da": "Print: saldo og betalinger", "en": "Printing: balances and payments"},
+    "prints_intro": {"da": "Lånernes forudbetalte saldo til print (betalt ved skranken eller online) og "
+                           "betalingerne for udskrifter. En betaling trækkes først, når printeren selv har "
+                           "skrevet jobbet ud; fejler det, gives pengene tilbage af sig selv.",
+                     "en": "Patrons' prepaid print balances (paid at the counter or online) and the payments "
+                           "for prints. A payment is taken only when the printer itself printed the job; "
+                           "when it fails, the money goes back by itself."},
+    "top_up": {"da": "Sæt penge ind", "en": "Top up"},
+    "amount_hint": {"da": "Beløb i kr., fx 50.00", "en": "Amount in DKK, e.g. 50.00"},
+    "amount": {"da": "Beløb", "en": "Amount"},
+    "payments": {"da": "Seneste betalinger", "en": "Latest payments"},
+    "no_payments": {"da": "Ingen betalinger endnu.", "en": "No payments yet."},
+    "payment": {"da": "Betaling", "en": "Payment"},
+    "print_job": {"da": "Udskrift", "en": "Print job"},
+    "state": {"da": "Status", "en": "State"},
+    "payment_authorized": {"da": "reserveret", "en": "held"},
+    "payment_captured": {"da": "trukket", "en": "taken"},
+    "payment_voided": {"da": "givet tilbage (udskriften fejlede)", "en": "given back (the print failed)"},
+    "payment_refunded": {"da": "refunderet", "en": "refunded"},
+    "refund_reason": {"da": "Hvorfor", "en": "Why"},
+    "refund": {"da": "Refundér", "en": "Refund"},
+    "topped_up": {"da": "Saldoen er nu {balance} kr.", "en": "The balance is now DKK {balance}."},
+    "refunded": {"da": "Betalingen er refunderet.", "en": "The payment was refunded."},
+    "top_up_refused": {"da": "Ikke indsat: {error}", "en": "Not topped up: {error}"},
     "access_rules": {"da": "Adgangsregler", "en": "Access rules"},
     "access_intro": {"da": "Reglerne for den selvbetjente åbningstid, som den centrale konfiguration sætter "
                            "dem for hver filial, i den rækkefølge dørene prøver dem. Før dem altid: "

@@ -533,3 +533,33 @@ def test_a_patron_sends_a_photo_and_a_pdf_to_print_from_the_upload_page(
     browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
     assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text == (
         "Cannot be printed: send a PDF, a JPEG or a PNG (save other documents as PDF first)")
+
+
+def test_staff_top_up_a_print_balance_and_refund_a_print_with_a_reason(
+        central: tuple[CentralService, str], browser: webdriver.Chrome, tmp_path: Path) -> None:
+    service, credential = central
+    browser.get(f"{service.url}/admin/login?lang=en")
+    log_in(browser, service.url, "vibeke", PASSWORD)  # staff of Viby
+    browser.find_element(By.LINK_TEXT, "Printing: balances and payments").click()
+    browser.find_element(By.ID, "card").send_keys("1000000001")
+    browser.find_element(By.ID, "amount").send_keys("50,00")
+    browser.find_element(By.ID, "reason").send_keys("paid in cash at the counter")
+    browser.find_element(By.CSS_SELECTOR, "main button.primary[type=submit]").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "The balance is now DKK 50.00."
+    owner = service.patron_token("1000000001")
+    with CentralClient(service.url, credential) as kiosk:
+        held = kiosk.authorize(owner, "pj-7", Decimal("3.30"), "kiosk-7")
+        kiosk.capture(held.payment_id, "kiosk-7")
+        assert kiosk.balance(owner) == Decimal("46.70")
+    browser.refresh()
+    row = browser.find_element(By.ID, held.payment_id)
+    assert "pj-7" in row.text and "3.30 DKK" in row.text and "taken" in row.text
+    row.find_element(By.CSS_SELECTOR, "input[name=reason]").send_keys("the pages came out blank")
+    row.find_element(By.TAG_NAME, "button").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "The payment was refunded."
+    assert "refunded: the pages came out blank" in browser.find_element(By.ID, held.payment_id).text
+    browser.save_screenshot(str(tmp_path / "prints-en.png"))
+    with CentralClient(service.url, credential) as kiosk:
+        assert kiosk.balance(owner) == Decimal("50.00")
+    lines = [(line["who"], line["action"]) for line in service.audit_log()]
+    assert ("vibeke", "balance_topped_up") in lines and ("vibeke", "payment_refunded") in lines

@@ -1,0 +1,131 @@
+"""Print release's money on the central service: each patron's prepaid balance (kept by their token,
+in whole øre, never a float) and every payment made from it for a print job.
+
+A payment is *authorized* when the kiosk is about to print (the amount is held: taken from the
+balance), *captured* once the printer's own job completed, *voided* when the job failed (the amount
+goes back), and *refunded* by staff afterwards with a reason (back as well). Each step is one
+transaction; asking again for a step already taken answers the payment as it is (a retried request),
+asking for one that does not follow is refused. Top-ups and refunds are in the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+
+from sync.central.server.store import CentralStore
+from sync.central.server.tables import balances, payments
+
+STEPS = {"captured": {"authorized"}, "voided": {"authorized"}, "refunded": {"captured"}}
+RETURNS_MONEY = {"voided", "refunded"}
+
+
+class InsufficientFunds(Exception):
+    """The balance does not cover the amount."""
+
+
+class StepRefused(Exception):
+    """The payment is not in a state this step follows (or does not exist: :class:`KeyError`)."""
+
+
+def ore(amount: Decimal | str) -> int:
+    """An amount in the currency's main unit as whole øre; ValueError for anything else."""
+    try:
+        value = Decimal(amount)
+    except (InvalidOperation, TypeError):
+        raise ValueError(f"{amount!r} is not an amount") from None
+    if value != value.quantize(Decimal("0.01")) or value < 0:
+        raise ValueError(f"{amount}: an amount of at least 0 with at most two decimals")
+    return int(value * 100)
+
+
+def amount(whole_ore: int) -> str:
+    return f"{Decimal(whole_ore) / 100:.2f}"
+
+
+class Ledger:
+    def __init__(self, store: CentralStore, currency: str = "DKK") -> None:
+        self._store, self._currency = store, currency
+
+    def balance(self, owner: str) -> str:
+        with self._store.reading() as db:
+            found = db.execute(sa.select(balances.c.ore).where(balances.c.owner == owner)).scalar()
+        return amount(int(found or 0))
+
+    def top_up(self, owner: str, value: Decimal | str, *, by: str, reason: str) -> str:
+        """Add to a balance (staff, or an online payment); the new balance. Audited."""
+        add = ore(value)
+        if add <= 0:
+            raise ValueError("a top-up is above 0")
+        with self._store.writing() as db:
+            new = self._add(db, owner, add)
+        self._store.audit(by, "balance_topped_up", owner[:12], f"{amount(add)} {self._currency}: {reason}")
+        return amount(new)
+
+    def authorize(self, owner: str, job_id: str, value: Decimal | str, terminal: str) -> dict[str, Any]:
+        """Hold the amount for a job: taken from the balance now. :class:`InsufficientFunds`."""
+        hold = ore(value)
+        now = dt.datetime.now(dt.UTC)
+        payment_id = f"pay-{uuid.uuid4().hex[:20]}"
+        with self._store.writing() as db:
+            current = int(db.execute(sa.select(balances.c.ore).where(balances.c.owner == owner)
+                                     .with_for_update()).scalar() or 0)
+            if current < hold:
+                raise InsufficientFunds(f"the balance is {amount(current)} {self._currency}, "
+                                        f"the job costs {amount(hold)}")
+            self._add(db, owner, -hold)
+            db.execute(sa.insert(payments).values(
+                id=payment_id, owner=owner, job_id=job_id[:64], ore=hold, currency=self._currency,
+                state="authorized", terminal=terminal[:64], reason="", created_at=now, updated_at=now))
+        return self.payment(payment_id)
+
+    def step(self, payment_id: str, state: str, *, by: str, reason: str = "") -> dict[str, Any]:
+        """Capture, void or refund; the payment as it is now. :class:`KeyError` when there is no
+        such payment, :class:`StepRefused` when the step does not follow."""
+        with self._store.writing() as db:
+            row = db.execute(sa.select(payments.c.state, payments.c.owner, payments.c.ore)
+                             .where(payments.c.id == payment_id).with_for_update()).first()
+            if row is None:
+                raise KeyError(payment_id)
+            current, owner, held = row
+            if current != state:
+                if current not in STEPS[state]:
+                    raise StepRefused(f"payment {payment_id} is {current}; it cannot be {state}")
+                if state in RETURNS_MONEY:
+                    self._add(db, owner, int(held))
+                db.execute(sa.update(payments).where(payments.c.id == payment_id).values(
+                    state=state, reason=reason[:500], updated_at=dt.datetime.now(dt.UTC)))
+        if state == "refunded" and current != state:
+            self._store.audit(by, "payment_refunded", payment_id, f"{amount(int(held))}: {reason}")
+        return self.payment(payment_id)
+
+    def payment(self, payment_id: str) -> dict[str, Any]:
+        with self._store.reading() as db:
+            row = db.execute(sa.select(payments).where(payments.c.id == payment_id)).mappings().first()
+        if row is None:
+            raise KeyError(payment_id)
+        return _wire(row)
+
+    def recent(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._store.reading() as db:
+            rows = db.execute(sa.select(payments).order_by(payments.c.created_at.desc()).limit(limit)
+                              ).mappings().all()
+        return [_wire(row) for row in rows]
+
+    def _add(self, db: sa.Connection, owner: str, change: int) -> int:
+        current = db.execute(sa.select(balances.c.ore).where(balances.c.owner == owner)).scalar()
+        new = int(current or 0) + change
+        if current is None:
+            db.execute(sa.insert(balances).values(owner=owner, ore=new, currency=self._currency))
+        else:
+            db.execute(sa.update(balances).where(balances.c.owner == owner).values(ore=new))
+        return new
+
+
+def _wire(row: sa.RowMapping) -> dict[str, Any]:
+    return {"id": row["id"], "owner": row["owner"], "job_id": row["job_id"],
+            "amount": amount(int(row["ore"])), "currency": row["currency"], "state": row["state"],
+            "terminal": row["terminal"], "reason": row["reason"]}
