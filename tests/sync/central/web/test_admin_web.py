@@ -433,8 +433,9 @@ def test_a_branch_change_is_tried_on_one_terminal_then_rolled_out(branch: Branch
     browser.save_screenshot(str(tmp_path / "config-trial-en.png"))
 
     browser.find_element(By.CSS_SELECTOR, "#trial button[value=roll_out]").click()
-    status = browser.find_element(By.CSS_SELECTOR, "[role=status]").text
-    assert status.startswith("Revision") and browser.find_elements(By.ID, "trial") == []
+    WebDriverWait(browser, 5, ignored_exceptions=(WebDriverException,)).until(  # the page after it
+        lambda page: page.find_element(By.CSS_SELECTOR, "[role=status]").text.startswith("Revision"))
+    assert browser.find_elements(By.ID, "trial") == []
     (branch,) = demo.central.revisions("branch", "hovedbiblioteket")
     assert branch["settings"] == {"session": {"idle_timeout_s": 45}}
     own = demo.central.revisions("terminal", "demo-1")
@@ -556,7 +557,8 @@ def test_staff_top_up_a_print_balance_and_refund_a_print_with_a_reason(
     assert "pj-7" in row.text and "3.30 DKK" in row.text and "taken" in row.text
     row.find_element(By.CSS_SELECTOR, "input[name=reason]").send_keys("the pages came out blank")
     row.find_element(By.TAG_NAME, "button").click()
-    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "The payment was refunded."
+    WebDriverWait(browser, 5, ignored_exceptions=(WebDriverException,)).until(  # the page after the click
+        lambda page: page.find_element(By.CSS_SELECTOR, "[role=status]").text == "The payment was refunded.")
     assert "refunded: the pages came out blank" in browser.find_element(By.ID, held.payment_id).text
     browser.save_screenshot(str(tmp_path / "prints-en.png"))
     with CentralClient(service.url, credential) as kiosk:
