@@ -62,14 +62,14 @@ bench: $(VENV)/.installed
 soak: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.soak --visits 10000 --every 1000
 
-# Not part of `make test` (the suite runs a small one): the kiosk killed at 110 random points of
-# loans, returns, renewals, door entries and offline replays, restarted, and checked from the LMS's,
-# the tags' and the relay's side (about 8 minutes). Exit 1 when anything was lost or left wrong.
 # Not part of `make test` (the suite runs a quick profile): 203,000 hostile inputs to every parser and
 # client that takes bytes from outside; a line per target (inputs, crashes, hangs, memory). About 6 min.
 fuzz: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.fuzz
 
+# Not part of `make test` (the suite runs a small one): the kiosk killed at 110 random points of
+# loans, returns, renewals, door entries and offline replays, restarted, and checked from the LMS's,
+# the tags' and the relay's side (about 3 minutes). Exit 1 when anything was lost or left wrong.
 crash: $(VENV)/.installed
 	@$(MAKE) --no-print-directory system-deps PACKAGES="$(APT_PACKAGES) $(APT_TEST_PACKAGES)"
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.crash
