@@ -267,14 +267,21 @@ class MemoryDocumentPrinter(_Device):
     def __init__(self) -> None:
         super().__init__()
         self.jobs: dict[str, tuple[PrintJob, bytes]] = {}
+        self.jam_next = False  # the next job jams: its state is "failed"
+        self._jammed: set[str] = set()
 
     def submit(self, job: PrintJob, document: bytes) -> str:
         self._require()
         printer_id = f"fake-{len(self.jobs) + 1}"
         self.jobs[printer_id] = (job, document)
+        if self.jam_next:
+            self.jam_next = False
+            self._jammed.add(printer_id)
         return printer_id
 
     def job_state(self, printer_job_id: str) -> str:
+        if printer_job_id in self._jammed:
+            return "failed"
         return "completed" if printer_job_id in self.jobs else "unknown"
 
 

@@ -292,6 +292,13 @@ class CentralClient:
         return _payment(self._request("POST", f"/v1/payments/{_segment(payment_id)}/void",
                                       json_body={"terminal": terminal, "reason": reason[:500]}))
 
+    def print_document(self, job_id: str) -> bytes:
+        """A job's document (a PDF), while the job is kept."""
+        document = self._request("GET", f"/v1/print-jobs/{_segment(job_id)}/document", raw=True)
+        if not isinstance(document, bytes) or not document.startswith(b"%PDF-"):
+            raise CentralUnavailable("print job document: not a PDF")
+        return document
+
     def set_print_job_state(self, job_id: str, state: PrintJobState, terminal_id: str, *,
                             owner: str = "") -> CentralPrintJob:
         """Release, print, fail or cancel a job; the job as it is now (:class:`CentralRejected` 409 if
@@ -327,8 +334,9 @@ class CentralClient:
             chunks.append(chunk)
 
     def _request(self, method: str, path: str, *, params: Mapping[str, str | int] | None = None,
-                 json_body: Any = None, conditional: bool = False) -> Any:
-        """The decoded body of a 2xx (None for 204), the kept body on a 304, or an error."""
+                 json_body: Any = None, conditional: bool = False, raw: bool = False) -> Any:
+        """The decoded body of a 2xx (None for 204; ``raw``: its bytes), the kept body on a 304, or
+        an error."""
         url = self._base + path
         headers = {}
         kept = self._etags.get(url) if conditional else None
@@ -353,6 +361,8 @@ class CentralClient:
             return copy.deepcopy(kept[1])
         if status == 204:
             return None
+        if 200 <= status < 300 and raw:
+            return content
         if 200 <= status < 300:
             body = _decode(response, content, f"{method} {path}")
             if conditional and (tag := response.headers.get("ETag")):

@@ -1,0 +1,128 @@
+"""Releasing a print job at the kiosk, as one transaction with the money: the price of the patron's
+choices, the amount held, the job sent to the printer, and the money taken only when the printer's
+job completed, or given back when it failed (a jam, an empty tray, a cancelled job).
+
+Every step is written to the journal before it is taken (kind ``print_charge``, the job id, the
+amount, the payment id; the patron's token, never who), so a kiosk that stops in the middle knows
+what it held. Runs on a worker: following the printer takes as long as the printing."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from kiosk.domain.central import CentralPrintJob, PaymentHold, PrintJobState
+from kiosk.domain.errors import InsufficientBalance, KioskError
+from kiosk.domain.model import PrintJob
+from kiosk.domain.ports import DocumentPrinter, Payment
+from kiosk.printing.pricing import PageInk, Quote, quote
+from kiosk.settings.printing import PrintingSettings
+from kiosk.store import Journal, JournalState
+
+log = logging.getLogger(__name__)
+
+FOLLOW_TIMEOUT_S = 600.0  # a job that neither completes nor fails in this time is given up (and voided)
+FINAL = frozenset({"completed", "failed", "canceled"})
+
+
+class PrintJobs(Protocol):
+    """The central service's print queue, as the kiosk uses it."""
+
+    def print_pages(self, job_id: str) -> tuple[PageInk, ...]: ...
+
+    def print_document(self, job_id: str) -> bytes: ...
+
+    def set_print_job_state(self, job_id: str, state: PrintJobState, terminal_id: str, *,
+                            owner: str = "") -> CentralPrintJob: ...
+
+
+@dataclass(frozen=True)
+class Choices:
+    copies: int = 1
+    duplex: bool = False
+    black_and_white: bool = False
+
+
+@dataclass(frozen=True)
+class Released:
+    """How it went: ``printed`` (charged), ``failed`` (not charged: ``why``), or ``refused`` before
+    anything was held (``why``: the balance, the printer away)."""
+
+    outcome: str
+    quote: Quote
+    why: str = ""
+    payment: PaymentHold | None = None
+
+
+class PrintRelease:
+    def __init__(self, jobs: PrintJobs, payment: Payment, printer: DocumentPrinter, journal: Journal,
+                 rules: PrintingSettings, terminal: str, *, poll_s: float = 1.0,
+                 sleep: Callable[[float], None] = time.sleep,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._jobs, self._payment, self._printer, self._journal = jobs, payment, printer, journal
+        self._rules, self._terminal, self._poll_s = rules, terminal, poll_s
+        self._sleep, self._monotonic = sleep, monotonic
+
+    def price(self, job: CentralPrintJob, choices: Choices) -> Quote:
+        """What the patron pays for ``job`` as chosen (the pages as the service read them)."""
+        return quote(self._jobs.print_pages(job.job.job_id), self._rules, copies=choices.copies,
+                     duplex=choices.duplex, black_and_white=choices.black_and_white)
+
+    def release(self, job: CentralPrintJob, choices: Choices) -> Released:
+        """Hold, print, follow the printer, then take or give back (blocking: on a worker)."""
+        job_id, owner = job.job.job_id, job.job.owner_token
+        price = self.price(job, choices)
+        entry = self._journal.append("print_charge", {
+            "job": job_id, "patron": owner, "amount": str(price.price), "currency": price.currency,
+            "copies": choices.copies, "duplex": choices.duplex, "black_and_white": choices.black_and_white})
+        try:
+            hold = self._payment.authorize(owner, job_id, price.price, self._terminal)
+        except InsufficientBalance as exc:
+            self._journal.mark(entry.id, JournalState.FAILED, error=f"not held: {exc}")
+            return Released("refused", price, str(exc))
+        except KioskError as exc:
+            self._journal.mark(entry.id, JournalState.FAILED, error=f"not held: {exc}")
+            return Released("refused", price, f"the payment could not be made: {exc}")
+        held = {**entry.payload, "payment": hold.payment_id}
+        self._journal.mark(entry.id, JournalState.PENDING, payload=held)
+        try:
+            self._jobs.set_print_job_state(job_id, "released", self._terminal, owner=owner)
+            document = self._jobs.print_document(job_id)
+            printed = PrintJob(job_id, owner, job.job.document_name, price.pages, copies=choices.copies,
+                               colour=price.colour_pages > 0, cost=price.price)
+            printer_job = self._printer.submit(printed, document)
+            state = self._follow(printer_job)
+        except KioskError as exc:
+            state, printer_job = f"failed: {exc}", ""
+        if state == "completed":
+            taken = self._payment.capture(hold.payment_id, self._terminal)
+            self._jobs.set_print_job_state(job_id, "printed", self._terminal, owner=owner)
+            self._journal.mark(entry.id, JournalState.DONE, payload={**held, "printer_job": printer_job})
+            log.info("print job %s printed and charged %s %s", job_id, price.price, price.currency)
+            return Released("printed", price, payment=taken)
+        why = state if state.startswith("failed:") else f"the printer says {state}"
+        given_back = self._payment.void(hold.payment_id, self._terminal, why)
+        try:
+            self._jobs.set_print_job_state(job_id, "failed", self._terminal, owner=owner)
+        except KioskError as exc:
+            log.warning("print job %s: the queue could not be told it failed: %s", job_id, exc)
+        self._journal.mark(entry.id, JournalState.FAILED, error=why,
+                           payload={**held, "printer_job": printer_job})
+        log.warning("print job %s not printed (%s): %s %s given back", job_id, why, price.price,
+                    price.currency)
+        return Released("failed", price, why, given_back)
+
+    def _follow(self, printer_job: str) -> str:
+        """The printer's job until it is final, or "timed out"."""
+        deadline = self._monotonic() + FOLLOW_TIMEOUT_S
+        while True:
+            state = self._printer.job_state(printer_job)
+            if state in FINAL:
+                return state
+            if self._monotonic() >= deadline:
+                return "timed out"
+            self._sleep(self._poll_s)
+
