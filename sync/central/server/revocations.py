@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from kiosk.domain.privacy import Pseudonymizer
-from sync.central.server.staff_list import one_token
+from sync.central.server.staff_list import remove_card
 from sync.central.server.store import CentralStore
 from sync.central.server.tables import revocations
 
@@ -50,12 +50,9 @@ class Revocations:
 
     def remove(self, token_or_card: str, *, by: str) -> bool:
         """Take a card off the list by its token (8 characters of it at least) or number."""
-        with self._store.writing() as db:
-            tokens = [row[0] for row in db.execute(sa.select(revocations.c.token))]
-            token = one_token(tokens, token_or_card, self._token)
-            if token is None:
-                return False
-            db.execute(sa.delete(revocations).where(revocations.c.token == token))
+        token = remove_card(self._store, revocations, token_or_card, self._token)
+        if token is None:
+            return False
         self._store.audit(by, "card_revocation_ended", token[:12])
         return True
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,12 +66,9 @@ class StaffList:
     def remove(self, token_or_card: str, *, by: str) -> bool:
         """Take a card off the list, by its token (or the start of it, 8 characters at least) or
         its number; True if it was on it."""
-        with self._store.writing() as db:
-            tokens = [row[0] for row in db.execute(sa.select(staff_cards.c.token))]
-            token = one_token(tokens, token_or_card, self._token)
-            if token is None:
-                return False
-            db.execute(sa.delete(staff_cards).where(staff_cards.c.token == token))
+        token = remove_card(self._store, staff_cards, token_or_card, self._token)
+        if token is None:
+            return False
         self._store.audit(by, "staff_card.remove", token[:12])
         return True
 
@@ -89,13 +86,20 @@ class StaffList:
         return {"staff": cards}
 
 
-def one_token(tokens: Iterable[str], wanted: str, token_of: Callable[[str], str]) -> str | None:
-    """The one token ``wanted`` names: a card number (its token), a token, or the start of one (8
-    characters at least); None when it names none, or more than one."""
+def remove_card(store: CentralStore, table: sa.Table, wanted: str, token_of: Callable[[str], str]
+                ) -> str | None:
+    """Delete the one row of ``table`` (keyed by ``token``) that ``wanted`` names: a card number
+    (its token), a token, or the start of one (8 characters at least); its token, or None when
+    ``wanted`` names none, or more than one."""
     wanted = wanted.strip()
     card_token = token_of(wanted)
-    matches = [t for t in tokens if t == card_token or (len(wanted) >= 8 and t.startswith(wanted))]
-    return matches[0] if len(matches) == 1 else None
+    with store.writing() as db:
+        tokens = [str(row[0]) for row in db.execute(sa.select(table.c.token))]
+        matches = [t for t in tokens if t == card_token or (len(wanted) >= 8 and t.startswith(wanted))]
+        if len(matches) != 1:
+            return None
+        db.execute(sa.delete(table).where(table.c.token == matches[0]))
+    return matches[0]
 
 
 def _card(row: sa.RowMapping) -> StaffCard:
