@@ -222,17 +222,17 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
 
     @app.get("/v1/print-jobs/{job_id}/document", dependencies=[checked])
     async def print_document(job_id: str) -> Response:
-        found = await _call(inbox.document, job_id)
-        if found is None:
+        document = await _call(inbox.document, job_id)
+        if document is None:
             return error(404, "not_found", f"no document for print job {job_id} (expired, or no such job)")
-        return Response(found[0], media_type="application/pdf")
+        return Response(document, media_type="application/pdf")
 
     @app.get("/v1/print-jobs/{job_id}/pages", dependencies=[checked])
     async def print_pages(job_id: str) -> Response:
-        found = await _call(inbox.document, job_id)
-        if found is None:
+        pages = await _call(inbox.pages, job_id)
+        if pages is None:
             return error(404, "not_found", f"no document for print job {job_id} (expired, or no such job)")
-        return JSONResponse({"pages": [{"colour": page.colour, "size": page.size} for page in found[1]]})
+        return JSONResponse({"pages": [{"colour": page.colour, "size": page.size} for page in pages]})
 
     ledger = Ledger(store)
 

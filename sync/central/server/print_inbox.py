@@ -77,14 +77,20 @@ class PrintInbox:
         """The queue a release code opens (what the kiosk asks for after the code is typed)."""
         return self._token(f"code:{code.strip()}")
 
-    def document(self, job_id: str) -> tuple[bytes, tuple[PageInk, ...]] | None:
-        """The job's PDF and its pages, while the job is kept."""
+    def document(self, job_id: str) -> bytes | None:
+        """The job's PDF, while the job is kept."""
         with self._store.reading() as db:
-            row = db.execute(sa.select(print_documents.c.document, print_documents.c.pages)
-                             .where(print_documents.c.job_id == job_id)).first()
-        if row is None:
-            return None
-        return bytes(row[0]), tuple(PageInk(bool(c), str(s)) for c, s in json.loads(row[1]))
+            found = db.execute(sa.select(print_documents.c.document)
+                               .where(print_documents.c.job_id == job_id)).scalar()
+        return None if found is None else bytes(found)
+
+    def pages(self, job_id: str) -> tuple[PageInk, ...] | None:
+        """The job's pages as its price was made from them, while the job is kept (the PDF, which
+        may be 50 MB, is not read for them)."""
+        with self._store.reading() as db:
+            found = db.execute(sa.select(print_documents.c.pages)
+                               .where(print_documents.c.job_id == job_id)).scalar()
+        return None if found is None else tuple(PageInk(bool(c), str(s)) for c, s in json.loads(found))
 
     def purge(self, now: dt.datetime | None = None) -> int:
         """Delete the documents of expired jobs and cancel the jobs still held; how many."""
