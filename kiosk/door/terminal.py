@@ -105,8 +105,16 @@ class DoorTerminal:
     @property
     def staffed_until(self) -> dt.datetime | None:
         """When a staffed event from staff mode ends; None without one."""
+        return self._override_until(PeriodKind.STAFFED)
+
+    @property
+    def unstaffed_until(self) -> dt.datetime | None:
+        """When the unstaffed hours staff started early end; None when they did not."""
+        return self._override_until(PeriodKind.UNSTAFFED)
+
+    def _override_until(self, kind: PeriodKind) -> dt.datetime | None:
         override = self.override
-        return override[1] if override is not None and override[0] is PeriodKind.STAFFED else None
+        return override[1] if override is not None and override[0] is kind else None
 
     def opening_now(self) -> Opening:
         """What the panel shows: the kind of hours now and until when."""

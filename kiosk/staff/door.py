@@ -67,13 +67,13 @@ class DoorControl:
     def info(self, now: dt.datetime) -> DoorInfo:
         local = now.astimezone(self._zone)
         midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        until = self._terminal.staffed_until
-        override = self._terminal.override
-        early = override[1] if override is not None and override[0].value == "unstaffed" else None
+
+        def clock(until: dt.datetime | None) -> str:
+            return until.astimezone(self._zone).strftime("%H.%M") if until is not None and until > now else ""
+
         return DoorInfo(
             self._entry_log.count(start=midnight, decision=EntryDecision.ALLOWED),
             self._entry_log.count(start=midnight, decision=EntryDecision.REFUSED),
             self._journal.count_since(ALARM_KIND, midnight.astimezone(dt.UTC)),
-            until.astimezone(self._zone).strftime("%H.%M") if until is not None and until > now else "",
-            self._terminal.opening_now().kind.value,
-            early.astimezone(self._zone).strftime("%H.%M") if early is not None and early > now else "")
+            clock(self._terminal.staffed_until), self._terminal.opening_now().kind.value,
+            clock(self._terminal.unstaffed_until))
