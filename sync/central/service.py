@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.pins import pin_verifier
-from kiosk.domain.privacy import Pseudonymizer
 from sync.central.server.alarm_store import Alarm, AlarmStore
 from sync.central.server.alarms import AlarmEngine, AlarmSettings, Channel
 from sync.central.server.api import create_app
@@ -107,7 +106,7 @@ class CentralService:
         self._purged_on: dt.date | None = None
         self._now = now
         self._app = create_app(self._store, self._alarms, admin_web=True, oidc=oidc)
-        self._pseudonym = Pseudonymizer(self._store.access_list_key)
+        self._pseudonym = self._store.card_token
         self._lock = threading.Lock()
         self._faults: deque[_Fault] = deque()
         self._exchanges: deque[Exchange] = deque(maxlen=EXCHANGE_LOG)

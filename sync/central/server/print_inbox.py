@@ -22,7 +22,6 @@ import img2pdf
 import pikepdf
 import sqlalchemy as sa
 
-from kiosk.domain.privacy import Pseudonymizer
 from kiosk.printing.pricing import PageInk, Quote, quote
 from kiosk.settings.printing import PrintingSettings
 from sync.central.server.print_analysis import NotAPrintableDocument, analyse
@@ -49,7 +48,7 @@ class PrintInbox:
     def __init__(self, store: CentralStore, rules: PrintingSettings | None = None,
                  keep: dt.timedelta = KEEP) -> None:
         self._store, self._rules, self.keep = store, rules or PrintingSettings(), keep
-        self._token = Pseudonymizer(store.access_list_key)
+        self._token = store.card_token
 
     def send(self, data: bytes, name: str, *, card: str = "", now: dt.datetime | None = None) -> Sent:
         """Queue a document; :class:`NotAPrintableDocument` or :class:`CannotPrice` in words."""

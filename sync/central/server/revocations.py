@@ -12,7 +12,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from kiosk.domain.privacy import Pseudonymizer
 from sync.central.server.staff_list import remove_card
 from sync.central.server.store import CentralStore
 from sync.central.server.tables import revocations
@@ -30,7 +29,7 @@ class Revocation:
 class Revocations:
     def __init__(self, store: CentralStore) -> None:
         self._store = store
-        self._token = Pseudonymizer(store.access_list_key)
+        self._token = store.card_token
 
     def add(self, card_number: str, reason: str, *, until: dt.date | None = None, by: str) -> str:
         """Revoke a card (or change its revocation); its token. ValueError in words."""

@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from kiosk.domain.pins import pin_verifier
-from kiosk.domain.privacy import Pseudonymizer
 from sync.central.server.store import CentralStore
 from sync.central.server.tables import staff_cards
 
@@ -39,7 +38,7 @@ class StaffCard:
 class StaffList:
     def __init__(self, store: CentralStore) -> None:
         self._store = store
-        self._token = Pseudonymizer(store.access_list_key)
+        self._token = store.card_token
 
     def add(self, card_number: str, pin: str, role: str, branches: tuple[str, ...], *,
             expires: dt.date | None = None, by: str) -> str:

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from kiosk.domain.privacy import Pseudonymizer
 from sync.central.server import config
 from sync.central.server.tables import (
     access,
@@ -158,6 +159,9 @@ class CentralStore:
                         raise ValueError(f"{where}: holds another access-list key than the one given")
                     self.created = False
                 self.access_list_key = bytes.fromhex(self._meta(db, "access_list_key") or "")
+                # A card's token everywhere on the service: the access list's key, the staff and
+                # revocation lists, print-job owners, balances (a terminal hashes a card the same way).
+                self.card_token = Pseudonymizer(self.access_list_key)
         except BaseException:
             self.engine.dispose()
             raise

@@ -13,7 +13,6 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from kiosk.domain.privacy import Pseudonymizer
 from kiosk.settings import AccessSettings
 from kiosk.settings.base import describe_error
 from sync.central.server.ledger import Ledger, StepRefused
@@ -152,7 +151,7 @@ def add_list_pages(app: FastAPI, web: Web) -> None:
         return page(request, "access.html", account, branches=shown)
 
     ledger = Ledger(store)
-    patron_token = Pseudonymizer(store.access_list_key)
+    patron_token = store.card_token
 
     @app.get("/admin/prints", include_in_schema=False)
     async def prints_page(request: Request) -> Response:
