@@ -185,11 +185,20 @@ class BranchCalendar:
     def kiosk_hours(self, when: dt.datetime) -> KioskHours:
         """The kiosk's hours at ``when``: open in staffed and unstaffed hours alike until
         ``events.kiosk_cutoff_min`` before the library closes."""
+        return self._hours(when, self.branch.events.kiosk_cutoff_min)
+
+    def printing_hours(self, when: dt.datetime) -> KioskHours:
+        """When print jobs are released, as :meth:`kiosk_hours` but until ``events.print_cutoff_min``
+        before the library closes (the "printing closes" cut-off: pages come out before the lights
+        go off)."""
+        return self._hours(when, self.branch.events.print_cutoff_min)
+
+    def _hours(self, when: dt.datetime, cutoff_min: int) -> KioskHours:
         if when.tzinfo is None:
-            raise ValueError("kiosk_hours needs a timezone-aware datetime")
+            raise ValueError("the hours need a timezone-aware datetime")
         day = when.astimezone(self.zone).date()
         periods = self._timeline(day - dt.timedelta(days=1), day + dt.timedelta(days=_HORIZON_DAYS))
-        cutoff = dt.timedelta(minutes=self.branch.events.kiosk_cutoff_min)
+        cutoff = dt.timedelta(minutes=cutoff_min)
         index = next(i for i, period in enumerate(periods) if when in period)
         # The open run holding ``when`` (staffed then unstaffed hours are one run), or the next one.
         while True:
