@@ -24,11 +24,16 @@
     password = "demo-admin-2026"
     role = "administrator"
 
-    [[print_jobs]]                        # id, card, title, pages; copies, color, duplex, price, ...
+    [[print_jobs]]                        # id, card, title, pages (color: a coloured first page);
+                                          # made into a real document, priced as an upload is
     id = "pj-1001"
     card = "1000000001"
     title = "Ansøgning.pdf"
     pages = 2
+
+    [[balances]]                          # a patron's prepaid print balance: card, amount
+    card = "1000000001"
+    amount = "25.00"
 
 Every problem is a :class:`~kiosk.domain.errors.ConfigError` naming the file and the key.
 """
@@ -43,9 +48,11 @@ from typing import Any
 
 from kiosk.domain.errors import ConfigError
 from kiosk.settings.tomlfile import read_toml
+from sync.central.sample_documents import sample_document
 from sync.central.service import CentralService
 
 PATRON_KEYS = {"card", "pin", "category", "birth_date", "blocked", "consent", "expires"}
+SEED_KEEP = dt.timedelta(days=3650)  # a seeded print job's document is kept (the demo's)
 JOB_KEYS = {"id", "card", "title", "pages", "copies", "color", "duplex", "price", "currency", "submitted_at",
             "state"}
 
@@ -59,12 +66,13 @@ class Seed:
     print_jobs: tuple[dict[str, Any], ...]
     accounts: tuple[dict[str, Any], ...] = ()
     staff: tuple[dict[str, Any], ...] = ()
+    balances: tuple[dict[str, Any], ...] = ()
 
 
 def load_seed(path: Path) -> Seed:
     data = read_toml(path, "central seed")
     unknown = sorted(data.keys() - {"central", "terminals", "patrons", "print_jobs", "accounts",
-                                  "staff"})
+                                  "staff", "balances"})
     if unknown:
         raise ConfigError(f"{path}: {unknown[0]}: unknown table")
     central = _table(data.get("central", {}), path, "central", {"access_list_key", "calendar"})
@@ -111,7 +119,18 @@ def load_seed(path: Path) -> Seed:
                       "role": _typed(card["role"], str, path, f"{where}.role"),
                       "branches": tuple(_typed(card.get("branches", ["*"]), list, path,
                                                f"{where}.branches"))})
-    return Seed(key, calendars, terminals, patrons, jobs, tuple(accounts), tuple(staff))
+    balances = []
+    for index, balance in enumerate(_list(data, "balances", path)):
+        where = f"balances[{index}]"
+        balance = _table(balance, path, where, {"card", "amount"}, required={"card", "amount"})
+        amount = _typed(balance["amount"], str, path, f"{where}.amount")
+        try:
+            if Decimal(amount) <= 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            raise ConfigError(f"{path}: {where}.amount: an amount above 0 like \"25.00\"") from None
+        balances.append({"card": _typed(balance["card"], str, path, f"{where}.card"), "amount": amount})
+    return Seed(key, calendars, terminals, patrons, jobs, tuple(accounts), tuple(staff), tuple(balances))
 
 
 def apply_seed(seed: Seed, central: CentralService) -> None:
@@ -127,9 +146,13 @@ def apply_seed(seed: Seed, central: CentralService) -> None:
     for card in seed.staff:
         central.add_staff(**card, by="seed")
     for job in seed.print_jobs:
-        job = dict(job)
-        central.add_print_job(job.pop("card"), job.pop("title"), job.pop("pages"), job_id=job.pop("id"),
-                              **job)
+        # A real document (its pages, colour and price read as an upload's are), kept for years: the
+        # demo's jobs print at the kiosk like any other.
+        document = sample_document(job["title"], job["pages"], colour=job.get("color", False))
+        central.send_to_print(document, job["title"], card=job["card"], job_id=job["id"],
+                              now=job.get("submitted_at"), keep=SEED_KEEP)
+    for balance in seed.balances:
+        central.top_up(balance["card"], balance["amount"], by="seed", reason="demo")
 
 
 def _patron(value: Any, path: Path, where: str) -> dict[str, Any]:

@@ -333,10 +333,10 @@ class CentralService:
     def end_revocation(self, token_or_card: str, *, by: str = "central-admin") -> bool:
         return Revocations(self._store).remove(token_or_card, by=by)
 
-    def send_to_print(self, data: bytes, name: str, *, card: str = "",
-                      now: dt.datetime | None = None) -> Any:
-        """What the print upload page does with a document (the tests' way in)."""
-        return PrintInbox(self._store).send(data, name, card=card, now=now)
+    def send_to_print(self, data: bytes, name: str, *, card: str = "", now: dt.datetime | None = None,
+                      job_id: str = "", keep: dt.timedelta | None = None) -> Any:
+        """What the print upload page does with a document (the tests' and the seed's way in)."""
+        return PrintInbox(self._store).send(data, name, card=card, now=now, job_id=job_id, keep=keep)
 
     def print_code_owner(self, code: str) -> str:
         """The queue a release code opens."""

@@ -50,8 +50,10 @@ class PrintInbox:
         self._store, self._rules, self.keep = store, rules or PrintingSettings(), keep
         self._token = store.card_token
 
-    def send(self, data: bytes, name: str, *, card: str = "", now: dt.datetime | None = None) -> Sent:
-        """Queue a document; :class:`NotAPrintableDocument` or :class:`CannotPrice` in words."""
+    def send(self, data: bytes, name: str, *, card: str = "", now: dt.datetime | None = None,
+             job_id: str = "", keep: dt.timedelta | None = None) -> Sent:
+        """Queue a document; :class:`NotAPrintableDocument` or :class:`CannotPrice` in words.
+        ``job_id`` and ``keep``: a seed's own id and how long its document stays (the demo's)."""
         if len(data) > MAX_BYTES:
             raise NotAPrintableDocument(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
         pdf = to_pdf(data)
@@ -60,7 +62,8 @@ class PrintInbox:
         now = now or dt.datetime.now(dt.UTC)
         code = "" if card.strip() else f"{secrets.randbelow(10**6):06d}"
         owner = self._token(card.strip()) if card.strip() else self.code_owner(code)
-        job_id = f"pj-{uuid.uuid4().hex[:16]}"
+        job_id = job_id or f"pj-{uuid.uuid4().hex[:16]}"
+        keep = keep or self.keep
         title = (name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or "document")[:200]
         with self._store.writing() as db:
             db.execute(sa.insert(print_jobs).values(
@@ -69,8 +72,8 @@ class PrintInbox:
                 submitted_at=now.isoformat(timespec="seconds"), submitted_utc=now, state="held"))
             db.execute(sa.insert(print_documents).values(
                 job_id=job_id, document=pdf, pages=json.dumps([[p.colour, p.size] for p in pages]),
-                expires_at=now + self.keep))
-        return Sent(job_id, code, price, now + self.keep)
+                expires_at=now + keep))
+        return Sent(job_id, code, price, now + keep)
 
     def code_owner(self, code: str) -> str:
         """The queue a release code opens (what the kiosk asks for after the code is typed)."""

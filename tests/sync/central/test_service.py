@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +113,12 @@ def test_the_demo_seed_has_print_jobs_and_terminals(demo_central: CentralService
     with CentralClient(demo_central.url, DOOR_CREDENTIAL) as client:
         jobs = client.print_jobs(demo_central.patron_token("1000000001"))
         config = client.terminal_config("demo-door")
-    assert [(j.job.job_id, j.job.cost, j.state) for j in jobs] == [
-        ("pj-1001", 6, "held"), ("pj-1002", 5, "held")]
+    # Real documents, priced as uploads are: 3 black pages at 0.55, one colour page at 1.00.
+    assert [(j.job.job_id, j.job.pages, j.job.colour, j.job.cost, j.state) for j in jobs] == [
+        ("pj-1001", 3, False, Decimal("1.65"), "held"), ("pj-1002", 1, True, Decimal("1.00"), "held")]
+    with CentralClient(demo_central.url, DOOR_CREDENTIAL) as client:
+        assert client.balance(demo_central.patron_token("1000000001")) == Decimal("25.00")
+        assert client.print_document("pj-1003").startswith(b"%PDF-")
     assert config.settings["central"]["heartbeat_every_s"] == 30
     assert config.access_list_key == demo_central.access_list_key
 
