@@ -19,6 +19,7 @@ from ui.screens.account import AccountScreen
 from ui.screens.base import Screen, SessionActions
 from ui.screens.door import DoorScreen
 from ui.screens.items import ItemsScreen
+from ui.screens.printing import PrintCodeScreen, PrintScreen
 from ui.screens.receipt import ReceiptScreen
 from ui.screens.session import (
     AuthenticatingScreen,
@@ -62,6 +63,8 @@ class KioskWindow(QWidget):
             ScreenName.RECEIPT: ReceiptScreen(actions),
             ScreenName.DOOR: DoorScreen(),
             ScreenName.STAFF: StaffScreen(actions),
+            ScreenName.PRINT: PrintScreen(actions),
+            ScreenName.PRINT_CODE: PrintCodeScreen(actions),
         }
         self.sounds = sounds if sounds is not None else Sounds()
         for screen in self.screens.values():

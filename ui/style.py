@@ -155,6 +155,7 @@ def stylesheet(scale: Scale) -> str:
     }}
     QPushButton#RowButton:pressed {{ background: {INFO_BG}; }}
     QPushButton#RowButton:disabled {{ color: {MUTED}; border-color: {KEY_BORDER}; }}
+    QLabel#Preview {{ background: {SURFACE}; border: {px(2)}px solid {KEY_BORDER}; }}
     QWidget#Overlay {{ background: {OVERLAY}; }}
     QFrame#Card {{ background: {SURFACE}; border-radius: {px(28)}px; }}
     """

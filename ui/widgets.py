@@ -262,6 +262,11 @@ class PinPad(QWidget):
     def length(self) -> int:
         return len(self._digits)
 
+    @property
+    def typed(self) -> str:
+        """The digits typed so far (for a release code, which the screen shows; never for a PIN)."""
+        return self._digits
+
     def configure(self, max_length: int, ok_text: str, delete_text: str) -> None:
         self._max = max_length
         self.ok_key.setText(ok_text)

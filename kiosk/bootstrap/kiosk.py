@@ -22,6 +22,7 @@ from kiosk.bootstrap.log_files import setup_logging
 from kiosk.bootstrap.memory import MallocTrim
 from kiosk.bootstrap.offline import circulation, lms_mode
 from kiosk.bootstrap.paths import Locations, locations
+from kiosk.bootstrap.printing import print_desk
 from kiosk.bootstrap.staff import demo_staff, staff_mode
 from kiosk.central.config import TerminalConfiguration
 from kiosk.circulation.reconcile import Reconciler
@@ -237,7 +238,9 @@ def build(
                                            language=language,
                                            card_reader_health=devices.card_reader.health,
                                            kiosk_hours=hours, pin_failures=pin_failures, observe=observe,
-                                           staff=staff)
+                                           staff=staff,
+                                           printing=print_desk(settings, core, the_clock, journal, devices,
+                                                               sync))
     demo = profile == "demo" and bool(seed)
     return Kiosk(
         settings=settings,

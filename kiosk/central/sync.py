@@ -333,6 +333,17 @@ class CentralSync:
         if self._core is not None:
             self._core.post(CalendarReceived(calendar))
 
+    @property
+    def service(self) -> CentralService:
+        """The central service itself (the print desk asks it for the patron's queue and payments)."""
+        return self._central
+
+    def patron_token(self, value: str) -> str | None:
+        """The pseudonymous token the central service knows a card number (or ``"code:<digits>"``,
+        a release code) by: the print queue's owner; None before the first configuration."""
+        config = self._config
+        return Pseudonymizer(config.access_list_key)(value) if config is not None else None
+
     def revoked(self, card_number: str) -> bool:
         """Is this card (or patron identifier) on the central revocation list today? The list as
         last received, however old: a revocation must not lapse because the network did."""

@@ -19,6 +19,7 @@ from kiosk.domain.errors import InsufficientBalance, KioskError
 from kiosk.domain.model import PrintJob
 from kiosk.domain.ports import DocumentPrinter, Payment
 from kiosk.printing.pricing import PageInk, Quote, quote
+from kiosk.printing.view import Choices
 from kiosk.settings.printing import PrintingSettings
 from kiosk.store import Journal, JournalState
 
@@ -31,19 +32,14 @@ FINAL = frozenset({"completed", "failed", "canceled"})
 class PrintJobs(Protocol):
     """The central service's print queue, as the kiosk uses it."""
 
+    def print_jobs(self, owner: str) -> list[CentralPrintJob]: ...
+
     def print_pages(self, job_id: str) -> tuple[PageInk, ...]: ...
 
     def print_document(self, job_id: str) -> bytes: ...
 
     def set_print_job_state(self, job_id: str, state: PrintJobState, terminal_id: str, *,
                             owner: str = "") -> CentralPrintJob: ...
-
-
-@dataclass(frozen=True)
-class Choices:
-    copies: int = 1
-    duplex: bool = False
-    black_and_white: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,20 +62,31 @@ class PrintRelease:
         self._rules, self._terminal, self._poll_s = rules, terminal, poll_s
         self._sleep, self._monotonic = sleep, monotonic
 
-    def price(self, job: CentralPrintJob, choices: Choices) -> Quote:
-        """What the patron pays for ``job`` as chosen (the pages as the service read them)."""
-        return quote(self._jobs.print_pages(job.job.job_id), self._rules, copies=choices.copies,
-                     duplex=choices.duplex, black_and_white=choices.black_and_white)
+    def price(self, job: CentralPrintJob, choices: Choices,
+              pages: tuple[PageInk, ...] | None = None) -> Quote:
+        """What the patron pays for ``job`` as chosen (the pages as the service read them, asked
+        for unless given)."""
+        if pages is None:
+            pages = self._jobs.print_pages(job.job.job_id)
+        return quote(pages, self._rules, copies=choices.copies, duplex=choices.duplex,
+                     black_and_white=choices.black_and_white)
 
-    def release(self, job: CentralPrintJob, choices: Choices) -> Released:
-        """Hold, print, follow the printer, then take or give back (blocking: on a worker)."""
+    def release(self, job: CentralPrintJob, choices: Choices, *, payer: str | None = None,
+                document: bytes | None = None, pages: tuple[PageInk, ...] | None = None,
+                progress: Callable[[str], None] | None = None) -> Released:
+        """Hold, print, follow the printer, then take or give back (blocking: on a worker).
+        ``payer``: whose balance pays (the job's owner unless said: a job sent with a release code
+        is paid by the patron who logged in); ``document`` and ``pages``: the PDF and its pages if
+        they were fetched already (for the preview and the price); ``progress`` hears the
+        printer's job state while it is followed."""
         job_id, owner = job.job.job_id, job.job.owner_token
-        price = self.price(job, choices)
+        payer = payer or owner
+        price = self.price(job, choices, pages)
         entry = self._journal.append("print_charge", {
-            "job": job_id, "patron": owner, "amount": str(price.price), "currency": price.currency,
+            "job": job_id, "patron": payer, "amount": str(price.price), "currency": price.currency,
             "copies": choices.copies, "duplex": choices.duplex, "black_and_white": choices.black_and_white})
         try:
-            hold = self._payment.authorize(owner, job_id, price.price, self._terminal)
+            hold = self._payment.authorize(payer, job_id, price.price, self._terminal)
         except InsufficientBalance as exc:
             self._journal.mark(entry.id, JournalState.FAILED, error=f"not held: {exc}")
             return Released("refused", price, str(exc))
@@ -90,11 +97,12 @@ class PrintRelease:
         self._journal.mark(entry.id, JournalState.PENDING, payload=held)
         try:
             self._jobs.set_print_job_state(job_id, "released", self._terminal, owner=owner)
-            document = self._jobs.print_document(job_id)
+            if document is None:
+                document = self._jobs.print_document(job_id)
             printed = PrintJob(job_id, owner, job.job.document_name, price.pages, copies=choices.copies,
                                colour=price.colour_pages > 0, cost=price.price)
             printer_job = self._printer.submit(printed, document)
-            state = self._follow(printer_job)
+            state = self._follow(printer_job, progress)
         except KioskError as exc:
             state, printer_job = f"failed: {exc}", ""
         if state == "completed":
@@ -115,11 +123,13 @@ class PrintRelease:
                     price.currency)
         return Released("failed", price, why, given_back)
 
-    def _follow(self, printer_job: str) -> str:
+    def _follow(self, printer_job: str, progress: Callable[[str], None] | None) -> str:
         """The printer's job until it is final, or "timed out"."""
         deadline = self._monotonic() + FOLLOW_TIMEOUT_S
         while True:
             state = self._printer.job_state(printer_job)
+            if progress is not None:
+                progress(state)
             if state in FINAL:
                 return state
             if self._monotonic() >= deadline:

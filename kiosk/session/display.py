@@ -10,6 +10,7 @@ from dataclasses import replace
 from kiosk.circulation.view import VisitView
 from kiosk.domain.events import Core
 from kiosk.domain.ports import Clock
+from kiosk.printing.view import PrintView
 from kiosk.session.view import Screen, SessionView
 
 MESSAGE_SECONDS = 8.0  # how long a farewell, a refusal or the door's answer stays on the screen
@@ -22,10 +23,12 @@ class Display:
         self._blank = blank
         self.view = blank
         self.visit: Callable[[], VisitView | None] = lambda: None  # the visit's view, shown with the session
+        self.printing: Callable[[], PrintView | None] = lambda: None  # the print desk's, likewise
         self.message_until = 0.0  # the message on the screen stays until then (monotonic)
 
     def show(self, **changes: object) -> None:
         changes.setdefault("visit", self.visit())
+        changes.setdefault("printing", self.printing())
         view = replace(self.view, **changes)  # type: ignore[arg-type]
         if view.screen is not Screen.PATRON:
             view = replace(view, greeting_name="")
@@ -33,6 +36,8 @@ class Display:
             view = replace(view, entry=None)
         if view.screen is not Screen.STAFF:
             view = replace(view, staff=None)
+        if view.screen not in (Screen.PRINT, Screen.PRINT_CODE):
+            view = replace(view, printing=None)
         if not view.idle_warning or view.screen is Screen.START:
             view = replace(view, idle_warning=False, seconds_left=0)
         self.view = view
@@ -40,6 +45,11 @@ class Display:
 
     def set_default_language(self, language: str) -> None:
         self._blank = replace(self._blank, language=language)
+
+    def offer_printing(self) -> None:
+        """This terminal releases print jobs: every session starts with the "Print" tile."""
+        self._blank = replace(self._blank, printing_offered=True)
+        self.view = replace(self.view, printing_offered=True)
 
     def hold_message(self) -> None:
         """Keep what the screen says now for :data:`MESSAGE_SECONDS`."""

@@ -47,6 +47,8 @@ class KioskVisit:
         self._observe = observe  # told what the LMS answered (the learned access list)
         self._identification, self._idle, self._reset, self._secrets = identification, idle, reset, secrets
         self._visits = visits(self._publish_visit) if visits is not None else None
+        # What else a patron may have logged in for (printing): the first that takes it over says True.
+        self.after_login: list[Callable[[], bool]] = []
         identification.verify = self._authenticate
         if self._visits is not None:
             visits_ = self._visits
@@ -88,6 +90,10 @@ class KioskVisit:
                          greeting_name=result.patron.first_name)
             if presence.purpose in (Purpose.BORROW, Purpose.ACCOUNT):
                 self._begin(presence.purpose)
+            else:
+                for wanted in self.after_login:
+                    if wanted():
+                        break
         elif result.outcome is AuthOutcome.WRONG_PIN:
             self._identification.wrong_pin(messages)
         elif result.outcome is AuthOutcome.BLOCKED:

@@ -41,6 +41,16 @@ from kiosk.domain.model import DeviceHealth, Patron
 from kiosk.domain.ports import AuthObserver, Clock, LibrarySystem
 from kiosk.door.calendar import KioskHours, Opening
 from kiosk.offline.mode import LmsModeChanged
+from kiosk.printing.events import (
+    PrintBack,
+    PrintChoiceChanged,
+    PrintCodeEntered,
+    PrintCodeWanted,
+    PrintConfirmed,
+    PrintJobChosen,
+    PrintReceiptWanted,
+    StartPrint,
+)
 from kiosk.session.display import MESSAGE_SECONDS, Display
 from kiosk.session.door_visit import DoorVisit, EntryFactory
 from kiosk.session.events import (
@@ -55,6 +65,7 @@ from kiosk.session.identification import Identification, PinFailures
 from kiosk.session.idle import IdleWatch, PrivacyReset
 from kiosk.session.kiosk_visit import KioskVisit, VisitFactory
 from kiosk.session.presence import Presence
+from kiosk.session.print_visit import DeskFactory, PrintVisit
 from kiosk.session.staff_visit import ModeFactory, StaffVisit
 from kiosk.session.status import TerminalStatus
 from kiosk.session.view import Message, Screen, SessionView
@@ -103,6 +114,7 @@ class SessionService:
         self.kiosk: KioskVisit | None = None
         self.door: DoorVisit | None = None
         self.staff: StaffVisit | None = None
+        self.printing: PrintVisit | None = None
 
     @classmethod
     def for_kiosk(cls, core: Core, lms: LibrarySystem, clock: Clock, settings: SessionSettings, *,
@@ -110,16 +122,21 @@ class SessionService:
                   card_reader_health: Callable[[], DeviceHealth] | None = None,
                   kiosk_hours: Callable[[dt.datetime], KioskHours] | None = None,
                   pin_failures: PinFailures | None = None, observe: AuthObserver | None = None,
-                  staff: tuple[StaffDirectory, ModeFactory] | None = None) -> SessionService:
+                  staff: tuple[StaffDirectory, ModeFactory] | None = None,
+                  printing: DeskFactory | None = None) -> SessionService:
         """The self-service kiosk's session; ``visits`` makes the borrow/return/account flows
         (None: a kiosk without a pad, where patrons can only log in). ``kiosk_hours`` (the branch
         calendar's) stops new visits outside the kiosk's hours; the visit in progress finishes.
-        ``staff``: the staff lists and staff mode (a staff card and PIN open the staff screens)."""
+        ``staff``: the staff lists and staff mode (a staff card and PIN open the staff screens);
+        ``printing`` makes the print desk (print release: the "Print" tile)."""
         session = cls(core, lms, clock, settings, language=language, secrets=secrets,
                       card_reader_health=card_reader_health, kiosk_hours=kiosk_hours,
                       pin_failures=pin_failures)
         session.kiosk = KioskVisit(core, lms, session.display, session.presence, session.identification,
                                    session.idle, session.reset, secrets, visits, observe)
+        if printing is not None:
+            session.printing = PrintVisit(session.display, session.presence, session.idle, session.reset,
+                                          session.kiosk, printing)
         if staff is not None:
             session.staff = StaffVisit(core, session.display, session.presence, session.identification,
                                        session.reset, *staff)
@@ -173,6 +190,19 @@ class SessionService:
             }
         if door is not None:
             handlers[ChildrenChanged] = door.on_children
+        if self.printing is not None:
+            printing = self.printing
+            handlers |= {
+                StartPrint: lambda event: self._new_visit(event, lambda _e: printing.on_start()),
+                PrintCodeWanted: lambda _e: printing.on_code_wanted(),
+                PrintCodeEntered: printing.on_code,
+                PrintJobChosen: lambda event: printing.call(lambda desk: desk.select(event.job_id)),
+                PrintChoiceChanged: printing.on_choice,
+                PrintConfirmed: lambda _e: printing.call(lambda desk: desk.confirm()),
+                PrintBack: printing.on_back,
+                PrintReceiptWanted: lambda _e: printing.call(
+                    lambda desk: desk.print_receipt(self.display.view.language)),
+            }
         if self.staff is not None:
             mode = self.staff.mode
             handlers |= {
@@ -281,6 +311,31 @@ class SessionService:
 
     def back_to_menu(self) -> None:
         self._core.post(BackToMenu())
+
+    def start_print(self) -> None:
+        self._core.post(StartPrint())
+
+    def print_code_wanted(self) -> None:
+        self._core.post(PrintCodeWanted())
+
+    def enter_print_code(self, code: str) -> None:
+        self._core.post(PrintCodeEntered(code))
+
+    def choose_print_job(self, job_id: str) -> None:
+        self._core.post(PrintJobChosen(job_id))
+
+    def change_print_choice(self, *, copies_step: int = 0, duplex: bool | None = None,
+                            black_and_white: bool | None = None) -> None:
+        self._core.post(PrintChoiceChanged(copies_step, duplex, black_and_white))
+
+    def confirm_print(self) -> None:
+        self._core.post(PrintConfirmed())
+
+    def print_back(self) -> None:
+        self._core.post(PrintBack())
+
+    def print_payment_receipt(self) -> None:
+        self._core.post(PrintReceiptWanted())
 
     def staff_page(self, page: StaffPage) -> None:
         self._core.post(StaffPageChosen(page))

@@ -8,6 +8,7 @@ from enum import StrEnum
 from kiosk.circulation.view import VisitView
 from kiosk.door.calendar import KioskHours, Opening
 from kiosk.door.entry import EntryView
+from kiosk.printing.view import PrintView
 from kiosk.settings import Role
 from kiosk.staff.view import StaffView
 
@@ -24,6 +25,8 @@ class Screen(StrEnum):
     RECEIPT = "receipt"  # print / e-mail / no receipt
     DOOR = "door"  # the door terminal's answer: unlocked, or refused and why
     STAFF = "staff"  # staff mode: status, device tests, tasks, the terminal (kiosk.staff)
+    PRINT = "print"  # the patron's print jobs: choose, see the price, print (kiosk.printing)
+    PRINT_CODE = "print_code"  # type a release code (a job sent without a card)
 
 
 class Message(StrEnum):
@@ -70,3 +73,6 @@ class SessionView:
     hours: KioskHours | None = None  # the kiosk's hours from the branch calendar; None: no calendar
     closing_soon: bool = False  # the kiosk stops taking visits within CLOSING_WARNING: finish up
     staff: StaffView | None = None  # staff mode's pages, on the staff screen only
+    printing_offered: bool = False  # this kiosk releases print jobs: the "Print" tile
+    print_intent: bool = False  # the patron chose "Print" before logging in (the identify screen)
+    printing: PrintView | None = None  # the print desk, on the print screens only

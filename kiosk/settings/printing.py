@@ -23,6 +23,9 @@ class PrintingSettings(Section):
     a3_factor: Decimal = Field(default=Decimal(2), gt=0, strict=False)
     charge_blank_backs: bool = False
     max_copies: int = Field(default=20, ge=1, le=999)
+    # Where citizens send documents from a phone: the central service's upload page as the public
+    # sees it (short: it is shown on the screen and as a QR code), e.g. "https://print.aarhus.dk".
+    upload_url: str = Field(default="", max_length=200)
 
     @field_validator("black", "colour", "a3_factor", mode="before")
     @classmethod

@@ -20,7 +20,14 @@ from kiosk.session.service import Screen
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, CentralSettings, Settings, load_settings
 from kiosk.staff.view import DoorAction, StaffPage
 from kiosk.store import JournalState
-from kiosk.testing.memory import COPENHAGEN, ManualClock, MemoryCardReader, MemoryItemReader, in_memory
+from kiosk.testing.memory import (
+    COPENHAGEN,
+    ManualClock,
+    MemoryCardReader,
+    MemoryDocumentPrinter,
+    MemoryItemReader,
+    in_memory,
+)
 from ui.main_window import KioskWindow
 from ui.screens.session import PinScreen
 from ui.sounds import Sounds
@@ -52,6 +59,12 @@ SCREENS = (
     "staff-tasks",
     "staff-terminal",
     "staff-door",
+    "print-list",
+    "print-choose",
+    "print-printing",
+    "print-printed",
+    "print-failed",
+    "print-code",
 )
 # The entrance panel's screens are rendered from the demo door terminal, on a Wednesday evening.
 DOOR_SCREENS = {"door-start", "door-pin", "door-open", "door-refused", "staff-door"}
@@ -123,6 +136,39 @@ def _drive_visit(kiosk: Kiosk, screen: str) -> None:
         _act(kiosk, lambda: session.toggle_renewal(SET))
 
 
+PRINT_SCREENS = {"print-list", "print-choose", "print-printing", "print-printed", "print-failed",
+                 "print-code"}
+
+
+def _drive_print(kiosk: Kiosk, screen: str) -> None:
+    """Anna (with 25 kr. on her print balance and two documents waiting in the demo's central
+    service) chooses "Print", then her card and PIN; the first document, two copies, two-sided;
+    printed, or jammed by the printer; or a release code typed instead of the card."""
+    session = kiosk.session
+    kiosk.core.post(Tick())  # the central service's configuration: the key of the patrons' tokens
+    kiosk.core.drain()
+    _act(kiosk, session.start_print)
+    if screen == "print-code":
+        _act(kiosk, session.print_code_wanted)
+        return
+    _present(kiosk, 0)
+    _type_pin(kiosk, kiosk.demo_cards[0].pin)
+    if screen == "print-list":
+        return
+    _act(kiosk, lambda: session.choose_print_job("pj-1002"))
+    _act(kiosk, lambda: session.change_print_choice(copies_step=1))
+    _act(kiosk, lambda: session.change_print_choice(duplex=True))
+    if screen == "print-choose":
+        return
+    printer = kiosk.devices.document_printer
+    if screen == "print-failed" and isinstance(printer, MemoryDocumentPrinter):
+        printer.jam_next = True
+    session.confirm_print()
+    # The release runs at once (inline workers); its outcome waits in the queue behind the
+    # printer's first state: stop there for the screen while printing.
+    kiosk.core.drain(max_events=2 if screen == "print-printing" else 10_000)
+
+
 VISIT_SCREENS = {"identify", "borrow", "borrow-fee", "return", "account", "receipt"}
 STAFF_ADMINISTRATOR = "9900000001"  # config/demo/staff.toml
 
@@ -170,6 +216,9 @@ def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
         return
     if screen.startswith("staff-"):
         _drive_staff(kiosk, screen)
+        return
+    if screen in PRINT_SCREENS:
+        _drive_print(kiosk, screen)
         return
     if screen == "closing-soon":
         _drive_visit(kiosk, "borrow")
@@ -233,7 +282,7 @@ def render_screen(
     with tempfile.TemporaryDirectory(prefix="kiosk-shot-") as tmp:
         door = screen in DOOR_SCREENS
         base = load_settings(DEMO_DOOR_SETTINGS if door and settings_path == DEMO_SETTINGS else settings_path)
-        settings = _isolated(base, Path(tmp))
+        settings = _isolated(base, Path(tmp), central=screen in PRINT_SCREENS)
         if screen in HOURS_SCREENS:
             settings = settings.model_copy(update={
                 "calendar": settings.calendar.model_copy(update={"kiosk_hours": True})})
@@ -265,7 +314,10 @@ def render_screen(
     return out
 
 
-def _isolated(settings: Settings, folder: Path) -> Settings:
+def _isolated(settings: Settings, folder: Path, *, central: bool = False) -> Settings:
+    """The settings with data and logs in ``folder``, the devices in memory, and without the
+    central service unless ``central`` (the print screens: the demo's built-in one, seeded)."""
     paths = settings.paths.model_copy(update={"data_dir": folder / "data", "log_dir": folder / "log"})
-    return settings.model_copy(update={"paths": paths, "central": CentralSettings(),
+    return settings.model_copy(update={"paths": paths,
+                                       "central": settings.central if central else CentralSettings(),
                                        "devices": in_memory(settings.devices)})

@@ -69,6 +69,16 @@ class RecordingActions:
     def staff_action(self, action: TerminalAction) -> None: self._record("staff_action", action)
     def staff_door(self, action: DoorAction) -> None: self._record("staff_door", action)
     def staff_language(self, language: str) -> None: self._record("staff_language", language)
+    def start_print(self) -> None: self._record("start_print")
+    def print_code_wanted(self) -> None: self._record("print_code_wanted")
+    def enter_print_code(self, code: str) -> None: self._record("enter_print_code", code)
+    def choose_print_job(self, job_id: str) -> None: self._record("choose_print_job", job_id)
+    def change_print_choice(self, *, copies_step: int = 0, duplex: bool | None = None,
+                            black_and_white: bool | None = None) -> None:
+        self._record("change_print_choice", (copies_step, duplex, black_and_white))
+    def confirm_print(self) -> None: self._record("confirm_print")
+    def print_back(self) -> None: self._record("print_back")
+    def print_payment_receipt(self) -> None: self._record("print_payment_receipt")
 
 
 @pytest.fixture

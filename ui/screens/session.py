@@ -122,13 +122,14 @@ class StartScreen(Screen):
         self.borrow_tile = Tile(partial(actions.start_visit, Purpose.BORROW), primary=True)
         self.return_tile = Tile(partial(actions.start_visit, Purpose.RETURN), primary=True)
         self.account_tile = Tile(partial(actions.start_visit, Purpose.ACCOUNT))
+        self.print_tile = Tile(actions.start_print)
         self.tiles = (self.borrow_tile, self.return_tile, self.account_tile)
         self.instruction = label("Subtitle")
         self.illustration = CardIllustration()
         self.barcode_hint = label("Hint")
         self.message = MessageLabel()
         tile_column = self.tile_column = QVBoxLayout()
-        for tile in self.tiles:
+        for tile in (*self.tiles, self.print_tile):
             tile_column.addWidget(tile)
         card = self.card_column = QVBoxLayout()
         card.addWidget(self.instruction)
@@ -163,6 +164,8 @@ class StartScreen(Screen):
             tile.setVisible(not door and not closed)
             tile.set_texts(t(f"purpose.{purpose.value}", lang),
                            t(f"purpose.{purpose.value}.detail", lang))
+        self.print_tile.setVisible(view.printing_offered and not door and not closed)
+        self.print_tile.set_texts(t("purpose.print", lang), t("purpose.print.detail", lang))
         self.instruction.setText(t("start.instruction", lang))
         self.barcode_hint.setText(t("start.barcode", lang))
         for widget in (self.instruction, self.illustration, self.barcode_hint):
@@ -178,7 +181,7 @@ class StartScreen(Screen):
 
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
-        for tile in self.tiles:
+        for tile in (*self.tiles, self.print_tile):
             tile.apply_scale(scale)
         self.tile_column.setSpacing(scale.px(24))
         self.card_column.setSpacing(scale.px(18))
@@ -206,19 +209,23 @@ class IdentifyScreen(Screen):
         self.illustration = CardIllustration()
         self.barcode_hint = label("Hint")
         self.message = MessageLabel()
+        self.code_button = button("Secondary", "", actions.print_code_wanted)
         self.cancel_button = button("Secondary", "", actions.cancel)
         self.column.addWidget(self.title)
         self.column.addWidget(self.instruction)
         self.column.addWidget(self.illustration, 1)
         self.column.addWidget(self.barcode_hint)
         self.column.addWidget(self.message)
+        self.add_centred(self.code_button)
         self.add_centred(self.cancel_button)
 
     def show_view(self, view: SessionView) -> None:
         lang = view.language
         # The purpose is known only once the visit has begun; until then, a neutral title.
         title = f"purpose.{view.visit.purpose.value}" if view.visit is not None else "identify.title"
-        self.title.setText(t(title, lang))
+        self.title.setText(t("purpose.print" if view.print_intent else title, lang))
+        self.code_button.setText(t("identify.print_code", lang))
+        self.code_button.setVisible(view.print_intent)
         self.instruction.setText(t("identify.instruction", lang))
         self.barcode_hint.setText(t("start.barcode", lang))
         show_message_or_reader_warning(self.message, view)
@@ -227,6 +234,7 @@ class IdentifyScreen(Screen):
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
         self.cancel_button.setMinimumWidth(scale.px(320))
+        self.code_button.setMinimumWidth(scale.px(320))
 
 
 class PinScreen(Screen):
@@ -349,10 +357,11 @@ class PatronScreen(Screen):
         self.message = MessageLabel()
         self.borrow_tile = Tile(partial(actions.start_visit, Purpose.BORROW), primary=True)
         self.account_tile = Tile(partial(actions.start_visit, Purpose.ACCOUNT))
+        self.print_tile = Tile(actions.start_print)
         self.tiles = (self.borrow_tile, self.account_tile)
         self.hint = label("Hint")
         self.logout_button = button("Secondary", "", actions.logout)
-        self.tile_row = button_row(*self.tiles)
+        self.tile_row = button_row(*self.tiles, self.print_tile)
         self.column.addStretch(1)
         self.column.addWidget(self.greeting)
         self.column.addWidget(self.message)
@@ -373,12 +382,14 @@ class PatronScreen(Screen):
         for tile, purpose in zip(self.tiles, (Purpose.BORROW, Purpose.ACCOUNT), strict=True):
             tile.set_texts(t(f"purpose.{purpose.value}", lang),
                            t(f"purpose.{purpose.value}.detail", lang))
+        self.print_tile.setVisible(view.printing_offered)
+        self.print_tile.set_texts(t("purpose.print", lang), t("purpose.print.detail", lang))
         self.hint.setText(t("patron.logout_hint", lang))
         self.logout_button.setText(t("logout", lang))
 
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
-        for tile in self.tiles:
+        for tile in (*self.tiles, self.print_tile):
             tile.apply_scale(scale)
             tile.setMinimumHeight(scale.px(220))
         self.tile_row.setSpacing(scale.px(30))

@@ -1,0 +1,72 @@
+"""Print release's assembly: the print desk over the central service's queue and payments, the
+document printer and the journal, with the branch calendar's "printing closes" cut-off. Part of the
+composition root: it builds, :mod:`kiosk.printing` decides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kiosk.bootstrap.check import branch_calendar, terminal_calendar
+from kiosk.central.sync import CentralSync
+from kiosk.domain.central import CalendarReceived
+from kiosk.domain.events import Core
+from kiosk.domain.ports import Clock, Devices
+from kiosk.printing.desk import PrintDesk
+from kiosk.printing.release import PrintRelease
+from kiosk.printing.view import PrintView
+from kiosk.session.print_visit import DeskFactory
+from kiosk.settings import Settings
+from kiosk.store import Journal
+
+log = logging.getLogger(__name__)
+
+
+def print_desk(settings: Settings, core: Core, clock: Clock, journal: Journal, devices: Devices,
+               sync: CentralSync | None) -> DeskFactory | None:
+    """The print desk's factory, when this kiosk releases print jobs: a document printer and a
+    central service (which keeps the jobs and the money); None otherwise."""
+    printer = devices.document_printer
+    if printer is None:
+        return None
+    if sync is None:
+        log.warning("a document printer but no central service: print release needs the service's "
+                    "print queue ([central]); the kiosk does not offer printing")
+        return None
+    from sync.central.client import CentralClient
+
+    service = sync.service
+    if not isinstance(service, CentralClient):
+        return None
+    terminal = settings.terminal
+    release = PrintRelease(service, service, printer, journal, settings.printing, terminal.id)
+    closes = printing_closes(settings, core, sync.calendar())
+
+    def desk(publish: Callable[[PrintView | None], None]) -> PrintDesk:
+        return PrintDesk(core, service, printer, release, settings.printing, publish,
+                         tokens=sync.patron_token, now=clock.now, printing_closes=closes,
+                         receipt_printer=devices.receipt_printer,
+                         library_name=terminal.name or terminal.branch)
+
+    return desk
+
+
+def printing_closes(settings: Settings, core: Core, central: Mapping[str, Any] | None
+                    ) -> Callable[[dt.datetime], dt.datetime | None] | None:
+    """When release stops, by the branch calendar's "printing closes" cut-off (the central
+    system's calendar when it sent one, a new one at once): the cut-off of the open hours now, or
+    ``now`` itself while the library is closed; None without a calendar."""
+    if central is None and terminal_calendar(settings) is None:
+        return None
+    current = [branch_calendar(settings, central)]
+    core.on(CalendarReceived, lambda event: current.__setitem__(0, branch_calendar(settings, event.calendar)))
+
+    def closes(now: dt.datetime) -> dt.datetime | None:
+        hours = current[0].printing_hours(now)
+        if not hours.open:
+            return now
+        return hours.closes
+
+    return closes

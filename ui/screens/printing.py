@@ -1,0 +1,403 @@
+"""Udskriv: the patron's print jobs, one job's picture, choices and price, printing, "take your
+pages"; and the release code's pad. Each renders the print desk's view and calls the session; no
+rule lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
+from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.printing.view import PrintStage, PrintView
+from kiosk.session.service import SessionView
+from kiosk.texts import text as t
+from ui import style
+from ui.print_text import balance_text, closes_text, job_row, price_text, problem_text
+from ui.rows import InfoRow, RowPool, scroll_area
+from ui.screens.base import Screen
+from ui.visit_text import money
+from ui.widgets import MessageLabel, PinPad, button, label, set_tone
+
+RELEASE_CODE_LENGTH = 6
+
+
+class PrintActions(Protocol):
+    def logout(self) -> None: ...
+
+    def print_code_wanted(self) -> None: ...
+
+    def enter_print_code(self, code: str) -> None: ...
+
+    def choose_print_job(self, job_id: str) -> None: ...
+
+    def change_print_choice(self, *, copies_step: int = 0, duplex: bool | None = None,
+                            black_and_white: bool | None = None) -> None: ...
+
+    def confirm_print(self) -> None: ...
+
+    def print_back(self) -> None: ...
+
+    def print_payment_receipt(self) -> None: ...
+
+
+class FirstPage(QLabel):
+    """A picture of a PDF's first page (Qt's own PDF renderer, PDFium), redrawn only for a new
+    document. The renderer and the bytes it reads stay alive as long as the widget: PDFium reads
+    the document lazily and stops the process if its source goes away under it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("Preview")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._document: bytes | None = None
+        self._size = QSize(420, 594)
+        self._pdf = QPdfDocument(self)
+        self._buffer = QBuffer(self)
+
+    def show_document(self, document: bytes | None) -> None:
+        if document is self._document:
+            return
+        self._document = document
+        self.setPixmap(QPixmap())
+        self._pdf.close()
+        self._buffer.close()
+        if document is None:
+            return
+        self._buffer.setData(QByteArray(document))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self._pdf.load(self._buffer)
+        image = first_page(self._pdf, self._size)
+        if image is not None:
+            self.setPixmap(QPixmap.fromImage(image))
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        width = scale.px(360 if scale.portrait else 320)
+        self._size = QSize(width, round(width * 297 / 210))
+        self.setFixedSize(self._size)
+        document, self._document = self._document, None
+        self.show_document(document)
+
+
+def first_page(pdf: QPdfDocument, size: QSize) -> QImage | None:
+    """The first page of a loaded document drawn to fit ``size``, on white; None when unreadable."""
+    if pdf.status() is not QPdfDocument.Status.Ready or pdf.pageCount() < 1:
+        return None
+    page = pdf.pagePointSize(0)
+    if page.width() <= 0 or page.height() <= 0:
+        return None
+    fit = min(size.width() / page.width(), size.height() / page.height())
+    drawn = pdf.render(0, QSize(round(page.width() * fit), round(page.height() * fit)))
+    if drawn.isNull():
+        return None
+    image = QImage(drawn.size(), QImage.Format.Format_RGB32)  # on paper: white under the page
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    painter.drawImage(0, 0, drawn)
+    painter.end()
+    return image
+
+
+class ChoiceRow(QWidget):
+    """"Tosidet   [Fra] [Til]": one choice the patron turns on or off."""
+
+    def __init__(self, on_choose: Callable[[bool], None]) -> None:
+        super().__init__()
+        self.caption = label("Subtitle", center=False)
+        self.off = button("PageTab", "", lambda: on_choose(False))
+        self.on = button("PageTab", "", lambda: on_choose(True))
+        row = self.row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.caption, 1)
+        row.addWidget(self.off)
+        row.addWidget(self.on)
+
+    def show_choice(self, caption: str, value: bool, language: str) -> None:
+        self.caption.setText(caption)
+        self.off.setText(t("print.off", language))
+        self.on.setText(t("print.on", language))
+        self.off.setAccessibleName(f"{caption}: {t('print.off', language)}")
+        self.on.setAccessibleName(f"{caption}: {t('print.on', language)}")
+        set_tone(self.off, "selected", "false" if value else "true")
+        set_tone(self.on, "selected", "true" if value else "false")
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        self.row.setSpacing(scale.px(16))
+        for key in (self.off, self.on):
+            key.setMinimumSize(scale.px(150), scale.px(96))
+
+
+class CopiesRow(QWidget):
+    """"Kopier   − 2 +"."""
+
+    def __init__(self, actions: PrintActions) -> None:
+        super().__init__()
+        self.caption = label("Subtitle", center=False)
+        self.fewer = button("Key", "−", lambda: actions.change_print_choice(copies_step=-1))
+        self.count = label("Title")
+        self.more = button("Key", "+", lambda: actions.change_print_choice(copies_step=1))
+        row = self.row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.caption, 1)
+        for widget in (self.fewer, self.count, self.more):
+            row.addWidget(widget)
+
+    def show_copies(self, copies: int, language: str) -> None:
+        caption = t("print.copies", language)
+        self.caption.setText(caption)
+        self.count.setText(str(copies))
+        self.fewer.setAccessibleName(f"{caption} −")
+        self.more.setAccessibleName(f"{caption} +")
+        self.fewer.setEnabled(copies > 1)
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        self.row.setSpacing(scale.px(16))
+        self.count.setMinimumWidth(scale.px(90))
+
+
+class PrintScreen(Screen):
+    def __init__(self, actions: PrintActions) -> None:
+        super().__init__()
+        self._actions = actions
+        self._portrait = True
+        self.title = label("Title")
+        self.status = label("Hint")  # balance · printing closes at
+        self.message = MessageLabel()
+        self.pages = QStackedWidget()
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.status)
+        self.column.addWidget(self.message)
+        self.column.addWidget(self.pages, 1)
+        # The list
+        self.jobs: RowPool[InfoRow] = RowPool(InfoRow)
+        self.list_hint = label("Hint")
+        self.none = label("Subtitle")
+        self.none_hint = label("Hint")
+        self.upload = label("Hint")
+        listed = QWidget()
+        listed.setObjectName("RowPool")
+        rows = QVBoxLayout(listed)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addWidget(self.jobs)
+        rows.addStretch(1)
+        self.list = scroll_area(listed)
+        self.code_button = button("Secondary", "", actions.print_code_wanted)
+        self.back_button = button("Secondary", "", actions.print_back)
+        self.logout_button = button("Secondary", "", actions.logout)
+        self.list_page = self._page(self.list_hint, self.none, self.none_hint, self.list, self.upload,
+                                    stretch_index=3)
+        # One job
+        self.preview = FirstPage()
+        self.job_title = label("Section")
+        self.job_pages = label("Hint")
+        self.copies = CopiesRow(actions)
+        self.duplex = ChoiceRow(lambda on: actions.change_print_choice(duplex=on))
+        self.black = ChoiceRow(lambda on: actions.change_print_choice(black_and_white=on))
+        self.price = label("Question")
+        self.pay_note = label("Hint")
+        self.confirm_button = button("Primary", "", actions.confirm_print)
+        choices = QWidget()
+        choice_column = self.choice_column = QVBoxLayout(choices)
+        choice_column.setContentsMargins(0, 0, 0, 0)
+        for part in (self.job_title, self.job_pages, self.copies, self.duplex, self.black, self.price,
+                     self.pay_note):
+            choice_column.addWidget(part)
+        choice_column.addStretch(1)
+        choose = QWidget()
+        self.choose_body = QBoxLayout(QBoxLayout.Direction.TopToBottom, choose)
+        self.choose_body.setContentsMargins(0, 0, 0, 0)
+        self.choose_body.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.choose_body.addWidget(choices, 1)
+        self.choose_page = choose
+        # Printing, printed, failed: one sentence, big, and what follows
+        self.outcome = label("Title")
+        self.outcome_detail = label("Subtitle")
+        self.outcome_note = label("Hint")
+        self.outcome_page = self._page(self.outcome, self.outcome_detail, self.outcome_note, centred=True)
+        self.receipt_button = button("Secondary", "", actions.print_payment_receipt)
+        self.loading = label("Subtitle")
+        self.loading_page = self._page(self.loading, centred=True)
+        for page in (self.loading_page, self.list_page, self.choose_page, self.outcome_page):
+            self.pages.addWidget(page)
+        self.buttons = QHBoxLayout()
+        for widget in (self.back_button, self.code_button, self.receipt_button, self.confirm_button,
+                       self.logout_button):
+            self.buttons.addWidget(widget, 1)
+        self.column.addLayout(self.buttons)
+
+    @staticmethod
+    def _page(*widgets: QWidget, centred: bool = False, stretch_index: int = -1) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        if centred:
+            column.addStretch(1)
+        for index, widget in enumerate(widgets):
+            column.addWidget(widget, 1 if index == stretch_index else 0)
+        column.addStretch(1)
+        return page
+
+    def show_view(self, view: SessionView) -> None:
+        lang = view.language
+        desk = view.printing
+        if desk is None:
+            desk = PrintView(PrintStage.LOADING)
+        self.title.setText(t("print.title", lang))
+        # Landscape has no height to spare beside a job's picture: its name is the title there.
+        self.title.setVisible(self._portrait or desk.stage is not PrintStage.CHOOSE)
+        self.status.setText("  ·  ".join(x for x in (balance_text(desk, lang), closes_text(desk, lang)) if x))
+        self.status.setVisible(bool(self.status.text()))
+        sentence, tone = problem_text(desk, lang)
+        self.message.show_message(sentence if desk.stage is not PrintStage.FAILED else "", tone)
+        stage = desk.stage
+        if stage is PrintStage.LOADING:
+            self.loading.setText(t("print.loading", lang))
+            self.pages.setCurrentWidget(self.loading_page)
+        elif stage is PrintStage.LIST:
+            self._show_list(desk, lang)
+        elif stage is PrintStage.CHOOSE:
+            self._show_choose(desk, lang)
+        else:
+            self._show_outcome(desk, lang)
+        self.back_button.setText(t("print.more", lang) if stage in (PrintStage.PRINTED, PrintStage.FAILED)
+                                 else t("back", lang))
+        self.back_button.setVisible(stage is not PrintStage.PRINTING)
+        self.code_button.setText(t("print.code", lang))
+        self.code_button.setVisible(stage is PrintStage.LIST)
+        self.receipt_button.setText(t("print.receipt", lang))
+        self.receipt_button.setVisible(stage is PrintStage.PRINTED and desk.can_print_receipt
+                                       and desk.receipt_printed is None)
+        self.confirm_button.setVisible(stage is PrintStage.CHOOSE)
+        self.confirm_button.setEnabled(desk.quote is not None and desk.preview is not None)
+        price = money(desk.quote.price, lang, desk.quote.currency) if desk.quote is not None else ""
+        self.confirm_button.setText(t("print.confirm", lang, price=price))
+        self.logout_button.setText(t("logout", lang))
+        self.logout_button.setVisible(stage is not PrintStage.PRINTING and stage is not PrintStage.CHOOSE)
+
+    def _show_list(self, desk: PrintView, lang: str) -> None:
+        self.pages.setCurrentWidget(self.list_page)
+        jobs = desk.jobs
+        self.list_hint.setText(t("print.list.hint", lang))
+        self.list_hint.setVisible(bool(jobs))
+        self.none.setText(t("print.none", lang))
+        self.none.setVisible(not jobs and not desk.busy)
+        self.none_hint.setText(t("print.none.hint", lang))
+        self.none_hint.setVisible(not jobs and not desk.busy)
+        self.upload.setText(t("print.upload", lang, url=desk.upload_url) if desk.upload_url else "")
+        self.upload.setVisible(bool(desk.upload_url))
+        for row, job in zip(self.jobs.show_count(len(jobs)), jobs, strict=True):
+            row.show_text(job_row(job, lang), icon="")
+            row.setAccessibleName(f"{job.name}: {job_row(job, lang).status}")
+            row.on_tap = self._tap(job.job_id)
+
+    def _tap(self, job_id: str) -> Callable[[], None]:
+        return lambda: self._actions.choose_print_job(job_id)
+
+    def _show_choose(self, desk: PrintView, lang: str) -> None:
+        self.pages.setCurrentWidget(self.choose_page)
+        job = desk.selected
+        self.preview.show_document(desk.preview)
+        self.job_title.setText(job.name if job is not None else "")
+        if job is not None:
+            self.job_pages.setText(job_row(job, lang).status.split(" · ")[0] + (
+                " · " + t("print.row.colour", lang, n=job.colour_pages) if job.colour_pages else ""))
+        self.copies.show_copies(desk.choices.copies, lang)
+        self.duplex.show_choice(t("print.duplex", lang), desk.choices.duplex, lang)
+        self.black.show_choice(t("print.black_and_white", lang), desk.choices.black_and_white, lang)
+        self.black.setVisible(job is not None and job.colour_pages > 0)
+        self.price.setText(price_text(desk, lang))
+        self.pay_note.setText(t("print.pay_note", lang))
+
+    def _show_outcome(self, desk: PrintView, lang: str) -> None:
+        self.pages.setCurrentWidget(self.outcome_page)
+        stage = desk.stage
+        note = ""
+        if stage is PrintStage.PRINTING:
+            title = t("print.printing", lang)
+            detail = t(f"print.printing.{desk.printer_state}", lang) \
+                if desk.printer_state in ("pending", "processing") else ""
+            note = t("print.printing.wait", lang)
+        elif stage is PrintStage.PRINTED:
+            title = t("print.printed", lang)
+            paid = desk.quote.price if desk.quote is not None else None
+            detail = t("print.printed.paid", lang, price=money(paid, lang, desk.currency))
+            if desk.receipt_printed is not None:
+                note = t("print.receipt.done" if desk.receipt_printed else "print.receipt.failed", lang)
+        else:
+            title = t("print.failed", lang)
+            detail = t("print.failed.detail", lang)
+        self.outcome.setText(title)
+        set_tone(self.outcome, "tone", "error" if stage is PrintStage.FAILED else "")
+        self.outcome_detail.setText(detail)
+        self.outcome_note.setText(note)
+        self.outcome_note.setVisible(bool(note))
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        super().apply_scale(scale)
+        self._portrait = scale.portrait
+        side = scale.px(70) if scale.portrait else scale.px(160)
+        self.column.setContentsMargins(side, scale.px(36), side, scale.px(36))
+        self.column.setSpacing(scale.px(20))
+        self.jobs.apply_scale(scale)
+        self.preview.apply_scale(scale)
+        self.copies.apply_scale(scale)
+        self.duplex.apply_scale(scale)
+        self.black.apply_scale(scale)
+        self.choice_column.setSpacing(scale.px(18 if scale.portrait else 10))
+        self.choose_body.setDirection(QBoxLayout.Direction.TopToBottom if scale.portrait
+                                      else QBoxLayout.Direction.LeftToRight)
+        self.choose_body.setSpacing(scale.px(40))
+        self.buttons.setSpacing(scale.px(24))
+
+
+class PrintCodeScreen(Screen):
+    """Six digits, shown as they are typed (a release code is not a secret like a PIN: it is on the
+    patron's phone), on the PIN pad."""
+
+    def __init__(self, actions: PrintActions) -> None:
+        super().__init__()
+        self.title = label("Title")
+        self.digits = label("PinDots", wrap=False)
+        self.hint = label("Hint")
+        self.pad = PinPad(actions.enter_print_code, self._typed)
+        self.back_button = button("Secondary", "", actions.print_back)
+        info = QWidget()
+        info_column = self.info_column = QVBoxLayout(info)
+        info_column.setContentsMargins(0, 0, 0, 0)
+        info_column.addStretch(1)
+        for widget in (self.title, self.digits, self.hint):
+            info_column.addWidget(widget)
+        info_column.addStretch(1)
+        self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.body.addWidget(info, 2)
+        self.body.addWidget(self.pad, 3)
+        self.column.addLayout(self.body, 1)
+        self.add_centred(self.back_button)
+        self._typed(0)
+
+    def _typed(self, _length: int) -> None:
+        typed = self.pad.typed if hasattr(self, "pad") else ""
+        self.digits.setText(" ".join(typed + "_" * (RELEASE_CODE_LENGTH - len(typed))))
+
+    def show_view(self, view: SessionView) -> None:
+        lang = view.language
+        self.title.setText(t("print_code.title", lang))
+        self.hint.setText(t("print_code.hint", lang))
+        self.pad.configure(RELEASE_CODE_LENGTH, t("pin.ok", lang), t("pin.delete", lang))
+        self.back_button.setText(t("back", lang))
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        super().apply_scale(scale)
+        if scale.portrait:
+            self.body.setDirection(QBoxLayout.Direction.TopToBottom)
+            self.column.setContentsMargins(scale.px(90), scale.px(30), scale.px(90), scale.px(30))
+        else:
+            self.body.setDirection(QBoxLayout.Direction.LeftToRight)
+            self.column.setContentsMargins(scale.px(120), scale.px(40), scale.px(120), scale.px(40))
+        self.body.setSpacing(scale.px(60))
+        self.info_column.setSpacing(scale.px(24))
+        self.pad.apply_scale(scale)
+        self.back_button.setMinimumWidth(scale.px(320))
