@@ -194,10 +194,11 @@ class EvePrinter:
     port: int
     queue: str
     process: subprocess.Popen[bytes]
+    scheme: str = "ipp"
 
     @property
     def uri(self) -> str:
-        return f"ipp://127.0.0.1:{self.port}/ipp/print"
+        return f"{self.scheme}://127.0.0.1:{self.port}/ipp/print"
 
     @property
     def output(self) -> list[str]:
@@ -229,7 +230,9 @@ class EvePrinters:
         self.folder = Path(tempfile.mkdtemp(prefix="kiosk-ipp-"))
         self.printers: list[EvePrinter] = []
 
-    def start(self, name: str, *, colour: bool = True, duplex: bool = True) -> EvePrinter:
+    def start(self, name: str, *, colour: bool = True, duplex: bool = True, tls: bool = False) -> EvePrinter:
+        """A printer, and a queue for it by ``ipp://`` (by ``ipps://`` with ``tls``: ippeveprinter
+        speaks both on one port, with a self-signed certificate)."""
         folder = self.folder / name
         (folder / "spool").mkdir(parents=True)
         for _ in range(3):  # a free port may be taken before the printer binds it
@@ -245,7 +248,7 @@ class EvePrinters:
                 env={**os.environ, "DBUS_SYSTEM_BUS_ADDRESS": self.bus.address},
                 stdout=subprocess.DEVNULL, stderr=(folder / "log").open("ab"), start_new_session=True)
             if self._answers(process, port):
-                printer = EvePrinter(name, folder, port, name, process)
+                printer = EvePrinter(name, folder, port, name, process, "ipps" if tls else "ipp")
                 self.printers.append(printer)
                 subprocess.run([self.cups.lpadmin, "-h", str(self.cups.socket), "-p", name, "-v", printer.uri,
                                 "-m", "everywhere", "-E"], check=True, capture_output=True,
@@ -293,8 +296,8 @@ def private_bus() -> Iterator[PrivateBus]:
 
 @pytest.fixture
 def eve_printers(private_cups: PrivateCups, private_bus: PrivateBus) -> Iterator[Callable[..., EvePrinter]]:
-    """``eve_printers(name, colour=True, duplex=True)`` starts a printer with a queue ``name`` in the
-    private cupsd; all are stopped at the end."""
+    """``eve_printers(name, colour=True, duplex=True, tls=False)`` starts a printer with a queue
+    ``name`` in the private cupsd; all are stopped at the end."""
     printers = EvePrinters(private_cups, private_bus)
     try:
         yield printers.start

@@ -192,6 +192,17 @@ def test_a_second_try_of_the_same_job_is_told_from_the_first(private_cups: Priva
     assert len(eve.output) == 1
 
 
+def test_a_printer_by_ipps_is_followed_over_tls(private_cups: PrivateCups,
+                                                eve_printers: StartPrinter) -> None:
+    eve = eve_printers("Encrypted", tls=True)
+    printer = driver(private_cups, eve)
+
+    status = printer.wait(printer.submit(a_job(pages=2), pages(2)), JOB_TIMEOUT_S)
+
+    assert (status.state, status.sheets) == ("completed", 2)  # sheets: the printer's own word
+    assert eve.uri.startswith("ipps://") and len(eve.output) == 1
+
+
 def test_a_ready_printer_is_ok(private_cups: PrivateCups, eve_printers: StartPrinter) -> None:
     eve = eve_printers("Ready")
 
