@@ -1,26 +1,32 @@
-"""The document printer: a CUPS queue, through pycups (libcups).
+"""The document printer: a CUPS queue, through pycups (libcups), and the printer behind it, in IPP.
 
 Documents are streamed to CUPS (never written to a local file: they are the patron's), as a job
-titled with the kiosk's job id rather than the document's name, which may carry a patron's name.
-CUPS picks the format from the bytes (PDF, PostScript, text, images). Job states are followed by job
-id; the queue's state gives the health. When cupsd is unreachable every call raises
-:class:`DeviceUnavailable` and the next call after the back-off reconnects.
+titled with the kiosk's job id and a few random letters rather than the document's name, which may
+carry a patron's name. CUPS picks the format from the bytes (PDF, PostScript, text, images). When the
+queue's device is an IPP printer (``ipp://``, ``ipps://``), a job is followed on the printer itself
+(:mod:`hardware.printers.ipp_printer`), and the printer's state is part of the health; any other
+device (USB, a socket, cups-pdf) is followed by CUPS's record. When cupsd is unreachable every call
+raises :class:`DeviceUnavailable` and the next call after the back-off reconnects.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import cups  # type: ignore[import-not-found]
 
 from hardware.link import BACKOFF_S, DeviceLink
+from hardware.printers.ipp import IppError
+from hardware.printers.ipp_printer import QUIET_JOB_REASONS, FollowedJob, IppPrinter
 from kiosk.domain.errors import DeviceError, DeviceUnavailable
-from kiosk.domain.model import DeviceHealth, DeviceState, PrintJob
+from kiosk.domain.model import DeviceHealth, DeviceState, PrinterJobState, PrinterJobStatus, PrintJob
 from kiosk.settings import DocumentPrinterSettings
 
 log = logging.getLogger(__name__)
@@ -28,14 +34,15 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 # IPP job-state values (RFC 8011 §5.3.7) as the kiosk names them.
-JOB_STATES = {3: "pending", 4: "pending", 5: "processing", 6: "failed", 7: "canceled", 8: "failed",
-              9: "completed"}
+JOB_STATES: dict[int, PrinterJobState] = {3: "pending", 4: "pending", 5: "processing", 6: "failed",
+                                          7: "canceled", 8: "failed", 9: "completed"}
 HTTP_CONTINUE = 100  # libcups: the document may go on (not exported by pycups)
-FINAL_STATES = frozenset({"completed", "failed", "canceled"})
 PRINTER_STOPPED = 5  # IPP printer-state (RFC 8011 §5.4.11): 3 idle, 4 processing, 5 stopped
 CLIENT_ERRORS = range(0x0400, 0x0500)  # IPP status codes for "your request", not "the server"
-PRINTER_ATTRIBUTES = ["printer-state", "printer-state-message", "printer-state-reasons",
-                      "printer-is-accepting-jobs"]
+QUEUE_ATTRIBUTES = ["printer-state", "printer-state-message", "printer-state-reasons",
+                    "printer-is-accepting-jobs", "device-uri"]
+IPP_DEVICES = ("ipp://", "ipps://")  # CUPS's ipp backend: a printer that can be asked about its jobs
+FOLLOWED_KEPT = 256  # jobs whose printer-side job is remembered (a long day's printing)
 
 
 class _Refused(Exception):
@@ -63,9 +70,13 @@ def server_from_settings(settings: DocumentPrinterSettings) -> tuple[str | None,
 class CupsDocumentPrinter:
     """The :class:`kiosk.domain.ports.DocumentPrinter` for one CUPS queue. Thread-safe.
 
-    :meth:`job_state` is one of "pending", "processing", "completed", "failed", "canceled",
-    "unknown". "failed" means the job will not print without staff: CUPS aborted or stopped it, or
-    the queue itself is stopped (if staff restart the queue, a later call may say "completed").
+    :meth:`job_status` is the printer's own word on a job this driver submitted to an IPP printer:
+    "completed" only when the printer's job completed without an error; "failed" when the printer
+    aborted or stopped it (a jam, an empty tray, an open door: the keywords in ``reasons``), or has
+    not answered for ``printer_grace_s`` (reason "offline"). A failed job may still be held by the
+    printer: :meth:`cancel` it, or it may come out once staff clear the jam. Jobs submitted before
+    this driver started, and queues whose device is not an IPP printer, are followed by CUPS's
+    record ("failed" too when CUPS aborted or stopped the job, or the queue is stopped).
     """
 
     def __init__(
@@ -76,13 +87,22 @@ class CupsDocumentPrinter:
         port: int | None = None,
         name: str = "document printer",
         backoff_s: Sequence[float] = BACKOFF_S,
+        printer_timeout_s: float = 5.0,
+        printer_grace_s: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.queue = queue
         self.name = name
         self._host = host
         self._port = port
+        self._printer_timeout_s = printer_timeout_s
+        self._printer_grace_s = printer_grace_s
+        self._monotonic = monotonic
         self._lock = threading.Lock()
         self._link: DeviceLink[Any] = DeviceLink(name, self._connect, lambda _: None, backoff_s=backoff_s)
+        self._printer: tuple[str, IppPrinter | None] | None = None  # (device URI, printer)
+        self._followed: OrderedDict[int, FollowedJob] = OrderedDict()
+        self._follow_lock = threading.Lock()
 
     @property
     def server(self) -> str:
@@ -91,15 +111,18 @@ class CupsDocumentPrinter:
         return self._host if self._port is None else f"{self._host}:{self._port}"
 
     def submit(self, job: PrintJob, document: bytes) -> str:
-        """Queue ``document`` with the job's copies and colour; returns the CUPS job id. Raises
-        :class:`DeviceUnavailable` if CUPS is unreachable or the queue is stopped or refusing jobs,
-        :class:`DeviceError` if CUPS refuses the job itself."""
+        """Queue ``document`` with the job's copies, colour and sides; returns the CUPS job id.
+        Raises :class:`DeviceUnavailable` if CUPS is unreachable, the queue is stopped or refusing
+        jobs, or the printer cannot print now; :class:`DeviceError` if CUPS refuses the job itself."""
         health = self.health()
         if health.state is DeviceState.UNAVAILABLE:
             raise DeviceUnavailable(f"{self.name}: {health.detail}")
         options = {"copies": str(max(job.copies, 1)),
-                   "print-color-mode": "color" if job.colour else "monochrome"}
-        title = f"kiosk-{job.job_id}"
+                   "print-color-mode": "color" if job.colour else "monochrome",
+                   "sides": "two-sided-long-edge" if job.duplex else "one-sided"}
+        # Unique, so that the printer's job can be told from an earlier try of the same job.
+        title = f"kiosk-{job.job_id}-{secrets.token_hex(3)}"
+        printer = self._printer[1] if self._printer is not None else None  # as health() just found it
 
         def send(connection: Any) -> int:
             printer_job = int(connection.createJob(self.queue, title, options))
@@ -114,50 +137,86 @@ class CupsDocumentPrinter:
             printer_job = self._call(send)
         except _Refused as exc:
             raise DeviceError(f"{self.name}: CUPS refused the job: {exc}") from exc
-        log.info("%s: job %s sent to %s as CUPS job %d (%d copies, %s)", self.name, job.job_id,
-                 self.queue, printer_job, job.copies, options["print-color-mode"])
+        if printer is not None:
+            with self._follow_lock:
+                self._followed[printer_job] = FollowedJob(printer, printer_job, title, self._monotonic())
+                while len(self._followed) > FOLLOWED_KEPT:
+                    self._followed.popitem(last=False)
+        log.info("%s: job %s sent to %s as CUPS job %d (%d copies, %s, %s)", self.name, job.job_id,
+                 self.queue, printer_job, job.copies, options["print-color-mode"], options["sides"])
         return str(printer_job)
 
-    def job_state(self, printer_job_id: str) -> str:
+    def job_status(self, printer_job_id: str) -> PrinterJobStatus:
+        """See the class. :class:`DeviceUnavailable` when CUPS is unreachable."""
         if not printer_job_id.isdigit():
-            return "unknown"
-        try:
-            attributes = self._call(lambda c: c.getJobAttributes(
-                int(printer_job_id), requested_attributes=["job-state", "job-state-reasons"]))
-        except _Refused:
-            return "unknown"
-        state = JOB_STATES.get(int(attributes.get("job-state", 0)), "unknown")
-        if state in ("pending", "processing") and self._queue_stopped():
-            return "failed"
-        return state
+            return PrinterJobStatus("unknown", detail=f"{printer_job_id!r} is not a CUPS job id")
+        cups_job = int(printer_job_id)
+        cups_record = self._cups_record(cups_job)
+        with self._follow_lock:
+            followed = self._followed.get(cups_job)
+            if followed is None or cups_record.state == "unknown":
+                return cups_record
+            before = followed.last
+            status = followed.status(cups_record, self._monotonic(), self._printer_grace_s)
+        if before is None or (before.state, before.reasons) != (status.state, status.reasons):
+            log.info("%s: CUPS job %d on the printer: %s %s (%s)", self.name, cups_job, status.state,
+                     ",".join(status.reasons), status.detail)
+        return status
 
-    def wait(self, printer_job_id: str, timeout_s: float = 120.0, poll_s: float = 0.25) -> str:
+    def job_state(self, printer_job_id: str) -> str:
+        return self.job_status(printer_job_id).state
+
+    def wait(self, printer_job_id: str, timeout_s: float = 120.0, poll_s: float = 0.25) -> PrinterJobStatus:
         """Follow the job until it is completed, failed or canceled, or ``timeout_s`` passes;
-        returns the last state seen."""
+        returns the last status seen."""
         deadline = time.monotonic() + timeout_s
-        state = self.job_state(printer_job_id)
-        while state not in FINAL_STATES and time.monotonic() < deadline:
+        status = self.job_status(printer_job_id)
+        while not status.final and time.monotonic() < deadline:
             time.sleep(poll_s)
-            state = self.job_state(printer_job_id)
-        log.info("%s: CUPS job %s %s", self.name, printer_job_id, state)
-        return state
+            status = self.job_status(printer_job_id)
+        return status
 
     def cancel(self, printer_job_id: str) -> None:
-        """Cancel the job (a job that cannot print must not come out later, unpaid)."""
+        """Cancel the job on the printer and in CUPS (a job that cannot print must not come out
+        later, unpaid). A job already finished or gone is left as it is. A printer that does not
+        answer is logged: the job is cancelled in CUPS all the same, so CUPS will not send it again."""
+        if not printer_job_id.isdigit():
+            return
+        cups_job = int(printer_job_id)
+        with self._follow_lock:
+            followed = self._followed.get(cups_job)
+            if followed is not None:
+                try:
+                    followed.cancel()
+                except IppError as exc:
+                    log.warning("%s: CUPS job %d not cancelled on the printer: %s", self.name, cups_job, exc)
         with contextlib.suppress(_Refused):  # already finished or gone
-            self._call(lambda c: c.cancelJob(int(printer_job_id)))
+            self._call(lambda c: c.cancelJob(cups_job))
+        log.info("%s: CUPS job %d cancelled", self.name, cups_job)
 
     def health(self) -> DeviceHealth:
-        """OK when the queue is idle or printing; DEGRADED on a warning (toner low); UNAVAILABLE
-        when cupsd is unreachable, the queue is missing, stopped or not accepting jobs."""
+        """OK when the queue and the printer are ready; DEGRADED on a warning (toner low);
+        UNAVAILABLE when cupsd is unreachable, the queue is missing, stopped or not accepting jobs,
+        or the printer does not answer or cannot print (a jam, no paper, a door open)."""
         try:
             attributes = self._call(lambda c: c.getPrinterAttributes(
-                self.queue, requested_attributes=PRINTER_ATTRIBUTES))
+                self.queue, requested_attributes=QUEUE_ATTRIBUTES))
         except DeviceUnavailable:
             return self._link.health()
         except _Refused:
             return DeviceHealth(self.name, DeviceState.UNAVAILABLE,
                                 f"no print queue named {self.queue} on {self.server}")
+        queue = self._queue_health(attributes)
+        printer = self._printer_at(str(attributes.get("device-uri", "")))
+        if printer is None or queue.state is DeviceState.UNAVAILABLE:
+            return queue
+        try:
+            health = printer.state().health(self.name)
+        except IppError as exc:
+            return DeviceHealth(self.name, DeviceState.UNAVAILABLE, str(exc))
+        return health if health.state is not DeviceState.OK else queue
+
+    def _queue_health(self, attributes: dict[str, Any]) -> DeviceHealth:
         message = str(attributes.get("printer-state-message", "")).strip()
         reasons = [r for r in attributes.get("printer-state-reasons", []) if r != "none"]
         if int(attributes.get("printer-state", 0)) == PRINTER_STOPPED:
@@ -174,6 +233,21 @@ class CupsDocumentPrinter:
             return DeviceHealth(self.name, DeviceState.DEGRADED, ", ".join(warnings))
         return DeviceHealth(self.name, DeviceState.OK)
 
+    def _cups_record(self, cups_job: int) -> PrinterJobStatus:
+        """The job as CUPS records it: "failed" too while the queue is stopped."""
+        try:
+            attributes = self._call(lambda c: c.getJobAttributes(
+                cups_job, requested_attributes=["job-state", "job-state-reasons"]))
+        except _Refused:
+            return PrinterJobStatus("unknown", detail=f"CUPS has no job {cups_job}")
+        state = JOB_STATES.get(int(attributes.get("job-state", 0)), "unknown")
+        reasons = attributes.get("job-state-reasons", [])
+        reasons = tuple(r for r in ([reasons] if isinstance(reasons, str) else reasons)
+                        if r not in QUIET_JOB_REASONS)
+        if state in ("pending", "processing") and self._queue_stopped():
+            return PrinterJobStatus("failed", reasons, None, f"queue {self.queue} stopped")
+        return PrinterJobStatus(state, reasons, None, f"{state} in CUPS")
+
     def _queue_stopped(self) -> bool:
         try:
             attributes = self._call(lambda c: c.getPrinterAttributes(
@@ -181,6 +255,17 @@ class CupsDocumentPrinter:
         except _Refused:
             return True
         return int(attributes.get("printer-state", 0)) == PRINTER_STOPPED
+
+    def _printer_at(self, device_uri: str) -> IppPrinter | None:
+        """The printer behind the queue, if CUPS reaches it over IPP; kept for :meth:`submit`."""
+        if self._printer is None or self._printer[0] != device_uri:
+            try:
+                printer = (IppPrinter(device_uri, user=cups.getUser(), timeout_s=self._printer_timeout_s)
+                           if device_uri.startswith(IPP_DEVICES) else None)
+            except ValueError:  # ipp:// with no host
+                printer = None
+            self._printer = (device_uri, printer)
+        return self._printer[1]
 
     def _connect(self) -> Any:
         try:

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 
 class CredentialKind(StrEnum):
@@ -264,4 +265,31 @@ class PrintJob:
     pages: int
     copies: int = 1
     colour: bool = False
+    duplex: bool = False  # both sides of the sheet, turned on the long edge
     cost: Decimal = Decimal("0")
+
+
+PrinterJobState = Literal["pending", "processing", "completed", "failed", "canceled", "unknown"]
+FINAL_JOB_STATES: frozenset[PrinterJobState] = frozenset({"completed", "failed", "canceled"})
+
+
+@dataclass(frozen=True)
+class PrinterJobStatus:
+    """How a print job stands, as the printer itself tells it (not its print server's record).
+
+    ``state`` is "completed" only when the printer's job completed without an error; a jam, an
+    empty tray or an open door that stopped or ended the job is "failed", with the printer's
+    keywords in ``reasons`` ("media-jam", "media-empty", "door-open", ...), most telling first.
+    "unknown": the printer's job could not be found, so nobody can say whether it printed.
+    ``sheets`` is what the printer says came out (None when it does not say); ``detail`` is a
+    sentence for staff."""
+
+    state: PrinterJobState
+    reasons: tuple[str, ...] = ()
+    sheets: int | None = None
+    detail: str = ""
+
+    @property
+    def final(self) -> bool:
+        """Completed, failed or canceled: it will not change by itself any more."""
+        return self.state in FINAL_JOB_STATES

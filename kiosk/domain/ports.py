@@ -32,6 +32,7 @@ from kiosk.domain.model import (
     FeePaidResult,
     Item,
     LmsStatus,
+    PrinterJobStatus,
     PrintJob,
     Receipt,
     RenewAllResult,
@@ -212,7 +213,18 @@ class DocumentPrinter(Protocol):
         """Send a document; returns the printer's job id."""
         ...
 
-    def job_state(self, printer_job_id: str) -> str: ...
+    def job_status(self, printer_job_id: str) -> PrinterJobStatus:
+        """How the job stands on the printer itself: charge for it only when "completed"."""
+        ...
+
+    def job_state(self, printer_job_id: str) -> str:
+        """``job_status(printer_job_id).state``."""
+        ...
+
+    def cancel(self, printer_job_id: str) -> None:
+        """Cancel the job on the printer and in its queue, so that a job that failed (a jam) does
+        not come out later, unpaid, once staff clear the printer. A finished job stays as it is."""
+        ...
 
     def health(self) -> DeviceHealth: ...
 

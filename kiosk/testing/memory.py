@@ -20,6 +20,7 @@ from kiosk.domain.model import (
     Credential,
     DeviceHealth,
     DeviceState,
+    PrinterJobStatus,
     PrintJob,
     Receipt,
     SecurityState,
@@ -262,27 +263,53 @@ class MemoryReceiptPrinter(_Device):
 
 
 class MemoryDocumentPrinter(_Device):
+    """A printer whose jobs complete at once, or after :attr:`processing_polls` questions (so that a
+    screen can show the job printing); :attr:`jam_next` makes the next job fail with a paper jam."""
+
     name = "document_printer"
 
-    def __init__(self) -> None:
+    def __init__(self, processing_polls: int = 0) -> None:
         super().__init__()
         self.jobs: dict[str, tuple[PrintJob, bytes]] = {}
-        self.jam_next = False  # the next job jams: its state is "failed"
+        self.jam_next = False  # the next job jams: its state is "failed", its reason "media-jam"
+        self.processing_polls = processing_polls  # each new job is "processing" for this many questions
+        self.canceled: list[str] = []
         self._jammed: set[str] = set()
+        self._polls_left: dict[str, int] = {}
 
     def submit(self, job: PrintJob, document: bytes) -> str:
         self._require()
         printer_id = f"fake-{len(self.jobs) + 1}"
         self.jobs[printer_id] = (job, document)
+        self._polls_left[printer_id] = self.processing_polls
         if self.jam_next:
             self.jam_next = False
             self._jammed.add(printer_id)
         return printer_id
 
-    def job_state(self, printer_job_id: str) -> str:
+    def job_status(self, printer_job_id: str) -> PrinterJobStatus:
+        if printer_job_id not in self.jobs:
+            return PrinterJobStatus("unknown", detail="no such job")
+        if printer_job_id in self.canceled:
+            return PrinterJobStatus("canceled", sheets=0, detail="canceled")
+        if self._polls_left[printer_job_id] > 0:
+            self._polls_left[printer_job_id] -= 1
+            return PrinterJobStatus("processing", detail="printing")
         if printer_job_id in self._jammed:
-            return "failed"
-        return "completed" if printer_job_id in self.jobs else "unknown"
+            return PrinterJobStatus("failed", ("media-jam",), sheets=0, detail="paper jam")
+        job, _ = self.jobs[printer_job_id]
+        sides = 2 if job.duplex else 1
+        sheets = -(-job.pages // sides) * max(job.copies, 1)
+        return PrinterJobStatus("completed", sheets=sheets, detail="printed")
+
+    def job_state(self, printer_job_id: str) -> str:
+        return self.job_status(printer_job_id).state
+
+    def cancel(self, printer_job_id: str) -> None:
+        """Cancel a job that has not completed (a jammed one included)."""
+        if printer_job_id in self.jobs and printer_job_id not in self.canceled and (
+                printer_job_id in self._jammed or self._polls_left[printer_job_id] > 0):
+            self.canceled.append(printer_job_id)
 
 
 class MemoryAnnouncer(_Device):

@@ -322,6 +322,64 @@ def _central(job: tuple[tuple[dict[str, bytes], int], bytes]) -> object:
         client.close()
 
 
+# -- a printer's IPP replies ---------------------------------------------------------------------------
+
+def _ipp_replies() -> st.SearchStrategy[bytes]:
+    """Random bytes, and IPP replies put together from parts a printer might send, in any order."""
+    import struct
+
+    def attribute(tag: int, name: bytes, value: bytes) -> bytes:
+        return struct.pack(">BH", tag, len(name)) + name + struct.pack(">H", len(value)) + value
+
+    names = st.sampled_from([b"job-id", b"job-state", b"job-name", b"job-state-reasons", b"media-col", b""])
+    values = st.binary(max_size=12) | st.sampled_from([b"\x00\x00\x00\x09", b"\xff" * 9, b"\x00\x05ab"])
+    part = (st.builds(attribute, st.integers(0, 255), names, values)
+            | st.sampled_from([b"\x01", b"\x02", b"\x04", b"\x03", attribute(0x34, b"media-col", b""),
+                               attribute(0x4A, b"", b"media-size"), attribute(0x37, b"", b"")]))
+
+    @st.composite
+    def reply(draw: st.DrawFn) -> bytes:
+        head = draw(st.sampled_from([b"\x01\x01", b"\x02\x00", b"\x00\x00"])) + struct.pack(
+            ">HI", draw(st.sampled_from([0, 0x406, 0x500, 0xFFFF])), 1)
+        return head + b"".join(draw(st.lists(part, max_size=20)))
+
+    return reply() | st.binary(max_size=200)
+
+
+def _ipp_decode(data: bytes) -> object:
+    from hardware.printers.ipp import decode_reply
+
+    return decode_reply(data)
+
+
+def _ipp_answers() -> st.SearchStrategy[bytes]:
+    @st.composite
+    def answer(draw: st.DrawFn) -> bytes:
+        status = draw(st.sampled_from([200, 100, 401, 426, 500, 999]))
+        body = draw(_ipp_replies())
+        headers = draw(st.sampled_from([f"Content-Length: {len(body)}\r\n", "Content-Length: -5\r\n",
+                                        "Content-Length: 99999999\r\n", "Transfer-Encoding: chunked\r\n",
+                                        ""]))
+        return f"HTTP/1.1 {status} X\r\n{headers}Connection: close\r\n\r\n".encode() + body
+
+    return answer() | st.binary(max_size=200)
+
+
+def _ipp_client(job: tuple[tuple[dict[str, bytes], int], bytes]) -> object:
+    from hardware.printers.ipp import IppClient
+
+    (state, port), answer = job
+    state["reply"] = answer
+    return IppClient(f"ipp://127.0.0.1:{port}/ipp/print", user="kiosk", timeout_s=0.5).get_jobs(
+        "completed", ["job-id"])
+
+
+def _ipp_errors() -> tuple[type[BaseException], ...]:
+    from hardware.printers.ipp import IppError
+
+    return (IppError,)
+
+
 def _tag_errors() -> tuple[type[BaseException], ...]:
     from hardware.rfid import TagDataError
 
@@ -342,4 +400,6 @@ def targets() -> list[Target]:
         Target("settings", _settings_tables(), _settings, (KioskError,)),
         Target("scenario", _scenario_tables(), _scenario, (KioskError,)),
         Target("central-client", _http_answers(), _central, (KioskError,), setup=_hostile_http),
+        Target("ipp-decode", _ipp_replies(), _ipp_decode, _ipp_errors()),
+        Target("ipp-client", _ipp_answers(), _ipp_client, _ipp_errors(), setup=_hostile_http),
     ]

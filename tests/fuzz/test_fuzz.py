@@ -8,7 +8,7 @@ import pytest
 
 from tests.fuzz.targets import Target, run, targets
 
-QUICK = {"sip2-client": 60, "central-client": 100}  # over real TCP: slower per input
+QUICK = {"sip2-client": 60, "central-client": 100, "ipp-client": 100}  # over real TCP: slower per input
 
 
 @pytest.mark.parametrize("target", targets(), ids=lambda t: t.name)

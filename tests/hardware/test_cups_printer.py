@@ -10,7 +10,7 @@ import pytest
 
 from hardware.printers.cups_printer import CupsDocumentPrinter, server_from_settings
 from kiosk.domain.errors import DeviceUnavailable
-from kiosk.domain.model import DeviceState, PrintJob
+from kiosk.domain.model import DeviceState, PrinterJobStatus, PrintJob
 from kiosk.settings import DocumentPrinterSettings
 from tests.hardware.cups_fixtures import PrivateCups
 from tests.hardware.cups_fixtures import private_cups as private_cups
@@ -19,16 +19,20 @@ JOB_TIMEOUT_S = 60.0
 
 
 def one_page_pdf(text: str) -> bytes:
-    """A minimal valid PDF (with a correct cross-reference table) showing ``text``."""
-    content = f"BT /F1 24 Tf 72 700 Td ({text}) Tj ET".encode("ascii")
-    objects = [
-        b"<</Type/Catalog/Pages 2 0 R>>",
-        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
-        b"/Resources<</Font<</F1 5 0 R>>>>>>",
-        b"<</Length %d>>stream\n" % len(content) + content + b"\nendstream",
-        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
-    ]
+    return a_pdf(text)
+
+
+def a_pdf(*pages: str) -> bytes:
+    """A minimal valid PDF (with a correct cross-reference table), a page showing each text."""
+    count = len(pages)
+    kids = b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(count))
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[%s]/Count %d>>" % (kids, count),
+               b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>"]
+    for number, text in enumerate(pages):
+        content = f"BT /F1 24 Tf 72 700 Td ({text}) Tj ET".encode("ascii")
+        objects.append(b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents %d 0 R"
+                       b"/Resources<</Font<</F1 3 0 R>>>>>>" % (5 + 2 * number))
+        objects.append(b"<</Length %d>>stream\n" % len(content) + content + b"\nendstream")
     pdf = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -53,8 +57,8 @@ def info_of(pdf: Path) -> dict[str, str]:
             (line.partition(":") for line in output.splitlines())}
 
 
-def a_job(copies: int = 1, colour: bool = False) -> PrintJob:
-    return PrintJob("k-42", "token", "Ansøgning.pdf", pages=1, copies=copies, colour=colour)
+def a_job(copies: int = 1, colour: bool = False, duplex: bool = False) -> PrintJob:
+    return PrintJob("k-42", "token", "Ansøgning.pdf", pages=1, copies=copies, colour=colour, duplex=duplex)
 
 
 @pytest.fixture
@@ -67,26 +71,29 @@ def test_a_pdf_comes_out_of_the_queue_and_its_job_completes(
 ) -> None:
     job_id = printer.submit(a_job(copies=2), one_page_pdf("Kiosk test"))
 
-    assert printer.wait(job_id, JOB_TIMEOUT_S) == "completed"
+    assert printer.wait(job_id, JOB_TIMEOUT_S) == PrinterJobStatus("completed", (), None, "completed in CUPS")
     assert printer.job_state(job_id) == "completed"
     [pdf] = private_cups.pdfs()
     assert "Kiosk test" in text_of(pdf)
     attributes = private_cups.connection().getJobAttributes(
-        int(job_id), requested_attributes=["copies", "print-color-mode", "document-name-supplied"])
-    assert (attributes["copies"], attributes["print-color-mode"]) == (2, "monochrome")
-    assert attributes["document-name-supplied"] == "kiosk-k-42"  # not the patron's file name
+        int(job_id), requested_attributes=["copies", "print-color-mode", "sides", "document-name-supplied"])
+    assert (attributes["copies"], attributes["print-color-mode"], attributes["sides"]) == (2, "monochrome",
+                                                                                           "one-sided")
+    assert attributes["document-name-supplied"].startswith("kiosk-k-42-")  # not the patron's file name
 
 
-def test_a_text_document_is_printed_in_colour_when_asked(
+def test_a_text_document_is_printed_in_colour_and_duplex_when_asked(
     private_cups: PrivateCups, printer: CupsDocumentPrinter
 ) -> None:
-    job_id = printer.submit(a_job(colour=True), b"Hej fra kiosken\n")
+    job_id = printer.submit(a_job(colour=True, duplex=True), b"Hej fra kiosken\n")
 
-    assert printer.wait(job_id, JOB_TIMEOUT_S) == "completed"
+    assert printer.wait(job_id, JOB_TIMEOUT_S).state == "completed"
     [pdf] = private_cups.pdfs()
     # texttopdf's embedded font has no Unicode map, so pdftotext cannot read the words back.
-    assert {"Title": "(kiosk-k-42)", "Pages": "1"}.items() <= info_of(pdf).items()  # cups-pdf adds ()
-    assert private_cups.connection().getJobAttributes(int(job_id))["print-color-mode"] == "color"
+    info = info_of(pdf)
+    assert info["Title"].startswith("(kiosk-k-42-") and info["Pages"] == "1"  # cups-pdf adds ()
+    attributes = private_cups.connection().getJobAttributes(int(job_id))
+    assert (attributes["print-color-mode"], attributes["sides"]) == ("color", "two-sided-long-edge")
 
 
 def test_a_stopped_queue_is_unavailable_with_its_message_and_its_jobs_failed(
@@ -136,7 +143,7 @@ def test_cupsd_gone_is_unavailable_and_back_is_ok_without_a_restart(
     assert down.state is DeviceState.UNAVAILABLE
     assert str(private_cups.socket) in down.detail
     assert up.ok
-    assert printer.wait(job_id, JOB_TIMEOUT_S) == "completed"
+    assert printer.wait(job_id, JOB_TIMEOUT_S).state == "completed"
 
 
 def test_cups_not_running_at_all_is_unavailable(tmp_path: Path) -> None:
