@@ -39,6 +39,7 @@ from sync.central.server.alarms import AlarmEngine, AlarmSettings, Channel
 from sync.central.server.api import create_app
 from sync.central.server.ledger import Ledger
 from sync.central.server.notify import default_channels
+from sync.central.server.office import OfficeConverter
 from sync.central.server.print_inbox import PrintInbox
 from sync.central.server.print_queue import PrintQueue
 from sync.central.server.revocations import Revocations
@@ -80,7 +81,8 @@ class CentralService:
     ``access_list_key`` is the municipality's key for patron tokens; a new database makes one up.
     ``cursor_retention``: when set, access-list cursors more than that many changes behind are
     answered 410 (the change log is compacted after every change); otherwise only :meth:`compact`
-    expires them.
+    expires them. ``office``: converts office documents sent to print (default: LibreOffice's
+    ``soffice`` if it is installed; else they are refused as not accepted here).
     """
 
     def __init__(self, database: Path | str, *, host: str = "127.0.0.1", port: int = 0,
@@ -90,7 +92,7 @@ class CentralService:
                  retention: dt.timedelta = dt.timedelta(days=90),
                  access_unused: dt.timedelta = dt.timedelta(days=180),
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 oidc: OidcSettings | None = None) -> None:
+                 oidc: OidcSettings | None = None, office: OfficeConverter | None = None) -> None:
         self.database = database
         self.host = host
         self.delay_s = 0.0
@@ -105,7 +107,8 @@ class CentralService:
         self._access_unused = access_unused
         self._purged_on: dt.date | None = None
         self._now = now
-        self._app = create_app(self._store, self._alarms, admin_web=True, oidc=oidc)
+        self._inbox = PrintInbox(self._store, office=office or OfficeConverter.installed())
+        self._app = create_app(self._store, self._alarms, admin_web=True, oidc=oidc, inbox=self._inbox)
         self._pseudonym = self._store.card_token
         self._lock = threading.Lock()
         self._faults: deque[_Fault] = deque()
@@ -136,7 +139,7 @@ class CentralService:
                 self._alarms.tick()
                 if self._purged_on != self._now().date():
                     self.purge_history()
-                PrintInbox(self._store).purge(self._now())  # expired print jobs: their documents go
+                self._inbox.purge(self._now())  # expired print jobs: their documents go
             except Exception:
                 log.exception("the maintenance round failed")
 
@@ -336,11 +339,11 @@ class CentralService:
     def send_to_print(self, data: bytes, name: str, *, card: str = "",
                       now: dt.datetime | None = None) -> Any:
         """What the print upload page does with a document (the tests' way in)."""
-        return PrintInbox(self._store).send(data, name, card=card, now=now)
+        return self._inbox.send(data, name, card=card, now=now)
 
     def print_code_owner(self, code: str) -> str:
         """The queue a release code opens."""
-        return PrintInbox(self._store).code_owner(code)
+        return self._inbox.code_owner(code)
 
     def top_up(self, card_number: str, amount: str, *, by: str = "staff", reason: str = "") -> str:
         """Add to a patron's prepaid print balance (by their card's token); the new balance."""
@@ -350,7 +353,7 @@ class CentralService:
         return Ledger(self._store).step(payment_id, "refunded", by=by, reason=reason)
 
     def purge_print_jobs(self, now: dt.datetime | None = None) -> int:
-        return PrintInbox(self._store).purge(now)
+        return self._inbox.purge(now)
 
     def entries_since(self, since: dt.datetime) -> list[tuple[str, dt.datetime]]:
         """(branch, when) of each entry the doors let in since ``since`` (the entries chart's)."""
