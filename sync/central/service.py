@@ -38,6 +38,7 @@ from sync.central.server.alarm_store import Alarm, AlarmStore
 from sync.central.server.alarms import AlarmEngine, AlarmSettings, Channel
 from sync.central.server.api import create_app
 from sync.central.server.ledger import Ledger
+from sync.central.server.mail_in import MailIn, MailInSettings, ReplyMailer
 from sync.central.server.notify import default_channels
 from sync.central.server.office import OfficeConverter
 from sync.central.server.print_inbox import PrintInbox
@@ -82,7 +83,9 @@ class CentralService:
     ``cursor_retention``: when set, access-list cursors more than that many changes behind are
     answered 410 (the change log is compacted after every change); otherwise only :meth:`compact`
     expires them. ``office``: converts office documents sent to print (default: LibreOffice's
-    ``soffice`` if it is installed; else they are refused as not accepted here).
+    ``soffice`` if it is installed; else they are refused as not accepted here). ``mail_in``: also
+    take documents to print by e-mail (:mod:`sync.central.server.mail_in`), answering through
+    ``replies``.
     """
 
     def __init__(self, database: Path | str, *, host: str = "127.0.0.1", port: int = 0,
@@ -92,7 +95,8 @@ class CentralService:
                  retention: dt.timedelta = dt.timedelta(days=90),
                  access_unused: dt.timedelta = dt.timedelta(days=180),
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 oidc: OidcSettings | None = None, office: OfficeConverter | None = None) -> None:
+                 oidc: OidcSettings | None = None, office: OfficeConverter | None = None,
+                 mail_in: MailInSettings | None = None, replies: ReplyMailer | None = None) -> None:
         self.database = database
         self.host = host
         self.delay_s = 0.0
@@ -109,6 +113,9 @@ class CentralService:
         self._now = now
         self._inbox = PrintInbox(self._store, office=office or OfficeConverter.installed())
         self._app = create_app(self._store, self._alarms, admin_web=True, oidc=oidc, inbox=self._inbox)
+        if mail_in is not None and replies is None:
+            raise ValueError("taking documents by e-mail needs an SMTP server for the replies")
+        self._mail_in = MailIn(mail_in, self._inbox, replies) if mail_in and replies else None
         self._pseudonym = self._store.card_token
         self._lock = threading.Lock()
         self._faults: deque[_Fault] = deque()
@@ -128,6 +135,8 @@ class CentralService:
         self._serving = Serving(self._asgi, host=self.host, port=self._port, tls=self._tls,
                                 name="central-service")
         self._serving.start()
+        if self._mail_in is not None:
+            self._mail_in.start()
         self._maintenance = threading.Thread(target=self._maintain, name="central-maintenance", daemon=True)
         self._maintenance.start()
         log.info("central service listening on %s", self.url)
@@ -164,6 +173,8 @@ class CentralService:
         if self._stopping.is_set():
             return
         self._stopping.set()
+        if self._mail_in is not None:
+            self._mail_in.stop()
         if self._serving is not None:
             self._serving.stop()
         if self._maintenance is not None:

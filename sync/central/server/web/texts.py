@@ -159,6 +159,34 @@ TEXTS: dict[str, dict[str, str]] = {
     "print_keep": {"da": "Udskriften venter i {hours} timer på et hvilket som helst bibliotek i kommunen.",
                    "en": "The print waits {hours} hours, at any library in the municipality."},
     "print_another": {"da": "Send et dokument mere", "en": "Send another document"},
+    # The reply to a mail sent to the print address (sync/central/server/mail_in.py): Danish, then English.
+    "mail_subject_sent": {"da": "Sendt til print", "en": "Sent to print"},
+    "mail_subject_not_sent": {"da": "Ikke sendt til print", "en": "Not sent to print"},
+    "mail_code": {"da": "Din kode til at hente udskriften ved kiosken: {code}",
+                  "en": "Your code to collect the print at the kiosk: {code}"},
+    "mail_queued": {"da": "Sendt til print:", "en": "Sent to print:"},
+    "mail_refused": {"da": "Kunne ikke printes:", "en": "Could not be printed:"},
+    "mail_keep": {"da": "Udskriften venter i {hours} timer på et hvilket som helst bibliotek i kommunen. Ved "
+                        "kiosken ser du prisen og vælger antal og sort-hvid, før du betaler.",
+                  "en": "The print waits {hours} hours, at any library in the municipality. At the kiosk you "
+                        "see the price and choose copies and black-and-white before you pay."},
+    "mail_nothing": {"da": "Vi fandt ingen vedhæftede filer at printe i din mail. Send dokumentet som "
+                           "vedhæftet fil.",
+                     "en": "We found no attachment to print in your mail. Send the document as an "
+                           "attachment."},
+    "mail_too_many": {"da": "Din mail havde {count} vedhæftede filer; send højst {most} i én mail. Intet "
+                            "blev sendt til print.",
+                      "en": "Your mail had {count} attachments; send at most {most} in one mail. Nothing "
+                            "was sent to print."},
+    "mail_kinds": {"da": "Vi printer PDF'er, billeder (JPEG, PNG) og kontordokumenter (Word, Excel, "
+                         "PowerPoint, OpenDocument, RTF, tekst).",
+                   "en": "We print PDFs, pictures (JPEG, PNG) and office documents (Word, Excel, PowerPoint, "
+                         "OpenDocument, RTF, text)."},
+    "mail_kinds_no_office": {"da": "Vi printer PDF'er og billeder (JPEG, PNG); gem andre dokumenter som PDF "
+                                   "først.",
+                             "en": "We print PDFs and pictures (JPEG, PNG); save other documents as PDF "
+                                   "first."},
+    "mail_automatic": {"da": "Dette er et automatisk svar.", "en": "This is an automatic reply."},
     "prints": {"da": "Print: saldo og betalinger", "en": "Printing: balances and payments"},
     "prints_intro": {"da": "Lånernes forudbetalte saldo til print (betalt ved skranken eller online) og "
                            "betalingerne for udskrifter. En betaling trækkes først, når printeren selv har "
