@@ -15,12 +15,15 @@ BIN := $(VENV)/bin
 
 # Debian/Ubuntu packages the kiosk needs: building pyscard (swig, libpcsclite-dev) and pycups
 # (libcups2-dev), the PC/SC daemon, CUPS, speech and tones (espeak-ng, aplay), USB printers, fonts,
-# and the libraries Qt needs to draw (offscreen and on an X11/Wayland desktop).
+# and the libraries Qt needs to draw (offscreen and on an X11/Wayland desktop). The central service
+# converts office documents sent to print with LibreOffice: the -nogui packages of Writer, Calc and
+# Impress run headless without X or Java (with --no-install-recommends, about 300 MB; Draw comes too).
 APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite-dev pcscd \
 	cups cups-client cups-bsd libcups2-dev libusb-1.0-0 espeak-ng alsa-utils ghostscript \
 	fonts-noto-core fonts-dejavu-core libegl1 libgl1 libopengl0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
-	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
+	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
 # Only for the tests: serial pty pairs, a virtual PC/SC reader (never install it on a kiosk: it
 # listens on the network), a PDF printer, IPP printers (ippeveprinter, which will not start without a
 # D-Bus system bus: the tests run a dbus-daemon of their own, no avahi-daemon), certificates, tools to

@@ -38,7 +38,9 @@ from sync.central.server.alarm_store import Alarm, AlarmStore
 from sync.central.server.alarms import AlarmEngine, AlarmSettings, Channel
 from sync.central.server.api import create_app
 from sync.central.server.ledger import Ledger
+from sync.central.server.mail_in import MailIn, MailInSettings, ReplyMailer
 from sync.central.server.notify import default_channels
+from sync.central.server.office import OfficeConverter
 from sync.central.server.print_inbox import PrintInbox
 from sync.central.server.print_queue import PrintQueue
 from sync.central.server.revocations import Revocations
@@ -80,7 +82,10 @@ class CentralService:
     ``access_list_key`` is the municipality's key for patron tokens; a new database makes one up.
     ``cursor_retention``: when set, access-list cursors more than that many changes behind are
     answered 410 (the change log is compacted after every change); otherwise only :meth:`compact`
-    expires them.
+    expires them. ``office``: converts office documents sent to print (default: LibreOffice's
+    ``soffice`` if it is installed; else they are refused as not accepted here). ``mail_in``: also
+    take documents to print by e-mail (:mod:`sync.central.server.mail_in`), answering through
+    ``replies``.
     """
 
     def __init__(self, database: Path | str, *, host: str = "127.0.0.1", port: int = 0,
@@ -90,7 +95,8 @@ class CentralService:
                  retention: dt.timedelta = dt.timedelta(days=90),
                  access_unused: dt.timedelta = dt.timedelta(days=180),
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 oidc: OidcSettings | None = None) -> None:
+                 oidc: OidcSettings | None = None, office: OfficeConverter | None = None,
+                 mail_in: MailInSettings | None = None, replies: ReplyMailer | None = None) -> None:
         self.database = database
         self.host = host
         self.delay_s = 0.0
@@ -105,7 +111,11 @@ class CentralService:
         self._access_unused = access_unused
         self._purged_on: dt.date | None = None
         self._now = now
-        self._app = create_app(self._store, self._alarms, admin_web=True, oidc=oidc)
+        self._inbox = PrintInbox(self._store, office=office or OfficeConverter.installed())
+        self._app = create_app(self._store, self._alarms, admin_web=True, oidc=oidc, inbox=self._inbox)
+        if mail_in is not None and replies is None:
+            raise ValueError("taking documents by e-mail needs an SMTP server for the replies")
+        self._mail_in = MailIn(mail_in, self._inbox, replies) if mail_in and replies else None
         self._pseudonym = self._store.card_token
         self._lock = threading.Lock()
         self._faults: deque[_Fault] = deque()
@@ -125,6 +135,8 @@ class CentralService:
         self._serving = Serving(self._asgi, host=self.host, port=self._port, tls=self._tls,
                                 name="central-service")
         self._serving.start()
+        if self._mail_in is not None:
+            self._mail_in.start()
         self._maintenance = threading.Thread(target=self._maintain, name="central-maintenance", daemon=True)
         self._maintenance.start()
         log.info("central service listening on %s", self.url)
@@ -136,7 +148,7 @@ class CentralService:
                 self._alarms.tick()
                 if self._purged_on != self._now().date():
                     self.purge_history()
-                PrintInbox(self._store).purge(self._now())  # expired print jobs: their documents go
+                self._inbox.purge(self._now())  # expired print jobs: their documents go
             except Exception:
                 log.exception("the maintenance round failed")
 
@@ -161,6 +173,8 @@ class CentralService:
         if self._stopping.is_set():
             return
         self._stopping.set()
+        if self._mail_in is not None:
+            self._mail_in.stop()
         if self._serving is not None:
             self._serving.stop()
         if self._maintenance is not None:
@@ -336,11 +350,11 @@ class CentralService:
     def send_to_print(self, data: bytes, name: str, *, card: str = "", now: dt.datetime | None = None,
                       job_id: str = "", keep: dt.timedelta | None = None) -> Any:
         """What the print upload page does with a document (the tests' and the seed's way in)."""
-        return PrintInbox(self._store).send(data, name, card=card, now=now, job_id=job_id, keep=keep)
+        return self._inbox.send(data, name, card=card, now=now, job_id=job_id, keep=keep)
 
     def print_code_owner(self, code: str) -> str:
         """The queue a release code opens."""
-        return PrintInbox(self._store).code_owner(code)
+        return self._inbox.code_owner(code)
 
     def top_up(self, card_number: str, amount: str, *, by: str = "staff", reason: str = "") -> str:
         """Add to a patron's prepaid print balance (by their card's token); the new balance."""
@@ -350,7 +364,7 @@ class CentralService:
         return Ledger(self._store).step(payment_id, "refunded", by=by, reason=reason)
 
     def purge_print_jobs(self, now: dt.datetime | None = None) -> int:
-        return PrintInbox(self._store).purge(now)
+        return self._inbox.purge(now)
 
     def entries_since(self, since: dt.datetime) -> list[tuple[str, dt.datetime]]:
         """(branch, when) of each entry the doors let in since ``since`` (the entries chart's)."""

@@ -53,10 +53,11 @@ def error(status: int, code: str, message: str, headers: Mapping[str, str] | Non
 
 
 def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_web: bool = False,
-               oidc: OidcSettings | None = None) -> FastAPI:
+               oidc: OidcSettings | None = None, inbox: PrintInbox | None = None) -> FastAPI:
     """The API over ``store``. Every call but the enrolment names its terminal by its credential
     (``Authorization: Bearer``), and may act only for that terminal and its branch (else 403).
-    ``alarms`` hears of the events and heartbeats stored (a failure there fails no request)."""
+    ``alarms`` hears of the events and heartbeats stored (a failure there fails no request).
+    ``inbox``: the service's print inbox (default: one that takes no office documents)."""
 
     async def tell_alarms(what: str, *args: Any) -> None:
         if alarms is None:
@@ -67,7 +68,7 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
             log.exception("the alarm rules failed")
 
     app = FastAPI(title="Library kiosk central API", openapi_url=None, docs_url=None, redoc_url=None)
-    inbox, queue = PrintInbox(store), PrintQueue(store)
+    inbox, queue = inbox or PrintInbox(store), PrintQueue(store)
     if admin_web and alarms is not None:
         from sync.central.server.web.app import add_admin_web
 

@@ -28,12 +28,19 @@ class SmtpChannel:
         if urgent:
             message["Importance"], message["X-Priority"] = "high", "1"
         message.set_content(text)
-        with smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT_S) as smtp:
-            if settings.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.user:
-                smtp.login(settings.user, settings.password)
-            smtp.send_message(message)
+        deliver(settings, message)
+
+
+def deliver(settings: SmtpSettings, message: EmailMessage, *, envelope_sender: str | None = None) -> None:
+    """Hand ``message`` to the SMTP server (STARTTLS with verified certificates when set); the
+    envelope sender is the From header unless given ("" is the null sender, ``<>``). OSError or
+    :class:`smtplib.SMTPException` when the server does not take it."""
+    with smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT_S) as smtp:
+        if settings.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.user:
+            smtp.login(settings.user, settings.password)
+        smtp.send_message(message, from_addr=envelope_sender)
 
 
 class SmsChannel:

@@ -27,7 +27,12 @@ _INKCOV = re.compile(r"^\s*([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+CMYK 
 
 
 class NotAPrintableDocument(ValueError):
-    """The file is not a PDF this service can print (said in words)."""
+    """The file is not a document this service can print, said in words (English, for the log and
+    staff); ``reason``, when given, names the refusal for a page or a reply to say in its language."""
+
+    def __init__(self, why: str, reason: str = "") -> None:
+        super().__init__(why)
+        self.reason = reason
 
 
 def analyse(pdf: bytes) -> tuple[PageInk, ...]:
@@ -36,9 +41,10 @@ def analyse(pdf: bytes) -> tuple[PageInk, ...]:
         with pikepdf.open(io.BytesIO(pdf)) as document:
             sizes = [_size(page.mediabox) for page in document.pages]
     except (pikepdf.PdfError, ValueError) as exc:
-        raise NotAPrintableDocument(f"not a PDF that can be read ({type(exc).__name__})") from None
+        raise NotAPrintableDocument(f"not a PDF that can be read ({type(exc).__name__})",
+                                    "broken_pdf") from None
     if not sizes:
-        raise NotAPrintableDocument("the document has no pages")
+        raise NotAPrintableDocument("the document has no pages", "no_pages")
     colours = _colours(pdf)
     if len(colours) != len(sizes):
         raise NotAPrintableDocument(f"Ghostscript saw {len(colours)} pages of {len(sizes)}")
@@ -67,7 +73,7 @@ def _colours(pdf: bytes) -> list[bool]:
         except FileNotFoundError:
             raise NotAPrintableDocument("Ghostscript (gs) is not installed on the service") from None
     if done.returncode != 0:
-        raise NotAPrintableDocument("Ghostscript could not render it")
+        raise NotAPrintableDocument("Ghostscript could not render it", "broken_pdf")
     return [_colourful(float(c), float(m), float(y)) for c, m, y, _k in _INKCOV.findall(done.stdout)]
 
 

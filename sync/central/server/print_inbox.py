@@ -3,10 +3,14 @@ into a normalised PDF, looked at page by page for the price, and queued as a hel
 it is released at a kiosk or expires.
 
 A PDF is opened and saved again with pikepdf (a broken or hostile one is refused in words); a photo
-(JPEG, PNG) becomes an A4 page with img2pdf. Office documents are not converted yet: the page says
-to save them as PDF. A job belongs to the patron's token when they give their card number (the
-access list's token of it), else to a release code of six digits shown once (kept as the token of
-"code:<digits>", so the kiosk finds it the same way). Jobs expire after ``keep`` (24 hours) and
+(JPEG, PNG) becomes an A4 page with img2pdf; an office document (Word, Excel, PowerPoint,
+OpenDocument, RTF, plain text) becomes a PDF with LibreOffice (:mod:`sync.central.server.office`)
+and then goes the way of a PDF sent as one. Whatever comes in, from the upload page or by e-mail,
+comes in through :meth:`PrintInbox.send`.
+
+A job belongs to the patron's token when they give their card number (the access list's token of
+it), else to a release code of six digits shown once (kept as the token of "code:<digits>", so the
+kiosk finds it the same way). Jobs expire after ``keep`` (24 hours) and
 their documents are deleted; nothing of the document is kept after that."""
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import sqlalchemy as sa
 
 from kiosk.printing.pricing import PageInk, Quote, quote
 from kiosk.settings.printing import PrintingSettings
+from sync.central.server.office import OfficeConverter, office_kind
 from sync.central.server.print_analysis import NotAPrintableDocument, analyse
 from sync.central.server.store import CentralStore
 from sync.central.server.tables import print_documents, print_jobs
@@ -31,6 +36,7 @@ from sync.central.server.tables import print_documents, print_jobs
 MAX_BYTES = 50 * 1024 * 1024
 KEEP = dt.timedelta(hours=24)
 A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
+PICTURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")  # JPEG, PNG
 
 
 @dataclass(frozen=True)
@@ -45,22 +51,36 @@ class Sent:
 
 
 class PrintInbox:
+    """``office``: the converter of office documents, one for the service (it converts one at a
+    time); without one, office documents are refused as not accepted here."""
+
     def __init__(self, store: CentralStore, rules: PrintingSettings | None = None,
-                 keep: dt.timedelta = KEEP) -> None:
+                 keep: dt.timedelta = KEEP, office: OfficeConverter | None = None) -> None:
         self._store, self._rules, self.keep = store, rules or PrintingSettings(), keep
+        self._office = office or OfficeConverter(None)
         self._token = store.card_token
 
-    def send(self, data: bytes, name: str, *, card: str = "", now: dt.datetime | None = None,
-             job_id: str = "", keep: dt.timedelta | None = None) -> Sent:
-        """Queue a document; :class:`NotAPrintableDocument` or :class:`CannotPrice` in words.
-        ``job_id`` and ``keep``: a seed's own id and how long its document stays (the demo's)."""
+    @property
+    def takes_office_documents(self) -> bool:
+        return self._office.available
+
+    def send(self, data: bytes, name: str, *, card: str = "", code: str = "",
+             now: dt.datetime | None = None, job_id: str = "", keep: dt.timedelta | None = None) -> Sent:
+        """Queue a document for the patron with ``card``, else under the release code ``code``, else
+        under a new release code; :class:`NotAPrintableDocument` or :class:`CannotPrice` in words,
+        and then nothing is queued. ``job_id`` and ``keep``: a seed's own id and how long its
+        document stays (the demo's)."""
         if len(data) > MAX_BYTES:
-            raise NotAPrintableDocument(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
-        pdf = to_pdf(data)
+            raise NotAPrintableDocument(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB",
+                                        "too_large")
+        pdf = to_pdf(data, name, self._office)
         pages = analyse(pdf)
         price = quote(pages, self._rules)
         now = now or dt.datetime.now(dt.UTC)
-        code = "" if card.strip() else f"{secrets.randbelow(10**6):06d}"
+        if card.strip():
+            code = ""
+        elif not code:
+            code = f"{secrets.randbelow(10**6):06d}"
         owner = self._token(card.strip()) if card.strip() else self.code_owner(code)
         job_id = job_id or f"pj-{uuid.uuid4().hex[:16]}"
         keep = keep or self.keep
@@ -108,8 +128,12 @@ class PrintInbox:
         return len(expired)
 
 
-def to_pdf(data: bytes) -> bytes:
-    """A normalised PDF of a PDF, a JPEG or a PNG; :class:`NotAPrintableDocument` otherwise."""
+def to_pdf(data: bytes, name: str = "", office: OfficeConverter | None = None) -> bytes:
+    """A normalised PDF of a PDF, a JPEG, a PNG or an office document (converted by ``office``);
+    :class:`NotAPrintableDocument` otherwise."""
+    kind = None if data.startswith((b"%PDF-", *PICTURES)) else office_kind(data, name)
+    if kind is not None:
+        data = (office or OfficeConverter(None)).to_pdf(data, kind)
     if data.startswith(b"%PDF-"):
         try:
             with pikepdf.open(io.BytesIO(data)) as document:
@@ -118,12 +142,15 @@ def to_pdf(data: bytes) -> bytes:
                 document.save(out)
                 return out.getvalue()
         except (pikepdf.PdfError, ValueError) as exc:
-            raise NotAPrintableDocument(f"the PDF cannot be read ({type(exc).__name__})") from None
-    if data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
+            raise NotAPrintableDocument(f"the PDF cannot be read ({type(exc).__name__})",
+                                        "broken_pdf") from None
+    if data.startswith(PICTURES):
         try:
             layout = img2pdf.get_layout_fun(A4, fit=img2pdf.FitMode.into)
             return bytes(img2pdf.convert(data, layout_fun=layout))
         except (img2pdf.ImageOpenError, ValueError, OSError) as exc:
-            raise NotAPrintableDocument(f"the picture cannot be read ({type(exc).__name__})") from None
-    raise NotAPrintableDocument("send a PDF, a JPEG or a PNG (save other documents as PDF first)")
+            raise NotAPrintableDocument(f"the picture cannot be read ({type(exc).__name__})",
+                                        "broken_picture") from None
+    raise NotAPrintableDocument("send a PDF, a JPEG, a PNG or an office document (Word, Excel, PowerPoint, "
+                                "OpenDocument, RTF, text)", "format")
 

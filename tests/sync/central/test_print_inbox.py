@@ -56,7 +56,7 @@ def test_a_photo_sent_without_a_card_gets_a_release_code_and_one_a4_page(
 
 
 @pytest.mark.parametrize(("data", "why"), [
-    (b"Dear librarian, please print this", "send a PDF, a JPEG or a PNG"),
+    (b"Dear librarian, please print this", "send a PDF, a JPEG, a PNG or an office document"),
     (b"%PDF-1.4\nnot really", "the PDF cannot be read"),
     (b"\x89PNG\r\n\x1a\nbroken", "the picture cannot be read"),
 ])

@@ -107,10 +107,20 @@ TEXTS: dict[str, dict[str, str]] = {
     "holidays_help": {"da": "Åbningstid på helligdage (tomt: lukket), fx 10:00-16:00 unstaffed",
                       "en": "Hours on public holidays (empty: closed), e.g. 10:00-16:00 unstaffed"},
     "print_title": {"da": "Send til print", "en": "Send to print"},
-    "print_intro": {"da": "Send en PDF eller et billede (JPEG, PNG). Du ser prisen her og igen ved kiosken, "
+    "print_intro": {"da": "Send en PDF, et billede (JPEG, PNG) eller et kontordokument (Word, Excel, "
+                          "PowerPoint, OpenDocument, RTF, tekst). Du ser prisen her og igen ved kiosken, "
                           "før du betaler; du vælger antal og sort-hvid ved kiosken.",
-                    "en": "Send a PDF or a picture (JPEG, PNG). You see the price here and again at the "
-                          "kiosk before you pay; you choose copies and black-and-white at the kiosk."},
+                    "en": "Send a PDF, a picture (JPEG, PNG) or an office document (Word, Excel, PowerPoint, "
+                          "OpenDocument, RTF, text). You see the price here and again at the kiosk before "
+                          "you pay; you choose copies and black-and-white at the kiosk."},
+    "print_intro_no_office": {"da": "Send en PDF eller et billede (JPEG, PNG). Kontordokumenter (Word, Excel "
+                                    "og andre) tages ikke imod her: gem dem som PDF først. Du ser prisen her "
+                                    "og igen ved kiosken, før du betaler; du vælger antal og sort-hvid ved "
+                                    "kiosken.",
+                              "en": "Send a PDF or a picture (JPEG, PNG). Office documents (Word, Excel "
+                                    "and others) are not accepted here: save them as PDF first. You see the "
+                                    "price here and again at the kiosk before you pay; you choose copies "
+                                    "and black-and-white at the kiosk."},
     "print_file": {"da": "Dokument", "en": "Document"},
     "print_card": {"da": "Dit lånerkort (valgfrit: så henter du med kort og PIN-kode, ellers med en kode)",
                    "en": "Your library card (optional: then you collect with card and PIN, else with a "
@@ -118,6 +128,27 @@ TEXTS: dict[str, dict[str, str]] = {
     "print_send": {"da": "Send", "en": "Send"},
     "print_no_file": {"da": "Vælg et dokument først.", "en": "Choose a document first."},
     "print_refused": {"da": "Kan ikke printes: {why}", "en": "Cannot be printed: {why}"},
+    # Why a document was refused (NotAPrintableDocument.reason), on the page and in e-mail replies.
+    "why_format": {"da": "send en PDF, et billede (JPEG, PNG) eller et kontordokument (Word, Excel, "
+                         "PowerPoint, OpenDocument, RTF, tekst)",
+                   "en": "send a PDF, a picture (JPEG, PNG) or an office document (Word, Excel, PowerPoint, "
+                         "OpenDocument, RTF, text)"},
+    "why_no_office": {"da": "kontordokumenter tages ikke imod her: gem det som PDF og send det igen",
+                      "en": "office documents are not accepted here: save it as PDF and send it again"},
+    "why_not_converted": {"da": "dokumentet kunne ikke læses; gem det som PDF og send det igen",
+                          "en": "the document could not be read; save it as PDF and send it again"},
+    "why_conversion_timeout": {"da": "det tog for lang tid at gøre dokumentet klar; gem det som PDF og send "
+                                     "det igen",
+                               "en": "getting the document ready took too long; save it as PDF and send "
+                                     "it again"},
+    "why_busy": {"da": "der er travlt lige nu; send dokumentet igen om et minut",
+                 "en": "it is busy just now; send the document again in a minute"},
+    "why_office_too_large": {"da": "kontordokumentet er for stort; gem det som PDF og send det igen",
+                             "en": "the office document is too large; save it as PDF and send it again"},
+    "why_too_large": {"da": "filen er for stor", "en": "the file is too large"},
+    "why_broken_pdf": {"da": "PDF-filen kan ikke læses", "en": "the PDF cannot be read"},
+    "why_broken_picture": {"da": "billedet kan ikke læses", "en": "the picture cannot be read"},
+    "why_no_pages": {"da": "dokumentet har ingen sider", "en": "the document has no pages"},
     "print_sent_title": {"da": "Sendt til print", "en": "Sent to print"},
     "print_sent_pages": {"da": "Sider: {pages}, heraf i farver: {colour}. Pris for ét eksemplar: {price}",
                          "en": "Pages: {pages}, in colour: {colour}. Price for one copy: {price}"},
@@ -128,6 +159,34 @@ TEXTS: dict[str, dict[str, str]] = {
     "print_keep": {"da": "Udskriften venter i {hours} timer på et hvilket som helst bibliotek i kommunen.",
                    "en": "The print waits {hours} hours, at any library in the municipality."},
     "print_another": {"da": "Send et dokument mere", "en": "Send another document"},
+    # The reply to a mail sent to the print address (sync/central/server/mail_in.py): Danish, then English.
+    "mail_subject_sent": {"da": "Sendt til print", "en": "Sent to print"},
+    "mail_subject_not_sent": {"da": "Ikke sendt til print", "en": "Not sent to print"},
+    "mail_code": {"da": "Din kode til at hente udskriften ved kiosken: {code}",
+                  "en": "Your code to collect the print at the kiosk: {code}"},
+    "mail_queued": {"da": "Sendt til print:", "en": "Sent to print:"},
+    "mail_refused": {"da": "Kunne ikke printes:", "en": "Could not be printed:"},
+    "mail_keep": {"da": "Udskriften venter i {hours} timer på et hvilket som helst bibliotek i kommunen. Ved "
+                        "kiosken ser du prisen og vælger antal og sort-hvid, før du betaler.",
+                  "en": "The print waits {hours} hours, at any library in the municipality. At the kiosk you "
+                        "see the price and choose copies and black-and-white before you pay."},
+    "mail_nothing": {"da": "Vi fandt ingen vedhæftede filer at printe i din mail. Send dokumentet som "
+                           "vedhæftet fil.",
+                     "en": "We found no attachment to print in your mail. Send the document as an "
+                           "attachment."},
+    "mail_too_many": {"da": "Din mail havde {count} vedhæftede filer; send højst {most} i én mail. Intet "
+                            "blev sendt til print.",
+                      "en": "Your mail had {count} attachments; send at most {most} in one mail. Nothing "
+                            "was sent to print."},
+    "mail_kinds": {"da": "Vi printer PDF'er, billeder (JPEG, PNG) og kontordokumenter (Word, Excel, "
+                         "PowerPoint, OpenDocument, RTF, tekst).",
+                   "en": "We print PDFs, pictures (JPEG, PNG) and office documents (Word, Excel, PowerPoint, "
+                         "OpenDocument, RTF, text)."},
+    "mail_kinds_no_office": {"da": "Vi printer PDF'er og billeder (JPEG, PNG); gem andre dokumenter som PDF "
+                                   "først.",
+                             "en": "We print PDFs and pictures (JPEG, PNG); save other documents as PDF "
+                                   "first."},
+    "mail_automatic": {"da": "Dette er et automatisk svar.", "en": "This is an automatic reply."},
     "prints": {"da": "Print: saldo og betalinger", "en": "Printing: balances and payments"},
     "prints_intro": {"da": "Lånernes forudbetalte saldo til print (betalt ved skranken eller online) og "
                            "betalingerne for udskrifter. En betaling trækkes først, når printeren selv har "
@@ -249,3 +308,8 @@ TEXTS: dict[str, dict[str, str]] = {
 def translate(key: str, language: str, **values: object) -> str:
     text = TEXTS[key].get(language) or TEXTS[key]["en"]
     return text.format(**values) if values else text
+
+
+def refusal(reason: str, why: str, language: str) -> str:
+    """Why a document was refused, in the language when the reason has words there (else ``why``)."""
+    return translate(f"why_{reason}", language) if f"why_{reason}" in TEXTS else why

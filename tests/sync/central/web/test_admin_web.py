@@ -32,6 +32,7 @@ from sync.central.service import CentralService
 from tests.net import free_port
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from tests.printing.test_pricing import A4, BLACK_TEXT, pdf, png
+from tests.sync.central.office_files import odt
 
 PASSWORD = "correct horse battery"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -503,10 +504,10 @@ def test_closures_special_days_and_holiday_hours_are_set_and_shown_in_the_previe
 def test_a_patron_sends_a_photo_and_a_pdf_to_print_from_the_upload_page(
         central: tuple[CentralService, str], browser: webdriver.Chrome, tmp_path: Path) -> None:
     service, credential = central
-    photo, letter, notes = tmp_path / "kat.png", tmp_path / "Ansøgning.pdf", tmp_path / "noter.txt"
+    photo, letter, notes = tmp_path / "kat.png", tmp_path / "Ansøgning.pdf", tmp_path / "noter.pages"
     photo.write_bytes(png(rgb=(200, 30, 30)))
     letter.write_bytes(pdf((A4, BLACK_TEXT), (A4, BLACK_TEXT)))
-    notes.write_text("husk mælk", encoding="utf-8")
+    notes.write_bytes(b"\x00\x01 an Apple Pages file, say")
 
     browser.get(f"{service.url}/print")  # Danish first, no login
     browser.find_element(By.ID, "document").send_keys(str(photo))
@@ -533,7 +534,34 @@ def test_a_patron_sends_a_photo_and_a_pdf_to_print_from_the_upload_page(
     browser.find_element(By.ID, "document").send_keys(str(notes))
     browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
     assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text == (
-        "Cannot be printed: send a PDF, a JPEG or a PNG (save other documents as PDF first)")
+        "Cannot be printed: send a PDF, a picture (JPEG, PNG) or an office document (Word, Excel, "
+        "PowerPoint, OpenDocument, RTF, text)")
+
+
+def test_a_patron_sends_an_office_document_and_a_broken_one_is_refused_in_their_language(
+        central: tuple[CentralService, str], browser: webdriver.Chrome, tmp_path: Path) -> None:
+    service, credential = central
+    minutes, broken = tmp_path / "Referat.odt", tmp_path / "Gammelt brev.doc"
+    minutes.write_bytes(odt(("Referat", ""), ("Et rødt kort", "c02020")))
+    broken.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))  # the OLE2 header, nothing else
+
+    browser.get(f"{service.url}/print")
+    assert "kontordokument (Word, Excel" in browser.find_element(By.ID, "intro").text
+    browser.find_element(By.ID, "document").send_keys(str(minutes))
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    sent = browser.find_element(By.ID, "sent").text
+    assert sent == "Sider: 2, heraf i farver: 1. Pris for ét eksemplar: 1,55 kr."
+    code = browser.find_element(By.ID, "code").text.replace(" ", "")
+    with CentralClient(service.url, credential) as kiosk:
+        (job,) = kiosk.print_jobs(service.print_code_owner(code))
+        assert (job.job.document_name, job.job.pages, job.job.colour) == ("Referat.odt", 2, True)
+
+    browser.get(f"{service.url}/print")
+    browser.find_element(By.ID, "document").send_keys(str(broken))
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text == (
+        "Kan ikke printes: dokumentet kunne ikke læses; gem det som PDF og send det igen")
+    browser.save_screenshot(str(tmp_path / "print-refused-da.png"))
 
 
 def test_staff_top_up_a_print_balance_and_refund_a_print_with_a_reason(
