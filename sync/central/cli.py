@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kiosk.domain.errors import ConfigError
 from sync.central.seed import apply_seed, load_seed
 from sync.central.server.alarms import load_alarm_settings
+from sync.central.server.payments.settings import PaymentSettings, load_payment_settings
 from sync.central.server.web.oidc import load_oidc_settings
 from sync.central.service import CentralService
 from sync.serving import serve_until_signalled, server_tls
@@ -39,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "terminal confirmed for this long are taken off (default 180)")
     parser.add_argument("--oidc", type=Path, help="sign-in to the administration web through the "
                         "municipality's OpenID Connect provider (TOML with an [oidc] table)")
+    paying = parser.add_mutually_exclusive_group()
+    paying.add_argument("--payments", type=Path, help="card payments for prints through a payment provider's "
+                        "hosted page (TOML with a [payments] table: provider, keys, public URL; README, "
+                        "\"Print release\")")
+    paying.add_argument("--payment-provider", choices=["simulated"], help="simulated: card payments through "
+                        "the simulated provider, served under /sim-provider (the demo's)")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key): serve HTTPS")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
 
@@ -49,12 +56,16 @@ def run(args: argparse.Namespace) -> int:
         seed = load_seed(args.seed) if args.seed is not None else None
         alarms = load_alarm_settings(args.alarms) if args.alarms is not None else None
         oidc = load_oidc_settings(args.oidc) if args.oidc is not None else None
+        payments = load_payment_settings(args.payments) if args.payments is not None else None
+        if args.payment_provider == "simulated":
+            payments = PaymentSettings(provider="simulated")
         central = CentralService(args.db, host=args.host, port=args.port,
                                   tls_context=server_tls(args.tls_cert, args.tls_key),
                                   cursor_retention=args.cursor_retention,
                                   access_list_key=seed.access_list_key if seed else None, alarms=alarms,
                                   retention=dt.timedelta(days=args.retention_days),
-                                  access_unused=dt.timedelta(days=args.access_unused_days), oidc=oidc)
+                                  access_unused=dt.timedelta(days=args.access_unused_days), oidc=oidc,
+                                  payments=payments)
         if seed is not None and central.created:
             apply_seed(seed, central)
     except (ConfigError, ValueError, OSError, ssl.SSLError, SQLAlchemyError) as exc:
