@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     paying = parser.add_mutually_exclusive_group()
     paying.add_argument("--payments", type=Path, help="card payments for prints through a payment provider's "
                         "hosted page (TOML with a [payments] table: provider, keys, public URL; README, "
-                        "\"Print release\")")
+                        "\"Paying for a print\")")
     paying.add_argument("--payment-provider", choices=["simulated"], help="simulated: card payments through "
                         "the simulated provider, served under /sim-provider (the demo's)")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key): serve HTTPS")
