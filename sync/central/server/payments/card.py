@@ -100,8 +100,8 @@ class CardPayments:
             raise StepRefused(f"a payment cannot be set to {state}")
         now = self._now()
         with self._store.writing() as db:
-            row = db.execute(sa.select(payments).where(payments.c.id == payment_id).with_for_update()
-                             ).mappings().first()
+            row = db.execute(sa.select(payments).where(payments.c.id == payment_id)
+                             .where(payments.c.method == "provider").with_for_update()).mappings().first()
             if row is None:
                 raise KeyError(payment_id)
             current = row["state"]
@@ -128,7 +128,7 @@ class CardPayments:
         try:
             status = self.provider.status(row["provider_ref"])
         except ProviderError as exc:
-            log.info("payment %s: the provider was not asked: %s", payment_id, exc)
+            log.info("payment %s: the provider did not say whether it was paid: %s", payment_id, exc)
             return
         self._heard(payment_id, status, by=f"{self.provider.name} (asked)")
 
