@@ -49,11 +49,13 @@ def central_system(settings: Settings, where: Locations, store: Store, journal: 
     url = config.url
     if config.kind == "emulator":
         from sync.central.seed import apply_seed, load_seed
+        from sync.central.server.payments.settings import PaymentSettings
         from sync.central.service import CentralService
 
         assert config.seed is not None
         seed = load_seed(config.seed)
-        emulator = CentralService(where.data_dir / "central.sqlite3", access_list_key=seed.access_list_key)
+        emulator = CentralService(where.data_dir / "central.sqlite3", access_list_key=seed.access_list_key,
+                                  payments=PaymentSettings(provider="simulated"))
         if emulator.created:
             apply_seed(seed, emulator)
         closers.append(emulator.stop)

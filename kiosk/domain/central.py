@@ -12,6 +12,8 @@ from typing import Any, Literal
 from kiosk.domain.model import PrintJob
 
 PrintJobState = Literal["held", "released", "printed", "failed", "cancelled"]
+PaymentMethod = Literal["balance", "provider"]
+PaymentState = Literal["awaiting_payer", "authorized", "captured", "voided", "expired", "refunded"]
 
 @dataclass(frozen=True)
 class CalendarReceived:
@@ -119,13 +121,17 @@ class CentralPrintJob:
 @dataclass(frozen=True)
 class PaymentHold:
     """A payment for a print job: the amount held (``authorized``), taken (``captured``) or given
-    back (``voided``, ``refunded``)."""
+    back (``voided``, ``refunded``). Paid by card on the provider's page, it first waits for the
+    patron to pay on their phone (``awaiting_payer``: show ``pay_url`` as a QR code until
+    ``expires_at``), and ends ``voided`` (declined, cancelled) or ``expired`` if they do not."""
 
     payment_id: str
     job_id: str
     amount: Decimal
     currency: str
-    state: Literal["authorized", "captured", "voided", "refunded"]
+    state: PaymentState
+    pay_url: str = ""
+    expires_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

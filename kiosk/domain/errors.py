@@ -78,3 +78,7 @@ class PaymentError(KioskError):
 
 class InsufficientBalance(PaymentError):
     """The patron's prepaid balance does not cover the price."""
+
+
+class PaymentUnavailable(PaymentError):
+    """Card payments cannot be taken: the central service has no payment provider."""

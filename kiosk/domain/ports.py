@@ -18,6 +18,7 @@ from kiosk.domain.central import (
     CentralEvent,
     EventReceipt,
     PaymentHold,
+    PaymentMethod,
     Revoked,
     StaffMember,
     TerminalConfig,
@@ -279,8 +280,18 @@ class Payment(Protocol):
         """The patron's prepaid balance (``owner``: their token)."""
         ...
 
-    def authorize(self, owner: str, job_id: str, amount: Decimal, terminal: str) -> PaymentHold:
-        """Hold ``amount``; :class:`~kiosk.domain.errors.InsufficientBalance` when it is not there."""
+    def authorize(self, owner: str, job_id: str, amount: Decimal, terminal: str, *,
+                  method: PaymentMethod = "balance") -> PaymentHold:
+        """Hold ``amount``. From the balance (:class:`~kiosk.domain.errors.InsufficientBalance`
+        when it is not there), or by card (``method="provider"``): the hold then awaits the payer
+        (show its ``pay_url``, follow it with :meth:`payment` until it is no longer
+        ``awaiting_payer``); :class:`~kiosk.domain.errors.PaymentUnavailable` when the central
+        service takes no card payments, :class:`~kiosk.domain.errors.CentralUnavailable` when it
+        or its provider cannot be reached just now."""
+        ...
+
+    def payment(self, payment_id: str) -> PaymentHold:
+        """The payment as it is now (while its payer pays: asked of the provider as well)."""
         ...
 
     def capture(self, payment_id: str, terminal: str) -> PaymentHold: ...

@@ -22,6 +22,7 @@ from kiosk.domain.events import Workers
 from kiosk.domain.ports import Clock
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, LmsSettings, Settings, load_settings
 from sync.central.seed import apply_seed, load_seed
+from sync.central.server.payments.settings import PaymentSettings
 from sync.central.service import CentralService
 from sync.sip2.emulator import Sip2Emulator
 from sync.sip2.emulator_data import load_data
@@ -49,7 +50,7 @@ class DemoBranch:
         lms = Sip2Emulator(load_data(lms_seed), user="kiosk", password=password).start()
         seed = load_seed(central_seed)
         central = CentralService(folder / "central.sqlite3", access_list_key=seed.access_list_key,
-                                 port=port)
+                                 port=port, payments=PaymentSettings(provider="simulated"))
         try:
             if central.created:
                 apply_seed(seed, central)

@@ -18,6 +18,7 @@ from kiosk.domain.errors import ConfigError
 from sync.central.seed import apply_seed, load_seed
 from sync.central.server.alarms import AlarmSettings, load_alarm_settings
 from sync.central.server.mail_in import MailInSettings, SmtpReplies, load_reply_smtp, mail_in_settings
+from sync.central.server.payments.settings import PaymentSettings, load_payment_settings
 from sync.central.server.web.oidc import load_oidc_settings
 from sync.central.service import CentralService
 from sync.serving import serve_until_signalled, server_tls
@@ -52,6 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mail-relay", action="append", default=[], metavar="NETWORK", help="only these "
                         "addresses or networks may connect to --mail-in (the municipality's mail servers; "
                         "repeatable; default: any)")
+    paying = parser.add_mutually_exclusive_group()
+    paying.add_argument("--payments", type=Path, help="card payments for prints through a payment provider's "
+                        "hosted page (TOML with a [payments] table: provider, keys, public URL; README, "
+                        "\"Paying for a print\")")
+    paying.add_argument("--payment-provider", choices=["simulated"], help="simulated: card payments through "
+                        "the simulated provider, served under /sim-provider (the demo's)")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key): serve HTTPS")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
 
@@ -63,13 +70,16 @@ def run(args: argparse.Namespace) -> int:
         alarms = load_alarm_settings(args.alarms) if args.alarms is not None else None
         oidc = load_oidc_settings(args.oidc) if args.oidc is not None else None
         mail_in, replies = _mail_in(args, alarms)
+        payments = load_payment_settings(args.payments) if args.payments is not None else None
+        if args.payment_provider == "simulated":
+            payments = PaymentSettings(provider="simulated")
         central = CentralService(args.db, host=args.host, port=args.port,
                                   tls_context=server_tls(args.tls_cert, args.tls_key),
                                   cursor_retention=args.cursor_retention,
                                   access_list_key=seed.access_list_key if seed else None, alarms=alarms,
                                   retention=dt.timedelta(days=args.retention_days),
                                   access_unused=dt.timedelta(days=args.access_unused_days), oidc=oidc,
-                                  mail_in=mail_in, replies=replies)
+                                  mail_in=mail_in, replies=replies, payments=payments)
         if seed is not None and central.created:
             apply_seed(seed, central)
     except (ConfigError, ValueError, OSError, ssl.SSLError, SQLAlchemyError) as exc:

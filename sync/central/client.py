@@ -25,7 +25,7 @@ import time
 from collections.abc import Mapping, MutableMapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast, get_args
 from urllib.parse import quote
 
 import requests
@@ -41,6 +41,8 @@ from kiosk.domain.central import (
     CentralPrintJob,
     EventReceipt,
     PaymentHold,
+    PaymentMethod,
+    PaymentState,
     PrintJobState,
     Revoked,
     StaffMember,
@@ -52,6 +54,7 @@ from kiosk.domain.errors import (
     CentralUnavailable,
     CursorExpired,
     InsufficientBalance,
+    PaymentUnavailable,
 )
 from kiosk.domain.model import DeviceHealth, PrintJob
 from kiosk.printing.pricing import PageInk
@@ -274,15 +277,29 @@ class CentralClient:
         body = _object(self._request("GET", f"/v1/balances/{_segment(owner)}"), "balance")
         return _money(_field(body, "balance", str, "balance"), "balance")
 
-    def authorize(self, owner: str, job_id: str, amount: Decimal, terminal: str) -> PaymentHold:
+    def authorize(self, owner: str, job_id: str, amount: Decimal, terminal: str, *,
+                  method: PaymentMethod = "balance") -> PaymentHold:
+        """Hold the price from the balance (:class:`InsufficientBalance`), or by card on the payment
+        provider's page (``method="provider"``: the hold awaits its payer, with ``pay_url`` and
+        ``expires_at``; :class:`PaymentUnavailable` when the service has no provider)."""
+        request: dict[str, str] = {"owner": owner, "job_id": job_id, "amount": f"{amount:.2f}",
+                                   "terminal": terminal}
+        if method != "balance":
+            request["method"] = method
         try:
-            body = self._request("POST", "/v1/payments", json_body={
-                "owner": owner, "job_id": job_id, "amount": f"{amount:.2f}", "terminal": terminal})
+            body = self._request("POST", "/v1/payments", json_body=request)
         except CentralRejected as refused:
             if refused.status == 402:
                 raise InsufficientBalance(refused.message) from None
+            if refused.status == 409 and refused.code == "no_payment_provider":
+                raise PaymentUnavailable(refused.message) from None
             raise
         return _payment(body)
+
+    def payment(self, payment_id: str) -> PaymentHold:
+        """The payment as it is now; one awaiting its payer is brought up to date with the provider
+        by the service (poll this while the patron pays on their phone)."""
+        return _payment(self._request("GET", f"/v1/payments/{_segment(payment_id)}"))
 
     def capture(self, payment_id: str, terminal: str) -> PaymentHold:
         return _payment(self._request("POST", f"/v1/payments/{_segment(payment_id)}/capture",
@@ -508,8 +525,12 @@ def _payment(body: Any) -> PaymentHold:
     what = "payment"
     payment = _object(body, what)
     state = _field(payment, "state", str, what)
-    if state not in ("authorized", "captured", "voided", "refunded"):
+    if state not in get_args(PaymentState):
         raise CentralUnavailable(f"{what}: state {state[:20]!r} is none the kiosk knows")
     money = _money(_field(payment, "amount", str, what), what)
+    pay_url, expires = payment.get("pay_url", ""), payment.get("expires_at")
+    if not isinstance(pay_url, str) or (pay_url and not pay_url.startswith(("https://", "http://"))):
+        raise CentralUnavailable(f"{what}: pay_url is not a link")
     return PaymentHold(_field(payment, "id", str, what), _field(payment, "job_id", str, what), money,
-                       _field(payment, "currency", str, what), state)  # type: ignore[arg-type]
+                       _field(payment, "currency", str, what), cast(PaymentState, state), pay_url,
+                       None if expires is None else _time(expires, f"{what}: expires_at"))

@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import logging
 import os
+import secrets
 import ssl
 import threading
 from collections import deque
@@ -41,6 +42,11 @@ from sync.central.server.ledger import Ledger
 from sync.central.server.mail_in import MailIn, MailInSettings, ReplyMailer
 from sync.central.server.notify import default_channels
 from sync.central.server.office import OfficeConverter
+from sync.central.server.payments.card import CardPayments
+from sync.central.server.payments.methods import PrintPayments
+from sync.central.server.payments.quickpay import QuickPayProvider
+from sync.central.server.payments.settings import SIMULATED_MOUNT, PaymentSettings
+from sync.central.server.payments.simulator import SimulatedProvider
 from sync.central.server.print_inbox import PrintInbox
 from sync.central.server.print_queue import PrintQueue
 from sync.central.server.revocations import Revocations
@@ -96,9 +102,11 @@ class CentralService:
                  access_unused: dt.timedelta = dt.timedelta(days=180),
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
                  oidc: OidcSettings | None = None, office: OfficeConverter | None = None,
-                 mail_in: MailInSettings | None = None, replies: ReplyMailer | None = None) -> None:
+                 mail_in: MailInSettings | None = None, replies: ReplyMailer | None = None,
+                 payments: PaymentSettings | None = None) -> None:
         self.database = database
         self.host = host
+        self.simulated_provider: SimulatedProvider | None = None
         self.delay_s = 0.0
         self._port = port
         self._tls = tls_context
@@ -112,7 +120,12 @@ class CentralService:
         self._purged_on: dt.date | None = None
         self._now = now
         self._inbox = PrintInbox(self._store, office=office or OfficeConverter.installed())
-        self._app = create_app(self._store, self._alarms, admin_web=True, oidc=oidc, inbox=self._inbox)
+        self._cards = None if payments is None else self._card_payments(payments)
+        self._payments = PrintPayments(Ledger(self._store), self._cards)
+        self._app = create_app(self._store, self._alarms, admin_web=True, oidc=oidc, inbox=self._inbox,
+                               payments=self._payments)
+        if self.simulated_provider is not None:
+            self._app.mount(SIMULATED_MOUNT, self.simulated_provider.app)
         if mail_in is not None and replies is None:
             raise ValueError("taking documents by e-mail needs an SMTP server for the replies")
         self._mail_in = MailIn(mail_in, self._inbox, replies) if mail_in and replies else None
@@ -123,6 +136,20 @@ class CentralService:
         self._stopping = threading.Event()
         self._serving: Serving | None = None
         self._maintenance: threading.Thread | None = None
+
+    def _card_payments(self, settings: PaymentSettings) -> CardPayments:
+        """Card payments through the configured provider; ``simulated``: the simulated provider,
+        mounted under /sim-provider with keys made up now, spoken to by the real QuickPay adapter."""
+        api_url: str | Callable[[], str] = settings.api_url
+        api_key, private_key = settings.api_key, settings.private_key
+        if settings.provider == "simulated":
+            api_key, private_key = secrets.token_hex(16), secrets.token_hex(16)
+            self.simulated_provider = SimulatedProvider(api_key, private_key)
+            api_url = lambda: self.url + SIMULATED_MOUNT  # noqa: E731 - known once it listens
+        provider = QuickPayProvider(api_url, api_key, private_key, language=settings.language)
+        return CardPayments(self._store, provider, lambda: settings.public_url or self.url,
+                            expires_after=dt.timedelta(minutes=settings.expires_min),
+                            retry_after=dt.timedelta(seconds=settings.retry_s), now=self._now)
 
     @property
     def created(self) -> bool:
@@ -151,6 +178,17 @@ class CentralService:
                 self._inbox.purge(self._now())  # expired print jobs: their documents go
             except Exception:
                 log.exception("the maintenance round failed")
+            try:
+                self.settle_payments()
+            except Exception:
+                log.exception("the card payments' round failed")
+
+    def settle_payments(self, now: dt.datetime | None = None) -> None:
+        """The card payments' round now (the maintenance thread makes one every ``alarm_tick_s``):
+        unpaid ones expire, the provider is asked about the others and told the steps it has yet
+        to confirm. ``now``: as if it were then."""
+        if self._cards is not None:
+            self._cards.settle(now)
 
     def purge_history(self) -> tuple[int, int]:
         """The daily round: events and heartbeats older than the retention go (each terminal's last
@@ -361,7 +399,16 @@ class CentralService:
         return Ledger(self._store).top_up(self.patron_token(card_number), amount, by=by, reason=reason)
 
     def refund(self, payment_id: str, *, by: str, reason: str) -> dict[str, Any]:
-        return Ledger(self._store).step(payment_id, "refunded", by=by, reason=reason)
+        """Staff give a captured payment back (to the balance, or the card through the provider)."""
+        return self._payments.step(payment_id, "refunded", by=by, reason=reason)
+
+    def payment(self, payment_id: str) -> dict[str, Any]:
+        """A payment as stored (the provider is not asked)."""
+        return self._payments.payment(payment_id)
+
+    def recent_payments(self) -> list[dict[str, Any]]:
+        """The newest payments as the Printing page lists them (with ``provider_error``)."""
+        return self._payments.recent()
 
     def purge_print_jobs(self, now: dt.datetime | None = None) -> int:
         return self._inbox.purge(now)

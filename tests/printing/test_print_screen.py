@@ -88,7 +88,8 @@ def test_anna_prints_two_copies_two_sided_and_pays_what_the_button_said(
     assert kiosk.session.view.screen is Screen.START and kiosk.session.view.printing is None
 
 
-def test_a_jam_is_said_on_screen_and_nothing_is_taken(kiosk: Kiosk, window: KioskWindow, qtbot: QtBot) -> None:
+def test_a_jam_is_said_on_screen_and_nothing_is_taken(kiosk: Kiosk, window: KioskWindow,
+                                                       qtbot: QtBot) -> None:
     kiosk.session.choose_language("en")
     kiosk.core.drain()
     start = window.current_screen()
@@ -132,6 +133,7 @@ def test_a_release_code_is_typed_on_the_pad_and_shown_as_typed(kiosk: Kiosk, win
     touch(kiosk, qtbot, pad_screen.pad.ok_key)
     screen = window.current_screen()
     assert isinstance(screen, PrintScreen)
-    assert screen.message.text() == "Der er ingen udskrifter med den kode. Se koden igen, og prøv en gang til."
+    assert screen.message.text() == ("Der er ingen udskrifter med den kode. "
+                                     "Se koden igen, og prøv en gang til.")
     assert screen.none.isVisible()
     assert ANNA  # the code opened nobody's queue but the code's own

@@ -23,6 +23,8 @@ from starlette.requests import ClientDisconnect
 from sync.central.server import validate
 from sync.central.server.alarms import AlarmEngine
 from sync.central.server.ledger import InsufficientFunds, Ledger, StepRefused
+from sync.central.server.payments.methods import NoProvider, PrintPayments
+from sync.central.server.payments.provider import ProviderError
 from sync.central.server.print_inbox import PrintInbox
 from sync.central.server.print_queue import PrintQueue, TransitionRefused
 from sync.central.server.revocations import Revocations
@@ -53,11 +55,14 @@ def error(status: int, code: str, message: str, headers: Mapping[str, str] | Non
 
 
 def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_web: bool = False,
-               oidc: OidcSettings | None = None, inbox: PrintInbox | None = None) -> FastAPI:
+               oidc: OidcSettings | None = None, inbox: PrintInbox | None = None,
+               payments: PrintPayments | None = None) -> FastAPI:
     """The API over ``store``. Every call but the enrolment names its terminal by its credential
     (``Authorization: Bearer``), and may act only for that terminal and its branch (else 403).
     ``alarms`` hears of the events and heartbeats stored (a failure there fails no request).
-    ``inbox``: the service's print inbox (default: one that takes no office documents)."""
+    ``inbox``: the service's print inbox (default: one that takes no office documents).
+    ``payments``: how prints are paid (default: from balances only); with a card provider, the
+    payer's pages and the provider's webhook are served too (:mod:`.web.pay_pages`)."""
 
     async def tell_alarms(what: str, *args: Any) -> None:
         if alarms is None:
@@ -69,14 +74,20 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
 
     app = FastAPI(title="Library kiosk central API", openapi_url=None, docs_url=None, redoc_url=None)
     inbox, queue = inbox or PrintInbox(store), PrintQueue(store)
+    paying = payments or PrintPayments(Ledger(store))
     if admin_web and alarms is not None:
         from sync.central.server.web.app import add_admin_web
 
-        add_admin_web(app, store, alarms, store.secret("admin_session"), oidc)
+        add_admin_web(app, store, alarms, store.secret("admin_session"), oidc, paying)
         from sync.central.server.web.app import templates
         from sync.central.server.web.print_page import add_print_page
 
         add_print_page(app, inbox, templates)
+    if paying.cards is not None:
+        from sync.central.server.web.app import templates
+        from sync.central.server.web.pay_pages import add_payer_pages
+
+        add_payer_pages(app, paying.cards, templates)
 
     async def bearer(request: Request) -> Caller:
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")
@@ -235,13 +246,11 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
             return error(404, "not_found", f"no document for print job {job_id} (expired, or no such job)")
         return JSONResponse({"pages": [{"colour": page.colour, "size": page.size} for page in pages]})
 
-    ledger = Ledger(store)
-
     @app.get("/v1/balances/{owner}", dependencies=[checked])
     async def balance(owner: str) -> Response:
         if not validate.TOKEN.fullmatch(owner):
             raise BadRequest("owner: a patron token (32 hex digits) is required")
-        left = await _call(ledger.balance, owner)
+        left = await _call(paying.ledger.balance, owner)
         return JSONResponse({"owner": owner, "balance": left, "currency": "DKK"})
 
     @app.post("/v1/payments")
@@ -249,11 +258,29 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
         body = validate.payment_request(await _json(request))
         terminal_of(caller, body["terminal"])
         try:
-            payment = await _call(ledger.authorize, body["owner"], body["job_id"], body["amount"],
-                                  body["terminal"])
+            payment = await _call(paying.authorize, body["owner"], body["job_id"], body["amount"],
+                                  body["terminal"], body["method"])
         except InsufficientFunds as exc:
             return error(402, "insufficient_funds", str(exc))
+        except NoProvider as exc:
+            return error(409, "no_payment_provider", str(exc))
+        except ProviderError as exc:
+            log.error("print job %s: the payment provider could not open a payment: %s", body["job_id"], exc)
+            return error(503, "provider_unavailable", "the payment provider cannot take a payment just now")
+        except ValueError as exc:
+            raise BadRequest(f"amount: {exc}") from None
         return JSONResponse(payment, status_code=201)
+
+    @app.get("/v1/payments/{payment_id}")
+    async def get_payment(payment_id: str, caller: Caller = checked) -> Response:
+        try:
+            found = await _call(paying.payment, payment_id)
+            if found["terminal"] != caller.terminal:
+                return error(403, "forbidden", f"payment {payment_id} is another terminal's")
+            found = await _call(lambda: paying.payment(payment_id, ask_provider=True))
+        except KeyError:
+            return error(404, "not_found", f"no such payment: {payment_id}")
+        return JSONResponse(found)
 
     @app.post("/v1/payments/{payment_id}/capture")
     async def capture_payment(payment_id: str, request: Request, caller: Caller = checked) -> Response:
@@ -267,7 +294,7 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
         body = validate.payment_change(await _json(request))
         terminal_of(caller, body["terminal"])
         try:
-            payment = await _call(lambda: ledger.step(payment_id, state, by=f"terminal {body['terminal']}",
+            payment = await _call(lambda: paying.step(payment_id, state, by=f"terminal {body['terminal']}",
                                                       reason=body.get("reason", "")))
         except KeyError:
             return error(404, "not_found", f"no such payment: {payment_id}")

@@ -5,7 +5,10 @@ A payment is *authorized* when the kiosk is about to print (the amount is held: 
 balance), *captured* once the printer's own job completed, *voided* when the job failed (the amount
 goes back), and *refunded* by staff afterwards with a reason (back as well). Each step is one
 transaction; asking again for a step already taken answers the payment as it is (a retried request),
-asking for one that does not follow is refused. Top-ups and refunds are in the audit log."""
+asking for one that does not follow is refused. Top-ups and refunds are in the audit log.
+
+A payment by card on the provider's page is kept in the same table with ``method`` "provider";
+its steps are :mod:`sync.central.server.payments.card`'s, never this ledger's (no balance moves)."""
 
 from __future__ import annotations
 
@@ -79,18 +82,21 @@ class Ledger:
             self._add(db, owner, -hold)
             db.execute(sa.insert(payments).values(
                 id=payment_id, owner=owner, job_id=job_id[:64], ore=hold, currency=self._currency,
-                state="authorized", terminal=terminal[:64], reason="", created_at=now, updated_at=now))
+                state="authorized", terminal=terminal[:64], reason="", created_at=now, updated_at=now,
+                method="balance"))
         return self.payment(payment_id)
 
     def step(self, payment_id: str, state: str, *, by: str, reason: str = "") -> dict[str, Any]:
         """Capture, void or refund; the payment as it is now. :class:`KeyError` when there is no
         such payment, :class:`StepRefused` when the step does not follow."""
         with self._store.writing() as db:
-            row = db.execute(sa.select(payments.c.state, payments.c.owner, payments.c.ore)
+            row = db.execute(sa.select(payments.c.state, payments.c.owner, payments.c.ore, payments.c.method)
                              .where(payments.c.id == payment_id).with_for_update()).first()
             if row is None:
                 raise KeyError(payment_id)
-            current, owner, held = row
+            current, owner, held, method = row
+            if method != "balance":  # its money is at the provider, not in a balance
+                raise StepRefused(f"payment {payment_id} is paid through the provider")
             if current != state:
                 if current not in STEPS[state]:
                     raise StepRefused(f"payment {payment_id} is {current}; it cannot be {state}")
@@ -110,10 +116,12 @@ class Ledger:
         return _wire(row)
 
     def recent(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest payments as the API shows them, with what a provider last said of a step it
+        has yet to confirm (``provider_error``, for staff)."""
         with self._store.reading() as db:
             rows = db.execute(sa.select(payments).order_by(payments.c.created_at.desc()).limit(limit)
                               ).mappings().all()
-        return [_wire(row) for row in rows]
+        return [{**_wire(row), "provider_error": row["provider_error"]} for row in rows]
 
     def _add(self, db: sa.Connection, owner: str, change: int) -> int:
         current = db.execute(sa.select(balances.c.ore).where(balances.c.owner == owner)).scalar()
@@ -126,6 +134,10 @@ class Ledger:
 
 
 def _wire(row: sa.RowMapping) -> dict[str, Any]:
+    """A payment as the API answers it (``Payment`` of openapi.yaml)."""
+    expires = row["expires_at"]
     return {"id": row["id"], "owner": row["owner"], "job_id": row["job_id"],
             "amount": amount(int(row["ore"])), "currency": row["currency"], "state": row["state"],
-            "terminal": row["terminal"], "reason": row["reason"]}
+            "terminal": row["terminal"], "reason": row["reason"], "method": row["method"],
+            "pay_url": row["pay_url"], "expires_at": expires.isoformat() if expires is not None else None,
+            "pending": bool(row["pending"])}

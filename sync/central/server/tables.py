@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 
@@ -159,12 +160,30 @@ payments = Table(
     Column("job_id", String(64), nullable=False),
     Column("ore", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
-    Column("state", String(12), nullable=False),  # authorized, captured, voided, refunded
+    # authorized, captured, voided, refunded; by a provider also awaiting_payer and expired
+    Column("state", String(16), nullable=False),
     Column("terminal", String(64), nullable=False),
     Column("reason", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("method", String(10), nullable=False, server_default="balance"),  # balance, provider
+    # The provider's own reference and hosted page for this payment: never card data.
+    Column("provider_ref", String(64), nullable=False, server_default=""),
+    Column("hosted_url", Text, nullable=False, server_default=""),
+    Column("short_id", String(16)),  # the /pay/<short_id> link a QR code carries
+    Column("pay_url", String(300), nullable=False, server_default=""),
+    Column("expires_at", UtcDateTime()),  # an unpaid provider payment expires then
+    # The state was decided here and the provider has yet to confirm it (capture, cancel, refund):
+    # tried again at retry_at (None: not again; provider_error says why) by the maintenance round.
+    Column("pending", Boolean, nullable=False, server_default=false()),
+    Column("tries", Integer, nullable=False, server_default="0"),
+    Column("retry_at", UtcDateTime()),
+    Column("provider_error", Text, nullable=False, server_default=""),
     Index("payments_owner", "owner"),
+    Index("payments_short_id", "short_id", unique=True),
+    Index("payments_provider_ref", "provider_ref"),
+    Index("payments_state", "state"),
+    Index("payments_pending", "pending"),
 )
 
 # A terminal's own credential (SHA-256 of 256 random bits) and the branch it may act for.

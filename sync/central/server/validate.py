@@ -189,8 +189,11 @@ def _is_number(value: Any) -> bool:
 
 
 def payment_request(value: Any) -> dict[str, Any]:
-    """A kiosk asks to hold the price of a print job: owner, job, amount ("2.10"), terminal."""
-    body = obj(value, "body", {"owner", "job_id", "amount", "terminal"})
+    """A kiosk asks to hold the price of a print job: owner, job, amount ("2.10"), terminal, and how
+    it is paid (``method``: "balance", the default, or "provider")."""
+    body = obj(value, "body", {"owner", "job_id", "amount", "terminal"}, optional={"method"})
+    if body.setdefault("method", "balance") not in ("balance", "provider"):
+        raise BadRequest("method: \"balance\" or \"provider\"")
     if not isinstance(body["owner"], str) or not TOKEN.fullmatch(body["owner"]):
         raise BadRequest("owner: a patron token (32 hex digits) is required")
     string(body["job_id"], "job_id", 1, 64)

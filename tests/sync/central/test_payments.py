@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from kiosk.domain.errors import CentralRejected, InsufficientBalance
+from kiosk.domain.errors import CentralRejected, InsufficientBalance, PaymentUnavailable
 from sync.central.client import CentralClient
 from sync.central.service import CentralService
 from tests.sync.central.conftest import TERMINAL, TOKEN, ClientFactory, Contract
@@ -46,6 +46,8 @@ def test_a_job_paid_from_the_balance_is_held_captured_once_and_a_failed_one_give
     with pytest.raises(InsufficientBalance):
         client.authorize(owner, "pj-3", Decimal("18.00"), TERMINAL)
     assert client.balance(owner) == Decimal("17.90")
+    with pytest.raises(PaymentUnavailable):
+        client.authorize(owner, "pj-3", Decimal("1.00"), TERMINAL, method="provider")  # no provider here
 
     assert central.refund(printed.payment_id, by="anne", reason="pages came out blank")["state"] == "refunded"
     assert client.balance(owner) == Decimal("20.00")

@@ -22,6 +22,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.alarms import AlarmEngine
+from sync.central.server.ledger import Ledger
+from sync.central.server.payments.methods import PrintPayments
 from sync.central.server.store import CentralStore
 from sync.central.server.web.accounts import Accounts
 from sync.central.server.web.calendar_pages import add_calendar_pages
@@ -39,9 +41,10 @@ templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templa
 
 
 def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, session_key: str,
-                  oidc: OidcSettings | None = None) -> None:
+                  oidc: OidcSettings | None = None, payments: PrintPayments | None = None) -> None:
     """The pages under ``/admin/`` on the service's application; with ``oidc``, sign-in through the
-    municipality's provider as well as with local accounts."""
+    municipality's provider as well as with local accounts. ``payments``: how the service takes
+    money for prints (default: from balances only)."""
     app.add_middleware(SessionMiddleware, secret_key=session_key, session_cookie="admin_session",
                        same_site="lax", https_only=False, max_age=12 * 3600)
     accounts = Accounts(store)
@@ -54,7 +57,7 @@ def add_admin_web(app: FastAPI, store: CentralStore, alarms: AlarmEngine, sessio
                           server_metadata_url=oidc.metadata_url, client_kwargs={"scope": oidc.scope})
         provider = registry.create_client("municipality")
 
-    web = Web(store, accounts, templates)
+    web = Web(store, accounts, templates, payments or PrintPayments(Ledger(store)))
     language, page, form, signed_in = web.language, web.page, web.form, web.signed_in
 
     @app.exception_handler(SignIn)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
 
+from sync.central.server.payments.methods import PrintPayments
 from sync.central.server.store import CentralStore
 from sync.central.server.web.accounts import Account, Accounts
 from sync.central.server.web.texts import LANGUAGES, translate
@@ -26,8 +27,9 @@ class ForeignForm(Exception):
 
 
 class Web:
-    def __init__(self, store: CentralStore, accounts: Accounts, templates: Environment) -> None:
-        self.store, self.accounts, self._templates = store, accounts, templates
+    def __init__(self, store: CentralStore, accounts: Accounts, templates: Environment,
+                 payments: PrintPayments) -> None:
+        self.store, self.accounts, self._templates, self.payments = store, accounts, templates, payments
 
     def language(self, request: Request) -> str:
         """The page's language: ``?lang=`` (then remembered in the session), else the session's."""

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kiosk.settings import AccessSettings
 from kiosk.settings.base import describe_error
-from sync.central.server.ledger import Ledger, StepRefused
+from sync.central.server.ledger import StepRefused
 from sync.central.server.revocations import Revocations
 from sync.central.server.staff_list import ROLES as STAFF_ROLES
 from sync.central.server.staff_list import StaffList
@@ -150,7 +150,8 @@ def add_list_pages(app: FastAPI, web: Web) -> None:
                           "rules": [_rule_text(rule, rules, lang) for rule in rules.rules]})
         return page(request, "access.html", account, branches=shown)
 
-    ledger = Ledger(store)
+    payments = web.payments
+    ledger = payments.ledger
     patron_token = store.card_token
 
     @app.get("/admin/prints", include_in_schema=False)
@@ -160,7 +161,7 @@ def add_list_pages(app: FastAPI, web: Web) -> None:
         done = request.query_params.get("done", "")
         message = (translate("topped_up", lang, balance=request.query_params.get("balance", "")[:12])
                    if done == "topped_up" else translate("refunded", lang) if done == "refunded" else "")
-        return page(request, "prints.html", account, payments=await run_in_threadpool(ledger.recent),
+        return page(request, "prints.html", account, payments=await run_in_threadpool(payments.recent),
                     done=message, error="")
 
     @app.post("/admin/prints/top-up", include_in_schema=False)
@@ -176,7 +177,7 @@ def add_list_pages(app: FastAPI, web: Web) -> None:
                                                                  .strip().replace(",", "."),
                                                                  by=account.username, reason=reason))
         except ValueError as exc:
-            return page(request, "prints.html", account, payments=await run_in_threadpool(ledger.recent),
+            return page(request, "prints.html", account, payments=await run_in_threadpool(payments.recent),
                         done="", error=translate("top_up_refused", lang, error=str(exc)))
         return RedirectResponse(f"/admin/prints?lang={lang}&done=topped_up&balance={left}", status_code=303)
 
@@ -187,8 +188,8 @@ def add_list_pages(app: FastAPI, web: Web) -> None:
         reason = values.get("reason", "").strip()
         if reason:
             with contextlib.suppress(KeyError, StepRefused):  # the page shows the payment as it is
-                await run_in_threadpool(lambda: ledger.step(payment_id, "refunded", by=account.username,
-                                                            reason=reason))
+                await run_in_threadpool(lambda: payments.step(payment_id, "refunded", by=account.username,
+                                                              reason=reason))
         return RedirectResponse(f"/admin/prints?lang={language(request)}&done=refunded", status_code=303)
 
     @app.get("/admin/entries", include_in_schema=False)
