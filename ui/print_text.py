@@ -54,3 +54,16 @@ def price_text(view: PrintView, language: str) -> str:
         return ""
     return " · ".join((t("print.price", language, price=money(priced.price, language, priced.currency)),
                        plural("print.sheets", priced.sheets, language, n=priced.sheets)))
+
+
+PRINTER_REASONS = ("media-jam", "media-empty", "media-needed", "toner-empty", "marker-supply-empty",
+                   "door-open", "cover-open", "offline")
+
+
+def printer_reason(view: PrintView, language: str) -> str:
+    """What stopped the printer, in the patron's words, for the reasons a patron can understand."""
+    for reason in view.reasons:
+        keyword = reason.removesuffix("-error").removesuffix("-warning").removesuffix("-report")
+        if keyword in PRINTER_REASONS:
+            return t(f"print.reason.{keyword}", language)
+    return ""

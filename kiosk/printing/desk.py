@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 class PrintService(PrintJobs, Payment, Protocol):
     """The central service as the print desk uses it: the queue and the money."""
 
+    def print_preview(self, job_id: str) -> bytes:
+        """A PNG of the job's first page, drawn by the service (the kiosk never opens the document:
+        an odd PDF must not take the kiosk down)."""
+        ...
+
 
 @dataclass(frozen=True)
 class PrintProgress:
@@ -168,18 +173,17 @@ class PrintDesk:
         generation = self._generation
         self._show(self._priced_view(queued, Choices(), stage=PrintStage.CHOOSE, preview=None))
 
-        def fetched(document: bytes | None, error: BaseException | None) -> None:
+        def fetched(picture: bytes | None, error: BaseException | None) -> None:
             view = self.view
             if generation != self._generation or view is None or view.selected is None \
                     or view.selected.job_id != job_id:
                 return
-            if error is not None:
-                log.warning("print desk: job %s could not be fetched: %s", job_id, error)
-                self._show(replace(view, problem=PrintProblem.SERVICE))
-                return
-            self._show(replace(view, preview=document))
+            if error is not None:  # the job can still be printed: only its picture is missing
+                log.warning("print desk: no picture of job %s: %s", job_id, error)
+                picture = b""
+            self._show(replace(view, preview=picture))
 
-        self._core.run_in_worker(lambda: self._service.print_document(job_id), fetched)
+        self._core.run_in_worker(lambda: self._service.print_preview(job_id), fetched)
 
     def change(self, *, copies: int | None = None, duplex: bool | None = None,
                black_and_white: bool | None = None) -> None:
@@ -200,7 +204,7 @@ class PrintDesk:
         if view is None or view.stage in (PrintStage.PRINTING, PrintStage.LOADING):
             return
         self._show(self._view(stage=PrintStage.LIST, selected=None, quote=None, preview=None,
-                              choices=Choices(), problem=None, detail="", printer_state="",
+                              choices=Choices(), problem=None, detail="", reasons=(), printer_state="",
                               printed_job="", receipt_printed=None,
                               jobs=tuple(q.row for q in self._queued.values())))
 
@@ -237,7 +241,6 @@ class PrintDesk:
             return
         queued, choices, payer, generation = self._queued[view.selected.job_id], view.choices, self._payer, \
             self._generation
-        document = view.preview
         self._show(replace(view, stage=PrintStage.PRINTING, problem=None, detail="", printer_state="pending"))
         log.info("print desk: job %s released (%d copies, %s, %s)", queued.row.job_id, choices.copies,
                  "two-sided" if choices.duplex else "one-sided",
@@ -247,8 +250,8 @@ class PrintDesk:
             self._core.post(PrintProgress(generation, state))
 
         def release() -> Released:
-            return self._release.release(queued.job, choices, payer=payer, document=document,
-                                         pages=queued.pages, progress=progress)
+            return self._release.release(queued.job, choices, payer=payer, pages=queued.pages,
+                                         progress=progress)
 
         self._core.run_in_worker(release, lambda result, error: self._released(generation, queued, result,
                                                                                error))
@@ -279,7 +282,7 @@ class PrintDesk:
         else:
             self._queued[queued.row.job_id] = replace(queued, row=replace(queued.row, failed_before=True))
             self._show(replace(view, stage=PrintStage.FAILED, problem=PrintProblem.NOT_PRINTED,
-                               detail=result.why, printer_state="",
+                               detail=result.why, reasons=result.reasons, printer_state="",
                                jobs=tuple(q.row for q in self._queued.values())))
 
     # -- the receipt -----------------------------------------------------------------------------

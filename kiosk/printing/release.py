@@ -16,7 +16,7 @@ from typing import Protocol
 
 from kiosk.domain.central import CentralPrintJob, PaymentHold, PrintJobState
 from kiosk.domain.errors import InsufficientBalance, KioskError
-from kiosk.domain.model import PrintJob
+from kiosk.domain.model import PrinterJobStatus, PrintJob
 from kiosk.domain.ports import DocumentPrinter, Payment
 from kiosk.printing.pricing import PageInk, Quote, quote
 from kiosk.printing.view import Choices
@@ -26,7 +26,6 @@ from kiosk.store import Journal, JournalState
 log = logging.getLogger(__name__)
 
 FOLLOW_TIMEOUT_S = 600.0  # a job that neither completes nor fails in this time is given up (and voided)
-FINAL = frozenset({"completed", "failed", "canceled"})
 
 
 class PrintJobs(Protocol):
@@ -51,6 +50,7 @@ class Released:
     quote: Quote
     why: str = ""
     payment: PaymentHold | None = None
+    reasons: tuple[str, ...] = ()  # the printer's keywords when it failed ("media-jam", ...)
 
 
 class PrintRelease:
@@ -95,44 +95,61 @@ class PrintRelease:
             return Released("refused", price, f"the payment could not be made: {exc}")
         held = {**entry.payload, "payment": hold.payment_id}
         self._journal.mark(entry.id, JournalState.PENDING, payload=held)
+        printer_job = ""
         try:
             self._jobs.set_print_job_state(job_id, "released", self._terminal, owner=owner)
             if document is None:
                 document = self._jobs.print_document(job_id)
             printed = PrintJob(job_id, owner, job.job.document_name, price.pages, copies=choices.copies,
-                               colour=price.colour_pages > 0, cost=price.price)
+                               colour=price.colour_pages > 0, cost=price.price, duplex=choices.duplex)
             printer_job = self._printer.submit(printed, document)
-            state = self._follow(printer_job, progress)
+            status = self._follow(printer_job, progress)
         except KioskError as exc:
-            state, printer_job = f"failed: {exc}", ""
-        if state == "completed":
+            status = PrinterJobStatus("failed", detail=str(exc))
+        sent = {**held, "printer_job": printer_job, "sheets": status.sheets}
+        if status.state == "completed":
             taken = self._payment.capture(hold.payment_id, self._terminal)
             self._jobs.set_print_job_state(job_id, "printed", self._terminal, owner=owner)
-            self._journal.mark(entry.id, JournalState.DONE, payload={**held, "printer_job": printer_job})
-            log.info("print job %s printed and charged %s %s", job_id, price.price, price.currency)
+            self._journal.mark(entry.id, JournalState.DONE, payload=sent)
+            log.info("print job %s printed (%s sheets) and charged %s %s", job_id, status.sheets, price.price,
+                     price.currency)
             return Released("printed", price, payment=taken)
-        why = state if state.startswith("failed:") else f"the printer says {state}"
+        why = _why(status)
+        if printer_job:
+            # A job the printer stopped must not come out later, unpaid, once the jam is cleared.
+            try:
+                self._printer.cancel(printer_job)
+            except KioskError as exc:
+                log.warning("print job %s: the printer's job %s could not be cancelled: %s", job_id,
+                            printer_job, exc)
         given_back = self._payment.void(hold.payment_id, self._terminal, why)
         try:
             self._jobs.set_print_job_state(job_id, "failed", self._terminal, owner=owner)
         except KioskError as exc:
             log.warning("print job %s: the queue could not be told it failed: %s", job_id, exc)
-        self._journal.mark(entry.id, JournalState.FAILED, error=why,
-                           payload={**held, "printer_job": printer_job})
+        self._journal.mark(entry.id, JournalState.FAILED, error=why, payload=sent)
         log.warning("print job %s not printed (%s): %s %s given back", job_id, why, price.price,
                     price.currency)
-        return Released("failed", price, why, given_back)
+        return Released("failed", price, why, given_back, reasons=status.reasons)
 
-    def _follow(self, printer_job: str, progress: Callable[[str], None] | None) -> str:
-        """The printer's job until it is final, or "timed out"."""
+    def _follow(self, printer_job: str, progress: Callable[[str], None] | None) -> PrinterJobStatus:
+        """The printer's own job until it is final, or "timed out" (failed: given up)."""
         deadline = self._monotonic() + FOLLOW_TIMEOUT_S
         while True:
-            state = self._printer.job_state(printer_job)
+            status = self._printer.job_status(printer_job)
             if progress is not None:
-                progress(state)
-            if state in FINAL:
-                return state
+                progress(status.state)
+            if status.final:
+                return status
             if self._monotonic() >= deadline:
-                return "timed out"
+                return PrinterJobStatus("failed", status.reasons, status.sheets,
+                                        f"no end after {FOLLOW_TIMEOUT_S:.0f} s ({status.state})")
             self._sleep(self._poll_s)
 
+
+def _why(status: PrinterJobStatus) -> str:
+    """In words, for the journal, the ledger and staff: "the printer says failed: media-jam"."""
+    said = f"the printer says {status.state}"
+    if status.reasons:
+        said += ": " + ", ".join(status.reasons)
+    return f"{said} ({status.detail})" if status.detail else said

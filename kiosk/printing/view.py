@@ -60,12 +60,13 @@ class PrintView:
     selected: JobRow | None = None
     choices: Choices = Choices()
     quote: Quote | None = None  # the selected job as chosen
-    preview: bytes | None = None  # the selected job's PDF, for a picture of its first page
+    preview: bytes | None = None  # a PNG of the selected job's first page; b"": none to be had
     balance: Decimal | None = None  # the payer's print balance; None: not known (or no payer)
     currency: str = "DKK"
     can_pay: bool = True  # a card to pay from (a release code alone has none)
     problem: PrintProblem | None = None
     detail: str = ""  # the printer's or the service's own words, after the sentence
+    reasons: tuple[str, ...] = ()  # why the printer stopped, its keywords ("media-jam", ...)
     printer_state: str = ""  # while printing: "pending", "processing"
     closes: dt.datetime | None = None  # printing closes at (today's cut-off); None: no calendar
     busy: bool = False  # a question to the service is under way (buttons wait)

@@ -316,6 +316,13 @@ class CentralClient:
             raise CentralUnavailable("print job document: not a PDF")
         return document
 
+    def print_preview(self, job_id: str) -> bytes:
+        """A picture (PNG) of the first page of a job's document, drawn by the service."""
+        picture = self._request("GET", f"/v1/print-jobs/{_segment(job_id)}/preview", raw=True)
+        if not isinstance(picture, bytes) or not picture.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise CentralUnavailable("print job preview: not a PNG")
+        return picture
+
     def set_print_job_state(self, job_id: str, state: PrintJobState, terminal_id: str, *,
                             owner: str = "") -> CentralPrintJob:
         """Release, print, fail or cancel a job; the job as it is now (:class:`CentralRejected` 409 if

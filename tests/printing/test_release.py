@@ -71,8 +71,10 @@ def test_a_printed_job_is_charged_once_and_a_jammed_one_not_at_all(
     printer.jam_next = True
     jammed = queued(service, client)
     failed = release.release(jammed, Choices(black_and_white=True))
-    assert (failed.outcome, failed.quote.price, failed.why) == ("failed", Decimal("1.65"),
-                                                                "the printer says failed")
+    assert (failed.outcome, failed.quote.price) == ("failed", Decimal("1.65"))
+    assert failed.why == "the printer says failed: media-jam (paper jam)"
+    assert failed.reasons == ("media-jam",)
+    assert [job for job, _pdf in printer.jobs.values()][-1].duplex is False
     assert failed.payment is not None and failed.payment.state == "voided"
     assert client.balance(owner) == Decimal("5.80")  # given back to the øre
     assert [j.state for j in client.print_jobs(owner)] == ["failed"]  # for staff, or a try again

@@ -7,16 +7,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
-from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.printing.view import PrintStage, PrintView
 from kiosk.session.service import SessionView
 from kiosk.texts import text as t
 from ui import style
-from ui.print_text import balance_text, closes_text, job_row, price_text, problem_text
+from ui.print_text import balance_text, closes_text, job_row, price_text, printer_reason, problem_text
 from ui.rows import InfoRow, RowPool, scroll_area
 from ui.screens.base import Screen
 from ui.visit_text import money
@@ -45,60 +52,32 @@ class PrintActions(Protocol):
 
 
 class FirstPage(QLabel):
-    """A picture of a PDF's first page (Qt's own PDF renderer, PDFium), redrawn only for a new
-    document. The renderer and the bytes it reads stay alive as long as the widget: PDFium reads
-    the document lazily and stops the process if its source goes away under it."""
+    """The picture of a job's first page (a PNG the central service drew), on white with a frame."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("Preview")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._document: bytes | None = None
+        self._picture: bytes | None = None
         self._size = QSize(420, 594)
-        self._pdf = QPdfDocument(self)
-        self._buffer = QBuffer(self)
 
-    def show_document(self, document: bytes | None) -> None:
-        if document is self._document:
+    def show_picture(self, picture: bytes | None) -> None:
+        if picture == self._picture:
             return
-        self._document = document
-        self.setPixmap(QPixmap())
-        self._pdf.close()
-        self._buffer.close()
-        if document is None:
+        self._picture = picture
+        image = QImage.fromData(picture) if picture else QImage()
+        if image.isNull():
+            self.setPixmap(QPixmap())
             return
-        self._buffer.setData(QByteArray(document))
-        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        self._pdf.load(self._buffer)
-        image = first_page(self._pdf, self._size)
-        if image is not None:
-            self.setPixmap(QPixmap.fromImage(image))
+        self.setPixmap(QPixmap.fromImage(image.scaled(
+            self._size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)))
 
     def apply_scale(self, scale: style.Scale) -> None:
         width = scale.px(360 if scale.portrait else 320)
         self._size = QSize(width, round(width * 297 / 210))
         self.setFixedSize(self._size)
-        document, self._document = self._document, None
-        self.show_document(document)
-
-
-def first_page(pdf: QPdfDocument, size: QSize) -> QImage | None:
-    """The first page of a loaded document drawn to fit ``size``, on white; None when unreadable."""
-    if pdf.status() is not QPdfDocument.Status.Ready or pdf.pageCount() < 1:
-        return None
-    page = pdf.pagePointSize(0)
-    if page.width() <= 0 or page.height() <= 0:
-        return None
-    fit = min(size.width() / page.width(), size.height() / page.height())
-    drawn = pdf.render(0, QSize(round(page.width() * fit), round(page.height() * fit)))
-    if drawn.isNull():
-        return None
-    image = QImage(drawn.size(), QImage.Format.Format_RGB32)  # on paper: white under the page
-    image.fill(Qt.GlobalColor.white)
-    painter = QPainter(image)
-    painter.drawImage(0, 0, drawn)
-    painter.end()
-    return image
+        picture, self._picture = self._picture, None
+        self.show_picture(picture)
 
 
 class ChoiceRow(QWidget):
@@ -200,6 +179,7 @@ class PrintScreen(Screen):
         self.pay_note = label("Hint")
         self.confirm_button = button("Primary", "", actions.confirm_print)
         choices = QWidget()
+        choices.setObjectName("RowPool")  # transparent, as a list's content
         choice_column = self.choice_column = QVBoxLayout(choices)
         choice_column.setContentsMargins(0, 0, 0, 0)
         for part in (self.job_title, self.job_pages, self.copies, self.duplex, self.black, self.price,
@@ -210,7 +190,8 @@ class PrintScreen(Screen):
         self.choose_body = QBoxLayout(QBoxLayout.Direction.TopToBottom, choose)
         self.choose_body.setContentsMargins(0, 0, 0, 0)
         self.choose_body.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.choose_body.addWidget(choices, 1)
+        # The choices scroll if a screen is too low for them (never the window growing past the screen).
+        self.choose_body.addWidget(scroll_area(choices), 1)
         self.choose_page = choose
         # Printing, printed, failed: one sentence, big, and what follows
         self.outcome = label("Title")
@@ -222,10 +203,13 @@ class PrintScreen(Screen):
         self.loading_page = self._page(self.loading, centred=True)
         for page in (self.loading_page, self.list_page, self.choose_page, self.outcome_page):
             self.pages.addWidget(page)
-        self.buttons = QHBoxLayout()
-        for widget in (self.back_button, self.code_button, self.receipt_button, self.confirm_button,
-                       self.logout_button):
-            self.buttons.addWidget(widget, 1)
+        # The buttons a stage offers: "back" and the stage's own action (a code, the receipt, print:
+        # one at a time) side by side, and "log out" beside them in landscape, under them in portrait
+        # (three in a row are wider than a portrait screen: the window would grow).
+        self.buttons = QGridLayout()
+        self.buttons.addWidget(self.back_button, 0, 0)
+        for action in (self.code_button, self.receipt_button, self.confirm_button):
+            self.buttons.addWidget(action, 0, 1)
         self.column.addLayout(self.buttons)
 
     @staticmethod
@@ -271,11 +255,12 @@ class PrintScreen(Screen):
         self.receipt_button.setVisible(stage is PrintStage.PRINTED and desk.can_print_receipt
                                        and desk.receipt_printed is None)
         self.confirm_button.setVisible(stage is PrintStage.CHOOSE)
-        self.confirm_button.setEnabled(desk.quote is not None and desk.preview is not None)
+        self.confirm_button.setEnabled(desk.quote is not None and desk.preview is not None and not desk.busy)
         price = money(desk.quote.price, lang, desk.quote.currency) if desk.quote is not None else ""
         self.confirm_button.setText(t("print.confirm", lang, price=price))
         self.logout_button.setText(t("logout", lang))
         self.logout_button.setVisible(stage is not PrintStage.PRINTING and stage is not PrintStage.CHOOSE)
+
 
     def _show_list(self, desk: PrintView, lang: str) -> None:
         self.pages.setCurrentWidget(self.list_page)
@@ -299,7 +284,7 @@ class PrintScreen(Screen):
     def _show_choose(self, desk: PrintView, lang: str) -> None:
         self.pages.setCurrentWidget(self.choose_page)
         job = desk.selected
-        self.preview.show_document(desk.preview)
+        self.preview.show_picture(desk.preview)
         self.job_title.setText(job.name if job is not None else "")
         if job is not None:
             self.job_pages.setText(job_row(job, lang).status.split(" · ")[0] + (
@@ -329,6 +314,7 @@ class PrintScreen(Screen):
         else:
             title = t("print.failed", lang)
             detail = t("print.failed.detail", lang)
+            note = printer_reason(desk, lang)
         self.outcome.setText(title)
         set_tone(self.outcome, "tone", "error" if stage is PrintStage.FAILED else "")
         self.outcome_detail.setText(detail)
@@ -351,6 +337,13 @@ class PrintScreen(Screen):
                                       else QBoxLayout.Direction.LeftToRight)
         self.choose_body.setSpacing(scale.px(40))
         self.buttons.setSpacing(scale.px(24))
+        self.buttons.removeWidget(self.logout_button)
+        if scale.portrait:
+            self.buttons.addWidget(self.logout_button, 1, 0, 1, 2)
+        else:
+            self.buttons.addWidget(self.logout_button, 0, 2)
+        for column in range(3):
+            self.buttons.setColumnStretch(column, 1 if column < 2 or not scale.portrait else 0)
 
 
 class PrintCodeScreen(Screen):

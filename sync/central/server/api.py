@@ -25,6 +25,7 @@ from sync.central.server.alarms import AlarmEngine
 from sync.central.server.ledger import InsufficientFunds, Ledger, StepRefused
 from sync.central.server.payments.methods import NoProvider, PrintPayments
 from sync.central.server.payments.provider import ProviderError
+from sync.central.server.print_analysis import first_page_picture
 from sync.central.server.print_inbox import PrintInbox
 from sync.central.server.print_queue import PrintQueue, TransitionRefused
 from sync.central.server.revocations import Revocations
@@ -238,6 +239,16 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
         if document is None:
             return error(404, "not_found", f"no document for print job {job_id} (expired, or no such job)")
         return Response(document, media_type="application/pdf")
+
+    @app.get("/v1/print-jobs/{job_id}/preview", dependencies=[checked])
+    async def print_preview(job_id: str) -> Response:
+        document = await _call(inbox.document, job_id)
+        if document is None:
+            return error(404, "not_found", f"no document for print job {job_id} (expired, or no such job)")
+        picture = await _call(first_page_picture, document)
+        if picture is None:
+            return error(404, "not_found", f"the first page of print job {job_id} cannot be drawn")
+        return Response(picture, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/v1/print-jobs/{job_id}/pages", dependencies=[checked])
     async def print_pages(job_id: str) -> Response:

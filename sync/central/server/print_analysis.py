@@ -9,6 +9,7 @@ hostile PDF costs seconds, never the service."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 import subprocess
 import tempfile
@@ -24,6 +25,8 @@ COLOUR_RATIO = 0.25  # ... and below this share of the largest of them (a grey)
 # (width, height) in points, either way round, 6 pt tolerance
 SIZES = {"A4": (595, 842), "A3": (842, 1191), "A5": (420, 595), "Letter": (612, 792), "Legal": (612, 1008)}
 _INKCOV = re.compile(r"^\s*([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+CMYK OK", re.MULTILINE)
+
+log = logging.getLogger(__name__)
 
 
 class NotAPrintableDocument(ValueError):
@@ -75,6 +78,29 @@ def _colours(pdf: bytes) -> list[bool]:
     if done.returncode != 0:
         raise NotAPrintableDocument("Ghostscript could not render it", "broken_pdf")
     return [_colourful(float(c), float(m), float(y)) for c, m, y, _k in _INKCOV.findall(done.stdout)]
+
+
+PREVIEW_WIDTH_PX = 480  # the kiosk shows the first page about 360 px wide (portrait) or 320 (landscape)
+
+
+def first_page_picture(pdf: bytes) -> bytes | None:
+    """The first page as a PNG about :data:`PREVIEW_WIDTH_PX` wide, for the kiosk's picture of the
+    job: drawn here by Ghostscript in a subprocess (-dSAFER, a time limit), so that an odd or hostile
+    document is never opened by the kiosk's own process. None when it cannot be drawn."""
+    with tempfile.TemporaryDirectory(prefix="print-preview-") as folder:
+        source, picture = Path(folder) / "job.pdf", Path(folder) / "page.png"
+        source.write_bytes(pdf)
+        try:
+            done = subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=png16m",
+                                   "-dFirstPage=1", "-dLastPage=1", f"-r{PREVIEW_WIDTH_PX * 72 // 595}",
+                                   "-dTextAlphaBits=4", "-dGraphicsAlphaBits=4", "-o", str(picture),
+                                   str(source)], capture_output=True, timeout=GS_TIMEOUT_S, check=False)
+        except (subprocess.TimeoutExpired, FileNotFoundError) as exc:
+            log.warning("the first page could not be drawn: %s", exc)
+            return None
+        if done.returncode != 0 or not picture.exists():
+            return None
+        return picture.read_bytes()
 
 
 def _colourful(c: float, m: float, y: float) -> bool:
