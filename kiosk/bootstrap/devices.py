@@ -62,7 +62,7 @@ def build_devices(settings: DeviceSettings, closers: list[Closer], simulators: A
         lights=_relay_output("lights", settings, closers, boards, simulators),
         alarm=_relay_output("alarm", settings, closers, boards, simulators),
         receipt_printer=_receipt_printer(settings, closers, simulators, cache_dir),
-        document_printer=_document_printer(settings),
+        document_printer=_document_printer(settings, cache_dir),
         announcer=_announcer(settings, closers),
     )
 
@@ -241,12 +241,17 @@ def _receipt_printer(settings: DeviceSettings, closers: list[Closer], simulators
     return printer
 
 
-def _document_printer(settings: DeviceSettings) -> DocumentPrinter | None:
+DEMO_PRINT_POLLS = 3  # the demo's printer takes a few seconds a job, so the screen shows it printing
+
+
+def _document_printer(settings: DeviceSettings, cache_dir: Path | None) -> DocumentPrinter | None:
     config = settings.document_printer
     if config.kind == "none":
         return None
     if config.kind == "memory":
         return MemoryDocumentPrinter()
+    if config.kind == "simulated":  # the demo's: what it prints lands in the data folder's printed/
+        return MemoryDocumentPrinter(DEMO_PRINT_POLLS, cache_dir.parent / "printed" if cache_dir else None)
     if not config.queue:
         raise ConfigError("devices.document_printer.queue: name the CUPS queue to print to")
     from hardware.printers.cups_printer import CupsDocumentPrinter, server_from_settings

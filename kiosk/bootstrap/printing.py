@@ -48,7 +48,8 @@ def print_desk(settings: Settings, core: Core, clock: Clock, journal: Journal, d
         return PrintDesk(core, service, printer, release, settings.printing, publish,
                          tokens=sync.patron_token, now=clock.now, printing_closes=closes,
                          receipt_printer=devices.receipt_printer,
-                         library_name=terminal.name or terminal.branch)
+                         library_name=terminal.name or terminal.branch,
+                         card_payments=settings.printing.card_payments)
 
     return desk
 

@@ -20,16 +20,19 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from kiosk.domain.central import CentralPrintJob
-from kiosk.domain.events import Core
+from kiosk.domain.errors import PaymentUnavailable
+from kiosk.domain.events import Core, Tick
 from kiosk.domain.model import DeviceState, Receipt, ReceiptLine
 from kiosk.domain.ports import DocumentPrinter, Payment, ReceiptPrinter
 from kiosk.printing.pricing import CannotPrice, PageInk, quote
-from kiosk.printing.release import PrintJobs, PrintRelease, Released
+from kiosk.printing.release import CardPayment, PrintJobs, PrintRelease, Released
 from kiosk.printing.view import Choices, JobRow, PrintProblem, PrintStage, PrintView
 from kiosk.settings.printing import PrintingSettings
 from kiosk.texts import text
 
 log = logging.getLogger(__name__)
+
+CARD_POLL_S = 2.0  # how often a card payment is asked about while the patron pays on their phone
 
 
 class PrintService(PrintJobs, Payment, Protocol):
@@ -65,7 +68,8 @@ class PrintDesk:
                  rules: PrintingSettings, publish: Callable[[PrintView | None], None], *,
                  tokens: Callable[[str], str | None], now: Callable[[], dt.datetime],
                  printing_closes: Callable[[dt.datetime], dt.datetime | None] | None = None,
-                 receipt_printer: ReceiptPrinter | None = None, library_name: str = "") -> None:
+                 receipt_printer: ReceiptPrinter | None = None, library_name: str = "",
+                 card_payments: bool = False) -> None:
         self._core, self._service, self._printer, self._release = core, service, printer, release
         self._rules, self._publish, self._tokens, self._now = rules, publish, tokens, now
         self._closes = printing_closes or (lambda _now: None)
@@ -75,8 +79,13 @@ class PrintDesk:
         self._payer: str | None = None
         self._queued: dict[str, _Queued] = {}
         self._last: tuple[_Queued, Released] | None = None
+        self._card_payments = card_payments  # the service takes cards (a provider's page)
+        self._card: CardPayment | None = None  # a card payment the patron is making on their phone
+        self._card_polled = now()
+        self._card_asking = False
         self.view: PrintView | None = None
         core.on(PrintProgress, self._on_progress)
+        core.on(Tick, self._on_tick)
 
     @property
     def active(self) -> bool:
@@ -112,7 +121,8 @@ class PrintDesk:
         self._owners, self._payer, self._queued, self._last = owners, payer, {}, None
         self._show(PrintView(PrintStage.LOADING, currency=self._rules.currency, can_pay=payer is not None,
                              closes=self._closes(self._now()), upload_url=self._rules.upload_url,
-                             can_print_receipt=self._receipts is not None))
+                             can_print_receipt=self._receipts is not None,
+                             card_payments=self._card_payments))
         if not owners:
             log.warning("print desk: no key for patron tokens yet (no configuration from the service)")
             self._show(self._view(stage=PrintStage.LIST, problem=PrintProblem.SERVICE))
@@ -171,7 +181,10 @@ class PrintDesk:
         if queued is None or self.view is None or self.view.stage not in (PrintStage.LIST, PrintStage.CHOOSE):
             return
         generation = self._generation
-        self._show(self._priced_view(queued, Choices(), stage=PrintStage.CHOOSE, preview=None))
+        chosen = self._priced_view(queued, Choices(), stage=PrintStage.CHOOSE, preview=None)
+        if self._payer is None and not self._card_payments and chosen.problem is None:
+            chosen = replace(chosen, problem=PrintProblem.NO_PAYER)  # a release code, and no card to pay with
+        self._show(chosen)
 
         def fetched(picture: bytes | None, error: BaseException | None) -> None:
             view = self.view
@@ -199,9 +212,15 @@ class PrintDesk:
         self._show(self._priced_view(self._queued[view.selected.job_id], choices))
 
     def back(self) -> None:
-        """From a job (or a printed one) back to the list."""
+        """From a job (or a printed one) back to the list; from paying by card back to the job."""
         view = self.view
         if view is None or view.stage in (PrintStage.PRINTING, PrintStage.LOADING):
+            return
+        if view.stage is PrintStage.PAYING:
+            if self._card is not None:
+                self._abandon(self._card, "cancelled at the kiosk")
+                self._card = None
+            self._show(replace(view, stage=PrintStage.CHOOSE, pay_url="", pay_until=None, problem=None))
             return
         self._show(self._view(stage=PrintStage.LIST, selected=None, quote=None, preview=None,
                               choices=Choices(), problem=None, detail="", reasons=(), printer_state="",
@@ -220,41 +239,122 @@ class PrintDesk:
 
     # -- printing --------------------------------------------------------------------------------
     def confirm(self) -> None:
-        """Print the chosen job as chosen, if it may be printed now and paid."""
+        """Print the chosen job as chosen, paid from the balance, if it may be printed now."""
         view = self.view
-        if view is None or view.stage is not PrintStage.CHOOSE or view.selected is None or view.quote is None:
+        if not self._may_print(view):
             return
-        closes = self._closes(self._now())
-        if closes is not None and self._now() >= closes:
-            self._show(replace(view, problem=PrintProblem.CLOSED, closes=closes, detail=""))
-            return
+        assert view is not None and view.quote is not None
         if self._payer is None:
             self._show(replace(view, problem=PrintProblem.NO_PAYER, detail=""))
             return
         if view.balance is not None and view.balance < view.quote.price:
             self._show(replace(view, problem=PrintProblem.BALANCE, detail=""))
             return
+        self._start_printing(None)
+
+    def _may_print(self, view: PrintView | None) -> bool:
+        """A job chosen and priced, before the cut-off, and a printer that can print (else said)."""
+        if view is None or view.stage is not PrintStage.CHOOSE or view.selected is None or view.quote is None:
+            return False
+        closes = self._closes(self._now())
+        if closes is not None and self._now() >= closes:
+            self._show(replace(view, problem=PrintProblem.CLOSED, closes=closes, detail=""))
+            return False
         health = self._printer.health()
         if health.state is DeviceState.UNAVAILABLE:
             log.warning("print desk: the printer is unavailable: %s", health.detail)
             self._show(replace(view, problem=PrintProblem.PRINTER, detail=""))
-            return
+            return False
+        return True
+
+    def _start_printing(self, card: CardPayment | None) -> None:
+        view = self.view
+        assert view is not None and view.selected is not None
         queued, choices, payer, generation = self._queued[view.selected.job_id], view.choices, self._payer, \
             self._generation
-        self._show(replace(view, stage=PrintStage.PRINTING, problem=None, detail="", printer_state="pending"))
-        log.info("print desk: job %s released (%d copies, %s, %s)", queued.row.job_id, choices.copies,
+        self._show(replace(view, stage=PrintStage.PRINTING, problem=None, detail="", printer_state="pending",
+                           pay_url="", pay_until=None))
+        log.info("print desk: job %s released (%d copies, %s, %s, %s)", queued.row.job_id, choices.copies,
                  "two-sided" if choices.duplex else "one-sided",
-                 "black-and-white" if choices.black_and_white else "as sent")
+                 "black-and-white" if choices.black_and_white else "as sent",
+                 "paid by card" if card is not None else "from the balance")
 
         def progress(state: str) -> None:
             self._core.post(PrintProgress(generation, state))
 
         def release() -> Released:
             return self._release.release(queued.job, choices, payer=payer, pages=queued.pages,
-                                         progress=progress)
+                                         progress=progress, card=card)
 
         self._core.run_in_worker(release, lambda result, error: self._released(generation, queued, result,
                                                                                error))
+
+    # -- paying by card on the patron's phone ---------------------------------------------------
+    def pay_by_card(self) -> None:
+        """Open a card payment of the price: its link as a QR code for the patron's phone."""
+        view = self.view
+        if not self._card_payments or not self._may_print(view):
+            return
+        assert view is not None and view.selected is not None
+        queued, choices, payer, generation = self._queued[view.selected.job_id], view.choices, self._payer, \
+            self._generation
+        self._show(replace(view, busy=True, problem=None, detail=""))
+
+        def opened(card: CardPayment | None, error: BaseException | None) -> None:
+            if generation != self._generation or self.view is None:
+                if card is not None:  # the patron left meanwhile: nothing to pay for
+                    self._abandon(card, "the patron left")
+                return
+            if error is not None or card is None:
+                log.warning("print desk: no card payment: %s", error)
+                problem = PrintProblem.CARD_UNAVAILABLE if isinstance(error, PaymentUnavailable) \
+                    else PrintProblem.SERVICE
+                self._show(replace(self.view, busy=False, problem=problem))
+                return
+            self._card, self._card_polled = card, self._now()
+            self._show(replace(self.view, stage=PrintStage.PAYING, busy=False, pay_url=card.hold.pay_url,
+                               pay_until=card.hold.expires_at))
+
+        self._core.run_in_worker(lambda: self._release.start_card_payment(queued.job, choices, payer=payer,
+                                                                          pages=queued.pages), opened)
+
+    def _on_tick(self, _tick: Tick) -> None:
+        """While the patron pays on their phone: ask how the payment stands every few seconds."""
+        card, view = self._card, self.view
+        if card is None or view is None or view.stage is not PrintStage.PAYING or self._card_asking:
+            return
+        if (self._now() - self._card_polled).total_seconds() < CARD_POLL_S:
+            return
+        self._card_asking, generation = True, self._generation
+
+        def answered(now: CardPayment | None, error: BaseException | None) -> None:
+            self._card_asking, self._card_polled = False, self._now()
+            view = self.view
+            if generation != self._generation or view is None or view.stage is not PrintStage.PAYING:
+                return
+            if error is not None or now is None:
+                log.warning("print desk: the card payment could not be asked about: %s", error)
+                return  # asked again at the next poll
+            self._card = now
+            state = now.hold.state
+            if state == "authorized":
+                log.info("print desk: the card payment is authorized")
+                self._card = None
+                self._start_printing(now)
+            elif state in ("voided", "expired"):
+                log.info("print desk: the card payment ended unpaid (%s)", state)
+                self._card = None
+                self._show(replace(view, stage=PrintStage.CHOOSE, problem=PrintProblem.CARD_NOT_PAID,
+                                   pay_url="", pay_until=None))
+
+        self._core.run_in_worker(lambda: self._release.card_payment(card), answered)
+
+    def _abandon(self, card: CardPayment, why: str) -> None:
+        def done(_result: object, error: BaseException | None) -> None:
+            if error is not None:  # it expires unpaid on the service all the same
+                log.warning("print desk: the card payment could not be voided: %s", error)
+
+        self._core.run_in_worker(lambda: self._release.abandon_card_payment(card, why), done)
 
     def _on_progress(self, event: PrintProgress) -> None:
         view = self.view
@@ -305,7 +405,11 @@ class PrintDesk:
 
     # -- ending ----------------------------------------------------------------------------------
     def end(self) -> None:
-        """Forget the patron (the privacy reset): a release under way finishes on its worker."""
+        """Forget the patron (the privacy reset): a release under way finishes on its worker; a card
+        payment not paid yet is voided."""
+        if self._card is not None:
+            self._abandon(self._card, "the patron left")
+            self._card = None
         self._generation += 1
         self._owners, self._payer, self._queued, self._last = (), None, {}, None
         if self.view is not None:

@@ -51,3 +51,8 @@ class PrintBack:
 @dataclass(frozen=True)
 class PrintReceiptWanted:
     """A printed receipt of the payment."""
+
+
+@dataclass(frozen=True)
+class PrintPayByCard:
+    """"Pay by card": the provider's page on the patron's phone, by a QR code."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from kiosk.domain.central import CentralPrintJob, PaymentHold, PrintJobState
@@ -53,6 +53,16 @@ class Released:
     reasons: tuple[str, ...] = ()  # the printer's keywords when it failed ("media-jam", ...)
 
 
+@dataclass(frozen=True)
+class CardPayment:
+    """A print paid by card on the patron's phone: its journal row, the price, the payment."""
+
+    entry_id: str
+    payload: dict[str, object]
+    quote: Quote
+    hold: PaymentHold
+
+
 class PrintRelease:
     def __init__(self, jobs: PrintJobs, payment: Payment, printer: DocumentPrinter, journal: Journal,
                  rules: PrintingSettings, terminal: str, *, poll_s: float = 1.0,
@@ -73,28 +83,76 @@ class PrintRelease:
 
     def release(self, job: CentralPrintJob, choices: Choices, *, payer: str | None = None,
                 document: bytes | None = None, pages: tuple[PageInk, ...] | None = None,
-                progress: Callable[[str], None] | None = None) -> Released:
+                progress: Callable[[str], None] | None = None, card: CardPayment | None = None
+                ) -> Released:
         """Hold, print, follow the printer, then take or give back (blocking: on a worker).
         ``payer``: whose balance pays (the job's owner unless said: a job sent with a release code
         is paid by the patron who logged in); ``document`` and ``pages``: the PDF and its pages if
-        they were fetched already (for the preview and the price); ``progress`` hears the
-        printer's job state while it is followed."""
+        they were fetched already; ``progress`` hears the printer's job state while it is
+        followed; ``card``: a card payment the patron has made on their phone
+        (:meth:`start_card_payment`, now authorized), instead of a hold on the balance."""
         job_id, owner = job.job.job_id, job.job.owner_token
-        payer = payer or owner
+        if card is not None:
+            price, entry_id, held = card.quote, card.entry_id, card.payload
+            hold = card.hold
+        else:
+            payer = payer or owner
+            price = self.price(job, choices, pages)
+            entry = self._journal.append("print_charge", self._charge(job, choices, price, payer, "balance"))
+            try:
+                hold = self._payment.authorize(payer, job_id, price.price, self._terminal)
+            except InsufficientBalance as exc:
+                self._journal.mark(entry.id, JournalState.FAILED, error=f"not held: {exc}")
+                return Released("refused", price, str(exc))
+            except KioskError as exc:
+                self._journal.mark(entry.id, JournalState.FAILED, error=f"not held: {exc}")
+                return Released("refused", price, f"the payment could not be made: {exc}")
+            entry_id, held = entry.id, {**entry.payload, "payment": hold.payment_id}
+            self._journal.mark(entry_id, JournalState.PENDING, payload=held)
+        return self._print(job, choices, price, entry_id, held, hold, document, progress)
+
+    # -- paying by card on the patron's phone ---------------------------------------------------
+    def start_card_payment(self, job: CentralPrintJob, choices: Choices, *, payer: str | None = None,
+                           pages: tuple[PageInk, ...] | None = None) -> CardPayment:
+        """Open a card payment of the price on the provider's page (its short link for the QR code);
+        journalled first. :class:`~kiosk.domain.errors.PaymentUnavailable` when the service takes no
+        cards, :class:`~kiosk.domain.errors.KioskError` when it cannot be asked."""
         price = self.price(job, choices, pages)
-        entry = self._journal.append("print_charge", {
-            "job": job_id, "patron": payer, "amount": str(price.price), "currency": price.currency,
-            "copies": choices.copies, "duplex": choices.duplex, "black_and_white": choices.black_and_white})
+        entry = self._journal.append("print_charge", self._charge(job, choices, price,
+                                                                  payer or job.job.owner_token, "provider"))
         try:
-            hold = self._payment.authorize(payer, job_id, price.price, self._terminal)
-        except InsufficientBalance as exc:
-            self._journal.mark(entry.id, JournalState.FAILED, error=f"not held: {exc}")
-            return Released("refused", price, str(exc))
+            hold = self._payment.authorize(payer or job.job.owner_token, job.job.job_id, price.price,
+                                           self._terminal, method="provider")
         except KioskError as exc:
-            self._journal.mark(entry.id, JournalState.FAILED, error=f"not held: {exc}")
-            return Released("refused", price, f"the payment could not be made: {exc}")
-        held = {**entry.payload, "payment": hold.payment_id}
-        self._journal.mark(entry.id, JournalState.PENDING, payload=held)
+            self._journal.mark(entry.id, JournalState.FAILED, error=f"not opened: {exc}")
+            raise
+        payload = {**entry.payload, "payment": hold.payment_id}
+        self._journal.mark(entry.id, JournalState.PENDING, payload=payload)
+        return CardPayment(entry.id, payload, price, hold)
+
+    def card_payment(self, card: CardPayment) -> CardPayment:
+        """The card payment as it is now (poll while the patron pays); a payment that ended unpaid
+        (declined, expired) closes its journal row."""
+        hold = self._payment.payment(card.hold.payment_id)
+        if hold.state in ("voided", "expired"):
+            self._journal.mark(card.entry_id, JournalState.FAILED, error=f"not paid: {hold.state}")
+        return replace(card, hold=hold)
+
+    def abandon_card_payment(self, card: CardPayment, why: str) -> None:
+        """The patron gave up before paying (or after, before printing): nothing is taken."""
+        hold = self._payment.void(card.hold.payment_id, self._terminal, why)
+        self._journal.mark(card.entry_id, JournalState.FAILED, error=f"abandoned: {why} ({hold.state})")
+
+    def _charge(self, job: CentralPrintJob, choices: Choices, price: Quote, payer: str,
+                method: str) -> dict[str, object]:
+        return {"job": job.job.job_id, "patron": payer, "amount": str(price.price),
+                "currency": price.currency, "copies": choices.copies, "duplex": choices.duplex,
+                "black_and_white": choices.black_and_white, "method": method}
+
+    def _print(self, job: CentralPrintJob, choices: Choices, price: Quote, entry_id: str,
+               held: dict[str, object], hold: PaymentHold, document: bytes | None,
+               progress: Callable[[str], None] | None) -> Released:
+        job_id, owner = job.job.job_id, job.job.owner_token
         printer_job = ""
         try:
             self._jobs.set_print_job_state(job_id, "released", self._terminal, owner=owner)
@@ -110,7 +168,7 @@ class PrintRelease:
         if status.state == "completed":
             taken = self._payment.capture(hold.payment_id, self._terminal)
             self._jobs.set_print_job_state(job_id, "printed", self._terminal, owner=owner)
-            self._journal.mark(entry.id, JournalState.DONE, payload=sent)
+            self._journal.mark(entry_id, JournalState.DONE, payload=sent)
             log.info("print job %s printed (%s sheets) and charged %s %s", job_id, status.sheets, price.price,
                      price.currency)
             return Released("printed", price, payment=taken)
@@ -127,7 +185,7 @@ class PrintRelease:
             self._jobs.set_print_job_state(job_id, "failed", self._terminal, owner=owner)
         except KioskError as exc:
             log.warning("print job %s: the queue could not be told it failed: %s", job_id, exc)
-        self._journal.mark(entry.id, JournalState.FAILED, error=why, payload=sent)
+        self._journal.mark(entry_id, JournalState.FAILED, error=why, payload=sent)
         log.warning("print job %s not printed (%s): %s %s given back", job_id, why, price.price,
                     price.currency)
         return Released("failed", price, why, given_back, reasons=status.reasons)

@@ -16,6 +16,7 @@ class PrintStage(StrEnum):
     LOADING = "loading"  # the queue is being fetched
     LIST = "list"  # the patron's jobs, each with its pages, colour and price (maybe none)
     CHOOSE = "choose"  # one job: a picture of its first page, copies, two-sided, black-and-white
+    PAYING = "paying"  # the patron pays by card on their phone (the QR code of the provider's page)
     PRINTING = "printing"  # the price held, the job at the printer, followed there
     PRINTED = "printed"  # take your pages: the price taken
     FAILED = "failed"  # the printer did not print it: nothing taken (``detail`` says why)
@@ -32,6 +33,8 @@ class PrintProblem(StrEnum):
     CANNOT_PRICE = "cannot_price"  # a paper size not printed here, too many copies
     UNKNOWN_CODE = "unknown_code"  # no jobs under that release code
     NOT_PRINTED = "not_printed"  # the printer stopped: nothing was taken
+    CARD_NOT_PAID = "card_not_paid"  # the card payment was declined, cancelled or not made in time
+    CARD_UNAVAILABLE = "card_unavailable"  # the service takes no cards now
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,6 @@ class PrintView:
     receipt_printed: bool | None = None  # None: not asked; the answer of the receipt printer
     can_print_receipt: bool = False  # the kiosk has a receipt printer
     upload_url: str = ""  # where to send documents to print (a phone: the QR code)
+    card_payments: bool = False  # paying by card on the phone is offered
+    pay_url: str = ""  # while paying by card: the provider's page, short (the QR code)
+    pay_until: dt.datetime | None = None  # ... which expires then

@@ -48,6 +48,7 @@ from kiosk.printing.events import (
     PrintCodeWanted,
     PrintConfirmed,
     PrintJobChosen,
+    PrintPayByCard,
     PrintReceiptWanted,
     StartPrint,
 )
@@ -199,6 +200,7 @@ class SessionService:
                 PrintJobChosen: lambda event: printing.call(lambda desk: desk.select(event.job_id)),
                 PrintChoiceChanged: printing.on_choice,
                 PrintConfirmed: lambda _e: printing.call(lambda desk: desk.confirm()),
+                PrintPayByCard: lambda _e: printing.call(lambda desk: desk.pay_by_card()),
                 PrintBack: printing.on_back,
                 PrintReceiptWanted: lambda _e: printing.call(
                     lambda desk: desk.print_receipt(self.display.view.language)),
@@ -333,6 +335,9 @@ class SessionService:
 
     def print_back(self) -> None:
         self._core.post(PrintBack())
+
+    def pay_print_by_card(self) -> None:
+        self._core.post(PrintPayByCard())
 
     def print_payment_receipt(self) -> None:
         self._core.post(PrintReceiptWanted())

@@ -88,7 +88,9 @@ class ReceiptPrinterSettings(Section):
 
 
 class DocumentPrinterSettings(Section):
-    kind: Literal["none", "memory", "cups"] = "none"
+    # "simulated": the demo's printer (a few seconds a job; each document written into the data
+    # folder's printed/); "cups": a CUPS queue (an IPP Everywhere printer, followed on the printer).
+    kind: Literal["none", "memory", "simulated", "cups"] = "none"
     queue: str = ""
     cups_server: str = ""
 

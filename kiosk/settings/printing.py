@@ -26,6 +26,9 @@ class PrintingSettings(Section):
     # Where citizens send documents from a phone: the central service's upload page as the public
     # sees it (short: it is shown on the screen and as a QR code), e.g. "https://print.aarhus.dk".
     upload_url: str = Field(default="", max_length=200)
+    # Offer paying by card on the patron's phone (the central service's payment provider: its page
+    # by a QR code on the screen); the balance is offered either way.
+    card_payments: bool = False
 
     @field_validator("black", "colour", "a3_factor", mode="before")
     @classmethod

@@ -65,6 +65,7 @@ SCREENS = (
     "print-printed",
     "print-failed",
     "print-code",
+    "print-paying",
 )
 # The entrance panel's screens are rendered from the demo door terminal, on a Wednesday evening.
 DOOR_SCREENS = {"door-start", "door-pin", "door-open", "door-refused", "staff-door"}
@@ -137,7 +138,7 @@ def _drive_visit(kiosk: Kiosk, screen: str) -> None:
 
 
 PRINT_SCREENS = {"print-list", "print-choose", "print-printing", "print-printed", "print-failed",
-                 "print-code"}
+                 "print-code", "print-paying"}
 
 
 def _drive_print(kiosk: Kiosk, screen: str) -> None:
@@ -159,6 +160,9 @@ def _drive_print(kiosk: Kiosk, screen: str) -> None:
     _act(kiosk, lambda: session.change_print_choice(copies_step=1))
     _act(kiosk, lambda: session.change_print_choice(duplex=True))
     if screen == "print-choose":
+        return
+    if screen == "print-paying":  # by card on the phone: the provider's page by its QR code
+        _act(kiosk, session.pay_print_by_card)
         return
     printer = kiosk.devices.document_printer
     if screen == "print-failed" and isinstance(printer, MemoryDocumentPrinter):

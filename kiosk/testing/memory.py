@@ -13,6 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from kiosk.domain.central import Revoked, StaffMember
 from kiosk.domain.errors import DeviceUnavailable
@@ -264,12 +265,15 @@ class MemoryReceiptPrinter(_Device):
 
 class MemoryDocumentPrinter(_Device):
     """A printer whose jobs complete at once, or after :attr:`processing_polls` questions (so that a
-    screen can show the job printing); :attr:`jam_next` makes the next job fail with a paper jam."""
+    screen can show the job printing); :attr:`jam_next` makes the next job fail with a paper jam.
+    ``out_dir`` (the demo's printer): each document is written there as ``<job>.pdf`` (what "came
+    out") and not kept in memory."""
 
     name = "document_printer"
 
-    def __init__(self, processing_polls: int = 0) -> None:
+    def __init__(self, processing_polls: int = 0, out_dir: Path | None = None) -> None:
         super().__init__()
+        self.out_dir = out_dir
         self.jobs: dict[str, tuple[PrintJob, bytes]] = {}
         self.jam_next = False  # the next job jams: its state is "failed", its reason "media-jam"
         self.processing_polls = processing_polls  # each new job is "processing" for this many questions
@@ -280,6 +284,10 @@ class MemoryDocumentPrinter(_Device):
     def submit(self, job: PrintJob, document: bytes) -> str:
         self._require()
         printer_id = f"fake-{len(self.jobs) + 1}"
+        if self.out_dir is not None:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            (self.out_dir / f"{printer_id}-{job.job_id}.pdf").write_bytes(document)
+            document = b""
         self.jobs[printer_id] = (job, document)
         self._polls_left[printer_id] = self.processing_polls
         if self.jam_next:

@@ -14,7 +14,7 @@ from kiosk.domain.model import Credential, CredentialKind
 from kiosk.printing.view import PrintProblem, PrintStage, PrintView
 from kiosk.session.view import Screen
 from kiosk.store import JournalState
-from kiosk.testing.memory import MemoryCardReader, MemoryDocumentPrinter, MemoryReceiptPrinter
+from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryDocumentPrinter, MemoryReceiptPrinter
 from sync.central.client import CentralClient
 
 ANNA = "1000000001"
@@ -186,3 +186,79 @@ def test_the_receipt_texts_exist(language: str) -> None:
 
     for key in ("pages", "sheets", "colour", "paid", "payment", "job", "footer", "title"):
         assert has(f"print.receipt.{key}", language)
+
+
+def phone_pays(pay_url: str, *, pay: bool) -> None:
+    """The patron scans the QR code and presses Pay (or Decline) on the provider's page."""
+    import requests
+
+    with requests.Session() as phone:
+        page = phone.get(pay_url, timeout=10)
+        assert page.status_code == 200
+        phone.post(page.url, data={"choice": "pay" if pay else "decline"}, timeout=10)
+
+
+def poll(kiosk: Kiosk, clock: ManualClock) -> None:
+    clock.advance(3)
+    kiosk.core.dispatch(Tick())
+    kiosk.core.drain()
+
+
+def test_a_release_code_job_is_paid_by_card_on_the_phone_and_taken_only_once_printed(
+        kiosk: Kiosk, clock: ManualClock) -> None:
+    synced(kiosk)
+    printing = kiosk.session.printing
+    assert printing is not None
+    service = central(kiosk)
+    from sync.central.sample_documents import sample_document
+
+    sent = _send_with_code(kiosk, sample_document("Boarding pass.pdf", 2), "314159")
+    kiosk.session.start_print()
+    kiosk.core.drain()
+    kiosk.session.print_code_wanted()
+    kiosk.core.drain()
+    kiosk.session.enter_print_code("314159")
+    kiosk.core.drain()
+    view = desk(kiosk)
+    assert ([j.job_id for j in view.jobs], view.can_pay, view.card_payments) == ([sent], False, True)
+    kiosk.session.choose_print_job(sent)
+    kiosk.core.drain()
+    kiosk.session.confirm_print()  # no card to pay from: said, nothing held
+    kiosk.core.drain()
+    assert desk(kiosk).problem is PrintProblem.NO_PAYER
+
+    kiosk.session.pay_print_by_card()
+    kiosk.core.drain()
+    view = desk(kiosk)
+    assert view.stage is PrintStage.PAYING and "/pay/" in view.pay_url and view.pay_until is not None
+    poll(kiosk, clock)
+    assert desk(kiosk).stage is PrintStage.PAYING  # not paid yet
+    phone_pays(view.pay_url, pay=False)
+    poll(kiosk, clock)
+    assert (desk(kiosk).stage, desk(kiosk).problem) == (PrintStage.CHOOSE, PrintProblem.CARD_NOT_PAID)
+
+    kiosk.session.pay_print_by_card()
+    kiosk.core.drain()
+    phone_pays(desk(kiosk).pay_url, pay=True)
+    poll(kiosk, clock)
+    view = desk(kiosk)
+    assert view.stage is PrintStage.PRINTED
+    printer = kiosk.devices.document_printer
+    assert isinstance(printer, MemoryDocumentPrinter)
+    assert [job.job_id for job, _pdf in printer.jobs.values()] == [sent]
+    charges = [(row.state, row.payload["amount"], row.payload["method"]) for row in kiosk.journal.in_states(
+        (JournalState.DONE, JournalState.FAILED, JournalState.PENDING), kinds=("print_charge",))]
+    assert charges == [("failed", "1.10", "provider"), ("done", "1.10", "provider")]
+    paid = service.payment(kiosk.journal.in_states((JournalState.DONE,), kinds=("print_charge",))[0]
+                           .payload["payment"])
+    assert (paid.state, paid.amount) == ("captured", Decimal("1.10"))
+
+
+def _send_with_code(kiosk: Kiosk, document: bytes, code: str) -> str:
+    """Queue a document under a release code on the kiosk's built-in central service (as the upload
+    page or an e-mail does); the job's id."""
+    from sync.central.service import CentralService
+
+    services = [getattr(closer, "__self__", None) for closer in kiosk.closers]
+    (service,) = [s for s in services if isinstance(s, CentralService)]
+    return str(service._inbox.send(document, "Boarding pass.pdf", code=code).job_id)

@@ -78,6 +78,7 @@ class RecordingActions:
         self._record("change_print_choice", (copies_step, duplex, black_and_white))
     def confirm_print(self) -> None: self._record("confirm_print")
     def print_back(self) -> None: self._record("print_back")
+    def pay_print_by_card(self) -> None: self._record("pay_print_by_card")
     def print_payment_receipt(self) -> None: self._record("print_payment_receipt")
 
 

@@ -4,11 +4,13 @@ rule lives here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Protocol
 
+import segno
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QBoxLayout,
     QGridLayout,
@@ -48,6 +50,8 @@ class PrintActions(Protocol):
 
     def print_back(self) -> None: ...
 
+    def pay_print_by_card(self) -> None: ...
+
     def print_payment_receipt(self) -> None: ...
 
 
@@ -78,6 +82,43 @@ class FirstPage(QLabel):
         self.setFixedSize(self._size)
         picture, self._picture = self._picture, None
         self.show_picture(picture)
+
+
+class QrCode(QWidget):
+    """A QR code drawn square by square (segno makes the matrix), black on white with its quiet zone,
+    as large as the widget allows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._matrix: tuple[tuple[int, ...], ...] = ()
+        self._text = ""
+
+    def show_text(self, text: str) -> None:
+        if text == self._text:
+            return
+        self._text = text
+        self._matrix = tuple(tuple(row) for row in segno.make(text, error="m").matrix) if text else ()
+        self.setAccessibleName(text)
+        self.update()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        if not self._matrix:
+            return
+        quiet = 4
+        modules = len(self._matrix) + 2 * quiet
+        side = min(self.width(), self.height())
+        cell = side // modules
+        if cell < 1:
+            return
+        left, top = (self.width() - cell * modules) // 2, (self.height() - cell * modules) // 2
+        painter = QPainter(self)
+        painter.fillRect(left, top, cell * modules, cell * modules, Qt.GlobalColor.white)
+        for y, row in enumerate(self._matrix):
+            for x, dark in enumerate(row):
+                if dark:
+                    painter.fillRect(left + (x + quiet) * cell, top + (y + quiet) * cell, cell, cell,
+                                     Qt.GlobalColor.black)
+        painter.end()
 
 
 class ChoiceRow(QWidget):
@@ -178,6 +219,7 @@ class PrintScreen(Screen):
         self.price = label("Question")
         self.pay_note = label("Hint")
         self.confirm_button = button("Primary", "", actions.confirm_print)
+        self.card_button = button("Secondary", "", actions.pay_print_by_card)
         choices = QWidget()
         choices.setObjectName("RowPool")  # transparent, as a list's content
         choice_column = self.choice_column = QVBoxLayout(choices)
@@ -201,7 +243,24 @@ class PrintScreen(Screen):
         self.receipt_button = button("Secondary", "", actions.print_payment_receipt)
         self.loading = label("Subtitle")
         self.loading_page = self._page(self.loading, centred=True)
-        for page in (self.loading_page, self.list_page, self.choose_page, self.outcome_page):
+        # Paying by card: the provider's page by a QR code, for the patron's phone
+        self.pay_title = label("Question")
+        self.qr = QrCode()
+        self.pay_hint = label("Subtitle")
+        self.pay_link = label("Hint")
+        self.pay_until = label("Hint")
+        self.pay_page = QWidget()
+        self.pay_body = QBoxLayout(QBoxLayout.Direction.TopToBottom, self.pay_page)
+        self.pay_body.setContentsMargins(0, 0, 0, 0)
+        pay_words = QVBoxLayout()
+        pay_words.addStretch(1)
+        for part in (self.pay_hint, self.pay_link, self.pay_until):
+            pay_words.addWidget(part)
+        pay_words.addStretch(1)
+        self.pay_body.addWidget(self.pay_title)
+        self.pay_body.addWidget(self.qr, 1)
+        self.pay_body.addLayout(pay_words, 1)
+        for page in (self.loading_page, self.list_page, self.choose_page, self.outcome_page, self.pay_page):
             self.pages.addWidget(page)
         # The buttons a stage offers: "back" and the stage's own action (a code, the receipt, print:
         # one at a time) side by side, and "log out" beside them in landscape, under them in portrait
@@ -231,7 +290,7 @@ class PrintScreen(Screen):
             desk = PrintView(PrintStage.LOADING)
         self.title.setText(t("print.title", lang))
         # Landscape has no height to spare beside a job's picture: its name is the title there.
-        self.title.setVisible(self._portrait or desk.stage is not PrintStage.CHOOSE)
+        self.title.setVisible(self._portrait or desk.stage not in (PrintStage.CHOOSE, PrintStage.PAYING))
         self.status.setText("  ·  ".join(x for x in (balance_text(desk, lang), closes_text(desk, lang)) if x))
         self.status.setVisible(bool(self.status.text()))
         sentence, tone = problem_text(desk, lang)
@@ -244,22 +303,30 @@ class PrintScreen(Screen):
             self._show_list(desk, lang)
         elif stage is PrintStage.CHOOSE:
             self._show_choose(desk, lang)
+        elif stage is PrintStage.PAYING:
+            self._show_paying(desk, lang)
         else:
             self._show_outcome(desk, lang)
         self.back_button.setText(t("print.more", lang) if stage in (PrintStage.PRINTED, PrintStage.FAILED)
-                                 else t("back", lang))
+                                 else t("cancel", lang) if stage is PrintStage.PAYING else t("back", lang))
         self.back_button.setVisible(stage is not PrintStage.PRINTING)
         self.code_button.setText(t("print.code", lang))
         self.code_button.setVisible(stage is PrintStage.LIST)
         self.receipt_button.setText(t("print.receipt", lang))
         self.receipt_button.setVisible(stage is PrintStage.PRINTED and desk.can_print_receipt
                                        and desk.receipt_printed is None)
-        self.confirm_button.setVisible(stage is PrintStage.CHOOSE)
+        self.confirm_button.setVisible(stage is PrintStage.CHOOSE and desk.can_pay)
+        self.card_button.setVisible(stage is PrintStage.CHOOSE and desk.card_payments)
+        self.card_button.setEnabled(self.confirm_button.isEnabled() or not desk.can_pay)
+        self.card_button.setText(t("print.pay_by_card", lang))
         self.confirm_button.setEnabled(desk.quote is not None and desk.preview is not None and not desk.busy)
         price = money(desk.quote.price, lang, desk.quote.currency) if desk.quote is not None else ""
         self.confirm_button.setText(t("print.confirm", lang, price=price))
+        if not desk.can_pay:
+            self.card_button.setEnabled(desk.quote is not None and not desk.busy)
         self.logout_button.setText(t("logout", lang))
-        self.logout_button.setVisible(stage is not PrintStage.PRINTING and stage is not PrintStage.CHOOSE)
+        self.logout_button.setVisible(stage not in (PrintStage.PRINTING, PrintStage.CHOOSE,
+                                                    PrintStage.PAYING))
 
 
     def _show_list(self, desk: PrintView, lang: str) -> None:
@@ -295,6 +362,22 @@ class PrintScreen(Screen):
         self.black.setVisible(job is not None and job.colour_pages > 0)
         self.price.setText(price_text(desk, lang))
         self.pay_note.setText(t("print.pay_note", lang))
+
+    def _show_paying(self, desk: PrintView, lang: str) -> None:
+        self.pages.setCurrentWidget(self.pay_page)
+        price = money(desk.quote.price, lang, desk.quote.currency) if desk.quote is not None else ""
+        self.pay_title.setText(t("print.paying", lang, price=price))
+        self.qr.show_text(desk.pay_url)
+        self.pay_hint.setText(t("print.paying.hint", lang))
+        self.pay_link.setText(desk.pay_url)
+        until = desk.pay_until.astimezone(self._zone(desk)) if desk.pay_until is not None else None
+        clock = "" if until is None else f"{until:%H.%M}" if lang == "da" else f"{until:%H:%M}"
+        self.pay_until.setText(t("print.paying.until", lang, time=clock) if clock else "")
+
+    @staticmethod
+    def _zone(desk: PrintView) -> dt.tzinfo | None:
+        """The kiosk's own time zone (that of the printing cut-off, which the desk gives locally)."""
+        return desk.closes.tzinfo if desk.closes is not None else None
 
     def _show_outcome(self, desk: PrintView, lang: str) -> None:
         self.pages.setCurrentWidget(self.outcome_page)
@@ -337,11 +420,18 @@ class PrintScreen(Screen):
                                       else QBoxLayout.Direction.LeftToRight)
         self.choose_body.setSpacing(scale.px(40))
         self.buttons.setSpacing(scale.px(24))
-        self.buttons.removeWidget(self.logout_button)
-        if scale.portrait:
-            self.buttons.addWidget(self.logout_button, 1, 0, 1, 2)
-        else:
-            self.buttons.addWidget(self.logout_button, 0, 2)
+        for last in (self.logout_button, self.card_button):  # one at a time: log out, or pay by card
+            self.buttons.removeWidget(last)
+            if scale.portrait:
+                self.buttons.addWidget(last, 1, 0, 1, 2)
+            else:
+                self.buttons.addWidget(last, 0, 2)
+        # Portrait: the code under the heading, the words under it; landscape: the words beside it.
+        self.pay_body.setDirection(QBoxLayout.Direction.TopToBottom if scale.portrait
+                                   else QBoxLayout.Direction.LeftToRight)
+        self.pay_body.setSpacing(scale.px(30))
+        qr_side = scale.px(420 if scale.portrait else 360)
+        self.qr.setMinimumSize(qr_side, qr_side)
         for column in range(3):
             self.buttons.setColumnStretch(column, 1 if column < 2 or not scale.portrait else 0)
 
