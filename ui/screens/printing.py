@@ -77,7 +77,7 @@ class FirstPage(QLabel):
             self._size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)))
 
     def apply_scale(self, scale: style.Scale) -> None:
-        width = scale.px(360 if scale.portrait else 320)
+        width = scale.px(300 if scale.portrait else 320)
         self._size = QSize(width, round(width * 297 / 210))
         self.setFixedSize(self._size)
         picture, self._picture = self._picture, None
