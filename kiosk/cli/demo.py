@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     if args.branch:
         branch = _open_branch()
         print(f"The administration web: {branch.central.url}/admin/ (user admin, password demo-admin-2026)\n"
-              f"Send a document to print: {branch.central.url}/print", flush=True)
+              f"Send a document to print: {branch.central.url}/print (Anna's card 1000000001 releases it at "
+              f"the kiosk's \"Udskriv\"; what the demo's printer prints lands in "
+              f"{branch.kiosk.locations.data_dir / 'printed'})", flush=True)
         try:
             beside = partial(SimulatorPanel.beside, lms_down=branch.lms_down)
             code = run_windows([(branch.kiosk, beside), (branch.door, beside)], fullscreen=False)
