@@ -111,4 +111,5 @@ def _at_the_branch(settings: Settings, folder: Path, lms: Sip2Emulator, password
         "central": settings.central.model_copy(update={"kind": "http", "url": central.url,
                                                        "token": credential, "seed": None}),
         "calendar": settings.calendar.model_copy(update={"kiosk_hours": True}),
+        "printing": settings.printing.model_copy(update={"upload_url": f"{central.url}/print"}),
         "paths": paths})

@@ -23,3 +23,10 @@ def kiosk(demo_settings: Settings, clock: ManualClock) -> Iterator[Kiosk]:
     k.connect_devices()
     yield k
     k.close()
+
+
+def at(clock: ManualClock, hour: int, minute: int) -> None:
+    """Move the kiosk's clock to ``hour:minute`` of the day it shows (Copenhagen time)."""
+    now = clock.now()
+    wanted = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    clock.advance((wanted - now).total_seconds())

@@ -262,3 +262,30 @@ def _send_with_code(kiosk: Kiosk, document: bytes, code: str) -> str:
     services = [getattr(closer, "__self__", None) for closer in kiosk.closers]
     (service,) = [s for s in services if isinstance(s, CentralService)]
     return str(service._inbox.send(document, "Boarding pass.pdf", code=code).job_id)
+
+
+def test_printing_stops_at_the_calendars_cut_off_and_nothing_is_held(kiosk: Kiosk,
+                                                                     clock: ManualClock) -> None:
+    """The demo branch closes at 22.00 and printing ten minutes before: a job chosen at 21.45 is not
+    printed at 21.51 (the patron is told, and when), and nothing is held."""
+    from tests.printing.conftest import at
+
+    at(clock, 21, 45)
+    synced(kiosk)
+    log_in(kiosk)
+    kiosk.session.start_print()
+    kiosk.core.drain()
+    closes = desk(kiosk).closes
+    assert closes is not None and (closes.hour, closes.minute) == (21, 50)
+    kiosk.session.choose_print_job("pj-1001")
+    kiosk.core.drain()
+    at(clock, 21, 51)
+    kiosk.session.confirm_print()
+    kiosk.core.drain()
+    view = desk(kiosk)
+    assert (view.stage, view.problem) == (PrintStage.CHOOSE, PrintProblem.CLOSED)
+    printer = kiosk.devices.document_printer
+    assert isinstance(printer, MemoryDocumentPrinter) and printer.jobs == {}
+    assert balance(kiosk) == Decimal("25.00")
+    assert kiosk.journal.in_states((JournalState.PENDING, JournalState.DONE, JournalState.FAILED),
+                                   kinds=("print_charge",)) == []

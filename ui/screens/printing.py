@@ -207,8 +207,9 @@ class PrintScreen(Screen):
         self.code_button = button("Secondary", "", actions.print_code_wanted)
         self.back_button = button("Secondary", "", actions.print_back)
         self.logout_button = button("Secondary", "", actions.logout)
+        self.upload_qr = QrCode()  # the upload page, for a phone
         self.list_page = self._page(self.list_hint, self.none, self.none_hint, self.list, self.upload,
-                                    stretch_index=3)
+                                    self.upload_qr, stretch_index=3)
         # One job
         self.preview = FirstPage()
         self.job_title = label("Section")
@@ -340,6 +341,8 @@ class PrintScreen(Screen):
         self.none_hint.setVisible(not jobs and not desk.busy)
         self.upload.setText(t("print.upload", lang, url=desk.upload_url) if desk.upload_url else "")
         self.upload.setVisible(bool(desk.upload_url))
+        self.upload_qr.show_text(desk.upload_url)
+        self.upload_qr.setVisible(bool(desk.upload_url))
         for row, job in zip(self.jobs.show_count(len(jobs)), jobs, strict=True):
             row.show_text(job_row(job, lang), icon="")
             row.setAccessibleName(f"{job.name}: {job_row(job, lang).status}")
@@ -432,6 +435,7 @@ class PrintScreen(Screen):
         self.pay_body.setSpacing(scale.px(30))
         qr_side = scale.px(420 if scale.portrait else 360)
         self.qr.setMinimumSize(qr_side, qr_side)
+        self.upload_qr.setFixedHeight(scale.px(220 if scale.portrait else 180))
         for column in range(3):
             self.buttons.setColumnStretch(column, 1 if column < 2 or not scale.portrait else 0)
 
