@@ -25,12 +25,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import argparse
 import gc
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import requests
 from PySide6.QtCore import QEventLoop, QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
@@ -42,8 +44,9 @@ from kiosk.circulation.view import ReceiptChoice
 from kiosk.session.service import SessionView
 from kiosk.settings import DEMO_SETTINGS, LmsSettings, Settings, Sip2Settings, load_settings
 from kiosk.simulate.panel import SimulatorPanel
-from kiosk.simulate.patron import borrow_and_return, hands_for
+from kiosk.simulate.patron import borrow_and_return, hands_for, print_a_document
 from kiosk.testing.memory import in_memory
+from sync.central.sample_documents import sample_document
 from ui.bridge import CoreBridge
 from ui.main_window import KioskWindow
 from ui.sounds import Sounds
@@ -81,11 +84,28 @@ def soak_settings(folder: Path, servers: BranchServers) -> Settings:
                                                        "seed": None})})
 
 
+def send_to_print(servers: BranchServers, card: str, visit: int) -> None:
+    """A document sent for the patron with ``card`` through the central service's upload page."""
+    document = sample_document(f"Soak {visit}.pdf", 1)
+    answer = requests.post(f"{servers.central}/print", files={"document": (f"soak-{visit}.pdf", document)},
+                           data={"card": card}, timeout=60)
+    answer.raise_for_status()
+
+
+def top_up(servers: BranchServers, folder: Path, card: str, prints: int) -> None:
+    """Enough on the patron's print balance for every print of the soak (as staff do it)."""
+    subprocess.run([sys.executable, "-m", "sync.central.admin_cli", "--db", str(folder / "central.db"),
+                    "top-up", "--card", card, "--amount", f"{prints + 10}.00", "--reason", "soak"],
+                   check=True, capture_output=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.soak", description=__doc__.split("\n")[0])
     parser.add_argument("--visits", type=int, default=10_000)
     parser.add_argument("--every", type=int, default=1_000, help="report every N visits")
     parser.add_argument("--max-growth-mb", type=float, default=0.1, help="per 1,000 visits")
+    parser.add_argument("--print-every", type=int, default=50, help="every N visits, also send a "
+                        "document to the central service and release it at the kiosk (0: never)")
     parser.add_argument("--memory", action="store_true", help="the devices in memory instead of the "
                         "drivers on their simulators (faster; to look for what grows)")
     args = parser.parse_args(argv)
@@ -124,8 +144,11 @@ def main(argv: list[str] | None = None) -> int:
                 app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
                 time.sleep(0.001)
 
+        if args.print_every:
+            top_up(servers, Path(tmp), kiosk.demo_cards[0].credential.value, args.visits // args.print_every)
         print(f"python {sys.version.split()[0]}, PySide6 {_pyside_version()}; {args.visits:,} visits, "
-              f"each: card + PIN, 2 loans, a printed receipt, 2 returns")
+              f"each: card + PIN, 2 loans, a printed receipt, 2 returns"
+              + (f"; every {args.print_every}: a document sent and printed" if args.print_every else ""))
         print(f"{'visits':>8} {'RSS MB':>9} {'None refs':>10} {'visits/s':>9} {'LMS MB':>8} "
               f"{'central MB':>10}")
         points: list[tuple[int, float]] = []
@@ -133,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for visit in range(1, args.visits + 1):
                 borrow_and_return(kiosk, hands, settle, receipt=ReceiptChoice.PRINT)
+                if args.print_every and visit % args.print_every == 0:
+                    send_to_print(servers, kiosk.demo_cards[0].credential.value, visit)
+                    print_a_document(kiosk, hands, settle)
                 if visit % args.every == 0 or visit == 1:
                     gc.collect()
                     trim_malloc()  # what is held, not where the kiosk's 5-minute trim happens to be

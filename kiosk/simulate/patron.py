@@ -17,6 +17,7 @@ from kiosk.bootstrap.kiosk import Kiosk
 from kiosk.circulation.results import Outcome
 from kiosk.circulation.view import Purpose, ReceiptChoice
 from kiosk.domain.model import Credential, Tag
+from kiosk.printing.view import PrintStage
 from kiosk.session.view import Screen, SessionView
 from kiosk.testing.memory import MemoryCardReader, MemoryItemReader
 
@@ -126,3 +127,28 @@ def borrow_and_return(kiosk: Kiosk, hands: Hands, settle: Settle,
     if session.view.screen is Screen.RECEIPT:
         session.choose_receipt(ReceiptChoice.NONE)
         settle(lambda view: view.screen is Screen.START)
+
+
+def print_a_document(kiosk: Kiosk, hands: Hands, settle: Settle) -> None:
+    """Release the oldest of the first demo patron's print jobs: "Print", card and PIN, the job, the
+    price, print (the printer followed to the end), log out. Someone must have sent them one."""
+    card = kiosk.demo_cards[0]
+    session = kiosk.session
+    session.start_print()
+    settle(lambda view: view.screen is Screen.IDENTIFY)
+    hands.present(card.credential)
+    settle(lambda view: view.screen is Screen.PIN)
+    session.submit_pin(card.pin)
+    settle(lambda view: view.printing is not None and view.printing.stage is PrintStage.LIST
+           and not view.printing.busy)
+    printing = session.view.printing
+    assert printing is not None and printing.jobs, f"no print job to release: {printing}"
+    session.choose_print_job(printing.jobs[0].job_id)
+    settle(lambda view: view.printing is not None and view.printing.preview is not None)
+    session.confirm_print()
+    settle(lambda view: view.printing is not None and view.printing.stage in (PrintStage.PRINTED,
+                                                                             PrintStage.FAILED))
+    printed = session.view.printing
+    assert printed is not None and printed.stage is PrintStage.PRINTED, f"not printed: {printed}"
+    session.logout()
+    settle(lambda view: view.screen is Screen.START)

@@ -43,6 +43,7 @@ from kiosk.settings.calendar import BranchSettings
 from kiosk.settings.tomlfile import read_toml
 from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.config import LEVELS, ConfigRefused
+from sync.central.server.ledger import Ledger
 from sync.central.server.revocations import Revocations
 from sync.central.server.staff_list import ROLES as STAFF_ROLES
 from sync.central.server.staff_list import StaffList
@@ -103,6 +104,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--card", help="the card number")
     which.add_argument("--token", help="the card's token, or its first 8 characters or more")
     actions.add_parser("revoked", help="the revoked cards, by token")
+    top_up = actions.add_parser("top-up", help="add to a patron's prepaid print balance (audited)")
+    top_up.add_argument("--card", required=True, help="the card number (kept only as a token)")
+    top_up.add_argument("--amount", required=True, help="in the currency's main unit, e.g. 50.00")
+    top_up.add_argument("--reason", required=True, help="a few words, e.g. paid in cash at the desk")
     actions.add_parser("alarms", help="the open alarms")
     ack = actions.add_parser("ack", help="acknowledge an alarm: its repeats stop")
     ack.add_argument("--alarm", type=int, required=True, help="the alarm's number")
@@ -208,6 +213,14 @@ def run(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 return 1
             print("revocation ended: the doors let the card in again from their next sync")
+        elif args.action == "top-up":
+            try:
+                balance = Ledger(store).top_up(store.card_token(args.card), args.amount, by=operator,
+                                               reason=args.reason)
+            except (ValueError, ArithmeticError) as exc:
+                print(f"central-admin: top-up: {exc}", file=sys.stderr)
+                return 2
+            print(f"print balance topped up: now {balance}")
         elif args.action == "revoked":
             listed = Revocations(store).listed()
             if not listed:

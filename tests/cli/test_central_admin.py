@@ -123,3 +123,16 @@ def test_a_database_that_is_not_there_is_not_made_by_a_typo(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["central-admin", "--db", str(tmp_path / "centrl.db"), "alarms"]) == 2
     assert "no such database" in capsys.readouterr().err and not (tmp_path / "centrl.db").exists()
+
+
+def test_a_print_balance_is_topped_up_by_card_number_and_audited(
+        capsys: pytest.CaptureFixture[str], central: CentralService) -> None:
+    code, out = admin(capsys, central, "top-up", "--card", "1000000001", "--amount", "50", "--reason",
+                      "paid in cash at the desk")
+    assert (code, out.strip()) == (0, "print balance topped up: now 50.00")
+    code, _ = admin(capsys, central, "top-up", "--card", "1000000001", "--amount", "0.001", "--reason", "x")
+    assert code == 2 and "top-up" in capsys.readouterr().err
+    from sync.central.client import CentralClient
+
+    with CentralClient(central.url, central.enrol("kiosk-9", "viby")) as client:
+        assert str(client.balance(central.patron_token("1000000001"))) == "50.00"

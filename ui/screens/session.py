@@ -183,7 +183,8 @@ class StartScreen(Screen):
         super().apply_scale(scale)
         for tile in (*self.tiles, self.print_tile):
             tile.apply_scale(scale)
-        self.tile_column.setSpacing(scale.px(24))
+        # Four tiles (with printing) beside the card in landscape: closer together there.
+        self.tile_column.setSpacing(scale.px(24 if scale.portrait else 14))
         self.card_column.setSpacing(scale.px(18))
         self._portrait = scale.portrait
         self._arrange()
@@ -193,9 +194,9 @@ class StartScreen(Screen):
             self.illustration.setMinimumHeight(scale.px(200))
         else:
             self.body.setDirection(QBoxLayout.Direction.LeftToRight)
-            self.column.setContentsMargins(scale.px(140), scale.px(30), scale.px(140), scale.px(30))
+            self.column.setContentsMargins(scale.px(140), scale.px(20), scale.px(140), scale.px(20))
             self.illustration.setMinimumHeight(scale.px(160))
-        self.column.setSpacing(scale.px(26))
+        self.column.setSpacing(scale.px(26 if scale.portrait else 16))
         self.body.setSpacing(scale.px(60) if not scale.portrait else scale.px(40))
 
 
@@ -362,6 +363,7 @@ class PatronScreen(Screen):
         self.hint = label("Hint")
         self.logout_button = button("Secondary", "", actions.logout)
         self.tile_row = button_row(*self.tiles, self.print_tile)
+        self._portrait = True
         self.column.addStretch(1)
         self.column.addWidget(self.greeting)
         self.column.addWidget(self.message)
@@ -384,6 +386,7 @@ class PatronScreen(Screen):
                            t(f"purpose.{purpose.value}.detail", lang))
         self.print_tile.setVisible(view.printing_offered)
         self.print_tile.set_texts(t("purpose.print", lang), t("purpose.print.detail", lang))
+        self._arrange()
         self.hint.setText(t("patron.logout_hint", lang))
         self.logout_button.setText(t("logout", lang))
 
@@ -392,8 +395,17 @@ class PatronScreen(Screen):
         for tile in (*self.tiles, self.print_tile):
             tile.apply_scale(scale)
             tile.setMinimumHeight(scale.px(220))
+        self._portrait = scale.portrait
+        self._arrange()
         self.tile_row.setSpacing(scale.px(30))
         self.logout_button.setMinimumWidth(scale.px(320))
+
+    def _arrange(self) -> None:
+        """Three tiles (with printing) are wider than a portrait screen side by side: one above
+        another there; two side by side."""
+        stacked = self._portrait and not self.print_tile.isHidden()
+        self.tile_row.setDirection(QBoxLayout.Direction.TopToBottom if stacked
+                                   else QBoxLayout.Direction.LeftToRight)
 
 
 class IdleOverlay(CardOverlay):

@@ -171,7 +171,7 @@ class StaffScreen(Screen):
         column = page.layout()
         assert isinstance(column, QVBoxLayout)
         column.insertLayout(column.count() - 1, self.language_row)
-        return page
+        return scroll_area(page)  # a landscape screen is lower than the buttons: they scroll
 
     def _door_page(self) -> QWidget:
         """The state and the day's counts; "unlock now" and "lock now" side by side, the staffed
