@@ -61,6 +61,9 @@ from sync.central.server.print_inbox import PrintInbox
 from sync.central.server.web.texts import refusal, translate
 
 log = logging.getLogger("sync.central.mail_in")
+# aiosmtpd logs every conversation at INFO (the sender's address in "sender: ..." and "MAIL FROM"):
+# never in the service's log, whatever level the rest logs at.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 SESSION_TIMEOUT_S = 900.0  # longer than a message's processing: aiosmtpd closes idle sessions
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
