@@ -11,9 +11,33 @@ from kiosk.circulation.view import Purpose, ReceiptChoice
 from kiosk.session.service import SessionView
 from kiosk.staff.view import DoorAction, Resolution, StaffPage, TerminalAction
 from ui import style
+from ui.widgets import PinPad
 
 
-class SessionActions(Protocol):
+class PrintActions(Protocol):
+    """What the print screens call (print release)."""
+
+    def logout(self) -> None: ...
+
+    def print_code_wanted(self) -> None: ...
+
+    def enter_print_code(self, code: str) -> None: ...
+
+    def choose_print_job(self, job_id: str) -> None: ...
+
+    def change_print_choice(self, *, copies_step: int = 0, duplex: bool | None = None,
+                            black_and_white: bool | None = None) -> None: ...
+
+    def confirm_print(self) -> None: ...
+
+    def print_back(self) -> None: ...
+
+    def pay_print_by_card(self) -> None: ...
+
+    def print_payment_receipt(self) -> None: ...
+
+
+class SessionActions(PrintActions, Protocol):
     """The session's action methods (each posts an event to the core; none blocks)."""
 
     def submit_pin(self, pin: str) -> None: ...
@@ -45,23 +69,6 @@ class SessionActions(Protocol):
     def back_to_menu(self) -> None: ...
 
     def start_print(self) -> None: ...
-
-    def print_code_wanted(self) -> None: ...
-
-    def enter_print_code(self, code: str) -> None: ...
-
-    def choose_print_job(self, job_id: str) -> None: ...
-
-    def change_print_choice(self, *, copies_step: int = 0, duplex: bool | None = None,
-                            black_and_white: bool | None = None) -> None: ...
-
-    def confirm_print(self) -> None: ...
-
-    def print_back(self) -> None: ...
-
-    def pay_print_by_card(self) -> None: ...
-
-    def print_payment_receipt(self) -> None: ...
 
     def staff_page(self, page: StaffPage) -> None: ...
 
@@ -100,6 +107,43 @@ class Screen(QWidget):
 
     def show_view(self, view: SessionView) -> None:
         raise NotImplementedError
+
+
+class PadScreen(Screen):
+    """Words beside a number pad in landscape, above it in portrait (the PIN, a release code);
+    :meth:`place` puts them in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        info = QWidget()
+        self.info_column = QVBoxLayout(info)
+        self.info_column.setContentsMargins(0, 0, 0, 0)
+        self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.body.addWidget(info, 2)
+        self.column.addLayout(self.body, 1)
+        self._pad: PinPad | None = None
+
+    def place(self, pad: PinPad, *words: QWidget) -> None:
+        self.info_column.addStretch(1)
+        for widget in words:
+            self.info_column.addWidget(widget)
+        self.info_column.addStretch(1)
+        self.body.addWidget(pad, 3)
+        self._pad = pad
+
+    def apply_scale(self, scale: style.Scale) -> None:
+        super().apply_scale(scale)
+        if scale.portrait:
+            self.body.setDirection(QBoxLayout.Direction.TopToBottom)
+            self.column.setContentsMargins(scale.px(90), scale.px(30), scale.px(90), scale.px(30))
+        else:
+            self.body.setDirection(QBoxLayout.Direction.LeftToRight)
+            self.column.setContentsMargins(scale.px(120), scale.px(40), scale.px(120), scale.px(40))
+        self.body.setSpacing(scale.px(60))
+        self.info_column.setSpacing(scale.px(24))
+        self.column.setSpacing(scale.px(24))
+        if self._pad is not None:
+            self._pad.apply_scale(scale)
 
 
 def button_row(*widgets: QWidget) -> QBoxLayout:

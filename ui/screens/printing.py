@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Protocol
 
 import segno
 from PySide6.QtCore import QSize, Qt
@@ -27,32 +26,11 @@ from kiosk.texts import text as t
 from ui import style
 from ui.print_text import balance_text, closes_text, job_row, price_text, printer_reason, problem_text
 from ui.rows import InfoRow, RowPool, scroll_area
-from ui.screens.base import Screen
+from ui.screens.base import PadScreen, PrintActions, Screen
 from ui.visit_text import money
 from ui.widgets import MessageLabel, PinPad, button, label, set_tone
 
 RELEASE_CODE_LENGTH = 6
-
-
-class PrintActions(Protocol):
-    def logout(self) -> None: ...
-
-    def print_code_wanted(self) -> None: ...
-
-    def enter_print_code(self, code: str) -> None: ...
-
-    def choose_print_job(self, job_id: str) -> None: ...
-
-    def change_print_choice(self, *, copies_step: int = 0, duplex: bool | None = None,
-                            black_and_white: bool | None = None) -> None: ...
-
-    def confirm_print(self) -> None: ...
-
-    def print_back(self) -> None: ...
-
-    def pay_print_by_card(self) -> None: ...
-
-    def print_payment_receipt(self) -> None: ...
 
 
 class FirstPage(QLabel):
@@ -440,7 +418,7 @@ class PrintScreen(Screen):
             self.buttons.setColumnStretch(column, 1 if column < 2 or not scale.portrait else 0)
 
 
-class PrintCodeScreen(Screen):
+class PrintCodeScreen(PadScreen):
     """Six digits, shown as they are typed (a release code is not a secret like a PIN: it is on the
     patron's phone), on the PIN pad."""
 
@@ -451,17 +429,7 @@ class PrintCodeScreen(Screen):
         self.hint = label("Hint")
         self.pad = PinPad(actions.enter_print_code, self._typed)
         self.back_button = button("Secondary", "", actions.print_back)
-        info = QWidget()
-        info_column = self.info_column = QVBoxLayout(info)
-        info_column.setContentsMargins(0, 0, 0, 0)
-        info_column.addStretch(1)
-        for widget in (self.title, self.digits, self.hint):
-            info_column.addWidget(widget)
-        info_column.addStretch(1)
-        self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
-        self.body.addWidget(info, 2)
-        self.body.addWidget(self.pad, 3)
-        self.column.addLayout(self.body, 1)
+        self.place(self.pad, self.title, self.digits, self.hint)
         self.add_centred(self.back_button)
         self._typed(0)
 
@@ -478,13 +446,4 @@ class PrintCodeScreen(Screen):
 
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
-        if scale.portrait:
-            self.body.setDirection(QBoxLayout.Direction.TopToBottom)
-            self.column.setContentsMargins(scale.px(90), scale.px(30), scale.px(90), scale.px(30))
-        else:
-            self.body.setDirection(QBoxLayout.Direction.LeftToRight)
-            self.column.setContentsMargins(scale.px(120), scale.px(40), scale.px(120), scale.px(40))
-        self.body.setSpacing(scale.px(60))
-        self.info_column.setSpacing(scale.px(24))
-        self.pad.apply_scale(scale)
         self.back_button.setMinimumWidth(scale.px(320))

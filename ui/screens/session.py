@@ -19,7 +19,7 @@ from kiosk.texts import lms_text, plural
 from kiosk.texts import text as t
 from kiosk.texts.formats import day_and_month
 from ui import style
-from ui.screens.base import Screen, SessionActions, button_row
+from ui.screens.base import PadScreen, Screen, SessionActions, button_row
 from ui.widgets import CardIllustration, CardOverlay, MessageLabel, PinPad, Tile, button, label
 
 ERROR_MESSAGES = {Message.UNKNOWN_CARD, Message.WRONG_PIN, Message.TOO_MANY_ATTEMPTS,
@@ -238,7 +238,7 @@ class IdentifyScreen(Screen):
         self.code_button.setMinimumWidth(scale.px(320))
 
 
-class PinScreen(Screen):
+class PinScreen(PadScreen):
     """Title, dots and messages beside the keypad in landscape, above it in portrait."""
 
     def __init__(self, actions: SessionActions) -> None:
@@ -252,18 +252,7 @@ class PinScreen(Screen):
         self.pad = PinPad(actions.submit_pin, self._show_dots)
         self.cancel_button = button("Secondary", "", actions.cancel)
         self.children_stepper = ChildrenStepper(actions)
-        info = QWidget()
-        info_column = QVBoxLayout(info)
-        info_column.setContentsMargins(0, 0, 0, 0)
-        info_column.addStretch(1)
-        for widget in (self.title, self.dots, self.message, self.hint, self.children_stepper):
-            info_column.addWidget(widget)
-        info_column.addStretch(1)
-        self.info_column = info_column
-        self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
-        self.body.addWidget(info, 2)
-        self.body.addWidget(self.pad, 3)
-        self.column.addLayout(self.body, 1)
+        self.place(self.pad, self.title, self.dots, self.message, self.hint, self.children_stepper)
         self.add_centred(self.cancel_button)
         self._show_dots(0)
 
@@ -292,16 +281,6 @@ class PinScreen(Screen):
 
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
-        if scale.portrait:
-            self.body.setDirection(QBoxLayout.Direction.TopToBottom)
-            self.column.setContentsMargins(scale.px(90), scale.px(30), scale.px(90), scale.px(30))
-        else:
-            self.body.setDirection(QBoxLayout.Direction.LeftToRight)
-            self.column.setContentsMargins(scale.px(120), scale.px(40), scale.px(120), scale.px(40))
-        self.body.setSpacing(scale.px(60))
-        self.info_column.setSpacing(scale.px(24))
-        self.column.setSpacing(scale.px(24))
-        self.pad.apply_scale(scale)
         self.children_stepper.apply_scale(scale)
 
 
