@@ -281,13 +281,14 @@ class Payment(Protocol):
         ...
 
     def authorize(self, owner: str, job_id: str, amount: Decimal, terminal: str, *,
-                  method: PaymentMethod = "balance") -> PaymentHold:
+                  method: PaymentMethod = "balance", request_id: str = "") -> PaymentHold:
         """Hold ``amount``. From the balance (:class:`~kiosk.domain.errors.InsufficientBalance`
         when it is not there), or by card (``method="provider"``): the hold then awaits the payer
         (show its ``pay_url``, follow it with :meth:`payment` until it is no longer
         ``awaiting_payer``); :class:`~kiosk.domain.errors.PaymentUnavailable` when the central
         service takes no card payments, :class:`~kiosk.domain.errors.CentralUnavailable` when it
-        or its provider cannot be reached just now."""
+        or its provider cannot be reached just now. ``request_id``: the kiosk's id for this hold
+        (its journal row): asked again, the same payment is answered, never a second one."""
         ...
 
     def payment(self, payment_id: str) -> PaymentHold:

@@ -100,7 +100,8 @@ class PrintRelease:
             price = self.price(job, choices, pages)
             entry = self._journal.append("print_charge", self._charge(job, choices, price, payer, "balance"))
             try:
-                hold = self._payment.authorize(payer, job_id, price.price, self._terminal)
+                hold = self._payment.authorize(payer, job_id, price.price, self._terminal,
+                                               request_id=entry.id)
             except InsufficientBalance as exc:
                 self._journal.mark(entry.id, JournalState.FAILED, error=f"not held: {exc}")
                 return Released("refused", price, str(exc))
@@ -122,7 +123,7 @@ class PrintRelease:
                                                                   payer or job.job.owner_token, "provider"))
         try:
             hold = self._payment.authorize(payer or job.job.owner_token, job.job.job_id, price.price,
-                                           self._terminal, method="provider")
+                                           self._terminal, method="provider", request_id=entry.id)
         except KioskError as exc:
             self._journal.mark(entry.id, JournalState.FAILED, error=f"not opened: {exc}")
             raise

@@ -278,7 +278,7 @@ class CentralClient:
         return _money(_field(body, "balance", str, "balance"), "balance")
 
     def authorize(self, owner: str, job_id: str, amount: Decimal, terminal: str, *,
-                  method: PaymentMethod = "balance") -> PaymentHold:
+                  method: PaymentMethod = "balance", request_id: str = "") -> PaymentHold:
         """Hold the price from the balance (:class:`InsufficientBalance`), or by card on the payment
         provider's page (``method="provider"``: the hold awaits its payer, with ``pay_url`` and
         ``expires_at``; :class:`PaymentUnavailable` when the service has no provider)."""
@@ -286,6 +286,8 @@ class CentralClient:
                                    "terminal": terminal}
         if method != "balance":
             request["method"] = method
+        if request_id:  # a retry of this request (a lost answer) is answered the same payment
+            request["request_id"] = request_id
         try:
             body = self._request("POST", "/v1/payments", json_body=request)
         except CentralRejected as refused:

@@ -270,7 +270,7 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
         terminal_of(caller, body["terminal"])
         try:
             payment = await _call(paying.authorize, body["owner"], body["job_id"], body["amount"],
-                                  body["terminal"], body["method"])
+                                  body["terminal"], body["method"], body.get("request_id", ""))
         except InsufficientFunds as exc:
             return error(402, "insufficient_funds", str(exc))
         except NoProvider as exc:

@@ -13,6 +13,7 @@ its steps are :mod:`sync.central.server.payments.card`'s, never this ledger's (n
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -68,11 +69,32 @@ class Ledger:
         self._store.audit(by, "balance_topped_up", owner[:12], f"{amount(add)} {self._currency}: {reason}")
         return amount(new)
 
-    def authorize(self, owner: str, job_id: str, value: Decimal | str, terminal: str) -> dict[str, Any]:
-        """Hold the amount for a job: taken from the balance now. :class:`InsufficientFunds`."""
+    def authorize(self, owner: str, job_id: str, value: Decimal | str, terminal: str,
+                  request_id: str = "") -> dict[str, Any]:
+        """Hold the amount for a job: taken from the balance now. :class:`InsufficientFunds`.
+        ``request_id``: the terminal's own id for this hold; asked again (an answer lost on the
+        way, a retry), the hold made the first time is answered, and nothing is taken twice."""
         hold = ore(value)
         now = dt.datetime.now(dt.UTC)
-        payment_id = f"pay-{uuid.uuid4().hex[:20]}"
+        payment_id = payment_id_for(terminal, request_id)
+        if request_id and (made := self._made(payment_id)) is not None:
+            return made
+        try:
+            return self._hold(owner, job_id, hold, terminal, payment_id, now)
+        except sa.exc.IntegrityError:  # the same request, at the same moment, was first
+            made = self._made(payment_id)
+            if made is None:
+                raise
+            return made
+
+    def _made(self, payment_id: str) -> dict[str, Any] | None:
+        try:
+            return self.payment(payment_id)
+        except KeyError:
+            return None
+
+    def _hold(self, owner: str, job_id: str, hold: int, terminal: str, payment_id: str,
+              now: dt.datetime) -> dict[str, Any]:
         with self._store.writing() as db:
             current = int(db.execute(sa.select(balances.c.ore).where(balances.c.owner == owner)
                                      .with_for_update()).scalar() or 0)
@@ -131,6 +153,14 @@ class Ledger:
         else:
             db.execute(sa.update(balances).where(balances.c.owner == owner).values(ore=new))
         return new
+
+
+def payment_id_for(terminal: str, request_id: str) -> str:
+    """A payment's id: made from the terminal's request id when it gave one (the same request, the
+    same payment), else new."""
+    if not request_id:
+        return f"pay-{uuid.uuid4().hex[:20]}"
+    return "pay-" + hashlib.sha256(f"{terminal}\x00{request_id}".encode()).hexdigest()[:20]
 
 
 def _wire(row: sa.RowMapping) -> dict[str, Any]:

@@ -191,13 +191,15 @@ def _is_number(value: Any) -> bool:
 def payment_request(value: Any) -> dict[str, Any]:
     """A kiosk asks to hold the price of a print job: owner, job, amount ("2.10"), terminal, and how
     it is paid (``method``: "balance", the default, or "provider")."""
-    body = obj(value, "body", {"owner", "job_id", "amount", "terminal"}, optional={"method"})
+    body = obj(value, "body", {"owner", "job_id", "amount", "terminal"}, optional={"method", "request_id"})
     if body.setdefault("method", "balance") not in ("balance", "provider"):
         raise BadRequest("method: \"balance\" or \"provider\"")
     if not isinstance(body["owner"], str) or not TOKEN.fullmatch(body["owner"]):
         raise BadRequest("owner: a patron token (32 hex digits) is required")
     string(body["job_id"], "job_id", 1, 64)
     identifier(body["terminal"], "terminal")
+    if "request_id" in body:
+        string(body["request_id"], "request_id", 1, 64)
     if not isinstance(body["amount"], str) or not AMOUNT.fullmatch(body["amount"]):
         raise BadRequest("amount: a string like \"2.10\" is required")
     return body

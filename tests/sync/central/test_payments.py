@@ -73,3 +73,25 @@ def test_a_job_paid_from_the_balance_is_held_captured_once_and_a_failed_one_give
                       for s in op[2]["responses"]} - {500, 503}
         seen = {status for op, status in contract.seen if op == operation}
         assert documented - seen <= {403, 400, 401}, (operation, documented - seen)
+
+
+def test_a_hold_asked_for_again_with_the_same_request_id_is_the_same_hold_and_taken_once(
+        central: CentralService, client: CentralClient, raw: requests.Session) -> None:
+    """A kiosk whose answer was lost asks again (urllib3 retries the POST): the same payment, the
+    balance held once; at the same moment from two threads too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    owner = central.patron_token(ANNA)
+    central.top_up(ANNA, "10.00", by="anne", reason="paid at the counter")
+    first = client.authorize(owner, "pj-1", Decimal("2.10"), TERMINAL, request_id="journal-row-1")
+    again = client.authorize(owner, "pj-1", Decimal("2.10"), TERMINAL, request_id="journal-row-1")
+    assert again == first and client.balance(owner) == Decimal("7.90")
+    with ThreadPoolExecutor(4) as pool:
+        holds = list(pool.map(lambda _n: client.authorize(owner, "pj-2", Decimal("1.00"), TERMINAL,
+                                                          request_id="journal-row-2"), range(4)))
+    assert len({hold.payment_id for hold in holds}) == 1 and client.balance(owner) == Decimal("6.90")
+    other = client.authorize(owner, "pj-3", Decimal("1.00"), TERMINAL, request_id="journal-row-3")
+    assert other.payment_id != first.payment_id and client.balance(owner) == Decimal("5.90")
+    answer = raw.post(f"{central.url}/v1/payments", headers=AUTH, json={
+        "owner": owner, "job_id": "pj-4", "amount": "1.00", "terminal": TERMINAL, "request_id": ""})
+    assert answer.status_code == 400 and "request_id" in answer.text

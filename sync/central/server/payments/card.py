@@ -17,6 +17,7 @@ service's. Every step is in the audit log with the print job's id. Card data nev
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
@@ -27,7 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sync.central.server.ledger import Ledger, StepRefused, amount, ore
+from sync.central.server.ledger import Ledger, StepRefused, amount, ore, payment_id_for
 from sync.central.server.payments.provider import (
     PaymentProvider,
     ProviderError,
@@ -66,14 +67,19 @@ class CardPayments:
 
     # -- the kiosk's steps -----------------------------------------------------------------------
 
-    def start(self, owner: str, job_id: str, value: Decimal | str, terminal: str) -> dict[str, Any]:
+    def start(self, owner: str, job_id: str, value: Decimal | str, terminal: str,
+              request_id: str = "") -> dict[str, Any]:
         """Open the provider's page for the job's price: the payment, awaiting its payer, with the
         short link (``pay_url``) for the QR code. :class:`ProviderError` when the provider cannot
-        open one (nothing is stored then)."""
+        open one (nothing is stored then). ``request_id``: asked again, the payment opened the first
+        time is answered (no second page)."""
         price = ore(value)
         if price <= 0:
             raise ValueError("a card payment is above 0")
-        payment_id = f"pay-{uuid.uuid4().hex[:16]}"
+        payment_id = payment_id_for(terminal, request_id) if request_id else f"pay-{uuid.uuid4().hex[:16]}"
+        if request_id:
+            with contextlib.suppress(KeyError):
+                return self._ledger.payment(payment_id)
         short = secrets.token_urlsafe(6)
         base = self._public_url().rstrip("/")
         session = self.provider.create_session(

@@ -22,15 +22,16 @@ class PrintPayments:
         self.ledger, self.cards = ledger, cards
 
     def authorize(self, owner: str, job_id: str, value: Decimal | str, terminal: str,
-                  method: Method = "balance") -> dict[str, Any]:
+                  method: Method = "balance", request_id: str = "") -> dict[str, Any]:
         """From the balance: held now (:class:`~..ledger.InsufficientFunds`). By card: the
         provider's page opened, awaiting the payer (:class:`NoProvider`,
-        :class:`~.provider.ProviderError`)."""
+        :class:`~.provider.ProviderError`). ``request_id``: the terminal's id for the request; the
+        same again answers the payment made the first time."""
         if method == "balance":
-            return self.ledger.authorize(owner, job_id, value, terminal)
+            return self.ledger.authorize(owner, job_id, value, terminal, request_id)
         if self.cards is None:
             raise NoProvider("this central service takes no card payments (no payment provider is set up)")
-        return self.cards.start(owner, job_id, value, terminal)
+        return self.cards.start(owner, job_id, value, terminal, request_id)
 
     def step(self, payment_id: str, state: str, *, by: str, reason: str = "") -> dict[str, Any]:
         """Capture, void or refund, by the payment's own rules. :class:`KeyError`, :class:`StepRefused`."""
