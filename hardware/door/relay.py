@@ -199,6 +199,10 @@ class RelayWatchdog(Protocol):
 
     def close(self, relay_off: bool) -> None: ...
 
+    def down_reason(self, failed: bool) -> str:
+        """Why the door is not watched (``failed``: and could not be watched before an unlock)."""
+        ...
+
 
 class RelayDoorLock:
     """The :class:`kiosk.domain.ports.DoorLock` on one relay channel. Thread-safe."""
@@ -239,8 +243,7 @@ class RelayDoorLock:
         if self._watchdog is not None:  # no unlock without someone outside to lock again
             self._watchdog_failed = not self._watchdog.ensure_running()
             if self._watchdog_failed:
-                raise DeviceUnavailable(f"{self.name}: the crash watchdog is not running and could not "
-                                        "be started; the door stays locked")
+                raise DeviceUnavailable(f"{self.name}: {self._watchdog.down_reason(True)}")
         with self._cond:
             if self._closed:
                 raise DeviceUnavailable(f"{self.name}: closed")
@@ -277,11 +280,8 @@ class RelayDoorLock:
             detail = board.detail + ("; relay OFF not confirmed, retrying" if owed else "")
             return DeviceHealth(self.name, DeviceState.UNAVAILABLE, f"{board.device}: {detail}")
         if self._watchdog is not None and not self._watchdog.running():
-            if self._watchdog_failed:
-                return DeviceHealth(self.name, DeviceState.UNAVAILABLE,
-                                    "crash watchdog could not be started: the door is not unlocked")
-            return DeviceHealth(self.name, DeviceState.DEGRADED,
-                                "crash watchdog is not running; it is started again before the next unlock")
+            state = DeviceState.UNAVAILABLE if self._watchdog_failed else DeviceState.DEGRADED
+            return DeviceHealth(self.name, state, self._watchdog.down_reason(self._watchdog_failed))
         return DeviceHealth(self.name, DeviceState.OK)
 
     def core_alive(self) -> None:

@@ -155,6 +155,11 @@ class CrashWatchdog:
             self._process.kill()
             self._process.wait(timeout=2)
 
+    def down_reason(self, failed: bool) -> str:
+        if failed:
+            return "crash watchdog could not be started: the door is not unlocked"
+        return "crash watchdog is not running; it is started again before the next unlock"
+
     def _close_pipes(self) -> None:
         """Close the pipes to the supervisor; call with ``_lock`` held."""
         for stream in (self._process.stdin, self._process.stdout):

@@ -138,12 +138,16 @@ def _door_lock(settings: DeviceSettings, closers: list[Closer], boards: dict[str
         return MemoryDoorLock()
     from hardware.door.relay import RelayDoorLock
     from hardware.door.watchdog import supervised_door_lock
+    from hardware.door.watchdog_service import ServiceWatchdog
 
     board = _relay_board(config.kind, config.port, boards, closers, simulators)
     lock: RelayDoorLock
-    if config.watchdog:
+    if config.watchdog == "spawn":
         # The watchdog's limit is the configured pulse plus its margin: the only pulse the kiosk sends.
         lock = supervised_door_lock(board, config.channel, max_pulse_s=config.pulse_s, owns_board=False)
+    elif config.watchdog == "service":  # its limits come from the same settings file (door-watchdog)
+        lock = RelayDoorLock(board, config.channel, max_pulse_s=config.pulse_s,
+                             watchdog=ServiceWatchdog(config.watchdog_socket))
     else:
         lock = RelayDoorLock(board, config.channel, max_pulse_s=config.pulse_s)
     closers.append(lock.close)  # runs before the board's close: the relay goes off first

@@ -20,12 +20,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="settings file (default: the demo terminal)")
 
 
-def watchdog_note(on: bool, pulse_s: float) -> str:
+def watchdog_note(mode: str, pulse_s: float, socket_path: Path | None = None) -> str:
     """What the door's crash watchdog guarantees, and what it cannot."""
-    if not on:
-        return ("door watchdog: off (devices.door.watchdog = false). If the kiosk dies while the door is "
+    if mode == "none":
+        return ("door watchdog: off (devices.door.watchdog = \"none\"). If the kiosk dies while the door is "
                 "unlocked, the door stays unlocked until the kiosk is back.")
-    return (f"door watchdog: locks the door at once if the kiosk dies (its process group killed too), "
+    where = (f"the door watchdog service (library-kiosk-door.service, {socket_path}) "
+             if mode == "service" else "")
+    return (f"door watchdog: {where}locks the door at once if the kiosk dies (its process group killed too), "
             f"at most {pulse_s + MARGIN_S:g} s after an unlock if it hangs ({pulse_s:g} s pulse + "
             f"{MARGIN_S:g} s), and ends a kiosk whose core has been silent {HEARTBEAT_S:g} s. No unlock "
             "while it is not running.\n"
@@ -62,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
               "password and every PIN cross the network in clear; set tls = true when the LMS offers it")
     door = settings.devices.door
     if door.kind not in ("none", "memory"):
-        print(watchdog_note(door.watchdog, door.pulse_s))
+        print(watchdog_note(door.watchdog, door.pulse_s, door.watchdog_socket))
     return 0 if all(state in ("ok", "off") for _, state, _ in rows) else 1
 
 

@@ -22,6 +22,8 @@ from kiosk.domain.errors import KioskError
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("kiosk.cli.demo", "run the kiosk in a window with simulated devices and demo data"),
     "run": ("kiosk.cli.run", "run the kiosk from a settings file (fullscreen)"),
+    "door-watchdog": ("kiosk.cli.door_watchdog", "switch the door relay off when the kiosk dies: the door "
+                      "watchdog as a service of its own (library-kiosk-door.service)"),
     "doctor": ("kiosk.cli.doctor", "probe the LMS and every device; print their state"),
     "check-config": ("kiosk.cli.check_config", "validate a settings file and say what is wrong"),
     "entry-log": ("kiosk.cli.entry_log", "export the entry log for staff (CSV), or purge it"),

@@ -159,6 +159,8 @@ def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings
                 "devices": settings.devices.model_copy(update={
                     "announcer": settings.devices.announcer.model_copy(
                         update={"files_dir": resolve("devices.announcer.files_dir")}),
+                    "door": settings.devices.door.model_copy(
+                        update={"watchdog_socket": resolve("devices.door.watchdog_socket")}),
                 }),
                 "central": settings.central.model_copy(update={
                     "ca_file": resolve("central.ca_file"),
@@ -188,7 +190,7 @@ def _resolve(base: Path, path: Path | None, key: str) -> Path | None:
 _PATH_KEYS = (("paths", "data_dir"), ("paths", "log_dir"), ("paths", "key_dir"), ("lms", "seed"),
               ("lms", "sip2", "tls_ca_file"), ("lms", "fbs", "tls_ca_file"),
               ("devices", "announcer", "files_dir"), ("calendar", "file"), ("central", "ca_file"),
-              ("central", "seed"))
+              ("central", "seed"), ("devices", "door", "watchdog_socket"))
 
 
 def _paths_to_path(data: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from kiosk.settings.base import Section
 
@@ -49,7 +49,18 @@ class DoorSettings(Section):
     port: str = "/dev/ttyUSB1"
     channel: int = Field(default=1, ge=0, le=32)
     pulse_s: float = Field(default=5.0, gt=0, le=60, strict=False)
-    watchdog: bool = True
+    # "spawn": the kiosk starts the crash watchdog beside itself; "service": it connects to the
+    # door watchdog's own unit at watchdog_socket; "none". true and false (older files) are
+    # "spawn" and "none".
+    watchdog: Literal["spawn", "service", "none"] = "spawn"
+    watchdog_socket: Path = Path("/run/library-kiosk/door.sock")
+
+    @field_validator("watchdog", mode="before")
+    @classmethod
+    def _watchdog_was_a_switch(cls, value: object) -> object:
+        if isinstance(value, bool):
+            return "spawn" if value else "none"
+        return value
 
 
 class DoorSensorSettings(Section):
