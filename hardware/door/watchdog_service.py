@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 READY = b"ready\n"
 SOCKET_MODE = 0o660  # the kiosk's user (or group) connects; nobody else
 READY_WAIT_S = 2.0  # how long a pulse waits for the service to answer a fresh connection
+BUSY_RETRY_S = 0.2  # how soon a kiosk turned away asks again, while it waits
 
 
 class ServiceWatchdog:
@@ -68,7 +69,7 @@ class ServiceWatchdog:
         self._lock = threading.Lock()
         self._socket: socket.socket | None = None
         self._answer = b""
-        self._ready = self._closed = self._relay_on = False
+        self._ready = self._closed = self._relay_on = self._busy = False
         self._problem = "not connected yet"
         with self._lock:
             self._connect()
@@ -78,15 +79,23 @@ class ServiceWatchdog:
             if self._socket is None:
                 self._connect()
             deadline = time.monotonic() + (self._ready_wait if timeout is None else timeout)
-            while self._socket is not None and not self._poll():
+            while True:
+                if self._socket is None and self._busy:  # its last kiosk may be ending: ask again
+                    time.sleep(BUSY_RETRY_S)
+                    self._connect()
+                if self._socket is not None and self._poll():
+                    return True
                 left = deadline - time.monotonic()
+                if self._socket is None and not (self._busy and left > 0):
+                    return False
                 if left <= 0:
-                    self._problem = "the service has not taken the connection (is another kiosk connected?)"
-                    break
-                with selectors.DefaultSelector() as selector:
-                    selector.register(self._socket, selectors.EVENT_READ)
-                    selector.select(left)
-            return self._ready
+                    if not self._busy:
+                        self._problem = "the service has not answered"
+                    return False
+                if self._socket is not None:
+                    with selectors.DefaultSelector() as selector:
+                        selector.register(self._socket, selectors.EVENT_READ)
+                        selector.select(left)
 
     def running(self) -> bool:
         with self._lock:
@@ -138,7 +147,8 @@ class ServiceWatchdog:
             self._problem = problem
             return
         self._socket, self._answer, self._ready = connection, b"", False
-        self._problem = "connected, waiting for the service to answer"
+        if not self._busy:  # otherwise the service's last answer stays the reason
+            self._problem = "connected, waiting for the service to answer"
 
     def _poll(self) -> bool:
         """Read what the service said without waiting; True while it is watching. Call with
@@ -155,8 +165,13 @@ class ServiceWatchdog:
             self._drop("the service closed the connection")
             return False
         self._answer += data
+        if self._answer.startswith(b"busy"):
+            pid = self._answer.split(b"\n")[0].removeprefix(b"busy").strip().decode("ascii", "replace")
+            self._drop(f"the service is watching another kiosk process ({pid})")
+            self._busy = True
+            return False
         if not self._ready and READY in self._answer:
-            self._ready, self._problem = True, "connected"
+            self._ready, self._busy, self._problem = True, False, "connected"
             log.info("door watchdog service at %s is watching this kiosk", self.socket_path)
             if self._relay_on:  # the relay is still ON from before: its max-open clock starts now
                 self._send(b"1\n")
@@ -188,15 +203,18 @@ def serve(board: RelayBoard, channel: int, socket_path: Path, *, max_open_s: flo
     log.info("door watchdog service: relay %s at start; listening on %s",
              "switched off" if switched else "NOT confirmed off", socket_path)
     with _listen(socket_path) as listener:
+        reception = _Reception(listener, stopped)
         notify_ready()
         while not stopped.is_set():
-            connection = _accept(listener, stopped)
+            connection = reception.next_kiosk()
             if connection is None:
                 continue
             with connection:
                 _watch(connection, board, channel, max_open_s=max_open_s, heartbeat_s=heartbeat_s,
                        retry_for_s=retry_for_s, stopped=stopped)
             board.close()
+            reception.done()
+        reception.close()
     if stopped.is_set():
         log.warning("door watchdog service: stopped by a signal; switching the relay off")
     ok = switch_off(board, channel, retry_for_s)
@@ -257,16 +275,63 @@ def _listen(path: Path) -> Iterator[socket.socket]:
             path.unlink()
 
 
-def _accept(listener: socket.socket, stopped: threading.Event) -> socket.socket | None:
-    with selectors.DefaultSelector() as selector:
-        selector.register(listener, selectors.EVENT_READ)
-        if not selector.select(CHECK_INTERVAL_S) or stopped.is_set():
-            return None
-    with contextlib.suppress(BlockingIOError, ConnectionAbortedError):
-        connection, _ = listener.accept()
-        connection.setblocking(True)
-        return connection
-    return None
+class _Reception:
+    """Takes connections in a thread of its own and hands them to the service one at a time; one
+    that comes while a kiosk is watched is answered ``busy PID`` (that kiosk) and closed, so that
+    it can say so at once (``doctor`` beside a running kiosk) or try again (a restarted kiosk whose
+    predecessor's end is still being handled)."""
+
+    def __init__(self, listener: socket.socket, stopped: threading.Event) -> None:
+        self._listener, self._stopped = listener, stopped
+        self._turn = threading.Condition()
+        self._waiting: socket.socket | None = None
+        self._watching = self._turned_away = 0
+        self._thread = threading.Thread(target=self._run, name="door-reception", daemon=True)
+        self._thread.start()
+
+    def next_kiosk(self) -> socket.socket | None:
+        """The next kiosk's connection (None if there is none yet); it is being watched from now."""
+        with self._turn:
+            self._turn.wait_for(lambda: self._waiting is not None, timeout=CHECK_INTERVAL_S)
+            connection, self._waiting = self._waiting, None
+            if connection is not None:
+                self._watching = peer_pid(connection)
+            return connection
+
+    def done(self) -> None:
+        with self._turn:
+            self._watching = 0
+
+    def close(self) -> None:
+        self._thread.join(timeout=1)
+        with self._turn:
+            if self._waiting is not None:
+                self._waiting.close()
+                self._waiting = None
+
+    def _run(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            while not self._stopped.is_set():
+                if not selector.select(CHECK_INTERVAL_S):
+                    continue
+                try:
+                    connection, _ = self._listener.accept()
+                except OSError:  # gone before it was taken, or the listener closed
+                    continue
+                connection.setblocking(True)
+                with self._turn:
+                    if self._waiting is None and not self._watching and not self._stopped.is_set():
+                        self._waiting = connection
+                        self._turn.notify_all()
+                        continue
+                    busy = self._watching
+                if peer_pid(connection) != self._turned_away:  # once, not every retry
+                    self._turned_away = peer_pid(connection)
+                    log.warning("door watchdog service: kiosk process %d turned away: watching process %d",
+                                self._turned_away, busy)
+                with contextlib.suppress(OSError), connection:
+                    connection.sendall(f"busy {busy}\n".encode())
 
 
 def notify_ready() -> None:

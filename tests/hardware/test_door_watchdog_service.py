@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from hardware.door.relay_sim import LcusSimulator, NumatoSimulator, RelaySimulator
+from hardware.door.watchdog_service import ServiceWatchdog
 from kiosk.bootstrap.devices import build_devices
 from kiosk.cli.main import main
 from kiosk.domain.errors import DeviceUnavailable
@@ -193,6 +194,24 @@ def test_a_killed_kiosk_is_locked_at_once_and_the_next_kiosk_is_watched(
         assert [s.on for s in board.switches][-2:] == [True, False]
         assert service.process.poll() is None
         assert board.errors == []
+    finally:
+        board.stop()
+
+
+def test_a_second_kiosk_is_told_which_kiosk_the_service_is_watching(
+        tmp_path: Path, pty_pair: PtyPair, started: list[Service | Kiosk]) -> None:
+    board = LcusSimulator(pty_pair.simulator).start()
+    try:
+        service = start_service(tmp_path, started, board, pty_pair.device)
+        first = start_kiosk(started, pty_pair.device, service)
+        second = ServiceWatchdog(service.socket)  # doctor, run beside the kiosk
+        try:
+            assert not second.ensure_running(0.5)
+            assert f"watching another kiosk process ({first.process.pid})" in second.down_reason(True)
+        finally:
+            second.close(relay_off=True)
+        assert board.is_on(1)  # the kiosk being watched is left alone
+        assert first.shut_down() == 0
     finally:
         board.stop()
 
