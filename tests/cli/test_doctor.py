@@ -12,6 +12,8 @@ from kiosk.domain.model import DeviceState
 from kiosk.domain.ports import Devices
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS
 from kiosk.testing.memory import MemoryCardReader
+from tests.hardware.ptys import PtyPair
+from tests.hardware.ptys import pty_pair as pty_pair
 from tests.net import free_port
 
 
@@ -105,3 +107,15 @@ def test_an_unreachable_central_system_is_reported_and_fails_the_check(
     assert main(["doctor", "--config", str(path)]) == 1
     line = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("central"))
     assert "unavailable" in line and f"127.0.0.1:{port}" in line
+
+
+def test_a_door_without_its_watchdog_service_says_why_it_does_not_unlock(
+        tmp_path: Path, pty_pair: PtyPair, capsys: pytest.CaptureFixture[str]) -> None:
+    door_socket = tmp_path / "run" / "door.sock"  # library-kiosk-door.service is not running
+    path = settings_file(tmp_path, MEMORY_LMS + f'[devices.door]\nkind = "lcus"\nport = "{pty_pair.device}"\n'
+                         f'watchdog = "service"\nwatchdog_socket = "{door_socket}"\n')
+    assert main(["doctor", "--config", str(path)]) == 1
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.strip().startswith("door_lock"))
+    assert "degraded" in line and f"door watchdog service ({door_socket}" in line, line
+    assert "door watchdog: the door watchdog service (library-kiosk-door.service" in out
