@@ -8,8 +8,8 @@ watchdog runs in a unit of its own and the kiosk connects to it over a Unix stre
 
 - the kiosk sends the spawn mode's lines: ``1`` (a pulse started or extended), ``0`` (relay OFF),
   ``h`` (the core is alive), ``q`` (goodbye, the relay is OFF);
-- the service answers ``ready`` once it has taken the connection and is watching it; a second
-  kiosk's connection waits (unanswered) until the first has ended;
+- the service answers ``ready`` once it has taken the connection and is watching it, or
+  ``busy PID`` (and hangs up) while it watches another kiosk, the process PID;
 - the connection closing without a goodbye, or the peer process (its pid from ``SO_PEERCRED``) gone:
   the relay is switched OFF at once;
 - ON for longer than ``--max-open-seconds``: OFF; no heartbeat for ``--heartbeat-seconds``: OFF,
