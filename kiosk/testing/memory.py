@@ -263,6 +263,9 @@ class MemoryReceiptPrinter(_Device):
         self.count += 1
 
 
+KEEP_JOBS = 1000  # a memory printer remembers this many jobs
+
+
 class MemoryDocumentPrinter(_Device):
     """A printer whose jobs complete at once, or after :attr:`processing_polls` questions (so that a
     screen can show the job printing); :attr:`jam_next` makes the next job fail with a paper jam.
@@ -280,16 +283,22 @@ class MemoryDocumentPrinter(_Device):
         self.canceled: list[str] = []
         self._jammed: set[str] = set()
         self._polls_left: dict[str, int] = {}
+        self._submitted = 0
 
     def submit(self, job: PrintJob, document: bytes) -> str:
         self._require()
-        printer_id = f"fake-{len(self.jobs) + 1}"
+        self._submitted += 1
+        printer_id = f"fake-{self._submitted}"
         if self.out_dir is not None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             (self.out_dir / f"{printer_id}-{job.job_id}.pdf").write_bytes(document)
             document = b""
         self.jobs[printer_id] = (job, document)
         self._polls_left[printer_id] = self.processing_polls
+        if len(self.jobs) > KEEP_JOBS:  # the demo's printer runs all night: the oldest are forgotten
+            oldest = next(iter(self.jobs))
+            del self.jobs[oldest], self._polls_left[oldest]
+            self._jammed.discard(oldest)
         if self.jam_next:
             self.jam_next = False
             self._jammed.add(printer_id)
