@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -96,7 +96,8 @@ def test_current_names_a_release_that_runs_the_kiosk_command(installed: tuple[Pa
     assert not (root / "opt/library-kiosk/previous").exists()
     command = current / "bin/library-kiosk"
     assert command.read_text().startswith(f"#!/opt/library-kiosk/{os.readlink(current)}/bin/python\n")
-    checked = subprocess.run([current / "bin/python", command, "check-config", root / "etc/library-kiosk/kiosk.toml"],
+    settings = root / "etc/library-kiosk/kiosk.toml"
+    checked = subprocess.run([current / "bin/python", command, "check-config", settings],
                              capture_output=True, text=True, timeout=120, check=False)
     assert checked.returncode == 0, checked.stderr
     assert "OK (terminal dokk1-kiosk-1" in checked.stdout
@@ -145,7 +146,8 @@ def test_the_units_are_enabled(installed: tuple[Path, str]) -> None:
     assert not (units / "library-kiosk-central.service").exists()
 
 
-def test_the_kiosk_unit_runs_cage_on_tty1_as_the_kiosk_user_and_is_watched(installed: tuple[Path, str]) -> None:
+def test_the_kiosk_unit_runs_cage_on_tty1_as_the_kiosk_user_and_is_watched(
+        installed: tuple[Path, str]) -> None:
     root, _ = installed
     lines = set((root / "etc/systemd/system/library-kiosk.service").read_text().splitlines())
     assert {"Type=notify", "NotifyAccess=all", "WatchdogSec=30", "Restart=always", "User=library-kiosk",
@@ -180,7 +182,8 @@ def test_a_relative_path_in_the_settings_is_refused(tmp_path: Path) -> None:
 def test_installing_on_the_running_system_needs_root(tmp_path: Path) -> None:
     settings = terminal_settings(tmp_path)
     if os.geteuid() == 0:  # become nobody once the command's modules are loaded (root's Python is 0700)
-        script = ("import os, sys; import kiosk.cli.main, kiosk.cli.install; os.setresuid(65534, 65534, 65534); "
+        script = ("import os, sys; import kiosk.cli.main, kiosk.cli.install; "
+                  "os.setresuid(65534, 65534, 65534); "
                   f"sys.exit(kiosk.cli.main.main(['install', '--config', {str(settings)!r}]))")
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
                               timeout=60, check=False)
@@ -199,10 +202,11 @@ def test_a_new_release_becomes_current_and_the_old_one_previous(tmp_path: Path) 
     root = empty_root(tmp_path / "root")
     assert install(root, "--config", terminal_settings(tmp_path)).returncode == 0
     first = os.readlink(root / "opt/library-kiosk/current")
-    layout, said = Layout(root), []
+    layout, said = Layout(root), list[str]()
     newer = from_tree(REPO, Path(sys.prefix))
     newer = type(newer)(version="99.0.0", source=newer.source, venv_from=newer.venv_from)
-    switch_current(Changes(root, said.append), layout, install_release(Changes(root, said.append), layout, newer))
+    changes = Changes(root, said.append)
+    switch_current(changes, layout, install_release(changes, layout, newer))
     assert os.readlink(root / "opt/library-kiosk/current") == "releases/99.0.0"
     assert os.readlink(root / "opt/library-kiosk/previous") == first
     assert (root / "opt/library-kiosk/releases/99.0.0/bin/library-kiosk").is_file()
