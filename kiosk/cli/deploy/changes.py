@@ -123,6 +123,12 @@ class Changes:
             return
         self.changed(f"removed {path}")
 
+    def remove_empty(self, path: Path) -> None:
+        """``path`` gone if it is a folder with nothing in it."""
+        if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            path.rmdir()
+            self.changed(f"removed {path}")
+
     def _fix(self, path: Path, mode: int, owner: str, group: str, what: str) -> None:
         now = path.stat()
         name = f"{what} {path}" if what else str(path)

@@ -49,6 +49,8 @@ KIOSK_FILES = (
     SystemFile("lockdown/sysctl.conf", PurePosixPath("/etc/sysctl.d/90-library-kiosk.conf")),
     SystemFile("lockdown/modprobe.conf", PurePosixPath("/etc/modprobe.d/library-kiosk.conf")),
 )
+# Folders a Debian system does not have until the lockdown's drop-ins go there.
+DROP_IN_FOLDERS = (PurePosixPath("/etc/systemd/logind.conf.d"), PurePosixPath("/etc/systemd/system.conf.d"))
 CENTRAL_FILES = (SystemFile(f"systemd/{CENTRAL_UNIT}", UNIT_DIR / CENTRAL_UNIT),)
 
 # Masked (linked to /dev/null): no login prompt on tty2..6, no reboot from Ctrl+Alt+Del, no root

@@ -34,6 +34,7 @@ from kiosk.cli.deploy.release import Source, install_release, switch_current
 from kiosk.cli.deploy.system_files import (
     CENTRAL_ENABLED,
     CENTRAL_FILES,
+    DROP_IN_FOLDERS,
     KIOSK_ENABLED,
     KIOSK_FILES,
     MASKED,
@@ -116,6 +117,8 @@ def uninstall(layout: Layout, *, keep_data: bool, say: Callable[[str], None] = p
         mask = disk(UNIT_DIR / unit)
         if mask.is_symlink() and str(mask.readlink()) == "/dev/null":
             changes.remove(mask)
+    for drop_ins in DROP_IN_FOLDERS:
+        changes.remove_empty(disk(drop_ins))
     changes.remove(disk(APP_DIR))
     if not keep_data:
         for folder in (SETTINGS_DIR, DATA_DIR, LOG_DIR, CENTRAL_DATA_DIR):
