@@ -29,9 +29,11 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite
 # D-Bus system bus: the tests run a dbus-daemon of their own, no avahi-daemon), certificates, tools to
 # read back PDFs and audio, and a PostgreSQL server (the central service's tests start their own
 # cluster; util-linux's setpriv runs it as nobody when the tests run as root), and Chromium with its
-# driver for the administration web.
+# driver for the administration web. The installer's tests check the units it writes with systemd's
+# own `systemd-analyze verify` and its udev rules with `udevadm test` (a container has neither by
+# default; neither needs systemd running).
 APT_TEST_PACKAGES := socat vsmartcard-vpcd printer-driver-cups-pdf cups-ipp-utils dbus-daemon \
-	poppler-utils openssl sox postgresql util-linux chromium chromium-driver
+	poppler-utils openssl sox postgresql util-linux chromium chromium-driver systemd udev
 
 .PHONY: demo test lint screenshots texts bench soak crash fuzz system-deps clean
 

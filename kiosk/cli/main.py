@@ -41,6 +41,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "central-admin": ("sync.central.admin_cli", "the central service's terminals (enrolment, credentials, "
                       "revocation), configuration, calendars, alarms and staff accounts"),
     "enrol": ("kiosk.cli.enrol", "enrol this terminal with the central service (a one-time token)"),
+    "install": ("kiosk.cli.install", "make this machine a locked-down terminal (or the central service's "
+                "server): user, release, settings, folders, udev rules, systemd units"),
+    "uninstall": ("kiosk.cli.uninstall", "take away what install made (--keep-data keeps settings, data, "
+                  "keys and logs)"),
     "sip2": ("sync.lms_probe", "talk SIP2 (or FBS) to an LMS: status, patron, item, checkout, ..."),
 }
 

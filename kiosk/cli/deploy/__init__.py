@@ -1,0 +1,1 @@
+"""Deploying a terminal: ``library-kiosk install`` and ``uninstall`` (README, "Deploying a terminal")."""
