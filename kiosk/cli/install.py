@@ -14,6 +14,7 @@ from kiosk.cli.deploy.layout import layout_for
 from kiosk.cli.deploy.release import SOURCE_TREE, from_tree, from_wheel
 from kiosk.cli.deploy.settings_file import installed_settings
 from kiosk.cli.deploy.terminal import Plan, install
+from kiosk.settings import load_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +44,22 @@ def run(args: argparse.Namespace) -> int:
         release = from_wheel(args.wheel)
     else:
         release = from_tree(args.source or SOURCE_TREE, args.venv_from)
-    count = install(layout, Plan(release=release, settings=settings, central=args.central))
+    door_service = args.config is not None and _door_service(args.config)
+    count = install(layout, Plan(release=release, settings=settings, central=args.central,
+                                 door_service=door_service))
     print(summary(count))
     return 0
 
+
+def _door_service(config: Path) -> bool:
+    """Does the terminal drive a door relay whose crash watchdog is its own unit? Said when it
+    drives one whose watchdog the kiosk starts itself: under systemd that one ends with the kiosk."""
+    door = load_settings(config).devices.door
+    if door.kind not in ("lcus", "numato"):
+        return False
+    if door.watchdog != "service":
+        print(f"note: {config}: [devices.door] watchdog = \"{door.watchdog}\": set it to \"service\" so that "
+              "the door's crash watchdog runs as its own unit (library-kiosk-door.service) and outlives "
+              "the kiosk's restarts")
+        return False
+    return True

@@ -141,9 +141,30 @@ def test_the_units_are_enabled(installed: tuple[Path, str]) -> None:
     root, _ = installed
     units = root / "etc/systemd/system"
     assert os.readlink(units / "graphical.target.wants/library-kiosk.service") == "../library-kiosk.service"
-    assert os.readlink(units / "multi-user.target.wants/library-kiosk-door.service") == (
-        "../library-kiosk-door.service")
+    # No door relay in this terminal's settings: its door watchdog unit is there but not enabled.
+    assert (units / "library-kiosk-door.service").exists()
+    assert not (units / "multi-user.target.wants/library-kiosk-door.service").is_symlink()
     assert not (units / "library-kiosk-central.service").exists()
+
+
+@needs_root
+def test_a_door_terminal_gets_its_door_watchdog_unit_enabled_when_it_asks_for_the_service(
+        tmp_path: Path) -> None:
+    door = '\n[devices.door]\nkind = "lcus"\nport = "/dev/library-kiosk/relay"\n'
+    spawning = tmp_path / "spawning"
+    spawning.mkdir()
+    root = empty_root(tmp_path / "a")
+    done = install(root, "--config", terminal_settings(spawning, door))
+    assert done.returncode == 0, done.stderr
+    assert 'watchdog = "spawn": set it to "service"' in done.stdout
+    assert not (root / "etc/systemd/system/multi-user.target.wants/library-kiosk-door.service").is_symlink()
+    serving = tmp_path / "serving"
+    serving.mkdir()
+    root = empty_root(tmp_path / "b")
+    done = install(root, "--config", terminal_settings(serving, door + 'watchdog = "service"\n'))
+    assert done.returncode == 0, done.stderr
+    assert os.readlink(root / "etc/systemd/system/multi-user.target.wants/library-kiosk-door.service") == (
+        "../library-kiosk-door.service")
 
 
 def test_the_kiosk_unit_runs_cage_on_tty1_as_the_kiosk_user_and_is_watched(
@@ -151,12 +172,13 @@ def test_the_kiosk_unit_runs_cage_on_tty1_as_the_kiosk_user_and_is_watched(
     root, _ = installed
     lines = set((root / "etc/systemd/system/library-kiosk.service").read_text().splitlines())
     assert {"Type=notify", "NotifyAccess=all", "WatchdogSec=30", "Restart=always", "User=library-kiosk",
-            "TTYPath=/dev/tty1", "Conflicts=getty@tty1.service", "Wants=library-kiosk-door.service",
+            "TTYPath=/dev/tty1", "Conflicts=getty@tty1.service", "After=library-kiosk-door.service",
             "ExecStart=/usr/bin/cage -d -- /opt/library-kiosk/current/bin/library-kiosk run "
             "--config /etc/library-kiosk/kiosk.toml"} <= lines
     door = set((root / "etc/systemd/system/library-kiosk-door.service").read_text().splitlines())
-    assert ("ExecStart=/opt/library-kiosk/current/bin/python -m hardware.door.watchdog --serve "
-            "/run/library-kiosk/door.sock --config /etc/library-kiosk/kiosk.toml") in door
+    assert {"Type=notify", "RestartPreventExitStatus=2",
+            "ExecStart=/opt/library-kiosk/current/bin/library-kiosk door-watchdog "
+            "--config /etc/library-kiosk/kiosk.toml"} <= door
 
 
 def test_a_broken_settings_file_is_refused_and_nothing_is_changed(tmp_path: Path) -> None:

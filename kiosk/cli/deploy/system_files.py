@@ -59,7 +59,8 @@ MASKED = (*(f"getty@tty{number}.service" for number in range(2, 7)), "ctrl-alt-d
           "debug-shell.service")
 
 # Enabled: the unit, and the target whose .wants folder links to it.
-KIOSK_ENABLED = ((KIOSK_UNIT, "graphical.target"), (DOOR_UNIT, "multi-user.target"))
+KIOSK_ENABLED = ((KIOSK_UNIT, "graphical.target"),)
+DOOR_ENABLED = ((DOOR_UNIT, "multi-user.target"),)  # when the settings ask for the door's watchdog service
 CENTRAL_ENABLED = ((CENTRAL_UNIT, "multi-user.target"),)
 
 

@@ -34,6 +34,7 @@ from kiosk.cli.deploy.release import Source, install_release, switch_current
 from kiosk.cli.deploy.system_files import (
     CENTRAL_ENABLED,
     CENTRAL_FILES,
+    DOOR_ENABLED,
     DROP_IN_FOLDERS,
     KIOSK_ENABLED,
     KIOSK_FILES,
@@ -52,6 +53,7 @@ class Plan:
     release: Source
     settings: bytes | None = None
     central: bool = False
+    door_service: bool = False  # the settings drive a door relay with watchdog = "service"
 
 
 def install(layout: Layout, plan: Plan, say: Callable[[str], None] = print) -> int:
@@ -77,7 +79,7 @@ def install(layout: Layout, plan: Plan, say: Callable[[str], None] = print) -> i
             changes.file(disk(system_file.path), system_file.render())
         for unit in MASKED:
             changes.link(disk(UNIT_DIR / unit), "/dev/null")
-        for unit, target in KIOSK_ENABLED:
+        for unit, target in (*KIOSK_ENABLED, *(DOOR_ENABLED if plan.door_service else ())):
             changes.link(disk(wants_link(unit, target)), f"../{unit}")
     if plan.central:
         changes.folder(disk(CENTRAL_DATA_DIR), 0o750, CENTRAL_USER, CENTRAL_USER)
