@@ -12,6 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.bootstrap.kiosk import build
+from kiosk.domain.events import InlineWorkers
+from kiosk.settings import UpdateSettings
+from kiosk.staff.view import StaffPage, TerminalAction
+from kiosk.testing.memory import ManualClock
 from tests.cli.kiosk_releases import (
     NEW,
     OLD,
@@ -20,7 +25,8 @@ from tests.cli.kiosk_releases import (
     installed_terminal,
     shared_dependencies,
 )
-from tests.conftest import REPO
+from tests.conftest import REPO, isolated_settings
+from tests.staff.test_staff_mode import log_in, settled, staff_rows
 
 pytestmark = pytest.mark.slow
 
@@ -158,3 +164,38 @@ def test_rollback_without_a_previous_release_is_refused(terminal: Terminal) -> N
     done = terminal.run("rollback")
     assert done.returncode == 2 and "no previous release" in done.stderr
     assert terminal.current() == f"releases/{OLD}"
+
+
+def test_staff_install_the_waiting_update_from_the_terminal_page(
+        terminal: Terminal, wheels: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PYTHONPATH", "PIP_NO_DEPS", "PIP_NO_INDEX"):  # what the update process inherits
+        monkeypatch.setenv(name, terminal.env[name])
+    monkeypatch.chdir(REPO)
+    settings = isolated_settings(tmp_path / "kiosk")
+    update = UpdateSettings(command=tuple(terminal.command("update")))  # --wheel PATH is added
+    settings = settings.model_copy(update={"updates": update})
+    assert settings.paths.data_dir is not None
+    drop = settings.paths.data_dir / "updates"
+    drop.mkdir(parents=True)
+    (drop / wheels[NEW].name).write_bytes(wheels[NEW].read_bytes())
+    kiosk = build(settings, profile="demo", clock=ManualClock(), workers=InlineWorkers(),
+                  log_to_console=False)
+    try:
+        kiosk.connect_devices()
+        log_in(kiosk)
+        kiosk.session.staff_page(StaffPage.TERMINAL)
+        staff = settled(kiosk)
+        assert TerminalAction.INSTALL_UPDATE in staff.actions and staff.waiting_update == wheels[NEW].name
+        kiosk.session.staff_action(TerminalAction.INSTALL_UPDATE)
+        staff = settled(kiosk)
+        assert staff.notice == "staff.notice.updating"
+        journaled = staff_rows(kiosk)[-1]
+        assert (journaled["action"], journaled["target"]) == ("install_update", wheels[NEW].name)
+    finally:
+        kiosk.close()
+    deadline = time.monotonic() + 180
+    while terminal.restarts() != [NEW] or not (terminal.data / "ready").exists():
+        assert time.monotonic() < deadline, (tmp_path / "kiosk/log/update.log").read_text()
+        time.sleep(0.2)
+    assert (terminal.current(), terminal.previous()) == (f"releases/{NEW}", f"releases/{OLD}")
+    assert "reported ready" in (tmp_path / "kiosk/log/update.log").read_text()
