@@ -15,6 +15,7 @@ import pytest
 from kiosk.bootstrap.kiosk import build
 from kiosk.domain.events import InlineWorkers
 from kiosk.settings import UpdateSettings
+from kiosk.settings.layers import local_only
 from kiosk.staff.view import StaffPage, TerminalAction
 from kiosk.testing.memory import ManualClock
 from tests.cli.kiosk_releases import (
@@ -199,3 +200,8 @@ def test_staff_install_the_waiting_update_from_the_terminal_page(
         time.sleep(0.2)
     assert (terminal.current(), terminal.previous()) == (f"releases/{NEW}", f"releases/{OLD}")
     assert "reported ready" in (tmp_path / "kiosk/log/update.log").read_text()
+
+
+def test_the_central_system_cannot_set_the_update_command() -> None:
+    assert local_only({"updates": {"command": ["sh", "-c", "anything"]}}) == (
+        "updates: only the terminal's own settings file says how it installs a new version")
