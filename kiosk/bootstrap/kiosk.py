@@ -24,6 +24,7 @@ from kiosk.bootstrap.offline import circulation, lms_mode
 from kiosk.bootstrap.paths import Locations, locations
 from kiosk.bootstrap.printing import print_desk
 from kiosk.bootstrap.staff import demo_staff, staff_mode
+from kiosk.bootstrap.updates import software_updates
 from kiosk.central.config import TerminalConfiguration
 from kiosk.circulation.reconcile import Reconciler
 from kiosk.circulation.visit import VisitController
@@ -201,6 +202,7 @@ def build(
     staff_entries: tuple[StaffEntry, ...] = ()
     if profile == "demo":  # the demo's staff cards (config/demo/staff.toml)
         staff_entries, staff_cards = demo_staff(pseudonyms)
+    updates = software_updates(own, where)
     if terminal.role is Role.DOOR:
         from kiosk.bootstrap.door import door_terminal  # a borrowing kiosk does not load the door's rules
 
@@ -210,7 +212,7 @@ def build(
                                                                central_calendar, own, revoked)
         staff = staff_mode(settings, core, the_clock, journal, lms, devices, pseudonyms, where.data_dir,
                            lms_mode=None, configuration=configuration, central=sync, demo=staff_entries,
-                           door=door, language=language)
+                           door=door, language=language, updates=updates)
         session = SessionService.for_door(core, lms, the_clock, session_settings, entry=entry,
                                           opening_now=opening_now, language=language,
                                           max_children=max_children,
@@ -233,7 +235,7 @@ def build(
         hours = kiosk_hours(settings, core, sync.calendar() if sync is not None else None)
         staff = staff_mode(settings, core, the_clock, journal, lms, devices, pseudonyms, where.data_dir,
                            lms_mode=mode, configuration=configuration, central=sync, demo=staff_entries,
-                           language=language)
+                           language=language, updates=updates)
         session = SessionService.for_kiosk(core, service_lms, the_clock, session_settings, visits=visits,
                                            language=language,
                                            card_reader_health=devices.card_reader.health,

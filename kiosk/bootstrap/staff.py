@@ -22,6 +22,7 @@ from kiosk.staff.device_tests import DeviceTests
 from kiosk.staff.directory import CentralStaffList, FixedStaffList, Source, StaffDirectory, StaffListFile
 from kiosk.staff.door import DoorControl
 from kiosk.staff.mode import StaffMode, StaffParts
+from kiosk.staff.updates import SoftwareUpdates
 from kiosk.staff.view import StaffView
 from kiosk.store import Journal
 from kiosk.store.access_lists import StaffEntry
@@ -35,8 +36,8 @@ def staff_mode(settings: Settings, core: Core, clock: Clock, journal: Journal, l
                devices: Devices, pseudonym: Callable[[str], str], data_dir: Path, *,
                lms_mode: LmsMode | None, configuration: TerminalConfiguration | None,
                central: CentralSync | None = None, demo: tuple[StaffEntry, ...] = (),
-               door: DoorControl | None = None, language: str = "da"
-               ) -> tuple[StaffDirectory, ModeFactory] | None:
+               door: DoorControl | None = None, language: str = "da",
+               updates: SoftwareUpdates | None = None) -> tuple[StaffDirectory, ModeFactory] | None:
     """The staff lists (the settings' ``access.staff_list``, the central service's for the branch,
     the demo's cards) and staff mode; None when the terminal has no staff list at all."""
     sources: list[Source] = []
@@ -52,7 +53,8 @@ def staff_mode(settings: Settings, core: Core, clock: Clock, journal: Journal, l
                         terminal=settings.terminal.id)
     parts = StaffParts(journal, devices, tests, lms, settings.terminal.zone, data_dir, lms_mode,
                        configuration, central=settings.central.kind != "none", door=door,
-                       languages=tuple(settings.terminal.languages), default_language=language)
+                       languages=tuple(settings.terminal.languages), default_language=language,
+                       updates=updates)
 
     def mode(show: Callable[[StaffView | None], None]) -> StaffMode:
         return StaffMode(core, clock, parts, show)

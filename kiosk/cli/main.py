@@ -40,6 +40,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "central": ("sync.central.cli", "run the municipality's central service (SQLite file or PostgreSQL)"),
     "central-admin": ("sync.central.admin_cli", "the central service's terminals (enrolment, credentials, "
                       "revocation), configuration, calendars, alarms and staff accounts"),
+    "update": ("kiosk.cli.update", "install a new version beside this one, switch to it, roll back "
+               "when it does not start"),
+    "rollback": ("kiosk.cli.rollback", "go back to the version installed before this one"),
+    "migrate": ("kiosk.cli.migrate", "bring the local database to this version's schema (or back)"),
     "enrol": ("kiosk.cli.enrol", "enrol this terminal with the central service (a one-time token)"),
     "install": ("kiosk.cli.install", "make this machine a locked-down terminal (or the central service's "
                 "server): user, release, settings, folders, udev rules, systemd units"),

@@ -52,6 +52,7 @@ from kiosk.settings.terminal import (
     Role,
     SessionSettings,
     TerminalSettings,
+    UpdateSettings,
 )
 from kiosk.settings.tomlfile import read_toml
 
@@ -93,6 +94,7 @@ __all__ = [
     "Settings",
     "Sip2Settings",
     "TerminalSettings",
+    "UpdateSettings",
     "Weekday",
     "describe_error",
     "load_access_settings",
@@ -122,6 +124,7 @@ class Settings(Section):
     offline: OfflineSettings = OfflineSettings()
     central: CentralSettings = CentralSettings()
     printing: PrintingSettings = PrintingSettings()
+    updates: UpdateSettings = UpdateSettings()
 
     source: Path | None = Field(default=None, exclude=True)
 

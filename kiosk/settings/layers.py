@@ -25,6 +25,8 @@ LOCAL_ONLY: dict[str, tuple[frozenset[str] | None, str]] = {
     "paths": (None, "its folders"),
     "terminal": (frozenset({"id", "branch"}), "which terminal it is"),
     "central": (frozenset({"kind", "url", "token", "ca_file", "seed"}), "how it reaches the central service"),
+    # A command run outside the kiosk (as root, through systemd-run): never the central system's to set.
+    "updates": (None, "how it installs a new version"),
 }
 
 

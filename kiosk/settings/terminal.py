@@ -74,6 +74,13 @@ class PathSettings(Section):
     key_dir: Path | None = None  # the keys: default beside the data folder ("<data_dir>-keys"), never in it
 
 
+class UpdateSettings(Section):
+    # The command that installs a new version, the wheel's path appended as ``--wheel PATH``; empty:
+    # this release's ``library-kiosk update --config <this file>``, through systemd-run when systemd
+    # runs the machine (so that it outlives the kiosk it restarts).
+    command: tuple[str, ...] = Field(default=(), strict=False)
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_bytes: int = Field(default=5_000_000, ge=10_000)

@@ -29,6 +29,7 @@ from kiosk.staff.device_tests import CARD_WAIT_S, DeviceTests, Outcome
 from kiosk.staff.directory import StaffCard
 from kiosk.staff.door import DoorControl
 from kiosk.staff.roles import StaffRole
+from kiosk.staff.updates import SoftwareUpdates
 from kiosk.staff.view import (
     PAGE_ROLES,
     Check,
@@ -49,7 +50,8 @@ DISK_LOW_MB, DISK_CRITICAL_MB = 500, 100
 OUTBOX_OLD_S = 3600.0  # the oldest unsent event older than this: a warning
 ACTION_ROLES = {TerminalAction.RESTART: StaffRole.TECHNICIAN,
                 TerminalAction.APPLY_CONFIG: StaffRole.ADMINISTRATOR,
-                TerminalAction.ROLLBACK_CONFIG: StaffRole.ADMINISTRATOR}
+                TerminalAction.ROLLBACK_CONFIG: StaffRole.ADMINISTRATOR,
+                TerminalAction.INSTALL_UPDATE: StaffRole.TECHNICIAN}
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class StaffParts:
     door: DoorControl | None = None  # a door terminal's door
     languages: tuple[str, ...] = ()  # those the terminal offers
     default_language: str = "da"  # the one each visit starts in, at start
+    updates: SoftwareUpdates | None = None  # new versions of the kiosk (a deployed terminal's)
 
 
 class StaffMode:
@@ -190,6 +193,9 @@ class StaffMode:
         view, card = self._view, self._card
         if view is None or card is None or action not in view.actions:
             return
+        if action is TerminalAction.INSTALL_UPDATE:
+            self._install_update(view.waiting_update)
+            return
         configuration = self._parts.configuration
         if action is TerminalAction.ROLLBACK_CONFIG and configuration is not None:
             revision = configuration.discard_pending("rolled back by staff")
@@ -201,6 +207,31 @@ class StaffMode:
         self._audit(action.value, view.pending_revision if action is TerminalAction.APPLY_CONFIG else "", "")
         self._core.post(RestartWanted(reason))
         self._update(notice="staff.notice.restarting", notice_values=(), notice_check=Check.OK)
+
+    def _install_update(self, name: str) -> None:
+        """Started in a process of its own (it stops and restarts this kiosk); journaled first."""
+        updates = self._parts.updates
+        if updates is None or not name:
+            return
+        self._audit("install_update", name, "")
+        generation = self._generation
+        self._core.run_in_worker(lambda: updates.start(name),
+                                 lambda _r, error: self._update_started(generation, name, error))
+
+    def _update_started(self, generation: int, name: str, error: BaseException | None) -> None:
+        if error is not None:
+            log.error("staff mode: the update %s could not be started: %s", name, error)
+            self._audit("install_update_failed", name, str(error))
+        else:
+            log.info("staff mode: installing %s; the kiosk restarts when it is in place", name)
+        if generation != self._generation:
+            return
+        if error is not None:
+            self._update(notice="staff.notice.update_failed", notice_values=(("error", str(error)),),
+                         notice_check=Check.FAILED)
+        else:
+            self._update(notice="staff.notice.updating", notice_values=(("file", name),),
+                         notice_check=Check.OK)
 
     def choose_language(self, language: str) -> None:
         """The language each visit starts in (technicians and administrators, the terminal page)."""
@@ -355,10 +386,25 @@ class StaffMode:
             return
         report = configuration.report() if configuration is not None else {}
         pending = report.get("pending") or ""
+        waiting = self._waiting_update()
+        offered = {TerminalAction.RESTART: True, TerminalAction.APPLY_CONFIG: bool(pending),
+                   TerminalAction.ROLLBACK_CONFIG: bool(pending),
+                   TerminalAction.INSTALL_UPDATE: bool(waiting)}
         actions = tuple(action for action in TerminalAction if view.role.may(ACTION_ROLES[action])
-                        and (action is TerminalAction.RESTART or pending))
+                        and offered[action])
         self._update(actions=actions, revision=report.get("applied") or "", pending_revision=pending,
-                     languages=self._parts.languages, default_language=self._default_language)
+                     waiting_update=waiting, languages=self._parts.languages,
+                     default_language=self._default_language)
+
+    def _waiting_update(self) -> str:
+        updates = self._parts.updates
+        if updates is None:
+            return ""
+        try:
+            return updates.waiting() or ""
+        except OSError as exc:  # an unreadable drop folder: no update offered, and said in the log
+            log.error("staff mode: the updates folder could not be read: %s", exc)
+            return ""
 
     # -- tests -------------------------------------------------------------------------------------
     def _tested(self, generation: int, name: str, outcome: Outcome | None,

@@ -93,6 +93,7 @@ class TerminalAction(StrEnum):
     RESTART = "restart"
     APPLY_CONFIG = "apply_config"  # the pending configuration revision: restart onto it now
     ROLLBACK_CONFIG = "rollback_config"  # back to the revision before the one in force
+    INSTALL_UPDATE = "install_update"  # the new version waiting in the drop folder
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class StaffView:
     actions: tuple[TerminalAction, ...] = ()  # those this role may take here, now
     revision: str = ""  # the configuration revision in force ("" without a central system)
     pending_revision: str = ""  # one that waits for the kiosk's restart
+    waiting_update: str = ""  # a new version's file in the drop folder, waiting to be installed
     notice: str = ""  # a text key: what the last action did (staff.notice.restarting, ...)
     notice_values: tuple[tuple[str, object], ...] = ()
     notice_check: Check = Check.OK

@@ -284,6 +284,23 @@ def migrate(store: Store, revision: str = "head") -> None:
         engine.dispose()
 
 
+def downgrade(store: Store, revision: str) -> None:
+    """Take the database back to an older ``revision`` with this version's migrations (a rollback to
+    the release before: its code cannot read the newer tables). Nothing happens when it is there."""
+    if current_revision(store) == revision:
+        return
+    from alembic import command
+
+    config = _alembic_config()
+    engine = _engine(store.path)
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
 def open_store(path: Path, *, revision: str = "head", key_dir: Path | None = None) -> Store:
     """Open (creating it if needed) the database at ``path`` and migrate it to ``revision``. The
     folder is the kiosk user's alone (0700) and the database files too (0600), whatever they were.
