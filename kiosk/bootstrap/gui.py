@@ -59,10 +59,11 @@ class _Terminal:
     filters: list[QObject] = field(default_factory=list)
 
 
-def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Beside | None = None) -> int:
+def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Beside | None = None,
+            notifier: ServiceNotifier | None = None) -> int:
     """Show the kiosk's window (fullscreen, or in a window with ``beside`` next to it) and run
     until the window is closed or the process is told to stop; the kiosk is stopped after."""
-    return run_windows([(kiosk, beside)], fullscreen=fullscreen)
+    return run_windows([(kiosk, beside)], fullscreen=fullscreen, notifier=notifier)
 
 
 def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bool,

@@ -93,7 +93,7 @@ class TerminalAction(StrEnum):
     RESTART = "restart"
     APPLY_CONFIG = "apply_config"  # the pending configuration revision: restart onto it now
     ROLLBACK_CONFIG = "rollback_config"  # back to the revision before the one in force
-    MAINTENANCE_EXIT = "maintenance_exit"  # end the kiosk, not to be restarted: the desktop is left to a technician
+    MAINTENANCE_EXIT = "maintenance_exit"  # end the kiosk, not restarted: a technician has the machine
 
 
 @dataclass(frozen=True)
