@@ -6,9 +6,13 @@ namespace) and, with ``WatchdogSec=``, ``$WATCHDOG_USEC`` and ``$WATCHDOG_PID``.
 the core is alive, and ``STOPPING=1`` on a clean stop. Without ``$NOTIFY_SOCKET`` (the demo, a
 terminal started by hand) every call does nothing.
 
-The kiosk runs under ``cage``, which is the unit's main process: ``READY=1`` carries
-``MAINPID=`` of the kiosk, and ``$WATCHDOG_PID`` naming the kiosk's parent (cage, which started
-it) counts as meant for the kiosk, as it does when it names the kiosk itself.
+The kiosk runs under ``cage``, which is the unit's main process and stays it: ``$WATCHDOG_PID``
+naming the kiosk's parent (cage, which started it) counts as meant for the kiosk, as it does when it
+names the kiosk itself. ``READY=1`` does not carry ``MAINPID=``: systemd cannot learn how a process
+that is not its child ended, and cage 0.1.4 ends with status 0 whatever its client's was (measured),
+so the one way the unit can tell the maintenance exit from a crash is how cage itself ends:
+:func:`end_compositor` ends it with :data:`MAINTENANCE_SIGNAL` (``RestartPreventExitStatus=79
+SIGUSR2``: 79 is the kiosk's own status, for a unit that runs it without cage).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import signal
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +28,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+MAINTENANCE_SIGNAL = signal.SIGUSR2  # cage does not handle it: it ends, and the unit sees the signal
+COMPOSITORS = ("cage",)
 READY_FILE = "ready"  # in the data folder: the version and the time, for the updater's health check
 
 
@@ -62,7 +69,7 @@ class ServiceNotifier:
         return None if self.watchdog_s is None else self.watchdog_s / 3
 
     def ready(self, status: str) -> bool:
-        return self.send(f"READY=1\nSTATUS={status}\nMAINPID={os.getpid()}")
+        return self.send(f"READY=1\nSTATUS={status}")
 
     def watchdog(self) -> bool:
         return self.send("WATCHDOG=1")
@@ -97,3 +104,24 @@ def write_ready_file(data_dir: Path, version: str, now: dt.datetime) -> Path:
     temporary.chmod(0o644)
     os.replace(temporary, path)
     return path
+
+
+def end_compositor(parent: int | None = None, *, names: tuple[str, ...] = COMPOSITORS) -> bool:
+    """After the maintenance exit: end the kiosk compositor this process runs under (its parent, if
+    it is one of ``names``) with :data:`MAINTENANCE_SIGNAL`, so that the service manager sees a
+    maintenance exit and does not restart the unit. False when the parent is no compositor (the
+    kiosk started by hand, or as the unit's main process itself)."""
+    parent = os.getppid() if parent is None else parent
+    try:
+        name = Path(f"/proc/{parent}/comm").read_text(encoding="utf-8").strip()
+    except OSError:
+        return False
+    if name not in names:
+        return False
+    log.warning("maintenance exit: ending %s (pid %d) with %s", name, parent, MAINTENANCE_SIGNAL.name)
+    try:
+        os.kill(parent, MAINTENANCE_SIGNAL)
+    except OSError as exc:
+        log.error("%s (pid %d) could not be ended: %s", name, parent, exc)
+        return False
+    return True

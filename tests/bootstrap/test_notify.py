@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import signal
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kiosk.bootstrap.notify import ServiceNotifier, write_ready_file
+from kiosk.bootstrap.notify import MAINTENANCE_SIGNAL, ServiceNotifier, end_compositor, write_ready_file
 
 
 @pytest.fixture
@@ -24,11 +27,11 @@ def manager(tmp_path: Path) -> Iterator[tuple[str, socket.socket]]:
     sock.close()
 
 
-def test_ready_carries_the_status_and_the_kiosks_own_pid(manager: tuple[str, socket.socket]) -> None:
+def test_ready_carries_the_status_and_leaves_cage_the_main_process(
+        manager: tuple[str, socket.socket]) -> None:
     address, sock = manager
     assert ServiceNotifier.from_environment({"NOTIFY_SOCKET": address}).ready("ready: kiosk-1")
-    assert sock.recv(4096).decode().split("\n") == ["READY=1", "STATUS=ready: kiosk-1",
-                                                    f"MAINPID={os.getpid()}"]
+    assert sock.recv(4096) == b"READY=1\nSTATUS=ready: kiosk-1"
 
 
 def test_an_abstract_socket_is_reached_by_its_at_sign_name() -> None:
@@ -82,3 +85,22 @@ def test_the_ready_file_holds_the_version_and_the_time(tmp_path: Path) -> None:
     assert path.read_text() == "0.2.0\n2026-12-05T20:00:00+00:00\n"
     assert path.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["ready"]  # no temporary file left
+
+
+def test_the_maintenance_exit_ends_the_compositor_with_its_own_signal(tmp_path: Path) -> None:
+    cage = tmp_path / "cage"  # a process named cage, as the kiosk's parent is on a terminal
+    sleep = shutil.which("sleep")
+    assert sleep is not None
+    shutil.copy(sleep, cage)
+    with subprocess.Popen([str(cage), "30"]) as process:
+        assert end_compositor(process.pid) is True
+        assert process.wait(5) == -MAINTENANCE_SIGNAL == -signal.SIGUSR2
+
+
+def test_a_parent_that_is_no_compositor_is_left_alone() -> None:
+    with subprocess.Popen(["sleep", "30"]) as process:
+        try:
+            assert end_compositor(process.pid) is False
+            assert process.poll() is None
+        finally:
+            process.kill()

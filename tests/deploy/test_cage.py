@@ -4,8 +4,8 @@ stops pinging when it hangs (SIGSTOP), is ended and started again, and the new o
 
 There is no systemd as PID 1 on CI nor here, so :class:`Supervisor` applies the unit's semantics
 itself: ``Type=notify`` (started once READY=1 arrives), ``WatchdogSec`` (no WATCHDOG=1 for that long:
-SIGABRT to the main process, which ``MAINPID=`` made the kiosk, then SIGKILL to the whole process
-group as systemd kills the unit's control group) and ``Restart=always`` (start again). It sets
+SIGABRT to the main process, cage, then SIGKILL to the whole process group as systemd kills the
+unit's control group) and ``Restart=always`` (start again). It sets
 ``$WATCHDOG_PID`` to cage's process id, as systemd sets it to the unit's main process.
 
 As root the test makes a throwaway system user (and removes it); as any other user it runs as that
@@ -197,7 +197,17 @@ class Supervisor:
             assert self.process is not None and self.process.poll() is None, self.tail()
         raise AssertionError(f"no READY=1 within {within:.0f} s\n{self.tail()}")
 
-    def watch_until_restart(self, main_pid: int, within: float) -> float:
+    def kiosk_pid(self) -> int:
+        """The kiosk: cage's child running ``kiosk.cli``."""
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        for child in children:
+            with contextlib.suppress(OSError):
+                if b"kiosk.cli" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    return int(child)
+        raise AssertionError(f"no kiosk among cage's children {children}")
+
+    def watch_until_restart(self, within: float) -> float:
         """Read pings; once none came for WatchdogSec, abort the main process, kill the group and
         start again (what systemd does). Returns how long after the last ping it acted."""
         last = time.monotonic()
@@ -209,8 +219,9 @@ class Supervisor:
                 last = max(last, pings[-1])
             if time.monotonic() - last >= WATCHDOG_S:
                 silent = time.monotonic() - last
+                assert self.process is not None
                 with contextlib.suppress(ProcessLookupError):
-                    os.kill(main_pid, signal.SIGABRT)
+                    os.kill(self.process.pid, signal.SIGABRT)  # WatchdogSignal, to the main process
                 time.sleep(ABORT_GRACE_S)
                 self.stop()
                 self.start()
@@ -245,8 +256,8 @@ def test_the_kiosk_under_cage_says_ready_pings_and_is_restarted_after_a_hang(use
     supervisor.start()
     try:
         ready = supervisor.wait_ready(READY_WITHIN_S)
-        kiosk_pid = int(ready["MAINPID"])
-        assert supervisor.process is not None and kiosk_pid != supervisor.process.pid  # cage's child
+        assert ready["STATUS"] == "ready: cage-1"
+        kiosk_pid = supervisor.kiosk_pid()
         assert _owner(kiosk_pid) == user.uid  # not root
         assert (root / "data" / "ready").exists()
         since = time.monotonic()
@@ -255,13 +266,13 @@ def test_the_kiosk_under_cage_says_ready_pings_and_is_restarted_after_a_hang(use
 
         os.kill(kiosk_pid, signal.SIGSTOP)  # a hung kiosk: its event loop stops
         hung_at = time.monotonic()
-        silent = supervisor.watch_until_restart(kiosk_pid, within=WATCHDOG_S * 4)
+        silent = supervisor.watch_until_restart(within=WATCHDOG_S * 4)
         # No ping from the hung kiosk, up to the moment it was started again.
         assert notify.since(hung_at + 0.5, "WATCHDOG", until=supervisor.started_at) == []
         assert silent >= WATCHDOG_S
 
-        again = supervisor.wait_ready(READY_WITHIN_S)  # Restart=always: the new kiosk is ready
-        assert int(again["MAINPID"]) != kiosk_pid and supervisor.starts == 2
+        supervisor.wait_ready(READY_WITHIN_S)  # Restart=always: the new kiosk is ready
+        assert supervisor.kiosk_pid() != kiosk_pid and supervisor.starts == 2
         since = time.monotonic()
         notify.read(WATCHDOG_S)
         assert notify.since(since, "WATCHDOG"), supervisor.tail()
