@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from hardware.scanner.wedge_source import KeyboardWedgeScanner
+from kiosk.bootstrap.blanking import ScreenBlanking, screen_blanking
 from kiosk.bootstrap.kiosk import Kiosk
 from kiosk.bootstrap.notify import ServiceNotifier, write_ready_file
 from kiosk.domain.central import RestartWanted
@@ -76,6 +77,7 @@ def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bo
     notifier = notifier or ServiceNotifier.from_environment()
     terminals = [_terminal(app, kiosk, beside) for kiosk, beside in kiosks]
     lockdown: LockdownFilter | None = None
+    blanking: ScreenBlanking | None = None
     x = 0
     for terminal in terminals:
         terminal.kiosk.start()
@@ -85,6 +87,10 @@ def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bo
             app.installEventFilter(lockdown)
             terminal.filters.append(lockdown)
             terminal.window.showFullScreen()
+            blanking = screen_blanking(terminal.kiosk.settings, terminal.window, terminal.kiosk.clock.now)
+            if blanking is not None:
+                terminal.bridge.notified.connect(blanking.view_shown)
+                blanking.start(app)
             continue
         terminal.window.resize(720, 1100)
         terminal.window.move(x, 0)
@@ -153,6 +159,8 @@ def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bo
         wake.stop()
         watch.stop()
         pings.stop()
+        if blanking is not None:
+            blanking.stop(app)
         if code in (0, EXIT_MAINTENANCE):  # a restart's new process says READY=1 again, a failure nothing
             notifier.stopping("maintenance exit" if code == EXIT_MAINTENANCE else "stopping")
         for number, handler in previous.items():
