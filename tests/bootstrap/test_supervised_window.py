@@ -5,6 +5,7 @@ memory."""
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
@@ -96,3 +97,17 @@ def test_a_core_that_died_gets_no_more_pings(tmp_path: Path, qtbot: QtBot, manag
     pings = manager.messages("WATCHDOG=1")
     assert pings and all(at < died_at[0] + 0.15 for at in pings)  # the last one was before it died
     assert manager.messages("STOPPING=1") == []  # a failure, to be restarted: no clean stop
+
+
+def test_a_window_that_hangs_sends_no_pings_while_it_hangs(tmp_path: Path, qtbot: QtBot,
+                                                         manager: Manager) -> None:
+    kiosk = build(isolated_settings(tmp_path), log_to_console=False)
+    notifier = ServiceNotifier(str(manager.path), watchdog_s=0.6)  # a ping every 0.2 s
+    QTimer.singleShot(1000, lambda: time.sleep(1.5))  # the event loop blocked, the core well
+    QTimer.singleShot(3500, lambda: kiosk.core.post(MaintenanceExitWanted("test")))
+    run_gui(kiosk, fullscreen=False, notifier=notifier)
+    time.sleep(0.2)
+    pings = manager.messages("WATCHDOG=1")
+    gaps = [later - earlier for earlier, later in itertools.pairwise(pings)]
+    assert max(gaps) >= 1.4  # none while it hung
+    assert sum(1 for gap in gaps if gap < 0.5) >= 5  # and on time before and after
