@@ -23,7 +23,10 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite
 	fonts-noto-core fonts-dejavu-core libegl1 libgl1 libopengl0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
-	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
+	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
+	cage xwayland libwayland-client0 libwayland-cursor0 libwayland-egl1
+# A terminal runs the kiosk under cage (a Wayland kiosk compositor, which will not start without
+# xwayland) through Qt's wayland platform plugin.
 # Only for the tests: serial pty pairs, a virtual PC/SC reader (never install it on a kiosk: it
 # listens on the network), a PDF printer, IPP printers (ippeveprinter, which will not start without a
 # D-Bus system bus: the tests run a dbus-daemon of their own, no avahi-daemon), certificates, tools to
@@ -31,9 +34,10 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite
 # cluster; util-linux's setpriv runs it as nobody when the tests run as root), and Chromium with its
 # driver for the administration web. The installer's tests check the units it writes with systemd's
 # own `systemd-analyze verify` and its udev rules with `udevadm test` (a container has neither by
-# default; neither needs systemd running).
+# default; neither needs systemd running); passwd's useradd makes the user the kiosk runs as under
+# cage (tests/deploy/test_cage.py, as root).
 APT_TEST_PACKAGES := socat vsmartcard-vpcd printer-driver-cups-pdf cups-ipp-utils dbus-daemon \
-	poppler-utils openssl sox postgresql util-linux chromium chromium-driver systemd udev
+	poppler-utils openssl sox postgresql util-linux chromium chromium-driver systemd udev passwd
 
 .PHONY: demo test lint screenshots texts bench soak crash fuzz system-deps clean
 

@@ -1,12 +1,17 @@
 """The kiosk with its window: the Qt application, the bridge from the core, the event filters.
 
 ``beside`` adds a window next to the kiosk's (the demo's simulator panel); :func:`run_windows` shows
-several terminals at once (the demo branch: the kiosk and the entrance door). This module builds and
+several terminals at once (the demo branch: the kiosk and the entrance door). A fullscreen kiosk is
+locked down (:mod:`ui.lockdown`) and, under a service manager, says ``READY=1`` once its window is
+shown and its core runs, then ``WATCHDOG=1`` from this event loop while every core is well
+(:mod:`kiosk.bootstrap.notify`): a hung window or a hung core stops the pings. This module builds and
 starts, and decides nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib.metadata
 import logging
 import os
 import shlex
@@ -20,10 +25,14 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from hardware.scanner.wedge_source import KeyboardWedgeScanner
+from kiosk.bootstrap.blanking import ScreenBlanking, screen_blanking
 from kiosk.bootstrap.kiosk import Kiosk
+from kiosk.bootstrap.notify import ServiceNotifier, write_ready_file
 from kiosk.domain.central import RestartWanted
 from kiosk.session.view import Screen
+from kiosk.staff.events import MaintenanceExitWanted
 from ui.bridge import CoreBridge
+from ui.lockdown import LockdownFilter
 from ui.main_window import ActivityFilter, KioskWindow
 from ui.sounds import Sounds
 
@@ -31,6 +40,9 @@ log = logging.getLogger(__name__)
 
 EXIT_CORE_FAILED = 70  # EX_SOFTWARE: the core thread died or hangs; the service manager restarts us
 EXIT_RESTART = 75  # EX_TEMPFAIL: start again (a new configuration): the command starts itself again
+# Staff chose the maintenance exit: the unit does not restart it (RestartPreventExitStatus=79). Not a
+# sysexits(3) code, so that no other failure is mistaken for it.
+EXIT_MAINTENANCE = 79
 
 Beside = Callable[[Kiosk], QWidget]
 
@@ -44,26 +56,41 @@ class _Terminal:
     bridge: CoreBridge
     other: QWidget | None
     restart: threading.Event = field(default_factory=threading.Event)
+    maintenance: threading.Event = field(default_factory=threading.Event)
     filters: list[QObject] = field(default_factory=list)
 
 
-def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Beside | None = None) -> int:
+def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Beside | None = None,
+            notifier: ServiceNotifier | None = None) -> int:
     """Show the kiosk's window (fullscreen, or in a window with ``beside`` next to it) and run
     until the window is closed or the process is told to stop; the kiosk is stopped after."""
-    return run_windows([(kiosk, beside)], fullscreen=fullscreen)
+    return run_windows([(kiosk, beside)], fullscreen=fullscreen, notifier=notifier)
 
 
-def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bool) -> int:
+def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bool,
+                notifier: ServiceNotifier | None = None) -> int:
     """:func:`run_gui` for several terminals side by side (fullscreen only for one without a
-    window beside it); they are all stopped after."""
+    window beside it); they are all stopped after. ``notifier``: the service manager's (by default
+    from the environment: nothing is sent without ``$NOTIFY_SOCKET``)."""
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
+    notifier = notifier or ServiceNotifier.from_environment()
     terminals = [_terminal(app, kiosk, beside) for kiosk, beside in kiosks]
+    lockdown: LockdownFilter | None = None
+    blanking: ScreenBlanking | None = None
     x = 0
     for terminal in terminals:
         terminal.kiosk.start()
         if fullscreen and terminal.other is None and len(terminals) == 1:
+            lockdown = LockdownFilter()
+            lockdown.guard(terminal.window)
+            app.installEventFilter(lockdown)
+            terminal.filters.append(lockdown)
             terminal.window.showFullScreen()
+            blanking = screen_blanking(terminal.kiosk.settings, terminal.window, terminal.kiosk.clock.now)
+            if blanking is not None:
+                terminal.bridge.notified.connect(blanking.view_shown)
+                blanking.start(app)
             continue
         terminal.window.resize(720, 1100)
         terminal.window.move(x, 0)
@@ -74,15 +101,45 @@ def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bo
             terminal.other.show()
             x += terminal.other.width() + 20
     # SIGTERM (systemd) and Ctrl+C end the event loop, so that stop() runs: relay off, LMS closed.
-    previous = {number: signal.signal(number, lambda *_: app.quit())
+    # exit(), not quit(): quit() asks the windows to close first, and a locked-down one refuses.
+    previous = {number: signal.signal(number, lambda *_: app.exit(0))
                 for number in (signal.SIGINT, signal.SIGTERM)}
     wake = QTimer()
     wake.timeout.connect(lambda: None)  # lets Python run its signal handlers while Qt waits
     wake.start(250)
 
+    def well() -> bool:
+        return all(terminal.kiosk.core.failure() is None for terminal in terminals)
+
+    def ready() -> None:
+        if not well() or not all(terminal.window.isVisible() for terminal in terminals):
+            QTimer.singleShot(250, ready)
+            return
+        status = f"ready: {', '.join(terminal.kiosk.settings.terminal.id for terminal in terminals)}"
+        notifier.ready(status)
+        for terminal in terminals:
+            _stamp_ready(terminal.kiosk)
+        log.info("%s (version %s)", status, _version())
+
+    def ping() -> None:
+        if well():  # a core that hangs or died gets no ping: the service manager restarts us
+            notifier.watchdog()
+
+    QTimer.singleShot(0, ready)  # from the event loop: the window has been shown by then
+    pings = QTimer()
+    pings.timeout.connect(ping)
+    if notifier.ping_every_s is not None:
+        pings.start(max(100, round(notifier.ping_every_s * 1000)))
+
     def check() -> None:
         for terminal in terminals:
             kiosk = terminal.kiosk
+            if terminal.maintenance.is_set():
+                log.warning("maintenance exit chosen in staff mode (exit status %d)", EXIT_MAINTENANCE)
+                if lockdown is not None:
+                    lockdown.release()
+                app.exit(EXIT_MAINTENANCE)
+                return
             if terminal.restart.is_set() and kiosk.session.view.screen is Screen.START:  # nobody uses it
                 log.info("restarting (exit status %d)", EXIT_RESTART)
                 app.exit(EXIT_RESTART)
@@ -94,11 +151,18 @@ def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bo
     watch = QTimer()
     watch.timeout.connect(check)
     watch.start(1000)
+    code = 1
     try:
-        return app.exec()
+        code = app.exec()
+        return code
     finally:
         wake.stop()
         watch.stop()
+        pings.stop()
+        if blanking is not None:
+            blanking.stop(app)
+        if code in (0, EXIT_MAINTENANCE):  # a restart's new process says READY=1 again, a failure nothing
+            notifier.stopping("maintenance exit" if code == EXIT_MAINTENANCE else "stopping")
         for number, handler in previous.items():
             signal.signal(number, handler)
         for terminal in terminals:
@@ -140,8 +204,28 @@ def _terminal(app: QApplication, kiosk: Kiosk, beside: Beside | None) -> _Termin
         log.info("restart wanted when nobody uses the kiosk: %s", event.reason)
         terminal.restart.set()
 
+    def maintenance_wanted(event: MaintenanceExitWanted) -> None:
+        log.warning("maintenance exit wanted: %s", event.reason)
+        terminal.maintenance.set()
+
     kiosk.core.on(RestartWanted, restart_wanted)  # before the core thread runs
+    kiosk.core.on(MaintenanceExitWanted, maintenance_wanted)
     return terminal
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("library-kiosk")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree
+        return "unknown"
+
+
+def _stamp_ready(kiosk: Kiosk) -> None:
+    """The ready file in the data folder, for the updater's health check (never fatal)."""
+    try:
+        write_ready_file(kiosk.locations.data_dir, _version(), dt.datetime.now(dt.UTC))
+    except OSError as exc:
+        log.error("the ready file could not be written in %s: %s", kiosk.locations.data_dir, exc)
 
 
 def start_again() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.bootstrap.gui import EXIT_RESTART, run_gui, start_again
+from kiosk.bootstrap.gui import EXIT_MAINTENANCE, EXIT_RESTART, run_gui, start_again
 from kiosk.bootstrap.kiosk import build
+from kiosk.bootstrap.notify import end_compositor
 from kiosk.settings import load_settings
 
 
@@ -19,4 +20,6 @@ def run(args: argparse.Namespace) -> int:
     code = run_gui(build(settings, profile="run"), fullscreen=settings.terminal.fullscreen)
     if code == EXIT_RESTART:
         start_again()
+    elif code == EXIT_MAINTENANCE:
+        end_compositor()  # the kiosk has stopped (relay off, store closed): cage may go too
     return code

@@ -35,6 +35,12 @@ class TerminalSettings(Section):
     # The branch's time zone: the clock on the screen and on receipts, and every date sent to the LMS,
     # whatever zone the machine itself is set to.
     time_zone: str = "Europe/Copenhagen"
+    # After the calendar's closing time (+ blank_after_min), while nobody touches it: a black screen and
+    # the backlight off (fullscreen only, with a calendar). "auto": the first /sys/class/backlight
+    # device; "none"; or a device's folder.
+    blank_when_closed: bool = True
+    blank_after_min: int = Field(default=15, ge=0, le=240)
+    backlight: str = Field(default="auto", min_length=1)
 
     @model_validator(mode="after")
     def _default_language_offered(self) -> TerminalSettings:

@@ -36,3 +36,11 @@ class StaffDoorAction:
 @dataclass(frozen=True)
 class StaffLanguageChosen:
     language: str
+
+
+@dataclass(frozen=True)
+class MaintenanceExitWanted:
+    """Staff chose the maintenance exit: the kiosk ends at once with its own exit status, which the
+    service manager does not restart."""
+
+    reason: str

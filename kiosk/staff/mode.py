@@ -28,6 +28,7 @@ from kiosk.staff import device_tests, tasks
 from kiosk.staff.device_tests import CARD_WAIT_S, DeviceTests, Outcome
 from kiosk.staff.directory import StaffCard
 from kiosk.staff.door import DoorControl
+from kiosk.staff.events import MaintenanceExitWanted
 from kiosk.staff.roles import StaffRole
 from kiosk.staff.updates import SoftwareUpdates
 from kiosk.staff.view import (
@@ -51,7 +52,8 @@ OUTBOX_OLD_S = 3600.0  # the oldest unsent event older than this: a warning
 ACTION_ROLES = {TerminalAction.RESTART: StaffRole.TECHNICIAN,
                 TerminalAction.APPLY_CONFIG: StaffRole.ADMINISTRATOR,
                 TerminalAction.ROLLBACK_CONFIG: StaffRole.ADMINISTRATOR,
-                TerminalAction.INSTALL_UPDATE: StaffRole.TECHNICIAN}
+                TerminalAction.INSTALL_UPDATE: StaffRole.TECHNICIAN,
+                TerminalAction.MAINTENANCE_EXIT: StaffRole.TECHNICIAN}
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,12 @@ class StaffMode:
             self._audit("config_rollback", revision or "", "")
             self._update(notice="staff.notice.rolled_back", notice_values=(), notice_check=Check.OK)
             self._refresh_terminal()
+            return
+        if action is TerminalAction.MAINTENANCE_EXIT:
+            self._audit(action.value, "", "")
+            log.warning("staff mode: maintenance exit chosen (%s)", card.role.value)
+            self._update(notice="staff.notice.maintenance_exit", notice_values=(), notice_check=Check.OK)
+            self._core.post(MaintenanceExitWanted(f"staff ({card.role.value}): maintenance exit"))
             return
         reason = "staff: restart" if action is TerminalAction.RESTART else "staff: apply the configuration"
         self._audit(action.value, view.pending_revision if action is TerminalAction.APPLY_CONFIG else "", "")
@@ -389,7 +397,7 @@ class StaffMode:
         waiting = self._waiting_update()
         offered = {TerminalAction.RESTART: True, TerminalAction.APPLY_CONFIG: bool(pending),
                    TerminalAction.ROLLBACK_CONFIG: bool(pending),
-                   TerminalAction.INSTALL_UPDATE: bool(waiting)}
+                   TerminalAction.INSTALL_UPDATE: bool(waiting), TerminalAction.MAINTENANCE_EXIT: True}
         actions = tuple(action for action in TerminalAction if view.role.may(ACTION_ROLES[action])
                         and offered[action])
         self._update(actions=actions, revision=report.get("applied") or "", pending_revision=pending,

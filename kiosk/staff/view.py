@@ -94,6 +94,7 @@ class TerminalAction(StrEnum):
     APPLY_CONFIG = "apply_config"  # the pending configuration revision: restart onto it now
     ROLLBACK_CONFIG = "rollback_config"  # back to the revision before the one in force
     INSTALL_UPDATE = "install_update"  # the new version waiting in the drop folder
+    MAINTENANCE_EXIT = "maintenance_exit"  # end the kiosk, not restarted: a technician has the machine
 
 
 @dataclass(frozen=True)

@@ -393,7 +393,7 @@ def test_staff_at_the_kiosk_roll_back_a_waiting_configuration_and_the_audit_log_
         staff = kiosk.session.view.staff
         assert staff is not None and staff.pending_revision.startswith(f"d0.m0.b{number}.")
         assert staff.actions == (TerminalAction.RESTART, TerminalAction.APPLY_CONFIG,
-                                 TerminalAction.ROLLBACK_CONFIG)
+                                 TerminalAction.ROLLBACK_CONFIG, TerminalAction.MAINTENANCE_EXIT)
         kiosk.session.staff_action(TerminalAction.ROLLBACK_CONFIG)
         kiosk.core.drain()
         staff = kiosk.session.view.staff

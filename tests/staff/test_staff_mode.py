@@ -19,6 +19,7 @@ from kiosk.offline.sealing import Sealer
 from kiosk.session.service import Message, Screen
 from kiosk.settings import CalendarSettings, Settings
 from kiosk.staff.device_tests import CARD_WAIT_S, printer_test_page
+from kiosk.staff.events import MaintenanceExitWanted
 from kiosk.staff.roles import StaffRole
 from kiosk.staff.view import Check, Resolution, StaffPage, StaffView, TerminalAction
 from kiosk.store import JournalState
@@ -233,10 +234,34 @@ def test_restart_asks_for_a_restart_when_nobody_uses_the_kiosk(kiosk: Kiosk) -> 
     log_in(kiosk)
     kiosk.session.staff_page(StaffPage.TERMINAL)
     staff = settled(kiosk)
-    assert staff.actions == (TerminalAction.RESTART,)  # no central configuration waits
+    # No central configuration waits.
+    assert staff.actions == (TerminalAction.RESTART, TerminalAction.MAINTENANCE_EXIT)
     kiosk.session.staff_action(TerminalAction.RESTART)
     staff = settled(kiosk)
     assert wanted == ["staff: restart"] and staff.notice == "staff.notice.restarting"
+
+
+def test_the_maintenance_exit_is_journalled_and_asks_the_kiosk_to_end(kiosk: Kiosk) -> None:
+    wanted: list[str] = []
+    kiosk.core.on(MaintenanceExitWanted, lambda event: wanted.append(event.reason))
+    log_in(kiosk)
+    kiosk.session.staff_page(StaffPage.TERMINAL)
+    kiosk.session.staff_action(TerminalAction.MAINTENANCE_EXIT)
+    staff = settled(kiosk)
+    assert wanted == ["staff (administrator): maintenance exit"]
+    assert staff.notice == "staff.notice.maintenance_exit"
+    assert [(row["action"], row["role"]) for row in staff_rows(kiosk)][-1] == ("maintenance_exit",
+                                                                               "administrator")
+
+
+def test_a_librarian_has_no_maintenance_exit(kiosk: Kiosk) -> None:
+    wanted: list[str] = []
+    kiosk.core.on(MaintenanceExitWanted, lambda event: wanted.append(event.reason))
+    staff = log_in(kiosk, LIBRARIAN, LIBRARIAN_PIN)
+    assert StaffPage.TERMINAL not in staff.pages
+    kiosk.session.staff_action(TerminalAction.MAINTENANCE_EXIT)
+    settled(kiosk)
+    assert wanted == [] and "maintenance_exit" not in [row["action"] for row in staff_rows(kiosk)]
 
 
 def test_staff_mode_ends_on_idle_like_a_patron_session(kiosk: Kiosk, clock: ManualClock) -> None:
