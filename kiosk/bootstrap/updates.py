@@ -15,6 +15,9 @@ from kiosk.bootstrap.paths import Locations
 from kiosk.settings import Settings
 
 SYSTEMD = Path("/run/systemd/system")  # present when systemd runs the machine (sd_booted(3))
+# Installed by `library-kiosk install`: root installs the update the kiosk asks for in REQUEST_NAME.
+UPDATE_PATH_UNIT = Path("/etc/systemd/system/library-kiosk-update.path")
+REQUEST_NAME = "update-request"
 
 
 def default_command(config: Path) -> list[str]:
@@ -28,8 +31,11 @@ class DropFolderUpdates:
     """:class:`kiosk.staff.updates.SoftwareUpdates` over the drop folder; the installer's output
     goes to ``log`` (the journal has it too when it runs under systemd-run)."""
 
-    def __init__(self, folder: Path, command: Sequence[str], log: Path) -> None:
-        self.folder, self.command, self.log = folder, list(command), log
+    def __init__(self, folder: Path, command: Sequence[str], log: Path, request: Path | None = None) -> None:
+        """``request``: ask root for the update by writing the wheel's name there (the installed
+        library-kiosk-update.path unit), instead of running ``command`` as the kiosk's user, who
+        can neither write /opt nor restart the kiosk's unit."""
+        self.folder, self.command, self.log, self.request = folder, list(command), log, request
 
     def waiting(self) -> str | None:
         if not self.folder.is_dir():
@@ -41,6 +47,11 @@ class DropFolderUpdates:
         wheel = self.folder / name
         if Path(name).name != name or not wheel.is_file():
             raise FileNotFoundError(f"{wheel}: no such update waiting")
+        if self.request is not None:
+            asking = self.request.with_name(self.request.name + ".new")
+            asking.write_text(name + "\n", encoding="utf-8")
+            asking.replace(self.request)  # whole, or not at all: the path unit starts on it
+            return
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("a", encoding="utf-8") as out:
             # Its own session: a signal to the kiosk's process group (systemd stopping the kiosk,
@@ -54,8 +65,11 @@ def software_updates(settings: Settings, where: Locations) -> DropFolderUpdates 
     """The terminal's drop folder and its update command (None for settings made in code, which
     name no file for the update to read)."""
     command = list(settings.updates.command)
+    folder, log = where.data_dir / "updates", where.log_dir / "update.log"
+    if not command and UPDATE_PATH_UNIT.exists():  # installed: root does it, asked by a file
+        return DropFolderUpdates(folder, [], log, request=where.data_dir / REQUEST_NAME)
     if not command:
         if settings.source is None:
             return None
         command = default_command(settings.source)
-    return DropFolderUpdates(where.data_dir / "updates", command, where.log_dir / "update.log")
+    return DropFolderUpdates(folder, command, log)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.cli.deploy.layout import UPDATES_DIR
 from kiosk.cli.releases import Releases, UpdateError, UpdateLock, wheel_version
 from kiosk.settings import load_settings
 
@@ -47,7 +48,11 @@ EXIT_ROLLED_BACK = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--wheel", type=Path, required=True, help="the new version, as a wheel (.whl)")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--wheel", type=Path, help="the new version, as a wheel (.whl)")
+    which.add_argument("--request", type=Path, metavar="FILE", help="the update staff asked for at the "
+                       "kiosk: FILE names a wheel in the root-owned updates folder beside it (the "
+                       "library-kiosk-update.path unit runs this as root when the kiosk writes FILE)")
     add_common_arguments(parser)
     parser.add_argument("--health-timeout", type=float, default=HEALTH_TIMEOUT_S, metavar="S",
                         help=f"seconds the new version has to report ready (default {HEALTH_TIMEOUT_S:.0f})")
@@ -103,7 +108,25 @@ def shout(line: str) -> None:
     print(f"library-kiosk update: *** {line} ***", file=sys.stderr, flush=True)
 
 
+def requested_wheel(request: Path, updates: Path) -> Path:
+    """The wheel a request file names: a bare file name of a wheel in ``updates`` (the folder only
+    root writes to), so that the kiosk's user, who may write the request, can only choose among the
+    wheels root put there, never bring one of its own. The request is used once: it is removed."""
+    try:
+        name = request.read_text(encoding="utf-8").strip()
+    finally:
+        request.unlink(missing_ok=True)
+    wheel = updates / name
+    if not name or Path(name).name != name or not name.endswith(".whl") or not wheel.is_file():
+        raise UpdateError(f"{request}: names no wheel in {updates} ({name[:80]!r})")
+    if os.geteuid() == 0 and (updates.stat().st_uid != 0 or wheel.stat().st_uid != 0):
+        raise UpdateError(f"{wheel}: not root's (only root puts updates in {updates})")
+    return wheel
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.request is not None:
+        args.wheel = requested_wheel(args.request, args.root / str(UPDATES_DIR).lstrip("/"))
     version = wheel_version(args.wheel)
     releases = Releases.under(args.root)
     terminal = Terminal.from_args(args)

@@ -257,3 +257,29 @@ def test_the_files_install_puts_on_a_terminal_ship_in_the_wheel() -> None:
     shipped = {path for pattern in patterns for path in (REPO / "config/deploy").glob(pattern)}
     assert shipped == {path for path in (REPO / "config/deploy").rglob("*")
                        if path.is_file() and path.suffix != ".py" and "__pycache__" not in path.parts}
+
+
+def test_an_update_asked_for_at_the_kiosk_names_only_a_wheel_root_put_in_the_updates_folder(
+        tmp_path: Path) -> None:
+    """The kiosk's user writes the request; root installs what it names, and only from root's folder."""
+    from kiosk.bootstrap.updates import DropFolderUpdates
+    from kiosk.cli.releases import UpdateError
+    from kiosk.cli.update import requested_wheel
+
+    updates = tmp_path / "updates"
+    updates.mkdir()
+    (updates / "library_kiosk-0.2.0-py3-none-any.whl").write_bytes(b"PK")
+    request = tmp_path / "update-request"
+    asking = DropFolderUpdates(updates, [], tmp_path / "update.log", request=request)
+    assert asking.waiting() == "library_kiosk-0.2.0-py3-none-any.whl"
+    asking.start("library_kiosk-0.2.0-py3-none-any.whl")
+    assert request.read_text() == "library_kiosk-0.2.0-py3-none-any.whl\n"
+    assert not (tmp_path / "update.log").exists()  # nothing run as the kiosk's user
+    assert requested_wheel(request, updates) == updates / "library_kiosk-0.2.0-py3-none-any.whl"
+    assert not request.exists()  # used once
+    (tmp_path / "mine.whl").write_bytes(b"PK")
+    for sneaky in ("../mine.whl", str(tmp_path / "mine.whl"), "", "library_kiosk-9.9.9-py3-none-any.whl"):
+        request.write_text(sneaky)
+        with pytest.raises(UpdateError):
+            requested_wheel(request, updates)
+        assert not request.exists()

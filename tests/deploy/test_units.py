@@ -13,7 +13,8 @@ import pytest
 
 from tests.deploy.roots import empty_root, install, needs_root, terminal_settings
 
-UNITS = ("library-kiosk.service", "library-kiosk-door.service", "library-kiosk-central.service")
+UNITS = ("library-kiosk.service", "library-kiosk-door.service", "library-kiosk-central.service",
+         "library-kiosk-update.path", "library-kiosk-update.service")
 SYSTEM_UNITS = Path("/usr/lib/systemd/system")
 
 pytestmark = [

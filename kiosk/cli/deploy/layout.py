@@ -43,6 +43,9 @@ UNIT_DIR = PurePosixPath("/etc/systemd/system")
 KIOSK_UNIT = "library-kiosk.service"
 DOOR_UNIT = "library-kiosk-door.service"
 CENTRAL_UNIT = "library-kiosk-central.service"
+UPDATE_PATH = "library-kiosk-update.path"  # the kiosk asks for an update: root installs it
+UPDATE_UNIT = "library-kiosk-update.service"
+UPDATES_DIR = DATA_DIR / "updates"  # root's: the wheels staff may install (the kiosk only reads it)
 PAM_SERVICE = "library-kiosk"
 
 TEMPLATES = CONFIG_DIR / "deploy"

@@ -17,6 +17,8 @@ from kiosk.cli.deploy.layout import (
     PAM_SERVICE,
     TEMPLATES,
     UNIT_DIR,
+    UPDATE_PATH,
+    UPDATE_UNIT,
     template_values,
 )
 
@@ -42,6 +44,8 @@ class SystemFile:
 KIOSK_FILES = (
     SystemFile(f"systemd/{KIOSK_UNIT}", UNIT_DIR / KIOSK_UNIT),
     SystemFile(f"systemd/{DOOR_UNIT}", UNIT_DIR / DOOR_UNIT),
+    SystemFile(f"systemd/{UPDATE_PATH}", UNIT_DIR / UPDATE_PATH),
+    SystemFile(f"systemd/{UPDATE_UNIT}", UNIT_DIR / UPDATE_UNIT),
     SystemFile("udev/70-library-kiosk.rules", PurePosixPath("/etc/udev/rules.d/70-library-kiosk.rules")),
     SystemFile("lockdown/pam.conf", PurePosixPath("/etc/pam.d") / PAM_SERVICE),
     SystemFile("lockdown/logind.conf", PurePosixPath("/etc/systemd/logind.conf.d/library-kiosk.conf")),
@@ -59,7 +63,7 @@ MASKED = (*(f"getty@tty{number}.service" for number in range(2, 7)), "ctrl-alt-d
           "debug-shell.service")
 
 # Enabled: the unit, and the target whose .wants folder links to it.
-KIOSK_ENABLED = ((KIOSK_UNIT, "graphical.target"),)
+KIOSK_ENABLED = ((KIOSK_UNIT, "graphical.target"), (UPDATE_PATH, "multi-user.target"))
 DOOR_ENABLED = ((DOOR_UNIT, "multi-user.target"),)  # when the settings ask for the door's watchdog service
 CENTRAL_ENABLED = ((CENTRAL_UNIT, "multi-user.target"),)
 

@@ -27,6 +27,7 @@ from kiosk.cli.deploy.layout import (
     SETTINGS_DIR,
     SETTINGS_FILE,
     UNIT_DIR,
+    UPDATES_DIR,
     USER,
     Layout,
 )
@@ -74,6 +75,7 @@ def install(layout: Layout, plan: Plan, say: Callable[[str], None] = print) -> i
         changes.file(disk(SETTINGS_FILE), plan.settings, 0o640, "root", USER)
         changes.folder(disk(DATA_DIR), 0o750, USER, USER)
         changes.folder(disk(KEY_DIR), 0o700, USER, USER)
+        changes.folder(disk(UPDATES_DIR), 0o755)  # root's: the kiosk's user cannot bring its own code
         changes.folder(disk(LOG_DIR), 0o750, USER, USER)
         for system_file in KIOSK_FILES:
             changes.file(disk(system_file.path), system_file.render())
