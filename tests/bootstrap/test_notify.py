@@ -104,3 +104,15 @@ def test_a_parent_that_is_no_compositor_is_left_alone() -> None:
             assert process.poll() is None
         finally:
             process.kill()
+
+
+def test_the_updater_reads_the_version_the_kiosk_writes_in_its_ready_file(tmp_path: Path) -> None:
+    """The two ends of the health check after an update: what the kiosk writes, the updater reads."""
+    import time
+
+    from kiosk.bootstrap.notify import write_ready_file
+    from kiosk.cli.update import ready_version
+
+    since = time.time()
+    stamp = write_ready_file(tmp_path, "0.9.1", dt.datetime.now(dt.UTC))
+    assert ready_version(stamp, since) == "0.9.1"
