@@ -13,8 +13,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from hardware.display.backlight import SYSFS, Backlight
-from kiosk.bootstrap.check import branch_calendar, terminal_calendar
-from kiosk.door.calendar import OpeningState
+from kiosk.door.calendar import BranchCalendar, OpeningState
 from kiosk.session.blanking import BlankingRule
 from kiosk.session.view import Screen, SessionView
 from kiosk.settings import Settings
@@ -29,7 +28,7 @@ _USE = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.T
 class ScreenBlanking(QObject):
     """Blanks ``window`` (and the backlight) when ``rule`` says so; :meth:`used` wakes it."""
 
-    def __init__(self, window: QWidget, *, state_at: Callable[[dt.datetime], OpeningState],
+    def __init__(self, window: QWidget, *, state_at: Callable[[dt.datetime], OpeningState | None],
                  now: Callable[[], dt.datetime], rule: BlankingRule, backlight: Backlight) -> None:
         super().__init__(window)
         self._state_at, self._now, self._rule, self._backlight = state_at, now, rule, backlight
@@ -63,7 +62,8 @@ class ScreenBlanking(QObject):
     def check(self) -> None:
         now = self._now()
         try:
-            blank = self._rule.blank(self._state_at(now), now, self._last_use)
+            state = self._state_at(now)
+            blank = state is not None and self._rule.blank(state, now, self._last_use)
         except Exception:  # a calendar that cannot answer leaves the screen lit
             log.exception("screen blanking: the calendar could not say")
             blank = False
@@ -86,12 +86,18 @@ class ScreenBlanking(QObject):
 
 
 def screen_blanking(settings: Settings, window: QWidget, now: Callable[[], dt.datetime],
+                    calendar: Callable[[], BranchCalendar | None],
                     sysfs: Path = SYSFS) -> ScreenBlanking | None:
-    """The blanking of a fullscreen kiosk's window, or None (turned off, or no calendar file)."""
+    """The blanking of a fullscreen kiosk's window, or None (turned off). ``calendar``: the branch
+    calendar in force (the central system's when it sent one); without one the screen stays lit."""
     terminal = settings.terminal
-    if not terminal.blank_when_closed or terminal_calendar(settings) is None:
+    if not terminal.blank_when_closed:
         return None
-    calendar = branch_calendar(settings)
+
+    def state_at(when: dt.datetime) -> OpeningState | None:
+        current = calendar()
+        return current.state_at(when) if current is not None else None
+
     rule = BlankingRule(grace=dt.timedelta(minutes=terminal.blank_after_min))
-    return ScreenBlanking(window, state_at=calendar.state_at, now=now, rule=rule,
+    return ScreenBlanking(window, state_at=state_at, now=now, rule=rule,
                           backlight=Backlight.from_setting(terminal.backlight, sysfs))

@@ -87,7 +87,8 @@ def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bo
             app.installEventFilter(lockdown)
             terminal.filters.append(lockdown)
             terminal.window.showFullScreen()
-            blanking = screen_blanking(terminal.kiosk.settings, terminal.window, terminal.kiosk.clock.now)
+            blanking = screen_blanking(terminal.kiosk.settings, terminal.window, terminal.kiosk.clock.now,
+                                       terminal.kiosk.calendar)
             if blanking is not None:
                 terminal.bridge.notified.connect(blanking.view_shown)
                 blanking.start(app)

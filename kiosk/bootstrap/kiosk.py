@@ -35,7 +35,7 @@ from kiosk.domain.events import Core, Tick, Workers
 from kiosk.domain.inputs import CredentialPresented, DoorChanged, ExitPressed, TagsOnPad
 from kiosk.domain.model import DeviceState, Tag
 from kiosk.domain.ports import CardReader, Clock, Devices, LibrarySystem
-from kiosk.door.calendar import KioskHours
+from kiosk.door.calendar import BranchCalendar, KioskHours
 from kiosk.offline.mode import LmsMode
 from kiosk.session.service import SessionService
 from kiosk.settings import Role, Settings
@@ -69,6 +69,9 @@ class Kiosk:
     simulators: Any = None  # hardware.simulated.Simulators behind the "simulated" devices, if any
     closers: list[Callable[[], None]] = field(default_factory=list)
     configuration: TerminalConfiguration | None = None  # the central system's, when there is one
+    # The branch calendar in force (the central system's, a new one at once; else the file's); None
+    # without one. Read from any thread: screen blanking reads it from the GUI's.
+    calendar: Callable[[], BranchCalendar | None] = lambda: None
 
     @property
     def card_reader(self) -> CardReader:
@@ -244,6 +247,7 @@ def build(
                                            printing=print_desk(settings, core, the_clock, journal, devices,
                                                                sync))
     demo = profile == "demo" and bool(seed)
+    calendar = calendar_in_force(settings, core, sync.calendar() if sync is not None else None)
     return Kiosk(
         settings=settings,
         locations=where,
@@ -263,6 +267,7 @@ def build(
         closers=closers,
         simulators=simulators,
         configuration=configuration,
+        calendar=calendar,
     )
 
 
@@ -281,6 +286,18 @@ def kiosk_hours(settings: Settings, core: Core, central: Mapping[str, Any] | Non
 
     core.on(CalendarReceived, received)
     return lambda when: current[0].kiosk_hours(when)
+
+
+def calendar_in_force(settings: Settings, core: Core, central: Mapping[str, Any] | None
+                      ) -> Callable[[], BranchCalendar | None]:
+    """The branch calendar as it is now: the central system's when it sent one (and each new one
+    from then on), else the terminal's calendar file; none without either."""
+    if central is None and terminal_calendar(settings) is None:
+        current: list[BranchCalendar | None] = [None]
+    else:
+        current = [branch_calendar(settings, central)]
+    core.on(CalendarReceived, lambda event: current.__setitem__(0, branch_calendar(settings, event.calendar)))
+    return lambda: current[0]
 
 
 def central_configuration(settings: Settings, store: Store) -> tuple[Settings, TerminalConfiguration | None]:

@@ -132,5 +132,37 @@ def test_blanking_is_off_when_the_settings_say_so(settings: Settings, qtbot: QtB
     qtbot.addWidget(window)
     terminal = settings.terminal.model_copy(update={"blank_when_closed": False})
     off = settings.model_copy(update={"terminal": terminal})
-    assert screen_blanking(off, window, lambda: at(23, 0)) is None
-    assert screen_blanking(settings, window, lambda: at(23, 0)) is not None
+    calendar = branch_calendar(settings)
+    assert screen_blanking(off, window, lambda: at(23, 0), lambda: calendar) is None
+    assert screen_blanking(settings, window, lambda: at(23, 0), lambda: calendar) is not None
+
+
+def test_the_calendar_in_force_is_the_one_the_central_system_sent_last(settings: Settings,
+                                                                       qtbot: QtBot) -> None:
+    """Blanking goes by the calendar a terminal has now: with none the screen stays lit; a calendar
+    received from the central system replaces the file's at once."""
+    from kiosk.bootstrap.kiosk import calendar_in_force
+    from kiosk.domain.central import CalendarReceived
+    from kiosk.domain.events import Core, InlineWorkers
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    none: list[BranchCalendar | None] = [None]
+    blanking = screen_blanking(settings, window, lambda: at(23, 30), lambda: none[0])
+    assert blanking is not None
+    blanking.check()
+    assert not blanking.blank  # no calendar: never dark
+    core = Core(InlineWorkers())
+    in_force = calendar_in_force(settings, core, None)
+    file_calendar = in_force()
+    assert file_calendar is not None
+    evening = at(20, 30)
+    assert file_calendar.state_at(evening).kind.is_open  # the file: unstaffed until 22.00
+    # The service sends the branch with its evenings closed (no hours after 19.00 on a weekday).
+    sent = {"name": "Dokk1", "zone": "Europe/Copenhagen",
+            "week": {day: ["10:00-19:00 staffed"] for day in ("monday", "tuesday", "wednesday",
+                                                             "thursday", "friday", "saturday", "sunday")}}
+    core.post(CalendarReceived(sent))
+    core.drain()
+    received = in_force()
+    assert received is not None and not received.state_at(evening).kind.is_open
