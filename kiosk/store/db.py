@@ -274,14 +274,7 @@ def migrate(store: Store, revision: str = "head") -> None:
         raise StoreError(f"the local database is at schema revision {current!r}, which this version of "
                          f"the kiosk does not know (its newest is {HEAD_REVISION!r}): it was made by a newer "
                          "version; install that again, or move the database aside") from None
-    config = _alembic_config()
-    engine = _engine(store.path)
-    try:
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
-    finally:
-        engine.dispose()
+    _migrate(store, lambda config: command.upgrade(config, revision))
 
 
 def downgrade(store: Store, revision: str) -> None:
@@ -291,12 +284,17 @@ def downgrade(store: Store, revision: str) -> None:
         return
     from alembic import command
 
+    _migrate(store, lambda config: command.downgrade(config, revision))
+
+
+def _migrate(store: Store, step: Callable[[Any], None]) -> None:
+    """Run an Alembic ``step`` on the store's database, in one transaction."""
     config = _alembic_config()
     engine = _engine(store.path)
     try:
         with engine.begin() as conn:
             config.attributes["connection"] = conn
-            command.downgrade(config, revision)
+            step(config)
     finally:
         engine.dispose()
 
