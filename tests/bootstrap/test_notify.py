@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,6 +94,10 @@ def test_the_maintenance_exit_ends_the_compositor_with_its_own_signal(tmp_path: 
     assert sleep is not None
     shutil.copy(sleep, cage)
     with subprocess.Popen([str(cage), "30"]) as process:
+        comm = Path(f"/proc/{process.pid}/comm")
+        deadline = time.monotonic() + 5
+        while comm.read_text().strip() != "cage" and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the child has exec'd: before that it is named after its parent
         assert end_compositor(process.pid) is True
         assert process.wait(5) == -MAINTENANCE_SIGNAL == -signal.SIGUSR2
 
@@ -108,8 +113,6 @@ def test_a_parent_that_is_no_compositor_is_left_alone() -> None:
 
 def test_the_updater_reads_the_version_the_kiosk_writes_in_its_ready_file(tmp_path: Path) -> None:
     """The two ends of the health check after an update: what the kiosk writes, the updater reads."""
-    import time
-
     from kiosk.bootstrap.notify import write_ready_file
     from kiosk.cli.update import ready_version
 
