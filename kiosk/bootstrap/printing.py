@@ -58,9 +58,10 @@ def printing_closes(settings: Settings, core: Core, central: Mapping[str, Any] |
                     ) -> Callable[[dt.datetime], dt.datetime | None] | None:
     """When release stops, by the branch calendar's "printing closes" cut-off (the central
     system's calendar when it sent one, a new one at once): the cut-off of the open hours now, or
-    ``now`` itself while the library is closed; None without a calendar."""
-    if central is None and terminal_calendar(settings) is None:
-        return None
+    ``now`` itself while the library is closed; None without a calendar, or when the kiosk does not
+    go by the calendar's hours (``[calendar] kiosk_hours = false``: it lends at any hour too)."""
+    if not settings.calendar.kiosk_hours or (central is None and terminal_calendar(settings) is None):
+        return None  # a kiosk that does not go by the calendar's hours (the demo alone) prints at any hour
     current = [branch_calendar(settings, central)]
     core.on(CalendarReceived, lambda event: current.__setitem__(0, branch_calendar(settings, event.calendar)))
 

@@ -18,7 +18,10 @@ from kiosk.testing.memory import ManualClock
 def kiosk(demo_settings: Settings, clock: ManualClock) -> Iterator[Kiosk]:
     """The demo kiosk with its built-in central service (seeded as `make demo` seeds it)."""
     seed = Path(__file__).parents[2] / "config" / "demo" / "central.toml"
-    settings = demo_settings.model_copy(update={"central": CentralSettings(kind="emulator", seed=seed)})
+    # As a branch's kiosk: it goes by the calendar's hours (the demo alone lends and prints at any hour).
+    settings = demo_settings.model_copy(update={
+        "central": CentralSettings(kind="emulator", seed=seed),
+        "calendar": demo_settings.calendar.model_copy(update={"kiosk_hours": True})})
     k = build(settings, profile="demo", clock=clock, workers=InlineWorkers(), log_to_console=False)
     k.connect_devices()
     yield k

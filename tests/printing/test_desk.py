@@ -4,6 +4,7 @@ through the session as the screens drive it. Money is checked on the service, to
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from kiosk.domain.events import Tick
 from kiosk.domain.model import Credential, CredentialKind
 from kiosk.printing.view import PrintProblem, PrintStage, PrintView
 from kiosk.session.view import Screen
+from kiosk.settings import Settings
 from kiosk.store import JournalState
 from kiosk.testing.memory import ManualClock, MemoryCardReader, MemoryDocumentPrinter, MemoryReceiptPrinter
 from sync.central.client import CentralClient
@@ -289,3 +291,24 @@ def test_printing_stops_at_the_calendars_cut_off_and_nothing_is_held(kiosk: Kios
     assert balance(kiosk) == Decimal("25.00")
     assert kiosk.journal.in_states((JournalState.PENDING, JournalState.DONE, JournalState.FAILED),
                                    kinds=("print_charge",)) == []
+
+
+def test_a_kiosk_that_does_not_go_by_the_calendars_hours_prints_at_any_hour(demo_settings: Settings) -> None:
+    """The demo alone lends at any hour ([calendar] kiosk_hours = false): it prints at any hour too."""
+    from kiosk.bootstrap.printing import printing_closes
+    from kiosk.domain.events import Core, InlineWorkers
+
+    assert not demo_settings.calendar.kiosk_hours
+    assert printing_closes(demo_settings, Core(InlineWorkers()), None) is None
+    branch = demo_settings.model_copy(update={
+        "calendar": demo_settings.calendar.model_copy(update={"kiosk_hours": True})})
+    closes = printing_closes(branch, Core(InlineWorkers()), None)
+    assert closes is not None
+    evening = closes(at_copenhagen(20, 0))
+    assert evening is not None and (evening.hour, evening.minute) == (21, 50)
+
+
+def at_copenhagen(hour: int, minute: int) -> dt.datetime:
+    from kiosk.testing.memory import COPENHAGEN
+
+    return dt.datetime(2026, 11, 25, hour, minute, tzinfo=COPENHAGEN)
