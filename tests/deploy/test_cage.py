@@ -108,7 +108,9 @@ def root(user: User, x11_sockets: None) -> Iterator[Path]:
     for name in ("data", "log", "keys", "runtime"):
         (path / name).mkdir(mode=0o700)
         os.chown(path / name, user.uid, user.gid)
-    (path / "kiosk.toml").write_text(SETTINGS.format(root=path, repo=REPO), encoding="utf-8")
+    # As root the kiosk sees this tree where reachable() bind-mounts it.
+    repo = path / "src" if os.geteuid() == 0 else REPO
+    (path / "kiosk.toml").write_text(SETTINGS.format(root=path, repo=repo), encoding="utf-8")
     os.chmod(path / "kiosk.toml", 0o644)
     yield path
     shutil.rmtree(path, ignore_errors=True)
@@ -120,24 +122,34 @@ def as_user(user: User) -> list[str]:
     return ["setpriv", f"--reuid={user.uid}", f"--regid={user.gid}", "--init-groups"]
 
 
-def python_for(user: User) -> tuple[str, str]:
-    """A Python the user may run, and the PYTHONPATH that finds the project and its packages: this
-    one, or (when it lives in a folder only root may enter, as pyenv's in /root) the system's
-    Python of the same version with this environment's packages."""
+def reachable(user: User, root: Path) -> tuple[list[str], str, str]:
+    """How the user's kiosk reaches this source tree and its packages: a command prefix, the Python
+    to run and its PYTHONPATH. As root the tree and the site-packages are bind-mounted into ``root``
+    in a mount namespace of the kiosk's own, since they may lie under folders only root may enter
+    (a CI clone in a 0700 temporary folder, pyenv's Python in /root); the system's Python of the
+    same version is used when this one cannot be run by the user."""
     site = sysconfig.get_paths()["purelib"]
+    prefix: list[str] = []
     path = os.pathsep.join((str(REPO), site))
+    if os.geteuid() == 0:
+        for name in ("src", "site"):
+            (root / name).mkdir(mode=0o755, exist_ok=True)
+        prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                  'mount --bind "$1" "$2" && mount --bind "$3" "$4" && shift 4 && exec "$@"', "sh",
+                  str(REPO), str(root / "src"), site, str(root / "site")]
+        path = os.pathsep.join((str(root / "src"), str(root / "site")))
     # Through a shell, as cage starts it: setpriv's own exec was seen to reach pyenv's Python in
     # /root where the user's shell could not.
-    probe = subprocess.run([*as_user(user), "sh", "-c", '"$@"', "sh", sys.executable, "-c",
-                            "import PySide6; print('ok')"],
-                           capture_output=True, env={"PYTHONPATH": path, "PATH": "/usr/bin:/bin"})
-    if probe.stdout.strip() == b"ok":
-        return sys.executable, path
-    system = shutil.which(f"python{sys.version_info.major}.{sys.version_info.minor}", path="/usr/bin")
-    if system is None:
-        pytest.skip(f"{sys.executable} cannot be run by {user.name}, and no system Python "
-                    f"{sys.version_info.major}.{sys.version_info.minor}")
-    return system, path
+    for python in (sys.executable,
+                   shutil.which(f"python{sys.version_info.major}.{sys.version_info.minor}", path="/usr/bin")):
+        if python is None:
+            continue
+        probe = subprocess.run([*prefix, *as_user(user), "sh", "-c", '"$@"', "sh", python, "-c",
+                                "import PySide6, kiosk; print('ok')"],
+                               capture_output=True, env={"PYTHONPATH": path, "PATH": "/usr/bin:/bin"})
+        if probe.stdout.strip() == b"ok":
+            return prefix, python, path
+    pytest.skip(f"no Python that {user.name} may run finds this tree and its packages")
 
 
 class NotifySocket:
@@ -241,7 +253,7 @@ class Supervisor:
 
 
 def test_the_kiosk_under_cage_says_ready_pings_and_is_restarted_after_a_hang(user: User, root: Path) -> None:
-    python, pythonpath = python_for(user)
+    prefix, python, pythonpath = reachable(user, root)
     notify = NotifySocket(root / "notify")
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(root / "data"),
@@ -250,7 +262,7 @@ def test_the_kiosk_under_cage_says_ready_pings_and_is_restarted_after_a_hang(use
         "QT_QPA_PLATFORM": "wayland", "PYTHONPATH": pythonpath,
         "NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": str(int(WATCHDOG_S * 1_000_000)),
     }
-    command = [*as_user(user), "cage", "--", python, "-m", "kiosk.cli", "run",
+    command = [*prefix, *as_user(user), "cage", "--", python, "-m", "kiosk.cli", "run",
                "--config", str(root / "kiosk.toml")]
     supervisor = Supervisor(command, env, notify, root / "cage.log")
     supervisor.start()
