@@ -24,7 +24,7 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite
 	libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
 	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
-	cage xwayland libwayland-client0 libwayland-cursor0 libwayland-egl1
+	cage xwayland seatd libwayland-client0 libwayland-cursor0 libwayland-egl1
 # A terminal runs the kiosk under cage (a Wayland kiosk compositor, which will not start without
 # xwayland) through Qt's wayland platform plugin.
 # Only for the tests: serial pty pairs, a virtual PC/SC reader (never install it on a kiosk: it

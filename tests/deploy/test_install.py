@@ -69,7 +69,6 @@ def test_the_kiosk_user_is_in_the_device_groups(installed: tuple[Path, str]) -> 
     ("etc/systemd/system/library-kiosk.service", "root", "root", 0o644),
     ("etc/systemd/system/library-kiosk-door.service", "root", "root", 0o644),
     ("etc/udev/rules.d/70-library-kiosk.rules", "root", "root", 0o644),
-    ("etc/pam.d/library-kiosk", "root", "root", 0o644),
     ("etc/systemd/logind.conf.d/library-kiosk.conf", "root", "root", 0o644),
     ("etc/systemd/system.conf.d/library-kiosk.conf", "root", "root", 0o644),
     ("etc/sysctl.d/90-library-kiosk.conf", "root", "root", 0o644),

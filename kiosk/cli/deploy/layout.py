@@ -46,7 +46,6 @@ CENTRAL_UNIT = "library-kiosk-central.service"
 UPDATE_PATH = "library-kiosk-update.path"  # the kiosk asks for an update: root installs it
 UPDATE_UNIT = "library-kiosk-update.service"
 UPDATES_DIR = DATA_DIR / "updates"  # root's: the wheels staff may install (the kiosk only reads it)
-PAM_SERVICE = "library-kiosk"
 
 TEMPLATES = CONFIG_DIR / "deploy"
 
@@ -78,7 +77,6 @@ def template_values() -> dict[str, str]:
         "LOG_DIR": str(LOG_DIR),
         "RUN_NAME": RUN_NAME,
         "DOOR_SOCKET": str(DOOR_SOCKET),
-        "PAM_SERVICE": PAM_SERVICE,
         "DEV_DIR": DEV_DIR,
         "CENTRAL_USER": CENTRAL_USER,
         "CENTRAL_DATA_DIR": str(CENTRAL_DATA_DIR),

@@ -1,5 +1,5 @@
-"""The files the installer puts into the operating system: systemd units, udev rules, the PAM service
-of the kiosk's session and the lockdown drop-ins, each made from its file in ``config/deploy`` with
+"""The files the installer puts into the operating system: systemd units, udev rules and the
+lockdown drop-ins, each made from its file in ``config/deploy`` with
 the ``@NAME@`` words filled in; and the links that enable the units and mask what the lockdown turns
 off."""
 
@@ -14,7 +14,6 @@ from kiosk.cli.deploy.layout import (
     CENTRAL_UNIT,
     DOOR_UNIT,
     KIOSK_UNIT,
-    PAM_SERVICE,
     TEMPLATES,
     UNIT_DIR,
     UPDATE_PATH,
@@ -47,7 +46,6 @@ KIOSK_FILES = (
     SystemFile(f"systemd/{UPDATE_PATH}", UNIT_DIR / UPDATE_PATH),
     SystemFile(f"systemd/{UPDATE_UNIT}", UNIT_DIR / UPDATE_UNIT),
     SystemFile("udev/70-library-kiosk.rules", PurePosixPath("/etc/udev/rules.d/70-library-kiosk.rules")),
-    SystemFile("lockdown/pam.conf", PurePosixPath("/etc/pam.d") / PAM_SERVICE),
     SystemFile("lockdown/logind.conf", PurePosixPath("/etc/systemd/logind.conf.d/library-kiosk.conf")),
     SystemFile("lockdown/system.conf", PurePosixPath("/etc/systemd/system.conf.d/library-kiosk.conf")),
     SystemFile("lockdown/sysctl.conf", PurePosixPath("/etc/sysctl.d/90-library-kiosk.conf")),
