@@ -39,7 +39,7 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite
 APT_TEST_PACKAGES := socat vsmartcard-vpcd printer-driver-cups-pdf cups-ipp-utils dbus-daemon \
 	poppler-utils openssl sox postgresql util-linux chromium chromium-driver systemd udev passwd
 
-.PHONY: demo test lint screenshots texts bench soak crash fuzz system-deps clean
+.PHONY: demo test lint screenshots texts bench soak crash fuzz boot-test system-deps clean
 
 demo: $(VENV)/.installed
 	$(BIN)/library-kiosk demo --branch
@@ -72,6 +72,13 @@ bench: $(VENV)/.installed
 # per 1,000.
 soak: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.soak --visits 10000 --every 1000
+
+# Not part of `make test` (it debootstraps Debian and needs root on a machine, about 2 minutes with a
+# cache): the installed terminal booted by a real systemd in a container; the kiosk ready at boot,
+# restarted after kill -9 and after a hang (the unit's watchdog), stopped and started, the door unit
+# throughout.
+boot-test:
+	bash tests/deploy/boot-test.sh
 
 # Not part of `make test` (the suite runs a quick profile): 203,000 hostile inputs to every parser and
 # client that takes bytes from outside; a line per target (inputs, crashes, hangs, memory). About 6 min.

@@ -49,6 +49,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "usr/lib/systemd").mkdir(parents=True)
     shutil.copytree(SYSTEM_UNITS, root / "usr/lib/systemd/system", symlinks=True)
     _executable_in(root, "/usr/bin/cage")
+    _executable_in(root, "/bin/sh")  # the kiosk unit's ExecStop
     _executable_in(root, "/opt/library-kiosk/current/bin/python")
     return root
 
