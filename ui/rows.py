@@ -190,3 +190,14 @@ def scroll_area(content: QWidget) -> QScrollArea:
     area.setWidget(content)
     QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
     return area
+
+
+def listed(pool: QWidget) -> QScrollArea:
+    """A list of rows at the top of a scrolling area (rows keep their height when there are few)."""
+    holder = QWidget()
+    holder.setObjectName("RowPool")
+    column = QVBoxLayout(holder)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(pool)
+    column.addStretch(1)
+    return scroll_area(holder)

@@ -7,13 +7,13 @@ from functools import partial
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.circulation.view import Purpose, VisitView
 from kiosk.session.service import SessionView
 from kiosk.texts import text as t
 from ui import style
-from ui.rows import InfoRow, RowPool, scroll_area
+from ui.rows import InfoRow, RowPool, listed
 from ui.screens.base import Screen, SessionActions, button_row
 from ui.screens.session import closing_text
 from ui.visit_text import fee_question, item_row, item_title, left_on_pad, visit_messages
@@ -34,13 +34,7 @@ class ItemsScreen(Screen):
         self.empty = PadIllustration()
         self.empty_text = label("Subtitle")
         self.pool: RowPool[InfoRow] = RowPool(InfoRow)
-        pool_holder = QWidget()
-        pool_holder.setObjectName("RowPool")
-        holder_column = QVBoxLayout(pool_holder)
-        holder_column.setContentsMargins(0, 0, 0, 0)
-        holder_column.addWidget(self.pool)
-        holder_column.addStretch(1)
-        self.list = scroll_area(pool_holder)
+        self.list = listed(self.pool)
         self.back_button = button("Secondary", "", actions.back_to_menu)
         self.done_button = button("Primary", "", actions.finish_visit)
         self.back_button.setVisible(purpose is Purpose.BORROW)

@@ -25,7 +25,7 @@ from kiosk.staff.view import (
 from kiosk.texts import LANGUAGE_NAMES, has
 from kiosk.texts import text as t
 from ui import style
-from ui.rows import InfoRow, RowPool, scroll_area
+from ui.rows import InfoRow, RowPool, listed, scroll_area
 from ui.screens.base import Screen
 from ui.visit_text import ATTENTION, BUSY, ERROR, NEUTRAL, OK, RowText
 from ui.widgets import MessageLabel, button, label, set_tone
@@ -100,17 +100,6 @@ class ActionRow(InfoRow):
         self.button_box.setSpacing(scale.px(12))
 
 
-def _listed(pool: QWidget) -> QWidget:
-    """A list of rows at the top of a scrolling area (rows keep their height when there are few)."""
-    holder = QWidget()
-    holder.setObjectName("RowPool")
-    column = QVBoxLayout(holder)
-    column.setContentsMargins(0, 0, 0, 0)
-    column.addWidget(pool)
-    column.addStretch(1)
-    return scroll_area(holder)
-
-
 class StaffScreen(Screen):
     def __init__(self, actions: StaffActions) -> None:
         super().__init__()
@@ -149,9 +138,9 @@ class StaffScreen(Screen):
         self.pages = QStackedWidget()
         self.page_widgets = {
             StaffPage.DOOR: self._door_page(),
-            StaffPage.STATUS: self._page(_listed(self.status)),
-            StaffPage.TESTS: self._page(self.card_wait, _listed(self.tests)),
-            StaffPage.TASKS: self._page(self.no_tasks, _listed(self.tasks)),
+            StaffPage.STATUS: self._page(listed(self.status)),
+            StaffPage.TESTS: self._page(self.card_wait, listed(self.tests)),
+            StaffPage.TASKS: self._page(self.no_tasks, listed(self.tasks)),
             StaffPage.TERMINAL: self._terminal_page(),
         }
         for page_widget in self.page_widgets.values():
