@@ -194,6 +194,8 @@ def build(
     cached = sync.cached_auth if sync is not None else None
     observe = access_observer(settings, sync, journal, core, the_clock)
     terminal, session_settings = settings.terminal, settings.session
+    # The branch calendar in force: the central system's when it sent one (a new one at once).
+    calendar = calendar_in_force(settings, core, sync.calendar() if sync is not None else None)
     # Wrong PINs per card, in the database: through a restart, and shared with the other terminal here.
     pseudonyms = pseudonymizer(store)
     pin_failures = StoredPinFailures(store, pseudonyms, the_clock.now)
@@ -235,7 +237,7 @@ def build(
                                        now=the_clock.now, library_name=terminal.name or terminal.branch)
 
         # The branch calendar, when the terminal names one, says when the kiosk takes new visits.
-        hours = kiosk_hours(settings, core, sync.calendar() if sync is not None else None)
+        hours = kiosk_hours(settings, calendar)
         staff = staff_mode(settings, core, the_clock, journal, lms, devices, pseudonyms, where.data_dir,
                            lms_mode=mode, configuration=configuration, central=sync, demo=staff_entries,
                            language=language, updates=updates)
@@ -245,9 +247,8 @@ def build(
                                            kiosk_hours=hours, pin_failures=pin_failures, observe=observe,
                                            staff=staff,
                                            printing=print_desk(settings, core, the_clock, journal, devices,
-                                                               sync))
+                                                               sync, calendar))
     demo = profile == "demo" and bool(seed)
-    calendar = calendar_in_force(settings, core, sync.calendar() if sync is not None else None)
     return Kiosk(
         settings=settings,
         locations=where,
@@ -271,21 +272,20 @@ def build(
     )
 
 
-def kiosk_hours(settings: Settings, core: Core, central: Mapping[str, Any] | None
+def kiosk_hours(settings: Settings, calendar: Callable[[], BranchCalendar | None]
                 ) -> Callable[[dt.datetime], KioskHours] | None:
-    """When the kiosk takes new visits, by the branch's calendar (the central system's when it sent
-    one, and a new one at once); None when the settings do not ask for kiosk hours or the terminal
-    has no calendar yet."""
-    if not settings.calendar.kiosk_hours or (central is None and terminal_calendar(settings) is None):
+    """When the kiosk takes new visits, by the branch calendar in force (``calendar``: the central
+    system's when it sent one, a new one at once); None when the settings do not ask for kiosk hours
+    or the terminal has no calendar yet."""
+    if not settings.calendar.kiosk_hours or calendar() is None:
         return None
-    current = [branch_calendar(settings, central)]
+    return lambda when: _in_force(calendar).kiosk_hours(when)
 
-    def received(event: CalendarReceived) -> None:
-        current[0] = branch_calendar(settings, event.calendar)
-        log.info("kiosk: a new opening calendar is in force")
 
-    core.on(CalendarReceived, received)
-    return lambda when: current[0].kiosk_hours(when)
+def _in_force(calendar: Callable[[], BranchCalendar | None]) -> BranchCalendar:
+    current = calendar()
+    assert current is not None  # once there is one, a new one only replaces it
+    return current
 
 
 def calendar_in_force(settings: Settings, core: Core, central: Mapping[str, Any] | None
@@ -296,7 +296,12 @@ def calendar_in_force(settings: Settings, core: Core, central: Mapping[str, Any]
         current: list[BranchCalendar | None] = [None]
     else:
         current = [branch_calendar(settings, central)]
-    core.on(CalendarReceived, lambda event: current.__setitem__(0, branch_calendar(settings, event.calendar)))
+
+    def received(event: CalendarReceived) -> None:
+        current[0] = branch_calendar(settings, event.calendar)
+        log.info("a new opening calendar is in force")
+
+    core.on(CalendarReceived, received)
     return lambda: current[0]
 
 

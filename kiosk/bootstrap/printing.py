@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
-from kiosk.bootstrap.check import branch_calendar, terminal_calendar
 from kiosk.central.sync import CentralSync
-from kiosk.domain.central import CalendarReceived
 from kiosk.domain.events import Core
 from kiosk.domain.ports import Clock, Devices
+from kiosk.door.calendar import BranchCalendar
 from kiosk.printing.desk import PrintDesk
 from kiosk.printing.release import PrintRelease
 from kiosk.printing.view import PrintView
@@ -25,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 def print_desk(settings: Settings, core: Core, clock: Clock, journal: Journal, devices: Devices,
-               sync: CentralSync | None) -> DeskFactory | None:
+               sync: CentralSync | None, calendar: Callable[[], BranchCalendar | None]
+               ) -> DeskFactory | None:
     """The print desk's factory, when this kiosk releases print jobs: a document printer and a
     central service (which keeps the jobs and the money); None otherwise."""
     printer = devices.document_printer
@@ -42,7 +41,7 @@ def print_desk(settings: Settings, core: Core, clock: Clock, journal: Journal, d
         return None
     terminal = settings.terminal
     release = PrintRelease(service, service, printer, journal, settings.printing, terminal.id)
-    closes = printing_closes(settings, core, sync.calendar())
+    closes = printing_closes(settings, calendar)
 
     def desk(publish: Callable[[PrintView | None], None]) -> PrintDesk:
         return PrintDesk(core, service, printer, release, settings.printing, publish,
@@ -54,19 +53,20 @@ def print_desk(settings: Settings, core: Core, clock: Clock, journal: Journal, d
     return desk
 
 
-def printing_closes(settings: Settings, core: Core, central: Mapping[str, Any] | None
+def printing_closes(settings: Settings, calendar: Callable[[], BranchCalendar | None]
                     ) -> Callable[[dt.datetime], dt.datetime | None] | None:
-    """When release stops, by the branch calendar's "printing closes" cut-off (the central
-    system's calendar when it sent one, a new one at once): the cut-off of the open hours now, or
-    ``now`` itself while the library is closed; None without a calendar, or when the kiosk does not
-    go by the calendar's hours (``[calendar] kiosk_hours = false``: it lends at any hour too)."""
-    if not settings.calendar.kiosk_hours or (central is None and terminal_calendar(settings) is None):
+    """When release stops, by the "printing closes" cut-off of the branch calendar in force
+    (``calendar``: the central system's when it sent one, a new one at once): the cut-off of the
+    open hours now, or ``now`` itself while the library is closed; None without a calendar, or when
+    the kiosk does not go by the calendar's hours (``[calendar] kiosk_hours = false``: it lends at
+    any hour too)."""
+    if not settings.calendar.kiosk_hours or calendar() is None:
         return None  # a kiosk that does not go by the calendar's hours (the demo alone) prints at any hour
-    current = [branch_calendar(settings, central)]
-    core.on(CalendarReceived, lambda event: current.__setitem__(0, branch_calendar(settings, event.calendar)))
 
     def closes(now: dt.datetime) -> dt.datetime | None:
-        hours = current[0].printing_hours(now)
+        current = calendar()
+        assert current is not None  # once there is one, a new one only replaces it
+        hours = current.printing_hours(now)
         if not hours.open:
             return now
         return hours.closes

@@ -295,14 +295,16 @@ def test_printing_stops_at_the_calendars_cut_off_and_nothing_is_held(kiosk: Kios
 
 def test_a_kiosk_that_does_not_go_by_the_calendars_hours_prints_at_any_hour(demo_settings: Settings) -> None:
     """The demo alone lends at any hour ([calendar] kiosk_hours = false): it prints at any hour too."""
+    from kiosk.bootstrap.kiosk import calendar_in_force
     from kiosk.bootstrap.printing import printing_closes
     from kiosk.domain.events import Core, InlineWorkers
 
     assert not demo_settings.calendar.kiosk_hours
-    assert printing_closes(demo_settings, Core(InlineWorkers()), None) is None
+    calendar = calendar_in_force(demo_settings, Core(InlineWorkers()), None)
+    assert printing_closes(demo_settings, calendar) is None
     branch = demo_settings.model_copy(update={
         "calendar": demo_settings.calendar.model_copy(update={"kiosk_hours": True})})
-    closes = printing_closes(branch, Core(InlineWorkers()), None)
+    closes = printing_closes(branch, calendar)
     assert closes is not None
     evening = closes(at_copenhagen(20, 0))
     assert evening is not None and (evening.hour, evening.minute) == (21, 50)
