@@ -91,10 +91,6 @@ class PrintDesk:
     def active(self) -> bool:
         return self.view is not None
 
-    @property
-    def printing(self) -> bool:
-        return self.view is not None and self.view.stage is PrintStage.PRINTING
-
     # -- opening -------------------------------------------------------------------------------
     def begin(self, cards: tuple[str, ...]) -> None:
         """The jobs of the patron who logged in with ``cards`` (the number they used and the LMS's
@@ -224,7 +220,7 @@ class PrintDesk:
             return
         self._show(self._view(stage=PrintStage.LIST, selected=None, quote=None, preview=None,
                               choices=Choices(), problem=None, detail="", reasons=(), printer_state="",
-                              printed_job="", receipt_printed=None,
+                              receipt_printed=None,
                               jobs=tuple(q.row for q in self._queued.values())))
 
     def _priced_view(self, queued: _Queued, choices: Choices, **changes: Any) -> PrintView:
@@ -374,10 +370,10 @@ class PrintDesk:
             self._queued.pop(queued.row.job_id, None)
             self._last = (queued, result)
             balance = view.balance - result.quote.price if view.balance is not None else None
-            self._show(replace(view, stage=PrintStage.PRINTED, balance=balance, printed_job=queued.row.job_id,
+            self._show(replace(view, stage=PrintStage.PRINTED, balance=balance,
                                jobs=tuple(q.row for q in self._queued.values()), printer_state=""))
         elif result.outcome == "refused":
-            problem = PrintProblem.BALANCE if "balance" in result.why else PrintProblem.SERVICE
+            problem = PrintProblem.BALANCE if result.short_of_money else PrintProblem.SERVICE
             self._show(replace(view, stage=PrintStage.CHOOSE, problem=problem, printer_state=""))
         else:
             self._queued[queued.row.job_id] = replace(queued, row=replace(queued.row, failed_before=True))

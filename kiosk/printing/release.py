@@ -51,6 +51,7 @@ class Released:
     why: str = ""
     payment: PaymentHold | None = None
     reasons: tuple[str, ...] = ()  # the printer's keywords when it failed ("media-jam", ...)
+    short_of_money: bool = False  # refused: the balance is lower than the price
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class PrintRelease:
                                                request_id=entry.id)
             except InsufficientBalance as exc:
                 self._journal.mark(entry.id, JournalState.FAILED, error=f"not held: {exc}")
-                return Released("refused", price, str(exc))
+                return Released("refused", price, str(exc), short_of_money=True)
             except KioskError as exc:
                 self._journal.mark(entry.id, JournalState.FAILED, error=f"not held: {exc}")
                 return Released("refused", price, f"the payment could not be made: {exc}")

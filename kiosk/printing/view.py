@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from kiosk.printing.pricing import Quote
 
+RELEASE_CODE_LENGTH = 6  # digits: what a job sent without a card is released with
+
 
 class PrintStage(StrEnum):
     LOADING = "loading"  # the queue is being fetched
@@ -73,7 +75,6 @@ class PrintView:
     printer_state: str = ""  # while printing: "pending", "processing"
     closes: dt.datetime | None = None  # printing closes at (today's cut-off); None: no calendar
     busy: bool = False  # a question to the service is under way (buttons wait)
-    printed_job: str = ""  # the job just printed (its receipt)
     receipt_printed: bool | None = None  # None: not asked; the answer of the receipt printer
     can_print_receipt: bool = False  # the kiosk has a receipt printer
     upload_url: str = ""  # where to send documents to print (a phone: the QR code)

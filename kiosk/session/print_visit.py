@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from kiosk.printing.desk import PrintDesk
 from kiosk.printing.events import PrintBack, PrintChoiceChanged, PrintCodeEntered
-from kiosk.printing.view import PrintStage, PrintView
+from kiosk.printing.view import RELEASE_CODE_LENGTH, PrintStage, PrintView
 from kiosk.session.display import Display
 from kiosk.session.idle import IdleWatch, PrivacyReset
 from kiosk.session.kiosk_visit import KioskVisit
@@ -22,7 +22,6 @@ log = logging.getLogger("kiosk.session")
 DeskFactory = Callable[[Callable[[PrintView | None], None]], PrintDesk]
 """Makes the print desk, given what shows its view."""
 
-RELEASE_CODE_LENGTH = 6  # the upload page gives six digits
 
 
 class PrintVisit:

@@ -20,17 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.printing.view import PrintStage, PrintView
+from kiosk.printing.view import RELEASE_CODE_LENGTH, PrintStage, PrintView
 from kiosk.session.service import SessionView
 from kiosk.texts import text as t
 from ui import style
 from ui.print_text import balance_text, closes_text, job_row, price_text, printer_reason, problem_text
-from ui.rows import InfoRow, RowPool, scroll_area
+from ui.rows import InfoRow, RowPool, listed, scroll_area
 from ui.screens.base import PadScreen, PrintActions, Screen
 from ui.visit_text import money
 from ui.widgets import MessageLabel, PinPad, button, label, set_tone
-
-RELEASE_CODE_LENGTH = 6
 
 
 class FirstPage(QLabel):
@@ -175,13 +173,7 @@ class PrintScreen(Screen):
         self.none = label("Subtitle")
         self.none_hint = label("Hint")
         self.upload = label("Hint")
-        listed = QWidget()
-        listed.setObjectName("RowPool")
-        rows = QVBoxLayout(listed)
-        rows.setContentsMargins(0, 0, 0, 0)
-        rows.addWidget(self.jobs)
-        rows.addStretch(1)
-        self.list = scroll_area(listed)
+        self.list = listed(self.jobs)
         self.code_button = button("Secondary", "", actions.print_code_wanted)
         self.back_button = button("Secondary", "", actions.print_back)
         self.logout_button = button("Secondary", "", actions.logout)

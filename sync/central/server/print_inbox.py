@@ -27,6 +27,7 @@ import pikepdf
 import sqlalchemy as sa
 
 from kiosk.printing.pricing import PageInk, Quote, quote
+from kiosk.printing.view import RELEASE_CODE_LENGTH
 from kiosk.settings.printing import PrintingSettings
 from sync.central.server.office import OfficeConverter, office_kind
 from sync.central.server.print_analysis import NotAPrintableDocument, analyse
@@ -80,7 +81,7 @@ class PrintInbox:
         if card.strip():
             code = ""
         elif not code:
-            code = f"{secrets.randbelow(10**6):06d}"
+            code = f"{secrets.randbelow(10**RELEASE_CODE_LENGTH):0{RELEASE_CODE_LENGTH}d}"
         owner = self._token(card.strip()) if card.strip() else self.code_owner(code)
         job_id = job_id or f"pj-{uuid.uuid4().hex[:16]}"
         keep = keep or self.keep
