@@ -251,7 +251,8 @@ class PrintScreen(Screen):
             column.addStretch(1)
         for index, widget in enumerate(widgets):
             column.addWidget(widget, 1 if index == stretch_index else 0)
-        column.addStretch(1)
+        if stretch_index < 0:  # a list that takes the height needs no space left under it
+            column.addStretch(1)
         return page
 
     def show_view(self, view: SessionView) -> None:
