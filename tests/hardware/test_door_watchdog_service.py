@@ -237,6 +237,7 @@ def test_a_kiosk_frozen_while_unlocked_is_locked_after_the_longest_pulse(
     try:
         service = start_service(tmp_path, started, board, pty_pair.device, max_open_s=2.0)
         kiosk = start_kiosk(started, pty_pair.device, service)
+        assert board.wait_until(lambda: board.is_on(1), START_S)  # unlocked before it hangs
         os.kill(kiosk.process.pid, signal.SIGSTOP)  # hung: its own timer cannot fire
         try:
             assert board.wait_until(lambda: not board.is_on(1), 5.0)
