@@ -263,7 +263,7 @@ class MemoryReceiptPrinter(_Device):
         self.count += 1
 
 
-KEEP_JOBS = 1000  # a memory printer remembers this many jobs
+KEEP_JOBS = 32  # a memory printer remembers this many jobs: the kiosk follows one job at a time, for minutes
 
 
 class MemoryDocumentPrinter(_Device):
