@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.bootstrap.kiosk import build
+from kiosk.central.releases import rollbacks
 from kiosk.domain.events import InlineWorkers
 from kiosk.settings import UpdateSettings
 from kiosk.settings.layers import local_only
@@ -101,6 +102,8 @@ def test_a_release_that_never_reports_ready_is_rolled_back_with_its_database(
     (aside,) = (terminal.data / "backups").glob(f"kiosk-{NEW}-failed-*.sqlite3")
     assert "update_probe" in tables(aside)  # what the new version left, for staff to look into
     assert not (terminal.home / "releases" / NEW).exists()
+    # Noted for the kiosk: it installs NEW no more by itself, and tells the central service.
+    assert [(r.version, r.running) for r in rollbacks(terminal.data)] == [(NEW, OLD)]
 
 
 def test_a_broken_wheel_changes_nothing(terminal: Terminal, wheels: dict[str, Path], tmp_path: Path) -> None:
