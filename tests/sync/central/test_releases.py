@@ -13,17 +13,20 @@ import contextlib
 import hashlib
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
-from kiosk.domain.errors import CentralRejected
+from kiosk.domain.central import ReleaseOffer
+from kiosk.domain.errors import CentralRejected, CentralUnavailable
 from kiosk.domain.model import DeviceHealth, DeviceState
 from sync.central import admin_cli
 from sync.central.server.releases import Releases
 from sync.central.server.store import CentralStore
 from sync.central.service import CentralService
 from tests.cli.kiosk_releases import NEW, build_wheel
-from tests.sync.central.conftest import BRANCH, TERMINAL, ClientFactory
+from tests.sync.central.conftest import BRANCH, TERMINAL, ClientFactory, Contract
 
 pytestmark = pytest.mark.slow
 OTHER_TERMINAL, OTHER_BRANCH = "demo-2", "filial-nord"
@@ -58,11 +61,9 @@ def offer_of(client: ClientFactory, central: CentralService, token: str | None =
 
 
 def download(client: ClientFactory, central: CentralService, version: str, token: str | None = None,
-             size: int = 50_000_000) -> bytes:
-    from kiosk.domain.central import ReleaseOffer
-
+             size: int = 50_000_000, **options: Any) -> bytes:
     chunks: list[bytes] = []
-    kwargs = {"token": token} if token else {}
+    kwargs: dict[str, Any] = {**options, **({"token": token} if token else {})}
     client(central, **kwargs).release_wheel(ReleaseOffer(version, "0" * 64, size,
                                                          f"/v1/releases/{version}/wheel"),
                                             chunks.append, size)
@@ -170,3 +171,19 @@ def test_a_version_is_never_replaced_by_other_contents(
         copy.writestr("extra.txt", "something else")
     code, _, err = admin(central_database, "release", "add", str(other), capsys=capsys)
     assert code == 2 and "never replaced" in err
+
+
+def test_every_status_of_the_wheel_download_is_the_contract_s(
+        central: CentralService, central_database: Path | str, make_client: ClientFactory,
+        raw: requests.Session, contract: Contract, kiosk_wheel: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert admin(central_database, "release", "add", str(kiosk_wheel), capsys=capsys)[0] == 0
+    assert admin(central_database, "release", "offer", NEW, "--all", capsys=capsys)[0] == 0
+    assert download(make_client, central, NEW) == kiosk_wheel.read_bytes()  # 200
+    raw.get(f"{central.url}/v1/releases/{NEW}/wheel")  # 401: no credential
+    with pytest.raises(CentralRejected):
+        download(make_client, central, "0.0.1")  # 404
+    central.fail_next(1, retry_after=0)
+    with pytest.raises(CentralUnavailable):
+        download(make_client, central, NEW, retries=0)  # 503
+    assert {status for op, status in contract.seen if op == "getReleaseWheel"} == {200, 401, 404, 503}
