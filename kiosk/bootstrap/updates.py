@@ -16,6 +16,7 @@ from kiosk.bootstrap.paths import Locations
 from kiosk.central.sync import CentralSync
 from kiosk.domain.events import Core, Tick
 from kiosk.domain.ports import Clock, Devices
+from kiosk.domain.wheel import wheel_name
 from kiosk.door.calendar import BranchCalendar
 from kiosk.session.service import SessionService
 from kiosk.session.view import Screen
@@ -51,19 +52,21 @@ class DropFolderUpdates:
     goes to ``log`` (the journal has it too when it runs under systemd-run)."""
 
     def __init__(self, folder: Path, command: Sequence[str], log: Path, request: Path | None = None,
-                 downloads: Path | None = None) -> None:
+                 downloads: Path | None = None, running: str | None = None) -> None:
         """``request``: ask root for the update by writing the wheel's name there (the installed
         library-kiosk-update.path unit), instead of running ``command`` as the kiosk's user, who
         can neither write /opt nor restart the kiosk's unit. ``downloads``: where the kiosk puts
         the wheels the central service offers (default: the drop folder itself); when root's drop
         folder is not the kiosk's to write, its own folder, whose wheels root installs only once
-        the central service vouches for them (:mod:`kiosk.cli.update_central`)."""
+        the central service vouches for them (:mod:`kiosk.cli.update_central`). ``running``: the
+        version that runs, whose wheel (installed already) is not offered as waiting."""
         self.folder, self.command, self.log, self.request = folder, list(command), log, request
         self.downloads = downloads or folder
+        self._installed = wheel_name(running) if running else None
 
     def waiting(self) -> str | None:
         wheels = [path for folder in {self.folder, self.downloads} if folder.is_dir()
-                  for path in folder.glob("*.whl")]
+                  for path in folder.glob("*.whl") if path.name != self._installed]
         wheels.sort(key=lambda path: path.stat().st_mtime)
         return wheels[-1].name if wheels else None
 
@@ -94,12 +97,12 @@ def software_updates(settings: Settings, where: Locations) -> DropFolderUpdates 
     folder, log = where.data_dir / "updates", where.log_dir / "update.log"
     if not command and UPDATE_PATH_UNIT.exists():  # installed: root does it, asked by a file
         return DropFolderUpdates(folder, [], log, request=where.data_dir / REQUEST_NAME,
-                                 downloads=where.data_dir / DOWNLOADS_NAME)
+                                 downloads=where.data_dir / DOWNLOADS_NAME, running=kiosk_version())
     if not command:
         if settings.source is None:
             return None
         command = default_command(settings.source)
-    return DropFolderUpdates(folder, command, log)
+    return DropFolderUpdates(folder, command, log, running=kiosk_version())
 
 
 def automatic_updates(settings: Settings, core: Core, clock: Clock, journal: Journal,

@@ -267,3 +267,13 @@ def central_settings(tmp_path: Path, central: CentralService) -> Settings:
     return settings.model_copy(update={
         "central": CentralSettings(kind="http", url=central.url, token=TOKEN),
         "terminal": settings.terminal.model_copy(update={"id": TERMINAL})})
+
+
+def test_staff_mode_is_not_offered_the_wheel_of_the_version_that_runs(
+        tmp_path: Path, central: CentralService, store: Store, clock: ManualClock, kiosk_wheel: Path) -> None:
+    terminal = Terminal(tmp_path, central, store, clock)
+    terminal.sync_now()
+    assert terminal.drop.waiting() == kiosk_wheel.name
+    after_the_update = DropFolderUpdates(terminal.updates, [], tmp_path / "update.log",
+                                         request=terminal.request, downloads=terminal.downloads, running=NEW)
+    assert after_the_update.waiting() is None
