@@ -55,9 +55,10 @@ EXIT_ROLLED_BACK = 1
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--wheel", type=Path, help="the new version, as a wheel (.whl)")
-    which.add_argument("--request", type=Path, metavar="FILE", help="the update staff asked for at the "
-                       "kiosk: FILE names a wheel in the root-owned updates folder beside it (the "
-                       "library-kiosk-update.path unit runs this as root when the kiosk writes FILE)")
+    which.add_argument("--request", type=Path, metavar="FILE", help="the update the kiosk asked for: FILE "
+                       "names a wheel in the root-owned updates folder, or one the kiosk downloaded, taken "
+                       "only when the central service offers it (the library-kiosk-update.path unit runs "
+                       "this as root when the kiosk writes FILE)")
     add_common_arguments(parser)
     parser.add_argument("--health-timeout", type=float, default=HEALTH_TIMEOUT_S, metavar="S",
                         help=f"seconds the new version has to report ready (default {HEALTH_TIMEOUT_S:.0f})")
