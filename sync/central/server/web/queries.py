@@ -52,12 +52,11 @@ def fleet_rows(store: CentralStore, account: Account) -> list[dict[str, Any]]:
         beats = {row.terminal: (json.loads(row.body), row.received_at) for row in db.execute(
             sa.select(heartbeats.c.terminal, heartbeats.c.body, heartbeats.c.received_at)
             .where(heartbeats.c.number.in_(latest)))}
-    rows, releases = [], Releases(store)
+    rows, offered_to = [], Releases(store).offered_versions()
     for terminal, branch in known:
         if not account.sees(branch):
             continue
         beat, received = beats.get(terminal, ({}, None))
-        offered = releases.for_terminal(terminal, branch)
         config = beat.get("config") or {}
         refused = config.get("refused") or {}
         rows.append({
@@ -68,6 +67,6 @@ def fleet_rows(store: CentralStore, account: Account) -> list[dict[str, Any]]:
             "free_mb": (beat.get("disk") or {}).get("free_mb"),
             "applied": config.get("applied"), "pending": config.get("pending"),
             "pending_events": (beat.get("outbox") or {}).get("pending"),
-            "version": beat.get("version"), "offered": offered.version if offered else None,
+            "version": beat.get("version"), "offered": offered_to(terminal, branch),
             "problem": f"{refused.get('revision')}: {refused.get('error')}" if refused else None})
     return rows
