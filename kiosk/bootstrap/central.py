@@ -9,13 +9,16 @@ import os
 import shutil
 from collections.abc import Callable, Mapping
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from kiosk.bootstrap.check import check_settings
 from kiosk.bootstrap.paths import Locations
+from kiosk.bootstrap.updates import kiosk_version
 from kiosk.central.config import TerminalConfiguration
 from kiosk.central.learning import AccessLearning
 from kiosk.central.outbox import Outbox
+from kiosk.central.releases import ReleaseDownloads, rolled_back_versions
 from kiosk.central.sync import CentralSync
 from kiosk.domain.central import ConfigApplied
 from kiosk.domain.errors import ConfigError
@@ -36,11 +39,12 @@ CREDENTIAL_KEY = "central.credential"  # the terminal's credential, in the key f
 
 def central_system(settings: Settings, where: Locations, store: Store, journal: Journal, core: Core,
                    clock: Clock, devices: Devices, mode: LmsMode | None, closers: list[Callable[[], None]],
-                   configuration: TerminalConfiguration | None = None, own: Settings | None = None
-                   ) -> CentralSync | None:
+                   configuration: TerminalConfiguration | None = None, own: Settings | None = None,
+                   downloads: Path | None = None) -> CentralSync | None:
     """The outbox and the sync (config, access list, heartbeat) on the ticks; None without one.
     ``own``: the terminal's settings before the central configuration, over which a revision that
-    is in force at once (:class:`ConfigApplied`) is laid."""
+    is in force at once (:class:`ConfigApplied`) is laid. ``downloads``: where the versions of the
+    kiosk the service offers are downloaded (None: they are not)."""
     config = settings.central
     if config.kind == "none":
         return None
@@ -67,13 +71,17 @@ def central_system(settings: Settings, where: Locations, store: Store, journal: 
     client = CentralClient(url, token, retries=1, verify=config.ca_file or True)
     closers.append(client.close)
     outbox = Outbox(journal, client, settings.terminal.id, clock, batch=config.outbox_batch)
+    failed = partial(rolled_back_versions, where.data_dir)
+    releases = (ReleaseDownloads(client, downloads, kiosk_version(), failed, clock.monotonic)
+                if downloads is not None else None)
     sync = CentralSync(
         client, store, settings.terminal.id, settings.terminal.branch, clock,
         health=devices.health, outbox_stats=outbox.stats,
         mode=lambda: "online" if mode is None or mode.online else "offline",
         config_every_s=config.config_every_s, access_every_s=config.access_every_s,
         heartbeat_every_s=config.heartbeat_every_s, configuration=configuration,
-        disk_free_mb=lambda: shutil.disk_usage(where.data_dir).free / 1e6)
+        disk_free_mb=lambda: shutil.disk_usage(where.data_dir).free / 1e6, version=kiosk_version(),
+        releases=releases)
     sync.attach(core, outbox)
     if own is not None:
         core.on(ConfigApplied, lambda event: _take_on(own, event, sync, outbox))

@@ -24,7 +24,7 @@ from kiosk.bootstrap.offline import circulation, lms_mode
 from kiosk.bootstrap.paths import Locations, locations
 from kiosk.bootstrap.printing import print_desk
 from kiosk.bootstrap.staff import demo_staff, staff_mode
-from kiosk.bootstrap.updates import software_updates
+from kiosk.bootstrap.updates import automatic_updates, software_updates
 from kiosk.central.config import TerminalConfiguration
 from kiosk.circulation.reconcile import Reconciler
 from kiosk.circulation.visit import VisitController
@@ -189,8 +189,9 @@ def build(
     pad = devices.item_reader if settings.terminal.role is Role.KIOSK else None
     offline = lms_mode(settings, where, journal, core, the_clock, lms) if pad is not None else None
     mode = offline[0] if offline is not None else None
+    updates = software_updates(own, where)
     sync = central_system(settings, where, store, journal, core, the_clock, devices, mode, closers,
-                          configuration, own)
+                          configuration, own, downloads=updates.downloads if updates is not None else None)
     cached = sync.cached_auth if sync is not None else None
     observe = access_observer(settings, sync, journal, core, the_clock)
     terminal, session_settings = settings.terminal, settings.session
@@ -207,7 +208,6 @@ def build(
     staff_entries: tuple[StaffEntry, ...] = ()
     if profile == "demo":  # the demo's staff cards (config/demo/staff.toml)
         staff_entries, staff_cards = demo_staff(pseudonyms)
-    updates = software_updates(own, where)
     if terminal.role is Role.DOOR:
         from kiosk.bootstrap.door import door_terminal  # a borrowing kiosk does not load the door's rules
 
@@ -248,6 +248,7 @@ def build(
                                            staff=staff,
                                            printing=print_desk(settings, core, the_clock, journal, devices,
                                                                sync, calendar))
+    automatic_updates(settings, core, the_clock, journal, sync, updates, calendar, session, devices, where)
     demo = profile == "demo" and bool(seed)
     return Kiosk(
         settings=settings,

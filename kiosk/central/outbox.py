@@ -31,7 +31,8 @@ from kiosk.store import Journal, JournalEntry
 
 log = logging.getLogger(__name__)
 
-WIRE_KINDS = {"checkout": "transaction", "checkin": "transaction", "door_alarm": "alarm", "entry": "entry"}
+WIRE_KINDS = {"checkout": "transaction", "checkin": "transaction", "door_alarm": "alarm", "entry": "entry",
+              "update_rolled_back": "alarm"}
 PRIVATE_FIELDS = ("patron_sealed",)  # the sealed patron identifier of an offline loan stays here
 MAX_BATCH = 500  # the contract's most events per request
 EVENT_REFUSALS = (400, 409, 422)  # a refusal of something in the batch (not of the terminal)

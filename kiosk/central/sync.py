@@ -1,6 +1,7 @@
 """Central sync: pull the terminal's config, the branch's calendar, the access list and the branch's
-staff and revocation lists; send the heartbeat (DESIGN.md §4). The outbox
-(:mod:`kiosk.central.outbox`) pushes the events.
+staff and revocation lists; send the heartbeat (DESIGN.md §4); download the version of the kiosk
+the configuration offers (:mod:`kiosk.central.releases`). The outbox (:mod:`kiosk.central.outbox`)
+pushes the events.
 
 Each job runs on its own interval. On the core thread :meth:`CentralSync.due_work` says whether one
 is due (and claims the run); :meth:`CentralSync.run_due` runs them on a worker, config first, so
@@ -34,11 +35,13 @@ from pydantic import ValidationError
 
 from kiosk.central.config import Offer, TerminalConfiguration
 from kiosk.central.outbox import Backoff, Outbox, OutboxStats
+from kiosk.central.releases import ReleaseDownloads
 from kiosk.domain.central import (
     AccessEntry,
     AccessPage,
     CalendarReceived,
     ConfigApplied,
+    ReleaseOffer,
     RestartWanted,
     StaffMember,
     TerminalConfig,
@@ -114,13 +117,15 @@ class CentralSync:
                  heartbeat_every_s: float = 60.0, page_size: int = 5000,
                  consent_field: str = DEFAULT_CONSENT_FIELD, rng: random.Random | None = None,
                  configuration: TerminalConfiguration | None = None,
-                 disk_free_mb: Callable[[], float] | None = None) -> None:
+                 disk_free_mb: Callable[[], float] | None = None, version: str | None = None,
+                 releases: ReleaseDownloads | None = None) -> None:
         self._central, self._store, self._clock = central, store, clock
         self._terminal, self._branch = terminal_id, branch
         self._health, self._outbox_stats, self._mode = health, outbox_stats, mode
         self._page_size, self._consent_field = page_size, consent_field
         self._configuration = configuration
         self._disk_free_mb = disk_free_mb
+        self._version, self._releases = version, releases
         rng = rng or random.Random()
         start = clock.monotonic()
         intervals = {SyncJob.CONFIG: config_every_s, SyncJob.CALENDAR: config_every_s,
@@ -297,6 +302,8 @@ class CentralSync:
                 self._core.post(RestartWanted(f"configuration revision {config.revision}"))
             elif offer is Offer.LIVE and self._core is not None:
                 self._core.post(ConfigApplied(config.revision, dict(config.settings)))
+        if self._releases is not None:  # each time: a download that failed is tried again later
+            self._releases.fetch(config.release)
         if previous == config:
             return
         keep_key(self._store, CONFIG_KEY_FILE, config.access_list_key)  # in the key folder, not the database
@@ -332,6 +339,16 @@ class CentralSync:
         log.info("central sync: new calendar for branch %s", self._branch)
         if self._core is not None:
             self._core.post(CalendarReceived(calendar))
+
+    @property
+    def releases(self) -> ReleaseDownloads | None:
+        """The downloads of the versions the central service offers (None: not done here)."""
+        return self._releases
+
+    def offered_release(self) -> ReleaseOffer | None:
+        """The version the last configuration offered (None before the first of this run)."""
+        config = self._config
+        return config.release if config is not None else None
 
     @property
     def service(self) -> CentralService:
@@ -447,7 +464,8 @@ class CentralSync:
         self._central.heartbeat(self._terminal, devices, pending=stats.pending,
                                 oldest_age_s=stats.oldest_age_s, mode=self._mode(), at=self._clock.now(),
                                 config=self._configuration.report() if self._configuration else None,
-                                disk_free_mb=self._disk_free() if self._disk_free_mb else None)
+                                disk_free_mb=self._disk_free() if self._disk_free_mb else None,
+                                version=self._version)
 
     def _disk_free(self) -> float | None:
         assert self._disk_free_mb is not None

@@ -8,20 +8,16 @@ service never finds no ``current``). Every path can sit under a ``root`` prefix 
 
 from __future__ import annotations
 
-import email.parser
 import fcntl
 import os
-import re
 import shutil
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from kiosk.domain.errors import KioskError
-
-PROJECT = "library-kiosk"
-_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+!_-]*$")  # PEP 440 and local versions; never a path
+from kiosk.domain.wheel import PROJECT, NotAKioskWheel
+from kiosk.domain.wheel import wheel_version as read_wheel_version
 
 
 class UpdateError(KioskError):
@@ -35,20 +31,9 @@ class UpdateBusy(UpdateError):
 def wheel_version(wheel: Path) -> str:
     """The version in a wheel's metadata (``*.dist-info/METADATA``), checked to be the kiosk's."""
     try:
-        with zipfile.ZipFile(wheel) as archive:
-            names = [name for name in archive.namelist()
-                     if name.count("/") == 1 and name.endswith(".dist-info/METADATA")]
-            if len(names) != 1:
-                raise UpdateError(f"{wheel}: not a wheel (no single .dist-info/METADATA in it)")
-            metadata = email.parser.HeaderParser().parsestr(archive.read(names[0]).decode("utf-8"))
-    except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
-        raise UpdateError(f"{wheel}: not a readable wheel ({exc})") from None
-    name, version = metadata.get("Name", ""), metadata.get("Version", "")
-    if name.lower().replace("_", "-") != PROJECT:
-        raise UpdateError(f"{wheel}: a wheel of {name or 'nothing named'}, not of {PROJECT}")
-    if not _VERSION.match(version):
-        raise UpdateError(f"{wheel}: its metadata has no usable version ({version!r})")
-    return version
+        return read_wheel_version(wheel)
+    except NotAKioskWheel as exc:
+        raise UpdateError(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,10 @@ stopped; a copy of the database taken; the database migrated by the new release'
 new release must write its ready stamp (``<data_dir>/ready``, with its version, once it told systemd
 READY=1) within the health timeout. When it does not, the update is rolled back at once: ``current``
 back, the copy of the database put back (the new one kept aside, for staff to look into), the old
-release started. Releases other than ``current`` and ``previous`` are removed after a good update.
-One update or rollback at a time (a lock file); every path can sit under ``--root``.
+release started, and the version noted in ``<data_dir>/rolled-back`` (the kiosk installs it no more
+by itself, and reports it to the central service). Releases other than ``current`` and ``previous``
+are removed after a good update. One update or rollback at a time (a lock file); every path can
+sit under ``--root``.
 
 Exit status: 0 updated, 1 rolled back (the old version runs again), 2 refused or stopped before the
 switch (the old version was never left).
@@ -28,13 +30,16 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.deploy.layout import UPDATES_DIR
+from kiosk.bootstrap.updates import DOWNLOADS_NAME
+from kiosk.central.releases import note_rollback
+from kiosk.cli.deploy.layout import KEY_DIR, UPDATES_DIR
 from kiosk.cli.releases import Releases, UpdateError, UpdateLock, wheel_version
+from kiosk.cli.update_central import vouched_download
 from kiosk.settings import load_settings
 
 CONFIG = Path("etc/library-kiosk/kiosk.toml")  # below --root
@@ -50,9 +55,10 @@ EXIT_ROLLED_BACK = 1
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--wheel", type=Path, help="the new version, as a wheel (.whl)")
-    which.add_argument("--request", type=Path, metavar="FILE", help="the update staff asked for at the "
-                       "kiosk: FILE names a wheel in the root-owned updates folder beside it (the "
-                       "library-kiosk-update.path unit runs this as root when the kiosk writes FILE)")
+    which.add_argument("--request", type=Path, metavar="FILE", help="the update the kiosk asked for: FILE "
+                       "names a wheel in the root-owned updates folder, or one the kiosk downloaded, taken "
+                       "only when the central service offers it (the library-kiosk-update.path unit runs "
+                       "this as root when the kiosk writes FILE)")
     add_common_arguments(parser)
     parser.add_argument("--health-timeout", type=float, default=HEALTH_TIMEOUT_S, metavar="S",
                         help=f"seconds the new version has to report ready (default {HEALTH_TIMEOUT_S:.0f})")
@@ -108,16 +114,24 @@ def shout(line: str) -> None:
     print(f"library-kiosk update: *** {line} ***", file=sys.stderr, flush=True)
 
 
-def requested_wheel(request: Path, updates: Path) -> Path:
+def requested_wheel(request: Path, updates: Path, *, downloads: Path | None = None,
+                    vouch: Callable[[str], Path] | None = None) -> Path:
     """The wheel a request file names: a bare file name of a wheel in ``updates`` (the folder only
     root writes to), so that the kiosk's user, who may write the request, can only choose among the
-    wheels root put there, never bring one of its own. The request is used once: it is removed."""
+    wheels root put there, never bring one of its own; or of a wheel the kiosk downloaded into
+    ``downloads``, which ``vouch`` takes into ``updates`` only when the central service offers it
+    (:mod:`kiosk.cli.update_central`). The request is used once: it is removed."""
     try:
         name = request.read_text(encoding="utf-8").strip()
     finally:
         request.unlink(missing_ok=True)
     wheel = updates / name
-    if not name or Path(name).name != name or not name.endswith(".whl") or not wheel.is_file():
+    plain = bool(name) and Path(name).name == name and name.endswith(".whl")
+    if plain and not wheel.is_file() and downloads is not None and vouch is not None \
+            and (downloads / name).is_file():
+        say(f"{name} is the kiosk's download: asking the central service whether it offers it")
+        wheel = vouch(name)
+    if not plain or not wheel.is_file():
         raise UpdateError(f"{request}: names no wheel in {updates} ({name[:80]!r})")
     if os.geteuid() == 0 and (updates.stat().st_uid != 0 or wheel.stat().st_uid != 0):
         raise UpdateError(f"{wheel}: not root's (only root puts updates in {updates})")
@@ -126,12 +140,27 @@ def requested_wheel(request: Path, updates: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     if args.request is not None:
-        args.wheel = requested_wheel(args.request, args.root / str(UPDATES_DIR).lstrip("/"))
+        try:
+            downloads = Terminal.from_args(args).data_dir / DOWNLOADS_NAME
+        except BaseException:
+            args.request.unlink(missing_ok=True)  # the path unit would start this again and again
+            raise
+        args.wheel = requested_wheel(args.request, args.root / str(UPDATES_DIR).lstrip("/"),
+                                     downloads=downloads, vouch=lambda name: vouch_for(args, name))
     version = wheel_version(args.wheel)
     releases = Releases.under(args.root)
     terminal = Terminal.from_args(args)
     with UpdateLock(releases.home):
         return update(releases, terminal, args.wheel.resolve(), version, args.health_timeout)
+
+
+def vouch_for(args: argparse.Namespace, name: str) -> Path:
+    """The kiosk's download ``name`` in root's drop folder, once the central service offers it."""
+    terminal = Terminal.from_args(args)
+    settings = load_settings(terminal.config)
+    key_dir = settings.paths.key_dir or args.root / str(KEY_DIR).lstrip("/")
+    updates = args.root / str(UPDATES_DIR).lstrip("/")
+    return vouched_download(name, terminal.data_dir / DOWNLOADS_NAME, updates, settings, key_dir)
 
 
 def update(releases: Releases, terminal: Terminal, wheel: Path, version: str, timeout: float) -> int:
@@ -177,10 +206,20 @@ def update(releases: Releases, terminal: Terminal, wheel: Path, version: str, ti
     if copy.exists():
         restore(terminal, copy, set_aside=f"kiosk-{version}-failed")
     shutil.rmtree(release, ignore_errors=True)
+    note_rolled_back(terminal, version, old)
     came_back = started(releases, terminal, old, timeout)
     shout(f"UPDATE TO {version} FAILED AND WAS ROLLED BACK: {old} is current again"
           + ("" if came_back else ", but it did not report ready either: look at the kiosk now"))
     return EXIT_ROLLED_BACK
+
+
+def note_rolled_back(terminal: Terminal, version: str, old: str) -> None:
+    """Note the rollback in the data folder: the kiosk installs that version no more by itself, and
+    tells the central service (:mod:`kiosk.staff.auto_update`)."""
+    try:
+        note_rollback(terminal.data_dir, version, old, dt.datetime.now(dt.UTC))
+    except OSError as exc:
+        shout(f"the rollback could not be noted in {terminal.data_dir}: {exc}")
 
 
 def install(releases: Releases, version: str, wheel: Path) -> None:

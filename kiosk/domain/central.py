@@ -40,11 +40,23 @@ class RestartWanted:
 
 
 @dataclass(frozen=True)
+class ReleaseOffer:
+    """The version of the kiosk the central service wants this terminal to run, and its wheel: the
+    size and SHA-256 it must have, and where it is (a path of the service's, ``/v1/releases/...``)."""
+
+    version: str
+    sha256: str
+    size: int
+    url: str
+
+
+@dataclass(frozen=True)
 class TerminalConfig:
     terminal_id: str
     settings: Mapping[str, Any]  # tables of a settings file, over the terminal's own
     access_list_key: bytes  # the municipality's HMAC key for patron tokens
     revision: str = ""  # names the layers merged (d3.m0.b12.t40)
+    release: ReleaseOffer | None = None  # the version to run, when the service offers one
 
 
 @dataclass(frozen=True)

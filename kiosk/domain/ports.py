@@ -269,7 +269,7 @@ class CentralService(Protocol):
     def heartbeat(self, terminal_id: str, devices: Sequence[DeviceHealth], *, pending: int,
                   oldest_age_s: float | None, mode: Literal["online", "offline"],
                   at: dt.datetime | None = None, config: Mapping[str, Any] | None = None,
-                  disk_free_mb: float | None = None) -> None: ...
+                  disk_free_mb: float | None = None, version: str | None = None) -> None: ...
 
 
 class Payment(Protocol):

@@ -23,6 +23,9 @@ class CentralSettings(Section):
     access_every_s: float = Field(default=60.0, gt=0, le=86_400, strict=False)
     heartbeat_every_s: float = Field(default=60.0, gt=0, le=86_400, strict=False)
     outbox_batch: int = Field(default=200, ge=1, le=500)
+    # When a version the central system offers is installed: after closing (the branch calendar in
+    # force says closed), whenever nobody uses the kiosk, or only by staff (staff mode).
+    install_updates: Literal["after_closing", "when_idle", "staff_only"] = "after_closing"
 
     @model_validator(mode="after")
     def _complete(self) -> CentralSettings:

@@ -65,7 +65,12 @@ def offline_sealing_key(store: Store, old_file: Path | None = None) -> bytes:
 
 def read_key(store: Store, name: str) -> bytes | None:
     """The key kept as ``name`` (a systemd credential first), None when there is none."""
-    key_file = _credential(name) or _key_dir(store) / name
+    return read_key_in(_key_dir(store), name)
+
+
+def read_key_in(key_dir: Path, name: str) -> bytes | None:
+    """:func:`read_key` from a key folder, without the store (the updater, as root)."""
+    key_file = _credential(name) or key_dir / name
     try:
         return bytes.fromhex(key_file.read_text(encoding="ascii").strip())
     except FileNotFoundError:

@@ -18,6 +18,11 @@ knows, on its database (the service may be running).
 * ``revoke-card --card N --reason WORDS [--until DATE]``: the doors keep the card out in unstaffed
   hours whatever the LMS says; ``revoke-card-end --card N|--token T``; ``revoked``.
 * ``alarms``: the open alarms; ``ack --alarm N --by NAME``: acknowledge one (its repeats stop).
+* ``release add WHEEL``: keep a wheel of library-kiosk as the release of its version (refused in
+  words when it is not one); ``release offer VERSION --all|--branch B|--terminal T``: the terminals
+  it reaches download it and install it when the kiosk is not in use (the narrowest offer wins);
+  ``release withdraw --all|--branch B|--terminal T``; ``release list``: the releases, the offers,
+  and the version each terminal should run and last said it runs.
 * ``calendar --branch B --file calendar.toml``: the branch's opening calendar (the branch's table of
   a calendar file, checked as the kiosks read it); the branch's doors go by it from their next sync,
   without a restart.
@@ -44,6 +49,7 @@ from kiosk.settings.tomlfile import read_toml
 from sync.central.server.alarm_store import AlarmStore
 from sync.central.server.config import LEVELS, ConfigRefused
 from sync.central.server.ledger import Ledger
+from sync.central.server.releases import ReleaseRefused, Releases, Scope
 from sync.central.server.revocations import Revocations
 from sync.central.server.staff_list import ROLES as STAFF_ROLES
 from sync.central.server.staff_list import StaffList
@@ -117,6 +123,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           help="the branch (its table in the file)")
     calendar.add_argument("--file", type=Path, required=True,
                           help="a calendar file (like config/demo/calendar.toml)")
+    release = actions.add_parser("release", help="versions of the kiosk the terminals install")
+    steps = release.add_subparsers(dest="step", required=True, metavar="STEP")
+    steps.add_parser("add", help="keep a wheel of library-kiosk").add_argument("wheel", type=Path)
+    offer = steps.add_parser("offer", help="offer a version to terminals")
+    offer.add_argument("version")
+    withdraw = steps.add_parser("withdraw", help="end an offer (terminals keep what they run)")
+    for sub in (offer, withdraw):
+        reach = sub.add_mutually_exclusive_group(required=True)
+        reach.add_argument("--terminal", type=_identifier, help="one terminal")
+        reach.add_argument("--branch", type=_identifier, help="a branch's terminals")
+        reach.add_argument("--all", action="store_true", help="every terminal")
+    steps.add_parser("list", help="the releases, the offers and what each terminal runs")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -241,6 +259,8 @@ def run(args: argparse.Namespace) -> int:
                 return 1
             print(f"alarm {args.alarm} acknowledged by {args.by}")
             store.audit(args.by, "alarm_acknowledged", f"alarm {args.alarm}", f"with {operator}")
+        elif args.action == "release":
+            return release(Releases(store), args, operator)
         elif args.action == "calendar":
             store.set_calendar(args.branch, branch)
             store.audit(operator, "opening_hours_changed", args.branch, f"from {args.file}")
@@ -253,6 +273,49 @@ def run(args: argparse.Namespace) -> int:
             return 1
     finally:
         store.close()
+    return 0
+
+
+def release(releases: Releases, args: argparse.Namespace, operator: str) -> int:
+    if args.step == "add":
+        try:
+            added = releases.add(args.wheel, by=operator)
+        except ReleaseRefused as exc:
+            print(f"central-admin: refused: {exc}", file=sys.stderr)
+            return 2
+        print(f"release {added.version} kept ({added.size} bytes, sha256 {added.sha256}); offer it with "
+              f"release offer {added.version} --all|--branch B|--terminal T")
+        return 0
+    if args.step == "list":
+        for found in releases.listed():
+            print(f"release {found.version:<12} {found.size:>10} bytes  sha256 {found.sha256[:16]}…  "
+                  f"added {found.added_at:%Y-%m-%d} by {found.added_by}")
+        for offer in releases.offers():
+            print(f"offer   {offer.version:<12} to {offer.reaches}  (since {offer.offered_at:%Y-%m-%d %H:%M} "
+                  f"UTC, by {offer.offered_by})")
+        for terminal in releases.terminals():
+            seen = f"said at {terminal.seen_at:%Y-%m-%d %H:%M} UTC" if terminal.seen_at else "never heard"
+            state = ("" if terminal.offered is None or terminal.offered == terminal.running
+                     else "  <- not yet")
+            print(f"terminal {terminal.terminal} ({terminal.branch}): offered {terminal.offered or '-'}, "
+                  f"runs {terminal.running or '?'} ({seen}){state}")
+        return 0
+    kind: Scope = "all" if args.all else "branch" if args.branch else "terminal"
+    scope = args.branch or args.terminal or ""
+    if args.step == "offer":
+        try:
+            made = releases.offer(args.version, kind, scope, by=operator)
+        except ReleaseRefused as exc:
+            print(f"central-admin: {exc}", file=sys.stderr)
+            return 2
+        print(f"release {made.version} offered to {made.reaches}: they download it at their next "
+              "configuration sync and install it when the kiosk is not in use")
+        return 0
+    withdrawn = releases.withdraw(kind, scope, by=operator)
+    if withdrawn is None:
+        print("central-admin: no offer there to withdraw", file=sys.stderr)
+        return 1
+    print(f"offer of {withdrawn} withdrawn; terminals keep the version they run")
     return 0
 
 

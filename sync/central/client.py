@@ -22,7 +22,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, get_args
@@ -44,6 +44,7 @@ from kiosk.domain.central import (
     PaymentMethod,
     PaymentState,
     PrintJobState,
+    ReleaseOffer,
     Revoked,
     StaffMember,
     TerminalConfig,
@@ -57,6 +58,7 @@ from kiosk.domain.errors import (
     PaymentUnavailable,
 )
 from kiosk.domain.model import DeviceHealth, PrintJob
+from kiosk.domain.wheel import VERSION
 from kiosk.printing.pricing import PageInk
 
 log = logging.getLogger("sync.central.client")
@@ -153,7 +155,43 @@ class CentralClient:
             raise CentralUnavailable(f"{what}: access_list_key is not hex") from None
         revision = body.get("revision", "")
         return TerminalConfig(_field(body, "terminal_id", str, what), _field(body, "settings", dict, what),
-                              key, revision if isinstance(revision, str) else "")
+                              key, revision if isinstance(revision, str) else "",
+                              _release(body.get("release"), what))
+
+    def release_wheel(self, offer: ReleaseOffer, write: Callable[[bytes], None], max_bytes: int) -> None:
+        """Stream the wheel of ``offer`` into ``write``, chunk by chunk, never more than ``max_bytes``
+        (:class:`CentralUnavailable` when it breaks off or grows past that; :class:`CentralRejected`
+        404 when the service does not offer that version to this terminal). Only a path of this
+        service's releases is fetched: the terminal's credential goes nowhere else."""
+        path = offer.url
+        if not _RELEASE_PATH.fullmatch(path):
+            raise CentralUnavailable(f"release {offer.version[:64]}: {path[:100]!r} is no release of "
+                                     "the service")
+        try:
+            response = self.session.get(self._base + path, timeout=self._timeout, verify=self._verify,
+                                        allow_redirects=False, stream=True,
+                                        headers={"Accept": "application/octet-stream"})
+        except requests.exceptions.SSLError as exc:
+            raise CentralUnavailable(f"GET {path}: TLS failed (certificate not trusted?): {exc}") from None
+        except requests.RequestException as exc:
+            raise CentralUnavailable(f"GET {path}: no answer ({type(exc).__name__}: {exc})") from None
+        with response:
+            if response.status_code != 200:
+                content = self._read_body(response, time.monotonic() + self._deadline_s, f"GET {path}")
+                code, message = _error(response, content)
+                if 400 <= response.status_code < 500 and response.status_code != 429:
+                    raise CentralRejected(response.status_code, code, message)
+                raise CentralUnavailable(f"GET {path}: HTTP {response.status_code} {code}: {message}")
+            size = 0
+            try:
+                for chunk in response.iter_content(65536):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise CentralUnavailable(f"GET {path}: larger than the {max_bytes} bytes offered")
+                    write(chunk)
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                raise CentralUnavailable(f"GET {path}: the download broke off ({type(exc).__name__})"
+                                         ) from None
 
     def calendar(self, branch: str) -> dict[str, Any]:
         """The branch's calendar: a branch table of a calendar file, dates as ISO strings."""
@@ -241,10 +279,10 @@ class CentralClient:
     def heartbeat(self, terminal_id: str, devices: Sequence[DeviceHealth], *, pending: int,
                   oldest_age_s: float | None, mode: Literal["online", "offline"],
                   at: dt.datetime | None = None, config: Mapping[str, Any] | None = None,
-                  disk_free_mb: float | None = None) -> None:
+                  disk_free_mb: float | None = None, version: str | None = None) -> None:
         """Tell the central system the terminal is alive, how its devices and its outbox are, and
-        (``config``) which configuration revision it runs, waits to apply or refused and why, and how
-        much room its data folder's disk has left."""
+        (``config``) which configuration revision it runs, waits to apply or refused and why, how
+        much room its data folder's disk has left, and (``version``) which version of the kiosk runs."""
         when = at or dt.datetime.now(dt.UTC)
         body: dict[str, Any] = {
             "at": _rfc3339(when), "mode": mode,
@@ -257,6 +295,8 @@ class CentralClient:
                                   "revision": refused["revision"], "error": str(refused["error"])[:500]}}
         if disk_free_mb is not None:
             body["disk"] = {"free_mb": max(0, int(disk_free_mb))}
+        if version:
+            body["version"] = version[:64]
         self._request("POST", f"/v1/terminals/{_segment(terminal_id)}/heartbeat", json_body=body)
 
     def print_pages(self, job_id: str) -> tuple[PageInk, ...]:
@@ -431,6 +471,27 @@ def _object(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise CentralUnavailable(f"{what}: expected a JSON object, got {type(value).__name__}")
     return value
+
+
+_RELEASE_PATH = re.compile(r"/v1/releases/[0-9A-Za-z][0-9A-Za-z.+!_-]{0,63}/wheel")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _release(value: Any, what: str) -> ReleaseOffer | None:
+    """The release offer of a configuration document (None: none offered); one that breaks the
+    contract is none, and said in the log, so that the rest of the configuration still counts."""
+    if value is None:
+        return None
+    try:
+        offer = ReleaseOffer(str(value["version"]), str(value["sha256"]), value["size"], str(value["url"]))
+    except (TypeError, KeyError):
+        offer = None
+    if (offer is None or not VERSION.fullmatch(offer.version) or not _SHA256.fullmatch(offer.sha256)
+            or not isinstance(offer.size, int) or isinstance(offer.size, bool) or offer.size < 1
+            or offer.url != f"/v1/releases/{offer.version}/wheel"):
+        log.error("%s: a release offer this kiosk cannot use: %.200r", what, value)
+        return None
+    return offer
 
 
 def _field(body: Mapping[str, Any], name: str, kind: type[T], what: str) -> T:

@@ -412,3 +412,63 @@ def test_staff_at_the_kiosk_roll_back_a_waiting_configuration_and_the_audit_log_
         assert "9900000001" not in str(lines)
     finally:
         kiosk.close()
+
+
+def test_the_offered_version_is_downloaded_and_installed_by_itself_once_the_branch_has_closed(
+        tmp_path: Path, lms: Sip2Emulator) -> None:
+    """The wiring of `build`: the sync downloads into the drop folder, the core's ticks install it
+    (here through `[updates] command`, a real process that writes down what it was given) only
+    when the branch calendar in force says closed and nobody is at the kiosk."""
+    import sys
+    import time
+
+    from kiosk.bootstrap.updates import kiosk_version
+    from kiosk.settings import UpdateSettings
+    from sync.central import admin_cli
+    from tests.cli.kiosk_releases import NEW, build_wheel
+
+    wheel = build_wheel(NEW, tmp_path / "wheel", tmp_path / "wheel-src")
+    seed = load_seed(CENTRAL_SEED)
+    database = tmp_path / "central.sqlite3"
+    central = CentralService(database, access_list_key=seed.access_list_key)
+    apply_seed(seed, central)
+    central.start()
+    try:
+        # The branch's calendar in force: staffed on Wednesdays until 22:00; the clock starts at 20:15.
+        central.set_calendar("hovedbiblioteket", {"name": "Hovedbiblioteket", "zone": "Europe/Copenhagen",
+                                                  "week": {"wednesday": ["08:00-22:00 staffed"]}})
+        base = wired(tmp_path / "kiosk", DEMO_SETTINGS, central, lms, terminal_id="kiosk-upd")
+        marker = tmp_path / "installing"
+        # One line per start: an update started too early would show as a line more.
+        script = "import sys; open(sys.argv[1], 'a').write(' '.join(sys.argv[2:]) + '\\n')"
+        settings = base.model_copy(update={
+            "updates": UpdateSettings(command=(sys.executable, "-c", script, str(marker)))})
+        for step in (["add", str(wheel)], ["offer", NEW, "--terminal", "kiosk-upd"]):
+            assert admin_cli.main(["--db", str(database), "release", *step]) == 0
+        kiosk, clock = start(settings)
+        try:
+            assert settings.paths.data_dir is not None
+            drop = settings.paths.data_dir / "updates"
+            assert [path.name for path in drop.iterdir()] == [wheel.name]
+            assert central.heartbeats()[-1]["version"] == kiosk_version()
+            tick(kiosk, clock, 31)
+            assert not marker.exists()  # staffed hours
+            clock.advance(2 * 3600)
+            kiosk.session.start_visit(Purpose.BORROW)
+            kiosk.core.drain()
+            tick(kiosk, clock, 31)
+            assert not marker.exists()  # closed, but a patron is at the kiosk
+            kiosk.session.cancel()
+            kiosk.core.drain()
+            assert kiosk.session.view.screen is Screen.START
+            tick(kiosk, clock, 31)
+            deadline = time.monotonic() + 20
+            while not marker.exists():
+                assert time.monotonic() < deadline, "the update was not started"
+                time.sleep(0.05)
+            time.sleep(0.5)
+            assert marker.read_text().splitlines() == [f"--wheel {drop / wheel.name}"]
+        finally:
+            kiosk.close()
+    finally:
+        central.stop()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.bootstrap.kiosk import build
+from kiosk.central.releases import rollbacks
 from kiosk.domain.events import InlineWorkers
 from kiosk.settings import UpdateSettings
 from kiosk.settings.layers import local_only
@@ -101,6 +102,8 @@ def test_a_release_that_never_reports_ready_is_rolled_back_with_its_database(
     (aside,) = (terminal.data / "backups").glob(f"kiosk-{NEW}-failed-*.sqlite3")
     assert "update_probe" in tables(aside)  # what the new version left, for staff to look into
     assert not (terminal.home / "releases" / NEW).exists()
+    # Noted for the kiosk: it installs NEW no more by itself, and tells the central service.
+    assert [(r.version, r.running) for r in rollbacks(terminal.data)] == [(NEW, OLD)]
 
 
 def test_a_broken_wheel_changes_nothing(terminal: Terminal, wheels: dict[str, Path], tmp_path: Path) -> None:
@@ -208,3 +211,42 @@ def test_staff_install_the_waiting_update_from_the_terminal_page(
 def test_the_central_system_cannot_set_the_update_command() -> None:
     assert local_only({"updates": {"command": ["sh", "-c", "anything"]}}) == (
         "updates: only the terminal's own settings file says how it installs a new version")
+
+
+def test_a_download_is_installed_from_the_request_only_as_the_central_service_offers_it(
+        terminal: Terminal, wheels: dict[str, Path], tmp_path: Path) -> None:
+    """What the path unit runs as root when the kiosk asks for the version it downloaded: the wheel
+    is taken from the kiosk's downloads folder into root's only while the central service offers
+    exactly it to this terminal."""
+    from sync.central import admin_cli
+    from sync.central.service import CentralService
+
+    central = CentralService(tmp_path / "central.db")
+    token = central.enrol("viby-1", "viby")
+    central.set_terminal_config("viby-1", {"terminal": {"language": "da"}})
+    central.start()
+    try:
+        config = terminal.root / "etc/library-kiosk/kiosk.toml"
+        config.write_text(config.read_text() + f'\n[central]\nkind = "http"\nurl = "{central.url}"\n'
+                                                f'token = "{token}"\n')
+        name = wheels[NEW].name
+        downloads, updates = terminal.data / "downloads", terminal.data / "updates"
+        downloads.mkdir()
+        updates.mkdir()
+        (downloads / name).write_bytes(wheels[NEW].read_bytes())
+        request = terminal.data / "update-request"
+        assert admin_cli.main(["--db", str(tmp_path / "central.db"), "release", "add", str(wheels[NEW])]) == 0
+        request.write_text(name + "\n")
+        refused = terminal.run("update", "--request", str(request))
+        assert refused.returncode == 2 and "does not offer 0.9.1 to this terminal" in refused.stderr
+        assert not request.exists() and list(updates.iterdir()) == []
+        assert terminal.current() == f"releases/{OLD}" and terminal.restarts() == []
+        assert admin_cli.main(["--db", str(tmp_path / "central.db"), "release", "offer", NEW,
+                               "--terminal", "viby-1"]) == 0
+        request.write_text(name + "\n")
+        done = terminal.run("update", "--request", str(request))
+        assert done.returncode == 0, done.stderr
+        assert (updates / name).read_bytes() == wheels[NEW].read_bytes()
+        assert terminal.current() == f"releases/{NEW}" and terminal.restarts() == [NEW]
+    finally:
+        central.stop()

@@ -4,11 +4,10 @@ stops the repeats.
 
 Urgent alarms (a door forced or held open, people inside at closing, a terminal silent) are sent at
 once at any hour and again every ``repeat_min`` until someone acknowledges them. The others (a
-device down, a transaction that needs staff, an outbox that does not empty, a disk filling up) are
-sent once, and
-within quiet hours only when they end. One alarm per terminal and kind stays open until it is
-acknowledged; what happens again meanwhile is counted on it, not sent again. No patron data is in
-a message: the terminal, the branch, what happened and when.
+device down, a transaction that needs staff, an outbox that does not empty, a disk filling up, an
+update rolled back) are sent once, and within quiet hours only when they end. One alarm per terminal
+and kind stays open until it is acknowledged; what happens again meanwhile is counted on it, not sent
+again. No patron data is in a message: the terminal, the branch, what happened and when.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from sync.central.server.alarm_store import Alarm, AlarmStore
 log = logging.getLogger("sync.central.alarms")
 
 DOOR_ALARMS = {"forced_open": True, "held_open": True, "still_inside": True, "tailgating_hint": False}
+UPDATE_ROLLED_BACK = "update_rolled_back"  # a terminal's update did not start and was taken back
 
 
 class _Section(Section):
@@ -121,6 +121,10 @@ class AlarmEngine:
                 kind = str(payload["alarm"])
                 detail = f"door {kind.replace('_', ' ')}: {payload.get('detail', '')}".strip(": ")
                 self._raise(terminal, branch, f"door_{kind}", DOOR_ALARMS[kind], detail, at)
+            elif event["kind"] == "alarm" and payload.get("alarm") == UPDATE_ROLLED_BACK:
+                detail = (f"update to {str(payload.get('version', '?'))[:64]} rolled back: "
+                          f"{str(payload.get('running', '?'))[:64]} runs again")
+                self._raise(terminal, branch, UPDATE_ROLLED_BACK, False, detail, at)
             elif event["kind"] == "transaction" and payload.get("state") == "needs_attention":
                 what = payload.get("type", "transaction")
                 detail = f"a {what} needs staff: {payload.get('error') or ''}".rstrip(": ")

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
+from kiosk.domain.wheel import VERSION
 from sync.central.server import validate
 from sync.central.server.alarms import AlarmEngine
 from sync.central.server.ledger import InsufficientFunds, Ledger, StepRefused
@@ -28,6 +29,7 @@ from sync.central.server.payments.provider import ProviderError
 from sync.central.server.print_analysis import first_page_picture
 from sync.central.server.print_inbox import PrintInbox
 from sync.central.server.print_queue import PrintQueue, TransitionRefused
+from sync.central.server.releases import Releases, offer_document
 from sync.central.server.revocations import Revocations
 from sync.central.server.staff_list import StaffList
 from sync.central.server.store import (
@@ -153,6 +155,7 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
                              "credential": credential})
 
     checked = Depends(bearer)
+    releases = Releases(store)
 
     @app.get("/v1/terminals/{terminal_id}/config")
     async def terminal_config(terminal_id: str, request: Request, caller: Caller = checked) -> Response:
@@ -161,7 +164,18 @@ def create_app(store: CentralStore, alarms: AlarmEngine | None = None, *, admin_
                   if validate.IDENTIFIER.fullmatch(terminal_id) else None)
         if config is None:
             return error(404, "not_found", f"no such terminal: {terminal_id}")
+        offered = await _call(releases.for_terminal, caller.terminal, caller.branch)
+        config["release"] = offer_document(offered) if offered is not None else None
         return _conditional(request, config)
+
+    @app.get("/v1/releases/{version}/wheel")
+    async def release_wheel(version: str, caller: Caller = checked) -> Response:
+        wheel = (await _call(releases.wheel, version, caller.terminal, caller.branch)
+                 if VERSION.fullmatch(version) else None)
+        if wheel is None:  # not offered to this terminal, or no such version: the same answer
+            return error(404, "not_found", f"no release {version[:64]} offered to terminal {caller.terminal}")
+        log.info("terminal %s downloads release %s (%d bytes)", caller.terminal, version, len(wheel))
+        return Response(wheel, media_type="application/octet-stream")
 
     @app.get("/v1/branches/{branch}/calendar")
     async def calendar(branch: str, request: Request, caller: Caller = checked) -> Response:

@@ -267,3 +267,25 @@ audit = Table(
     Column("target", String(128), nullable=False),
     Column("detail", Text, nullable=False),
 )
+
+# Releases of the kiosk the service hands to terminals: each wheel as it was added (its bytes here,
+# so that every instance of the service over one database serves the same file), and which version
+# is offered to all terminals, a branch's or one terminal (the narrowest offer wins).
+releases = Table(
+    "releases", metadata,
+    Column("version", String(64), primary_key=True),
+    Column("filename", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("wheel", LargeBinary, nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
+    Column("added_by", String(128), nullable=False),
+)
+release_offers = Table(
+    "release_offers", metadata,
+    Column("scope_kind", String(8), primary_key=True),  # all, branch, terminal
+    Column("scope", String(64), primary_key=True),  # the branch or terminal; "" for all
+    Column("version", String(64), nullable=False),
+    Column("offered_at", UtcDateTime(), nullable=False),
+    Column("offered_by", String(128), nullable=False),
+)

@@ -86,9 +86,15 @@ def date(value: Any, where: str) -> None:
 
 
 def heartbeat(value: Any) -> dict[str, Any]:
-    """The heartbeat, checked; its ``config`` (which revision the terminal runs) is optional."""
+    """The heartbeat, checked; its ``config`` (which revision the terminal runs), ``disk`` and
+    ``version`` (of the kiosk's software) are optional."""
     revisions: dict[str, Any] | None = None
     disk: dict[str, Any] | None = None
+    version: str | None = None
+    if isinstance(value, dict) and "version" in value:
+        version = value["version"]
+        string(version, "version", 1, 64)
+        value = {key: item for key, item in value.items() if key != "version"}
     if isinstance(value, dict) and "disk" in value:
         disk = obj(value["disk"], "disk", {"free_mb"})
         if not _is_int(disk["free_mb"]) or disk["free_mb"] < 0:
@@ -122,7 +128,8 @@ def heartbeat(value: Any) -> dict[str, Any]:
     if age is not None and (not _is_number(age) or age < 0):
         raise BadRequest("outbox.oldest_age_s: a number >= 0 or null")
     choice(beat["mode"], "mode", ("online", "offline"))
-    extra = {name: part for name, part in (("config", revisions), ("disk", disk)) if part is not None}
+    extra = {name: part for name, part in (("config", revisions), ("disk", disk), ("version", version))
+             if part is not None}
     return {**beat, **extra}
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from sync.central.server.releases import Releases
 from sync.central.server.store import CentralStore
 from sync.central.server.tables import calendars, credentials, heartbeats
 from sync.central.server.web.accounts import Account
@@ -51,7 +52,7 @@ def fleet_rows(store: CentralStore, account: Account) -> list[dict[str, Any]]:
         beats = {row.terminal: (json.loads(row.body), row.received_at) for row in db.execute(
             sa.select(heartbeats.c.terminal, heartbeats.c.body, heartbeats.c.received_at)
             .where(heartbeats.c.number.in_(latest)))}
-    rows = []
+    rows, offered_to = [], Releases(store).offered_versions()
     for terminal, branch in known:
         if not account.sees(branch):
             continue
@@ -66,5 +67,6 @@ def fleet_rows(store: CentralStore, account: Account) -> list[dict[str, Any]]:
             "free_mb": (beat.get("disk") or {}).get("free_mb"),
             "applied": config.get("applied"), "pending": config.get("pending"),
             "pending_events": (beat.get("outbox") or {}).get("pending"),
+            "version": beat.get("version"), "offered": offered_to(terminal, branch),
             "problem": f"{refused.get('revision')}: {refused.get('error')}" if refused else None})
     return rows

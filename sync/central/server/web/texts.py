@@ -34,6 +34,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "devices": {"da": "Enheder", "en": "Devices"},
     "all_ok": {"da": "alle i orden", "en": "all fine"},
     "revision": {"da": "Konfiguration", "en": "Configuration"},
+    "version": {"da": "Version", "en": "Version"},
     "outbox": {"da": "Venter på at blive sendt", "en": "Waiting to be sent"},
     "problem": {"da": "Seneste fejl", "en": "Last error"},
     "no_terminals": {"da": "Ingen terminaler er tilmeldt endnu.", "en": "No terminal is enrolled yet."},

@@ -112,7 +112,7 @@ def test_staff_log_in_see_the_fleet_and_acknowledge_an_alarm(
     with CentralClient(service.url, credential) as terminal:
         printer = DeviceHealth("receipt_printer", DeviceState.UNAVAILABLE, "paper out")
         terminal.heartbeat("kiosk-7", [printer], pending=3, oldest_age_s=12.0, mode="offline",
-                           disk_free_mb=4200)
+                           disk_free_mb=4200, version="0.9.0")
         forced = {"alarm": "forced_open", "detail": "no entry granted"}
         now = dt.datetime.now(dt.UTC)
         terminal.send_events("kiosk-7", [CentralEvent(str(uuid.uuid4()), "alarm", now, forced)])
@@ -127,7 +127,7 @@ def test_staff_log_in_see_the_fleet_and_acknowledge_an_alarm(
 
     row = browser.find_element(By.ID, "terminal-kiosk-7").text
     assert "viby" in row and "offline" in row and "receipt_printer: paper out" in row
-    assert "4200 MB free" in row
+    assert "4200 MB free" in row and "0.9.0" in row
     assert "never" in browser.find_element(By.ID, "terminal-door-3").text
     browser.save_screenshot(str(tmp_path / "fleet-en.png"))
 
