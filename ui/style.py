@@ -34,6 +34,11 @@ DISABLED_BG = "#E3E7EA"
 KEY_BG = "#FFFFFF"
 KEY_BORDER = "#C9CED3"
 OVERLAY = "rgba(20, 24, 28, 170)"
+# The focus ring of the tactile keys: dark on light controls, yellow on dark ones (>= 3:1 against
+# the control's own colour and border, tests/ui/test_style.py).
+FOCUS_RING = INK
+FOCUS_RING_ON_DARK = "#FFD400"
+FOCUS_WIDTH = 8
 
 FONT_FAMILY = "Noto Sans, DejaVu Sans, Arial, sans-serif"
 
@@ -71,6 +76,12 @@ def stylesheet(scale: Scale) -> str:
         min-height: {px(72)}px;
     }}
     QPushButton#LanguageButton:checked {{ background: {ON_HEADER}; color: {HEADER}; }}
+    QPushButton#SpeechButton {{
+        color: {ON_HEADER}; background: transparent; border: {px(2)}px solid {ON_HEADER};
+        border-radius: {px(12)}px; padding: {px(8)}px {px(8)}px; min-height: {px(72)}px;
+        min-width: {px(56)}px;
+    }}
+    QPushButton#SpeechButton:checked {{ background: {PRIMARY_PRESSED}; border-width: {px(4)}px; }}
     QLabel#Title {{ font-size: {px(64)}px; font-weight: 700; }}
     QLabel#Subtitle {{ font-size: {px(38)}px; color: {INK}; }}
     QLabel#Hint {{ font-size: {px(28)}px; color: {MUTED}; }}
@@ -158,4 +169,15 @@ def stylesheet(scale: Scale) -> str:
     QLabel#Preview {{ background: {SURFACE}; border: {px(2)}px solid {KEY_BORDER}; }}
     QWidget#Overlay {{ background: {OVERLAY}; }}
     QFrame#Card {{ background: {SURFACE}; border-radius: {px(28)}px; }}
+    QPushButton#Key:focus, QPushButton#Secondary:focus, QPushButton#Tile:focus,
+    QPushButton#RowButton:focus, QPushButton#PageTab:focus, QFrame#Row:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING};
+    }}
+    QPushButton#Primary:focus, QPushButton#Tile[primary="true"]:focus,
+    QPushButton#LanguageButton:focus, QPushButton#SpeechButton:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING_ON_DARK};
+    }}
+    QPushButton#LanguageButton:checked:focus, QPushButton#SpeechButton:checked:focus {{
+        border-color: {FOCUS_RING_ON_DARK}; background: {FOCUS_RING};
+    }}
     """
