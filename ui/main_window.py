@@ -110,6 +110,9 @@ class KioskWindow(QWidget):
             return
         sound = sound_for(self.view, view)
         before, self.view = self.view, view
+        focus = self.focusWidget()
+        if focus is not None and (before is None or before.screen is not view.screen):
+            focus.clearFocus()  # a new screen: the tactile keys start again at its first control
         screen = self.screens[view.screen]
         screen.show_view(view)
         self.stack.setCurrentWidget(screen)
@@ -130,8 +133,8 @@ class KioskWindow(QWidget):
             return reading_order([w for w in overlays[-1].findChildren(QWidget) if is_stop(w)], self, rtl=rtl)
         screen = self.current_screen()
         inside = reading_order([w for w in screen.findChildren(QWidget) if is_stop(w)], self, rtl=rtl)
-        return inside + reading_order([w for w in self.header.findChildren(QWidget) if is_stop(w)],
-                                      self, rtl=rtl)
+        header = [w for w in self.header.findChildren(QWidget) if is_stop(w)]  # one line, along it
+        return inside + sorted(header, key=lambda w: -w.x() if rtl else w.x())
 
     def _speech_command(self, name: str) -> None:
         if name == "speech":
