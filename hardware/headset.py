@@ -55,6 +55,7 @@ class HeadsetJack:
         self.plugged = False
         self._error = ""
         self._stop = threading.Event()
+        self.listening = threading.Event()  # the device is open: what it sends now is read
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -82,12 +83,14 @@ class HeadsetJack:
             try:
                 self._error = ""
                 self._set(_switch_state(fd))
+                self.listening.set()
                 self._read(fd)
             except OSError as exc:
                 if exc.errno != errno.ENODEV:
                     self._fail(f"{self.device}: {exc.strerror}")
                 self._stop.wait(1.0)
             finally:
+                self.listening.clear()
                 os.close(fd)
 
     def _read(self, fd: int) -> None:

@@ -28,6 +28,7 @@ def jack(tmp_path: Path) -> Iterator[tuple[HeadsetJack, list[bool], threading.Ev
 
     driver = HeadsetJack(fifo, on_change)
     driver.start()
+    assert driver.listening.wait(5)
     yield driver, changes, changed, fifo
     driver.close()
 

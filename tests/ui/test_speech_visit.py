@@ -111,6 +111,7 @@ def visit(qtbot: QtBot, keys: TactileKeySettings) -> Iterator[Visit]:
 
         jack = HeadsetJack(fifo, plugged)
         jack.start()
+        assert jack.listening.wait(5)
         window.resize(1080, 1920)
         window.apply_scale(1080, 1920)
         window.show()
