@@ -72,6 +72,10 @@ def speech_for(before: SessionView | None, view: SessionView, *, now: dt.datetim
         said.extend(_message(view))
     if view.screen in (Screen.BORROW, Screen.RETURN) and view.visit is not None:
         said.extend(_items(before.visit if before is not None and not new_screen else None, view.visit, lang))
+    printing = view.printing
+    if (not new_screen and printing is not None and printing.quote is not None and before is not None
+            and (before.printing is None or before.printing.quote != printing.quote)):
+        said.append(Said(price_text(printing, lang)))  # the price as the patron changes the choices
     if view.screen is Screen.RECEIPT and view.visit is not None and (new_screen or turned_on):
         said.extend(receipt_said(view.visit, lang, now, library_name))
     if view.idle_warning and (before is None or not before.idle_warning):
