@@ -137,3 +137,27 @@ def test_the_headset_has_its_own_player(tmp_path: Path) -> None:
             assert said.getnframes() > 0
     finally:
         engine.close()
+
+
+def test_piper_voices_danish_where_its_program_and_model_are_installed(tmp_path: Path) -> None:
+    # A stand-in for the piper program with piper's command line (--model, --output_file, the text
+    # on stdin); it notes its arguments and makes the WAV with espeak-ng. Piper itself is not
+    # installed on the test machines (a 63 MB model is not downloaded at run time either).
+    calls = tmp_path / "piper-calls.txt"
+    program = tmp_path / "piper"
+    program.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec espeak-ng -v da -w "$4" --stdin\n')
+    program.chmod(0o755)
+    model = tmp_path / "da_DK-talesyntese-medium.onnx"
+    model.write_bytes(b"model")
+    engine = SpeechEngine(speaker_player=(), headset_player=(), keep_dir=tmp_path / "said",
+                          piper=str(program),
+                          piper_models={"da": model, "en": tmp_path / "en_GB-missing.onnx"})
+    try:
+        assert engine.voiced("da") and engine.voiced("en")
+        engine.say([Utterance("Velkommen til biblioteket", "da"), Utterance("Welcome", "en")])
+        assert engine.wait_idle(30)
+        assert [(s.language, s.source) for s in engine.spoken] == [("da", "piper"), ("en", "espeak")]
+        assert calls.read_text().split()[:3] == ["--model", str(model), "--output_file"]
+        assert stat(engine.spoken[0].wav)["length"] > 0.3
+    finally:
+        engine.close()
