@@ -33,7 +33,7 @@ def key_codes(names: Iterable[str]) -> frozenset[int]:
     for name in names:
         key = getattr(Qt.Key, f"Key_{name}", None)
         if key is None:
-            raise ValueError(f"speech.keys: {name!r} is not a Qt key name")
+            raise ValueError(f"{name!r} is not a Qt key name (Up, Return, Asterisk, F13, ...)")
         codes.add(int(key))
     return frozenset(codes)
 

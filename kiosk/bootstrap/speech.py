@@ -15,6 +15,7 @@ from hardware.headset import HeadsetJack
 from hardware.speech import SpeechEngine
 from kiosk.domain.errors import ConfigError
 from kiosk.settings import SpeechSettings
+from ui.tactile import key_codes
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,13 @@ JACK_FIFO = "headset-jack"
 
 
 def speech_engine(settings: SpeechSettings) -> SpeechEngine | None:
-    """The voice, or None where speech mode is not offered."""
+    """The voice, or None where speech mode is not offered. A key name Qt does not know is a
+    :class:`ConfigError` here, before any window is built."""
+    for action, names in settings.keys.model_dump().items():
+        try:
+            key_codes(names)
+        except ValueError as exc:
+            raise ConfigError(f"speech.keys.{action}: {exc}") from None
     if not settings.offered:
         return None
     voices = {Path(model).name.split("_", 1)[0]: Path(model) for model in settings.piper_voices}

@@ -198,3 +198,4 @@ def test_the_panels_headset_box_turns_speech_mode_on_through_the_real_jack_drive
         qtbot.waitUntil(lambda: not kiosk.session.view.speech, timeout=WAIT_MS)
     finally:
         jack.close()
+
