@@ -70,6 +70,9 @@ def speech_for(before: SessionView | None, view: SessionView, *, now: dt.datetim
         said.extend(_heading(view))
     elif before is not None and before.message != view.message:
         said.extend(_message(view))
+    if (not new_screen and view.screen is Screen.DOOR and view.entry is not None and before is not None
+            and (before.entry is None or _door(before) != _door(view))):
+        said.extend(_door(view))  # the answer came, or the lock failed after all
     if view.screen in (Screen.BORROW, Screen.RETURN) and view.visit is not None:
         said.extend(_items(before.visit if before is not None and not new_screen else None, view.visit, lang))
     printing = view.printing
@@ -98,9 +101,26 @@ def _heading(view: SessionView) -> list[Said]:
             said.append(Said(t("pin.hint", lang, min=view.pin_min_length)))
         else:
             said.append(Said(t("pin.hint_range", lang, min=view.pin_min_length, max=view.pin_max_length)))
+    if view.screen is Screen.DOOR and view.entry is not None:
+        said.extend(_door(view))
     if view.screen is Screen.PRINT and view.printing is not None and view.printing.quote is not None:
         said.append(Said(price_text(view.printing, lang)))  # the price of the job as chosen
     return said
+
+
+def _door(view: SessionView) -> list[Said]:
+    """The door's answer: unlocked (and what to do), not unlocked, or refused and why."""
+    lang, entry = view.language, view.entry
+    assert entry is not None
+    if entry.allowed and entry.door_unlocked is False:
+        return [Said(t("door.failed.title", lang), "door.failed.title"),
+                Said(t("door.failed", lang), "door.failed")]
+    if entry.allowed:
+        welcome = (Said(t("door.unlocked", lang), "door.unlocked") if entry.children == 0
+                   else Said(plural("door.unlocked.children", entry.children, lang, n=entry.children)))
+        return [Said(t("door.unlocked.title", lang), "door.unlocked.title"), welcome,
+                Said(t("door.unlocked.hint", lang), "door.unlocked.hint")]
+    return [Said(t("door.refused.title", lang), "door.refused.title"), Said(entry.message)]
 
 
 def _message(view: SessionView) -> list[Said]:

@@ -85,3 +85,19 @@ def test_a_language_without_a_voice_is_said_in_english(tmp_path: Path) -> None:
     finally:
         engine.close()
         sounds.close()
+
+
+def test_the_doors_answer_is_said_and_a_lock_that_failed_after_it_too() -> None:
+    from kiosk.door.access_model import AccessReason
+    from kiosk.door.entry import EntryView
+
+    pin = SessionView(screen=Screen.PIN, language="en", speech=True)
+    door = SessionView(screen=Screen.DOOR, language="en", speech=True,
+                       entry=EntryView(True, AccessReason.OK, "", door_unlocked=None))
+    assert said(pin, door)[:2] == [t("door.unlocked.title", "en"), t("door.unlocked", "en")]
+    unlocked = SessionView(screen=Screen.DOOR, language="en", speech=True,
+                           entry=EntryView(True, AccessReason.OK, "", door_unlocked=True))
+    assert said(door, unlocked) == []
+    failed = SessionView(screen=Screen.DOOR, language="en", speech=True,
+                         entry=EntryView(True, AccessReason.OK, "", door_unlocked=False))
+    assert said(unlocked, failed) == [t("door.failed.title", "en"), t("door.failed", "en")]
