@@ -336,7 +336,7 @@ def _edge_colour(widget: QWidget) -> str:
     return image.pixelColor(4, image.height() // 2).name()
 
 
-@pytest.mark.parametrize("which", ["digit", "ok", "speech"])
+@pytest.mark.parametrize("which", ["digit", "ok", "speech", "language", "cancel"])
 def test_the_focus_ring_contrasts_at_least_3_to_1_with_the_unfocused_control(visit: Visit,
                                                                                which: str) -> None:
     reader = visit.kiosk.card_reader
@@ -344,7 +344,10 @@ def test_the_focus_ring_contrasts_at_least_3_to_1_with_the_unfocused_control(vis
     reader.present(visit.kiosk.demo_cards[0].credential)
     visit.drain()
     pad = visit.window.screens[Screen.PIN].pad  # type: ignore[attr-defined]
-    target = {"digit": pad.keys["5"], "ok": pad.ok_key, "speech": visit.window.header.speech_button}[which]
+    header = visit.window.header
+    target = {"digit": pad.keys["5"], "ok": pad.ok_key, "speech": header.speech_button,
+              "language": header.language_buttons["da"],  # the chosen language: a light button
+              "cancel": visit.window.screens[Screen.PIN].cancel_button}[which]  # type: ignore[attr-defined]
     unfocused = _edge_colour(target)
     visit.focus_on(lambda w: w is target)
     focused = _edge_colour(target)
