@@ -169,13 +169,27 @@ def stylesheet(scale: Scale) -> str:
     QLabel#Preview {{ background: {SURFACE}; border: {px(2)}px solid {KEY_BORDER}; }}
     QWidget#Overlay {{ background: {OVERLAY}; }}
     QFrame#Card {{ background: {SURFACE}; border-radius: {px(28)}px; }}
-    QPushButton#Key:focus, QPushButton#Secondary:focus, QPushButton#Tile:focus,
-    QPushButton#RowButton:focus, QPushButton#PageTab:focus, QFrame#Row:focus {{
+    QPushButton#Key:focus, QPushButton#Tile:focus, QFrame#Row:focus {{
         border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING};
     }}
-    QPushButton#Primary:focus, QPushButton#Tile[primary="true"]:focus,
-    QPushButton#LanguageButton:focus, QPushButton#SpeechButton:focus {{
-        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING_ON_DARK};
+    QPushButton#Secondary:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING}; padding: {px(15)}px {px(39)}px;
+    }}
+    QPushButton#RowButton:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING}; padding: {px(5)}px {px(21)}px;
+    }}
+    QPushButton#PageTab:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING}; padding: {px(9)}px {px(11)}px;
+    }}
+    QPushButton#Tile[primary="true"]:focus {{ border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING_ON_DARK}; }}
+    QPushButton#Primary:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING_ON_DARK}; padding: {px(12)}px {px(40)}px;
+    }}
+    QPushButton#LanguageButton:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING_ON_DARK}; padding: {px(4)}px {px(16)}px;
+    }}
+    QPushButton#SpeechButton:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING_ON_DARK}; padding: {px(2)}px {px(2)}px;
     }}
     QPushButton#LanguageButton:checked:focus {{ border-color: {FOCUS_RING}; }}
     """
