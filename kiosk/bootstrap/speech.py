@@ -49,7 +49,7 @@ def simulated_jack(data_dir: Path) -> Path:
 def headset_jack(settings: SpeechSettings, data_dir: Path,
                  on_change: Callable[[bool], None]) -> HeadsetJack | None:
     """The jack, started; None without one."""
-    if not settings.offered or settings.headset in ("none", "memory"):
+    if not settings.offered or settings.headset == "none":
         return None
     if settings.headset == "simulated":
         device = simulated_jack(data_dir)

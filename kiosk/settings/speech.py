@@ -48,6 +48,6 @@ class SpeechSettings(Section):
     speed_wpm: int = Field(default=160, ge=80, le=450)
     volume_percent: int = Field(default=100, ge=20, le=200)
     volume_step_percent: int = Field(default=20, ge=5, le=100)
-    headset: Literal["none", "memory", "evdev", "simulated"] = "none"
+    headset: Literal["none", "evdev", "simulated"] = "none"
     headset_device: str = ""  # the jack's evdev device, e.g. /dev/input/by-path/...-event
     keys: TactileKeySettings = TactileKeySettings()
