@@ -8,11 +8,13 @@ from typing import ClassVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.circulation.view import Purpose
+from kiosk.domain.ports import Speaker
 from kiosk.session.service import Screen as ScreenName
 from kiosk.session.service import SessionView
+from kiosk.settings import TactileKeySettings
 from ui import style
 from ui.feedback import sound_for
 from ui.screens.account import AccountScreen
@@ -31,7 +33,9 @@ from ui.screens.session import (
 )
 from ui.screens.staff import StaffScreen
 from ui.sounds import Sounds
-from ui.widgets import Header, MessageLabel
+from ui.speech import SpeechGuide
+from ui.tactile import TactileKeys, is_stop, reading_order
+from ui.widgets import CardOverlay, Header, MessageLabel, PinPad
 
 
 class KioskWindow(QWidget):
@@ -43,13 +47,19 @@ class KioskWindow(QWidget):
         languages: tuple[str, ...],
         now: Callable[[], dt.datetime],
         sounds: Sounds | None = None,
+        speaker: Speaker | None = None,
+        keys: TactileKeySettings | None = None,
+        speech_key: bool = True,
     ) -> None:
+        """``speaker``: speech mode's voice (None: speech mode shows, but nothing is heard);
+        ``keys``: the tactile keys; ``speech_key``: the speech key in the header."""
         super().__init__()
         self.setObjectName("KioskWindow")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowTitle(title)
         self._now = now
-        self.header = Header(title, languages, actions.choose_language)
+        self.header = Header(title, languages, actions.choose_language,
+                             actions.toggle_speech if speech_key else None)
         self.stack = QStackedWidget()
         self.screens: dict[ScreenName, Screen] = {
             ScreenName.START: StartScreen(actions),
@@ -75,6 +85,18 @@ class KioskWindow(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
         self.overlay = IdleOverlay(self, actions)
+        self.speech = SpeechGuide(speaker, self.sounds, now=now, library_name=title) if speaker else None
+        for pad in self.findChildren(PinPad):
+            if self.speech is not None:
+                self.speech.watch_pad(pad)
+        self.tactile = TactileKeys(self, keys or TactileKeySettings(), self.tactile_stops)
+        self.tactile.command.connect(self._speech_command)
+        if self.speech is not None:
+            self.tactile.focused.connect(self.speech.focus_moved)
+        application = QApplication.instance()
+        if application is not None:
+            application.installEventFilter(self.tactile)  # removed with the window (its child)
+        self._actions = actions
         self.view: SessionView | None = None
         self._scale: style.Scale | None = None
         self._clock_timer = QTimer(self)
@@ -87,14 +109,38 @@ class KioskWindow(QWidget):
         if not isinstance(view, SessionView):
             return
         sound = sound_for(self.view, view)
-        self.view = view
+        before, self.view = self.view, view
+        focus = self.focusWidget()
+        if focus is not None and (before is None or before.screen is not view.screen):
+            focus.clearFocus()  # a new screen: the tactile keys start again at its first control
         screen = self.screens[view.screen]
         screen.show_view(view)
         self.stack.setCurrentWidget(screen)
         self.header.set_language(view.language)
         self.overlay.show_view(view)
+        self.header.set_speech(view.speech, view.language)
         if sound is not None:
             self.sounds.play(sound)
+        if self.speech is not None:
+            self.speech.show_view(before, view)
+
+    def tactile_stops(self) -> list[QWidget]:
+        """The controls the tactile keys move through: an overlay's alone while one shows, else the
+        screen's in reading order, then the header's (speech key, languages)."""
+        rtl = self.isRightToLeft()
+        overlays = [overlay for overlay in self.findChildren(CardOverlay) if overlay.isVisible()]
+        if overlays:
+            return reading_order([w for w in overlays[-1].findChildren(QWidget) if is_stop(w)], self, rtl=rtl)
+        screen = self.current_screen()
+        inside = reading_order([w for w in screen.findChildren(QWidget) if is_stop(w)], self, rtl=rtl)
+        header = [w for w in self.header.findChildren(QWidget) if is_stop(w)]  # one line, along it
+        return inside + sorted(header, key=lambda w: -w.x() if rtl else w.x())
+
+    def _speech_command(self, name: str) -> None:
+        if name == "speech":
+            self._actions.toggle_speech()
+        elif self.speech is not None:
+            self.speech.command(name)
 
     def current_screen(self) -> Screen:
         widget = self.stack.currentWidget()

@@ -34,6 +34,7 @@ TONES: dict[str, tuple[tuple[int, int], ...]] = {
     "ok": ((660, 90), (0, 20), (990, 150)),  # rising: done
     "attention": ((880, 120), (0, 80), (880, 120)),  # two equal beeps: look at the screen
     "error": ((392, 180), (0, 30), (262, 320)),  # falling, longer: something went wrong
+    "key": ((1200, 60), (0, 50)),  # a short tick: a PIN key taken (speech mode; the digit is never said)
 }
 
 

@@ -34,6 +34,11 @@ DISABLED_BG = "#E3E7EA"
 KEY_BG = "#FFFFFF"
 KEY_BORDER = "#C9CED3"
 OVERLAY = "rgba(20, 24, 28, 170)"
+# The focus ring of the tactile keys: dark on light controls, yellow on dark ones: >= 3:1 against
+# the pixels it covers (measured on rendered controls in tests/ui/test_speech_visit.py).
+FOCUS_RING = INK
+FOCUS_RING_ON_DARK = "#FFD400"
+FOCUS_WIDTH = 8
 
 FONT_FAMILY = "Noto Sans, DejaVu Sans, Arial, sans-serif"
 
@@ -71,6 +76,12 @@ def stylesheet(scale: Scale) -> str:
         min-height: {px(72)}px;
     }}
     QPushButton#LanguageButton:checked {{ background: {ON_HEADER}; color: {HEADER}; }}
+    QPushButton#SpeechButton {{
+        color: {ON_HEADER}; background: transparent; border: {px(2)}px solid {ON_HEADER};
+        border-radius: {px(12)}px; padding: {px(8)}px {px(8)}px; min-height: {px(72)}px;
+        min-width: {px(56)}px;
+    }}
+    QPushButton#SpeechButton:checked {{ background: {PRIMARY_PRESSED}; border-width: {px(4)}px; }}
     QLabel#Title {{ font-size: {px(64)}px; font-weight: 700; }}
     QLabel#Subtitle {{ font-size: {px(38)}px; color: {INK}; }}
     QLabel#Hint {{ font-size: {px(28)}px; color: {MUTED}; }}
@@ -158,4 +169,27 @@ def stylesheet(scale: Scale) -> str:
     QLabel#Preview {{ background: {SURFACE}; border: {px(2)}px solid {KEY_BORDER}; }}
     QWidget#Overlay {{ background: {OVERLAY}; }}
     QFrame#Card {{ background: {SURFACE}; border-radius: {px(28)}px; }}
+    QPushButton#Key:focus, QPushButton#Tile:focus, QFrame#Row:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING};
+    }}
+    QPushButton#Secondary:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING}; padding: {px(15)}px {px(39)}px;
+    }}
+    QPushButton#RowButton:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING}; padding: {px(5)}px {px(21)}px;
+    }}
+    QPushButton#PageTab:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING}; padding: {px(9)}px {px(11)}px;
+    }}
+    QPushButton#Tile[primary="true"]:focus {{ border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING_ON_DARK}; }}
+    QPushButton#Primary:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING_ON_DARK}; padding: {px(12)}px {px(40)}px;
+    }}
+    QPushButton#LanguageButton:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING_ON_DARK}; padding: {px(4)}px {px(16)}px;
+    }}
+    QPushButton#SpeechButton:focus {{
+        border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING_ON_DARK}; padding: {px(2)}px {px(2)}px;
+    }}
+    QPushButton#LanguageButton:checked:focus {{ border-color: {FOCUS_RING}; }}
     """

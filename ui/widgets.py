@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.texts import LANGUAGE_NAMES
+from kiosk.texts import LANGUAGE_NAMES, text
 from ui import style
 
 
@@ -120,7 +120,7 @@ class Header(QWidget):
     """Library name, clock and the language buttons: on every screen."""
 
     def __init__(self, title: str, languages: tuple[str, ...],
-                 on_language: Callable[[str], None]) -> None:
+                 on_language: Callable[[str], None], on_speech: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.setObjectName("Header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -129,6 +129,10 @@ class Header(QWidget):
         self.clock = label("HeaderClock", "", wrap=False)
         layout.addWidget(self.title, 1)
         layout.addWidget(self.clock)
+        self.speech_button: QPushButton | None = None
+        if on_speech is not None:  # speech mode's key (ui.speech), before the languages
+            self.speech_button = speech_key(on_speech)
+            layout.addWidget(self.speech_button)
         self.language_buttons: dict[str, QPushButton] = {}
         group = QButtonGroup(self)
         group.setExclusive(True)
@@ -143,10 +147,42 @@ class Header(QWidget):
         for code, lang_button in self.language_buttons.items():
             lang_button.setChecked(code == language)
 
+    def set_speech(self, on: bool, language: str) -> None:
+        if self.speech_button is not None:
+            self.speech_button.setChecked(on)
+            self.speech_button.setAccessibleName(text("speech.key", language))
+
     def apply_scale(self, scale: style.Scale) -> None:
         margin = scale.px(28)
         self.row.setContentsMargins(margin, scale.px(18), margin, scale.px(18))
         self.row.setSpacing(scale.px(18))
+        if self.speech_button is not None:
+            self.speech_button.setIconSize(QSize(scale.px(40), scale.px(40)))
+
+
+def speech_key(on_click: Callable[[], None]) -> QPushButton:
+    """The speech key: a loudspeaker (a word would not fit beside the languages in portrait), named
+    "Tale / Speech" for screen readers and the tactile keys, so that anyone finds it."""
+    key = button("SpeechButton", "", on_click)
+    key.setCheckable(True)
+    key.setAccessibleName(text("speech.key", "da"))
+    pixmap = QPixmap(64, 64)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(style.ON_HEADER))
+    painter.drawPolygon([QPointF(6, 24), QPointF(18, 24), QPointF(34, 8), QPointF(34, 56),
+                         QPointF(18, 40), QPointF(6, 40)])
+    pen = QPen(QColor(style.ON_HEADER), 5)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for radius in (10, 20):
+        painter.drawArc(QRectF(32 - radius, 32 - radius, 2 * radius, 2 * radius), -45 * 16, 90 * 16)
+    painter.end()
+    key.setIcon(QIcon(pixmap))
+    return key
 
 
 class CardIllustration(QWidget):

@@ -28,6 +28,7 @@ from hardware.scanner.wedge_source import KeyboardWedgeScanner
 from kiosk.bootstrap.blanking import ScreenBlanking, screen_blanking
 from kiosk.bootstrap.kiosk import Kiosk
 from kiosk.bootstrap.notify import ServiceNotifier, write_ready_file
+from kiosk.bootstrap.speech import headset_jack, speech_engine
 from kiosk.domain.central import RestartWanted
 from kiosk.session.view import Screen
 from kiosk.staff.events import MaintenanceExitWanted
@@ -58,6 +59,7 @@ class _Terminal:
     restart: threading.Event = field(default_factory=threading.Event)
     maintenance: threading.Event = field(default_factory=threading.Event)
     filters: list[QObject] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
 
 def run_gui(kiosk: Kiosk, *, fullscreen: bool, beside: Beside | None = None,
@@ -172,6 +174,8 @@ def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bo
             for event_filter in terminal.filters:
                 app.removeEventFilter(event_filter)
             terminal.kiosk.stop()
+            for close in terminal.closers:
+                close()
             terminal.window.deleteLater()
             if terminal.other is not None:
                 terminal.other.deleteLater()
@@ -179,16 +183,31 @@ def run_windows(kiosks: Sequence[tuple[Kiosk, Beside | None]], *, fullscreen: bo
 
 def _terminal(app: QApplication, kiosk: Kiosk, beside: Beside | None) -> _Terminal:
     settings = kiosk.settings
+    speaker = speech_engine(settings.speech)
     window = KioskWindow(
         kiosk.session,
         title=settings.terminal.name or settings.terminal.branch,
         languages=settings.terminal.languages,
         now=kiosk.clock.now,
         sounds=Sounds(player=shlex.split(settings.devices.announcer.player) or ("aplay",)),
+        speaker=speaker,
+        keys=settings.speech.keys,
+        speech_key=settings.speech.offered,
     )
     bridge = CoreBridge(kiosk.core)
     bridge.notified.connect(window.show_view)
     terminal = _Terminal(kiosk, window, bridge, beside(kiosk) if beside is not None else None)
+
+    def headset(plugged: bool) -> None:  # from the jack's thread
+        if speaker is not None:
+            speaker.use_headset(plugged)
+        kiosk.session.headset_changed(plugged)
+
+    jack = headset_jack(settings.speech, kiosk.locations.data_dir, headset)
+    if jack is not None:
+        terminal.closers.append(jack.close)
+    if speaker is not None:
+        terminal.closers.append(speaker.close)
     activity = ActivityFilter(kiosk.session.activity)
     app.installEventFilter(activity)
     terminal.filters.append(activity)

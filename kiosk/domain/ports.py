@@ -242,6 +242,43 @@ class Announcer(Protocol):
     def health(self) -> DeviceHealth: ...
 
 
+@dataclass(frozen=True)
+class Utterance:
+    """One thing said in speech mode. ``key``: the text's key (``pin.title``), by which a recorded
+    prompt is found for a language without a voice; ``fallback``: the same thing in English, said
+    when that language has neither voice nor prompt."""
+
+    text: str
+    language: str
+    key: str = ""
+    fallback: str = ""
+
+
+class Speaker(Protocol):
+    """Speech mode's voice: says groups of utterances in order without blocking the caller."""
+
+    def say(self, group: Sequence[Utterance], *, interrupt: bool = False) -> None:
+        """Queue ``group``; ``interrupt``: first stop what is being said and drop what waits."""
+
+    def stop(self) -> None: ...
+
+    def repeat(self) -> None:
+        """Say the last group again."""
+
+    def louder(self) -> None: ...
+
+    def softer(self) -> None: ...
+
+    def reset_volume(self) -> None:
+        """Back to the configured volume (a new visit)."""
+
+    def use_headset(self, plugged: bool) -> None:
+        """Speak through the headset (True) or the speaker."""
+
+    def voiced(self, language: str) -> bool:
+        """Whether ``language`` has a voice (else prompts, else English)."""
+
+
 class CentralService(Protocol):
     """The municipality's central system (sync/central/openapi.yaml). Every method may raise
     :class:`CentralUnavailable` (work on, try later) or :class:`CentralRejected`."""

@@ -25,6 +25,7 @@ class Display:
         self.visit: Callable[[], VisitView | None] = lambda: None  # the visit's view, shown with the session
         self.printing: Callable[[], PrintView | None] = lambda: None  # the print desk's, likewise
         self.message_until = 0.0  # the message on the screen stays until then (monotonic)
+        self.speech_after_reset: Callable[[], bool] = lambda: False  # a headset still plugged in
 
     def show(self, **changes: object) -> None:
         changes.setdefault("visit", self.visit())
@@ -61,7 +62,7 @@ class Display:
         now = self.view
         self.view = replace(self._blank, language=language, card_reader_ok=now.card_reader_ok,
                             opening=now.opening, lms_offline=now.lms_offline, hours=now.hours,
-                            closing_soon=now.closing_soon)
+                            closing_soon=now.closing_soon, speech=self.speech_after_reset())
 
     def publish(self) -> None:
         self._core.publish(self.view)

@@ -39,3 +39,15 @@ class UserActivity:
 @dataclass(frozen=True)
 class LanguageChosen:
     language: str
+
+
+@dataclass(frozen=True)
+class SpeechToggled:
+    """The speech key (on the screen or a tactile keypad): speech mode on if off, off if on."""
+
+
+@dataclass(frozen=True)
+class HeadsetChanged:
+    """A headset was plugged into (True) or pulled out of (False) the kiosk's jack."""
+
+    plugged: bool

@@ -118,7 +118,7 @@ class IdleWatch:
         display, now = self._display, self._clock.monotonic()
         view = display.view
         idle = now - self._last_activity
-        timeout, warning = self._settings.idle_timeout_s, self._settings.idle_warning_s
+        timeout, warning = idle_limits(self._settings, view.speech)
         if self._reset.finishing:
             self._reset.tick()
             return
@@ -132,6 +132,18 @@ class IdleWatch:
             self._reset(Message.TIMED_OUT, "idle timeout")
         elif idle >= timeout - warning:
             display.show(idle_warning=True, seconds_left=max(1, math.ceil(timeout - idle)))
+
+
+def idle_limits(settings: SessionSettings, speech: bool) -> tuple[float, float]:
+    """The idle timeout and how long before it the warning shows, in seconds: longer in speech
+    mode (listening to a screen takes longer than reading it), the warning at least
+    ``speech_warning_min_s`` there."""
+    timeout, warning = float(settings.idle_timeout_s), float(settings.idle_warning_s)
+    if not speech:
+        return timeout, warning
+    factor = settings.speech_time_factor
+    longer_warning = max(warning * factor, float(settings.speech_warning_min_s))
+    return max(timeout * factor, longer_warning + warning), longer_warning
 
 
 def _log_end_session(_result: object, error: BaseException | None) -> None:

@@ -57,9 +57,11 @@ from kiosk.session.door_visit import DoorVisit, EntryFactory
 from kiosk.session.events import (
     CancelPressed,
     ChildrenChanged,
+    HeadsetChanged,
     LanguageChosen,
     LogoutPressed,
     PinSubmitted,
+    SpeechToggled,
     UserActivity,
 )
 from kiosk.session.identification import Identification, PinFailures
@@ -67,6 +69,7 @@ from kiosk.session.idle import IdleWatch, PrivacyReset
 from kiosk.session.kiosk_visit import KioskVisit, VisitFactory
 from kiosk.session.presence import Presence
 from kiosk.session.print_visit import DeskFactory, PrintVisit
+from kiosk.session.speech import SpeechMode
 from kiosk.session.staff_visit import ModeFactory, StaffVisit
 from kiosk.session.status import TerminalStatus
 from kiosk.session.view import Message, Screen, SessionView
@@ -112,6 +115,7 @@ class SessionService:
                 return kiosk_hours(now), now
         self.status = TerminalStatus(self.display, clock.monotonic, card_reader_health, opening_now,
                                      hours_now)
+        self.speech = SpeechMode(self.display, self.idle)
         self.kiosk: KioskVisit | None = None
         self.door: DoorVisit | None = None
         self.staff: StaffVisit | None = None
@@ -175,6 +179,8 @@ class SessionService:
             LanguageChosen: self._on_language,
             DefaultLanguageChosen: self._on_default_language,
             LmsModeChanged: self.status.on_lms_mode,
+            SpeechToggled: self.speech.on_toggle,
+            HeadsetChanged: self.speech.on_headset,
             Tick: self._on_tick,
         }
         if kiosk is not None:
@@ -289,6 +295,14 @@ class SessionService:
 
     def choose_language(self, language: str) -> None:
         self._core.post(LanguageChosen(language))
+
+    def toggle_speech(self) -> None:
+        """The speech key: speech mode on, or off."""
+        self._core.post(SpeechToggled())
+
+    def headset_changed(self, plugged: bool) -> None:
+        """The headset jack (any thread): a headset plugged in (True) or pulled out."""
+        self._core.post(HeadsetChanged(plugged))
 
     def start_visit(self, purpose: Purpose) -> None:
         self._core.post(StartVisit(purpose))

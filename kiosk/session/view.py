@@ -76,3 +76,4 @@ class SessionView:
     printing_offered: bool = False  # this kiosk releases print jobs: the "Print" tile
     print_intent: bool = False  # the patron chose "Print" before logging in (the identify screen)
     printing: PrintView | None = None  # the print desk, on the print screens only
+    speech: bool = False  # speech mode: the screen is read aloud (the speech key, or a headset plugged in)

@@ -44,6 +44,7 @@ from kiosk.settings.door import (
 )
 from kiosk.settings.lms import FbsSettings, LmsSettings, OfflineSettings, Sip2Settings
 from kiosk.settings.printing import PrintingSettings
+from kiosk.settings.speech import SpeechSettings, TactileKeySettings
 from kiosk.settings.terminal import (
     Language,
     LoggingSettings,
@@ -93,6 +94,8 @@ __all__ = [
     "SessionSettings",
     "Settings",
     "Sip2Settings",
+    "SpeechSettings",
+    "TactileKeySettings",
     "TerminalSettings",
     "UpdateSettings",
     "Weekday",
@@ -125,6 +128,7 @@ class Settings(Section):
     central: CentralSettings = CentralSettings()
     printing: PrintingSettings = PrintingSettings()
     updates: UpdateSettings = UpdateSettings()
+    speech: SpeechSettings = SpeechSettings()
 
     source: Path | None = Field(default=None, exclude=True)
 

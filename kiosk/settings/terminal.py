@@ -64,6 +64,10 @@ class SessionSettings(Section):
     pin_max_length: int = Field(default=6, ge=1, le=12)
     max_pin_attempts: int = Field(default=3, ge=1, le=10)
     pin_lockout_s: int = Field(default=900, ge=0, le=86400)
+    # Speech mode: the idle timeout and its warning times this, the warning at least
+    # speech_warning_min_s (EN 301 549 5.1.3 / WCAG 2.2.1: listening takes longer than reading).
+    speech_time_factor: float = Field(default=2.0, ge=1, le=10, strict=False)
+    speech_warning_min_s: int = Field(default=30, ge=1, le=600)
 
     @model_validator(mode="after")
     def _consistent(self) -> SessionSettings:

@@ -9,7 +9,10 @@ reaches the kiosk through the real drivers; the card reader is the in-memory one
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -26,16 +29,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hardware.headset import SW_HEADPHONE_INSERT, input_event
 from hardware.rfid import TagContent, split_isil
 from hardware.rfid.feig_sim import VirtualTag
 from hardware.rfid.tagdata import encode_tag_data
 from hardware.simulated import Simulators
 from kiosk.bootstrap.demo import DemoCard
 from kiosk.bootstrap.kiosk import Kiosk
+from kiosk.bootstrap.speech import simulated_jack
 from kiosk.domain.errors import ConfigError
 from kiosk.domain.model import Credential, CredentialKind, SecurityState, Tag
 from kiosk.settings import DeviceSettings
 from kiosk.testing.memory import MemoryBarcodeScanner, MemoryCardReader
+
+log = logging.getLogger(__name__)
 
 SECURITY_TEXT = {SecurityState.SECURED: "sikret / secured",
                  SecurityState.UNSECURED: "afsikret / unsecured", SecurityState.UNKNOWN: "?"}
@@ -58,8 +65,9 @@ class SimulatorPanel(QWidget):
     def __init__(self, card_reader: object, simulators: Simulators, settings: DeviceSettings,
                  cards: tuple[DemoCard, ...], tags: tuple[Tag, ...], *, institution: str,
                  titles: Mapping[str, str] | None = None, scanner: object = None,
-                 lms_down: Callable[[bool], None] | None = None) -> None:
-        """``lms_down``: a box that stops the LMS (True) and starts it again (the demo branch's)."""
+                 lms_down: Callable[[bool], None] | None = None, jack: Path | None = None) -> None:
+        """``lms_down``: a box that stops the LMS (True) and starts it again (the demo branch's);
+        ``jack``: the FIFO of the simulated headphone jack (a box plugs a headset in)."""
         super().__init__()
         self._lms_down = lms_down
         self.setWindowTitle("Simulator (demo)")
@@ -80,6 +88,11 @@ class SimulatorPanel(QWidget):
             self.receipts = QLabel("Kvitteringer / receipts: 0")
             layout.addWidget(self.receipts)
         layout.addWidget(self._plug_box())
+        if jack is not None:
+            self._jack = jack
+            self.headset = QCheckBox("Hovedtelefon i stikket / headset plugged in")
+            self.headset.toggled.connect(self.plug_headset)
+            layout.addWidget(self.headset)
         layout.addStretch(1)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
@@ -93,7 +106,9 @@ class SimulatorPanel(QWidget):
         devices = kiosk.devices
         return cls(devices.card_reader, kiosk.simulators, kiosk.settings.devices, kiosk.demo_cards,
                    kiosk.demo_tags, institution=kiosk.institution, titles=kiosk.demo_titles,
-                   scanner=devices.barcode_scanner, lms_down=lms_down)
+                   scanner=devices.barcode_scanner, lms_down=lms_down,
+                   jack=simulated_jack(kiosk.locations.data_dir)
+                   if kiosk.settings.speech.headset == "simulated" else None)
 
     # -- cards ------------------------------------------------------------------------------------
     def _card_box(self, cards: tuple[DemoCard, ...]) -> QGroupBox:
@@ -210,6 +225,18 @@ class SimulatorPanel(QWidget):
         board, button = self._simulators.board, self._settings.exit_button
         if board is not None:
             board.set_input(button.pin, pressed == (button.pressed_when == "high"))
+
+    def plug_headset(self, plugged: bool) -> None:
+        """What the sound card's jack sends: an EV_SW SW_HEADPHONE_INSERT record."""
+        try:
+            fd = os.open(self._jack, os.O_WRONLY | os.O_NONBLOCK)  # never waits for a reader
+        except OSError as exc:
+            log.warning("the simulated headphone jack is not being read: %s", exc)
+            return
+        try:
+            os.write(fd, input_event(SW_HEADPHONE_INSERT, int(plugged)))
+        finally:
+            os.close(fd)
 
     # -- cables -----------------------------------------------------------------------------------
     def _plug_box(self) -> QGroupBox:

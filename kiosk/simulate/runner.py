@@ -65,20 +65,30 @@ from kiosk.simulate.scenario_door import (
     set_door_contact,
 )
 from kiosk.simulate.scenario_restart import ExpectTag, KioskKilled, RestartKiosk
+from kiosk.simulate.scenario_speech import (
+    SPEECH_STEPS,
+    ExpectSpoken,
+    Headset,
+    Key,
+    KeyTo,
+    SpeechFailed,
+    SpeechRig,
+)
 from kiosk.testing.memory import MemoryDoorLock
 from ui.main_window import ActivityFilter, KioskWindow
 from ui.sounds import Sounds
 
-WindowFactory = Callable[[Kiosk], KioskWindow]
+WindowFactory = Callable[[Kiosk, SpeechRig | None], KioskWindow]
 MASK = "****"
 
 
-def kiosk_window(kiosk: Kiosk) -> KioskWindow:
-    """The window the kiosk runs with, silent."""
+def kiosk_window(kiosk: Kiosk, speech: SpeechRig | None = None) -> KioskWindow:
+    """The window the kiosk runs with, silent (speech mode's WAVs are made, not played)."""
     settings = kiosk.settings
     return KioskWindow(kiosk.session, title=settings.terminal.name or settings.terminal.branch,
                        languages=settings.terminal.languages, now=kiosk.clock.now,
-                       sounds=Sounds(audible=False))
+                       sounds=Sounds(audible=False), speaker=speech.engine if speech is not None else None,
+                       keys=settings.speech.keys)
 
 
 class StepFailed(Exception):
@@ -101,6 +111,8 @@ class Runner:
         self._size, self._window_factory = size, window_factory
         self._out, self._screenshots = out, screenshots
         self._activity: ActivityFilter | None = None
+        uses_speech = any(isinstance(step.action, SPEECH_STEPS) for step in scenario.steps)
+        self.speech = SpeechRig() if uses_speech else None
         self.window = self._open_window()
         self._step = 0
         self._view: SessionView | None = None
@@ -176,7 +188,9 @@ class Runner:
     # -- the window and the kiosk behind it ----------------------------------------------------------
     def _open_window(self) -> KioskWindow:
         kiosk = self.kiosk
-        window = self._window_factory(kiosk)
+        window = self._window_factory(kiosk, self.speech)
+        if self.speech is not None:
+            self.speech.attach(kiosk)
         self._activity = ActivityFilter(kiosk.session.activity)
         self.app.installEventFilter(self._activity)
         kiosk.core.subscribe(window.show_view)
@@ -184,6 +198,7 @@ class Runner:
         window.setFixedSize(*self._size)
         window.apply_scale(*self._size)
         window.show()
+        window.activateWindow()  # the tactile keys move Qt's focus, which an active window has
         return window
 
     def close_window(self) -> None:
@@ -254,9 +269,11 @@ class Runner:
                 try:
                     self._do(step)
                     self.settle()
+                    if self.speech is not None:
+                        self.speech.listen()  # a patron listening hears a screen out before going on
                 except KioskKilled as killed:
                     self._restart(str(killed))
-            except StepFailed as failure:
+            except (StepFailed, SpeechFailed) as failure:
                 return self._finish(False, str(failure))
             self._shoot(step.screenshot)
             if isinstance(step.action, EXPECTATIONS):
@@ -345,6 +362,14 @@ class Runner:
             if action.at == "now":
                 raise KioskKilled("now")
             self._arm_kill(action.at)
+        elif isinstance(action, Headset | Key | KeyTo) and self.speech is not None:
+            if isinstance(action, Headset):
+                self.speech.headset(action, self.settle)
+            elif isinstance(action, KeyTo):
+                self.speech.key_to(self.window, action, self.settle)
+            else:
+                for _ in range(action.times):
+                    self.speech.press(self.window, action.key, self.settle)
         elif isinstance(action, LmsQuirks):
             if sim.lms is None:
                 raise StepFailed("lms_quirks needs the built-in LMS emulator")
@@ -469,6 +494,9 @@ class Runner:
                 return check_door(self.kiosk, action)
             except ConfigError as exc:
                 raise StepFailed(str(exc)) from None
+        if isinstance(action, ExpectSpoken) and self.speech is not None:
+            self.speech.listen()
+            return self.speech.check(self.window, action, self._pin)
         if isinstance(action, ExpectItem | ExpectTransaction | ExpectReceipt | ExpectJournal):
             try:
                 return self.sim.check(action, self._outcomes)
@@ -486,3 +514,5 @@ def run_scenario(scenario: Scenario, simulation: Simulation, *, out: TextIO,
         return runner.run()
     finally:
         runner.close_window()
+        if runner.speech is not None:
+            runner.speech.close()

@@ -32,6 +32,14 @@ from kiosk.simulate.scenario_door import (
     ExpectEntry,
 )
 from kiosk.simulate.scenario_restart import RESTART_ACTIONS, RESTART_EXPECTATIONS, ExpectTag, RestartKiosk
+from kiosk.simulate.scenario_speech import (
+    SPEECH_ACTIONS,
+    SPEECH_EXPECTATIONS,
+    ExpectSpoken,
+    Headset,
+    Key,
+    KeyTo,
+)
 from kiosk.store import JournalState
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -283,7 +291,7 @@ class ExpectJournal:
 Action = (PresentCard | TypePin | Place | Remove | FailSecurity | Press | ChooseLanguage | Wait | Advance
           | StopLms | RestartLms | LmsQuirks | ExpectScreen | ExpectText | ExpectItem | ExpectTransaction
           | ExpectReceipt | ExpectJournal | DoorContact | ExitButton | ExpectEntry | ExpectDoor | ExpectAlarm
-          | RestartKiosk | ExpectTag)
+          | RestartKiosk | ExpectTag | Headset | Key | KeyTo | ExpectSpoken)
 
 ACTIONS: dict[str, type[Any]] = {
     "present_card": PresentCard, "type_pin": TypePin, "place": Place, "remove": Remove,
@@ -292,9 +300,10 @@ ACTIONS: dict[str, type[Any]] = {
     "expect_screen": ExpectScreen, "expect_text": ExpectText, "expect_item": ExpectItem,
     "expect_transaction": ExpectTransaction,
     "expect_receipt": ExpectReceipt, "expect_journal": ExpectJournal, **DOOR_ACTIONS, **RESTART_ACTIONS,
+    **SPEECH_ACTIONS,
 }
 EXPECTATIONS = (ExpectScreen, ExpectText, ExpectItem, ExpectTransaction, ExpectReceipt, ExpectJournal,
-                *DOOR_EXPECTATIONS, *RESTART_EXPECTATIONS)
+                *DOOR_EXPECTATIONS, *RESTART_EXPECTATIONS, *SPEECH_EXPECTATIONS)
 EMULATOR_ONLY = (StopLms, RestartLms, LmsQuirks, ExpectTransaction)
 
 

@@ -66,6 +66,9 @@ SCREENS = (
     "print-failed",
     "print-code",
     "print-paying",
+    "speech-start",
+    "speech-pin",
+    "speech-borrow",
 )
 # The entrance panel's screens are rendered from the demo door terminal, on a Wednesday evening.
 DOOR_SCREENS = {"door-start", "door-pin", "door-open", "door-refused", "staff-door"}
@@ -213,8 +216,22 @@ def _drive_staff(kiosk: Kiosk, screen: str) -> None:
         _act(kiosk, lambda: session.staff_test("card"))
 
 
+# Speech mode on, and the tactile keys moved on this many controls: the focus ring on the borrow
+# tile, the PIN pad's 5, the first item on the pad.
+SPEECH_SCREENS = {"speech-start": ("start", 1), "speech-pin": ("pin", 5), "speech-borrow": ("borrow", 1)}
+
+
 def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
     """Do what a patron does to reach ``screen``."""
+    if screen in SPEECH_SCREENS:
+        base, moves = SPEECH_SCREENS[screen]
+        _act(kiosk, kiosk.session.toggle_speech)
+        _drive(kiosk, window, base)
+        window.activateWindow()
+        QApplication.processEvents()
+        for _ in range(moves):
+            window.tactile.move(1)
+        return
     anna, _child, blocked = kiosk.demo_cards[0], kiosk.demo_cards[1], kiosk.demo_cards[2]
     if screen in ("start", "door-start", "closed"):
         return

@@ -181,3 +181,21 @@ def test_the_door_panel_shows_the_lights_and_the_alarm_as_the_relays_are(
 
     qtbot.waitUntil(shown, timeout=WAIT_MS)
     assert "Låst / locked · 0 oplåsninger" in panel.door_state.text()
+
+
+def test_the_panels_headset_box_turns_speech_mode_on_through_the_real_jack_driver(
+        demo: tuple[Kiosk, SimulatorPanel], qtbot: QtBot) -> None:
+    from kiosk.bootstrap.speech import headset_jack
+
+    kiosk, panel = demo
+    jack = headset_jack(kiosk.settings.speech, kiosk.locations.data_dir, kiosk.session.headset_changed)
+    assert jack is not None
+    try:
+        assert jack.listening.wait(WAIT_MS / 1000)
+        panel.headset.setChecked(True)
+        qtbot.waitUntil(lambda: kiosk.session.view.speech, timeout=WAIT_MS)
+        panel.headset.setChecked(False)
+        qtbot.waitUntil(lambda: not kiosk.session.view.speech, timeout=WAIT_MS)
+    finally:
+        jack.close()
+

@@ -54,6 +54,7 @@ class RecordingActions:
     def logout(self) -> None: self._record("logout")
     def activity(self) -> None: self._record("activity")
     def choose_language(self, language: str) -> None: self._record("choose_language", language)
+    def toggle_speech(self) -> None: self._record("toggle_speech")
     def start_visit(self, purpose: Purpose) -> None: self._record("start_visit", purpose)
     def finish_visit(self) -> None: self._record("finish_visit")
     def choose_receipt(self, choice: ReceiptChoice) -> None: self._record("choose_receipt", choice)
