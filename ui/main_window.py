@@ -13,8 +13,10 @@ from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 from kiosk.circulation.view import Purpose
 from kiosk.session.service import Screen as ScreenName
 from kiosk.session.service import SessionView
+from kiosk.texts import RIGHT_TO_LEFT
 from ui import style
 from ui.feedback import sound_for
+from ui.language import LanguageChooser
 from ui.screens.account import AccountScreen
 from ui.screens.base import Screen, SessionActions
 from ui.screens.door import DoorScreen
@@ -49,7 +51,7 @@ class KioskWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowTitle(title)
         self._now = now
-        self.header = Header(title, languages, actions.choose_language)
+        self.header = Header(title, languages, self._open_languages)
         self.stack = QStackedWidget()
         self.screens: dict[ScreenName, Screen] = {
             ScreenName.START: StartScreen(actions),
@@ -75,6 +77,7 @@ class KioskWindow(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
         self.overlay = IdleOverlay(self, actions)
+        self.languages = LanguageChooser(self, languages, actions.choose_language)
         self.view: SessionView | None = None
         self._scale: style.Scale | None = None
         self._clock_timer = QTimer(self)
@@ -92,9 +95,18 @@ class KioskWindow(QWidget):
         screen.show_view(view)
         self.stack.setCurrentWidget(screen)
         self.header.set_language(view.language)
+        self.setLayoutDirection(Qt.LayoutDirection.RightToLeft if view.language in RIGHT_TO_LEFT
+                                else Qt.LayoutDirection.LeftToRight)
+        self.languages.show_view(view)
         self.overlay.show_view(view)
         if sound is not None:
             self.sounds.play(sound)
+
+    def _open_languages(self) -> None:
+        if self.view is not None:
+            self.languages.show_view(self.view)
+        self.languages.open()
+        self.overlay.raise_()  # the idle warning stays on top
 
     def current_screen(self) -> Screen:
         widget = self.stack.currentWidget()
@@ -114,12 +126,14 @@ class KioskWindow(QWidget):
         for screen in self.screens.values():
             screen.apply_scale(scale)
         self.overlay.apply_scale(scale)
+        self.languages.apply_scale(scale)
         for message in self.findChildren(MessageLabel):
             message.apply_scale(scale)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.apply_scale(event.size().width(), event.size().height())
         self.overlay.setGeometry(self.rect())
+        self.languages.setGeometry(self.rect())
         super().resizeEvent(event)
 
 

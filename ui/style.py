@@ -35,7 +35,9 @@ KEY_BG = "#FFFFFF"
 KEY_BORDER = "#C9CED3"
 OVERLAY = "rgba(20, 24, 28, 170)"
 
-FONT_FAMILY = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+# Noto Sans Arabic before the rest: a font without Arabic letters would leave the choice of one to
+# fontconfig (DejaVu Sans, whose Arabic is partial and unlike the rest of the screen).
+FONT_FAMILY = "Noto Sans, Noto Sans Arabic, DejaVu Sans, Arial, sans-serif"
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,14 @@ def stylesheet(scale: Scale) -> str:
         border-radius: {px(12)}px; padding: {px(10)}px {px(22)}px; font-size: {px(26)}px;
         min-height: {px(72)}px;
     }}
-    QPushButton#LanguageButton:checked {{ background: {ON_HEADER}; color: {HEADER}; }}
+    QPushButton#LanguageButton:pressed {{ background: {ON_HEADER}; color: {HEADER}; }}
+    QPushButton#LanguageChoice {{
+        background: {SURFACE}; color: {PRIMARY}; border: {px(3)}px solid {PRIMARY};
+        border-radius: {px(18)}px; font-size: {px(38)}px; font-weight: 600;
+        padding: {px(16)}px {px(24)}px; min-height: {px(112)}px;
+    }}
+    QPushButton#LanguageChoice[selected="true"] {{ background: {PRIMARY}; color: {ON_PRIMARY}; }}
+    QPushButton#LanguageChoice:pressed {{ background: {INFO_BG}; }}
     QLabel#Title {{ font-size: {px(64)}px; font-weight: 700; }}
     QLabel#Subtitle {{ font-size: {px(38)}px; color: {INK}; }}
     QLabel#Hint {{ font-size: {px(28)}px; color: {MUTED}; }}

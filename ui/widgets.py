@@ -8,7 +8,6 @@ from functools import partial
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -19,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.texts import LANGUAGE_NAMES
+from kiosk.texts import LANGUAGE_NAMES, text
 from ui import style
 
 
@@ -117,10 +116,9 @@ class MessageLabel(QLabel):
 
 
 class Header(QWidget):
-    """Library name, clock and the language buttons: on every screen."""
+    """Library name, clock and the language button (which opens the chooser): on every screen."""
 
-    def __init__(self, title: str, languages: tuple[str, ...],
-                 on_language: Callable[[str], None]) -> None:
+    def __init__(self, title: str, languages: tuple[str, ...], on_open_languages: Callable[[], None]) -> None:
         super().__init__()
         self.setObjectName("Header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -129,19 +127,15 @@ class Header(QWidget):
         self.clock = label("HeaderClock", "", wrap=False)
         layout.addWidget(self.title, 1)
         layout.addWidget(self.clock)
-        self.language_buttons: dict[str, QPushButton] = {}
-        group = QButtonGroup(self)
-        group.setExclusive(True)
-        for code in languages:
-            lang_button = button("LanguageButton", LANGUAGE_NAMES[code], partial(on_language, code))
-            lang_button.setCheckable(True)
-            group.addButton(lang_button)
-            layout.addWidget(lang_button)
-            self.language_buttons[code] = lang_button
+        self.language_button = button("LanguageButton", "", on_open_languages)
+        self.language_button.setVisible(len(languages) > 1)
+        layout.addWidget(self.language_button)
 
     def set_language(self, language: str) -> None:
-        for code, lang_button in self.language_buttons.items():
-            lang_button.setChecked(code == language)
+        """The button shows the language's own name; its accessible name says what it is for in
+        Danish and English whatever the language ("Sprog / Language")."""
+        self.language_button.setText(LANGUAGE_NAMES.get(language, language))
+        self.language_button.setAccessibleName(text("language.button", language))
 
     def apply_scale(self, scale: style.Scale) -> None:
         margin = scale.px(28)
@@ -242,6 +236,8 @@ class PinPad(QWidget):
         self._max = 6
         self._on_submit = on_submit
         self._on_change = on_change
+        # A keypad keeps its digits where they are in right-to-left languages too (as on a phone).
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.grid = QGridLayout(self)
         self.keys: dict[str, QPushButton] = {}
         for index, digit in enumerate("123456789"):

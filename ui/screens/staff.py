@@ -127,9 +127,9 @@ class StaffScreen(Screen):
         self.language_buttons = {language: button("PageTab", LANGUAGE_NAMES.get(language, language),
                                                   partial(actions.staff_language, language))
                                  for language in LANGUAGE_NAMES}
-        self.language_row = QHBoxLayout()
-        for widget in self.language_buttons.values():
-            self.language_row.addWidget(widget, 1)
+        self.language_row = QGridLayout()  # eight languages: two rows of four
+        for index, widget in enumerate(self.language_buttons.values()):
+            self.language_row.addWidget(widget, index // 4, index % 4)
         self.door_state = label("Subtitle", center=False)
         self.door_counts = label("Hint", center=False)
         self.door_buttons = {action: button("Primary" if action is DoorAction.UNLOCK else "Secondary",
