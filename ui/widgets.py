@@ -298,12 +298,19 @@ class CardOverlay(QWidget):
         super().__init__(parent)
         self.setObjectName("Overlay")  # the scenario runner presses only overlay buttons when one shows
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.card = QFrame()
         self.card.setObjectName("Card")
         self.card_layout = QVBoxLayout(self.card)
-        outer.addWidget(self.card)
+        # Centred by stretches rather than by alignment: a row asks the card for its height at the
+        # card's own width, so that wrapped lines (a longer language's) get their room.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.card)
+        row.addStretch(1)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(1)
         self.hide()
 
     def scale_card(self, scale: style.Scale, *, padding: int, spacing: int, width: int) -> None:
