@@ -14,7 +14,7 @@ from kiosk.texts import text as t
 from ui import style
 from ui.widgets import CardOverlay, button, label, set_tone
 
-COLUMNS = 2
+COLUMNS = {True: 2, False: 4}  # portrait: two to a row; landscape: four (the card stays clear of the header)
 
 
 class LanguageChooser(CardOverlay):
@@ -31,13 +31,17 @@ class LanguageChooser(CardOverlay):
         self.card_layout.addWidget(self.title)
         self.grid = QGridLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for index, code in enumerate(languages):
-            choice = button("LanguageChoice", LANGUAGE_NAMES.get(code, code), partial(self.choose, code))
-            self.grid.addWidget(choice, index // COLUMNS, index % COLUMNS)
-            self.buttons[code] = choice
+        for code in languages:
+            self.buttons[code] = button("LanguageChoice", LANGUAGE_NAMES.get(code, code),
+                                        partial(self.choose, code))
+        self._place(COLUMNS[True])
         self.card_layout.addLayout(self.grid)
         self.close_button = button("Secondary", "", self.hide)
         self.card_layout.addWidget(self.close_button)
+
+    def _place(self, columns: int) -> None:
+        for index, choice in enumerate(self.buttons.values()):
+            self.grid.addWidget(choice, index // columns, index % columns)
 
     def open(self) -> None:
         parent = self.parentWidget()
@@ -61,6 +65,7 @@ class LanguageChooser(CardOverlay):
         self._screen = view.screen
 
     def apply_scale(self, scale: style.Scale) -> None:
-        self.scale_card(scale, padding=48, spacing=28, width=900 if scale.portrait else 1100)
+        self.scale_card(scale, padding=48, spacing=28, width=900 if scale.portrait else 1400)
         self.grid.setSpacing(scale.px(20))
+        self._place(COLUMNS[scale.portrait])
 

@@ -37,7 +37,7 @@ OVERLAY = "rgba(20, 24, 28, 170)"
 
 # Noto Sans Arabic before the rest: a font without Arabic letters would leave the choice of one to
 # fontconfig (DejaVu Sans, whose Arabic is partial and unlike the rest of the screen).
-FONT_FAMILY = "Noto Sans, Noto Sans Arabic, DejaVu Sans, Arial, sans-serif"
+FONT_FAMILY = "Noto Sans, Noto Naskh Arabic, DejaVu Sans, Arial, sans-serif"
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,10 @@ class Tile(QPushButton):
         return self.inner.minimumSize()
 
     def apply_scale(self, scale: style.Scale) -> None:
-        self.inner.setContentsMargins(scale.px(30), scale.px(24), scale.px(30), scale.px(24))
+        # Landscape stacks the tiles in less height: closer to their words there (Arabic script's
+        # lines are taller than Latin ones).
+        vertical = scale.px(24 if scale.portrait else 12)
+        self.inner.setContentsMargins(scale.px(30), vertical, scale.px(30), vertical)
         self.inner.setSpacing(scale.px(6))
         self.setMinimumHeight(scale.px(150))
 
