@@ -35,8 +35,9 @@ KEY_BG = "#FFFFFF"
 KEY_BORDER = "#C9CED3"
 OVERLAY = "rgba(20, 24, 28, 170)"
 
-# Noto Sans Arabic before the rest: a font without Arabic letters would leave the choice of one to
-# fontconfig (DejaVu Sans, whose Arabic is partial and unlike the rest of the screen).
+# Arabic and Farsi in Noto Naskh Arabic (fonts-noto-core), named before the rest so that fontconfig
+# does not pick another font for them; not Noto Sans Arabic, whose lines are half again as tall as
+# Noto Sans's and would not fit the tiles.
 FONT_FAMILY = "Noto Sans, Noto Naskh Arabic, DejaVu Sans, Arial, sans-serif"
 
 
