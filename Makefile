@@ -54,7 +54,8 @@ lint: $(VENV)/.installed
 	$(BIN)/lint-imports
 
 screenshots: $(VENV)/.installed
-	@for size in 1080x1920 1920x1080; do for lang in da en; do \
+	@for size in 1080x1920 1920x1080; do \
+	  for lang in $$($(BIN)/python -c "from kiosk.texts import LANGUAGES; print(*LANGUAGES)"); do \
 	  for screen in $$($(BIN)/python -c "from kiosk.simulate.screenshot import SCREENS; print(*SCREENS)"); do \
 	    $(BIN)/library-kiosk screenshot --screen $$screen --lang $$lang --size $$size \
 	      --out screenshots/$$screen-$$lang-$$size.png || exit 1; \

@@ -15,8 +15,10 @@ from kiosk.domain.ports import Speaker
 from kiosk.session.service import Screen as ScreenName
 from kiosk.session.service import SessionView
 from kiosk.settings import TactileKeySettings
+from kiosk.texts import RIGHT_TO_LEFT
 from ui import style
 from ui.feedback import sound_for
+from ui.language import LanguageChooser
 from ui.screens.account import AccountScreen
 from ui.screens.base import Screen, SessionActions
 from ui.screens.door import DoorScreen
@@ -58,7 +60,7 @@ class KioskWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowTitle(title)
         self._now = now
-        self.header = Header(title, languages, actions.choose_language,
+        self.header = Header(title, languages, self._open_languages,
                              actions.toggle_speech if speech_key else None)
         self.stack = QStackedWidget()
         self.screens: dict[ScreenName, Screen] = {
@@ -85,6 +87,7 @@ class KioskWindow(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
         self.overlay = IdleOverlay(self, actions)
+        self.languages = LanguageChooser(self, languages, actions.choose_language)
         self.speech = SpeechGuide(speaker, self.sounds, now=now, library_name=title) if speaker else None
         for pad in self.findChildren(PinPad):
             if self.speech is not None:
@@ -117,6 +120,9 @@ class KioskWindow(QWidget):
         screen.show_view(view)
         self.stack.setCurrentWidget(screen)
         self.header.set_language(view.language)
+        self.setLayoutDirection(Qt.LayoutDirection.RightToLeft if view.language in RIGHT_TO_LEFT
+                                else Qt.LayoutDirection.LeftToRight)
+        self.languages.show_view(view)
         self.overlay.show_view(view)
         self.header.set_speech(view.speech, view.language)
         if sound is not None:
@@ -142,6 +148,12 @@ class KioskWindow(QWidget):
         elif self.speech is not None:
             self.speech.command(name)
 
+    def _open_languages(self) -> None:
+        if self.view is not None:
+            self.languages.show_view(self.view)
+        self.languages.open()
+        self.overlay.raise_()  # the idle warning stays on top
+
     def current_screen(self) -> Screen:
         widget = self.stack.currentWidget()
         assert isinstance(widget, Screen)
@@ -160,12 +172,14 @@ class KioskWindow(QWidget):
         for screen in self.screens.values():
             screen.apply_scale(scale)
         self.overlay.apply_scale(scale)
+        self.languages.apply_scale(scale)
         for message in self.findChildren(MessageLabel):
             message.apply_scale(scale)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.apply_scale(event.size().width(), event.size().height())
         self.overlay.setGeometry(self.rect())
+        self.languages.setGeometry(self.rect())
         super().resizeEvent(event)
 
 

@@ -40,7 +40,10 @@ FOCUS_RING = INK
 FOCUS_RING_ON_DARK = "#FFD400"
 FOCUS_WIDTH = 8
 
-FONT_FAMILY = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+# Arabic and Farsi in Noto Naskh Arabic (fonts-noto-core), named before the rest so that fontconfig
+# does not pick another font for them; not Noto Sans Arabic, whose lines are half again as tall as
+# Noto Sans's and would not fit the tiles.
+FONT_FAMILY = "Noto Sans, Noto Naskh Arabic, DejaVu Sans, Arial, sans-serif"
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,14 @@ def stylesheet(scale: Scale) -> str:
         border-radius: {px(12)}px; padding: {px(10)}px {px(22)}px; font-size: {px(26)}px;
         min-height: {px(72)}px;
     }}
-    QPushButton#LanguageButton:checked {{ background: {ON_HEADER}; color: {HEADER}; }}
+    QPushButton#LanguageButton:pressed {{ background: {ON_HEADER}; color: {HEADER}; }}
+    QPushButton#LanguageChoice {{
+        background: {SURFACE}; color: {PRIMARY}; border: {px(3)}px solid {PRIMARY};
+        border-radius: {px(18)}px; font-size: {px(38)}px; font-weight: 600;
+        padding: {px(16)}px {px(24)}px; min-height: {px(112)}px;
+    }}
+    QPushButton#LanguageChoice[selected="true"] {{ background: {PRIMARY}; color: {ON_PRIMARY}; }}
+    QPushButton#LanguageChoice:pressed {{ background: {INFO_BG}; }}
     QPushButton#SpeechButton {{
         color: {ON_HEADER}; background: transparent; border: {px(2)}px solid {ON_HEADER};
         border-radius: {px(12)}px; padding: {px(8)}px {px(8)}px; min-height: {px(72)}px;
@@ -191,5 +201,4 @@ def stylesheet(scale: Scale) -> str:
     QPushButton#SpeechButton:focus {{
         border: {px(FOCUS_WIDTH)}px solid {FOCUS_RING_ON_DARK}; padding: {px(2)}px {px(2)}px;
     }}
-    QPushButton#LanguageButton:checked:focus {{ border-color: {FOCUS_RING}; }}
     """

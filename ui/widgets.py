@@ -8,7 +8,6 @@ from functools import partial
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -87,7 +86,10 @@ class Tile(QPushButton):
         return self.inner.minimumSize()
 
     def apply_scale(self, scale: style.Scale) -> None:
-        self.inner.setContentsMargins(scale.px(30), scale.px(24), scale.px(30), scale.px(24))
+        # Landscape stacks the tiles in less height: closer to their words there (Arabic script's
+        # lines are taller than Latin ones).
+        vertical = scale.px(24 if scale.portrait else 12)
+        self.inner.setContentsMargins(scale.px(30), vertical, scale.px(30), vertical)
         self.inner.setSpacing(scale.px(6))
         self.setMinimumHeight(scale.px(150))
 
@@ -117,10 +119,10 @@ class MessageLabel(QLabel):
 
 
 class Header(QWidget):
-    """Library name, clock and the language buttons: on every screen."""
+    """Library name, clock and the language button (which opens the chooser): on every screen."""
 
-    def __init__(self, title: str, languages: tuple[str, ...],
-                 on_language: Callable[[str], None], on_speech: Callable[[], None] | None = None) -> None:
+    def __init__(self, title: str, languages: tuple[str, ...], on_open_languages: Callable[[], None],
+                 on_speech: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.setObjectName("Header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -133,19 +135,15 @@ class Header(QWidget):
         if on_speech is not None:  # speech mode's key (ui.speech), before the languages
             self.speech_button = speech_key(on_speech)
             layout.addWidget(self.speech_button)
-        self.language_buttons: dict[str, QPushButton] = {}
-        group = QButtonGroup(self)
-        group.setExclusive(True)
-        for code in languages:
-            lang_button = button("LanguageButton", LANGUAGE_NAMES[code], partial(on_language, code))
-            lang_button.setCheckable(True)
-            group.addButton(lang_button)
-            layout.addWidget(lang_button)
-            self.language_buttons[code] = lang_button
+        self.language_button = button("LanguageButton", "", on_open_languages)
+        self.language_button.setVisible(len(languages) > 1)
+        layout.addWidget(self.language_button)
 
     def set_language(self, language: str) -> None:
-        for code, lang_button in self.language_buttons.items():
-            lang_button.setChecked(code == language)
+        """The button shows the language's own name; its accessible name says what it is for in
+        Danish and English whatever the language ("Sprog / Language")."""
+        self.language_button.setText(LANGUAGE_NAMES.get(language, language))
+        self.language_button.setAccessibleName(text("language.button", language))
 
     def set_speech(self, on: bool, language: str) -> None:
         if self.speech_button is not None:
@@ -278,6 +276,8 @@ class PinPad(QWidget):
         self._max = 6
         self._on_submit = on_submit
         self._on_change = on_change
+        # A keypad keeps its digits where they are in right-to-left languages too (as on a phone).
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.grid = QGridLayout(self)
         self.keys: dict[str, QPushButton] = {}
         for index, digit in enumerate("123456789"):
@@ -338,12 +338,19 @@ class CardOverlay(QWidget):
         super().__init__(parent)
         self.setObjectName("Overlay")  # the scenario runner presses only overlay buttons when one shows
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.card = QFrame()
         self.card.setObjectName("Card")
         self.card_layout = QVBoxLayout(self.card)
-        outer.addWidget(self.card)
+        # Centred by stretches rather than by alignment: a row asks the card for its height at the
+        # card's own width, so that wrapped lines (a longer language's) get their room.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.card)
+        row.addStretch(1)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(1)
         self.hide()
 
     def scale_card(self, scale: style.Scale, *, padding: int, spacing: int, width: int) -> None:

@@ -1,10 +1,11 @@
 """A simulated ESC/POS receipt printer, on the far end of a pty or on a TCP port (like port 9100).
 
 The simulator reads the byte stream a driver sends and does what an Epson-compatible printer does
-with it: ESC @ (initialise), ESC t n (code table), ESC E n (bold), ESC a n (alignment), text, LF,
-ESC d n (print and feed), GS V (cut), and answers the real-time status queries DLE EOT n with the
-status a test has set (paper low, paper out, offline). What ends up on paper is kept as receipts of
-decoded text lines, each cut off the roll by a GS V, so tests assert on what the patron would read.
+with it: ESC @ (initialise), ESC t n (code table, also in the middle of a line), ESC E n (bold),
+ESC a n (alignment), text, LF, ESC d n (print and feed), GS v 0 (raster image), GS V (cut), and
+answers the real-time status queries DLE EOT n with the status a test has set (paper low, paper out,
+offline). What ends up on paper is kept as receipts of decoded text lines and images, each cut off
+the roll by a GS V, so tests assert on what the patron would read.
 A byte the simulator does not understand is recorded in :attr:`errors`, never silently skipped.
 
 Run one against a socat pty pair by hand::
@@ -37,8 +38,11 @@ log = logging.getLogger(__name__)
 ESC, GS, DLE, EOT, LF, CR = 0x1B, 0x1D, 0x10, 0x04, 0x0A, 0x0D
 POLL_S = 0.05
 # ESC t n: the character code tables of Epson TM printers (ESC/POS command reference, "ESC t").
-CODE_TABLES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "cp1252", 17: "cp866",
-               18: "cp852", 19: "cp858"}
+CODE_TABLES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 13: "cp857", 14: "cp737",
+               15: "iso8859_7", 16: "cp1252", 17: "cp866", 18: "cp852", 19: "cp858", 32: "cp720",
+               33: "cp775", 34: "cp855", 35: "cp861", 36: "cp862", 37: "cp864", 38: "cp869",
+               39: "iso8859_2", 40: "iso8859_15", 45: "cp1250", 46: "cp1251", 47: "cp1253", 48: "cp1254",
+               49: "cp1255", 50: "cp1256", 51: "cp1257", 52: "cp1258"}
 # DLE EOT n answers (Epson, "DLE EOT"): bits 1 and 4 are always set, bit 7 always clear.
 STATUS_FIXED = 0x12
 OFFLINE = 0x08  # n=1: offline
@@ -61,10 +65,24 @@ class PrintedLine:
 
 
 @dataclass(frozen=True)
+class PrintedImage:
+    """A raster image (GS v 0): ``width`` x ``height`` dots, rows of ``width / 8`` bytes, the high
+    bit the leftmost dot, a set bit a black dot."""
+
+    width: int
+    height: int
+    dots: bytes
+
+    def black(self, x: int, y: int) -> bool:
+        return bool(self.dots[y * (self.width // 8) + x // 8] & (0x80 >> (x % 8)))
+
+
+@dataclass(frozen=True)
 class PrintedReceipt:
-    """The lines on one piece of paper, from the previous cut to this one."""
+    """The lines and images on one piece of paper, from the previous cut to this one."""
 
     lines: tuple[PrintedLine, ...]
+    images: tuple[PrintedImage, ...] = ()
 
     @property
     def text(self) -> list[str]:
@@ -86,6 +104,7 @@ class EscPosParser:
         self._pending = b""
         self._reset()
         self._printed: list[PrintedLine] = []
+        self._images: list[PrintedImage] = []
         self._halted = False
 
     def _reset(self) -> None:
@@ -93,7 +112,7 @@ class EscPosParser:
         self._codec = CODE_TABLES[0]
         self._bold = False
         self._centred = False
-        self._line = bytearray()
+        self._line: list[str] = []  # each character decoded in the code table it was sent in
         self._line_bold: list[bool] = []
 
     def halt(self) -> None:
@@ -124,7 +143,7 @@ class EscPosParser:
         if b == CR:  # ignored when auto line feed is off (Epson default on serial)
             return 1
         if b >= 0x20:
-            self._line.append(b)
+            self._line.append(bytes([b]).decode(self._codec, errors="replace"))
             self._line_bold.append(self._bold)
             return 1
         if b not in (ESC, GS, DLE):
@@ -139,6 +158,8 @@ class EscPosParser:
         if i + 2 >= len(buf):
             return 0
         n = buf[i + 2]
+        if op == (GS, ord("v")):
+            return self._raster(buf, i)
         if op == (ESC, ord("t")):
             if n not in CODE_TABLES:
                 self.errors.append(f"ESC t {n}: no such code table")
@@ -166,6 +187,23 @@ class EscPosParser:
             return 1
         return 3
 
+    def _raster(self, buf: bytes, i: int) -> int:
+        """GS v 0 m xL xH yL yH d1...dk: a raster image, (xL + 256 xH) bytes by (yL + 256 yH) rows."""
+        if i + 8 > len(buf):
+            return 0
+        if buf[i + 2] not in (0, 48) or buf[i + 3] not in (0, 48):  # '0'; mode 0: normal size
+            self.errors.append(f"GS v {buf[i + 2]} {buf[i + 3]}: no such raster mode")
+            return 4
+        row_bytes, rows = buf[i + 4] + 256 * buf[i + 5], buf[i + 6] + 256 * buf[i + 7]
+        end = i + 8 + row_bytes * rows
+        if end > len(buf):
+            return 0
+        if self.paper is PaperStatus.OUT:
+            self.errors.append("printed an image with no paper")
+        else:
+            self._images.append(PrintedImage(row_bytes * 8, rows, bytes(buf[i + 8:end])))
+        return end - i
+
     def _status(self, n: int) -> int:
         offline = not self.online or self.paper is PaperStatus.OUT
         if n == 1:
@@ -180,7 +218,7 @@ class EscPosParser:
         return STATUS_FIXED
 
     def _end_line(self) -> None:
-        text = bytes(self._line).decode(self._codec)
+        text = "".join(self._line)
         bold = bool(self._line_bold) and all(self._line_bold)
         line = PrintedLine(text, bold, self._centred)
         self._line.clear()
@@ -195,9 +233,10 @@ class EscPosParser:
     def _cut(self) -> None:
         if self._line:
             self._end_line()
-        self.receipts.append(PrintedReceipt(tuple(self._printed)))
+        self.receipts.append(PrintedReceipt(tuple(self._printed), tuple(self._images)))
         self.receipt_count += 1
         self._printed = []
+        self._images = []
 
 
 class _Simulator:

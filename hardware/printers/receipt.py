@@ -1,7 +1,10 @@
 """The receipt printer: an Epson-compatible ESC/POS printer through python-escpos.
 
 Receipts are printed in code table PC865 (Nordic; ESC t 5 on Epson TM printers), which holds
-æøå ÆØÅ, wrapped to the paper's width, title bold and centred, then fed and cut. Where the
+æøå ÆØÅ, wrapped to the paper's width, title bold and centred, then fed and cut. A receipt in another
+language takes the code tables its letters need (python-escpos chooses them from the printer's
+profile: PC852 for Polish, PC857 for Turkish, a Cyrillic one for Ukrainian); one in Arabic or Farsi,
+whose letters join and read right to left, is printed as a picture (:mod:`receipt_image`). Where the
 connection can read back (serial, network, USB), the printer is asked for its status (DLE EOT)
 before a receipt (paper out or offline: nothing is printed) and after it (no answer: the receipt is
 not confirmed). A file connection (``/dev/usb/lp0``, any path) is write-only and reports no status.
@@ -22,6 +25,7 @@ import serial
 
 from hardware.link import BACKOFF_S, DEVICE_FAILURES, DeviceLink
 from hardware.printers import escpos_lib
+from hardware.printers.receipt_image import draw_receipt, needs_image, receipt_texts
 from kiosk.domain.errors import DeviceUnavailable
 from kiosk.domain.model import DeviceHealth, DeviceState, Receipt
 from kiosk.settings import ReceiptPrinterSettings
@@ -226,9 +230,27 @@ class EscPosReceiptPrinter:
     def _render(self, printer: Escpos, receipt: Receipt, *, cut_first: bool) -> None:
         printer.hw("INIT")
         # ESC @ resets the code table to 0, but python-escpos only sends ESC t when it thinks the
-        # table changes: make it forget, so every receipt selects PC865 itself.
+        # table changes: make it forget, so every receipt selects its table itself.
         printer.magic.encoding = None
-        printer.charcode(CODE_PAGE)
+        texts = [text.translate(PLAIN) for text in receipt_texts(receipt)]
+        encoder = printer.magic.encoder
+
+        def printable(char: str) -> bool:
+            return ord(char) < 128 or encoder.find_suitable_encoding(char) is not None
+
+        if needs_image(texts, printable):  # Arabic, Farsi; a character no code table holds
+            printer.charcode(CODE_PAGE)
+            if cut_first:
+                printer.cut()
+            media = printer.profile.profile_data.get("media", {}).get("width", {}).get("pixels")
+            most = int(media) if str(media).isdigit() else None
+            printer.image(draw_receipt(receipt, self.columns, most), impl="bitImageRaster")
+            printer.cut()
+            return
+        danish = all(encoder.can_encode(CODE_PAGE, char) for text in texts for char in text)
+        # PC865 for Danish and English; otherwise python-escpos picks a code table for each
+        # character from the printer's profile (PC852 for Polish, PC857 for Turkish, ...).
+        printer.charcode(CODE_PAGE if danish else "AUTO")
         if cut_first:  # the last receipt stopped half-way: cut it off so no patron takes it along
             printer.cut()
         printer.set(align="center", bold=True)

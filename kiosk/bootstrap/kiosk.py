@@ -245,7 +245,7 @@ def build(
                                            language=language,
                                            card_reader_health=devices.card_reader.health,
                                            kiosk_hours=hours, pin_failures=pin_failures, observe=observe,
-                                           staff=staff,
+                                           staff=staff, languages=tuple(terminal.languages),
                                            printing=print_desk(settings, core, the_clock, journal, devices,
                                                                sync, calendar))
     automatic_updates(settings, core, the_clock, journal, sync, updates, calendar, session, devices, where)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.bootstrap.door import access_rules
+from kiosk.cli.args import LANGUAGES
 from kiosk.domain.errors import ConfigError, KioskError, LmsError
 from kiosk.domain.model import AuthResult, Credential, CredentialKind, Patron
 from kiosk.domain.ports import LibrarySystem
@@ -55,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     check.add_argument("--branch", help="branch id in the calendar file (default: its only branch)")
     check.add_argument("--opening", choices=[k.value for k in OpeningKind], default=None,
                        help="pretend it is these hours, whatever the calendar says")
-    check.add_argument("--lang", choices=("da", "en"), default="da")
+    check.add_argument("--lang", choices=LANGUAGES, default="da")
     _data_dir(check)
 
     for name, text in (("revoke", "add a card to the revocation list (stored as a token)"),

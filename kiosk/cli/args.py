@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-LANGUAGES = ("da", "en")
+from kiosk.texts import LANGUAGES, PSEUDO_LANGUAGE
+
+__all__ = ["LANGUAGES", "PSEUDO_LANGUAGE", "date", "screen_size"]
 
 
 def screen_size(text: str) -> tuple[int, int]:

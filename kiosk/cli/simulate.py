@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from kiosk.bootstrap.demo import read_seed
-from kiosk.cli.args import screen_size
+from kiosk.cli.args import LANGUAGES, screen_size
 from kiosk.domain.errors import ConfigError
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, Sip2Settings
 from kiosk.settings.base import validate
@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="plain SIP2 to another machine (with --sip2; the password and PINs in clear)")
     parser.add_argument("--screenshots", type=Path, metavar="DIR",
                         help="save the steps' screenshots here (PNG)")
-    parser.add_argument("--lang", choices=("da", "en"), help="the kiosk's language (default: the "
+    parser.add_argument("--lang", choices=LANGUAGES, help="the kiosk's language (default: the "
                         "scenario's, else Danish)")
     parser.add_argument("--size", type=screen_size, default=(1080, 1920), help="WIDTHxHEIGHT in pixels")
     parser.add_argument("--data-dir", type=Path, metavar="DIR",

@@ -42,7 +42,7 @@ class Patron:
     birth_date: dt.date | None = field(default=None, repr=False)
     category: str = ""
     email: str = field(default="", repr=False)
-    language: str = ""
+    language: str = ""  # ISO 639-1 ("da", "ar") as the LMS holds it; "" when it does not say
     blocked: bool = False
     block_reasons: tuple[str, ...] = ()
     fee_total: Decimal = Decimal("0")

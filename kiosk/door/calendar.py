@@ -15,14 +15,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
 
 from kiosk.settings.calendar import BranchSettings, PeriodKind, PeriodRule, country_holidays
 
 UTC = dt.UTC
 _HORIZON_DAYS = 8  # how far state_at looks either side for the ends of the current period
 _MARGIN_DAYS = 2  # days computed beyond a range so that events moved by offsets are not lost
-HolidayLanguage = Literal["da", "en"]
 
 
 class DaySource(StrEnum):
@@ -140,7 +138,8 @@ class DayPlan:
 class BranchCalendar:
     """The calendar of one branch, computed on demand from its settings (no clock, no I/O)."""
 
-    def __init__(self, branch: BranchSettings, language: HolidayLanguage = "da") -> None:
+    def __init__(self, branch: BranchSettings, language: str = "da") -> None:
+        """Holidays are named in Danish for ``language`` "da", in English for any other."""
         self.branch = branch
         self.zone = branch.tz()
         self._holidays = country_holidays(branch.holidays.country, branch.holidays.categories,

@@ -41,12 +41,13 @@ class KioskVisit:
 
     def __init__(self, core: Core, lms: LibrarySystem, display: Display, presence: Presence,
                  identification: Identification, idle: IdleWatch, reset: PrivacyReset,
-                 secrets: SecretRegistry, visits: VisitFactory | None, observe: AuthObserver | None = None
-                 ) -> None:
+                 secrets: SecretRegistry, visits: VisitFactory | None, observe: AuthObserver | None = None,
+                 languages: tuple[str, ...] = ()) -> None:
         self._core, self._lms, self._display, self._presence = core, lms, display, presence
         self._observe = observe  # told what the LMS answered (the learned access list)
         self._identification, self._idle, self._reset, self._secrets = identification, idle, reset, secrets
         self._visits = visits(self._publish_visit) if visits is not None else None
+        self._languages = languages  # those the terminal offers
         # What else a patron may have logged in for (printing): the first that takes it over says True.
         self.after_login: list[Callable[[], bool]] = []
         identification.verify = self._authenticate
@@ -87,7 +88,7 @@ class KioskVisit:
             self._secrets.add(result.patron.name)
             log.info("patron authenticated")
             display.show(screen=Screen.PATRON, message=None, lms_messages=messages,
-                         greeting_name=result.patron.first_name)
+                         greeting_name=result.patron.first_name, language=self._language_after_login())
             if presence.purpose in (Purpose.BORROW, Purpose.ACCOUNT):
                 self._begin(presence.purpose)
             else:
@@ -102,6 +103,17 @@ class KioskVisit:
         else:
             log.info("credential refused: unknown patron")
             self._reset(Message.UNKNOWN_CARD, "unknown card", lms_messages=messages)
+
+    def _language_after_login(self) -> str:
+        """The patron's language in the LMS, when the terminal offers it and the patron has not
+        chosen the one on the screen during this visit; otherwise the one on the screen."""
+        shown, patron = self._display.view.language, self._presence.patron
+        if patron is None or self._presence.chosen_language == shown:
+            return shown
+        if patron.language and patron.language != shown and patron.language in self._languages:
+            log.info("the patron's language in the LMS is taken: %s", patron.language)
+            return patron.language
+        return shown
 
     # -- the visit --------------------------------------------------------------------------------
     def on_tags(self, event: TagsOnPad) -> None:

@@ -20,8 +20,13 @@ class Presence:
     # generation belongs to someone who has left, and is dropped.
     generation: int = 0
     tags: tuple[Tag, ...] = ()  # on the pad now (a device fact, kept across patrons)
+    chosen_language: str | None = None  # chosen on the screen during this visit
+
+    def chose_language(self, language: str) -> None:
+        self.chosen_language = language
 
     def forget(self) -> None:
         self.generation += 1
         self.credential = self.patron = self.pin = None
         self.purpose = None
+        self.chosen_language = None

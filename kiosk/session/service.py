@@ -128,17 +128,19 @@ class SessionService:
                   kiosk_hours: Callable[[dt.datetime], KioskHours] | None = None,
                   pin_failures: PinFailures | None = None, observe: AuthObserver | None = None,
                   staff: tuple[StaffDirectory, ModeFactory] | None = None,
-                  printing: DeskFactory | None = None) -> SessionService:
+                  printing: DeskFactory | None = None, languages: tuple[str, ...] = ()) -> SessionService:
         """The self-service kiosk's session; ``visits`` makes the borrow/return/account flows
         (None: a kiosk without a pad, where patrons can only log in). ``kiosk_hours`` (the branch
         calendar's) stops new visits outside the kiosk's hours; the visit in progress finishes.
         ``staff``: the staff lists and staff mode (a staff card and PIN open the staff screens);
-        ``printing`` makes the print desk (print release: the "Print" tile)."""
+        ``printing`` makes the print desk (print release: the "Print" tile). ``languages``: those
+        the terminal offers; after login the patron's language in the LMS is taken when it is one
+        of them and the patron has not chosen one on the screen."""
         session = cls(core, lms, clock, settings, language=language, secrets=secrets,
                       card_reader_health=card_reader_health, kiosk_hours=kiosk_hours,
                       pin_failures=pin_failures)
         session.kiosk = KioskVisit(core, lms, session.display, session.presence, session.identification,
-                                   session.idle, session.reset, secrets, visits, observe)
+                                   session.idle, session.reset, secrets, visits, observe, languages)
         if printing is not None:
             session.printing = PrintVisit(session.display, session.presence, session.idle, session.reset,
                                           session.kiosk, printing)
@@ -253,6 +255,7 @@ class SessionService:
 
     def _on_language(self, event: LanguageChosen) -> None:
         self.idle.touch()
+        self.presence.chose_language(event.language)
         self.display.show(language=event.language)
 
     def _on_tick(self, _event: Tick) -> None:

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, model_validator
 
 from kiosk.settings.base import Section
+from kiosk.texts import Language
 
-Language = Literal["da", "en"]
+__all__ = ["Language", "LoggingSettings", "PathSettings", "ReceiptEmailSettings", "Role", "SessionSettings",
+           "TerminalSettings", "UpdateSettings"]
 
 
 class Role(StrEnum):

@@ -336,7 +336,7 @@ class Runner:
         elif isinstance(action, Press):
             self._press(action.button, action.nth)
         elif isinstance(action, ChooseLanguage):
-            self._click(self.window.header.language_buttons[action.language])
+            self._choose_language(action.language)
         elif isinstance(action, Wait):
             self._wait(action.seconds)
         elif isinstance(action, Advance):
@@ -415,6 +415,14 @@ class Runner:
     def _click(self, widget: QWidget) -> None:
         QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                          widget.rect().center())
+
+    def _choose_language(self, language: str) -> None:
+        """The header's language button, then the language in the chooser it opens."""
+        choice = self.window.languages.buttons.get(language)
+        if choice is None:
+            raise StepFailed(f"the terminal does not offer the language {language!r}")
+        self._click(self.window.header.language_button)
+        self._click(choice)
 
     def _scope(self) -> list[QWidget]:
         """Where a finger can reach: inside a visible overlay (a question, the idle warning) if one

@@ -41,6 +41,7 @@ from kiosk.simulate.scenario_speech import (
     KeyTo,
 )
 from kiosk.store import JournalState
+from kiosk.texts import Language
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 # SIP2 commands by the names a scenario may use, and their request codes.
@@ -159,7 +160,7 @@ class Press:
 
 @dataclass(config=_STRICT)
 class ChooseLanguage:
-    language: Literal["da", "en"]
+    language: Language
 
 
 # -- time and the LMS ----------------------------------------------------------------------------
@@ -324,7 +325,7 @@ class Scenario:
     steps: tuple[Step, ...]
     description: str = ""
     lms: Path | None = None  # the emulator's seed; None: the demo's
-    language: Literal["da", "en"] | None = None
+    language: Language | None = None
     source: Path | None = None
     terminal: Literal["kiosk", "door"] = "kiosk"  # "door": the demo entrance panel
     start: dt.datetime | None = None  # the clock's start, local time at the branch; None: the default
@@ -340,7 +341,7 @@ class _Header:
     name: str = ""
     description: str = ""
     lms: str | None = Field(default=None, min_length=1)
-    language: Literal["da", "en"] | None = None
+    language: Language | None = None
     terminal: Literal["kiosk", "door"] = "kiosk"
     start: dt.datetime | None = None
     central: bool = False

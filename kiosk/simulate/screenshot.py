@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from kiosk.bootstrap.kiosk import Kiosk, build
@@ -289,14 +292,12 @@ def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
             kiosk.core.drain()
 
 
-def render_screen(
-    screen: str,
-    language: str,
-    size: tuple[int, int],
-    out: Path,
-    settings_path: Path = DEMO_SETTINGS,
-) -> Path:
-    """Render ``screen`` in ``language`` at ``size`` (width, height) to the PNG file ``out``."""
+@contextmanager
+def opened_screen(screen: str, language: str, size: tuple[int, int],
+                  settings_path: Path = DEMO_SETTINGS) -> Iterator[tuple[Kiosk, KioskWindow]]:
+    """A demo kiosk and its window (offscreen), driven to ``screen`` in ``language`` at ``size``;
+    closed again when the block ends. :func:`show_as` then shows the same screen in another
+    language or size without driving it again."""
     if screen not in SCREENS:
         raise ValueError(f"unknown screen {screen!r}; choose one of {', '.join(SCREENS)}")
     app = QApplication.instance() or QApplication([])
@@ -324,14 +325,42 @@ def render_screen(
             window.show()
             _drive(kiosk, window, screen)
             app.processEvents()
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(str(out), "PNG"):
-                raise OSError(f"could not write {out}")
-            window.close()
-            window.deleteLater()
-            app.processEvents()
+            try:
+                yield kiosk, window
+            finally:
+                window.close()
+                window.deleteLater()
+                app.processEvents()
         finally:
             kiosk.close()
+
+
+def show_as(window: KioskWindow, language: str, size: tuple[int, int]) -> None:
+    """The screen the window shows, again in ``language`` at ``size``: the same view with only its
+    language changed, drawn by the window (the core is not asked, so nothing of the visit moves on:
+    the idle warning stays, a print job stays half-printed)."""
+    app = QApplication.instance()
+    assert app is not None and window.view is not None
+    window.setFixedSize(*size)
+    window.apply_scale(*size)
+    window.show_view(replace(window.view, language=language))
+    for _ in range(3):  # a layout request travels up one level of nested layouts per round
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # as the event loop would
+        app.processEvents()
+
+
+def render_screen(
+    screen: str,
+    language: str,
+    size: tuple[int, int],
+    out: Path,
+    settings_path: Path = DEMO_SETTINGS,
+) -> Path:
+    """Render ``screen`` in ``language`` at ``size`` (width, height) to the PNG file ``out``."""
+    with opened_screen(screen, language, size, settings_path) as (_kiosk, window):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(out), "PNG"):
+            raise OSError(f"could not write {out}")
     return out
 
 

@@ -17,19 +17,30 @@ import gettext
 import logging
 import re
 from pathlib import Path
+from typing import Literal, get_args
 
 log = logging.getLogger(__name__)
 
 DOMAIN = "kiosk"
 LOCALE_DIR = Path(__file__).parent / "locale"
-LANGUAGES = ("da", "en")
+Language = Literal["da", "en", "ar", "uk", "tr", "pl", "so", "fa"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 DEFAULT_LANGUAGE = "da"
-LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}  # each in its own language, for the language buttons
+# Each in its own language and script, for the language chooser.
+LANGUAGE_NAMES: dict[str, str] = {"da": "Dansk", "en": "English", "ar": "العربية", "uk": "Українська",
+                                  "tr": "Türkçe", "pl": "Polski", "so": "Soomaali", "fa": "فارسی"}
+RIGHT_TO_LEFT = frozenset({"ar", "fa"})
+# Not offered to patrons: every Danish text longer, accented and bracketed, for the truncation tests.
+PSEUDO_LANGUAGE = "qps"
 
 
 @functools.cache
 def catalogue(language: str) -> gettext.NullTranslations:
     """The compiled catalogue of ``language``, falling back to Danish."""
+    if language == PSEUDO_LANGUAGE:
+        from kiosk.texts.pseudo import pseudo_catalogue
+
+        return pseudo_catalogue(catalogue(DEFAULT_LANGUAGE))
     fallback: gettext.NullTranslations = (gettext.NullTranslations() if language == DEFAULT_LANGUAGE
                                           else catalogue(DEFAULT_LANGUAGE))
     try:

@@ -29,6 +29,7 @@ from kiosk.domain.model import (
 from kiosk.settings import Sip2Settings
 from sync.sip2.codec import BLANK_DATE, Message, format_date, message, parse_due_date, yn
 from sync.sip2.errors import Sip2OutcomeUnknown
+from sync.sip2.languages import patron_language
 from sync.sip2.spec import CIRCULATION_STATUS, PATRON_STATUS, SUMMARY, SUMMARY_FIELD
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ class Sip2LibrarySystem:
             birth_date=_birth_date(reply.get("PB")),
             category=reply.get("PC"),
             email=reply.get("BE"),
-            language=reply.fixed.get("language", ""),
+            language=patron_language(reply.fixed.get("language", "")),
             blocked=any(r in BLOCKING for r in reasons),
             block_reasons=reasons,
             fee_total=_decimal(reply.get("BV")) or Decimal("0"),

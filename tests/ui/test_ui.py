@@ -91,11 +91,17 @@ def test_wrong_pin_is_shown_on_the_pin_screen(running: tuple[Kiosk, KioskWindow,
 def test_language_button_switches_every_text(running: tuple[Kiosk, KioskWindow, ManualClock],
                                              qtbot: QtBot) -> None:
     kiosk, window, _clock = running
-    qtbot.mouseClick(window.header.language_buttons["en"], Qt.MouseButton.LeftButton)
+    assert window.header.language_button.text() == "Dansk"
+    assert window.header.language_button.accessibleName() == "Sprog / Language"
+    qtbot.mouseClick(window.header.language_button, Qt.MouseButton.LeftButton)
+    assert window.languages.isVisible()
+    assert window.languages.buttons["en"].text() == "English"
+    qtbot.mouseClick(window.languages.buttons["en"], Qt.MouseButton.LeftButton)
     start = window.screens[ScreenName.START]
     assert isinstance(start, StartScreen)
     qtbot.waitUntil(lambda: start.title.text() == "Welcome")
-    assert window.header.language_buttons["en"].isChecked()
+    assert not window.languages.isVisible()
+    assert window.header.language_button.text() == "English"
     present_anna(kiosk)
     pin_screen = window.screens[ScreenName.PIN]
     assert isinstance(pin_screen, PinScreen)

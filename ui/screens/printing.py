@@ -159,6 +159,7 @@ class PrintScreen(Screen):
         super().__init__()
         self._actions = actions
         self._portrait = True
+        self._room = 1 << 16  # the width inside the margins, known once the screen's size is
         self.title = label("Title")
         self.status = label("Hint")  # balance · printing closes at
         self.message = MessageLabel()
@@ -299,6 +300,28 @@ class PrintScreen(Screen):
         self.logout_button.setText(t("logout", lang))
         self.logout_button.setVisible(stage not in (PrintStage.PRINTING, PrintStage.CHOOSE,
                                                     PrintStage.PAYING))
+        self._place_buttons()
+
+    def _place_buttons(self) -> None:
+        """"Log out" or "pay by card" beside the other two in landscape, under them in portrait
+        (three in a row are wider than a portrait screen: the window would grow), and under them in
+        landscape too when a longer language's words do not fit three in a row."""
+        shown = [widget for widget in (self.back_button, self.code_button, self.receipt_button,
+                                       self.confirm_button, self.logout_button, self.card_button)
+                 if not widget.isHidden()]
+        for widget in shown:
+            widget.ensurePolished()
+        in_a_row = (sum(widget.sizeHint().width() for widget in shown)
+                    + self.buttons.horizontalSpacing() * (len(shown) - 1))
+        under = self._portrait or in_a_row > self._room
+        for last in (self.logout_button, self.card_button):  # one at a time: log out, or pay by card
+            self.buttons.removeWidget(last)
+            if under:
+                self.buttons.addWidget(last, 1, 0, 1, 2)
+            else:
+                self.buttons.addWidget(last, 0, 2)
+        for column in range(3):
+            self.buttons.setColumnStretch(column, 1 if column < 2 or not under else 0)
 
 
     def _show_list(self, desk: PrintView, lang: str) -> None:
@@ -343,7 +366,8 @@ class PrintScreen(Screen):
         self.pay_title.setText(t("print.paying", lang, price=price))
         self.qr.show_text(desk.pay_url)
         self.pay_hint.setText(t("print.paying.hint", lang))
-        self.pay_link.setText(desk.pay_url)
+        # A line may break after a slash: the address is one word, wider than the column beside the code.
+        self.pay_link.setText(desk.pay_url.replace("/", "/\u200b"))
         until = desk.pay_until.astimezone(self._zone(desk)) if desk.pay_until is not None else None
         clock = "" if until is None else f"{until:%H.%M}" if lang == "da" else f"{until:%H:%M}"
         self.pay_until.setText(t("print.paying.until", lang, time=clock) if clock else "")
@@ -383,6 +407,7 @@ class PrintScreen(Screen):
         self._portrait = scale.portrait
         side = scale.px(70) if scale.portrait else scale.px(160)
         self.column.setContentsMargins(side, scale.px(36), side, scale.px(36))
+        self._room = scale.width - 2 * side  # the screen is as wide as the window
         self.column.setSpacing(scale.px(20))
         self.jobs.apply_scale(scale)
         self.preview.apply_scale(scale)
@@ -394,12 +419,7 @@ class PrintScreen(Screen):
                                       else QBoxLayout.Direction.LeftToRight)
         self.choose_body.setSpacing(scale.px(40))
         self.buttons.setSpacing(scale.px(24))
-        for last in (self.logout_button, self.card_button):  # one at a time: log out, or pay by card
-            self.buttons.removeWidget(last)
-            if scale.portrait:
-                self.buttons.addWidget(last, 1, 0, 1, 2)
-            else:
-                self.buttons.addWidget(last, 0, 2)
+        self._place_buttons()
         # Portrait: the code under the heading, the words under it; landscape: the words beside it.
         self.pay_body.setDirection(QBoxLayout.Direction.TopToBottom if scale.portrait
                                    else QBoxLayout.Direction.LeftToRight)
@@ -407,8 +427,6 @@ class PrintScreen(Screen):
         qr_side = scale.px(420 if scale.portrait else 360)
         self.qr.setMinimumSize(qr_side, qr_side)
         self.upload_qr.setFixedHeight(scale.px(220 if scale.portrait else 180))
-        for column in range(3):
-            self.buttons.setColumnStretch(column, 1 if column < 2 or not scale.portrait else 0)
 
 
 class PrintCodeScreen(PadScreen):

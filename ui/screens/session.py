@@ -343,6 +343,7 @@ class PatronScreen(Screen):
         self.logout_button = button("Secondary", "", actions.logout)
         self.tile_row = button_row(*self.tiles, self.print_tile)
         self._portrait = True
+        self._room = 1 << 16  # the width for the tiles, known once the screen's size is
         self.column.addStretch(1)
         self.column.addWidget(self.greeting)
         self.column.addWidget(self.message)
@@ -375,14 +376,22 @@ class PatronScreen(Screen):
             tile.apply_scale(scale)
             tile.setMinimumHeight(scale.px(220))
         self._portrait = scale.portrait
-        self._arrange()
+        margins = self.column.contentsMargins()  # the screen is as wide as the window
+        self._room = scale.width - margins.left() - margins.right()
         self.tile_row.setSpacing(scale.px(30))
+        self._arrange()
         self.logout_button.setMinimumWidth(scale.px(320))
 
     def _arrange(self) -> None:
         """Three tiles (with printing) are wider than a portrait screen side by side: one above
-        another there; two side by side."""
-        stacked = self._portrait and not self.print_tile.isHidden()
+        another there; two side by side, unless their words (a longer language's) need more width
+        than the screen has."""
+        shown = [tile for tile in (*self.tiles, self.print_tile) if not tile.isHidden()]
+        for tile in shown:
+            tile.ensurePolished()
+        side_by_side = (sum(tile.sizeHint().width() for tile in shown)
+                        + self.tile_row.spacing() * (len(shown) - 1))
+        stacked = (self._portrait and len(shown) > 2) or side_by_side > self._room
         self.tile_row.setDirection(QBoxLayout.Direction.TopToBottom if stacked
                                    else QBoxLayout.Direction.LeftToRight)
 

@@ -4,7 +4,7 @@ shape, as the patron's screens do; nothing of a patron is on it (item numbers on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Protocol
 
@@ -100,6 +100,22 @@ class ActionRow(InfoRow):
         self.button_box.setSpacing(scale.px(12))
 
 
+DOOR_ORDER = (DoorAction.UNLOCK, DoorAction.LOCK, DoorAction.STAFFED_15, DoorAction.STAFFED_30,
+              DoorAction.STAFFED_60, DoorAction.UNSTAFFED)
+
+
+def columns_that_fit(widgets: Sequence[QWidget], room: int, spacing: int, most: int) -> int:
+    """How many of ``widgets`` fit side by side in ``room`` pixels, in columns as wide as the widest
+    (at most ``most``, at least one)."""
+    for widget in widgets:
+        widget.ensurePolished()
+    widest = max((widget.sizeHint().width() for widget in widgets), default=0)
+    for columns in range(most, 1, -1):
+        if columns * widest + (columns - 1) * spacing <= room:
+            return columns
+    return 1
+
+
 class StaffScreen(Screen):
     def __init__(self, actions: StaffActions) -> None:
         super().__init__()
@@ -108,10 +124,12 @@ class StaffScreen(Screen):
         self.who = label("Hint")
         self.tabs = {page: button("PageTab", page.value, partial(actions.staff_page, page))
                      for page in StaffPage}
-        tab_row = QHBoxLayout()
-        for tab in self.tabs.values():
-            tab_row.addWidget(tab, 1)
+        tab_row = QGridLayout()  # in one row, or in two where the words need it (see _arrange)
+        for index, tab in enumerate(self.tabs.values()):
+            tab_row.addWidget(tab, 0, index)
         self.tab_row = tab_row
+        self._scrollbar = 0
+        self._room = 1 << 16  # the width inside the margins, known once the screen's size is
         self.notice = MessageLabel()
         self.status = RowPool(InfoRow)
         self.tests = RowPool(ActionRow)
@@ -127,9 +145,9 @@ class StaffScreen(Screen):
         self.language_buttons = {language: button("PageTab", LANGUAGE_NAMES.get(language, language),
                                                   partial(actions.staff_language, language))
                                  for language in LANGUAGE_NAMES}
-        self.language_row = QHBoxLayout()
-        for widget in self.language_buttons.values():
-            self.language_row.addWidget(widget, 1)
+        self.language_row = QGridLayout()  # eight languages: two rows of four
+        for index, widget in enumerate(self.language_buttons.values()):
+            self.language_row.addWidget(widget, index // 4, index % 4)
         self.door_state = label("Subtitle", center=False)
         self.door_counts = label("Hint", center=False)
         self.door_buttons = {action: button("Primary" if action is DoorAction.UNLOCK else "Secondary",
@@ -154,6 +172,30 @@ class StaffScreen(Screen):
         self.column.addWidget(self.logout)
         self._view: StaffView | None = None
 
+    def _arrange(self) -> None:
+        """The tabs, and the door's buttons three to a row, in as many columns as their words
+        leave room for (a longer language's need more rows)."""
+        room = self._room
+        tabs = [tab for tab in self.tabs.values() if not tab.isHidden()]
+        columns = columns_that_fit(tabs, room, self.tab_row.horizontalSpacing(), len(tabs))
+        for index, tab in enumerate(tabs):
+            self.tab_row.addWidget(tab, index // columns, index % columns)
+        for column in range(len(self.tabs)):
+            self.tab_row.setColumnStretch(column, 1 if column < columns else 0)
+        buttons, grid = self.door_buttons, self.door_grid
+        three = (buttons[DoorAction.LOCK], buttons[DoorAction.STAFFED_15], buttons[DoorAction.STAFFED_30],
+                 buttons[DoorAction.STAFFED_60])
+        if columns_that_fit(three, room - self._scrollbar, grid.horizontalSpacing(), 3) == 3:
+            grid.addWidget(buttons[DoorAction.UNLOCK], 0, 0, 1, 2)
+            grid.addWidget(buttons[DoorAction.LOCK], 0, 2)
+            for index, action in enumerate((DoorAction.STAFFED_15, DoorAction.STAFFED_30,
+                                            DoorAction.STAFFED_60)):
+                grid.addWidget(buttons[action], 1, index)
+            grid.addWidget(buttons[DoorAction.UNSTAFFED], 2, 0, 1, 3)
+        else:
+            for index, action in enumerate(DOOR_ORDER):
+                grid.addWidget(buttons[action], index, 0, 1, 3)
+
     def _terminal_page(self) -> QWidget:
         page = self._page(self.revision, self.pending, *self.action_buttons.values(), self.language_title,
                           stretch=True)
@@ -171,14 +213,10 @@ class StaffScreen(Screen):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.door_state)
         column.addWidget(self.door_counts)
-        grid = QGridLayout()
+        grid = QGridLayout()  # filled by _arrange
         self.door_grid = grid
-        buttons = self.door_buttons
-        grid.addWidget(buttons[DoorAction.UNLOCK], 0, 0, 1, 2)
-        grid.addWidget(buttons[DoorAction.LOCK], 0, 2)
-        for index, action in enumerate((DoorAction.STAFFED_15, DoorAction.STAFFED_30, DoorAction.STAFFED_60)):
-            grid.addWidget(buttons[action], 1, index)
-        grid.addWidget(buttons[DoorAction.UNSTAFFED], 2, 0, 1, 3)
+        for index, action in enumerate(DOOR_ORDER):
+            grid.addWidget(self.door_buttons[action], index, 0)
         column.addLayout(grid)
         column.addStretch(1)
         return scroll_area(holder)
@@ -215,6 +253,7 @@ class StaffScreen(Screen):
         self._show_tasks(staff.tasks, lang)
         self._show_terminal(staff, lang)
         self.logout.setText(t("staff.logout", lang))
+        self._arrange()
 
     def _show_door(self, staff: StaffView, lang: str) -> None:
         door = staff.door
@@ -283,6 +322,9 @@ class StaffScreen(Screen):
         self.column.setContentsMargins(side, scale.px(30), side, scale.px(30))
         self.column.setSpacing(scale.px(20))
         self.tab_row.setSpacing(scale.px(12))
+        self._scrollbar = scale.px(18)
+        self._room = scale.width - 2 * side  # the screen is as wide as the window
+        self._arrange()
         self.door_grid.setSpacing(scale.px(16))
         self.title.setVisible(scale.portrait)  # landscape: the height is for the list
         for pool in (self.status, self.tests, self.tasks):

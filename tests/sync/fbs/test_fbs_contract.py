@@ -228,3 +228,9 @@ def test_a_return_that_belongs_to_another_branch_goes_to_transit(fbs: RecordedFb
     assert _routing(here.checkin("5052159786")) is Routing.SHELF
     away = elsewhere.checkin("5052159786")
     assert (_routing(away), away.destination) == (Routing.TRANSIT, "Hovedbiblioteket")
+
+
+def test_the_patrons_language_is_read_from_fbss_patron_information(fbs: RecordedFbs) -> None:
+    """FBS fills in SIP2's language field (009: Danish in Aarhus's recording)."""
+    auth = adapter(fbs.url).authenticate_patron(CARD, "12345")
+    assert auth.patron is not None and auth.patron.language == "da"
