@@ -39,3 +39,25 @@ class UserActivity:
 @dataclass(frozen=True)
 class LanguageChosen:
     language: str
+
+
+@dataclass(frozen=True)
+class DisplayChoicesShown:
+    """The display choices opened (True) or closed (False)."""
+
+    shown: bool
+
+
+@dataclass(frozen=True)
+class HighContrastChosen:
+    on: bool
+
+
+@dataclass(frozen=True)
+class LargeTextChosen:
+    on: bool
+
+
+@dataclass(frozen=True)
+class ReachLayoutChosen:
+    on: bool
