@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.circulation.view import Purpose
 from kiosk.session.service import Screen as ScreenName
 from kiosk.session.service import SessionView
+from kiosk.session.view import PLAIN_DISPLAY, DisplayMode
+from kiosk.settings import ScreenSettings
 from ui import style
 from ui.feedback import sound_for
 from ui.screens.account import AccountScreen
 from ui.screens.base import Screen, SessionActions
+from ui.screens.display import DisplayChoices
 from ui.screens.door import DoorScreen
 from ui.screens.items import ItemsScreen
 from ui.screens.printing import PrintCodeScreen, PrintScreen
@@ -31,7 +35,7 @@ from ui.screens.session import (
 )
 from ui.screens.staff import StaffScreen
 from ui.sounds import Sounds
-from ui.widgets import Header, MessageLabel
+from ui.widgets import HIGH_CONTRAST_PROPERTY, CardOverlay, Header, MessageLabel, set_tone
 
 
 class KioskWindow(QWidget):
@@ -43,13 +47,18 @@ class KioskWindow(QWidget):
         languages: tuple[str, ...],
         now: Callable[[], dt.datetime],
         sounds: Sounds | None = None,
+        screen: ScreenSettings | None = None,
     ) -> None:
+        """``screen``: the panel's size and mounting (the reach layout's line); default a 21.5"
+        panel 800 mm above the floor."""
         super().__init__()
         self.setObjectName("KioskWindow")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowTitle(title)
         self._now = now
-        self.header = Header(title, languages, actions.choose_language)
+        self.screen_settings = screen if screen is not None else ScreenSettings()
+        self.header = Header(title, languages, actions.choose_language,
+                             on_display=lambda: actions.show_display_choices(True))
         self.stack = QStackedWidget()
         self.screens: dict[ScreenName, Screen] = {
             ScreenName.START: StartScreen(actions),
@@ -67,14 +76,18 @@ class KioskWindow(QWidget):
             ScreenName.PRINT_CODE: PrintCodeScreen(actions),
         }
         self.sounds = sounds if sounds is not None else Sounds()
-        for screen in self.screens.values():
-            self.stack.addWidget(screen)
-        layout = QVBoxLayout(self)
+        for page in self.screens.values():
+            self.stack.addWidget(page)
+        self._size_by(self.screens[ScreenName.START])
+        layout = self.rows = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
         self.overlay = IdleOverlay(self, actions)
+        self.display_choices = DisplayChoices(self, actions)
+        self.display_mode = PLAIN_DISPLAY
+        self.reach_line = 0  # the reach layout: no control above this many px from the top (0: off)
         self.view: SessionView | None = None
         self._scale: style.Scale | None = None
         self._clock_timer = QTimer(self)
@@ -88,13 +101,24 @@ class KioskWindow(QWidget):
             return
         sound = sound_for(self.view, view)
         self.view = view
+        self._size_by(self.screens[view.screen])
+        self.apply_display(view.display_mode)
         screen = self.screens[view.screen]
         screen.show_view(view)
         self.stack.setCurrentWidget(screen)
+        self._size_by(screen)
         self.header.set_language(view.language)
         self.overlay.show_view(view)
+        self.display_choices.show_view(view)
         if sound is not None:
             self.sounds.play(sound)
+
+    def _size_by(self, screen: Screen) -> None:
+        """Only the screen shown sets the window's minimum size: a screen not shown (its words not
+        yet set, all its parts visible) must not make the window grow, in large text above all."""
+        for page in self.screens.values():
+            policy = QSizePolicy.Policy.Preferred if page is screen else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
 
     def current_screen(self) -> Screen:
         widget = self.stack.currentWidget()
@@ -109,17 +133,45 @@ class KioskWindow(QWidget):
         if scale == self._scale:
             return
         self._scale = scale
-        self.setStyleSheet(style.stylesheet(scale))
+        self._restyle(scale)
+
+    def apply_display(self, mode: DisplayMode) -> None:
+        """Draw every screen in ``mode`` (the visit's high contrast, large text, reach layout)."""
+        if mode == self.display_mode:
+            return
+        self.display_mode = mode
+        if self._scale is not None:
+            self._restyle(self._scale)
+
+    def _restyle(self, size: style.Scale) -> None:
+        mode = self.display_mode
+        scale = replace(size, text=style.LARGE_TEXT if mode.large_text else 1.0)
+        self.setProperty(HIGH_CONTRAST_PROPERTY, mode.high_contrast)
+        palette = style.HIGH_CONTRAST if mode.high_contrast else style.PLAIN
+        self.setStyleSheet(style.stylesheet(scale, palette))
         self.header.apply_scale(scale)
         for screen in self.screens.values():
             screen.apply_scale(scale)
         self.overlay.apply_scale(scale)
+        self.display_choices.apply_scale(scale)
         for message in self.findChildren(MessageLabel):
             message.apply_scale(scale)
+        # The reach layout: the header (its buttons) at the bottom, and each screen's controls below
+        # the line; where the whole screen is within reach (landscape) nothing moves.
+        self.reach_line = self.screen_settings.reach_line_px(scale.width, scale.height) if mode.reach else 0
+        self.rows.removeWidget(self.header)
+        self.rows.insertWidget(1 if self.reach_line else 0, self.header)
+        set_tone(self.header, "bottom", "true" if self.reach_line else "false")
+        for screen in self.screens.values():
+            screen.apply_reach(self.reach_line)
+        for overlay in self.findChildren(CardOverlay):
+            overlay.set_reach(self.reach_line)
+        self.update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.apply_scale(event.size().width(), event.size().height())
         self.overlay.setGeometry(self.rect())
+        self.display_choices.setGeometry(self.rect())
         super().resizeEvent(event)
 
 

@@ -185,6 +185,7 @@ def _terminal(app: QApplication, kiosk: Kiosk, beside: Beside | None) -> _Termin
         languages=settings.terminal.languages,
         now=kiosk.clock.now,
         sounds=Sounds(player=shlex.split(settings.devices.announcer.player) or ("aplay",)),
+        screen=settings.terminal.screen,
     )
     bridge = CoreBridge(kiosk.core)
     bridge.notified.connect(window.show_view)

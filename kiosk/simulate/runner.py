@@ -78,7 +78,7 @@ def kiosk_window(kiosk: Kiosk) -> KioskWindow:
     settings = kiosk.settings
     return KioskWindow(kiosk.session, title=settings.terminal.name or settings.terminal.branch,
                        languages=settings.terminal.languages, now=kiosk.clock.now,
-                       sounds=Sounds(audible=False))
+                       sounds=Sounds(audible=False), screen=settings.terminal.screen)
 
 
 class StepFailed(Exception):

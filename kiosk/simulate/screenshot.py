@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
@@ -17,6 +18,7 @@ from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.session.service import Screen
+from kiosk.session.view import PLAIN_DISPLAY, DisplayMode
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, CentralSettings, Settings, load_settings
 from kiosk.staff.view import DoorAction, StaffPage
 from kiosk.store import JournalState
@@ -34,6 +36,7 @@ from ui.sounds import Sounds
 
 SCREENS = (
     "start",
+    "display-choices",
     "pin",
     "pin-wrong",
     "authenticating",
@@ -218,6 +221,9 @@ def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
     anna, _child, blocked = kiosk.demo_cards[0], kiosk.demo_cards[1], kiosk.demo_cards[2]
     if screen in ("start", "door-start", "closed"):
         return
+    if screen == "display-choices":
+        _act(kiosk, lambda: kiosk.session.show_display_choices(True))
+        return
     if screen.startswith("staff-"):
         _drive_staff(kiosk, screen)
         return
@@ -278,8 +284,26 @@ def render_screen(
     size: tuple[int, int],
     out: Path,
     settings_path: Path = DEMO_SETTINGS,
+    mode: DisplayMode = PLAIN_DISPLAY,
 ) -> Path:
-    """Render ``screen`` in ``language`` at ``size`` (width, height) to the PNG file ``out``."""
+    """Render ``screen`` in ``language`` at ``size`` (width, height) and in display ``mode`` (chosen
+    on the start screen, as a patron does) to the PNG file ``out``."""
+    with reached(screen, language, size, settings_path, mode) as (_kiosk, window):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(out), "PNG"):
+            raise OSError(f"could not write {out}")
+    return out
+
+
+@contextmanager
+def reached(
+    screen: str,
+    language: str,
+    size: tuple[int, int],
+    settings_path: Path = DEMO_SETTINGS,
+    mode: DisplayMode = PLAIN_DISPLAY,
+) -> Iterator[tuple[Kiosk, KioskWindow]]:
+    """A kiosk and its window showing ``screen``, reached as a patron reaches it; closed after."""
     if screen not in SCREENS:
         raise ValueError(f"unknown screen {screen!r}; choose one of {', '.join(SCREENS)}")
     app = QApplication.instance() or QApplication([])
@@ -297,25 +321,37 @@ def render_screen(
         try:
             window = KioskWindow(kiosk.session, title=settings.terminal.name or
                                  settings.terminal.branch, languages=settings.terminal.languages,
-                                 now=kiosk.clock.now, sounds=Sounds(audible=False))
+                                 now=kiosk.clock.now, sounds=Sounds(audible=False),
+                                 screen=settings.terminal.screen)
             kiosk.core.subscribe(window.show_view)
             kiosk.connect_devices()
             kiosk.session.choose_language(language)
             kiosk.core.drain()
+            _choose_display(kiosk, mode)
             window.setFixedSize(*size)
             window.apply_scale(*size)
             window.show()
             _drive(kiosk, window, screen)
             app.processEvents()
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(str(out), "PNG"):
-                raise OSError(f"could not write {out}")
+            yield kiosk, window
             window.close()
             window.deleteLater()
             app.processEvents()
         finally:
             kiosk.close()
-    return out
+
+
+def _choose_display(kiosk: Kiosk, mode: DisplayMode) -> None:
+    """On the start screen: "Display", the choices, "Done"."""
+    if mode == PLAIN_DISPLAY:
+        return
+    session = kiosk.session
+    session.show_display_choices(True)
+    session.choose_high_contrast(mode.high_contrast)
+    session.choose_large_text(mode.large_text)
+    session.choose_reach_layout(mode.reach)
+    session.show_display_choices(False)
+    kiosk.core.drain()
 
 
 def _isolated(settings: Settings, folder: Path, *, central: bool = False) -> Settings:

@@ -159,6 +159,9 @@ class PrintScreen(Screen):
         super().__init__()
         self._actions = actions
         self._portrait = True
+        self._scale: style.Scale | None = None
+        self._large_text = False
+        self._stage = PrintStage.LOADING
         self.title = label("Title")
         self.status = label("Hint")  # balance · printing closes at
         self.message = MessageLabel()
@@ -262,7 +265,8 @@ class PrintScreen(Screen):
             desk = PrintView(PrintStage.LOADING)
         self.title.setText(t("print.title", lang))
         # Landscape has no height to spare beside a job's picture: its name is the title there.
-        self.title.setVisible(self._portrait or desk.stage not in (PrintStage.CHOOSE, PrintStage.PAYING))
+        self._stage = desk.stage
+        self._show_title()
         self.status.setText("  ·  ".join(x for x in (balance_text(desk, lang), closes_text(desk, lang)) if x))
         self.status.setVisible(bool(self.status.text()))
         sentence, tone = problem_text(desk, lang)
@@ -396,7 +400,7 @@ class PrintScreen(Screen):
         self.buttons.setSpacing(scale.px(24))
         for last in (self.logout_button, self.card_button):  # one at a time: log out, or pay by card
             self.buttons.removeWidget(last)
-            if scale.portrait:
+            if scale.portrait or scale.large_text:  # three in large text are wider than the screen
                 self.buttons.addWidget(last, 1, 0, 1, 2)
             else:
                 self.buttons.addWidget(last, 0, 2)
@@ -406,9 +410,29 @@ class PrintScreen(Screen):
         self.pay_body.setSpacing(scale.px(30))
         qr_side = scale.px(420 if scale.portrait else 360)
         self.qr.setMinimumSize(qr_side, qr_side)
-        self.upload_qr.setFixedHeight(scale.px(220 if scale.portrait else 180))
+        self.upload_qr.setFixedHeight(scale.px(220 if scale.portrait else 110 if scale.large_text else 150))
+        self._large_text = scale.large_text
+        self._show_title()
         for column in range(3):
-            self.buttons.setColumnStretch(column, 1 if column < 2 or not scale.portrait else 0)
+            self.buttons.setColumnStretch(column, 1 if column < 2 or not (scale.portrait or scale.large_text)
+                                          else 0)
+        self._scale = scale
+
+    def _show_title(self) -> None:
+        """In landscape the height is for the choices; in large text for the jobs and buttons too."""
+        self.title.setVisible(self._portrait or (self._stage not in (PrintStage.CHOOSE, PrintStage.PAYING)
+                                                 and not self._large_text))
+
+    def apply_reach(self, line: int) -> None:
+        """Everything below the line but the title (no control), which may reach over it; the QR
+        codes smaller to make room."""
+        scale = self._scale
+        if line and scale is not None:
+            margins = self.column.contentsMargins()
+            self.column.setContentsMargins(margins.left(), line - scale.px(80), margins.right(),
+                                           margins.bottom())
+            self.qr.setMinimumSize(scale.px(260), scale.px(260))
+            self.upload_qr.setFixedHeight(scale.px(160))
 
 
 class PrintCodeScreen(PadScreen):

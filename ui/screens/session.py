@@ -199,6 +199,11 @@ class StartScreen(Screen):
         self.column.setSpacing(scale.px(26 if scale.portrait else 16))
         self.body.setSpacing(scale.px(60) if not scale.portrait else scale.px(40))
 
+    def apply_reach(self, line: int) -> None:
+        """The card and its words above, the tiles at the bottom, below the line."""
+        if line:
+            self.body.setDirection(QBoxLayout.Direction.BottomToTop)
+
 
 class IdentifyScreen(Screen):
     """After "Lån" or "Mine lån": hold your card to the reader (or scan it), or cancel."""
@@ -378,6 +383,11 @@ class PatronScreen(Screen):
         self._arrange()
         self.tile_row.setSpacing(scale.px(30))
         self.logout_button.setMinimumWidth(scale.px(320))
+
+    def apply_reach(self, line: int) -> None:
+        """The greeting and the tiles down at the bottom, above the hint and "log out"."""
+        self.column.setStretch(0, 3 if line else 1)
+        self.column.setStretch(5, 0 if line else 2)
 
     def _arrange(self) -> None:
         """Three tiles (with printing) are wider than a portrait screen side by side: one above

@@ -108,10 +108,7 @@ class StaffScreen(Screen):
         self.who = label("Hint")
         self.tabs = {page: button("PageTab", page.value, partial(actions.staff_page, page))
                      for page in StaffPage}
-        tab_row = QHBoxLayout()
-        for tab in self.tabs.values():
-            tab_row.addWidget(tab, 1)
-        self.tab_row = tab_row
+        tab_row = self.tab_row = QGridLayout()
         self.notice = MessageLabel()
         self.status = RowPool(InfoRow)
         self.tests = RowPool(ActionRow)
@@ -283,6 +280,13 @@ class StaffScreen(Screen):
         self.column.setContentsMargins(side, scale.px(30), side, scale.px(30))
         self.column.setSpacing(scale.px(20))
         self.tab_row.setSpacing(scale.px(12))
+        # Five in a row; in large text on a portrait screen three, then two.
+        columns = 3 if scale.portrait and scale.large_text else len(self.tabs)
+        for index, tab in enumerate(self.tabs.values()):
+            self.tab_row.removeWidget(tab)
+            self.tab_row.addWidget(tab, index // columns, index % columns)
+        for column in range(len(self.tabs)):
+            self.tab_row.setColumnStretch(column, 1 if column < columns else 0)
         self.door_grid.setSpacing(scale.px(16))
         self.title.setVisible(scale.portrait)  # landscape: the height is for the list
         for pool in (self.status, self.tests, self.tasks):
