@@ -49,6 +49,15 @@ def button(object_name: str, text: str, on_click: Callable[[], None]) -> QPushBu
     return widget
 
 
+def two_lines(text: str) -> str:
+    """``text`` broken at the space nearest its middle: a button's words too long for one line."""
+    spaces = [index for index, char in enumerate(text) if char == " "]
+    if not spaces:
+        return text
+    middle = min(spaces, key=lambda index: abs(index - len(text) / 2))
+    return f"{text[:middle]}\n{text[middle + 1:]}"
+
+
 def set_tone(widget: QWidget, name: str, value: str) -> None:
     """Set a style property (tone, selected, ...) and have the stylesheet look at it again."""
     if widget.property(name) == value:

@@ -10,6 +10,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
@@ -332,6 +333,10 @@ def reached(
             window.apply_scale(*size)
             window.show()
             _drive(kiosk, window, screen)
+            if window.view is not None and window.view.display_mode != mode:
+                # A visit on the way ended (staff at the door after a patron): the screen as the
+                # person now at it would see it, with their display choices.
+                window.show_view(replace(window.view, display_mode=mode))
             app.processEvents()
             yield kiosk, window
             window.close()

@@ -12,7 +12,8 @@ returns one :class:`Finding` per failure:
   stands out more) against the background just outside it, at least 3:1;
 * target size: every control at least ``target_px`` square (15 mm at the panel's pixels per mm);
 * reach: with a reach line, no control reaches above it;
-* clipped text: no label or button is too small for its words (large text must still fit).
+* clipped text: no label or button is too small for its words (large text must still fit), and
+  no control is cut off at the side (lists scroll up and down, never sideways).
 
 Disabled controls are measured for size and reach but not for contrast (WCAG exempts inactive
 components), and so are widgets partly scrolled out of sight. While a card overlay shows, only
@@ -179,7 +180,7 @@ def clipped(widget: QWidget) -> str:
         option = QStyleOptionButton()
         widget.initStyleOption(option)
         room = widget.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, widget)
-        widest = widget.fontMetrics().horizontalAdvance(widget.text())
+        widest = max(widget.fontMetrics().horizontalAdvance(line) for line in widget.text().split("\n"))
         return f"{widest} px of text in {room.width()} px" if widest > room.width() + 1 else ""
     return ""
 
@@ -209,6 +210,9 @@ def measure(window: QWidget, image: QImage, *, target_px: int, reach_line: int =
             findings.append(Finding("clipped text", name_of(widget), too_small, "room for its words"))
         if not control:
             continue
+        if visible.width() < widget.width():  # lists scroll up and down, never sideways
+            findings.append(Finding("cut off", name_of(widget),
+                                    f"{visible.width()} of {widget.width()} px wide shown", "all of it"))
         if isinstance(widget, QAbstractButton) and widget.isEnabled() and whole:
             found = control_contrast(image, _full_in_window(widget, window))
             if found is not None and found[0] < NON_TEXT_MIN - 0.005:

@@ -28,7 +28,7 @@ from ui import style
 from ui.rows import InfoRow, RowPool, listed, scroll_area
 from ui.screens.base import Screen
 from ui.visit_text import ATTENTION, BUSY, ERROR, NEUTRAL, OK, RowText
-from ui.widgets import MessageLabel, button, label, set_tone
+from ui.widgets import MessageLabel, button, label, set_tone, two_lines
 
 TONES = {Check.OK: OK, Check.WARNING: ATTENTION, Check.FAILED: ERROR, Check.RUNNING: BUSY,
          Check.NOT_RUN: NEUTRAL}
@@ -109,6 +109,9 @@ class StaffScreen(Screen):
         self.tabs = {page: button("PageTab", page.value, partial(actions.staff_page, page))
                      for page in StaffPage}
         tab_row = self.tab_row = QGridLayout()
+        self._tab_columns = len(self.tabs)
+        self._door_narrow = self._portrait_large = False
+        self._screen_width = 1080
         self.notice = MessageLabel()
         self.status = RowPool(InfoRow)
         self.tests = RowPool(ActionRow)
@@ -170,12 +173,7 @@ class StaffScreen(Screen):
         column.addWidget(self.door_counts)
         grid = QGridLayout()
         self.door_grid = grid
-        buttons = self.door_buttons
-        grid.addWidget(buttons[DoorAction.UNLOCK], 0, 0, 1, 2)
-        grid.addWidget(buttons[DoorAction.LOCK], 0, 2)
-        for index, action in enumerate((DoorAction.STAFFED_15, DoorAction.STAFFED_30, DoorAction.STAFFED_60)):
-            grid.addWidget(buttons[action], 1, index)
-        grid.addWidget(buttons[DoorAction.UNSTAFFED], 2, 0, 1, 3)
+        self._place_door_buttons(narrow=False)
         column.addLayout(grid)
         column.addStretch(1)
         return scroll_area(holder)
@@ -203,6 +201,7 @@ class StaffScreen(Screen):
             tab.setText(t(f"staff.page.{page.value}", lang))
             tab.setVisible(page in staff.pages)
             set_tone(tab, "selected", "true" if page is staff.page else "false")
+        self._place_tabs()
         self.notice.show_message(t(staff.notice, lang, **dict(staff.notice_values)) if staff.notice else "",
                                  TONES[staff.notice_check] or "info")
         self._show_door(staff, lang)
@@ -227,7 +226,9 @@ class StaffScreen(Screen):
         self.door_counts.setText(t("staff.door.today", lang, entries=door.entries_today,
                                    refused=door.refused_today, alarms=door.alarms_today))
         for action, widget in self.door_buttons.items():
-            widget.setText(t(f"staff.door.{action.value}", lang))
+            words = t(f"staff.door.{action.value}", lang)
+            long_words = action in (DoorAction.UNLOCK, DoorAction.UNSTAFFED)
+            widget.setText(two_lines(words) if self._door_narrow and long_words else words)
 
     def _show_status(self, lines: tuple[StatusLine, ...], lang: str) -> None:
         for row, line in zip(self.status.show_count(len(lines)), lines, strict=True):
@@ -274,20 +275,61 @@ class StaffScreen(Screen):
             widget.setVisible(language in staff.languages)
             set_tone(widget, "selected", "true" if language == staff.default_language else "false")
 
+    def _place_door_buttons(self, *, narrow: bool) -> None:
+        """Unlock and lock, the three staffed periods, unstaffed now: in three columns, or in two
+        (``narrow``: large text or the reach layout on a portrait screen; the longest on two lines)."""
+        self._door_narrow = narrow
+        grid, buttons = self.door_grid, self.door_buttons
+        for button_ in buttons.values():
+            grid.removeWidget(button_)
+        if narrow:
+            places = {DoorAction.UNLOCK: (0, 0, 1, 1), DoorAction.LOCK: (0, 1, 1, 1),
+                      DoorAction.STAFFED_15: (1, 0, 1, 1), DoorAction.STAFFED_30: (1, 1, 1, 1),
+                      DoorAction.STAFFED_60: (2, 0, 1, 2), DoorAction.UNSTAFFED: (3, 0, 1, 2)}
+        else:
+            places = {DoorAction.UNLOCK: (0, 0, 1, 2), DoorAction.LOCK: (0, 2, 1, 1),
+                      DoorAction.STAFFED_15: (1, 0, 1, 1), DoorAction.STAFFED_30: (1, 1, 1, 1),
+                      DoorAction.STAFFED_60: (1, 2, 1, 1), DoorAction.UNSTAFFED: (2, 0, 1, 3)}
+        for action, (row, column, rows, columns) in places.items():
+            grid.addWidget(buttons[action], row, column, rows, columns)
+        for column in range(3):
+            grid.setColumnStretch(column, 0 if narrow and column == 2 else 1)
+
+    def apply_reach(self, line: int) -> None:
+        """The tabs and pages below the line, the title and who is logged in (no controls) above it;
+        the door's buttons in two columns, beside the scroll bar of the lower page."""
+        if line:
+            margins = self.column.contentsMargins()
+            width = self._screen_width - margins.left() - margins.right()
+            above = sum(widget.heightForWidth(width) + self.column.spacing()
+                        for widget in (self.title, self.who) if not widget.isHidden())
+            self.column.setContentsMargins(margins.left(), max(margins.top(), line - above),
+                                           margins.right(), margins.bottom())
+        self._place_door_buttons(narrow=self._portrait_large or bool(line))
+
+    def _place_tabs(self) -> None:
+        """The tabs this role has in a row; in large text on a portrait screen three to a row."""
+        shown = [tab for tab in self.tabs.values() if not tab.isHidden()]
+        columns = min(self._tab_columns, len(shown)) or 1
+        for tab in self.tabs.values():
+            self.tab_row.removeWidget(tab)
+        for index, tab in enumerate(shown):
+            self.tab_row.addWidget(tab, index // columns, index % columns)
+        for column in range(len(self.tabs)):
+            self.tab_row.setColumnStretch(column, 1 if column < columns else 0)
+
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
         side = scale.px(40) if scale.portrait else scale.px(120)
         self.column.setContentsMargins(side, scale.px(30), side, scale.px(30))
         self.column.setSpacing(scale.px(20))
         self.tab_row.setSpacing(scale.px(12))
-        # Five in a row; in large text on a portrait screen three, then two.
-        columns = 3 if scale.portrait and scale.large_text else len(self.tabs)
-        for index, tab in enumerate(self.tabs.values()):
-            self.tab_row.removeWidget(tab)
-            self.tab_row.addWidget(tab, index // columns, index % columns)
-        for column in range(len(self.tabs)):
-            self.tab_row.setColumnStretch(column, 1 if column < columns else 0)
+        self._tab_columns = 3 if scale.portrait and scale.large_text else len(self.tabs)
+        self._place_tabs()
         self.door_grid.setSpacing(scale.px(16))
+        self._portrait_large = scale.portrait and scale.large_text
+        self._screen_width = scale.width
+        self._place_door_buttons(narrow=self._portrait_large)
         self.title.setVisible(scale.portrait)  # landscape: the height is for the list
         for pool in (self.status, self.tests, self.tasks):
             pool.apply_scale(scale)
