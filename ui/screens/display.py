@@ -16,7 +16,6 @@ from ui.widgets import CardOverlay, button, label
 class DisplayChoices(CardOverlay):
     def __init__(self, parent: QWidget, actions: SessionActions) -> None:
         super().__init__(parent)
-        self.setObjectName("Overlay")
         self.title = label("Title")
         self.contrast = ChoiceRow(actions.choose_high_contrast)
         self.large_text = ChoiceRow(actions.choose_large_text)
