@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.circulation.view import Purpose
 from kiosk.domain.ports import Speaker
 from kiosk.session.service import Screen as ScreenName
 from kiosk.session.service import SessionView
-from kiosk.settings import TactileKeySettings
+from kiosk.session.view import PLAIN_DISPLAY, DisplayMode
+from kiosk.settings import ScreenSettings, TactileKeySettings
 from kiosk.texts import RIGHT_TO_LEFT
 from ui import style
 from ui.feedback import sound_for
 from ui.language import LanguageChooser
 from ui.screens.account import AccountScreen
 from ui.screens.base import Screen, SessionActions
+from ui.screens.display import DisplayChoices
 from ui.screens.door import DoorScreen
 from ui.screens.items import ItemsScreen
 from ui.screens.printing import PrintCodeScreen, PrintScreen
@@ -37,7 +40,7 @@ from ui.screens.staff import StaffScreen
 from ui.sounds import Sounds
 from ui.speech import SpeechGuide
 from ui.tactile import TactileKeys, is_stop, reading_order
-from ui.widgets import CardOverlay, Header, MessageLabel, PinPad
+from ui.widgets import HIGH_CONTRAST_PROPERTY, CardOverlay, Header, MessageLabel, PinPad, set_tone
 
 
 class KioskWindow(QWidget):
@@ -52,16 +55,21 @@ class KioskWindow(QWidget):
         speaker: Speaker | None = None,
         keys: TactileKeySettings | None = None,
         speech_key: bool = True,
+        screen: ScreenSettings | None = None,
     ) -> None:
         """``speaker``: speech mode's voice (None: speech mode shows, but nothing is heard);
-        ``keys``: the tactile keys; ``speech_key``: the speech key in the header."""
+        ``keys``: the tactile keys; ``speech_key``: the speech key in the header; ``screen``: the
+        panel's size and mounting (the reach layout's line); default a 21.5" panel 800 mm above the
+        floor."""
         super().__init__()
         self.setObjectName("KioskWindow")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowTitle(title)
         self._now = now
+        self.screen_settings = screen if screen is not None else ScreenSettings()
         self.header = Header(title, languages, self._open_languages,
-                             actions.toggle_speech if speech_key else None)
+                             actions.toggle_speech if speech_key else None,
+                             on_display=lambda: actions.show_display_choices(True))
         self.stack = QStackedWidget()
         self.screens: dict[ScreenName, Screen] = {
             ScreenName.START: StartScreen(actions),
@@ -79,9 +87,10 @@ class KioskWindow(QWidget):
             ScreenName.PRINT_CODE: PrintCodeScreen(actions),
         }
         self.sounds = sounds if sounds is not None else Sounds()
-        for screen in self.screens.values():
-            self.stack.addWidget(screen)
-        layout = QVBoxLayout(self)
+        for page in self.screens.values():
+            self.stack.addWidget(page)
+        self._size_by(self.screens[ScreenName.START])
+        layout = self.rows = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.header)
@@ -100,6 +109,9 @@ class KioskWindow(QWidget):
         if application is not None:
             application.installEventFilter(self.tactile)  # removed with the window (its child)
         self._actions = actions
+        self.display_choices = DisplayChoices(self, actions)
+        self.display_mode = PLAIN_DISPLAY
+        self.reach_line = 0  # the reach layout: no control above this many px from the top (0: off)
         self.view: SessionView | None = None
         self._scale: style.Scale | None = None
         self._clock_timer = QTimer(self)
@@ -116,15 +128,19 @@ class KioskWindow(QWidget):
         focus = self.focusWidget()
         if focus is not None and (before is None or before.screen is not view.screen):
             focus.clearFocus()  # a new screen: the tactile keys start again at its first control
+        self._size_by(self.screens[view.screen])
+        self.apply_display(view.display_mode)
         screen = self.screens[view.screen]
         screen.show_view(view)
         self.stack.setCurrentWidget(screen)
+        self._size_by(screen)
         self.header.set_language(view.language)
         self.setLayoutDirection(Qt.LayoutDirection.RightToLeft if view.language in RIGHT_TO_LEFT
                                 else Qt.LayoutDirection.LeftToRight)
         self.languages.show_view(view)
         self.overlay.show_view(view)
         self.header.set_speech(view.speech, view.language)
+        self.display_choices.show_view(view)
         if sound is not None:
             self.sounds.play(sound)
         if self.speech is not None:
@@ -154,6 +170,13 @@ class KioskWindow(QWidget):
         self.languages.open()
         self.overlay.raise_()  # the idle warning stays on top
 
+    def _size_by(self, screen: Screen) -> None:
+        """Only the screen shown sets the window's minimum size: a screen not shown (its words not
+        yet set, all its parts visible) must not make the window grow, in large text above all."""
+        for page in self.screens.values():
+            policy = QSizePolicy.Policy.Preferred if page is screen else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+
     def current_screen(self) -> Screen:
         widget = self.stack.currentWidget()
         assert isinstance(widget, Screen)
@@ -167,19 +190,47 @@ class KioskWindow(QWidget):
         if scale == self._scale:
             return
         self._scale = scale
-        self.setStyleSheet(style.stylesheet(scale))
+        self._restyle(scale)
+
+    def apply_display(self, mode: DisplayMode) -> None:
+        """Draw every screen in ``mode`` (the visit's high contrast, large text, reach layout)."""
+        if mode == self.display_mode:
+            return
+        self.display_mode = mode
+        if self._scale is not None:
+            self._restyle(self._scale)
+
+    def _restyle(self, size: style.Scale) -> None:
+        mode = self.display_mode
+        scale = replace(size, text=style.LARGE_TEXT if mode.large_text else 1.0)
+        self.setProperty(HIGH_CONTRAST_PROPERTY, mode.high_contrast)
+        palette = style.HIGH_CONTRAST if mode.high_contrast else style.PLAIN
+        self.setStyleSheet(style.stylesheet(scale, palette))
         self.header.apply_scale(scale)
         for screen in self.screens.values():
             screen.apply_scale(scale)
         self.overlay.apply_scale(scale)
         self.languages.apply_scale(scale)
+        self.display_choices.apply_scale(scale)
         for message in self.findChildren(MessageLabel):
             message.apply_scale(scale)
+        # The reach layout: the header (its buttons) at the bottom, and each screen's controls below
+        # the line; where the whole screen is within reach (landscape) nothing moves.
+        self.reach_line = self.screen_settings.reach_line_px(scale.width, scale.height) if mode.reach else 0
+        self.rows.removeWidget(self.header)
+        self.rows.insertWidget(1 if self.reach_line else 0, self.header)
+        set_tone(self.header, "bottom", "true" if self.reach_line else "false")
+        for screen in self.screens.values():
+            screen.apply_reach(self.reach_line)
+        for overlay in self.findChildren(CardOverlay):
+            overlay.set_reach(self.reach_line)
+        self.update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.apply_scale(event.size().width(), event.size().height())
         self.overlay.setGeometry(self.rect())
         self.languages.setGeometry(self.rect())
+        self.display_choices.setGeometry(self.rect())
         super().resizeEvent(event)
 
 

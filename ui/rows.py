@@ -23,11 +23,15 @@ from PySide6.QtWidgets import (
 
 from ui import style
 from ui.visit_text import ATTENTION, BUSY, ERROR, OK, RowText
-from ui.widgets import label, set_tone
+from ui.widgets import label, palette_of, set_tone
 
 CHECKBOX, CHECKED = "checkbox", "checked"
-ICON_COLOURS = {OK: style.OK_SOLID, ATTENTION: style.WARN_SOLID, ERROR: style.ERROR_SOLID,
-                BUSY: style.BUSY_SOLID}
+
+
+def icon_colour(kind: str, palette: style.Palette) -> str | None:
+    """The solid colour of a status icon; None for the neutral clock face."""
+    return {OK: palette.ok_solid, ATTENTION: palette.warn_solid, ERROR: palette.error_solid,
+            BUSY: palette.busy_solid}.get(kind)
 
 
 class StatusIcon(QWidget):
@@ -51,21 +55,24 @@ class StatusIcon(QWidget):
         side = min(self.width(), self.height())
         box = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
         stroke = max(2.0, side * 0.1)
-        white = QPen(QColor(style.ON_PRIMARY), stroke, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+        c = palette_of(self)
+        white = QPen(QColor(c.on_solid), stroke, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                      Qt.PenJoinStyle.RoundJoin)
         if self.kind in (CHECKBOX, CHECKED):
-            painter.setPen(QPen(QColor(style.PRIMARY), max(2.0, side * 0.07)))
-            painter.setBrush(QColor(style.PRIMARY if self.kind == CHECKED else style.SURFACE))
+            painter.setPen(QPen(QColor(c.primary), max(2.0, side * 0.07)))
+            painter.setBrush(QColor(c.primary if self.kind == CHECKED else c.surface))
             inset = side * 0.08
             painter.drawRoundedRect(box.adjusted(inset, inset, -inset, -inset), side * 0.16,
                                     side * 0.16)
             if self.kind == CHECKED:
-                painter.setPen(white)
+                painter.setPen(QPen(QColor(c.on_primary), stroke, Qt.PenStyle.SolidLine,
+                                    Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
                 self._tick(painter, box)
             painter.end()
             return
-        if self.kind not in ICON_COLOURS:  # neutral: a clock face in the muted colour
-            painter.setPen(QPen(QColor(style.MUTED), max(2.0, side * 0.07)))
+        solid = icon_colour(self.kind, c)
+        if solid is None:  # neutral: a clock face in the muted colour
+            painter.setPen(QPen(QColor(c.muted), max(2.0, side * 0.07)))
             painter.drawEllipse(box.adjusted(side * 0.1, side * 0.1, -side * 0.1, -side * 0.1))
             centre = box.center()
             painter.drawLine(centre, QPointF(centre.x(), box.top() + side * 0.28))
@@ -73,7 +80,7 @@ class StatusIcon(QWidget):
             painter.end()
             return
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(ICON_COLOURS[self.kind]))
+        painter.setBrush(QColor(solid))
         painter.drawEllipse(box)
         painter.setPen(white)
         x, y, s = box.left(), box.top(), side

@@ -21,6 +21,13 @@ from PySide6.QtWidgets import (
 from kiosk.texts import LANGUAGE_NAMES, text
 from ui import style
 
+HIGH_CONTRAST_PROPERTY = "highContrast"  # set on the window while high contrast is on
+
+
+def palette_of(widget: QWidget) -> style.Palette:
+    """The palette a widget that paints itself uses: its window's display mode."""
+    return style.HIGH_CONTRAST if widget.window().property(HIGH_CONTRAST_PROPERTY) else style.PLAIN
+
 
 def label(object_name: str, text: str = "", *, wrap: bool = True, center: bool = True) -> QLabel:
     widget = QLabel(text)
@@ -38,6 +45,15 @@ def button(object_name: str, text: str, on_click: Callable[[], None]) -> QPushBu
     # clicked(bool) would hand `checked` to a lambda's first default argument; swallow it.
     widget.clicked.connect(lambda _checked=False: on_click())
     return widget
+
+
+def two_lines(text: str) -> str:
+    """``text`` broken at the space nearest its middle: a button's words too long for one line."""
+    spaces = [index for index, char in enumerate(text) if char == " "]
+    if not spaces:
+        return text
+    middle = min(spaces, key=lambda index: abs(index - len(text) / 2))
+    return f"{text[:middle]}\n{text[middle + 1:]}"
 
 
 def set_tone(widget: QWidget, name: str, value: str) -> None:
@@ -62,8 +78,9 @@ class Tile(QPushButton):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.clicked.connect(lambda _checked=False: on_click())
-        self.title = label("TileTitle", wrap=False)
-        self.detail = label("TileDetail", wrap=False)
+        # Both wrap: three tiles side by side in large text are wider than a landscape screen.
+        self.title = label("TileTitle")
+        self.detail = label("TileDetail")
         for part in (self.title, self.detail):
             part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self.inner = QVBoxLayout(self)
@@ -84,6 +101,12 @@ class Tile(QPushButton):
 
     def minimumSizeHint(self) -> QSize:
         return self.inner.minimumSize()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(self.minimumHeight(), self.inner.totalHeightForWidth(width))
 
     def apply_scale(self, scale: style.Scale) -> None:
         # Landscape stacks the tiles in less height: closer to their words there (Arabic script's
@@ -122,12 +145,14 @@ class Header(QWidget):
     """Library name, clock and the language button (which opens the chooser): on every screen."""
 
     def __init__(self, title: str, languages: tuple[str, ...], on_open_languages: Callable[[], None],
-                 on_speech: Callable[[], None] | None = None) -> None:
+                 on_speech: Callable[[], None] | None = None, *,
+                 on_display: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.setObjectName("Header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         layout = self.row = QHBoxLayout(self)
-        self.title = label("HeaderTitle", title, wrap=False, center=False)
+        # Wraps rather than pushing the buttons off a portrait screen (large text, many languages).
+        self.title = label("HeaderTitle", title, wrap=True, center=False)
         self.clock = label("HeaderClock", "", wrap=False)
         layout.addWidget(self.title, 1)
         layout.addWidget(self.clock)
@@ -138,12 +163,17 @@ class Header(QWidget):
         self.language_button = button("LanguageButton", "", on_open_languages)
         self.language_button.setVisible(len(languages) > 1)
         layout.addWidget(self.language_button)
+        # The display choices (contrast, text size, reach): on every screen, before and after login.
+        self.display_button = button("DisplayButton", "", on_display or (lambda: None))
+        self.display_button.setVisible(on_display is not None)
+        layout.addWidget(self.display_button)
 
     def set_language(self, language: str) -> None:
         """The button shows the language's own name; its accessible name says what it is for in
         Danish and English whatever the language ("Sprog / Language")."""
         self.language_button.setText(LANGUAGE_NAMES.get(language, language))
         self.language_button.setAccessibleName(text("language.button", language))
+        self.display_button.setText(text("display.button", language))
 
     def set_speech(self, on: bool, language: str) -> None:
         if self.speech_button is not None:
@@ -192,6 +222,7 @@ class CardIllustration(QWidget):
         self.setMinimumHeight(160)
 
     def paintEvent(self, _event: QPaintEvent) -> None:
+        c = palette_of(self)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         side = min(self.width(), self.height() * 1.4)
@@ -199,9 +230,9 @@ class CardIllustration(QWidget):
         # The reader: a rounded slab with the contactless symbol.
         reader = QRectF(cx - side * 0.32, cy - side * 0.05, side * 0.64, side * 0.36)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#D9DEE2"))
+        painter.setBrush(QColor(c.slab))
         painter.drawRoundedRect(reader, side * 0.04, side * 0.04)
-        pen = QPen(QColor(style.PRIMARY), max(2.0, side * 0.014))
+        pen = QPen(QColor(c.background if c.heavy else c.primary), max(2.0, side * 0.014))
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -214,14 +245,14 @@ class CardIllustration(QWidget):
         painter.translate(cx - side * 0.06, cy - side * 0.12)
         painter.rotate(-12)
         card = QRectF(-side * 0.22, -side * 0.14, side * 0.44, side * 0.28)
-        painter.setPen(QPen(QColor(style.PRIMARY_PRESSED), max(1.5, side * 0.006)))
-        painter.setBrush(QColor(style.PRIMARY))
+        painter.setPen(QPen(QColor(c.background if c.heavy else c.primary_pressed), max(1.5, side * 0.006)))
+        painter.setBrush(QColor(c.primary))
         painter.drawRoundedRect(card, side * 0.025, side * 0.025)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#F2C14E"))
+        painter.setBrush(QColor(c.background if c.heavy else c.accent))
         painter.drawRoundedRect(QRectF(card.left() + side * 0.04, card.top() + side * 0.07,
                                        side * 0.08, side * 0.06), side * 0.01, side * 0.01)
-        painter.setBrush(QColor(255, 255, 255, 200))
+        painter.setBrush(QColor(c.on_primary) if c.heavy else QColor(255, 255, 255, 200))
         for row in range(2):
             painter.drawRoundedRect(
                 QRectF(card.left() + side * 0.04, card.top() + side * (0.17 + row * 0.045),
@@ -239,6 +270,7 @@ class PadIllustration(QWidget):
         self.setMinimumHeight(160)
 
     def paintEvent(self, _event: QPaintEvent) -> None:
+        c = palette_of(self)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         side = min(self.width(), self.height() * 1.5)
@@ -246,9 +278,9 @@ class PadIllustration(QWidget):
         # The pad: a flat slab seen from the front, with the contactless mark in a corner.
         pad = QRectF(cx - side * 0.36, cy + side * 0.06, side * 0.72, side * 0.14)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#D9DEE2"))
+        painter.setBrush(QColor(c.slab))
         painter.drawRoundedRect(pad, side * 0.03, side * 0.03)
-        pen = QPen(QColor(style.PRIMARY), max(2.0, side * 0.01))
+        pen = QPen(QColor(c.background if c.heavy else c.primary), max(2.0, side * 0.01))
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         painter.setPen(pen)
         centre = QPointF(pad.right() - side * 0.09, pad.center().y())
@@ -256,10 +288,10 @@ class PadIllustration(QWidget):
             r = side * radius
             painter.drawArc(QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r), -45 * 16, 90 * 16)
         # Two books and a disc case lying on it.
-        painter.setPen(QPen(QColor(style.PRIMARY_PRESSED), max(1.5, side * 0.005)))
-        for left, width, height, colour in ((-0.27, 0.2, 0.05, style.PRIMARY),
-                                            (-0.24, 0.16, 0.045, "#F2C14E"),
-                                            (0.0, 0.15, 0.03, "#8FA9B6")):
+        painter.setPen(QPen(QColor(c.background if c.heavy else c.primary_pressed), max(1.5, side * 0.005)))
+        for left, width, height, colour in ((-0.27, 0.2, 0.05, c.primary),
+                                            (-0.24, 0.16, 0.045, c.accent),
+                                            (0.0, 0.15, 0.03, c.ink if c.heavy else "#8FA9B6")):
             lowest = pad.top() if left != -0.24 else pad.top() - side * 0.05
             painter.setBrush(QColor(colour))
             painter.drawRoundedRect(QRectF(cx + side * left, lowest - side * height,
@@ -338,20 +370,25 @@ class CardOverlay(QWidget):
         super().__init__(parent)
         self.setObjectName("Overlay")  # the scenario runner presses only overlay buttons when one shows
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        # Stretches rather than an alignment around the card: an aligned widget gets the height of its
+        # size hint, too low for words that wrap onto more lines in large text.
+        outer = self.outer = QVBoxLayout(self)
         self.card = QFrame()
         self.card.setObjectName("Card")
         self.card_layout = QVBoxLayout(self.card)
-        # Centred by stretches rather than by alignment: a row asks the card for its height at the
-        # card's own width, so that wrapped lines (a longer language's) get their room.
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.card)
-        row.addStretch(1)
-        outer = QVBoxLayout(self)
+        middle = QHBoxLayout()
+        middle.addStretch(1)
+        middle.addWidget(self.card)
+        middle.addStretch(1)
         outer.addStretch(1)
-        outer.addLayout(row)
+        outer.addLayout(middle)
         outer.addStretch(1)
         self.hide()
+
+    def set_reach(self, below: int) -> None:
+        """The reach layout: the card in the lower part, below ``below`` px from the top (0: centred)."""
+        self.outer.setStretch(2, 0 if below else 1)
+        self.outer.setContentsMargins(0, below, 0, self.outer.spacing() if below else 0)
 
     def scale_card(self, scale: style.Scale, *, padding: int, spacing: int, width: int) -> None:
         pad = scale.px(padding)

@@ -193,6 +193,7 @@ def _terminal(app: QApplication, kiosk: Kiosk, beside: Beside | None) -> _Termin
         speaker=speaker,
         keys=settings.speech.keys,
         speech_key=settings.speech.offered,
+        screen=settings.terminal.screen,
     )
     bridge = CoreBridge(kiosk.core)
     bridge.notified.connect(window.show_view)

@@ -11,7 +11,7 @@ from kiosk.circulation.view import VisitView
 from kiosk.domain.events import Core
 from kiosk.domain.ports import Clock
 from kiosk.printing.view import PrintView
-from kiosk.session.view import Screen, SessionView
+from kiosk.session.view import PLAIN_DISPLAY, DisplayMode, Screen, SessionView
 
 MESSAGE_SECONDS = 8.0  # how long a farewell, a refusal or the door's answer stays on the screen
 
@@ -56,11 +56,13 @@ class Display:
         """Keep what the screen says now for :data:`MESSAGE_SECONDS`."""
         self.message_until = self._clock.monotonic() + MESSAGE_SECONDS
 
-    def blank(self, language: str) -> None:
-        """Back to the start screen in ``language``, nothing of the patron left; what the terminal
-        knows about itself (card reader, opening hours, LMS) stays. Not published: :meth:`show` next."""
+    def blank(self, language: str, display_mode: DisplayMode = PLAIN_DISPLAY) -> None:
+        """Back to the start screen in ``language`` and ``display_mode`` (default: the plain display),
+        nothing of the patron left; what the terminal knows about itself (card reader, opening hours,
+        LMS) stays. Not published: :meth:`show` next."""
         now = self.view
-        self.view = replace(self._blank, language=language, card_reader_ok=now.card_reader_ok,
+        self.view = replace(self._blank, language=language, display_mode=display_mode,
+                            card_reader_ok=now.card_reader_ok,
                             opening=now.opening, lms_offline=now.lms_offline, hours=now.hours,
                             closing_soon=now.closing_soon, speech=self.speech_after_reset())
 

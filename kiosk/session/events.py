@@ -51,3 +51,25 @@ class HeadsetChanged:
     """A headset was plugged into (True) or pulled out of (False) the kiosk's jack."""
 
     plugged: bool
+
+
+@dataclass(frozen=True)
+class DisplayChoicesShown:
+    """The display choices opened (True) or closed (False)."""
+
+    shown: bool
+
+
+@dataclass(frozen=True)
+class HighContrastChosen:
+    on: bool
+
+
+@dataclass(frozen=True)
+class LargeTextChosen:
+    on: bool
+
+
+@dataclass(frozen=True)
+class ReachLayoutChosen:
+    on: bool

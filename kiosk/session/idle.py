@@ -12,7 +12,7 @@ from kiosk.domain.logs import SecretRegistry
 from kiosk.domain.ports import Clock, LibrarySystem
 from kiosk.session.display import Display
 from kiosk.session.presence import Presence
-from kiosk.session.view import Message, Screen
+from kiosk.session.view import PLAIN_DISPLAY, Message, Screen
 from kiosk.settings import SessionSettings
 
 log = logging.getLogger("kiosk.session")
@@ -88,8 +88,10 @@ class PrivacyReset:
         if was_active:
             log.info("session ended (%s)", why)
         display.hold_message()
-        # The farewell is said in the patron's language; the next person starts in the default.
-        display.blank(display.view.language)
+        # The farewell is said in the patron's language and display; the next person starts in the
+        # default language and the plain display (see IdleWatch.tick).
+        display.blank(display.view.language,
+                      display.view.display_mode if message is not None else PLAIN_DISPLAY)
         display.show(message=message, lms_messages=lms_messages,
                      lockout_minutes=math.ceil(self._settings.pin_lockout_s / 60))
 
@@ -97,7 +99,7 @@ class PrivacyReset:
 class IdleWatch:
     """Counts the time since the last touch: a warning ``idle_warning_s`` before the timeout, then the
     privacy reset. On the start screen it clears an old message and goes back to the default
-    language."""
+    language and the plain display (high contrast, large text and reach are one visit's choices)."""
 
     def __init__(self, clock: Clock, display: Display, settings: SessionSettings, default_language: str,
                  reset: PrivacyReset) -> None:
@@ -123,10 +125,14 @@ class IdleWatch:
             self._reset.tick()
             return
         if view.screen is Screen.START:
+            plain = PLAIN_DISPLAY
             if view.message is not None and now >= display.message_until:
-                display.show(message=None, lms_messages=(), language=self._default_language)
-            elif view.language != self._default_language and idle >= timeout:
-                display.show(language=self._default_language)  # the next person starts in Danish
+                display.show(message=None, lms_messages=(), language=self._default_language,
+                             display_mode=plain, display_choices=False)
+            elif idle >= timeout and (view.language != self._default_language
+                                      or view.display_mode != plain or view.display_choices):
+                # the next person starts in Danish, on the plain display
+                display.show(language=self._default_language, display_mode=plain, display_choices=False)
             return
         if idle >= timeout:
             self._reset(Message.TIMED_OUT, "idle timeout")

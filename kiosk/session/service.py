@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from kiosk.circulation.view import (
@@ -57,10 +58,14 @@ from kiosk.session.door_visit import DoorVisit, EntryFactory
 from kiosk.session.events import (
     CancelPressed,
     ChildrenChanged,
+    DisplayChoicesShown,
     HeadsetChanged,
+    HighContrastChosen,
     LanguageChosen,
+    LargeTextChosen,
     LogoutPressed,
     PinSubmitted,
+    ReachLayoutChosen,
     SpeechToggled,
     UserActivity,
 )
@@ -179,6 +184,10 @@ class SessionService:
             LogoutPressed: lambda _e: self.reset(Message.GOODBYE, "logout"),
             UserActivity: lambda _e: self.idle.touch(),
             LanguageChosen: self._on_language,
+            DisplayChoicesShown: lambda event: self._on_display(display_choices=event.shown),
+            HighContrastChosen: lambda event: self._on_display(high_contrast=event.on),
+            LargeTextChosen: lambda event: self._on_display(large_text=event.on),
+            ReachLayoutChosen: lambda event: self._on_display(reach=event.on),
             DefaultLanguageChosen: self._on_default_language,
             LmsModeChanged: self.status.on_lms_mode,
             SpeechToggled: self.speech.on_toggle,
@@ -258,6 +267,13 @@ class SessionService:
         self.presence.chose_language(event.language)
         self.display.show(language=event.language)
 
+    def _on_display(self, *, display_choices: bool | None = None, **mode: bool) -> None:
+        """A display choice (opened, closed, or one of the three turned on or off): for this visit."""
+        self.idle.touch()
+        view = self.display.view
+        shown = view.display_choices if display_choices is None else display_choices
+        self.display.show(display_mode=replace(view.display_mode, **mode), display_choices=shown)
+
     def _on_tick(self, _event: Tick) -> None:
         self.status.tick()
         if self.door is not None:
@@ -306,6 +322,18 @@ class SessionService:
     def headset_changed(self, plugged: bool) -> None:
         """The headset jack (any thread): a headset plugged in (True) or pulled out."""
         self._core.post(HeadsetChanged(plugged))
+    def show_display_choices(self, shown: bool) -> None:
+        """Open (True) or close the display choices: high contrast, large text, reach layout."""
+        self._core.post(DisplayChoicesShown(shown))
+
+    def choose_high_contrast(self, on: bool) -> None:
+        self._core.post(HighContrastChosen(on))
+
+    def choose_large_text(self, on: bool) -> None:
+        self._core.post(LargeTextChosen(on))
+
+    def choose_reach_layout(self, on: bool) -> None:
+        self._core.post(ReachLayoutChosen(on))
 
     def start_visit(self, purpose: Purpose) -> None:
         self._core.post(StartVisit(purpose))

@@ -47,6 +47,20 @@ class Message(StrEnum):
 
 
 @dataclass(frozen=True)
+class DisplayMode:
+    """How the screens are drawn for the person at the kiosk, chosen by them on the screen and kept
+    for their visit only: high contrast, large text, and the reach layout (every control in the
+    lower part of a portrait screen, for a person in a wheelchair)."""
+
+    high_contrast: bool = False
+    large_text: bool = False
+    reach: bool = False
+
+
+PLAIN_DISPLAY = DisplayMode()  # what every visit starts with
+
+
+@dataclass(frozen=True)
 class SessionView:
     """Everything a screen needs to draw the session, and nothing it must not keep."""
 
@@ -77,3 +91,5 @@ class SessionView:
     print_intent: bool = False  # the patron chose "Print" before logging in (the identify screen)
     printing: PrintView | None = None  # the print desk, on the print screens only
     speech: bool = False  # speech mode: the screen is read aloud (the speech key, or a headset plugged in)
+    display_mode: DisplayMode = PLAIN_DISPLAY  # this visit's display choices; the next starts plain
+    display_choices: bool = False  # the display choices (contrast, text size, reach) are open

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -24,6 +25,59 @@ class Role(StrEnum):
     DOOR = "door"
 
 
+TOUCH_TARGET_MM = 15.0  # the smallest control a finger should have to hit (issue #21; EN 301 549 5.1)
+
+
+class ScreenSettings(Section):
+    """``[terminal.screen]``: the panel as it is mounted. Its size turns millimetres into pixels (the
+    15 mm touch targets); its height above the floor gives the reach line of the reach layout.
+
+    Reach: EN 301 549 8.3.3.1 (after the US 508/ADA 308 rules) puts essential controls no higher than
+    1220 mm above the floor for an unobstructed forward reach from a wheelchair, and ADA 308.2.2 no
+    higher than 1120 mm when the reach goes over something deeper than 510 mm, as it does over the
+    kiosk's shelf and pad: 1120 mm is the default. A 21.5" full-HD panel (476 x 268 mm) in portrait
+    with its lower edge 800 mm above the floor reaches up to 1276 mm, so the top 156 mm (630 px) is
+    out of reach; in landscape its top is at 1068 mm, all within reach."""
+
+    # The picture's diagonal in inches; used when width_mm and height_mm are 0 (with the window's
+    # aspect ratio).
+    diagonal_in: float = Field(default=21.5, gt=5, le=120, strict=False)
+    # The visible picture's sides in millimetres, as measured (either orientation); 0: from the diagonal.
+    width_mm: float = Field(default=0.0, ge=0, le=3000, strict=False)
+    height_mm: float = Field(default=0.0, ge=0, le=3000, strict=False)
+    # The picture's lower edge above the floor, in millimetres.
+    bottom_edge_mm: float = Field(default=800.0, ge=0, le=2500, strict=False)
+    # The highest a person in a wheelchair reaches, in millimetres above the floor.
+    reach_max_mm: float = Field(default=1120.0, ge=380, le=2500, strict=False)
+
+    @model_validator(mode="after")
+    def _both_sides(self) -> ScreenSettings:
+        if (self.width_mm == 0) != (self.height_mm == 0):
+            raise ValueError("width_mm and height_mm: give both, or neither (0: from diagonal_in)")
+        return self
+
+    def px_per_mm(self, width_px: int, height_px: int) -> float:
+        """Pixels per millimetre of a full-screen window of ``width_px`` x ``height_px``."""
+        long_px = max(width_px, height_px)
+        if self.width_mm and self.height_mm:
+            long_mm = max(self.width_mm, self.height_mm)
+        else:
+            long_mm = self.diagonal_in * 25.4 * long_px / math.hypot(width_px, height_px)
+        return long_px / long_mm
+
+    def target_px(self, width_px: int, height_px: int) -> int:
+        """The smallest touch target (:data:`TOUCH_TARGET_MM`) in pixels."""
+        return math.ceil(TOUCH_TARGET_MM * self.px_per_mm(width_px, height_px))
+
+    def reach_line_px(self, width_px: int, height_px: int) -> int:
+        """Pixels from the top of the picture down to the highest point a person in a wheelchair
+        reaches; 0 when the whole picture is within reach."""
+        per_mm = self.px_per_mm(width_px, height_px)
+        top_mm = self.bottom_edge_mm + height_px / per_mm
+        out_of_reach_mm = top_mm - self.reach_max_mm
+        return min(height_px, max(0, math.ceil(out_of_reach_mm * per_mm)))
+
+
 class TerminalSettings(Section):
     id: str = Field(min_length=1)
     branch: str = Field(min_length=1)
@@ -43,6 +97,7 @@ class TerminalSettings(Section):
     blank_when_closed: bool = True
     blank_after_min: int = Field(default=15, ge=0, le=240)
     backlight: str = Field(default="auto", min_length=1)
+    screen: ScreenSettings = ScreenSettings()
 
     @model_validator(mode="after")
     def _default_language_offered(self) -> TerminalSettings:

@@ -88,7 +88,7 @@ def kiosk_window(kiosk: Kiosk, speech: SpeechRig | None = None) -> KioskWindow:
     return KioskWindow(kiosk.session, title=settings.terminal.name or settings.terminal.branch,
                        languages=settings.terminal.languages, now=kiosk.clock.now,
                        sounds=Sounds(audible=False), speaker=speech.engine if speech is not None else None,
-                       keys=settings.speech.keys)
+                       keys=settings.speech.keys, screen=settings.terminal.screen)
 
 
 class StepFailed(Exception):

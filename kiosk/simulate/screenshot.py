@@ -20,6 +20,7 @@ from kiosk.bootstrap.kiosk import Kiosk, build
 from kiosk.circulation.view import Purpose
 from kiosk.domain.events import InlineWorkers, Tick
 from kiosk.session.service import Screen
+from kiosk.session.view import PLAIN_DISPLAY, DisplayMode
 from kiosk.settings import DEMO_DOOR_SETTINGS, DEMO_SETTINGS, CentralSettings, Settings, load_settings
 from kiosk.staff.view import DoorAction, StaffPage
 from kiosk.store import JournalState
@@ -37,6 +38,7 @@ from ui.sounds import Sounds
 
 SCREENS = (
     "start",
+    "display-choices",
     "pin",
     "pin-wrong",
     "authenticating",
@@ -238,6 +240,9 @@ def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
     anna, _child, blocked = kiosk.demo_cards[0], kiosk.demo_cards[1], kiosk.demo_cards[2]
     if screen in ("start", "door-start", "closed"):
         return
+    if screen == "display-choices":
+        _act(kiosk, lambda: kiosk.session.show_display_choices(True))
+        return
     if screen.startswith("staff-"):
         _drive_staff(kiosk, screen)
         return
@@ -294,10 +299,12 @@ def _drive(kiosk: Kiosk, window: KioskWindow, screen: str) -> None:
 
 @contextmanager
 def opened_screen(screen: str, language: str, size: tuple[int, int],
-                  settings_path: Path = DEMO_SETTINGS) -> Iterator[tuple[Kiosk, KioskWindow]]:
-    """A demo kiosk and its window (offscreen), driven to ``screen`` in ``language`` at ``size``;
-    closed again when the block ends. :func:`show_as` then shows the same screen in another
-    language or size without driving it again."""
+                  settings_path: Path = DEMO_SETTINGS,
+                  mode: DisplayMode = PLAIN_DISPLAY) -> Iterator[tuple[Kiosk, KioskWindow]]:
+    """A demo kiosk and its window (offscreen), driven to ``screen`` in ``language`` at ``size`` and
+    in display ``mode`` (chosen on the start screen, as a patron does); closed again when the block
+    ends. :func:`show_as` then shows the same screen in another language or size without driving
+    it again."""
     if screen not in SCREENS:
         raise ValueError(f"unknown screen {screen!r}; choose one of {', '.join(SCREENS)}")
     app = QApplication.instance() or QApplication([])
@@ -315,15 +322,21 @@ def opened_screen(screen: str, language: str, size: tuple[int, int],
         try:
             window = KioskWindow(kiosk.session, title=settings.terminal.name or
                                  settings.terminal.branch, languages=settings.terminal.languages,
-                                 now=kiosk.clock.now, sounds=Sounds(audible=False))
+                                 now=kiosk.clock.now, sounds=Sounds(audible=False),
+                                 screen=settings.terminal.screen)
             kiosk.core.subscribe(window.show_view)
             kiosk.connect_devices()
             kiosk.session.choose_language(language)
             kiosk.core.drain()
+            _choose_display(kiosk, mode)
             window.setFixedSize(*size)
             window.apply_scale(*size)
             window.show()
             _drive(kiosk, window, screen)
+            if window.view is not None and window.view.display_mode != mode:
+                # A visit on the way ended (staff at the door after a patron): the screen as the
+                # person now at it would see it, with their display choices.
+                window.show_view(replace(window.view, display_mode=mode))
             app.processEvents()
             try:
                 yield kiosk, window
@@ -355,13 +368,31 @@ def render_screen(
     size: tuple[int, int],
     out: Path,
     settings_path: Path = DEMO_SETTINGS,
+    mode: DisplayMode = PLAIN_DISPLAY,
 ) -> Path:
-    """Render ``screen`` in ``language`` at ``size`` (width, height) to the PNG file ``out``."""
-    with opened_screen(screen, language, size, settings_path) as (_kiosk, window):
+    """Render ``screen`` in ``language`` at ``size`` (width, height) and in display ``mode`` to the
+    PNG file ``out``."""
+    with opened_screen(screen, language, size, settings_path, mode) as (_kiosk, window):
         out.parent.mkdir(parents=True, exist_ok=True)
         if not window.grab().save(str(out), "PNG"):
             raise OSError(f"could not write {out}")
     return out
+
+
+reached = opened_screen  # the name the accessibility tests know it by
+
+
+def _choose_display(kiosk: Kiosk, mode: DisplayMode) -> None:
+    """On the start screen: "Display", the choices, "Done"."""
+    if mode == PLAIN_DISPLAY:
+        return
+    session = kiosk.session
+    session.show_display_choices(True)
+    session.choose_high_contrast(mode.high_contrast)
+    session.choose_large_text(mode.large_text)
+    session.choose_reach_layout(mode.reach)
+    session.show_display_choices(False)
+    kiosk.core.drain()
 
 
 def _isolated(settings: Settings, folder: Path, *, central: bool = False) -> Settings:

@@ -36,3 +36,26 @@ def test_a_bad_size_is_refused_with_a_message(capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit):
         main(["screenshot", "--screen", "start", "--size", "big", "--out", "x.png"])
     assert "WIDTHxHEIGHT" in capsys.readouterr().err
+
+
+def test_high_contrast_is_chosen_on_the_start_screen_and_drawn_dark(tmp_path: Path, qapp: object) -> None:
+    out = tmp_path / "start-contrast.png"
+    assert main(["screenshot", "--screen", "start", "--size", "1080x1920", "--mode", "contrast",
+                 "--out", str(out)]) == 0
+    image = QImage(str(out))
+    assert image.pixelColor(20, 1000).name() == "#000000"  # the plain background is #f5f3ee
+
+
+def test_the_reach_layout_puts_the_header_at_the_bottom(tmp_path: Path, qapp: object) -> None:
+    out = tmp_path / "start-reach.png"
+    assert main(["screenshot", "--screen", "start", "--size", "1080x1920", "--mode", "reach",
+                 "--out", str(out)]) == 0
+    image = QImage(str(out))
+    assert image.pixelColor(5, 5).name() == "#f5f3ee"  # no header up there
+    assert image.pixelColor(5, 1915).name() == "#0b4f6c"  # the header's blue, at the bottom
+
+
+def test_an_unknown_display_choice_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["screenshot", "--screen", "start", "--mode", "huge", "--out", "x.png"])
+    assert "contrast, large, reach" in capsys.readouterr().err

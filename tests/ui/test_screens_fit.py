@@ -10,15 +10,19 @@ import datetime as dt
 import pytest
 from pytestqt.qtbot import QtBot
 
-from kiosk.session.view import Screen, SessionView
+from kiosk.session.view import DisplayMode, Screen, SessionView
 from kiosk.texts import LANGUAGES
 from tests.ui.test_ui_visit import RecordingActions
 from ui.main_window import KioskWindow
 from ui.sounds import Sounds
 
+MODES = [DisplayMode(), DisplayMode(high_contrast=True), DisplayMode(large_text=True),
+         DisplayMode(reach=True), DisplayMode(high_contrast=True, large_text=True, reach=True)]
 
+
+@pytest.mark.parametrize("mode", MODES, ids=["plain", "contrast", "large", "reach", "all"])
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])
-def test_no_screen_is_larger_than_the_window(qtbot: QtBot, size: tuple[int, int]) -> None:
+def test_no_screen_is_larger_than_the_window(qtbot: QtBot, size: tuple[int, int], mode: DisplayMode) -> None:
     sounds = Sounds(audible=False)
     window = KioskWindow(RecordingActions(), title="Aarhus Hovedbibliotek · Dokk1", languages=LANGUAGES,
                          now=lambda: dt.datetime(2026, 11, 25, 20, 15), sounds=sounds)
@@ -29,7 +33,8 @@ def test_no_screen_is_larger_than_the_window(qtbot: QtBot, size: tuple[int, int]
     too_big = []
     for language in LANGUAGES:
         for name in Screen:
-            window.show_view(SessionView(screen=name, language=language, printing_offered=True))
+            window.show_view(SessionView(screen=name, language=language, printing_offered=True,
+                                         display_mode=mode))
             needed = window.minimumSizeHint()
             if needed.width() > size[0] or needed.height() > size[1]:
                 too_big.append((language, name.value, needed.width(), needed.height()))

@@ -53,6 +53,13 @@ class SessionActions(PrintActions, Protocol):
     def choose_language(self, language: str) -> None: ...
 
     def toggle_speech(self) -> None: ...
+    def show_display_choices(self, shown: bool) -> None: ...
+
+    def choose_high_contrast(self, on: bool) -> None: ...
+
+    def choose_large_text(self, on: bool) -> None: ...
+
+    def choose_reach_layout(self, on: bool) -> None: ...
 
     def start_visit(self, purpose: Purpose) -> None: ...
 
@@ -107,6 +114,15 @@ class Screen(QWidget):
         self.column.setContentsMargins(side, scale.px(60), side, scale.px(60))
         self.column.setSpacing(scale.px(34))
 
+    def apply_reach(self, line: int) -> None:
+        """The reach layout: no control above ``line`` px from the screen's top (0: off; after
+        :meth:`apply_scale`). Here the whole column starts below it; a screen with words to show
+        above its controls does better."""
+        if line:
+            margins = self.column.contentsMargins()
+            self.column.setContentsMargins(margins.left(), max(margins.top(), line), margins.right(),
+                                           margins.bottom())
+
     def show_view(self, view: SessionView) -> None:
         raise NotImplementedError
 
@@ -146,6 +162,13 @@ class PadScreen(Screen):
         self.column.setSpacing(scale.px(24))
         if self._pad is not None:
             self._pad.apply_scale(scale)
+
+    def apply_reach(self, line: int) -> None:
+        """The words take as much height as the pad, which so starts lower, and sit just above it
+        (with the controls among them, the children at the door)."""
+        self.body.setStretch(0, 1 if line else 2)
+        self.body.setStretch(1, 1 if line else 3)
+        self.info_column.setStretch(self.info_column.count() - 1, 0 if line else 1)
 
 
 def button_row(*widgets: QWidget) -> QBoxLayout:

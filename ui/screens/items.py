@@ -7,7 +7,7 @@ from functools import partial
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QWidget
 
 from kiosk.circulation.view import Purpose, VisitView
 from kiosk.session.service import SessionView
@@ -112,7 +112,7 @@ class FeeQuestion(CardOverlay):
         self.question = label("Question")
         self.yes_button = button("Primary", "", on_yes)
         self.no_button = button("Secondary", "", on_no)
-        answers = self.answers = QHBoxLayout()
+        answers = self.answers = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         answers.addWidget(self.no_button, 1)
         answers.addWidget(self.yes_button, 1)
         self.card_layout.addWidget(self.item)
@@ -133,3 +133,6 @@ class FeeQuestion(CardOverlay):
     def apply_scale(self, scale: style.Scale) -> None:
         self.scale_card(scale, padding=56, spacing=36, width=900 if scale.portrait else 1100)
         self.answers.setSpacing(scale.px(30))
+        # Large text on a portrait screen: "yes" above "no", each as wide as the card.
+        self.answers.setDirection(QBoxLayout.Direction.BottomToTop if scale.portrait and scale.large_text
+                                  else QBoxLayout.Direction.LeftToRight)

@@ -160,6 +160,10 @@ class PrintScreen(Screen):
         self._actions = actions
         self._portrait = True
         self._room = 1 << 16  # the width inside the margins, known once the screen's size is
+        self._scale: style.Scale | None = None
+        self._large_text = False
+        self._reach_line = 0
+        self._stage = PrintStage.LOADING
         self.title = label("Title")
         self.status = label("Hint")  # balance · printing closes at
         self.message = MessageLabel()
@@ -222,14 +226,16 @@ class PrintScreen(Screen):
         self.pay_link = label("Hint")
         self.pay_until = label("Hint")
         self.pay_page = QWidget()
-        self.pay_body = QBoxLayout(QBoxLayout.Direction.TopToBottom, self.pay_page)
-        self.pay_body.setContentsMargins(0, 0, 0, 0)
+        pay_column = QVBoxLayout(self.pay_page)
+        pay_column.setContentsMargins(0, 0, 0, 0)
+        self.pay_body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         pay_words = QVBoxLayout()
         pay_words.addStretch(1)
         for part in (self.pay_hint, self.pay_link, self.pay_until):
             pay_words.addWidget(part)
         pay_words.addStretch(1)
-        self.pay_body.addWidget(self.pay_title)
+        pay_column.addWidget(self.pay_title)
+        pay_column.addLayout(self.pay_body, 1)
         self.pay_body.addWidget(self.qr, 1)
         self.pay_body.addLayout(pay_words, 1)
         for page in (self.loading_page, self.list_page, self.choose_page, self.outcome_page, self.pay_page):
@@ -263,9 +269,11 @@ class PrintScreen(Screen):
             desk = PrintView(PrintStage.LOADING)
         self.title.setText(t("print.title", lang))
         # Landscape has no height to spare beside a job's picture: its name is the title there.
-        self.title.setVisible(self._portrait or desk.stage not in (PrintStage.CHOOSE, PrintStage.PAYING))
+        self._stage = desk.stage
+        self._show_title()
         self.status.setText("  ·  ".join(x for x in (balance_text(desk, lang), closes_text(desk, lang)) if x))
         self.status.setVisible(bool(self.status.text()))
+        self._keep_below_line()
         sentence, tone = problem_text(desk, lang)
         self.message.show_message(sentence if desk.stage is not PrintStage.FAILED else "", tone)
         stage = desk.stage
@@ -424,9 +432,44 @@ class PrintScreen(Screen):
         self.pay_body.setDirection(QBoxLayout.Direction.TopToBottom if scale.portrait
                                    else QBoxLayout.Direction.LeftToRight)
         self.pay_body.setSpacing(scale.px(30))
+        self.pay_body.setStretch(1, 2 if scale.large_text and not scale.portrait else 1)  # the words
         qr_side = scale.px(420 if scale.portrait else 360)
         self.qr.setMinimumSize(qr_side, qr_side)
-        self.upload_qr.setFixedHeight(scale.px(220 if scale.portrait else 180))
+        self.upload_qr.setFixedHeight(scale.px(220 if scale.portrait else 110 if scale.large_text else 150))
+        self._large_text = scale.large_text
+        self._show_title()
+        self._scale = scale
+
+    def _keep_below_line(self) -> None:
+        """The reach layout: the top margin that puts the pages (the jobs, the choices) just below
+        the reach line, under the words shown above them."""
+        scale = self._scale
+        if not self._reach_line or scale is None:
+            return
+        margins = self.column.contentsMargins()
+        width = scale.width - margins.left() - margins.right()
+        above = sum(widget.heightForWidth(width) + self.column.spacing()
+                    for widget in (self.title, self.status) if not widget.isHidden())
+        self.column.setContentsMargins(margins.left(), max(scale.px(36), self._reach_line - above),
+                                       margins.right(), margins.bottom())
+
+    def _show_title(self) -> None:
+        """In landscape the height is for the choices; in large text for the jobs and buttons too."""
+        self.title.setVisible(self._portrait or (self._stage not in (PrintStage.CHOOSE, PrintStage.PAYING)
+                                                 and not self._large_text))
+
+    def apply_reach(self, line: int) -> None:
+        """Everything below the line but the title and the balance (no controls), which may reach
+        over it; the QR codes smaller to make room."""
+        self._reach_line = line
+        self._keep_below_line()
+        scale = self._scale
+        if line and scale is not None:
+            self.pay_body.setDirection(QBoxLayout.Direction.LeftToRight)  # the code beside its words
+            self.pay_body.setStretch(1, 2)
+            side = scale.px(200 if scale.large_text else 260)
+            self.qr.setMinimumSize(side, side)
+            self.upload_qr.setFixedHeight(scale.px(160))
 
 
 class PrintCodeScreen(PadScreen):

@@ -116,6 +116,7 @@ class StartScreen(Screen):
         super().__init__()
         self._door = False
         self._portrait = True
+        self._large_text = False
         self.title = label("Title")
         self.choose = label("Subtitle")
         self.hours = label("Hint")  # the kiosk's hours from the branch calendar
@@ -132,6 +133,7 @@ class StartScreen(Screen):
         for tile in (*self.tiles, self.print_tile):
             tile_column.addWidget(tile)
         card = self.card_column = QVBoxLayout()
+        card.addStretch(0)  # the reach layout: keeps the tiles down when the drawing is hidden
         card.addWidget(self.instruction)
         card.addWidget(self.illustration, 1)
         card.addWidget(self.barcode_hint)
@@ -168,11 +170,14 @@ class StartScreen(Screen):
         self.print_tile.set_texts(t("purpose.print", lang), t("purpose.print.detail", lang))
         self.instruction.setText(t("start.instruction", lang))
         self.barcode_hint.setText(t("start.barcode", lang))
-        for widget in (self.instruction, self.illustration, self.barcode_hint):
-            widget.setVisible(not closed)  # no card to hold to the reader while closed
         for space in self.closed_space:
             space.setVisible(closed)
         show_message_or_reader_warning(self.message, view)
+        # No card to hold to the reader while closed; in large text a message (a refusal, a
+        # farewell) takes the place of the card's words and drawing.
+        crowded = self._large_text and not self.message.isHidden()
+        for widget in (self.instruction, self.illustration, self.barcode_hint):
+            widget.setVisible(not closed and not crowded)
 
     def _arrange(self) -> None:
         """Tiles beside the card in landscape; at the door (no tiles) the card takes the width."""
@@ -187,17 +192,27 @@ class StartScreen(Screen):
         self.tile_column.setSpacing(scale.px(24 if scale.portrait else 14))
         self.card_column.setSpacing(scale.px(18))
         self._portrait = scale.portrait
+        self._large_text = scale.large_text
         self._arrange()
         if scale.portrait:
             self.body.setDirection(QBoxLayout.Direction.TopToBottom)
             self.column.setContentsMargins(scale.px(90), scale.px(50), scale.px(90), scale.px(40))
-            self.illustration.setMinimumHeight(scale.px(200))
+            self.illustration.setMinimumHeight(scale.px(140 if scale.large_text else 200))
+            self.column.addWidget(self.message)  # under everything
         else:
             self.body.setDirection(QBoxLayout.Direction.LeftToRight)
             self.column.setContentsMargins(scale.px(140), scale.px(20), scale.px(140), scale.px(20))
             self.illustration.setMinimumHeight(scale.px(160))
+            self.card_column.addWidget(self.message)  # beside the tiles, where the card shrinks for it
         self.column.setSpacing(scale.px(26 if scale.portrait else 16))
         self.body.setSpacing(scale.px(60) if not scale.portrait else scale.px(40))
+
+    def apply_reach(self, line: int) -> None:
+        """The message, the card and its words above; the tiles at the bottom, below the line."""
+        if line:
+            self.body.setDirection(QBoxLayout.Direction.BottomToTop)
+            self.column.insertWidget(self.column.indexOf(self.hours) + 1, self.message)  # words above
+        self.card_column.setStretch(0, 1 if line else 0)
 
 
 class IdentifyScreen(Screen):
@@ -381,6 +396,11 @@ class PatronScreen(Screen):
         self.tile_row.setSpacing(scale.px(30))
         self._arrange()
         self.logout_button.setMinimumWidth(scale.px(320))
+
+    def apply_reach(self, line: int) -> None:
+        """The greeting and the tiles down at the bottom, above the hint and "log out"."""
+        self.column.setStretch(0, 3 if line else 1)
+        self.column.setStretch(5, 0 if line else 2)
 
     def _arrange(self) -> None:
         """Three tiles (with printing) are wider than a portrait screen side by side: one above

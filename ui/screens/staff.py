@@ -28,7 +28,7 @@ from ui import style
 from ui.rows import InfoRow, RowPool, listed, scroll_area
 from ui.screens.base import Screen
 from ui.visit_text import ATTENTION, BUSY, ERROR, NEUTRAL, OK, RowText
-from ui.widgets import MessageLabel, button, label, set_tone
+from ui.widgets import MessageLabel, button, label, set_tone, two_lines
 
 TONES = {Check.OK: OK, Check.WARNING: ATTENTION, Check.FAILED: ERROR, Check.RUNNING: BUSY,
          Check.NOT_RUN: NEUTRAL}
@@ -130,6 +130,11 @@ class StaffScreen(Screen):
         self.tab_row = tab_row
         self._scrollbar = 0
         self._room = 1 << 16  # the width inside the margins, known once the screen's size is
+        self._door_narrow = False  # the door's buttons in two columns (see _arrange)
+        self._portrait_large = False
+        self._language = ""
+        self._narrow_wanted = False  # large text or the reach layout on a portrait screen
+        self._screen_width = 1080
         self.notice = MessageLabel()
         self.status = RowPool(InfoRow)
         self.tests = RowPool(ActionRow)
@@ -185,16 +190,8 @@ class StaffScreen(Screen):
         buttons, grid = self.door_buttons, self.door_grid
         three = (buttons[DoorAction.LOCK], buttons[DoorAction.STAFFED_15], buttons[DoorAction.STAFFED_30],
                  buttons[DoorAction.STAFFED_60])
-        if columns_that_fit(three, room - self._scrollbar, grid.horizontalSpacing(), 3) == 3:
-            grid.addWidget(buttons[DoorAction.UNLOCK], 0, 0, 1, 2)
-            grid.addWidget(buttons[DoorAction.LOCK], 0, 2)
-            for index, action in enumerate((DoorAction.STAFFED_15, DoorAction.STAFFED_30,
-                                            DoorAction.STAFFED_60)):
-                grid.addWidget(buttons[action], 1, index)
-            grid.addWidget(buttons[DoorAction.UNSTAFFED], 2, 0, 1, 3)
-        else:
-            for index, action in enumerate(DOOR_ORDER):
-                grid.addWidget(buttons[action], index, 0, 1, 3)
+        fit = columns_that_fit(three, room - self._scrollbar, grid.horizontalSpacing(), 3)
+        self._place_door_buttons(min(fit, 2) if self._narrow_wanted else fit)
 
     def _terminal_page(self) -> QWidget:
         page = self._page(self.revision, self.pending, *self.action_buttons.values(), self.language_title,
@@ -215,8 +212,6 @@ class StaffScreen(Screen):
         column.addWidget(self.door_counts)
         grid = QGridLayout()  # filled by _arrange
         self.door_grid = grid
-        for index, action in enumerate(DOOR_ORDER):
-            grid.addWidget(self.door_buttons[action], index, 0)
         column.addLayout(grid)
         column.addStretch(1)
         return scroll_area(holder)
@@ -237,7 +232,7 @@ class StaffScreen(Screen):
         staff, lang = view.staff, view.language
         if staff is None:
             return
-        self._view = staff
+        self._view, self._language = staff, lang
         self.title.setText(t("staff.title", lang))
         self.who.setText(t("staff.logged_in", lang, role=t(f"staff.role.{staff.role.value}", lang)))
         for page, tab in self.tabs.items():
@@ -269,7 +264,9 @@ class StaffScreen(Screen):
         self.door_counts.setText(t("staff.door.today", lang, entries=door.entries_today,
                                    refused=door.refused_today, alarms=door.alarms_today))
         for action, widget in self.door_buttons.items():
-            widget.setText(t(f"staff.door.{action.value}", lang))
+            words = t(f"staff.door.{action.value}", lang)
+            long_words = action in (DoorAction.UNLOCK, DoorAction.UNSTAFFED)
+            widget.setText(two_lines(words) if self._door_narrow and long_words else words)
 
     def _show_status(self, lines: tuple[StatusLine, ...], lang: str) -> None:
         for row, line in zip(self.status.show_count(len(lines)), lines, strict=True):
@@ -316,6 +313,46 @@ class StaffScreen(Screen):
             widget.setVisible(language in staff.languages)
             set_tone(widget, "selected", "true" if language == staff.default_language else "false")
 
+    def _place_door_buttons(self, columns: int) -> None:
+        """Unlock and lock, the three staffed periods, unstaffed now: in three columns, in two (large
+        text or the reach layout on a portrait screen: the longest words on two lines), or in one
+        (a longer language's words)."""
+        narrow = columns == 2
+        if narrow != self._door_narrow:
+            self._door_narrow = narrow
+            if self._view is not None and self._view.door is not None and self._language:
+                self._show_door(self._view, self._language)
+        grid, buttons = self.door_grid, self.door_buttons
+        for button_ in buttons.values():
+            grid.removeWidget(button_)
+        if columns >= 3:
+            places = {DoorAction.UNLOCK: (0, 0, 1, 2), DoorAction.LOCK: (0, 2, 1, 1),
+                      DoorAction.STAFFED_15: (1, 0, 1, 1), DoorAction.STAFFED_30: (1, 1, 1, 1),
+                      DoorAction.STAFFED_60: (1, 2, 1, 1), DoorAction.UNSTAFFED: (2, 0, 1, 3)}
+        elif narrow:
+            places = {DoorAction.UNLOCK: (0, 0, 1, 1), DoorAction.LOCK: (0, 1, 1, 1),
+                      DoorAction.STAFFED_15: (1, 0, 1, 1), DoorAction.STAFFED_30: (1, 1, 1, 1),
+                      DoorAction.STAFFED_60: (2, 0, 1, 2), DoorAction.UNSTAFFED: (3, 0, 1, 2)}
+        else:
+            places = {action: (index, 0, 1, 3) for index, action in enumerate(DOOR_ORDER)}
+        for action, (row, column, rows, spans) in places.items():
+            grid.addWidget(buttons[action], row, column, rows, spans)
+        for column in range(3):
+            grid.setColumnStretch(column, 0 if narrow and column == 2 else 1)
+
+    def apply_reach(self, line: int) -> None:
+        """The tabs and pages below the line, the title and who is logged in (no controls) above it;
+        the door's buttons in two columns, beside the scroll bar of the lower page."""
+        if line:
+            margins = self.column.contentsMargins()
+            width = self._screen_width - margins.left() - margins.right()
+            above = sum(widget.heightForWidth(width) + self.column.spacing()
+                        for widget in (self.title, self.who) if not widget.isHidden())
+            self.column.setContentsMargins(margins.left(), max(margins.top(), line - above),
+                                           margins.right(), margins.bottom())
+        self._narrow_wanted = self._portrait_large or bool(line)
+        self._arrange()
+
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
         side = scale.px(40) if scale.portrait else scale.px(120)
@@ -324,8 +361,11 @@ class StaffScreen(Screen):
         self.tab_row.setSpacing(scale.px(12))
         self._scrollbar = scale.px(18)
         self._room = scale.width - 2 * side  # the screen is as wide as the window
-        self._arrange()
         self.door_grid.setSpacing(scale.px(16))
+        self._portrait_large = scale.portrait and scale.large_text
+        self._screen_width = scale.width
+        self._narrow_wanted = self._portrait_large
+        self._arrange()
         self.title.setVisible(scale.portrait)  # landscape: the height is for the list
         for pool in (self.status, self.tests, self.tasks):
             pool.apply_scale(scale)
