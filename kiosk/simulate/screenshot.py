@@ -6,9 +6,10 @@ screen is reached the way a patron reaches it (card, PIN, idle time), on a manua
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
@@ -280,6 +281,22 @@ def render_screen(
     settings_path: Path = DEMO_SETTINGS,
 ) -> Path:
     """Render ``screen`` in ``language`` at ``size`` (width, height) to the PNG file ``out``."""
+    with reached(screen, language, size, settings_path) as (_kiosk, window):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(out), "PNG"):
+            raise OSError(f"could not write {out}")
+    return out
+
+
+@contextlib.contextmanager
+def reached(
+    screen: str,
+    language: str,
+    size: tuple[int, int],
+    settings_path: Path = DEMO_SETTINGS,
+) -> Iterator[tuple[Kiosk, KioskWindow]]:
+    """The kiosk and its window, shown at ``size`` (width, height) with ``screen`` reached in ``language``
+    as a patron reaches it; closed, with its kiosk, when the block ends."""
     if screen not in SCREENS:
         raise ValueError(f"unknown screen {screen!r}; choose one of {', '.join(SCREENS)}")
     app = QApplication.instance() or QApplication([])
@@ -307,15 +324,14 @@ def render_screen(
             window.show()
             _drive(kiosk, window, screen)
             app.processEvents()
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(str(out), "PNG"):
-                raise OSError(f"could not write {out}")
-            window.close()
-            window.deleteLater()
-            app.processEvents()
+            try:
+                yield kiosk, window
+            finally:
+                window.close()
+                window.deleteLater()
+                app.processEvents()
         finally:
             kiosk.close()
-    return out
 
 
 def _isolated(settings: Settings, folder: Path, *, central: bool = False) -> Settings:
