@@ -21,13 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.texts import text as t
 from ui import style
 from ui.visit_text import ATTENTION, BUSY, ERROR, OK, RowText
-from ui.widgets import label, set_tone
+from ui.widgets import describe, label, set_tone
 
 CHECKBOX, CHECKED = "checkbox", "checked"
 ICON_COLOURS = {OK: style.OK_SOLID, ATTENTION: style.WARN_SOLID, ERROR: style.ERROR_SOLID,
                 BUSY: style.BUSY_SOLID}
+# What each icon says in words, for a screen reader; any other kind is the neutral clock.
+ICON_NAMES = {OK: "a11y.icon.ok", ATTENTION: "a11y.icon.attention", ERROR: "a11y.icon.error",
+              BUSY: "a11y.icon.busy", CHECKBOX: "a11y.icon.checkbox", CHECKED: "a11y.icon.checked"}
 
 
 class StatusIcon(QWidget):
@@ -120,13 +124,19 @@ class InfoRow(QFrame):
         self.row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         self.row.addLayout(text, 1)
 
-    def show_text(self, text: RowText, *, icon: str | None = None, selected: bool = False) -> None:
+    def show_text(self, text: RowText, language: str, *, icon: str | None = None,
+                  selected: bool = False, description: str = "") -> None:
+        """Show ``text``; a screen reader hears the title and status as the row's name, then
+        ``description`` (what tapping it does), and its icon's meaning in ``language``."""
         self.title.setText(text.title)
         self.author.setText(text.author)
         self.author.setVisible(bool(text.author))
         self.status.setText(text.status)
         self.status.setVisible(bool(text.status))
         self.icon.set_kind(text.tone if icon is None else icon)
+        describe(self.icon, t(ICON_NAMES.get(self.icon.kind, "a11y.icon.waiting"), language))
+        title = ", ".join(part for part in (text.title, text.author) if part)
+        describe(self, f"{title}: {text.status}" if text.status else title, description)
         set_tone(self, "tone", text.tone)
         set_tone(self, "selected", "true" if selected else "false")
         set_tone(self.status, "tone", text.tone)
@@ -190,6 +200,12 @@ def scroll_area(content: QWidget) -> QScrollArea:
     area.setWidget(content)
     QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
     return area
+
+
+def name_list(area: QScrollArea, name: str) -> None:
+    """A list's name for a screen reader (in the visit's language), on the list and its scroll bar."""
+    describe(area, name)
+    describe(area.verticalScrollBar(), name)
 
 
 def listed(pool: QWidget) -> QScrollArea:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.texts import LANGUAGE_NAMES
+from kiosk.texts import text as t
 from ui import style
 
 
@@ -39,6 +40,24 @@ def button(object_name: str, text: str, on_click: Callable[[], None]) -> QPushBu
     # clicked(bool) would hand `checked` to a lambda's first default argument; swallow it.
     widget.clicked.connect(lambda _checked=False: on_click())
     return widget
+
+
+def describe(widget: QWidget, name: str, description: str = "") -> None:
+    """What a screen reader says of ``widget`` (through QAccessible, exported to AT-SPI): its
+    ``name``, and what touching it does or what it shows when the name does not say
+    (``description``). Both in the visit's language; a widget without words of its own (a glyph, a
+    drawing, a row of labels) has no other name."""
+    if widget.accessibleName() != name:
+        widget.setAccessibleName(name)
+    if widget.accessibleDescription() != description:
+        widget.setAccessibleDescription(description)
+
+
+def show_selected(widget: QWidget, selected: bool, language: str) -> None:
+    """Mark one of several choices as the chosen one: by its colour, and in words for a screen
+    reader (the description)."""
+    set_tone(widget, "selected", "true" if selected else "false")
+    describe(widget, widget.accessibleName(), t("a11y.chosen", language) if selected else "")
 
 
 def set_tone(widget: QWidget, name: str, value: str) -> None:
@@ -77,7 +96,7 @@ class Tile(QPushButton):
         self.title.setText(title)
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
-        self.setAccessibleName(title)
+        describe(self, title, detail)
         self.updateGeometry()
 
     def sizeHint(self) -> QSize:
@@ -270,7 +289,7 @@ class PinPad(QWidget):
     def configure(self, max_length: int, ok_text: str, delete_text: str) -> None:
         self._max = max_length
         self.ok_key.setText(ok_text)
-        self.delete_key.setAccessibleName(delete_text)
+        describe(self.delete_key, delete_text)
         self.delete_key.setToolTip(delete_text)
 
     def press(self, digit: str) -> None:

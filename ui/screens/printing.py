@@ -25,10 +25,10 @@ from kiosk.session.service import SessionView
 from kiosk.texts import text as t
 from ui import style
 from ui.print_text import balance_text, closes_text, job_row, price_text, printer_reason, problem_text
-from ui.rows import InfoRow, RowPool, listed, scroll_area
+from ui.rows import InfoRow, RowPool, listed, name_list, scroll_area
 from ui.screens.base import PadScreen, PrintActions, Screen
 from ui.visit_text import money
-from ui.widgets import MessageLabel, PinPad, button, label, set_tone
+from ui.widgets import MessageLabel, PinPad, button, describe, label, set_tone, show_selected
 
 
 class FirstPage(QLabel):
@@ -69,12 +69,13 @@ class QrCode(QWidget):
         self._matrix: tuple[tuple[int, ...], ...] = ()
         self._text = ""
 
-    def show_text(self, text: str) -> None:
+    def show_text(self, text: str, name: str) -> None:
+        """Draw ``text`` as a QR code; a screen reader hears ``name`` (what it is for), then the text."""
+        describe(self, name, text)
         if text == self._text:
             return
         self._text = text
         self._matrix = tuple(tuple(row) for row in segno.make(text, error="m").matrix) if text else ()
-        self.setAccessibleName(text)
         self.update()
 
     def paintEvent(self, _event: QPaintEvent) -> None:
@@ -115,10 +116,10 @@ class ChoiceRow(QWidget):
         self.caption.setText(caption)
         self.off.setText(t("print.off", language))
         self.on.setText(t("print.on", language))
-        self.off.setAccessibleName(f"{caption}: {t('print.off', language)}")
-        self.on.setAccessibleName(f"{caption}: {t('print.on', language)}")
-        set_tone(self.off, "selected", "false" if value else "true")
-        set_tone(self.on, "selected", "true" if value else "false")
+        describe(self.off, f"{caption}: {t('print.off', language)}")
+        describe(self.on, f"{caption}: {t('print.on', language)}")
+        show_selected(self.off, not value, language)
+        show_selected(self.on, value, language)
 
     def apply_scale(self, scale: style.Scale) -> None:
         self.row.setSpacing(scale.px(16))
@@ -145,8 +146,9 @@ class CopiesRow(QWidget):
         caption = t("print.copies", language)
         self.caption.setText(caption)
         self.count.setText(str(copies))
-        self.fewer.setAccessibleName(f"{caption} −")
-        self.more.setAccessibleName(f"{caption} +")
+        counted = f"{caption}: {copies}"
+        describe(self.fewer, t("a11y.copies.fewer", language), counted)
+        describe(self.more, t("a11y.copies.more", language), counted)
         self.fewer.setEnabled(copies > 1)
 
     def apply_scale(self, scale: style.Scale) -> None:
@@ -204,7 +206,8 @@ class PrintScreen(Screen):
         self.choose_body.setContentsMargins(0, 0, 0, 0)
         self.choose_body.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
         # The choices scroll if a screen is too low for them (never the window growing past the screen).
-        self.choose_body.addWidget(scroll_area(choices), 1)
+        self.choices = scroll_area(choices)
+        self.choose_body.addWidget(self.choices, 1)
         self.choose_page = choose
         # Printing, printed, failed: one sentence, big, and what follows
         self.outcome = label("Title")
@@ -312,11 +315,11 @@ class PrintScreen(Screen):
         self.none_hint.setVisible(not jobs and not desk.busy)
         self.upload.setText(t("print.upload", lang, url=desk.upload_url) if desk.upload_url else "")
         self.upload.setVisible(bool(desk.upload_url))
-        self.upload_qr.show_text(desk.upload_url)
+        self.upload_qr.show_text(desk.upload_url, t("a11y.qr.upload", lang))
+        name_list(self.list, t("a11y.list.jobs", lang))
         self.upload_qr.setVisible(bool(desk.upload_url))
         for row, job in zip(self.jobs.show_count(len(jobs)), jobs, strict=True):
-            row.show_text(job_row(job, lang), icon="")
-            row.setAccessibleName(f"{job.name}: {job_row(job, lang).status}")
+            row.show_text(job_row(job, lang), lang, icon="", description=t("a11y.job", lang))
             row.on_tap = self._tap(job.job_id)
 
     def _tap(self, job_id: str) -> Callable[[], None]:
@@ -326,6 +329,8 @@ class PrintScreen(Screen):
         self.pages.setCurrentWidget(self.choose_page)
         job = desk.selected
         self.preview.show_picture(desk.preview)
+        describe(self.preview, t("a11y.preview", lang), job.name if job is not None else "")
+        name_list(self.choices, t("a11y.list.choices", lang))
         self.job_title.setText(job.name if job is not None else "")
         if job is not None:
             self.job_pages.setText(job_row(job, lang).status.split(" · ")[0] + (
@@ -341,7 +346,7 @@ class PrintScreen(Screen):
         self.pages.setCurrentWidget(self.pay_page)
         price = money(desk.quote.price, lang, desk.quote.currency) if desk.quote is not None else ""
         self.pay_title.setText(t("print.paying", lang, price=price))
-        self.qr.show_text(desk.pay_url)
+        self.qr.show_text(desk.pay_url, t("a11y.qr.pay", lang))
         self.pay_hint.setText(t("print.paying.hint", lang))
         self.pay_link.setText(desk.pay_url)
         until = desk.pay_until.astimezone(self._zone(desk)) if desk.pay_until is not None else None
