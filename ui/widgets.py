@@ -152,15 +152,27 @@ class Header(QWidget):
         group = QButtonGroup(self)
         group.setExclusive(True)
         for code in languages:
-            lang_button = button("LanguageButton", LANGUAGE_NAMES[code], partial(on_language, code))
+            lang_button = button("LanguageButton", LANGUAGE_NAMES[code], lambda: None)
             lang_button.setCheckable(True)
+            # Toggled rather than clicked: a screen reader's "toggle" action (AT-SPI) checks the
+            # button without a click, and must change the language as a touch does.
+            lang_button.toggled.connect(partial(self._toggled, on_language, code))
             group.addButton(lang_button)
             layout.addWidget(lang_button)
             self.language_buttons[code] = lang_button
 
+    @staticmethod
+    def _toggled(on_language: Callable[[str], None], code: str, checked: bool) -> None:
+        if checked:
+            on_language(code)
+
     def set_language(self, language: str) -> None:
         for code, lang_button in self.language_buttons.items():
+            lang_button.blockSignals(True)  # showing the visit's language is no choice of the patron's
             lang_button.setChecked(code == language)
+            lang_button.blockSignals(False)
+            # Named in its own language (each patron must find theirs); what it does in the visit's.
+            describe(lang_button, LANGUAGE_NAMES[code], t("a11y.language", language))
 
     def apply_scale(self, scale: style.Scale) -> None:
         margin = scale.px(28)
