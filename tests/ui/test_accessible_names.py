@@ -6,7 +6,9 @@ every language of the text catalogue. The name is read where a screen reader rea
 A name fails when it is empty, when it is only a symbol (a glyph such as ``⌫`` or ``−``, which a
 screen reader spells out or skips), or, in a language other than Danish, when it is the Danish name
 of the same control, unless that language's own catalogue says the same (``OK``), it has no words
-(digits) or it is a language's own name (the language buttons, which each language must find)."""
+(digits) or it is a language's own name (the language buttons, which each language must find); or
+when a button shows words that its name does not contain (WCAG 2.5.3, label in name: a patron who
+says or hears what they see must find it)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from ui.main_window import KioskWindow
 
 SIZE = (1080, 1920)
 CONTROLS = (QAbstractButton, QLineEdit, QAbstractSlider, QComboBox)
-Named = dict[str, tuple[str, str]]  # the control's place in the window: (how to find it, its name)
+Named = dict[str, tuple[str, str, str]]  # the control's place: (how to find it, its words, its name)
 
 
 def _clickable(widget: QWidget) -> bool:
@@ -70,7 +72,8 @@ def accessible_names(window: KioskWindow) -> Named:
             continue
         interface = QAccessible.queryAccessibleInterface(widget)
         name = interface.text(QAccessible.Text.Name) if interface is not None else ""
-        found[_place(widget, window)] = (_shown(widget), name.strip())
+        words = widget.text() if isinstance(widget, QAbstractButton) else ""
+        found[_place(widget, window)] = (_shown(widget), words, name.strip())
     return found
 
 
@@ -87,13 +90,15 @@ def problems(screen: str, language: str, names: Named, danish: Named) -> list[st
     wrong = []
     same_ok = same_in_catalogue(language) | set(LANGUAGE_NAMES.values()) if language != DEFAULT_LANGUAGE \
         else set()
-    for place, (shown, name) in names.items():
+    for place, (shown, words, name) in names.items():
         where = f"{screen} [{language}] {shown} at {place}"
         if not name:
             wrong.append(f"{where}: no accessible name")
         elif not any(char.isalnum() for char in name):
             wrong.append(f"{where}: the name {name!r} is only a symbol")
-        elif (language != DEFAULT_LANGUAGE and danish.get(place, ("", ""))[1] == name
+        elif any(char.isalpha() for char in words) and words.casefold() not in name.casefold():
+            wrong.append(f"{where}: the name {name!r} does not contain the words shown, {words!r}")
+        elif (language != DEFAULT_LANGUAGE and danish.get(place, ("", "", ""))[2] == name
               and any(char.isalpha() for char in name) and name not in same_ok):
             wrong.append(f"{where}: the name {name!r} is the Danish one")
     return wrong
