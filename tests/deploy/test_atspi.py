@@ -44,8 +44,8 @@ pytestmark = pytest.mark.skipif(
     reason="needs cage, xwayland, dbus-daemon, at-spi2-core and gir1.2-atspi-2.0 with python3-gi "
            "(make test installs them)")
 
-# The client: every application on the AT-SPI bus as a list of (role, name, description, showing)
-# (showing: on the screen now, as a screen reader reads it); with an argument, first do the first
+# The client: every application on the AT-SPI bus as a list of (role, name, description, showing,
+# checked) (showing: on the screen now, as a screen reader reads it); with an argument, first do the first
 # action of the button of that name (a checkable button's is "toggle", a push button's "press").
 CLIENT = r"""
 import json, sys
@@ -54,8 +54,9 @@ gi.require_version("Atspi", "2.0")
 from gi.repository import Atspi
 
 def walk(node, out):
-    showing = node.get_state_set().contains(Atspi.StateType.SHOWING)
-    out.append((node.get_role_name(), node.get_name() or "", node.get_description() or "", showing))
+    states = node.get_state_set()
+    out.append((node.get_role_name(), node.get_name() or "", node.get_description() or "",
+                states.contains(Atspi.StateType.SHOWING), states.contains(Atspi.StateType.CHECKED)))
     for index in range(min(node.get_child_count(), 500)):
         child = node.get_child_at_index(index)
         if child is not None:
@@ -85,7 +86,7 @@ if len(sys.argv) > 1:
 print(json.dumps([walk(app, []) for app in apps if app is not None]))
 """
 
-Node = tuple[str, str, str, bool]
+Node = tuple[str, str, str, bool, bool]
 # What a screen reader calls a control one presses: Qt says "check box" of a checkable button (the
 # language buttons: the checked one is the visit's language).
 CONTROL_ROLES = {"push button", "toggle button", "check box", "radio button"}
@@ -145,17 +146,17 @@ def read_tree(client: list[str], env: dict[str, str], *press: str) -> list[list[
                             check=False)
     if result.returncode != 0:
         raise AssertionError(result.stderr.decode(errors="replace")[-2000:])
-    return [[(role, name, desc, showing) for role, name, desc, showing in app]
+    return [[(role, name, desc, showing, checked) for role, name, desc, showing, checked in app]
             for app in json.loads(result.stdout)]
 
 
 def kiosk_buttons(apps: list[list[Node]]) -> dict[str, tuple[str, str]]:
     """Name -> (role, description) of every control on the screen now, of the application whose
-    window is the kiosk's (titled as the terminal's branch)."""
+    window is the kiosk's (titled as the terminal's branch); a checked one's role ends in " checked"."""
     for app in apps:
-        if any(name == "hovedbiblioteket" for _role, name, _desc, _showing in app):
-            return {name: (role, desc) for role, name, desc, showing in app
-                    if role in CONTROL_ROLES and showing}
+        if any(name == "hovedbiblioteket" for _role, name, _desc, _showing, _checked in app):
+            return {name: (role + (" checked" if checked else ""), desc)
+                    for role, name, desc, showing, checked in app if role in CONTROL_ROLES and showing}
     return {}
 
 
@@ -199,9 +200,11 @@ def test_a_screen_reader_finds_the_start_screens_buttons_by_role_and_name(
         name = t(f"purpose.{purpose}", "da")
         assert buttons.get(name) == ("push button", t(f"purpose.{purpose}.detail", "da")), (name, buttons)
     assert buttons["English"] == ("check box", t("a11y.language", "da"))
+    assert buttons["Dansk"] == ("check box checked", t("a11y.language", "da"))
     assert all(any(char.isalnum() for char in name) for name in buttons), buttons  # no glyph, none empty
 
     read_tree(client, env, "English")  # chosen as a screen reader user chooses it
     buttons = wait_for(client, env, t("purpose.borrow", "en"), time.monotonic() + 30, log)
     assert buttons[t("purpose.return", "en")] == ("push button", t("purpose.return.detail", "en"))
     assert buttons["Dansk"] == ("check box", t("a11y.language", "en"))
+    assert buttons["English"] == ("check box checked", t("a11y.language", "en"))
