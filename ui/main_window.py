@@ -15,6 +15,7 @@ from kiosk.session.service import Screen as ScreenName
 from kiosk.session.service import SessionView
 from ui import style
 from ui.feedback import sound_for
+from ui.rows import install_row_accessibility
 from ui.screens.account import AccountScreen
 from ui.screens.base import Screen, SessionActions
 from ui.screens.door import DoorScreen
@@ -45,6 +46,7 @@ class KioskWindow(QWidget):
         sounds: Sounds | None = None,
     ) -> None:
         super().__init__()
+        install_row_accessibility()
         self.setObjectName("KioskWindow")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowTitle(title)

@@ -9,9 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleActionInterface,
+    QAccessibleInterface,
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
+    QAccessibleWidget,
     QFrame,
     QHBoxLayout,
     QScrollArea,
@@ -146,6 +156,11 @@ class InfoRow(QFrame):
             self.on_tap()
         super().mouseReleaseEvent(event)
 
+    @property
+    def checkable(self) -> bool:
+        """A row one chooses (a loan to renew), rather than one that takes the patron on."""
+        return self.icon.kind in (CHECKBOX, CHECKED)
+
     def apply_scale(self, scale: style.Scale) -> None:
         pad = scale.px(22)
         self.row.setContentsMargins(pad, pad, scale.px(28), pad)
@@ -153,6 +168,51 @@ class InfoRow(QFrame):
         self.text_column.setSpacing(scale.px(4))
         self.icon.setFixedSize(scale.px(56), scale.px(56))
         self.setMinimumHeight(scale.px(118))  # a row you tap is a touch target
+
+
+class RowAccessible(QAccessibleWidget):
+    """What a screen reader sees of a row: a list item, or, when a touch acts on it, a button with
+    "press" (a print job) or a check box with "toggle", checked when chosen (a loan to renew)."""
+
+    def __init__(self, row: InfoRow) -> None:
+        super().__init__(row, QAccessible.Role.ListItem)
+        self._row = row
+
+    def role(self) -> QAccessible.Role:
+        if self._row.on_tap is None:
+            return QAccessible.Role.ListItem
+        return QAccessible.Role.CheckBox if self._row.checkable else QAccessible.Role.Button
+
+    def state(self) -> QAccessible.State:
+        state = super().state()
+        if self._row.on_tap is not None and self._row.checkable:
+            state.checkable = True
+            state.checked = self._row.icon.kind == CHECKED
+        return state
+
+    def actionNames(self) -> list[str]:
+        if self._row.on_tap is None:
+            return []
+        return [QAccessibleActionInterface.toggleAction() if self._row.checkable
+                else QAccessibleActionInterface.pressAction()]
+
+    def doAction(self, name: str) -> None:
+        if self._row.on_tap is not None and name in self.actionNames():
+            self._row.on_tap()
+
+
+def _row_accessible(_key: str, target: QObject) -> QAccessibleInterface | None:
+    return RowAccessible(target) if isinstance(target, InfoRow) else None
+
+
+_factory_installed: list[bool] = []
+
+
+def install_row_accessibility() -> None:
+    """Let Qt describe rows with :class:`RowAccessible` (once per process)."""
+    if not _factory_installed:
+        QAccessible.installFactory(_row_accessible)
+        _factory_installed.append(True)
 
 
 RowT = TypeVar("RowT", bound=InfoRow)

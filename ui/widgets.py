@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -112,7 +112,9 @@ class Tile(QPushButton):
 
 
 class MessageLabel(QLabel):
-    """A message box that is hidden when empty; tone 'error', 'attention', 'ok' or 'info'."""
+    """A message box that is hidden when empty; tone 'error', 'attention', 'ok' or 'info'. A new
+    message is announced to a screen reader (AT-SPI's announcement; at once for an error), as a
+    status message must be (WCAG 4.1.3): the patron's focus stays where it is."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -127,7 +129,12 @@ class MessageLabel(QLabel):
             self.hide()
             return
         set_tone(self, "tone", tone)
-        self.setText(text)
+        if text != self.text():
+            self.setText(text)
+            announcement = QAccessibleAnnouncementEvent(self, text)
+            announcement.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive if tone == "error"
+                                       else QAccessible.AnnouncementPoliteness.Polite)
+            QAccessible.updateAccessibility(announcement)
         self.show()
 
     def apply_scale(self, scale: style.Scale) -> None:

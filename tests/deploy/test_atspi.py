@@ -7,7 +7,8 @@ Python, as Orca reads it). Accessibility is switched on as a screen reader switc
 Qt's offscreen platform, which the other UI tests use, exports nothing over AT-SPI (it has no
 accessibility bridge), so this is the only test that sees what a screen reader sees. It checks the
 start screen's buttons by role, name and description, then presses "English" through AT-SPI, as a
-screen reader user does, and finds the names in English."""
+screen reader user does, and finds the names in English. A message (the thanks after a return) is
+announced over AT-SPI, as a status message must be."""
 
 from __future__ import annotations
 
@@ -84,6 +85,23 @@ if len(sys.argv) > 1:
     else:
         sys.exit("no button " + sys.argv[1])
 print(json.dumps([walk(app, []) for app in apps if app is not None]))
+"""
+
+# Announcements (AT-SPI's object:announcement), one JSON line each, after a line "ready".
+LISTENER = r"""
+import json, sys
+import gi
+gi.require_version("Atspi", "2.0")
+from gi.repository import Atspi, GLib
+
+def heard(event):
+    print(json.dumps(str(event.any_data)), flush=True)
+
+listener = Atspi.EventListener.new(heard)
+listener.register("object:announcement")
+print("ready", flush=True)
+GLib.timeout_add(int(float(sys.argv[1]) * 1000), Atspi.event_quit)
+Atspi.event_main()
 """
 
 Node = tuple[str, str, str, bool, bool]
@@ -202,6 +220,22 @@ def test_a_screen_reader_finds_the_start_screens_buttons_by_role_and_name(
     assert buttons["English"] == ("check box", t("a11y.language", "da"))
     assert buttons["Dansk"] == ("check box checked", t("a11y.language", "da"))
     assert all(any(char.isalnum() for char in name) for name in buttons), buttons  # no glyph, none empty
+
+    listener = subprocess.Popen([*client, "-c", LISTENER, "30"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        assert listener.stdout is not None and listener.stdout.readline().strip() == "ready"
+        # A return without items, as a screen reader user does it: the thanks is announced, not
+        # only shown (a status message, WCAG 4.1.3).
+        read_tree(client, env, t("purpose.return", "da"))
+        wait_for(client, env, t("done", "da"), time.monotonic() + 30, log)
+        read_tree(client, env, t("done", "da"))
+        thanks = t("msg.returned", "da")
+        line = listener.stdout.readline()  # "" when the listener gave up, after 30 s
+        assert line and json.loads(line) == thanks, f"no announcement of {thanks!r} (heard {line!r})"
+    finally:
+        os.killpg(listener.pid, signal.SIGTERM)
+        listener.wait(timeout=10)
 
     read_tree(client, env, "English")  # chosen as a screen reader user chooses it
     buttons = wait_for(client, env, t("purpose.borrow", "en"), time.monotonic() + 30, log)

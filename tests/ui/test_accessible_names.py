@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 from babel.messages.pofile import read_po
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible
+from PySide6.QtGui import QAccessible, QAccessibleActionInterface
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSlider,
@@ -26,11 +26,14 @@ from PySide6.QtWidgets import (
 
 from kiosk.simulate.screenshot import SCREENS, reached
 from kiosk.texts import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, LOCALE_DIR
+from kiosk.texts import text as t
 from ui.main_window import KioskWindow
+from ui.rows import InfoRow
 
 SIZE = (1080, 1920)
 CONTROLS = (QAbstractButton, QLineEdit, QAbstractSlider, QComboBox)
 Named = dict[str, tuple[str, str, str]]  # the control's place: (how to find it, its words, its name)
+PRESSABLE = {QAccessible.Role.Button, QAccessible.Role.CheckBox}
 
 
 def _clickable(widget: QWidget) -> bool:
@@ -62,6 +65,20 @@ def _place(widget: QWidget, window: QWidget) -> str:
 def _shown(widget: QWidget) -> str:
     text = widget.text() if isinstance(widget, (QAbstractButton, QLineEdit)) else ""
     return f"{type(widget).__name__} {widget.objectName()!r}" + (f" showing {text!r}" if text else "")
+
+
+def not_pressable(window: KioskWindow) -> list[str]:
+    """The visible widgets a touch acts on (not Qt's own buttons) that a screen reader is not told
+    it can press: no button or check box role, or no action to do it with."""
+    wrong = []
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible() or getattr(widget, "on_tap", None) is None:
+            continue
+        interface = QAccessible.queryAccessibleInterface(widget)
+        actions = interface.actionInterface() if interface is not None else None
+        if interface is None or interface.role() not in PRESSABLE or not actions or not actions.actionNames():
+            wrong.append(f"{_shown(widget)} at {_place(widget, window)}: not pressable for a screen reader")
+    return wrong
 
 
 def accessible_names(window: KioskWindow) -> Named:
@@ -111,6 +128,7 @@ def test_every_control_has_a_spoken_name_in_the_visits_language(screen: str, qap
     for language in (DEFAULT_LANGUAGE, *(lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE)):
         with reached(screen, language, SIZE) as (_kiosk, window):
             names = accessible_names(window)
+            wrong += [f"{screen} [{language}] {problem}" for problem in not_pressable(window)]
         assert names, f"{screen} [{language}]: no control found at all"
         if language == DEFAULT_LANGUAGE:
             danish = names
@@ -127,3 +145,18 @@ def test_names_follow_a_change_of_language_during_the_visit(qapp: object) -> Non
         names = accessible_names(window)
     wrong = problems("pin", other, names, danish)
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_screen_reader_chooses_a_loan_for_renewal_by_its_toggle_action(qapp: object) -> None:
+    with reached("account", DEFAULT_LANGUAGE, SIZE) as (kiosk, window):
+        rows = [row for row in window.findChildren(InfoRow) if row.isVisible() and row.on_tap is not None]
+        assert rows, "no loan to choose on the account screen"
+        interface = QAccessible.queryAccessibleInterface(rows[0])
+        assert interface.role() == QAccessible.Role.CheckBox
+        was = interface.state().checked
+        actions = interface.actionInterface()
+        actions.doAction(QAccessibleActionInterface.toggleAction())
+        kiosk.core.drain()
+        assert QAccessible.queryAccessibleInterface(rows[0]).state().checked is not was
+        assert t("a11y.renew.chosen" if not was else "a11y.renew.choose", DEFAULT_LANGUAGE) == \
+            QAccessible.queryAccessibleInterface(rows[0]).text(QAccessible.Text.Description)
