@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QColor, QPainter, QPaintEvent, QPen
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
 from kiosk.texts import LANGUAGE_NAMES
 from kiosk.texts import text as t
 from ui import style
+
+_Key = TypeVar("_Key")
 
 
 def label(object_name: str, text: str = "", *, wrap: bool = True, center: bool = True) -> QLabel:
@@ -53,11 +56,35 @@ def describe(widget: QWidget, name: str, description: str = "") -> None:
         widget.setAccessibleDescription(description)
 
 
-def show_selected(widget: QWidget, selected: bool, language: str) -> None:
-    """Mark one of several choices as the chosen one: by its colour, and in words for a screen
-    reader (the description)."""
+def choices(object_name: str, labelled: dict[_Key, str], on_choose: Callable[[_Key], None],
+            parent: QWidget) -> dict[_Key, QPushButton]:
+    """Buttons of which one is the chosen one (a page, on or off): checkable in one exclusive
+    group, so that a screen reader hears which is checked. They act on ``toggled``: a screen
+    reader's "toggle" action checks a button without a click, and must choose as a touch does."""
+    group = QButtonGroup(parent)
+    group.setExclusive(True)
+    made = {}
+    for key, text in labelled.items():
+        widget = button(object_name, text, lambda: None)
+        widget.setCheckable(True)
+        widget.toggled.connect(partial(_chosen, on_choose, key))
+        group.addButton(widget)
+        made[key] = widget
+    return made
+
+
+def _chosen(on_choose: Callable[[_Key], None], key: _Key, checked: bool) -> None:
+    if checked:
+        on_choose(key)
+
+
+def show_selected(widget: QPushButton, selected: bool) -> None:
+    """Mark one of :func:`choices` as the chosen one: by its colour, and checked for a screen
+    reader (showing the view's choice is no choice of the patron's: no signal)."""
     set_tone(widget, "selected", "true" if selected else "false")
-    describe(widget, widget.accessibleName(), t("a11y.chosen", language) if selected else "")
+    widget.blockSignals(True)
+    widget.setChecked(selected)
+    widget.blockSignals(False)
 
 
 def set_tone(widget: QWidget, name: str, value: str) -> None:
@@ -155,29 +182,14 @@ class Header(QWidget):
         self.clock = label("HeaderClock", "", wrap=False)
         layout.addWidget(self.title, 1)
         layout.addWidget(self.clock)
-        self.language_buttons: dict[str, QPushButton] = {}
-        group = QButtonGroup(self)
-        group.setExclusive(True)
-        for code in languages:
-            lang_button = button("LanguageButton", LANGUAGE_NAMES[code], lambda: None)
-            lang_button.setCheckable(True)
-            # Toggled rather than clicked: a screen reader's "toggle" action (AT-SPI) checks the
-            # button without a click, and must change the language as a touch does.
-            lang_button.toggled.connect(partial(self._toggled, on_language, code))
-            group.addButton(lang_button)
+        self.language_buttons = choices("LanguageButton", {code: LANGUAGE_NAMES[code] for code in languages},
+                                        on_language, self)
+        for lang_button in self.language_buttons.values():
             layout.addWidget(lang_button)
-            self.language_buttons[code] = lang_button
-
-    @staticmethod
-    def _toggled(on_language: Callable[[str], None], code: str, checked: bool) -> None:
-        if checked:
-            on_language(code)
 
     def set_language(self, language: str) -> None:
         for code, lang_button in self.language_buttons.items():
-            lang_button.blockSignals(True)  # showing the visit's language is no choice of the patron's
-            lang_button.setChecked(code == language)
-            lang_button.blockSignals(False)
+            show_selected(lang_button, code == language)
             # Named in its own language (each patron must find theirs); what it does in the visit's.
             describe(lang_button, LANGUAGE_NAMES[code], t("a11y.language", language))
 

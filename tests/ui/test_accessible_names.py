@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.session.service import Screen as ScreenName
 from kiosk.simulate.screenshot import SCREENS, reached
 from kiosk.texts import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, LOCALE_DIR
 from kiosk.texts import text as t
 from ui.main_window import KioskWindow
 from ui.rows import InfoRow
+from ui.screens.printing import PrintScreen
 
 SIZE = (1080, 1920)
 CONTROLS = (QAbstractButton, QLineEdit, QAbstractSlider, QComboBox)
@@ -160,3 +162,16 @@ def test_a_screen_reader_chooses_a_loan_for_renewal_by_its_toggle_action(qapp: o
         assert QAccessible.queryAccessibleInterface(rows[0]).state().checked is not was
         assert t("a11y.renew.chosen" if not was else "a11y.renew.choose", DEFAULT_LANGUAGE) == \
             QAccessible.queryAccessibleInterface(rows[0]).text(QAccessible.Text.Description)
+
+
+def test_a_screen_reader_hears_which_choice_is_on_and_turns_two_sided_off(qapp: object) -> None:
+    with reached("print-choose", DEFAULT_LANGUAGE, SIZE) as (kiosk, window):
+        screen = window.screens[ScreenName.PRINT]
+        assert isinstance(screen, PrintScreen)
+        off, on = (QAccessible.queryAccessibleInterface(b) for b in (screen.duplex.off, screen.duplex.on))
+        assert (off.state().checked, on.state().checked) == (False, True)  # the patron chose two-sided
+        off.actionInterface().doAction(QAccessibleActionInterface.toggleAction())
+        kiosk.core.drain()
+        assert window.view is not None and window.view.printing is not None
+        assert window.view.printing.choices.duplex is False
+        assert (off.state().checked, on.state().checked) == (True, False)

@@ -28,7 +28,7 @@ from ui.print_text import balance_text, closes_text, job_row, price_text, printe
 from ui.rows import InfoRow, RowPool, listed, name_list, scroll_area
 from ui.screens.base import PadScreen, PrintActions, Screen
 from ui.visit_text import money
-from ui.widgets import MessageLabel, PinPad, button, describe, label, set_tone, show_selected
+from ui.widgets import MessageLabel, PinPad, button, choices, describe, label, set_tone, show_selected
 
 
 class FirstPage(QLabel):
@@ -104,8 +104,8 @@ class ChoiceRow(QWidget):
     def __init__(self, on_choose: Callable[[bool], None]) -> None:
         super().__init__()
         self.caption = label("Subtitle", center=False)
-        self.off = button("PageTab", "", lambda: on_choose(False))
-        self.on = button("PageTab", "", lambda: on_choose(True))
+        buttons = choices("PageTab", {False: "", True: ""}, on_choose, self)
+        self.off, self.on = buttons[False], buttons[True]
         row = self.row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.caption, 1)
@@ -118,8 +118,8 @@ class ChoiceRow(QWidget):
         self.on.setText(t("print.on", language))
         describe(self.off, f"{caption}: {t('print.off', language)}")
         describe(self.on, f"{caption}: {t('print.on', language)}")
-        show_selected(self.off, not value, language)
-        show_selected(self.on, value, language)
+        show_selected(self.off, not value)
+        show_selected(self.on, value)
 
     def apply_scale(self, scale: style.Scale) -> None:
         self.row.setSpacing(scale.px(16))

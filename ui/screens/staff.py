@@ -36,7 +36,7 @@ from ui import style
 from ui.rows import InfoRow, RowPool, listed, name_list, scroll_area
 from ui.screens.base import Screen
 from ui.visit_text import ATTENTION, BUSY, ERROR, NEUTRAL, OK, RowText
-from ui.widgets import MessageLabel, button, label, show_selected
+from ui.widgets import MessageLabel, button, choices, label, show_selected
 
 TONES = {Check.OK: OK, Check.WARNING: ATTENTION, Check.FAILED: ERROR, Check.RUNNING: BUSY,
          Check.NOT_RUN: NEUTRAL}
@@ -114,8 +114,7 @@ class StaffScreen(Screen):
         self._actions = actions
         self.title = label("Title")
         self.who = label("Hint")
-        self.tabs = {page: button("PageTab", page.value, partial(actions.staff_page, page))
-                     for page in StaffPage}
+        self.tabs = choices("PageTab", {page: page.value for page in StaffPage}, actions.staff_page, self)
         tab_row = QHBoxLayout()
         for tab in self.tabs.values():
             tab_row.addWidget(tab, 1)
@@ -132,9 +131,9 @@ class StaffScreen(Screen):
                                               partial(actions.staff_action, action))
                                for action in TerminalAction}
         self.language_title = label("Hint", center=False)
-        self.language_buttons = {language: button("PageTab", LANGUAGE_NAMES.get(language, language),
-                                                  partial(actions.staff_language, language))
-                                 for language in LANGUAGE_NAMES}
+        self.language_buttons = choices("PageTab", {language: LANGUAGE_NAMES.get(language, language)
+                                                    for language in LANGUAGE_NAMES},
+                                        actions.staff_language, self)
         self.language_row = QHBoxLayout()
         for widget in self.language_buttons.values():
             self.language_row.addWidget(widget, 1)
@@ -213,7 +212,7 @@ class StaffScreen(Screen):
         for page, tab in self.tabs.items():
             tab.setText(t(f"staff.page.{page.value}", lang))
             tab.setVisible(page in staff.pages)
-            show_selected(tab, page is staff.page, lang)
+            show_selected(tab, page is staff.page)
         for page, page_widget in self.page_widgets.items():  # each page's list, named as its tab
             for area in (page_widget, *page_widget.findChildren(QScrollArea)):
                 if isinstance(area, QScrollArea):
@@ -288,7 +287,7 @@ class StaffScreen(Screen):
         self.language_title.setVisible(bool(staff.languages))
         for language, widget in self.language_buttons.items():
             widget.setVisible(language in staff.languages)
-            show_selected(widget, language == staff.default_language, lang)
+            show_selected(widget, language == staff.default_language)
 
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
