@@ -99,7 +99,10 @@ def accessible_names(window: KioskWindow) -> Named:
 def same_in_catalogue(language: str) -> set[str]:
     """The texts ``language``'s own catalogue words exactly as Danish does (``OK``)."""
     def read(lang: str) -> dict[str, str]:
-        with (LOCALE_DIR / lang / "LC_MESSAGES" / "kiosk.po").open("rb") as po:
+        source = LOCALE_DIR / lang / "LC_MESSAGES" / "kiosk.po"
+        if not source.exists():  # a language made at run time (a pseudo-locale) has no source
+            return {}
+        with source.open("rb") as po:
             return {str(m.id): m.string for m in read_po(po) if m.id and isinstance(m.string, str)}
     danish, own = read(DEFAULT_LANGUAGE), read(language)
     return {text for key, text in own.items() if text and danish.get(key) == text}
