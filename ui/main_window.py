@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import ClassVar
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
@@ -89,6 +89,9 @@ class KioskWindow(QWidget):
         if not isinstance(view, SessionView):
             return
         sound = sound_for(self.view, view)
+        if self.view is None or self.view.language != view.language:
+            # The visit's language is each widget's, for assistive technology (AT-SPI's locale).
+            self.setLocale(QLocale(view.language))
         self.view = view
         screen = self.screens[view.screen]
         screen.show_view(view)

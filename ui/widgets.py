@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QLocale, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -70,6 +70,17 @@ def choices(object_name: str, labelled: dict[_Key, str], on_choose: Callable[[_K
         widget.toggled.connect(partial(_chosen, on_choose, key))
         group.addButton(widget)
         made[key] = widget
+    return made
+
+
+def language_choices(object_name: str, languages: tuple[str, ...], on_choose: Callable[[str], None],
+                     parent: QWidget) -> dict[str, QPushButton]:
+    """:func:`choices` of languages, each named in its own language and marked as in it for
+    assistive technology (its locale: WCAG 3.1.2, language of parts)."""
+    made = choices(object_name, {code: LANGUAGE_NAMES.get(code, code) for code in languages}, on_choose,
+                   parent)
+    for code, widget in made.items():
+        widget.setLocale(QLocale(code))
     return made
 
 
@@ -182,8 +193,7 @@ class Header(QWidget):
         self.clock = label("HeaderClock", "", wrap=False)
         layout.addWidget(self.title, 1)
         layout.addWidget(self.clock)
-        self.language_buttons = choices("LanguageButton", {code: LANGUAGE_NAMES[code] for code in languages},
-                                        on_language, self)
+        self.language_buttons = language_choices("LanguageButton", languages, on_language, self)
         for lang_button in self.language_buttons.values():
             layout.addWidget(lang_button)
 

@@ -46,7 +46,8 @@ pytestmark = pytest.mark.skipif(
            "(make test installs them)")
 
 # The client: every application on the AT-SPI bus as a list of (role, name, description, showing,
-# checked) (showing: on the screen now, as a screen reader reads it); with an argument, first do the first
+# checked, locale) (showing: on the screen now, as a screen reader reads it; locale: the language a
+# screen reader speaks it in); with an argument, first do the first
 # action of the button of that name (a checkable button's is "toggle", a push button's "press").
 CLIENT = r"""
 import json, sys
@@ -57,7 +58,8 @@ from gi.repository import Atspi
 def walk(node, out):
     states = node.get_state_set()
     out.append((node.get_role_name(), node.get_name() or "", node.get_description() or "",
-                states.contains(Atspi.StateType.SHOWING), states.contains(Atspi.StateType.CHECKED)))
+                states.contains(Atspi.StateType.SHOWING), states.contains(Atspi.StateType.CHECKED),
+                node.get_object_locale() or ""))
     for index in range(min(node.get_child_count(), 500)):
         child = node.get_child_at_index(index)
         if child is not None:
@@ -104,7 +106,7 @@ GLib.timeout_add(int(float(sys.argv[1]) * 1000), Atspi.event_quit)
 Atspi.event_main()
 """
 
-Node = tuple[str, str, str, bool, bool]
+Node = tuple[str, str, str, bool, bool, str]
 # What a screen reader calls a control one presses: Qt says "check box" of a checkable button (the
 # language buttons: the checked one is the visit's language).
 CONTROL_ROLES = {"push button", "toggle button", "check box", "radio button"}
@@ -164,23 +166,27 @@ def read_tree(client: list[str], env: dict[str, str], *press: str) -> list[list[
                             check=False)
     if result.returncode != 0:
         raise AssertionError(result.stderr.decode(errors="replace")[-2000:])
-    return [[(role, name, desc, showing, checked) for role, name, desc, showing, checked in app]
-            for app in json.loads(result.stdout)]
+    return [[(role, name, desc, showing, checked, locale)
+             for role, name, desc, showing, checked, locale in app] for app in json.loads(result.stdout)]
 
 
-def kiosk_buttons(apps: list[list[Node]]) -> dict[str, tuple[str, str]]:
-    """Name -> (role, description) of every control on the screen now, of the application whose
-    window is the kiosk's (titled as the terminal's branch); a checked one's role ends in " checked"."""
+Control = tuple[str, str, str]  # role (" checked" after it when checked), description, language
+
+
+def kiosk_buttons(apps: list[list[Node]]) -> dict[str, Control]:
+    """Name -> what a screen reader hears of every control on the screen now (its language: that
+    of its locale), in the application whose window is the kiosk's (titled as the branch)."""
     for app in apps:
-        if any(name == "hovedbiblioteket" for _role, name, _desc, _showing, _checked in app):
-            return {name: (role + (" checked" if checked else ""), desc)
-                    for role, name, desc, showing, checked in app if role in CONTROL_ROLES and showing}
+        if any(name == "hovedbiblioteket" for _role, name, _desc, _showing, _checked, _locale in app):
+            return {name: (role + (" checked" if checked else ""), desc, locale.split("_")[0])
+                    for role, name, desc, showing, checked, locale in app
+                    if role in CONTROL_ROLES and showing}
     return {}
 
 
 def wait_for(client: list[str], env: dict[str, str], wanted: str, deadline: float,
-             log: Path) -> dict[str, tuple[str, str]]:
-    buttons: dict[str, tuple[str, str]] = {}
+             log: Path) -> dict[str, Control]:
+    buttons: dict[str, Control] = {}
     while time.monotonic() < deadline:
         buttons = kiosk_buttons(read_tree(client, env))
         if wanted in buttons:
@@ -214,12 +220,14 @@ def test_a_screen_reader_finds_the_start_screens_buttons_by_role_and_name(
     client = [*as_user(user), SYSTEM_PYTHON]
 
     buttons = wait_for(client, env, t("purpose.borrow", "da"), time.monotonic() + READY_WITHIN_S, log)
+    # Each in the visit's language (the screen reader's voice follows it), a language's own
+    # name in that language.
     for purpose in ("borrow", "return", "account"):
         name = t(f"purpose.{purpose}", "da")
-        assert buttons.get(name) == ("push button", t(f"purpose.{purpose}.detail", "da")), (name, buttons)
-    assert buttons["English"] == ("check box", t("a11y.language", "da"))
-    assert buttons["Dansk"] == ("check box checked", t("a11y.language", "da"))
-    assert all(any(char.isalnum() for char in name) for name in buttons), buttons  # no glyph, none empty
+        assert buttons.get(name) == ("push button", t(f"purpose.{purpose}.detail", "da"), "da"), buttons
+    assert buttons["English"] == ("check box", t("a11y.language", "da"), "en")
+    assert buttons["Dansk"] == ("check box checked", t("a11y.language", "da"), "da")
+    assert all(any(char.isalnum() for char in name) for name in buttons), buttons  # no glyph
 
     listener = subprocess.Popen([*client, "-c", LISTENER, "30"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True, start_new_session=True)
@@ -239,6 +247,6 @@ def test_a_screen_reader_finds_the_start_screens_buttons_by_role_and_name(
 
     read_tree(client, env, "English")  # chosen as a screen reader user chooses it
     buttons = wait_for(client, env, t("purpose.borrow", "en"), time.monotonic() + 30, log)
-    assert buttons[t("purpose.return", "en")] == ("push button", t("purpose.return.detail", "en"))
-    assert buttons["Dansk"] == ("check box", t("a11y.language", "en"))
-    assert buttons["English"] == ("check box checked", t("a11y.language", "en"))
+    assert buttons[t("purpose.return", "en")] == ("push button", t("purpose.return.detail", "en"), "en")
+    assert buttons["Dansk"] == ("check box", t("a11y.language", "en"), "da")
+    assert buttons["English"] == ("check box checked", t("a11y.language", "en"), "en")

@@ -36,7 +36,7 @@ from ui import style
 from ui.rows import InfoRow, RowPool, listed, name_list, scroll_area
 from ui.screens.base import Screen
 from ui.visit_text import ATTENTION, BUSY, ERROR, NEUTRAL, OK, RowText
-from ui.widgets import MessageLabel, button, choices, label, show_selected
+from ui.widgets import MessageLabel, button, choices, label, language_choices, show_selected
 
 TONES = {Check.OK: OK, Check.WARNING: ATTENTION, Check.FAILED: ERROR, Check.RUNNING: BUSY,
          Check.NOT_RUN: NEUTRAL}
@@ -131,9 +131,8 @@ class StaffScreen(Screen):
                                               partial(actions.staff_action, action))
                                for action in TerminalAction}
         self.language_title = label("Hint", center=False)
-        self.language_buttons = choices("PageTab", {language: LANGUAGE_NAMES.get(language, language)
-                                                    for language in LANGUAGE_NAMES},
-                                        actions.staff_language, self)
+        self.language_buttons = language_choices("PageTab", tuple(LANGUAGE_NAMES), actions.staff_language,
+                                                 self)
         self.language_row = QHBoxLayout()
         for widget in self.language_buttons.values():
             self.language_row.addWidget(widget, 1)
