@@ -1,7 +1,8 @@
-"""Every control a patron or staff member can touch has a name a screen reader can say, in the
-visit's language: on every screen of the screenshot tool (each reached as a patron reaches it), in
-every language of the text catalogue. The name is read where a screen reader reads it, through
-``QAccessible`` (the interface Qt exports to AT-SPI), not from the widget's own attributes.
+"""Every control a patron or staff member can touch, and every picture that says something, has a
+name a screen reader can say, in the visit's language: on every screen of the screenshot tool (each
+reached as a patron reaches it), in every language of the text catalogue. The name is read where a
+screen reader reads it, through ``QAccessible`` (the interface Qt exports to AT-SPI), not from the
+widget's own attributes. A control that a touch acts on must also be one a screen reader can press.
 
 A name fails when it is empty, when it is only a symbol (a glyph such as ``⌫`` or ``−``, which a
 screen reader spells out or skips), or, in a language other than Danish, when it is the Danish name
@@ -29,11 +30,14 @@ from kiosk.simulate.screenshot import SCREENS, reached
 from kiosk.texts import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, LOCALE_DIR
 from kiosk.texts import text as t
 from ui.main_window import KioskWindow
-from ui.rows import InfoRow
-from ui.screens.printing import PrintScreen
+from ui.rows import InfoRow, StatusIcon
+from ui.screens.printing import FirstPage, PrintScreen, QrCode
+from ui.widgets import CardIllustration, PadIllustration
 
 SIZE = (1080, 1920)
 CONTROLS = (QAbstractButton, QLineEdit, QAbstractSlider, QComboBox)
+# Pictures that say something (WCAG 1.1.1): named like the controls.
+PICTURES = (CardIllustration, PadIllustration, QrCode, FirstPage, StatusIcon)
 Named = dict[str, tuple[str, str, str]]  # the control's place: (how to find it, its words, its name)
 PRESSABLE = {QAccessible.Role.Button, QAccessible.Role.CheckBox}
 
@@ -48,7 +52,7 @@ def _clickable(widget: QWidget) -> bool:
 
 
 def _interactive(widget: QWidget) -> bool:
-    return (isinstance(widget, CONTROLS) or widget.focusPolicy() != Qt.FocusPolicy.NoFocus
+    return (isinstance(widget, CONTROLS + PICTURES) or widget.focusPolicy() != Qt.FocusPolicy.NoFocus
             or _clickable(widget))
 
 
