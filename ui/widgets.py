@@ -201,7 +201,7 @@ class Header(QWidget):
         for code, lang_button in self.language_buttons.items():
             show_selected(lang_button, code == language)
             # Named in its own language (each patron must find theirs); what it does in the visit's.
-            describe(lang_button, LANGUAGE_NAMES[code], t("a11y.language", language))
+            describe(lang_button, LANGUAGE_NAMES.get(code, code), t("a11y.language", language))
 
     def apply_scale(self, scale: style.Scale) -> None:
         margin = scale.px(28)

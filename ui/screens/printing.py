@@ -193,9 +193,9 @@ class PrintScreen(Screen):
         self.pay_note = label("Hint")
         self.confirm_button = button("Primary", "", actions.confirm_print)
         self.card_button = button("Secondary", "", actions.pay_print_by_card)
-        choices = QWidget()
-        choices.setObjectName("RowPool")  # transparent, as a list's content
-        choice_column = self.choice_column = QVBoxLayout(choices)
+        options = QWidget()
+        options.setObjectName("RowPool")  # transparent, as a list's content
+        choice_column = self.choice_column = QVBoxLayout(options)
         choice_column.setContentsMargins(0, 0, 0, 0)
         for part in (self.job_title, self.job_pages, self.copies, self.duplex, self.black, self.price,
                      self.pay_note):
@@ -206,8 +206,8 @@ class PrintScreen(Screen):
         self.choose_body.setContentsMargins(0, 0, 0, 0)
         self.choose_body.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
         # The choices scroll if a screen is too low for them (never the window growing past the screen).
-        self.choices = scroll_area(choices)
-        self.choose_body.addWidget(self.choices, 1)
+        self.options = scroll_area(options)
+        self.choose_body.addWidget(self.options, 1)
         self.choose_page = choose
         # Printing, printed, failed: one sentence, big, and what follows
         self.outcome = label("Title")
@@ -330,7 +330,7 @@ class PrintScreen(Screen):
         job = desk.selected
         self.preview.show_picture(desk.preview)
         describe(self.preview, t("a11y.preview", lang), job.name if job is not None else "")
-        name_list(self.choices, t("a11y.list.choices", lang))
+        name_list(self.options, t("a11y.list.choices", lang))
         self.job_title.setText(job.name if job is not None else "")
         if job is not None:
             self.job_pages.setText(job_row(job, lang).status.split(" · ")[0] + (
