@@ -35,9 +35,13 @@ APT_PACKAGES := python3 python3-venv python3-dev gcc pkg-config swig libpcsclite
 # driver for the administration web. The installer's tests check the units it writes with systemd's
 # own `systemd-analyze verify` and its udev rules with `udevadm test` (a container has neither by
 # default; neither needs systemd running); passwd's useradd makes the user the kiosk runs as under
-# cage (tests/deploy/test_cage.py, as root).
+# cage (tests/deploy/test_cage.py, as root). A screen reader's view of the kiosk under cage
+# (tests/deploy/test_atspi.py): the AT-SPI bus and registry (at-spi2-core), gdbus to switch
+# accessibility on as Orca does (libglib2.0-bin), and libatspi read from the system's Python
+# (gir1.2-atspi-2.0, python3-gi), the client library Orca itself uses.
 APT_TEST_PACKAGES := socat vsmartcard-vpcd printer-driver-cups-pdf cups-ipp-utils dbus-daemon \
-	poppler-utils openssl sox postgresql util-linux chromium chromium-driver systemd udev passwd
+	poppler-utils openssl sox postgresql util-linux chromium chromium-driver systemd udev passwd \
+	at-spi2-core libglib2.0-bin gir1.2-atspi-2.0 python3-gi
 
 .PHONY: demo test lint screenshots texts bench soak crash fuzz boot-test system-deps clean
 

@@ -4,7 +4,6 @@ terminal offers, each in its own name and script, with touch targets as big as t
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
@@ -12,7 +11,7 @@ from kiosk.session.view import Screen, SessionView
 from kiosk.texts import LANGUAGE_NAMES
 from kiosk.texts import text as t
 from ui import style
-from ui.widgets import CardOverlay, button, label, set_tone
+from ui.widgets import CardOverlay, button, describe, label, language_choices, show_selected
 
 COLUMNS = {True: 2, False: 4}  # portrait: two to a row; landscape: four (the card stays clear of the header)
 
@@ -30,10 +29,11 @@ class LanguageChooser(CardOverlay):
         self.title = label("Title")
         self.card_layout.addWidget(self.title)
         self.grid = QGridLayout()
-        self.buttons: dict[str, QPushButton] = {}
-        for code in languages:
-            self.buttons[code] = button("LanguageChoice", LANGUAGE_NAMES.get(code, code),
-                                        partial(self.choose, code))
+        # Checkable, each named in its own language (WCAG 3.1.2) and heard as checked or not.
+        self.buttons: dict[str, QPushButton] = language_choices("LanguageChoice", languages, self.choose,
+                                                                self)
+        for choice in self.buttons.values():
+            choice.clicked.connect(self.hide)  # the language already chosen: closes, changes nothing
         self._place(COLUMNS[True])
         self.card_layout.addLayout(self.grid)
         self.close_button = button("Secondary", "", self.hide)
@@ -59,7 +59,8 @@ class LanguageChooser(CardOverlay):
         self.title.setText(t("language.title", lang))
         self.close_button.setText(t("language.close", lang))
         for code, choice in self.buttons.items():
-            set_tone(choice, "selected", "true" if code == lang else "false")
+            show_selected(choice, code == lang)
+            describe(choice, LANGUAGE_NAMES.get(code, code), t("a11y.language", lang))
         if self._screen is not None and view.screen is not self._screen:
             self.hide()
         self._screen = view.screen

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QApplication, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
@@ -21,6 +21,7 @@ from kiosk.texts import RIGHT_TO_LEFT
 from ui import style
 from ui.feedback import sound_for
 from ui.language import LanguageChooser
+from ui.rows import install_row_accessibility
 from ui.screens.account import AccountScreen
 from ui.screens.base import Screen, SessionActions
 from ui.screens.display import DisplayChoices
@@ -62,6 +63,7 @@ class KioskWindow(QWidget):
         panel's size and mounting (the reach layout's line); default a 21.5" panel 800 mm above the
         floor."""
         super().__init__()
+        install_row_accessibility()
         self.setObjectName("KioskWindow")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowTitle(title)
@@ -130,6 +132,9 @@ class KioskWindow(QWidget):
             focus.clearFocus()  # a new screen: the tactile keys start again at its first control
         self._size_by(self.screens[view.screen])
         self.apply_display(view.display_mode)
+        if before is None or before.language != view.language:
+            # The visit's language is each widget's, for assistive technology (AT-SPI's locale).
+            self.setLocale(QLocale(view.language))
         screen = self.screens[view.screen]
         screen.show_view(view)
         self.stack.setCurrentWidget(screen)

@@ -9,9 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleActionInterface,
+    QAccessibleInterface,
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
+    QAccessibleWidget,
     QFrame,
     QHBoxLayout,
     QScrollArea,
@@ -21,11 +31,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.texts import text as t
 from ui import style
 from ui.visit_text import ATTENTION, BUSY, ERROR, OK, RowText
-from ui.widgets import label, palette_of, set_tone
+from ui.widgets import describe, label, palette_of, set_tone
 
 CHECKBOX, CHECKED = "checkbox", "checked"
+# What each icon says in words, for a screen reader; any other kind is the neutral clock.
+ICON_NAMES = {OK: "a11y.icon.ok", ATTENTION: "a11y.icon.attention", ERROR: "a11y.icon.error",
+              BUSY: "a11y.icon.busy", CHECKBOX: "a11y.icon.checkbox", CHECKED: "a11y.icon.checked"}
 
 
 def icon_colour(kind: str, palette: style.Palette) -> str | None:
@@ -127,13 +141,19 @@ class InfoRow(QFrame):
         self.row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         self.row.addLayout(text, 1)
 
-    def show_text(self, text: RowText, *, icon: str | None = None, selected: bool = False) -> None:
+    def show_text(self, text: RowText, language: str, *, icon: str | None = None,
+                  selected: bool = False, description: str = "") -> None:
+        """Show ``text``; a screen reader hears the title and status as the row's name, then
+        ``description`` (what tapping it does), and its icon's meaning in ``language``."""
         self.title.setText(text.title)
         self.author.setText(text.author)
         self.author.setVisible(bool(text.author))
         self.status.setText(text.status)
         self.status.setVisible(bool(text.status))
         self.icon.set_kind(text.tone if icon is None else icon)
+        describe(self.icon, t(ICON_NAMES.get(self.icon.kind, "a11y.icon.waiting"), language))
+        title = ", ".join(part for part in (text.title, text.author) if part)
+        describe(self, f"{title}: {text.status}" if text.status else title, description)
         set_tone(self, "tone", text.tone)
         set_tone(self, "selected", "true" if selected else "false")
         set_tone(self.status, "tone", text.tone)
@@ -143,6 +163,11 @@ class InfoRow(QFrame):
             self.on_tap()
         super().mouseReleaseEvent(event)
 
+    @property
+    def checkable(self) -> bool:
+        """A row one chooses (a loan to renew), rather than one that takes the patron on."""
+        return self.icon.kind in (CHECKBOX, CHECKED)
+
     def apply_scale(self, scale: style.Scale) -> None:
         pad = scale.px(22)
         self.row.setContentsMargins(pad, pad, scale.px(28), pad)
@@ -150,6 +175,51 @@ class InfoRow(QFrame):
         self.text_column.setSpacing(scale.px(4))
         self.icon.setFixedSize(scale.px(56), scale.px(56))
         self.setMinimumHeight(scale.px(118))  # a row you tap is a touch target
+
+
+class RowAccessible(QAccessibleWidget):
+    """What a screen reader sees of a row: a list item, or, when a touch acts on it, a button with
+    "press" (a print job) or a check box with "toggle", checked when chosen (a loan to renew)."""
+
+    def __init__(self, row: InfoRow) -> None:
+        super().__init__(row, QAccessible.Role.ListItem)
+        self._row = row
+
+    def role(self) -> QAccessible.Role:
+        if self._row.on_tap is None:
+            return QAccessible.Role.ListItem
+        return QAccessible.Role.CheckBox if self._row.checkable else QAccessible.Role.Button
+
+    def state(self) -> QAccessible.State:
+        state = super().state()
+        if self._row.on_tap is not None and self._row.checkable:
+            state.checkable = True
+            state.checked = self._row.icon.kind == CHECKED
+        return state
+
+    def actionNames(self) -> list[str]:
+        if self._row.on_tap is None:
+            return []
+        return [QAccessibleActionInterface.toggleAction() if self._row.checkable
+                else QAccessibleActionInterface.pressAction()]
+
+    def doAction(self, name: str) -> None:
+        if self._row.on_tap is not None and name in self.actionNames():
+            self._row.on_tap()
+
+
+def _row_accessible(_key: str, target: QObject) -> QAccessibleInterface | None:
+    return RowAccessible(target) if isinstance(target, InfoRow) else None
+
+
+_factory_installed: list[bool] = []
+
+
+def install_row_accessibility() -> None:
+    """Let Qt describe rows with :class:`RowAccessible` (once per process)."""
+    if not _factory_installed:
+        QAccessible.installFactory(_row_accessible)
+        _factory_installed.append(True)
 
 
 RowT = TypeVar("RowT", bound=InfoRow)
@@ -197,6 +267,12 @@ def scroll_area(content: QWidget) -> QScrollArea:
     area.setWidget(content)
     QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
     return area
+
+
+def name_list(area: QScrollArea, name: str) -> None:
+    """A list's name for a screen reader (in the visit's language), on the list and its scroll bar."""
+    describe(area, name)
+    describe(area.verticalScrollBar(), name)
 
 
 def listed(pool: QWidget) -> QScrollArea:

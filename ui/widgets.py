@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtCore import QLocale, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QColor,
+    QIcon,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -18,9 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.texts import LANGUAGE_NAMES, text
+from kiosk.texts import LANGUAGE_NAMES
+from kiosk.texts import text as t
 from ui import style
 
+_Key = TypeVar("_Key")
 HIGH_CONTRAST_PROPERTY = "highContrast"  # set on the window while high contrast is on
 
 
@@ -54,6 +67,59 @@ def two_lines(text: str) -> str:
         return text
     middle = min(spaces, key=lambda index: abs(index - len(text) / 2))
     return f"{text[:middle]}\n{text[middle + 1:]}"
+
+
+def describe(widget: QWidget, name: str, description: str = "") -> None:
+    """What a screen reader says of ``widget`` (through QAccessible, exported to AT-SPI): its
+    ``name``, and what touching it does or what it shows when the name does not say
+    (``description``). Both in the visit's language; a widget without words of its own (a glyph, a
+    drawing, a row of labels) has no other name."""
+    if widget.accessibleName() != name:
+        widget.setAccessibleName(name)
+    if widget.accessibleDescription() != description:
+        widget.setAccessibleDescription(description)
+
+
+def choices(object_name: str, labelled: dict[_Key, str], on_choose: Callable[[_Key], None],
+            parent: QWidget) -> dict[_Key, QPushButton]:
+    """Buttons of which one is the chosen one (a page, on or off): checkable in one exclusive
+    group, so that a screen reader hears which is checked. They act on ``toggled``: a screen
+    reader's "toggle" action checks a button without a click, and must choose as a touch does."""
+    group = QButtonGroup(parent)
+    group.setExclusive(True)
+    made = {}
+    for key, text in labelled.items():
+        widget = button(object_name, text, lambda: None)
+        widget.setCheckable(True)
+        widget.toggled.connect(partial(_chosen, on_choose, key))
+        group.addButton(widget)
+        made[key] = widget
+    return made
+
+
+def language_choices(object_name: str, languages: tuple[str, ...], on_choose: Callable[[str], None],
+                     parent: QWidget) -> dict[str, QPushButton]:
+    """:func:`choices` of languages, each named in its own language and marked as in it for
+    assistive technology (its locale: WCAG 3.1.2, language of parts)."""
+    made = choices(object_name, {code: LANGUAGE_NAMES.get(code, code) for code in languages}, on_choose,
+                   parent)
+    for code, widget in made.items():
+        widget.setLocale(QLocale(code))
+    return made
+
+
+def _chosen(on_choose: Callable[[_Key], None], key: _Key, checked: bool) -> None:
+    if checked:
+        on_choose(key)
+
+
+def show_selected(widget: QPushButton, selected: bool) -> None:
+    """Mark one of :func:`choices` as the chosen one: by its colour, and checked for a screen
+    reader (showing the view's choice is no choice of the patron's: no signal)."""
+    set_tone(widget, "selected", "true" if selected else "false")
+    widget.blockSignals(True)
+    widget.setChecked(selected)
+    widget.blockSignals(False)
 
 
 def set_tone(widget: QWidget, name: str, value: str) -> None:
@@ -93,7 +159,7 @@ class Tile(QPushButton):
         self.title.setText(title)
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
-        self.setAccessibleName(title)
+        describe(self, title, detail)
         self.updateGeometry()
 
     def sizeHint(self) -> QSize:
@@ -118,7 +184,9 @@ class Tile(QPushButton):
 
 
 class MessageLabel(QLabel):
-    """A message box that is hidden when empty; tone 'error', 'attention', 'ok' or 'info'."""
+    """A message box that is hidden when empty; tone 'error', 'attention', 'ok' or 'info'. A new
+    message is announced to a screen reader (AT-SPI's announcement; at once for an error), as a
+    status message must be (WCAG 4.1.3): the patron's focus stays where it is."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -133,7 +201,12 @@ class MessageLabel(QLabel):
             self.hide()
             return
         set_tone(self, "tone", tone)
-        self.setText(text)
+        if text != self.text():
+            self.setText(text)
+            announcement = QAccessibleAnnouncementEvent(self, text)
+            announcement.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive if tone == "error"
+                                       else QAccessible.AnnouncementPoliteness.Polite)
+            QAccessible.updateAccessibility(announcement)
         self.show()
 
     def apply_scale(self, scale: style.Scale) -> None:
@@ -171,14 +244,17 @@ class Header(QWidget):
     def set_language(self, language: str) -> None:
         """The button shows the language's own name; its accessible name says what it is for in
         Danish and English whatever the language ("Sprog / Language")."""
-        self.language_button.setText(LANGUAGE_NAMES.get(language, language))
-        self.language_button.setAccessibleName(text("language.button", language))
-        self.display_button.setText(text("display.button", language))
+        name = LANGUAGE_NAMES.get(language, language)
+        self.language_button.setText(name)
+        # The words it shows, then what it is for in Danish and English, whatever the language.
+        describe(self.language_button, f"{name}. {t('language.button', language)}",
+                 t("a11y.language", language))
+        self.display_button.setText(t("display.button", language))
 
     def set_speech(self, on: bool, language: str) -> None:
         if self.speech_button is not None:
             self.speech_button.setChecked(on)
-            self.speech_button.setAccessibleName(text("speech.key", language))
+            describe(self.speech_button, t("speech.key", language))
 
     def apply_scale(self, scale: style.Scale) -> None:
         margin = scale.px(28)
@@ -193,7 +269,7 @@ def speech_key(on_click: Callable[[], None]) -> QPushButton:
     "Tale / Speech" for screen readers and the tactile keys, so that anyone finds it."""
     key = button("SpeechButton", "", on_click)
     key.setCheckable(True)
-    key.setAccessibleName(text("speech.key", "da"))
+    key.setAccessibleName(t("speech.key", "da"))
     pixmap = QPixmap(64, 64)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -338,7 +414,7 @@ class PinPad(QWidget):
     def configure(self, max_length: int, ok_text: str, delete_text: str) -> None:
         self._max = max_length
         self.ok_key.setText(ok_text)
-        self.delete_key.setAccessibleName(delete_text)
+        describe(self.delete_key, delete_text)
         self.delete_key.setToolTip(delete_text)
 
     def press(self, digit: str) -> None:

@@ -10,7 +10,7 @@ from kiosk.circulation.view import AccountView, Purpose, VisitView
 from kiosk.session.service import SessionView
 from kiosk.texts import text as t
 from ui import style
-from ui.rows import CHECKBOX, CHECKED, InfoRow, RowPool, scroll_area
+from ui.rows import CHECKBOX, CHECKED, InfoRow, RowPool, name_list, scroll_area
 from ui.screens.base import Screen, SessionActions
 from ui.visit_text import hold_row, loan_row, money, visit_messages
 from ui.widgets import MessageLabel, button, label
@@ -73,6 +73,7 @@ class AccountScreen(Screen):
         self.loading.setText(t("busy", lang))
         self.loading.setVisible(loading)
         self.list.setVisible(not loading)
+        name_list(self.list, t("a11y.list.account", lang))
         self._show_loans(account, lang)
         self._show_holds(account, lang)
         self.renew_selected_button.setText(t("account.renew_selected", lang))
@@ -90,8 +91,9 @@ class AccountScreen(Screen):
         self.no_loans.setText(t("account.no_loans", lang))
         self.no_loans.setVisible(not account.loans)
         for row, loan in zip(self.loans.show_count(len(account.loans)), account.loans, strict=True):
-            row.show_text(loan_row(loan, lang), icon=CHECKED if loan.selected else CHECKBOX,
-                          selected=loan.selected)
+            row.show_text(loan_row(loan, lang), lang, icon=CHECKED if loan.selected else CHECKBOX,
+                          selected=loan.selected,
+                          description=t("a11y.renew.chosen" if loan.selected else "a11y.renew.choose", lang))
             row.on_tap = self._tap(loan.item_id)
 
     def _tap(self, item_id: str) -> Callable[[], None]:
@@ -102,7 +104,7 @@ class AccountScreen(Screen):
         self.no_holds.setText(t("account.no_holds", lang))
         self.no_holds.setVisible(not account.holds)
         for row, hold in zip(self.holds.show_count(len(account.holds)), account.holds, strict=True):
-            row.show_text(hold_row(hold, lang))
+            row.show_text(hold_row(hold, lang), lang)
 
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)

@@ -13,11 +13,11 @@ from kiosk.circulation.view import Purpose, VisitView
 from kiosk.session.service import SessionView
 from kiosk.texts import text as t
 from ui import style
-from ui.rows import InfoRow, RowPool, listed
+from ui.rows import InfoRow, RowPool, listed, name_list
 from ui.screens.base import Screen, SessionActions, button_row
 from ui.screens.session import closing_text
 from ui.visit_text import fee_question, item_row, item_title, left_on_pad, visit_messages
-from ui.widgets import CardOverlay, MessageLabel, PadIllustration, button, label
+from ui.widgets import CardOverlay, MessageLabel, PadIllustration, button, describe, label
 
 
 class ItemsScreen(Screen):
@@ -65,12 +65,14 @@ class ItemsScreen(Screen):
         waiting = visit.fee_question
         for row, item in zip(self.pool.show_count(len(visit.items)), visit.items, strict=True):
             awaiting = waiting is not None and waiting.item_id == item.item_id
-            row.show_text(item_row(item, self.purpose, lang, awaiting_fee=awaiting))
+            row.show_text(item_row(item, self.purpose, lang, awaiting_fee=awaiting), lang)
         has_items = bool(visit.items)
         self.list.setVisible(has_items)
         self.empty.setVisible(not has_items)
         self.empty_text.setVisible(not has_items)
         self.empty_text.setText(t("pad.empty", lang))
+        describe(self.empty, t("a11y.pad", lang))
+        name_list(self.list, t("a11y.list.items", lang))
         if len(visit.items) > self._shown_items:
             # The newest item is the one the patron just put down: keep it in sight.
             QTimer.singleShot(0, self, self._scroll_to_end)  # not after the screen is gone
@@ -124,6 +126,8 @@ class FeeQuestion(CardOverlay):
         self.question.setText(question)
         self.yes_button.setText(yes)
         self.no_button.setText(no)
+        for answer in (self.yes_button, self.no_button):
+            describe(answer, answer.text(), f"{item}: {question}")
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())

@@ -25,10 +25,10 @@ from kiosk.session.service import SessionView
 from kiosk.texts import text as t
 from ui import style
 from ui.print_text import balance_text, closes_text, job_row, price_text, printer_reason, problem_text
-from ui.rows import InfoRow, RowPool, listed, scroll_area
+from ui.rows import InfoRow, RowPool, listed, name_list, scroll_area
 from ui.screens.base import PadScreen, PrintActions, Screen
 from ui.visit_text import money
-from ui.widgets import MessageLabel, PinPad, button, label, set_tone
+from ui.widgets import MessageLabel, PinPad, button, choices, describe, label, set_tone, show_selected
 
 
 class FirstPage(QLabel):
@@ -69,12 +69,13 @@ class QrCode(QWidget):
         self._matrix: tuple[tuple[int, ...], ...] = ()
         self._text = ""
 
-    def show_text(self, text: str) -> None:
+    def show_text(self, text: str, name: str) -> None:
+        """Draw ``text`` as a QR code; a screen reader hears ``name`` (what it is for), then the text."""
+        describe(self, name, text)
         if text == self._text:
             return
         self._text = text
         self._matrix = tuple(tuple(row) for row in segno.make(text, error="m").matrix) if text else ()
-        self.setAccessibleName(text)
         self.update()
 
     def paintEvent(self, _event: QPaintEvent) -> None:
@@ -103,8 +104,8 @@ class ChoiceRow(QWidget):
     def __init__(self, on_choose: Callable[[bool], None]) -> None:
         super().__init__()
         self.caption = label("Subtitle", center=False)
-        self.off = button("PageTab", "", lambda: on_choose(False))
-        self.on = button("PageTab", "", lambda: on_choose(True))
+        buttons = choices("PageTab", {False: "", True: ""}, on_choose, self)
+        self.off, self.on = buttons[False], buttons[True]
         row = self.row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.caption, 1)
@@ -115,10 +116,10 @@ class ChoiceRow(QWidget):
         self.caption.setText(caption)
         self.off.setText(t("print.off", language))
         self.on.setText(t("print.on", language))
-        self.off.setAccessibleName(f"{caption}: {t('print.off', language)}")
-        self.on.setAccessibleName(f"{caption}: {t('print.on', language)}")
-        set_tone(self.off, "selected", "false" if value else "true")
-        set_tone(self.on, "selected", "true" if value else "false")
+        describe(self.off, f"{caption}: {t('print.off', language)}")
+        describe(self.on, f"{caption}: {t('print.on', language)}")
+        show_selected(self.off, not value)
+        show_selected(self.on, value)
 
     def apply_scale(self, scale: style.Scale) -> None:
         self.row.setSpacing(scale.px(16))
@@ -145,8 +146,9 @@ class CopiesRow(QWidget):
         caption = t("print.copies", language)
         self.caption.setText(caption)
         self.count.setText(str(copies))
-        self.fewer.setAccessibleName(f"{caption} −")
-        self.more.setAccessibleName(f"{caption} +")
+        counted = f"{caption}: {copies}"
+        describe(self.fewer, t("a11y.copies.fewer", language), counted)
+        describe(self.more, t("a11y.copies.more", language), counted)
         self.fewer.setEnabled(copies > 1)
 
     def apply_scale(self, scale: style.Scale) -> None:
@@ -196,9 +198,9 @@ class PrintScreen(Screen):
         self.pay_note = label("Hint")
         self.confirm_button = button("Primary", "", actions.confirm_print)
         self.card_button = button("Secondary", "", actions.pay_print_by_card)
-        choices = QWidget()
-        choices.setObjectName("RowPool")  # transparent, as a list's content
-        choice_column = self.choice_column = QVBoxLayout(choices)
+        options = QWidget()
+        options.setObjectName("RowPool")  # transparent, as a list's content
+        choice_column = self.choice_column = QVBoxLayout(options)
         choice_column.setContentsMargins(0, 0, 0, 0)
         for part in (self.job_title, self.job_pages, self.copies, self.duplex, self.black, self.price,
                      self.pay_note):
@@ -209,7 +211,8 @@ class PrintScreen(Screen):
         self.choose_body.setContentsMargins(0, 0, 0, 0)
         self.choose_body.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
         # The choices scroll if a screen is too low for them (never the window growing past the screen).
-        self.choose_body.addWidget(scroll_area(choices), 1)
+        self.options = scroll_area(options)
+        self.choose_body.addWidget(self.options, 1)
         self.choose_page = choose
         # Printing, printed, failed: one sentence, big, and what follows
         self.outcome = label("Title")
@@ -343,11 +346,11 @@ class PrintScreen(Screen):
         self.none_hint.setVisible(not jobs and not desk.busy)
         self.upload.setText(t("print.upload", lang, url=desk.upload_url) if desk.upload_url else "")
         self.upload.setVisible(bool(desk.upload_url))
-        self.upload_qr.show_text(desk.upload_url)
+        self.upload_qr.show_text(desk.upload_url, t("a11y.qr.upload", lang))
+        name_list(self.list, t("a11y.list.jobs", lang))
         self.upload_qr.setVisible(bool(desk.upload_url))
         for row, job in zip(self.jobs.show_count(len(jobs)), jobs, strict=True):
-            row.show_text(job_row(job, lang), icon="")
-            row.setAccessibleName(f"{job.name}: {job_row(job, lang).status}")
+            row.show_text(job_row(job, lang), lang, icon="", description=t("a11y.job", lang))
             row.on_tap = self._tap(job.job_id)
 
     def _tap(self, job_id: str) -> Callable[[], None]:
@@ -357,6 +360,8 @@ class PrintScreen(Screen):
         self.pages.setCurrentWidget(self.choose_page)
         job = desk.selected
         self.preview.show_picture(desk.preview)
+        describe(self.preview, t("a11y.preview", lang), job.name if job is not None else "")
+        name_list(self.options, t("a11y.list.choices", lang))
         self.job_title.setText(job.name if job is not None else "")
         if job is not None:
             self.job_pages.setText(job_row(job, lang).status.split(" · ")[0] + (
@@ -372,7 +377,7 @@ class PrintScreen(Screen):
         self.pages.setCurrentWidget(self.pay_page)
         price = money(desk.quote.price, lang, desk.quote.currency) if desk.quote is not None else ""
         self.pay_title.setText(t("print.paying", lang, price=price))
-        self.qr.show_text(desk.pay_url)
+        self.qr.show_text(desk.pay_url, t("a11y.qr.pay", lang))
         self.pay_hint.setText(t("print.paying.hint", lang))
         # A line may break after a slash: the address is one word, wider than the column beside the code.
         self.pay_link.setText(desk.pay_url.replace("/", "/\u200b"))

@@ -20,7 +20,7 @@ from kiosk.texts import text as t
 from kiosk.texts.formats import day_and_month
 from ui import style
 from ui.screens.base import PadScreen, Screen, SessionActions, button_row
-from ui.widgets import CardIllustration, CardOverlay, MessageLabel, PinPad, Tile, button, label
+from ui.widgets import CardIllustration, CardOverlay, MessageLabel, PinPad, Tile, button, describe, label
 
 ERROR_MESSAGES = {Message.UNKNOWN_CARD, Message.WRONG_PIN, Message.TOO_MANY_ATTEMPTS,
                   Message.BLOCKED, Message.LMS_UNAVAILABLE, Message.KIOSK_CLOSED}
@@ -170,6 +170,7 @@ class StartScreen(Screen):
         self.print_tile.set_texts(t("purpose.print", lang), t("purpose.print.detail", lang))
         self.instruction.setText(t("start.instruction", lang))
         self.barcode_hint.setText(t("start.barcode", lang))
+        describe(self.illustration, t("a11y.card", lang))
         for space in self.closed_space:
             space.setVisible(closed)
         show_message_or_reader_warning(self.message, view)
@@ -244,6 +245,7 @@ class IdentifyScreen(Screen):
         self.code_button.setVisible(view.print_intent)
         self.instruction.setText(t("identify.instruction", lang))
         self.barcode_hint.setText(t("start.barcode", lang))
+        describe(self.illustration, t("a11y.card", lang))
         show_message_or_reader_warning(self.message, view)
         self.cancel_button.setText(t("cancel", lang))
 
@@ -317,8 +319,12 @@ class ChildrenStepper(QWidget):
 
     def show_view(self, view: SessionView) -> None:
         self.setVisible(view.role is Role.DOOR and view.max_children > 0)
-        self.caption.setText(t("pin.children", view.language))
+        lang = view.language
+        self.caption.setText(t("pin.children", lang))
         self.count.setText(str(view.children))
+        counted = f"{t('pin.children', lang)}: {view.children}"
+        describe(self.fewer, t("a11y.children.fewer", lang), counted)
+        describe(self.more, t("a11y.children.more", lang), counted)
         self.fewer.setEnabled(view.children > 0)
         self.more.setEnabled(view.children < view.max_children)
 
@@ -433,6 +439,7 @@ class IdleOverlay(CardOverlay):
         self.title.setText(t("idle.title", lang))
         self.countdown.setText(plural("idle.countdown", view.seconds_left, lang, seconds=view.seconds_left))
         self.stay_button.setText(t("idle.stay", lang))
+        describe(self.stay_button, self.stay_button.text(), self.title.text())
         self.setVisible(view.idle_warning)
         if view.idle_warning:
             self.raise_()

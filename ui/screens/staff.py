@@ -8,7 +8,15 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Protocol
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.session.service import SessionView
 from kiosk.staff.view import (
@@ -25,10 +33,10 @@ from kiosk.staff.view import (
 from kiosk.texts import LANGUAGE_NAMES, has
 from kiosk.texts import text as t
 from ui import style
-from ui.rows import InfoRow, RowPool, listed, scroll_area
+from ui.rows import InfoRow, RowPool, listed, name_list, scroll_area
 from ui.screens.base import Screen
 from ui.visit_text import ATTENTION, BUSY, ERROR, NEUTRAL, OK, RowText
-from ui.widgets import MessageLabel, button, label, set_tone, two_lines
+from ui.widgets import MessageLabel, button, choices, label, language_choices, show_selected, two_lines
 
 TONES = {Check.OK: OK, Check.WARNING: ATTENTION, Check.FAILED: ERROR, Check.RUNNING: BUSY,
          Check.NOT_RUN: NEUTRAL}
@@ -122,8 +130,7 @@ class StaffScreen(Screen):
         self._actions = actions
         self.title = label("Title")
         self.who = label("Hint")
-        self.tabs = {page: button("PageTab", page.value, partial(actions.staff_page, page))
-                     for page in StaffPage}
+        self.tabs = choices("PageTab", {page: page.value for page in StaffPage}, actions.staff_page, self)
         tab_row = QGridLayout()  # in one row, or in two where the words need it (see _arrange)
         for index, tab in enumerate(self.tabs.values()):
             tab_row.addWidget(tab, 0, index)
@@ -147,9 +154,8 @@ class StaffScreen(Screen):
                                               partial(actions.staff_action, action))
                                for action in TerminalAction}
         self.language_title = label("Hint", center=False)
-        self.language_buttons = {language: button("PageTab", LANGUAGE_NAMES.get(language, language),
-                                                  partial(actions.staff_language, language))
-                                 for language in LANGUAGE_NAMES}
+        self.language_buttons = language_choices("PageTab", tuple(LANGUAGE_NAMES), actions.staff_language,
+                                                 self)
         self.language_row = QGridLayout()  # eight languages: two rows of four
         for index, widget in enumerate(self.language_buttons.values()):
             self.language_row.addWidget(widget, index // 4, index % 4)
@@ -238,7 +244,11 @@ class StaffScreen(Screen):
         for page, tab in self.tabs.items():
             tab.setText(t(f"staff.page.{page.value}", lang))
             tab.setVisible(page in staff.pages)
-            set_tone(tab, "selected", "true" if page is staff.page else "false")
+            show_selected(tab, page is staff.page)
+        for page, page_widget in self.page_widgets.items():  # each page's list, named as its tab
+            for area in (page_widget, *page_widget.findChildren(QScrollArea)):
+                if isinstance(area, QScrollArea):
+                    name_list(area, t(f"staff.page.{page.value}", lang))
         self.notice.show_message(t(staff.notice, lang, **dict(staff.notice_values)) if staff.notice else "",
                                  TONES[staff.notice_check] or "info")
         self._show_door(staff, lang)
@@ -270,14 +280,14 @@ class StaffScreen(Screen):
 
     def _show_status(self, lines: tuple[StatusLine, ...], lang: str) -> None:
         for row, line in zip(self.status.show_count(len(lines)), lines, strict=True):
-            row.show_text(line_text(line.what, line.check, line.key, line.values, line.error, lang))
+            row.show_text(line_text(line.what, line.check, line.key, line.values, line.error, lang), lang)
 
     def _show_tests(self, staff: StaffView, lang: str) -> None:
         self.card_wait.show_message(t("staff.test.card.waiting", lang) if staff.waiting_for_card else "",
                                     "attention")
         running = any(test.check is Check.RUNNING for test in staff.tests)
         for row, test in zip(self.tests.show_count(len(staff.tests)), staff.tests, strict=True):
-            row.show_text(self._test_text(test, lang))
+            row.show_text(self._test_text(test, lang), lang)
             row.set_buttons([(t("staff.test.run", lang), partial(self._actions.staff_test, test.name))],
                             key=(test.name, lang))
             for widget in row.buttons:
@@ -294,7 +304,8 @@ class StaffScreen(Screen):
             title = t("staff.task.title", lang, kind=t(f"staff.task.kind.{task.kind}", lang), item=task.item)
             why = t(f"staff.task.state.{task.state}", lang)
             status = " · ".join(part for part in (task.at, why, task.error) if part)
-            row.show_text(RowText(title, status, ERROR if task.state == "replay_rejected" else ATTENTION))
+            tone = ERROR if task.state == "replay_rejected" else ATTENTION
+            row.show_text(RowText(title, status, tone), lang)
             row.set_buttons([(t(f"staff.resolution.{r.value}", lang),
                               partial(self._actions.staff_resolve, task.entry_id, r))
                              for r in task.resolutions], key=(task.entry_id, task.resolutions, lang))
@@ -311,7 +322,7 @@ class StaffScreen(Screen):
         self.language_title.setVisible(bool(staff.languages))
         for language, widget in self.language_buttons.items():
             widget.setVisible(language in staff.languages)
-            set_tone(widget, "selected", "true" if language == staff.default_language else "false")
+            show_selected(widget, language == staff.default_language)
 
     def _place_door_buttons(self, columns: int) -> None:
         """Unlock and lock, the three staffed periods, unstaffed now: in three columns, in two (large
