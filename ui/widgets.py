@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TypeVar
 
-from PySide6.QtCore import QLocale, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QLocale, QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleAnnouncementEvent,
@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPixmap,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
     QVBoxLayout,
     QWidget,
 )
@@ -51,8 +54,67 @@ def label(object_name: str, text: str = "", *, wrap: bool = True, center: bool =
     return widget
 
 
+class WordButton(QPushButton):
+    """A push button whose words go onto two lines when the layout gives it less width than one
+    line of them needs (a longer language, large text), rather than being cut off; back onto one
+    when the room comes back. ``text()`` is what shows; the words are those last set."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self._words = text
+        self._fit_pending = False
+        # Not Fixed in height: a row of buttons is no taller than the least of its items' maximum
+        # heights, so a Fixed neighbour would cut off a button whose words went onto two lines.
+        self.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Minimum)
+
+    def setText(self, text: str) -> None:
+        if text != self._words:  # a new view with the same words changes nothing (no churn)
+            self._words = text
+            super().setText(text)
+            self._fit()
+
+    def _needs(self, text: str) -> QSize:
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        option.text = text
+        content = self.fontMetrics().size(Qt.TextFlag.TextShowMnemonic, text)
+        return self.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, option, content, self)
+
+    def _fit(self) -> None:
+        split = two_lines(self._words)
+        if split == self._words or self.width() <= 1:
+            return
+        shown = self._words if self._needs(self._words).width() <= self.width() else split
+        if shown != self.text():
+            super().setText(shown)
+
+    def sizeHint(self) -> QSize:
+        """As wide as the words on one line (what it asks for, whatever it shows), as tall as what
+        it shows."""
+        if not self._words:
+            return super().sizeHint()
+        return QSize(self._needs(self._words).width(), super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # After the layout that resized it is done: a new size asked for in the middle of it would
+        # be lost (its row would keep the old height).
+        if not self._fit_pending:
+            self._fit_pending = True
+            QTimer.singleShot(0, self, self._fit_later)
+
+    def _fit_later(self) -> None:
+        self._fit_pending = False
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
+
+
 def button(object_name: str, text: str, on_click: Callable[[], None]) -> QPushButton:
-    widget = QPushButton(text)
+    widget = WordButton(text)
     widget.setObjectName(object_name)
     widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     # clicked(bool) would hand `checked` to a lambda's first default argument; swallow it.
@@ -67,6 +129,18 @@ def two_lines(text: str) -> str:
         return text
     middle = min(spaces, key=lambda index: abs(index - len(text) / 2))
     return f"{text[:middle]}\n{text[middle + 1:]}"
+
+
+def columns_that_fit(widgets: Sequence[QWidget], room: int, spacing: int, most: int) -> int:
+    """How many of ``widgets`` fit side by side in ``room`` pixels, in columns as wide as the widest
+    (at most ``most``, at least one)."""
+    for widget in widgets:
+        widget.ensurePolished()
+    widest = max((widget.sizeHint().width() for widget in widgets), default=0)
+    for columns in range(most, 1, -1):
+        if columns * widest + (columns - 1) * spacing <= room:
+            return columns
+    return 1
 
 
 def describe(widget: QWidget, name: str, description: str = "") -> None:

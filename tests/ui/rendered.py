@@ -185,7 +185,10 @@ def clipped(widget: QWidget) -> str:
     return ""
 
 
-def measure(window: QWidget, image: QImage, *, target_px: int, reach_line: int = 0) -> list[Finding]:
+def measure(window: QWidget, image: QImage, *, target_px: int, reach_line: int = 0,
+            with_contrast: bool = True) -> list[Finding]:
+    """The findings on ``window`` as ``image`` shows it; without ``with_contrast`` only sizes, clipping
+    and reach (contrast depends on the colours and the script's strokes, not on the words)."""
     findings: list[Finding] = []
     for widget in shown_widgets(window):
         control = is_control(widget)
@@ -193,8 +196,8 @@ def measure(window: QWidget, image: QImage, *, target_px: int, reach_line: int =
         # Contrast is measured on what shows whole: a row half scrolled out of its list is judged
         # when it is scrolled in.
         whole = visible == _full_in_window(widget, window)
-        if (isinstance(widget, (QLabel, QAbstractButton)) and widget.text().strip() and widget.isEnabled()
-                and whole):
+        if (with_contrast and isinstance(widget, (QLabel, QAbstractButton)) and widget.text().strip()
+                and widget.isEnabled() and whole):
             area = visible
             if isinstance(widget, QAbstractButton):  # inside the border and the rounded corners
                 inset = min(visible.width(), visible.height()) // 8
@@ -213,7 +216,7 @@ def measure(window: QWidget, image: QImage, *, target_px: int, reach_line: int =
         if visible.width() < widget.width():  # lists scroll up and down, never sideways
             findings.append(Finding("cut off", name_of(widget),
                                     f"{visible.width()} of {widget.width()} px wide shown", "all of it"))
-        if isinstance(widget, QAbstractButton) and widget.isEnabled() and whole:
+        if with_contrast and isinstance(widget, QAbstractButton) and widget.isEnabled() and whole:
             found = control_contrast(image, _full_in_window(widget, window))
             if found is not None and found[0] < NON_TEXT_MIN - 0.005:
                 ratio, boundary, surrounding = found

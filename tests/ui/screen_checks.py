@@ -12,9 +12,17 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QStyleOptionButton,
+    QWidget,
+)
 
 SLACK = 1  # px: Qt rounds sizes
 _WORD_BREAK = re.compile(r"[\s\u200b]+")  # where a wrapping label may break a line
@@ -85,6 +93,14 @@ def _label_cut(label: QLabel) -> str | None:
 
 def _button_cut(button: QAbstractButton) -> str | None:
     hint = button.sizeHint()
+    if isinstance(button, QPushButton) and button.text() and button.icon().isNull():
+        # The size its words need as they show (on two lines where they went onto two).
+        option = QStyleOptionButton()
+        button.initStyleOption(option)
+        content = button.fontMetrics().size(Qt.TextFlag.TextShowMnemonic, button.text())
+        hint = button.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, option, content, button)
+    if button.hasHeightForWidth():  # words that wrap (a tile): as tall as they are at its width
+        hint = QSize(button.minimumSizeHint().width(), button.heightForWidth(button.width()))
     if hint.width() > button.width() + SLACK or hint.height() > button.height() + SLACK:
         return f"needs {hint.width()}x{hint.height()}, has {button.width()}x{button.height()}"
     return None

@@ -118,5 +118,7 @@ class AccountScreen(Screen):
         # Portrait: renew above leave; landscape: all four in one row.
         self.buttons.setDirection(QBoxLayout.Direction.TopToBottom if scale.portrait
                                   else QBoxLayout.Direction.LeftToRight)
+        for index in range(2):  # side by side: half the width each; above each other: their heights
+            self.buttons.setStretch(index, 0 if scale.portrait else 2)
         for row in (self.buttons, self.renew_row, self.leave_row):
             row.setSpacing(scale.px(24))

@@ -445,4 +445,5 @@ class IdleOverlay(CardOverlay):
             self.raise_()
 
     def apply_scale(self, scale: style.Scale) -> None:
-        self.scale_card(scale, padding=60, spacing=36, width=860)
+        # Large text: wider, so that the one answer stays on one line in a longer language.
+        self.scale_card(scale, padding=60, spacing=36, width=1000 if scale.large_text else 860)

@@ -4,7 +4,7 @@ shape, as the patron's screens do; nothing of a patron is on it (item numbers on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 from typing import Protocol
 
@@ -36,7 +36,16 @@ from ui import style
 from ui.rows import InfoRow, RowPool, listed, name_list, scroll_area
 from ui.screens.base import Screen
 from ui.visit_text import ATTENTION, BUSY, ERROR, NEUTRAL, OK, RowText
-from ui.widgets import MessageLabel, button, choices, label, language_choices, show_selected, two_lines
+from ui.widgets import (
+    MessageLabel,
+    button,
+    choices,
+    columns_that_fit,
+    label,
+    language_choices,
+    show_selected,
+    two_lines,
+)
 
 TONES = {Check.OK: OK, Check.WARNING: ATTENTION, Check.FAILED: ERROR, Check.RUNNING: BUSY,
          Check.NOT_RUN: NEUTRAL}
@@ -110,18 +119,6 @@ class ActionRow(InfoRow):
 
 DOOR_ORDER = (DoorAction.UNLOCK, DoorAction.LOCK, DoorAction.STAFFED_15, DoorAction.STAFFED_30,
               DoorAction.STAFFED_60, DoorAction.UNSTAFFED)
-
-
-def columns_that_fit(widgets: Sequence[QWidget], room: int, spacing: int, most: int) -> int:
-    """How many of ``widgets`` fit side by side in ``room`` pixels, in columns as wide as the widest
-    (at most ``most``, at least one)."""
-    for widget in widgets:
-        widget.ensurePolished()
-    widest = max((widget.sizeHint().width() for widget in widgets), default=0)
-    for columns in range(most, 1, -1):
-        if columns * widest + (columns - 1) * spacing <= room:
-            return columns
-    return 1
 
 
 class StaffScreen(Screen):
