@@ -88,6 +88,11 @@ class WordButton(QPushButton):
         if shown != self.text():
             super().setText(shown)
 
+    def narrowest(self) -> int:
+        """The least width its words fit in: on two lines where they have a space to break at."""
+        self.ensurePolished()
+        return self._needs(two_lines(self._words)).width()
+
     def sizeHint(self) -> QSize:
         """As wide as the words on one line (what it asks for, whatever it shows), as tall as what
         it shows."""
@@ -141,6 +146,17 @@ def columns_that_fit(widgets: Sequence[QWidget], room: int, spacing: int, most: 
         if columns * widest + (columns - 1) * spacing <= room:
             return columns
     return 1
+
+
+def fit_side_by_side(buttons: Sequence[QPushButton], room: int, spacing: int) -> bool:
+    """Whether ``buttons`` fit side by side in ``room`` px in columns of equal width, each at least
+    as wide as its words need (on two lines, for a :class:`WordButton`)."""
+    shown = [widget for widget in buttons if not widget.isHidden()]
+    if not shown:
+        return True
+    each = (room - spacing * (len(shown) - 1)) / len(shown)
+    return all((widget.narrowest() if isinstance(widget, WordButton) else widget.sizeHint().width()) <= each
+               for widget in shown)
 
 
 def describe(widget: QWidget, name: str, description: str = "") -> None:

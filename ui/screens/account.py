@@ -13,7 +13,7 @@ from ui import style
 from ui.rows import CHECKBOX, CHECKED, InfoRow, RowPool, name_list, scroll_area
 from ui.screens.base import Screen, SessionActions
 from ui.visit_text import hold_row, loan_row, money, visit_messages
-from ui.widgets import MessageLabel, button, label
+from ui.widgets import MessageLabel, button, fit_side_by_side, label
 
 
 class AccountScreen(Screen):
@@ -44,6 +44,8 @@ class AccountScreen(Screen):
         self.renew_all_button = button("Secondary", "", actions.renew_all)
         self.back_button = button("Secondary", "", actions.back_to_menu)
         self.logout_button = button("Secondary", "", actions.logout)
+        self._scale: style.Scale | None = None
+        self._room = 0
         self.buttons = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.renew_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.leave_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
@@ -83,6 +85,7 @@ class AccountScreen(Screen):
         self.renew_all_button.setEnabled(not loading and bool(account.loans))
         self.back_button.setText(t("back", lang))
         self.logout_button.setText(t("logout", lang))
+        self._arrange()
 
     def _show_loans(self, account: AccountView, lang: str) -> None:
         self.loans_title.setText(t("account.loans", lang, n=len(account.loans)))
@@ -115,10 +118,26 @@ class AccountScreen(Screen):
         self.loans.apply_scale(scale)
         self.holds.apply_scale(scale)
         self.holds_title.setContentsMargins(0, scale.px(24), 0, 0)
-        # Portrait: renew above leave; landscape: all four in one row.
-        self.buttons.setDirection(QBoxLayout.Direction.TopToBottom if scale.portrait
-                                  else QBoxLayout.Direction.LeftToRight)
-        for index in range(2):  # side by side: half the width each; above each other: their heights
-            self.buttons.setStretch(index, 0 if scale.portrait else 2)
         for row in (self.buttons, self.renew_row, self.leave_row):
             row.setSpacing(scale.px(24))
+        self._scale, self._room = scale, scale.width - 2 * side
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """Landscape: all four buttons in one row; portrait, or where a language's words do not fit
+        four in a row: renew above leave, two to a row; where they do not fit two in a row either,
+        each pair above each other."""
+        scale = self._scale
+        if scale is None:
+            return
+        spacing = scale.px(24)
+        pairs = ((self.renew_selected_button, self.renew_all_button), (self.back_button, self.logout_button))
+        in_one_row = not scale.portrait and fit_side_by_side([*pairs[0], *pairs[1]], self._room, spacing)
+        self.buttons.setDirection(QBoxLayout.Direction.LeftToRight if in_one_row
+                                  else QBoxLayout.Direction.TopToBottom)
+        for index in range(2):  # side by side: half the width each; above each other: their heights
+            self.buttons.setStretch(index, 2 if in_one_row else 0)
+        for row, pair in zip((self.renew_row, self.leave_row), pairs, strict=True):
+            side_by_side = in_one_row or fit_side_by_side(pair, self._room, spacing)
+            row.setDirection(QBoxLayout.Direction.LeftToRight if side_by_side
+                             else QBoxLayout.Direction.TopToBottom)

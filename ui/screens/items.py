@@ -17,7 +17,7 @@ from ui.rows import InfoRow, RowPool, listed, name_list
 from ui.screens.base import Screen, SessionActions, button_row
 from ui.screens.session import closing_text
 from ui.visit_text import fee_question, item_row, item_title, left_on_pad, visit_messages
-from ui.widgets import CardOverlay, MessageLabel, PadIllustration, button, describe, label
+from ui.widgets import CardOverlay, MessageLabel, PadIllustration, button, describe, fit_side_by_side, label
 
 
 class ItemsScreen(Screen):
@@ -114,6 +114,7 @@ class FeeQuestion(CardOverlay):
         self.question = label("Question")
         self.yes_button = button("Primary", "", on_yes)
         self.no_button = button("Secondary", "", on_no)
+        self._scale: style.Scale | None = None
         answers = self.answers = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         answers.addWidget(self.no_button, 1)
         answers.addWidget(self.yes_button, 1)
@@ -126,6 +127,7 @@ class FeeQuestion(CardOverlay):
         self.question.setText(question)
         self.yes_button.setText(yes)
         self.no_button.setText(no)
+        self._arrange()
         for answer in (self.yes_button, self.no_button):
             describe(answer, answer.text(), f"{item}: {question}")
         parent = self.parentWidget()
@@ -137,6 +139,17 @@ class FeeQuestion(CardOverlay):
     def apply_scale(self, scale: style.Scale) -> None:
         self.scale_card(scale, padding=56, spacing=36, width=900 if scale.portrait else 1100)
         self.answers.setSpacing(scale.px(30))
-        # Large text on a portrait screen: "yes" above "no", each as wide as the card.
-        self.answers.setDirection(QBoxLayout.Direction.BottomToTop if scale.portrait and scale.large_text
+        self._scale = scale
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """"Yes" above "no", each as wide as the card, in large text on a portrait screen and where
+        a language's words do not fit side by side; else side by side."""
+        scale = self._scale
+        if scale is None:
+            return
+        room = scale.px(900 if scale.portrait else 1100) - 2 * scale.px(56)
+        stacked = (scale.portrait and scale.large_text) or not fit_side_by_side(
+            (self.no_button, self.yes_button), room, scale.px(30))
+        self.answers.setDirection(QBoxLayout.Direction.BottomToTop if stacked
                                   else QBoxLayout.Direction.LeftToRight)
