@@ -160,7 +160,9 @@ def stylesheet(scale: Scale, palette: Palette = PLAIN) -> str:
         border-radius: {px(12)}px; padding: {px(8)}px {px(8)}px; min-height: {px(72)}px;
         min-width: {px(56)}px;
     }}
-    QPushButton#SpeechButton:checked {{ background: {c.primary_pressed}; border-width: {px(4)}px; }}
+    QPushButton#SpeechButton:checked {{
+        background: {c.primary_pressed}; border-width: {px(4)}px; padding: {px(6)}px {px(6)}px;
+    }}
     QPushButton#LanguageButton:checked {{ background: {c.on_header}; color: {c.header}; }}
     QPushButton#DisplayButton {{
         color: {c.on_header}; background: transparent; border: {px(3)}px solid {c.on_header};
@@ -309,6 +311,8 @@ def heavy_borders(scale: Scale, c: Palette) -> str:
     QFrame#Row[selected="true"] {{ border: {px(6)}px solid {c.primary}; }}
     QScrollBar::handle:vertical {{ background: {c.ink}; }}
     QFrame#Card {{ border: {px(4)}px solid {c.primary}; }}
-    QPushButton#SpeechButton:checked {{ background: {c.header}; border: {px(6)}px solid {c.primary}; }}
+    QPushButton#SpeechButton:checked {{
+        background: {c.header}; border: {px(6)}px solid {c.primary}; padding: {px(4)}px {px(4)}px;
+    }}
     QPushButton#LanguageChoice {{ border-width: {px(4)}px; }}
     """

@@ -332,11 +332,10 @@ class Header(QWidget):
         layout.addWidget(self.display_button)
 
     def set_language(self, language: str) -> None:
-        """The button shows the language's own name; its accessible name says what it is for in
-        Danish and English whatever the language ("Sprog / Language")."""
+        """The button shows the language's own name; its accessible name adds what it is for in the
+        visit's language and in English ("Sprog / Language"), so that anyone finds it."""
         name = LANGUAGE_NAMES.get(language, language)
         self.language_button.setText(name)
-        # The words it shows, then what it is for in Danish and English, whatever the language.
         describe(self.language_button, f"{name}. {t('language.button', language)}",
                  t("a11y.language", language))
         self.display_button.setText(t("display.button", language))
@@ -356,8 +355,10 @@ class Header(QWidget):
 
 def speech_key(on_click: Callable[[], None]) -> QPushButton:
     """The speech key: a loudspeaker (a word would not fit beside the languages in portrait), named
-    "Tale / Speech" for screen readers and the tactile keys, so that anyone finds it."""
+    in the visit's language and in English ("Tale / Speech") for screen readers and the tactile keys,
+    so that anyone finds it."""
     key = button("SpeechButton", "", on_click)
+    key.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)  # the title wraps instead
     key.setCheckable(True)
     key.setAccessibleName(t("speech.key", "da"))
     pixmap = QPixmap(64, 64)

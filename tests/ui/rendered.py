@@ -149,19 +149,23 @@ def _ring(rect: QRect, inner: int, outer: int) -> Iterable[QRect]:
 
 def control_contrast(image: QImage, rect: QRect) -> tuple[float, int, int] | None:
     """(contrast, boundary colour, surrounding colour) of a control: its border or fill (the colours
-    on at least a fifth of a band 8 px deep inside its edge) against the most common colour in a band
-    2-6 px outside it."""
+    on at least a fifth of a band 8 px deep inside its edge, or of the next 8 px in: the fill where a
+    focus ring covers the border) against the most common colour in a band 2-6 px outside it."""
     around: Counter[int] = Counter()
     for part in _ring(rect, 2, 6):
         around.update(colours(image, part))
-    inside: Counter[int] = Counter()
-    for part in _ring(rect, -8, 0):
-        inside.update(colours(image, part))
-    if not around or not inside:
+    if not around:
         return None
     surrounding = around.most_common(1)[0][0]
-    total = sum(inside.values())
-    boundary = [colour for colour, n in inside.items() if n >= total / 5]
+    boundary: set[int] = set()
+    for inner, outer in ((-8, 0), (-16, -8)):
+        inside: Counter[int] = Counter()
+        for part in _ring(rect, inner, outer):
+            inside.update(colours(image, part))
+        total = sum(inside.values())
+        boundary |= {colour for colour, n in inside.items() if n >= total / 5}
+    if not boundary:
+        return None
     best = max(boundary, key=lambda colour: contrast(colour, surrounding))
     return contrast(best, surrounding), best, surrounding
 

@@ -245,8 +245,8 @@ def log_in(visit: Visit) -> None:
 def test_the_arrows_wrap_and_the_header_comes_after_the_screen(visit: Visit) -> None:
     start = visit.window.screens[Screen.START]
     assert visit.focus_on(lambda _w: True) is start.borrow_tile  # type: ignore[attr-defined]
-    visit.key(Qt.Key.Key_Up)  # back past the first: the last control, the header's last language
-    assert visit.window.focusWidget() is visit.window.header.language_buttons["en"]
+    visit.key(Qt.Key.Key_Up)  # back past the first: the last control, the header's Display button
+    assert visit.window.focusWidget() is visit.window.header.display_button
     visit.key(Qt.Key.Key_Down)
     assert visit.window.focusWidget() is start.borrow_tile  # type: ignore[attr-defined]
 
@@ -346,7 +346,7 @@ def test_the_focus_ring_contrasts_at_least_3_to_1_with_the_unfocused_control(vis
     pad = visit.window.screens[Screen.PIN].pad  # type: ignore[attr-defined]
     header = visit.window.header
     target = {"digit": pad.keys["5"], "ok": pad.ok_key, "speech": header.speech_button,
-              "language": header.language_buttons["da"],  # the chosen language: a light button
+              "language": header.language_button,  # on the header's colour
               "cancel": visit.window.screens[Screen.PIN].cancel_button}[which]  # type: ignore[attr-defined]
     unfocused = _edge_colour(target)
     visit.focus_on(lambda w: w is target)

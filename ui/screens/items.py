@@ -148,7 +148,8 @@ class FeeQuestion(CardOverlay):
         scale = self._scale
         if scale is None:
             return
-        room = scale.px(900 if scale.portrait else 1100) - 2 * scale.px(56)
+        # The card's width inside its padding, less its border in high contrast.
+        room = scale.px(900 if scale.portrait else 1100) - 2 * scale.px(56) - scale.px(8)
         stacked = (scale.portrait and scale.large_text) or not fit_side_by_side(
             (self.no_button, self.yes_button), room, scale.px(30))
         self.answers.setDirection(QBoxLayout.Direction.BottomToTop if stacked
