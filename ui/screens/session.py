@@ -310,11 +310,17 @@ class ChildrenStepper(QWidget):
         self.fewer = button("Key", "−", lambda: actions.change_children(-1))
         self.count = label("Title")
         self.more = button("Key", "+", lambda: actions.change_children(1))
-        self.row = QHBoxLayout(self)
-        self.row.setContentsMargins(0, 0, 0, 0)
-        self.row.addWidget(self.caption, 1)
+        # The words above the keys: beside them they wrap word by word in a longer language or
+        # large text, in the narrow column beside the keypad.
+        self.rows = QVBoxLayout(self)
+        self.rows.setContentsMargins(0, 0, 0, 0)
+        self.rows.addWidget(self.caption)
+        self.row = QHBoxLayout()
+        self.row.addStretch(1)
         for widget in (self.fewer, self.count, self.more):
             self.row.addWidget(widget)
+        self.row.addStretch(1)
+        self.rows.addLayout(self.row)
         self.setVisible(False)
 
     def show_view(self, view: SessionView) -> None:
@@ -330,6 +336,7 @@ class ChildrenStepper(QWidget):
 
     def apply_scale(self, scale: style.Scale) -> None:
         self.row.setSpacing(scale.px(20))
+        self.rows.setSpacing(scale.px(8))
         self.count.setMinimumWidth(scale.px(80))
 
 
