@@ -8,12 +8,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import Protocol
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGridLayout,
-    QHBoxLayout,
     QPushButton,
     QScrollArea,
     QStackedWidget,
+    QStyle,
+    QStyleOptionButton,
     QVBoxLayout,
     QWidget,
 )
@@ -46,6 +48,24 @@ from ui.widgets import (
     show_selected,
     two_lines,
 )
+
+
+def one_line_width(widget: QPushButton, words: str) -> int:
+    """How wide ``widget`` (polished, in its style's font) is with ``words`` on one line."""
+    widget.ensurePolished()
+    option = QStyleOptionButton()
+    widget.initStyleOption(option)
+    option.text = words
+    content = widget.fontMetrics().size(Qt.TextFlag.TextShowMnemonic, words)
+    return widget.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, option, content,
+                                           widget).width()
+
+
+def fitted(widget: QPushButton, words: str, room: int, *, split: bool = False) -> None:
+    """Show ``words`` on ``widget``: on two lines when one line of them is wider than ``room`` (or
+    ``split``), so that a button is never wider than its place (nor cut off)."""
+    widget.setText(two_lines(words) if split or one_line_width(widget, words) > room else words)
+
 
 TONES = {Check.OK: OK, Check.WARNING: ATTENTION, Check.FAILED: ERROR, Check.RUNNING: BUSY,
          Check.NOT_RUN: NEUTRAL}
@@ -87,15 +107,20 @@ def line_text(what: str, check: Check, key: str, values: tuple[tuple[str, object
 
 
 class ActionRow(InfoRow):
-    """A row with buttons: on its right (run a test), or in a line under its text (resolve a task)."""
+    """A row with buttons: on its right (run a test), or under its text (resolve a task), side by
+    side at the right, or one above another where their words need the width (see arrange)."""
 
     def __init__(self, *, below: bool = False) -> None:
         super().__init__()
         self.buttons: list[QPushButton] = []
-        self.button_box = QHBoxLayout() if below else QVBoxLayout()
+        self._below = below
+        self._room = 1 << 16  # the width of the text column, known once the screen's size is
+        self.button_grid = QGridLayout()  # under the text: column 0 is the space to their left
+        self.button_grid.setContentsMargins(0, 0, 0, 0)
+        self.button_grid.setColumnStretch(0, 1)
+        self.button_box = QVBoxLayout()
         if below:
-            self.button_box.addStretch(1)
-            self.text_column.addLayout(self.button_box)
+            self.text_column.addLayout(self.button_grid)
         else:
             self.row.addLayout(self.button_box)
         self._key: object = None
@@ -106,15 +131,33 @@ class ActionRow(InfoRow):
             return
         self._key = key
         for old in self.buttons:
+            self.button_grid.removeWidget(old)
             old.deleteLater()
         self.buttons = [button("RowButton", text, on_click) for text, on_click in labels]
         for widget in self.buttons:
             widget.setAccessibleName(f"{widget.text()}: {self.title.text()}")
-            self.button_box.addWidget(widget)
+            if not self._below:
+                self.button_box.addWidget(widget)
+        self.arrange()
+
+    def arrange(self, room: int | None = None) -> None:
+        """The buttons under the text in as many columns as ``room`` (the text column's width)
+        leaves for their words: side by side, or one above another."""
+        if room is not None:
+            self._room = room
+        if not self._below or not self.buttons:
+            return
+        spacing = self.button_grid.horizontalSpacing()
+        columns = columns_that_fit(self.buttons, self._room, spacing, len(self.buttons))
+        for index, widget in enumerate(self.buttons):
+            self.button_grid.addWidget(widget, index // columns, 1 + index % columns)
+        for column in range(1, len(self.buttons) + 1):
+            self.button_grid.setColumnStretch(column, 0)
 
     def apply_scale(self, scale: style.Scale) -> None:
         super().apply_scale(scale)
         self.button_box.setSpacing(scale.px(12))
+        self.button_grid.setSpacing(scale.px(12))
 
 
 DOOR_ORDER = (DoorAction.UNLOCK, DoorAction.LOCK, DoorAction.STAFFED_15, DoorAction.STAFFED_30,
@@ -135,10 +178,12 @@ class StaffScreen(Screen):
         self._scrollbar = 0
         self._room = 1 << 16  # the width inside the margins, known once the screen's size is
         self._door_narrow = False  # the door's buttons in two columns (see _arrange)
+        self._door_columns = 3
+        self._door_spans: dict[DoorAction, int] = {}
         self._portrait_large = False
         self._language = ""
         self._narrow_wanted = False  # large text or the reach layout on a portrait screen
-        self._screen_width = 1080
+        self._row_text = 1 << 16  # the width of a row's text column (see apply_scale)
         self.notice = MessageLabel()
         self.status = RowPool(InfoRow)
         self.tests = RowPool(ActionRow)
@@ -172,8 +217,14 @@ class StaffScreen(Screen):
         for page_widget in self.page_widgets.values():
             self.pages.addWidget(page_widget)
         self.logout = button("Primary", "", actions.logout)
-        self.column.addWidget(self.title)
-        self.column.addWidget(self.who)
+        self.head = QWidget()  # the title and who is logged in, at its bottom (see apply_reach)
+        head = QVBoxLayout(self.head)
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addStretch(1)
+        head.addWidget(self.title)
+        head.addWidget(self.who)
+        self.head_column = head
+        self.column.addWidget(self.head)
         self.column.addLayout(tab_row)
         self.column.addWidget(self.notice)
         self.column.addWidget(self.pages, 1)
@@ -195,6 +246,20 @@ class StaffScreen(Screen):
                  buttons[DoorAction.STAFFED_60])
         fit = columns_that_fit(three, room - self._scrollbar, grid.horizontalSpacing(), 3)
         self._place_door_buttons(min(fit, 2) if self._narrow_wanted else fit)
+        languages = list(self.language_buttons.values())
+        columns = columns_that_fit(languages, room - self._scrollbar,
+                                   self.language_row.horizontalSpacing(), 4)
+        for widget in languages:
+            self.language_row.removeWidget(widget)
+        for index, widget in enumerate(languages):
+            self.language_row.addWidget(widget, index // columns, index % columns)
+        for column in range(4):
+            self.language_row.setColumnStretch(column, 1 if column < columns else 0)
+        for row in self.tasks.rows:
+            row.arrange(self._row_text)
+        if self._language:
+            for action, widget in self.action_buttons.items():
+                fitted(widget, t(f"staff.action.{action.value}", self._language), room - self._scrollbar)
 
     def _terminal_page(self) -> QWidget:
         page = self._page(self.revision, self.pending, *self.action_buttons.values(), self.language_title,
@@ -273,7 +338,7 @@ class StaffScreen(Screen):
         for action, widget in self.door_buttons.items():
             words = t(f"staff.door.{action.value}", lang)
             long_words = action in (DoorAction.UNLOCK, DoorAction.UNSTAFFED)
-            widget.setText(two_lines(words) if self._door_narrow and long_words else words)
+            fitted(widget, words, self._door_cell(action), split=self._door_narrow and long_words)
 
     def _show_status(self, lines: tuple[StatusLine, ...], lang: str) -> None:
         for row, line in zip(self.status.show_count(len(lines)), lines, strict=True):
@@ -313,7 +378,7 @@ class StaffScreen(Screen):
         self.pending.setText(t("staff.terminal.pending", lang, pending=staff.pending_revision)
                              if staff.pending_revision else t("staff.terminal.no_pending", lang))
         for action, widget in self.action_buttons.items():
-            widget.setText(t(f"staff.action.{action.value}", lang))
+            fitted(widget, t(f"staff.action.{action.value}", lang), self._room - self._scrollbar)
             widget.setVisible(action in staff.actions)
         self.language_title.setText(t("staff.terminal.language", lang))
         self.language_title.setVisible(bool(staff.languages))
@@ -321,15 +386,19 @@ class StaffScreen(Screen):
             widget.setVisible(language in staff.languages)
             show_selected(widget, language == staff.default_language)
 
+    def _door_cell(self, action: DoorAction) -> int:
+        """The width of ``action``'s place among the door's buttons (as _place_door_buttons has
+        them)."""
+        room, spacing = self._room - self._scrollbar, self.door_grid.horizontalSpacing()
+        columns = self._door_columns
+        spans = min(self._door_spans.get(action, columns), columns)
+        return (room - (columns - 1) * spacing) * spans // columns + (spans - 1) * spacing
+
     def _place_door_buttons(self, columns: int) -> None:
         """Unlock and lock, the three staffed periods, unstaffed now: in three columns, in two (large
         text or the reach layout on a portrait screen: the longest words on two lines), or in one
         (a longer language's words)."""
         narrow = columns == 2
-        if narrow != self._door_narrow:
-            self._door_narrow = narrow
-            if self._view is not None and self._view.door is not None and self._language:
-                self._show_door(self._view, self._language)
         grid, buttons = self.door_grid, self.door_buttons
         for button_ in buttons.values():
             grid.removeWidget(button_)
@@ -347,17 +416,19 @@ class StaffScreen(Screen):
             grid.addWidget(buttons[action], row, column, rows, spans)
         for column in range(3):
             grid.setColumnStretch(column, 0 if narrow and column == 2 else 1)
+        self._door_narrow = narrow
+        self._door_columns = min(columns, 3)
+        self._door_spans = {action: spans for action, (_row, _column, _rows, spans) in places.items()}
+        if self._view is not None and self._view.door is not None and self._language:
+            self._show_door(self._view, self._language)  # the words in the width of their places
 
     def apply_reach(self, line: int) -> None:
         """The tabs and pages below the line, the title and who is logged in (no controls) above it;
         the door's buttons in two columns, beside the scroll bar of the lower page."""
-        if line:
-            margins = self.column.contentsMargins()
-            width = self._screen_width - margins.left() - margins.right()
-            above = sum(widget.heightForWidth(width) + self.column.spacing()
-                        for widget in (self.title, self.who) if not widget.isHidden())
-            self.column.setContentsMargins(margins.left(), max(margins.top(), line - above),
-                                           margins.right(), margins.bottom())
+        # The title's block reaches down to the line, whatever height its words take (they may be
+        # laid out after this, in another language): the tabs under it start below the line.
+        above = line - self.column.contentsMargins().top() - self.column.spacing()
+        self.head.setMinimumHeight(max(0, above) if line else 0)
         self._narrow_wanted = self._portrait_large or bool(line)
         self._arrange()
 
@@ -366,12 +437,16 @@ class StaffScreen(Screen):
         side = scale.px(40) if scale.portrait else scale.px(120)
         self.column.setContentsMargins(side, scale.px(30), side, scale.px(30))
         self.column.setSpacing(scale.px(20))
+        self.head_column.setSpacing(scale.px(20))
         self.tab_row.setSpacing(scale.px(12))
         self._scrollbar = scale.px(18)
         self._room = scale.width - 2 * side  # the screen is as wide as the window
         self.door_grid.setSpacing(scale.px(16))
         self._portrait_large = scale.portrait and scale.large_text
-        self._screen_width = scale.width
+        # A row's text column: the list's width less the scroll bar, the row's border (at most
+        # px(6) in high contrast), padding, icon and spacing (InfoRow.apply_scale).
+        self._row_text = (self._room - self._scrollbar - 2 * scale.px(6) - scale.px(22) - scale.px(28)
+                          - scale.px(56) - scale.px(24))
         self._narrow_wanted = self._portrait_large
         self._arrange()
         self.title.setVisible(scale.portrait)  # landscape: the height is for the list
