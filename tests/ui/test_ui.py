@@ -92,7 +92,7 @@ def test_language_button_switches_every_text(running: tuple[Kiosk, KioskWindow, 
                                              qtbot: QtBot) -> None:
     kiosk, window, _clock = running
     assert window.header.language_button.text() == "Dansk"
-    assert window.header.language_button.accessibleName() == "Sprog / Language"
+    assert window.header.language_button.accessibleName() == "Dansk. Sprog / Language"  # label in name
     qtbot.mouseClick(window.header.language_button, Qt.MouseButton.LeftButton)
     assert window.languages.isVisible()
     assert window.languages.buttons["en"].text() == "English"
