@@ -63,9 +63,10 @@ class WordButton(QPushButton):
         super().__init__(text)
         self._words = text
         self._fit_pending = False
-        # Not Fixed in height: a row of buttons is no taller than the least of its items' maximum
-        # heights, so a Fixed neighbour would cut off a button whose words went onto two lines.
-        self.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Minimum)
+        # Narrower than its one line of words where the room is short (it then shows two), down to
+        # :meth:`minimumSizeHint`; not Fixed in height: a row of buttons is no taller than the least
+        # of its items' maximum heights, so a Fixed neighbour would cut off two lines of words.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
     def setText(self, text: str) -> None:
         if text != self._words:  # a new view with the same words changes nothing (no churn)
@@ -99,6 +100,13 @@ class WordButton(QPushButton):
         if not self._words:
             return super().sizeHint()
         return QSize(self._needs(self._words).width(), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as its words on two lines: a screen is never wider than its window for a
+        button's words (the window would grow with it)."""
+        if not self._words:
+            return super().minimumSizeHint()
+        return QSize(self.narrowest(), super().sizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -418,11 +418,14 @@ class PatronScreen(Screen):
     def _arrange(self) -> None:
         """Three tiles (with printing) are wider than a portrait screen side by side: one above
         another there; two side by side, unless their words (a longer language's) need more width
-        than the screen has."""
+        than the screen has; in landscape side by side unless even their narrowest does not fit."""
         shown = [tile for tile in (*self.tiles, self.print_tile) if not tile.isHidden()]
         for tile in shown:
             tile.ensurePolished()
-        side_by_side = (sum(tile.sizeHint().width() for tile in shown)
+        # Landscape has the width and not the height: side by side with their words wrapped, as
+        # long as the narrowest they can be fits.
+        side_by_side = (sum((tile.sizeHint() if self._portrait else tile.minimumSizeHint()).width()
+                            for tile in shown)
                         + self.tile_row.spacing() * (len(shown) - 1))
         stacked = (self._portrait and len(shown) > 2) or side_by_side > self._room
         self.tile_row.setDirection(QBoxLayout.Direction.TopToBottom if stacked
