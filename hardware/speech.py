@@ -133,6 +133,10 @@ class SpeechEngine:
         with self._lock:
             self._headset = plugged
 
+    def private(self) -> bool:
+        with self._lock:
+            return self._headset
+
     def voiced(self, language: str) -> bool:
         return (language in self._piper_models and self._piper is not None) or language in self._espeak_voices
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from kiosk.domain.ports import Speaker, Utterance
 from kiosk.session.view import Screen, SessionView
+from kiosk.texts import text as t
 from ui.sounds import Sounds
 from ui.speech_text import Said, speech_for
 from ui.widgets import PinPad, Tile
@@ -51,6 +52,7 @@ class SpeechGuide:
         self._now = now
         self._library_name = library_name
         self._view: SessionView | None = None
+        self._pin_keys: set[QWidget] = set()  # the PIN pads' digit keys
 
     @property
     def on(self) -> bool:
@@ -75,7 +77,13 @@ class SpeechGuide:
 
     def focus_moved(self, widget: QWidget) -> None:
         if self.on and self._view is not None:
-            said = tuple(Said(words) for words in accessible_words(widget))
+            words = accessible_words(widget)
+            if widget in self._pin_keys and not self.speaker.private():
+                # Through the loudspeaker a PIN key is not named: whoever stands near would hear
+                # which digits were chosen. A headset in the jack names them.
+                lang = self._view.language
+                words = [t("speech.pin_key", lang), t("speech.pin_private", lang)]
+            said = tuple(Said(text) for text in words)
             self._say(said, self._view.language, (), interrupt=True)
 
     def command(self, name: str) -> None:
@@ -96,9 +104,11 @@ class SpeechGuide:
     def watch_pad(self, pad: PinPad) -> None:
         """A tone for each key of ``pad`` pressed in speech mode: the patron hears that it was
         taken, and nobody hears which."""
-        for key in pad.keys.values():
+        for name, key in pad.keys.items():
             if key is not pad.ok_key:
                 key.clicked.connect(self._key_pressed)
+            if name.isdigit():
+                self._pin_keys.add(key)
 
     def _key_pressed(self) -> None:
         if self.on:

@@ -275,6 +275,9 @@ class Speaker(Protocol):
     def use_headset(self, plugged: bool) -> None:
         """Speak through the headset (True) or the speaker."""
 
+    def private(self) -> bool:
+        """Whether what is said is heard through a headset only (not the loudspeaker)."""
+
     def voiced(self, language: str) -> bool:
         """Whether ``language`` has a voice (else prompts, else English)."""
 

@@ -354,3 +354,32 @@ def test_the_focus_ring_contrasts_at_least_3_to_1_with_the_unfocused_control(vis
     assert contrast(focused, unfocused) >= 3.0, (unfocused, focused)
     visit.qtbot.mouseClick(visit.window.screens[Screen.PIN], Qt.MouseButton.LeftButton)  # a touch
     assert _edge_colour(target) == unfocused  # the ring goes until the keys are used again
+
+
+@pytest.mark.parametrize("headset", [True, False], ids=["headset", "loudspeaker"])
+def test_a_pin_key_is_named_by_its_digit_only_into_a_headset(visit: Visit, headset: bool) -> None:
+    """Through the loudspeaker whoever stands near would hear which digits a patron chooses."""
+    if headset:
+        plug_in(visit)
+    else:
+        visit.window.header.speech_button.click()  # speech mode by the key, no headset
+        visit.listen()
+    assert visit.kiosk.session.view.speech
+    reader = visit.kiosk.card_reader
+    assert isinstance(reader, MemoryCardReader)
+    reader.present(visit.kiosk.demo_cards[0].credential)
+    visit.drain()
+    visit.listen()
+    pad = visit.window.screens[Screen.PIN].pad  # type: ignore[attr-defined]
+    count = len(visit.said())
+    visit.focus_on(lambda w: w is pad.keys["7"])
+    visit.listen()
+    said = visit.said()[count:]
+    if headset:
+        assert "7" in said
+    else:
+        assert "7" not in said
+        assert said[-2:] == ["Tast", "Sæt hovedtelefoner i stikket for at høre tallene på tasterne."]
+    visit.key(Qt.Key.Key_Return)  # OK presses the key: a tone, not the digit
+    visit.listen()
+    assert pad.length == 1
