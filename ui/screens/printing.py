@@ -383,6 +383,7 @@ class PrintScreen(Screen):
         for widget in (self.back_button, self.code_button, self.receipt_button, self.confirm_button,
                        self.logout_button, self.card_button):
             self.buttons.removeWidget(widget)
+        stacked = False
         if not self._portrait and fit(pair + last):
             rows = [pair + last]
         elif fit(pair) or fit(pair, squeezed):
@@ -392,13 +393,14 @@ class PrintScreen(Screen):
                 single.update((widget, double[widget]) for widget in pair)
         else:
             rows = [[widget] for widget in pair + last]
-        columns = max(len(row) for row in rows) if rows else 1
+            stacked = True
+        columns = max(2, *(len(row) for row in rows))
         for index, row in enumerate(rows):
             for column, widget in enumerate(row):
-                # A button alone in its row spans the row; side by side, each at least as wide as its
-                # words on one line (the words' own measure: a mixed script may be wider than Qt's
-                # size hint says).
-                span = columns if len(row) == 1 else 1
+                # Under the others a button spans the row, "back" alone is as wide as half of it; side
+                # by side, each at least as wide as its words on one line (the words' own measure: a
+                # mixed script may be wider than Qt's size hint says).
+                span = columns if len(row) == 1 and (index or stacked) else 1
                 self.buttons.addWidget(widget, index, column, 1, span)
                 widget.setMinimumWidth(min(needs[widget], self._room))
                 # As tall as the lines it will show (a row is no taller than its items ask).
