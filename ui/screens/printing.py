@@ -15,7 +15,10 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QStackedWidget,
+    QStyle,
+    QStyleOptionButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +31,35 @@ from ui.print_text import balance_text, closes_text, job_row, price_text, printe
 from ui.rows import InfoRow, RowPool, listed, name_list, scroll_area
 from ui.screens.base import PadScreen, PrintActions, Screen
 from ui.visit_text import money
-from ui.widgets import MessageLabel, PinPad, button, choices, describe, label, set_tone, show_selected
+from ui.widgets import (
+    MessageLabel,
+    PinPad,
+    button,
+    choices,
+    describe,
+    label,
+    set_tone,
+    show_selected,
+    two_lines,
+)
+
+
+def _words_size(widget: QPushButton, *, lines: int = 1) -> QSize:
+    """How big ``widget`` must be for its words on one line (or on two, as a button squeezed puts
+    them), by the widest measure of them (a mixed script may be wider than Qt's size hint says)."""
+    widget.ensurePolished()
+    words = widget.text().replace("\n", " ")
+    shown = words if lines == 1 else two_lines(words)
+    metrics = widget.fontMetrics()
+    option = QStyleOptionButton()
+    widget.initStyleOption(option)
+    option.text = shown
+    content = metrics.size(Qt.TextFlag.TextShowMnemonic, shown)
+    content.setWidth(max(content.width(), *(metrics.horizontalAdvance(line) for line in shown.split("\n"))))
+    size = widget.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, option, content, widget)
+    if lines == 1:
+        size.setWidth(max(size.width(), widget.sizeHint().width()))
+    return size
 
 
 class FirstPage(QLabel):
@@ -54,8 +85,15 @@ class FirstPage(QLabel):
 
     def apply_scale(self, scale: style.Scale) -> None:
         width = scale.px(300 if scale.portrait else 320)
-        self._size = QSize(width, round(width * 297 / 210))
-        self.setFixedSize(self._size)
+        self.fit_height(round(width * 297 / 210))
+
+    def fit_height(self, height: int) -> None:
+        """The picture ``height`` px high, as wide as an A4 page that high."""
+        size = QSize(round(height * 210 / 297), height)
+        if size == self._size and self.size() == size:
+            return
+        self._size = size
+        self.setFixedSize(size)
         picture, self._picture = self._picture, None
         self.show_picture(picture)
 
@@ -166,6 +204,7 @@ class PrintScreen(Screen):
         self._large_text = False
         self._reach_line = 0
         self._stage = PrintStage.LOADING
+        self._picture_height = 594  # the job's picture, as its scale has it (less above the reach line)
         self.title = label("Title")
         self.status = label("Hint")  # balance · printing closes at
         self.message = MessageLabel()
@@ -209,7 +248,18 @@ class PrintScreen(Screen):
         choose = QWidget()
         self.choose_body = QBoxLayout(QBoxLayout.Direction.TopToBottom, choose)
         self.choose_body.setContentsMargins(0, 0, 0, 0)
-        self.choose_body.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
+        # The picture; in the reach layout (portrait) the job's name and pages beside it, both above
+        # the line (no controls), so that the choices under them fit below it without scrolling.
+        self.choose_head = QHBoxLayout()
+        self.choose_head.setContentsMargins(0, 0, 0, 0)
+        self.head_words = QVBoxLayout()
+        self.head_words.setContentsMargins(0, 0, 0, 0)
+        self.choose_head.addStretch(1)
+        self.choose_head.addWidget(self.preview)
+        self.choose_head.addLayout(self.head_words)
+        self.choose_head.addStretch(1)
+        self._words_in_head = False
+        self.choose_body.addLayout(self.choose_head)
         # The choices scroll if a screen is too low for them (never the window growing past the screen).
         self.options = scroll_area(options)
         self.choose_body.addWidget(self.options, 1)
@@ -276,9 +326,9 @@ class PrintScreen(Screen):
         self._show_title()
         self.status.setText("  ·  ".join(x for x in (balance_text(desk, lang), closes_text(desk, lang)) if x))
         self.status.setVisible(bool(self.status.text()))
-        self._keep_below_line()
         sentence, tone = problem_text(desk, lang)
         self.message.show_message(sentence if desk.stage is not PrintStage.FAILED else "", tone)
+        self._keep_below_line()
         stage = desk.stage
         if stage is PrintStage.LOADING:
             self.loading.setText(t("print.loading", lang))
@@ -314,26 +364,54 @@ class PrintScreen(Screen):
         self._place_buttons()
 
     def _place_buttons(self) -> None:
-        """"Log out" or "pay by card" beside the other two in landscape, under them in portrait
-        (three in a row are wider than a portrait screen: the window would grow), and under them in
-        landscape too when a longer language's words do not fit three in a row."""
-        shown = [widget for widget in (self.back_button, self.code_button, self.receipt_button,
-                                       self.confirm_button, self.logout_button, self.card_button)
-                 if not widget.isHidden()]
-        for widget in shown:
-            widget.ensurePolished()
-        in_a_row = (sum(widget.sizeHint().width() for widget in shown)
-                    + self.buttons.horizontalSpacing() * (len(shown) - 1))
-        under = self._portrait or in_a_row > self._room
-        for last in (self.logout_button, self.card_button):  # one at a time: log out, or pay by card
-            self.buttons.removeWidget(last)
-            if under:
-                self.buttons.addWidget(last, 1, 0, 1, 2)
-            else:
-                self.buttons.addWidget(last, 0, 2)
-        for column in range(3):
-            self.buttons.setColumnStretch(column, 1 if column < 2 or not under else 0)
+        """"Back" and the stage's own action side by side, "log out" or "pay by card" beside them in
+        landscape and under them in portrait (three in a row are wider than a portrait screen: the
+        window would grow); whatever does not fit side by side in a language's words (large text, a
+        longer language) goes under the others, one button a row, each as wide as the screen."""
+        pair = [widget for widget in (self.back_button, self.code_button, self.receipt_button,
+                                      self.confirm_button) if not widget.isHidden()]
+        last = [widget for widget in (self.logout_button, self.card_button) if not widget.isHidden()]
+        spacing = self.buttons.horizontalSpacing()
+        single = {widget: _words_size(widget) for widget in (*pair, *last)}
+        double = {widget: _words_size(widget, lines=2) for widget in (*pair, *last)}
+        needs = {widget: size.width() for widget, size in single.items()}
+        squeezed = {widget: size.width() for widget, size in double.items()}
 
+        def fit(widgets: list[QPushButton], widths: dict[QPushButton, int] = needs) -> bool:
+            return sum(widths[w] for w in widgets) + spacing * (len(widgets) - 1) <= self._room
+
+        for widget in (self.back_button, self.code_button, self.receipt_button, self.confirm_button,
+                       self.logout_button, self.card_button):
+            self.buttons.removeWidget(widget)
+        stacked = False
+        if not self._portrait and fit(pair + last):
+            rows = [pair + last]
+        elif fit(pair) or fit(pair, squeezed):
+            rows = [pair, last] if last else [pair]
+            if not fit(pair):  # side by side, their words on two lines: the row as tall as two lines
+                needs.update((widget, squeezed[widget]) for widget in pair)
+                single.update((widget, double[widget]) for widget in pair)
+        else:
+            rows = [[widget] for widget in pair + last]
+            stacked = True
+        columns = max(2, *(len(row) for row in rows))
+        for index, row in enumerate(rows):
+            for column, widget in enumerate(row):
+                # Under the others a button spans the row, "back" alone is as wide as half of it; side
+                # by side, each at least as wide as its words on one line (the words' own measure: a
+                # mixed script may be wider than Qt's size hint says).
+                span = columns if len(row) == 1 and (index or stacked) else 1
+                self.buttons.addWidget(widget, index, column, 1, span)
+                widget.setMinimumWidth(min(needs[widget], self._room))
+                # As tall as the lines it will show (a row is no taller than its items ask).
+                tall = double if needs[widget] > self._room else single
+                widget.setMinimumHeight(max(tall[w].height() for w in row))
+        for widget in (self.back_button, self.code_button, self.receipt_button, self.confirm_button,
+                       self.logout_button, self.card_button):
+            if widget.isHidden():
+                self.buttons.addWidget(widget, 0, 0)  # kept in the layout, not shown
+        for column in range(3):
+            self.buttons.setColumnStretch(column, 1 if column < columns else 0)
 
     def _show_list(self, desk: PrintView, lang: str) -> None:
         self.pages.setCurrentWidget(self.list_page)
@@ -424,6 +502,7 @@ class PrintScreen(Screen):
         self.column.setSpacing(scale.px(20))
         self.jobs.apply_scale(scale)
         self.preview.apply_scale(scale)
+        self._picture_height = self.preview.height()
         self.copies.apply_scale(scale)
         self.duplex.apply_scale(scale)
         self.black.apply_scale(scale)
@@ -437,7 +516,9 @@ class PrintScreen(Screen):
         self.pay_body.setDirection(QBoxLayout.Direction.TopToBottom if scale.portrait
                                    else QBoxLayout.Direction.LeftToRight)
         self.pay_body.setSpacing(scale.px(30))
-        self.pay_body.setStretch(1, 2 if scale.large_text and not scale.portrait else 1)  # the words
+        # Landscape: the code at its size, the words the rest of the width (large text needs it all).
+        self.pay_body.setStretch(0, 1 if scale.portrait else 0)
+        self.pay_body.setStretch(1, 1)
         qr_side = scale.px(420 if scale.portrait else 360)
         self.qr.setMinimumSize(qr_side, qr_side)
         self.upload_qr.setFixedHeight(scale.px(220 if scale.portrait else 110 if scale.large_text else 150))
@@ -446,17 +527,51 @@ class PrintScreen(Screen):
         self._scale = scale
 
     def _keep_below_line(self) -> None:
-        """The reach layout: the top margin that puts the pages (the jobs, the choices) just below
-        the reach line, under the words shown above them."""
+        """The reach layout: the top margin that puts the controls (the jobs, the choices) just below
+        the reach line, under the words shown above them; on a job's page (portrait) its picture,
+        name and pages above the line too, the picture as high as the room there. Paying has no
+        control but the buttons at the foot: its code and words keep their place."""
         scale = self._scale
-        if not self._reach_line or scale is None:
+        if scale is None:
             return
         margins = self.column.contentsMargins()
-        width = scale.width - margins.left() - margins.right()
-        above = sum(widget.heightForWidth(width) + self.column.spacing()
-                    for widget in (self.title, self.status) if not widget.isHidden())
-        self.column.setContentsMargins(margins.left(), max(scale.px(36), self._reach_line - above),
-                                       margins.right(), margins.bottom())
+        top = scale.px(36)
+        picture = self._picture_height
+        if self._reach_line and self._stage is not PrintStage.PAYING:
+            width = scale.width - margins.left() - margins.right()
+            above = sum(widget.heightForWidth(width) + self.column.spacing()
+                        for widget in (self.title, self.status, self.message) if not widget.isHidden())
+            top = self._reach_line - above
+            if self._words_in_head and self._stage is PrintStage.CHOOSE:
+                spacing = self.choose_body.spacing()
+                picture = min(picture, max(top - scale.px(36) - spacing, scale.px(120)))
+                top -= picture + spacing
+        self.preview.fit_height(picture)
+        self.column.setContentsMargins(margins.left(), max(scale.px(36), top), margins.right(),
+                                       margins.bottom())
+
+    def _arrange_head(self, beside: bool) -> None:
+        """The job's name and pages beside its picture (the reach layout, portrait) or at the top of
+        the choices under it."""
+        if beside == self._words_in_head:
+            return
+        self._words_in_head = beside
+        for widget in (self.job_title, self.job_pages):
+            (self.choice_column if beside else self.head_words).removeWidget(widget)
+        if beside:
+            self.head_words.addWidget(self.job_title)
+            self.head_words.addWidget(self.job_pages)
+            self.head_words.addStretch(1)
+        else:
+            while self.head_words.count():
+                self.head_words.takeAt(0)
+            self.choice_column.insertWidget(0, self.job_title)
+            self.choice_column.insertWidget(1, self.job_pages)
+        for widget in (self.job_title, self.job_pages):
+            widget.setAlignment(Qt.AlignmentFlag.AlignLeading if beside else Qt.AlignmentFlag.AlignHCenter)
+        self.choose_head.setStretch(0, 0 if beside else 1)
+        self.choose_head.setStretch(2, 1 if beside else 0)
+        self.choose_head.setStretch(3, 0 if beside else 1)
 
     def _show_title(self) -> None:
         """In landscape the height is for the choices; in large text for the jobs and buttons too."""
@@ -464,16 +579,15 @@ class PrintScreen(Screen):
                                                  and not self._large_text))
 
     def apply_reach(self, line: int) -> None:
-        """Everything below the line but the title and the balance (no controls), which may reach
-        over it; the QR codes smaller to make room."""
+        """Every control below the line; the title, the balance and a job's picture and name (no
+        controls) may reach over it; the upload code smaller to make room for the jobs."""
         self._reach_line = line
-        self._keep_below_line()
         scale = self._scale
+        self._arrange_head(bool(line) and scale is not None and scale.portrait)
+        if scale is not None:
+            self.choose_head.setSpacing(scale.px(30))
+        self._keep_below_line()
         if line and scale is not None:
-            self.pay_body.setDirection(QBoxLayout.Direction.LeftToRight)  # the code beside its words
-            self.pay_body.setStretch(1, 2)
-            side = scale.px(200 if scale.large_text else 260)
-            self.qr.setMinimumSize(side, side)
             self.upload_qr.setFixedHeight(scale.px(160))
 
 
