@@ -78,7 +78,11 @@ class WordButton(QPushButton):
         option = QStyleOptionButton()
         self.initStyleOption(option)
         option.text = text
-        content = self.fontMetrics().size(Qt.TextFlag.TextShowMnemonic, text)
+        metrics = self.fontMetrics()
+        content = metrics.size(Qt.TextFlag.TextShowMnemonic, text)
+        # Some scripts draw wider than their advance (Arabic's last letters): the wider of the two.
+        drawn = max((metrics.boundingRect(line).width() for line in text.split("\n")), default=0)
+        content.setWidth(max(content.width(), drawn))
         return self.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, option, content, self)
 
     def _fit(self) -> None:
