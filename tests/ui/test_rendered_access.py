@@ -35,12 +35,15 @@ from tests.ui.test_screens_languages import KEYS
 from ui.main_window import KioskWindow
 from ui.widgets import PinPad
 
+# Every combination of the three display choices (the reach layout changes nothing in landscape).
 MODES = {
     "plain": PLAIN_DISPLAY,
     "contrast": DisplayMode(high_contrast=True),
     "large": DisplayMode(large_text=True),
     "contrast+large": DisplayMode(high_contrast=True, large_text=True),
     "reach": DisplayMode(reach=True),
+    "contrast+reach": DisplayMode(high_contrast=True, reach=True),
+    "large+reach": DisplayMode(large_text=True, reach=True),
     "contrast+large+reach": DisplayMode(high_contrast=True, large_text=True, reach=True),
 }
 SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
