@@ -43,7 +43,7 @@ APT_TEST_PACKAGES := socat vsmartcard-vpcd printer-driver-cups-pdf cups-ipp-util
 	poppler-utils openssl sox postgresql util-linux chromium chromium-driver systemd udev passwd \
 	at-spi2-core libglib2.0-bin gir1.2-atspi-2.0 python3-gi
 
-.PHONY: demo test lint screenshots texts bench soak crash fuzz boot-test system-deps clean
+.PHONY: demo test lint screenshots texts bench soak crash fuzz boot-test vm-test system-deps clean
 
 demo: $(VENV)/.installed
 	$(BIN)/library-kiosk demo --branch
@@ -84,6 +84,13 @@ soak: $(VENV)/.installed
 # throughout.
 boot-test:
 	bash tests/deploy/boot-test.sh
+
+# Not part of `make test` (as root; it debootstraps Debian, needs the mirror and PyPI, about 12 GB and
+# 20 minutes without KVM): README's "Deploying a terminal" done on a fresh Debian 12 root, which then
+# boots as a machine of its own in QEMU (a real kernel, GPU, keyboard, serial relay and reboots): the
+# kiosk on the screen at boot, the keyboard's escapes tried, kill -9, a hang, the door, a hard reset.
+vm-test:
+	/usr/bin/python3 tests/deploy/terminal_vm.py
 
 # Not part of `make test` (the suite runs a quick profile): 203,000 hostile inputs to every parser and
 # client that takes bytes from outside; a line per target (inputs, crashes, hangs, memory). About 6 min.
