@@ -65,6 +65,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TREE = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(TREE))  # run by Debian's Python, outside the project's virtualenv
+from hardware.door.relay_protocols import RelayCommand, parse_lcus_frame  # noqa: E402
+
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
 BASE_PACKAGES = ("linux-image-amd64,systemd-sysv,openssh-server,ca-certificates,udev,kmod,"
@@ -344,14 +347,10 @@ class Machine:
         self.proc = None
 
 
-def lcus_switches(frames: bytes) -> list[tuple[int, bool]]:
-    """The LCUS frames the kiosk sent (A0 channel state checksum): (channel, on) each."""
-    out = []
-    for i in range(0, len(frames) - 3):
-        a, ch, state, check = frames[i:i + 4]
-        if a == 0xA0 and state in (0, 1) and check == (a + ch + state) & 0xFF:
-            out.append((ch, state == 1))
-    return out
+def lcus_switches(frames: bytes) -> list[RelayCommand]:
+    """The LCUS frames the kiosk sent, read by the kiosk's own parser (a frame cut off by the reading
+    left out)."""
+    return [parse_lcus_frame(frames[i:i + 4]) for i in range(0, len(frames) - len(frames) % 4, 4)]
 
 
 # ---------------------------------------------------------------- the fresh machine's disk
@@ -522,6 +521,7 @@ def wait_new_main(vm: Machine, old_main: str, limit: float) -> float | None:
 
 
 def wait_active(vm: Machine, old_main: str, limit: float) -> dict[str, str] | None:
+    """The unit's state once it is active with a kiosk under a main process other than ``old_main``."""
     end = time.monotonic() + limit
     while time.monotonic() < end:
         state = kiosk_state(vm)
@@ -640,13 +640,7 @@ def checks(vm: Machine) -> None:
     t = time.monotonic()
     vm.start()
     vm.wait_ssh(600)
-    state: dict[str, str] = {}
-    end = time.monotonic() + 30 * SLOW
-    while time.monotonic() < end:
-        state = kiosk_state(vm)
-        if state.get("ActiveState") == "active":
-            break
-        time.sleep(1)
+    state = wait_active(vm, "", 30 * SLOW) or kiosk_state(vm)
     first = vm.screen("boot-first")
     blanked = vm.value("journalctl -b -u library-kiosk --no-pager | grep -c 'screen blanked' || true")
     shown, baseline, _ = on_screen(vm, "boot", 10 * SLOW)
@@ -705,7 +699,7 @@ def checks(vm: Machine) -> None:
     # door: never switched on, the door unit never restarted
     door_after = vm.value("systemctl show library-kiosk-door -p MainPID -p NRestarts --value | paste -sd' '")
     switches = lcus_switches(vm.relay_frames())
-    on = [s for s in switches if s[1]]
+    on = [s for s in switches if s.on]
     result("door", not on and switches != [] and door_after == door_before and door_before.endswith(" 0"),
            f"{len(switches)} relay frames sent, {len(on)} of them 'on'; door unit MainPID/NRestarts "
            f"{door_before} -> {door_after}")
@@ -716,16 +710,10 @@ def checks(vm: Machine) -> None:
     vm.command("system_reset")
     t = time.monotonic()
     vm.wait_ssh(300, not_boot=boot)
-    state = {}
-    end = time.monotonic() + 120
-    while time.monotonic() < end:
-        state = kiosk_state(vm)
-        if state.get("ActiveState") == "active" and state.get("Kiosk"):
-            break
-        time.sleep(1)
+    state = wait_active(vm, "", 120) or kiosk_state(vm)
     shown, _, _ = on_screen(vm, "after-reset", 60)
     after_reset = lcus_switches(vm.relay_frames()[frames_before:])
-    locked = not any(on for _, on in after_reset)
+    locked = not any(s.on for s in after_reset)
     result("reset", state.get("ActiveState") == "active" and shown and locked,
            f"kiosk {state.get('ActiveState')} on {state.get('Vt')}, window shown {time.monotonic() - t:.0f} s"
            f" after the reset; relay frames since: {len(after_reset)}, none 'on': {locked}")
